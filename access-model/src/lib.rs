@@ -1,0 +1,16 @@
+//! Implementation detail of `access-core`: the access model's validation and table computation.
+//!
+//! One implementation serves two front ends: `define_access!` (at compile time, with
+//! `proc_macro2::Span` locations) and the run-time builder (dynamic models, conformance and
+//! differential tests). [`compile`] validates a [`spec::ModelSpec`], collects *every* error with
+//! its location, and computes the [`data::ModelData`] tables the engine reads.
+
+pub mod data;
+pub mod spec;
+mod suggest;
+mod validate;
+
+pub use data::*;
+pub use spec::*;
+pub use suggest::{backticked, suggest};
+pub use validate::{ErrorKind, ModelError, compile};

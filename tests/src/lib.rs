@@ -1,0 +1,1 @@
+//! Cross-crate tests of the access workspace (see tests/).

@@ -1,13 +1,45 @@
 //! Declarative access control: a compile-time checked model and a five-layer engine.
+//!
+//! Declare the model once with [`define_access!`]; every role, entity, plan, flag and
+//! entitlement name is checked by the compiler. At run time an [`AccessContext`] evaluates
+//! requests through five layers: feature flags → roles → hierarchy → plan → usage wallet.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod access_set;
+mod block;
+mod diagram;
+pub mod decision;
+mod engine;
+mod memory;
 pub mod model;
 mod private;
+pub mod store;
+pub mod time;
 
+pub use access_set::{AccessSet, AccessState, DecodeError, fingerprint};
+pub use block::block_on_ready;
+pub use diagram::mermaid;
+pub use decision::{
+    AuthorizationError, AuthorizationFailure, Decision, GrantPath, GrantStep, GrantVia, Reason,
+    ReasonKind, ReasonMeta,
+};
+pub use engine::{AccessContext, Consumption, MAX_BATCH, Principal};
+pub use memory::MemoryStore;
 pub use model::{
     AccessModel, DynamicModel, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId,
-    UnknownName,
+    RoleSet, UnknownName,
 };
+pub use store::{
+    Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,
+    StoreErrorKind, StoreResult, Stores, Subscription, SubscriptionStore, TenantPlans,
+    WalletStore,
+};
+
+/// The run-time model builder: the same validation and tables as [`define_access!`].
+pub mod model_builder {
+    pub use access_model::{ErrorKind, ModelError, ModelSpec, PermissionSpec};
+    pub use access_model::builder::ModelBuilder;
+}
 
 /// Not public API: used by code that `access-macros` generates. May change in any release.
 #[doc(hidden)]

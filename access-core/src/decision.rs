@@ -1,0 +1,286 @@
+//! What `check` returns: the decision, every reason with its meta, and the grant path.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::store::StoreError;
+use crate::time::Timestamp;
+
+/// Why a request was denied. The order of the variants is the order of [`Decision::reasons`]:
+/// first what concerns the user themselves, then what a tenant admin can change (roles, then
+/// flags), then billing (plans), then what time resolves (limits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonKind {
+    /// The user account is inactive: always denied.
+    InactiveUser,
+    /// The resource is not of the entitlement's entity type.
+    WrongResourceType,
+    /// The entitlement needs a tenant (flags or limits) and the request has none.
+    TenantRequired,
+    /// The user holds none of the roles that grant it on the resource, and no ancestor could
+    /// give one.
+    RoleRequired,
+    /// The user holds no granting role on the resource nor, through `inherits`, on any of its
+    /// ancestors ([`ReasonMeta::Roles::via`] lists what would).
+    HierarchyDenied,
+    /// A flag the entitlement needs is off for the tenant.
+    FlagDisabled,
+    /// None of the tenant's active plans includes the entitlement.
+    PlanRequired,
+    /// A limit gating the entitlement is used up for the current period.
+    LimitReached,
+}
+
+impl ReasonKind {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InactiveUser => "inactive_user",
+            Self::WrongResourceType => "wrong_resource_type",
+            Self::TenantRequired => "tenant_required",
+            Self::RoleRequired => "role_required",
+            Self::HierarchyDenied => "hierarchy_denied",
+            Self::FlagDisabled => "flag_disabled",
+            Self::PlanRequired => "plan_required",
+            Self::LimitReached => "limit_reached",
+        }
+    }
+}
+
+impl fmt::Display for ReasonKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role on an ancestor that would grant the entitlement through `inherits`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GrantOption {
+    /// Entity type of the ancestor.
+    pub entity: String,
+    /// Its id.
+    pub resource: String,
+    /// Roles of that type that would grant it there.
+    pub roles: Vec<String>,
+}
+
+/// The details of a reason: what would fix it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReasonMeta {
+    /// Nothing more to say.
+    None,
+    /// The entity type the entitlement needs.
+    ResourceType {
+        /// Expected type.
+        expected: String,
+        /// Type given.
+        got: String,
+    },
+    /// Roles that would grant it.
+    Roles {
+        /// Entity type of the resource.
+        entity: String,
+        /// Roles on the resource itself (as declared; roles implying them work too).
+        roles: Vec<String>,
+        /// Roles on ancestors that would grant it through `inherits`.
+        via: Vec<GrantOption>,
+    },
+    /// Flags that are off.
+    Flags {
+        /// Their names.
+        flags: Vec<String>,
+    },
+    /// Plans that include the entitlement.
+    Plans {
+        /// Plans that would include it (add-ons too).
+        plans: Vec<String>,
+        /// The tenant's active plans.
+        current: Vec<String>,
+    },
+    /// A used-up limit.
+    Limit {
+        /// The limit's name.
+        limit: String,
+        /// Units per period.
+        max: u64,
+        /// Units used in this period.
+        used: u64,
+        /// Units left (0 here).
+        remaining: u64,
+        /// When the period ends and the counter starts again.
+        resets_at: Timestamp,
+    },
+}
+
+/// One reason a request is denied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// The kind.
+    pub kind: ReasonKind,
+    /// A sentence for people (safe to show to the user).
+    pub message: String,
+    /// What would fix it.
+    pub meta: ReasonMeta,
+}
+
+/// How one step of a grant path holds its role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantVia {
+    /// Assigned directly.
+    Direct,
+    /// Implied by the previous step's role on the same resource (`implies`).
+    Implied,
+    /// Inherited from the previous step's role on a parent (`inherits`).
+    Inherited,
+}
+
+/// One step of a grant path: a role held on a resource.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GrantStep {
+    /// Entity type.
+    pub entity: String,
+    /// The resource's id.
+    pub resource: String,
+    /// The role held there.
+    pub role: String,
+    /// How it is held.
+    pub via: GrantVia,
+}
+
+/// Why a request was allowed: from the assignment that started it to the role that grants the
+/// entitlement on the resource.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GrantPath {
+    /// The user is a superuser: every check passes.
+    pub superuser: bool,
+    /// The steps, the direct assignment first.
+    pub steps: Vec<GrantStep>,
+}
+
+impl fmt::Display for GrantPath {
+    /// `organization:owner on acme → workspace:admin on ws-1 → project:manager on p-1`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.superuser {
+            return f.write_str("superuser");
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" → ")?;
+            }
+            write!(f, "{}:{} on {}", s.entity, s.role, s.resource)?;
+        }
+        Ok(())
+    }
+}
+
+/// Usage of one limit gating the entitlement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LimitStatus {
+    /// The limit's name.
+    pub limit: String,
+    /// Units per period (`None` = unlimited on the tenant's plans).
+    pub max: Option<u64>,
+    /// Units used this period.
+    pub used: u64,
+    /// Units left (`None` = unlimited).
+    pub remaining: Option<u64>,
+    /// Start of the current period.
+    pub period_start: Timestamp,
+    /// End of the current period.
+    pub resets_at: Timestamp,
+}
+
+/// The full answer of `check`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Whether the request is allowed.
+    pub allowed: bool,
+    /// The entitlement asked about.
+    pub entitlement: String,
+    /// Every reason it is denied, ordered by [`ReasonKind`]; empty when allowed.
+    pub reasons: Vec<Reason>,
+    /// When allowed: how.
+    pub grant: Option<GrantPath>,
+    /// Usage of the limits gating the entitlement.
+    pub limits: Vec<LimitStatus>,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.allowed {
+            write!(f, "allowed `{}`", self.entitlement)?;
+            if let Some(g) = &self.grant {
+                write!(f, " via {g}")?;
+            }
+            Ok(())
+        } else {
+            write!(f, "denied `{}`", self.entitlement)?;
+            for r in &self.reasons {
+                write!(f, "; {}: {}", r.kind, r.message)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Why `authorize` failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthorizationFailure {
+    /// Denied, with every reason.
+    Denied(Vec<Reason>),
+    /// A store failed; nothing was decided.
+    Store(StoreError),
+}
+
+/// The error of [`crate::AccessContext::authorize`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizationError {
+    /// The entitlement asked about.
+    pub entitlement: String,
+    /// The user.
+    pub user_id: String,
+    /// Why.
+    pub reason: AuthorizationFailure,
+}
+
+impl AuthorizationError {
+    /// The reasons of a denial (empty for a store failure).
+    pub fn reasons(&self) -> &[Reason] {
+        match &self.reason {
+            AuthorizationFailure::Denied(r) => r,
+            AuthorizationFailure::Store(_) => &[],
+        }
+    }
+}
+
+impl fmt::Display for AuthorizationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reason {
+            AuthorizationFailure::Denied(reasons) => {
+                write!(f, "`{}` denied to user `{}`", self.entitlement, self.user_id)?;
+                for r in reasons {
+                    write!(f, "; {}: {}", r.kind, r.message)?;
+                }
+                Ok(())
+            }
+            AuthorizationFailure::Store(e) => write!(
+                f,
+                "`{}` for user `{}` could not be decided: {e}",
+                self.entitlement, self.user_id
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AuthorizationError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.reason {
+            AuthorizationFailure::Store(e) => Some(e),
+            AuthorizationFailure::Denied(_) => None,
+        }
+    }
+}

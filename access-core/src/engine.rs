@@ -1,0 +1,1094 @@
+//! The five-layer engine: flags → roles → hierarchy → plan → usage wallet.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use access_model::{EdgeData, EntitlementData, EntityData, ModelData, PlanData};
+
+use crate::decision::{
+    AuthorizationError, AuthorizationFailure, Decision, GrantOption, GrantPath, GrantStep,
+    GrantVia, LimitStatus, Reason, ReasonKind, ReasonMeta,
+};
+use crate::model::{AccessModel, EntitlementId, LimitId, RoleSet};
+use crate::store::{
+    Ancestry, Charge, Resource, StoreError, StoreErrorKind, StoreResult, Stores, TenantPlans,
+};
+use crate::time::{self, Timestamp};
+
+/// Most pairs one `can_all` call takes.
+pub const MAX_BATCH: usize = 100;
+
+/// Who is asking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The user's id.
+    pub id: Arc<str>,
+    /// The tenant the request acts in (flags, plans and wallets are per tenant).
+    pub tenant: Option<Arc<str>>,
+    /// Global roles (bit `i` = the model's global role `i`).
+    pub global_roles: RoleSet,
+    /// Superusers pass every check.
+    pub superuser: bool,
+    /// Inactive users are always denied.
+    pub active: bool,
+    /// When the user last completed multi-factor authentication.
+    pub mfa_verified_at: Option<Timestamp>,
+}
+
+impl Principal {
+    /// An active, non-superuser user without tenant or global roles.
+    pub fn new(id: impl Into<Arc<str>>) -> Self {
+        Self {
+            id: id.into(),
+            tenant: None,
+            global_roles: RoleSet::EMPTY,
+            superuser: false,
+            active: true,
+            mfa_verified_at: None,
+        }
+    }
+    /// Sets the tenant.
+    #[must_use]
+    pub fn tenant(mut self, tenant: impl Into<Arc<str>>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+    /// Sets the global roles.
+    #[must_use]
+    pub fn global_roles(mut self, roles: RoleSet) -> Self {
+        self.global_roles = roles;
+        self
+    }
+    /// Makes the user a superuser (or not).
+    #[must_use]
+    pub fn superuser(mut self, yes: bool) -> Self {
+        self.superuser = yes;
+        self
+    }
+    /// Marks the user active (or not).
+    #[must_use]
+    pub fn active(mut self, yes: bool) -> Self {
+        self.active = yes;
+        self
+    }
+    /// Sets the time of the last MFA verification.
+    #[must_use]
+    pub fn mfa_verified_at(mut self, at: Timestamp) -> Self {
+        self.mfa_verified_at = Some(at);
+        self
+    }
+}
+
+/// Units consumed by [`AccessContext::can_and_consume`]; give them back with
+/// [`AccessContext::unconsume`] when the action fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "keep it to give the unit back with `unconsume` if the action fails"]
+pub struct Consumption {
+    /// The tenant charged (`None` when nothing was charged).
+    pub tenant: Option<Arc<str>>,
+    /// The counters charged.
+    pub charges: Vec<Charge>,
+}
+
+/// Evaluates requests for one principal against a model and stores.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, DynamicModel, MemoryStore, Principal, Resource, ClosureStore, RoleStore};
+/// use access_core::model_builder::ModelBuilder;
+/// # access_core::block_on_ready(async {
+/// let model = DynamicModel::build(
+///     ModelBuilder::new("Access")
+///         .entity("project", ["viewer"])
+///         .entitlement("project:read", "project", ["viewer"], [])
+///         .spec(),
+/// ).unwrap();
+/// let project = model.entity_type("project").unwrap();
+/// let read = model.entitlement("project:read").unwrap();
+/// let store = MemoryStore::new();
+/// store.add_resource(Resource::new(project, "p1"), &[]).await.unwrap();
+/// store.assign("ann", Resource::new(project, "p1"), 0).await.unwrap();
+/// let ctx = AccessContext::new(&model, &store, Principal::new("ann"));
+/// assert!(ctx.can(read, Resource::new(project, "p1")).await.unwrap());
+/// assert!(!ctx.can(read, Resource::new(project, "p2")).await.unwrap());
+/// # }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct AccessContext<'a, M: AccessModel, S: Stores> {
+    model: &'a M,
+    stores: &'a S,
+    principal: Principal,
+    now: Option<Timestamp>,
+}
+
+#[derive(Debug, Default)]
+struct Scratch {
+    ancestry: Ancestry,
+    eff: Vec<RoleSet>,
+}
+
+thread_local! {
+    static POOL: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+}
+
+fn take_scratch() -> Scratch {
+    POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+}
+
+fn give_scratch(s: Scratch) {
+    POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() < 8 {
+            p.push(s);
+        }
+    });
+}
+
+/// `implies` closure of a role set on an entity type.
+#[inline]
+fn closure(entity: &EntityData, roles: RoleSet) -> RoleSet {
+    let mut out = RoleSet::EMPTY;
+    for r in roles.iter() {
+        if let Some(c) = entity.implies.get(r) {
+            out = out.union(*c);
+        }
+    }
+    out
+}
+
+/// Child roles given by parent roles through an edge.
+#[inline]
+fn carry(edge: &EdgeData, parent_roles: RoleSet) -> RoleSet {
+    let mut out = RoleSet::EMPTY;
+    for r in parent_roles.iter() {
+        if let Some(c) = edge.map.get(r) {
+            out = out.union(*c);
+        }
+    }
+    out
+}
+
+/// Parent roles whose carried roles meet `needed`.
+fn preimage(edge: &EdgeData, needed: RoleSet) -> RoleSet {
+    let mut out = RoleSet::EMPTY;
+    for (q, c) in edge.map.iter().enumerate() {
+        if c.intersects(needed) {
+            out.insert(q);
+        }
+    }
+    out
+}
+
+fn bad_ancestry(msg: &str) -> StoreError {
+    StoreError::new(StoreErrorKind::InvalidAncestry, msg)
+}
+
+/// Effective roles of every node of the ancestry, parents first (they have larger indices).
+fn effective(data: &ModelData, a: &Ancestry, eff: &mut Vec<RoleSet>) -> StoreResult<RoleSet> {
+    let n = a.nodes.len();
+    eff.clear();
+    eff.resize(n, RoleSet::EMPTY);
+    for i in (0..n).rev() {
+        let node = &a.nodes[i];
+        let ty = node.ty.0;
+        let Some(entity) = data.entities.get(ty as usize) else {
+            continue;
+        };
+        let mut e = closure(entity, node.roles);
+        for &p in a.parents_of(i) {
+            let p = p as usize;
+            if p <= i || p >= n {
+                return Err(bad_ancestry("ancestry is not in topological order"));
+            }
+            if let Some(edge) = data.edge(a.nodes[p].ty.0, ty) {
+                e = e.union(carry(edge, eff[p]));
+            }
+        }
+        eff[i] = e;
+    }
+    Ok(eff.first().copied().unwrap_or_default())
+}
+
+fn role_names(entity: &EntityData, set: RoleSet) -> Vec<String> {
+    set.iter()
+        .filter_map(|r| entity.roles.get(r).map(|s| s.to_string()))
+        .collect()
+}
+
+fn entity_name(data: &ModelData, ty: u16) -> String {
+    data.entities
+        .get(ty as usize)
+        .map_or_else(|| format!("#{ty}"), |e| e.name.to_string())
+}
+
+/// A plan active for the tenant, with the anchor of its periods.
+#[derive(Clone, Copy, Debug)]
+struct ActivePlan {
+    plan: u16,
+    anchor: Timestamp,
+    base: bool,
+}
+
+/// The tenant's active plans at `now`: valid base plans (the default plan for a group that has
+/// none), then add-ons valid on them.
+fn active_plans(data: &ModelData, plans: &TenantPlans, now: Timestamp) -> Vec<ActivePlan> {
+    let mut out: Vec<ActivePlan> = Vec::new();
+    let mut groups: Vec<u16> = Vec::new();
+    for s in &plans.base {
+        let Some(p) = data.plans.get(s.plan.0 as usize) else {
+            continue;
+        };
+        let Some(g) = p.group else { continue };
+        if s.active_at(now) && !groups.contains(&g) {
+            groups.push(g);
+            out.push(ActivePlan {
+                plan: s.plan.0,
+                anchor: s.started_at,
+                base: true,
+            });
+        }
+    }
+    if let Some(d) = data.default_plan
+        && let Some(g) = data.plans.get(d as usize).and_then(|p| p.group)
+        && !groups.contains(&g)
+    {
+        out.push(ActivePlan {
+            plan: d,
+            anchor: 0,
+            base: true,
+        });
+    }
+    for s in &plans.add_ons {
+        let Some(p) = data.plans.get(s.plan.0 as usize) else {
+            continue;
+        };
+        let on_base = p.requires.is_empty()
+            || out
+                .iter()
+                .any(|b| b.base && p.requires.contains(&b.plan));
+        if p.add_on && s.active_at(now) && on_base {
+            out.push(ActivePlan {
+                plan: s.plan.0,
+                anchor: s.started_at,
+                base: false,
+            });
+        }
+    }
+    out
+}
+
+fn plan(data: &ModelData, i: u16) -> Option<&PlanData> {
+    data.plans.get(i as usize)
+}
+
+/// The max of `limit` for entitlement `ei` on the active plans, and the anchor of its periods.
+/// `None` max = unlimited: an active plan includes the entitlement without setting the limit.
+fn limit_max(
+    data: &ModelData,
+    active: &[ActivePlan],
+    overrides: &[(LimitId, u64)],
+    ei: usize,
+    limit: u16,
+) -> (Option<u64>, Timestamp) {
+    let mut max: Option<u64> = Some(0);
+    let mut anchor: Option<Timestamp> = None;
+    for a in active {
+        let Some(p) = plan(data, a.plan) else { continue };
+        match p.limit_max(limit) {
+            Some(m) => {
+                max = max.map(|x| x.saturating_add(m));
+                anchor.get_or_insert(a.anchor);
+            }
+            None if p.includes(ei) => {
+                max = None;
+                anchor.get_or_insert(a.anchor);
+            }
+            None => {}
+        }
+    }
+    if let Some((_, o)) = overrides.iter().find(|(l, _)| l.0 == limit) {
+        max = max.map(|m| m.max(*o));
+    }
+    (max, anchor.unwrap_or(0))
+}
+
+impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
+    /// A context for `principal`.
+    pub fn new(model: &'a M, stores: &'a S, principal: Principal) -> Self {
+        Self {
+            model,
+            stores,
+            principal,
+            now: None,
+        }
+    }
+
+    /// Evaluates as if the time were `now` (plans, periods). Defaults to the clock at each call.
+    #[must_use]
+    pub fn at(mut self, now: Timestamp) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// The principal.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'a M {
+        self.model
+    }
+
+    /// The stores.
+    pub fn stores(&self) -> &'a S {
+        self.stores
+    }
+
+    fn now(&self) -> Timestamp {
+        self.now.unwrap_or_else(time::now)
+    }
+
+    fn tenant(&self) -> Option<&str> {
+        self.principal.tenant.as_deref()
+    }
+
+    /// Whether the principal may exercise `entitlement` on `resource`. Stops at the first
+    /// failing layer.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn can(
+        &self,
+        entitlement: M::Entitlement,
+        resource: Resource<'_>,
+    ) -> StoreResult<bool> {
+        let p = &self.principal;
+        if !p.active {
+            return Ok(false);
+        }
+        if p.superuser {
+            return Ok(true);
+        }
+        let data = self.model.data();
+        let ei = entitlement.into().0 as usize;
+        let Some(ent) = data.entitlements.get(ei) else {
+            return Ok(false);
+        };
+        if resource.ty.0 != ent.entity {
+            return Ok(false);
+        }
+        // 1. flags
+        if !ent.flags.is_empty() {
+            let Some(t) = self.tenant() else {
+                return Ok(false);
+            };
+            let on = self.stores.tenant_flags(t).await?;
+            if on.intersection(ent.flags) != ent.flags {
+                return Ok(false);
+            }
+        }
+        // 2 + 3. roles on the resource and through its ancestry
+        let mut s = take_scratch();
+        s.ancestry.want_ids = false;
+        let fetched = self.stores.ancestry(&p.id, resource, &mut s.ancestry).await;
+        let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
+        give_scratch(s);
+        if !eff?.intersects(ent.granting) {
+            return Ok(false);
+        }
+        // 4 + 5. plan and wallet
+        if !ent.plan_gated && ent.limits.is_empty() {
+            return Ok(true);
+        }
+        self.plan_and_wallet_ok(data, ei, ent).await
+    }
+
+    async fn plan_and_wallet_ok(
+        &self,
+        data: &ModelData,
+        ei: usize,
+        ent: &EntitlementData,
+    ) -> StoreResult<bool> {
+        let now = self.now();
+        let plans = match self.tenant() {
+            Some(t) => self.stores.tenant_plans(t).await?,
+            None => TenantPlans::default(),
+        };
+        let active = active_plans(data, &plans, now);
+        if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
+            return Ok(false);
+        }
+        for &l in ent.limits.iter() {
+            let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
+            let Some(max) = max else { continue };
+            let Some(t) = self.tenant() else {
+                return Ok(false);
+            };
+            let Some(limit) = data.limits.get(l as usize) else {
+                continue;
+            };
+            let start = time::period_start(limit.period, anchor, now);
+            if self.stores.used(t, LimitId(l), start).await? >= max {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Evaluates every layer and returns every reason, with meta, and the grant path when
+    /// allowed.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn check(
+        &self,
+        entitlement: M::Entitlement,
+        resource: Resource<'_>,
+    ) -> StoreResult<Decision> {
+        let data = self.model.data();
+        let ei = entitlement.into().0 as usize;
+        let name = data
+            .entitlements
+            .get(ei)
+            .map_or_else(|| format!("#{ei}"), |e| e.name.to_string());
+        let mut d = Decision {
+            allowed: false,
+            entitlement: name,
+            reasons: Vec::new(),
+            grant: None,
+            limits: Vec::new(),
+        };
+        let p = &self.principal;
+        let reason = |kind, message: String, meta| Reason {
+            kind,
+            message,
+            meta,
+        };
+        if !p.active {
+            d.reasons.push(reason(
+                ReasonKind::InactiveUser,
+                "the user account is inactive".into(),
+                ReasonMeta::None,
+            ));
+            return Ok(d);
+        }
+        if p.superuser {
+            d.allowed = true;
+            d.grant = Some(GrantPath {
+                superuser: true,
+                steps: Vec::new(),
+            });
+            return Ok(d);
+        }
+        let Some(ent) = data.entitlements.get(ei) else {
+            d.reasons.push(reason(
+                ReasonKind::WrongResourceType,
+                "the entitlement is not part of this model".into(),
+                ReasonMeta::None,
+            ));
+            return Ok(d);
+        };
+        let ent_entity = data.entities.get(ent.entity as usize);
+        if resource.ty.0 != ent.entity {
+            let expected = entity_name(data, ent.entity);
+            let got = entity_name(data, resource.ty.0);
+            d.reasons.push(reason(
+                ReasonKind::WrongResourceType,
+                format!("`{}` is checked on a `{expected}`, not a `{got}`", d.entitlement),
+                ReasonMeta::ResourceType { expected, got },
+            ));
+            return Ok(d);
+        }
+        let tenant = self.tenant();
+        let now = self.now();
+        // 1. flags
+        if !ent.flags.is_empty() {
+            let on = match tenant {
+                Some(t) => self.stores.tenant_flags(t).await?,
+                None => RoleSet::EMPTY,
+            };
+            let off = RoleSet(ent.flags.0 & !on.0);
+            if !off.is_empty() {
+                let flags: Vec<String> = off
+                    .iter()
+                    .filter_map(|f| data.flags.get(f).map(|s| s.to_string()))
+                    .collect();
+                d.reasons.push(reason(
+                    ReasonKind::FlagDisabled,
+                    format!("the feature flag {} is off", backticked(&flags)),
+                    ReasonMeta::Flags { flags },
+                ));
+            }
+        }
+        // 2 + 3. roles and hierarchy
+        let mut s = take_scratch();
+        s.ancestry.want_ids = true;
+        let fetched = self.stores.ancestry(&p.id, resource, &mut s.ancestry).await;
+        let result = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
+        let roles_outcome = result.map(|eff| {
+            if let Some(entity) = ent_entity {
+                if eff.intersects(ent.granting) {
+                    Ok(grant_path(data, &s.ancestry, &s.eff, ent.granting))
+                } else {
+                    Err(role_reason(data, entity, ent, &s.ancestry))
+                }
+            } else {
+                Err(reason(
+                    ReasonKind::WrongResourceType,
+                    "the entitlement's entity type is not part of this model".into(),
+                    ReasonMeta::None,
+                ))
+            }
+        });
+        give_scratch(s);
+        let grant = match roles_outcome? {
+            Ok(g) => Some(g),
+            Err(r) => {
+                d.reasons.push(r);
+                None
+            }
+        };
+        // 4 + 5. plan and wallet
+        if ent.plan_gated || !ent.limits.is_empty() {
+            let plans = match tenant {
+                Some(t) => self.stores.tenant_plans(t).await?,
+                None => TenantPlans::default(),
+            };
+            let active = active_plans(data, &plans, now);
+            if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
+                let plans: Vec<String> = ent
+                    .plans
+                    .iter()
+                    .filter_map(|&i| plan(data, i).map(|p| p.name.to_string()))
+                    .collect();
+                let current: Vec<String> = active
+                    .iter()
+                    .filter_map(|a| plan(data, a.plan).map(|p| p.name.to_string()))
+                    .collect();
+                d.reasons.push(reason(
+                    ReasonKind::PlanRequired,
+                    format!(
+                        "`{}` is included in {}, not in the current plan",
+                        d.entitlement,
+                        backticked(&plans)
+                    ),
+                    ReasonMeta::Plans { plans, current },
+                ));
+            }
+            for &l in ent.limits.iter() {
+                let Some(limit) = data.limits.get(l as usize) else {
+                    continue;
+                };
+                let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
+                let start = time::period_start(limit.period, anchor, now);
+                let end = time::period_end(limit.period, anchor, start);
+                let used = match tenant {
+                    Some(t) => self.stores.used(t, LimitId(l), start).await?,
+                    None => 0,
+                };
+                if max.is_some() && tenant.is_none() {
+                    d.reasons.push(reason(
+                        ReasonKind::TenantRequired,
+                        format!("limit `{}` is counted per tenant and the request has none", limit.name),
+                        ReasonMeta::None,
+                    ));
+                } else if let Some(m) = max
+                    && used >= m
+                {
+                    d.reasons.push(reason(
+                        ReasonKind::LimitReached,
+                        format!(
+                            "limit `{}` is used up for this {} ({used} of {m})",
+                            limit.name,
+                            limit.period.as_str()
+                        ),
+                        ReasonMeta::Limit {
+                            limit: limit.name.to_string(),
+                            max: m,
+                            used,
+                            remaining: 0,
+                            resets_at: end,
+                        },
+                    ));
+                }
+                d.limits.push(LimitStatus {
+                    limit: limit.name.to_string(),
+                    max,
+                    used,
+                    remaining: max.map(|m| m.saturating_sub(used)),
+                    period_start: start,
+                    resets_at: end,
+                });
+            }
+        }
+        d.reasons.sort_by_key(|r| r.kind);
+        d.allowed = d.reasons.is_empty();
+        if d.allowed {
+            d.grant = grant;
+        }
+        Ok(d)
+    }
+
+    /// Like [`AccessContext::check`], as a `Result`.
+    ///
+    /// # Errors
+    /// [`AuthorizationError`] with every reason, or the store failure.
+    pub async fn authorize(
+        &self,
+        entitlement: M::Entitlement,
+        resource: Resource<'_>,
+    ) -> Result<(), AuthorizationError> {
+        let err = |reason| AuthorizationError {
+            entitlement: self
+                .model
+                .data()
+                .entitlements
+                .get(entitlement.into().0 as usize)
+                .map_or_else(String::new, |e| e.name.to_string()),
+            user_id: self.principal.id.to_string(),
+            reason,
+        };
+        match self.check(entitlement, resource).await {
+            Ok(d) if d.allowed => Ok(()),
+            Ok(d) => Err(err(AuthorizationFailure::Denied(d.reasons))),
+            Err(e) => Err(err(AuthorizationFailure::Store(e))),
+        }
+    }
+
+    /// [`AccessContext::can`] for up to [`MAX_BATCH`] pairs, with batched store calls: one
+    /// ancestry fetch for all resources, one flag fetch, one plan fetch, and one usage read per
+    /// distinct counter.
+    ///
+    /// # Errors
+    /// More than [`MAX_BATCH`] pairs, or a store failure.
+    pub async fn can_all(
+        &self,
+        pairs: &[(M::Entitlement, Resource<'_>)],
+    ) -> StoreResult<Vec<bool>> {
+        if pairs.len() > MAX_BATCH {
+            return Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                format!("can_all takes at most {MAX_BATCH} pairs, got {}", pairs.len()),
+            ));
+        }
+        let p = &self.principal;
+        if !p.active || p.superuser {
+            return Ok(vec![p.active; pairs.len()]);
+        }
+        let data = self.model.data();
+        let ents: Vec<Option<&EntitlementData>> = pairs
+            .iter()
+            .map(|(e, r)| {
+                data.entitlements
+                    .get(Into::<EntitlementId>::into(*e).0 as usize)
+                    .filter(|ent| ent.entity == r.ty.0)
+            })
+            .collect();
+        let tenant = self.tenant();
+        let need_flags = ents.iter().flatten().any(|e| !e.flags.is_empty());
+        let flags = match (need_flags, tenant) {
+            (true, Some(t)) => self.stores.tenant_flags(t).await?,
+            _ => RoleSet::EMPTY,
+        };
+        let resources: Vec<Resource<'_>> = pairs.iter().map(|(_, r)| *r).collect();
+        let mut ancestries = Vec::new();
+        self.stores
+            .ancestries(&p.id, &resources, &mut ancestries)
+            .await?;
+        let need_plans = ents
+            .iter()
+            .flatten()
+            .any(|e| e.plan_gated || !e.limits.is_empty());
+        let now = self.now();
+        let plans = match (need_plans, tenant) {
+            (true, Some(t)) => self.stores.tenant_plans(t).await?,
+            _ => TenantPlans::default(),
+        };
+        let active = if need_plans {
+            active_plans(data, &plans, now)
+        } else {
+            Vec::new()
+        };
+        let mut used_cache: Vec<(u16, Timestamp, u64)> = Vec::new();
+        let mut eff_buf = Vec::new();
+        let mut out = Vec::with_capacity(pairs.len());
+        for (i, (e, _)) in pairs.iter().enumerate() {
+            let Some(ent) = ents[i] else {
+                out.push(false);
+                continue;
+            };
+            let ei = Into::<EntitlementId>::into(*e).0 as usize;
+            if !ent.flags.is_empty() && (tenant.is_none() || flags.intersection(ent.flags) != ent.flags) {
+                out.push(false);
+                continue;
+            }
+            let Some(a) = ancestries.get(i) else {
+                return Err(bad_ancestry("store returned fewer ancestries than resources"));
+            };
+            if !effective(data, a, &mut eff_buf)?.intersects(ent.granting) {
+                out.push(false);
+                continue;
+            }
+            if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
+                out.push(false);
+                continue;
+            }
+            let mut ok = true;
+            for &l in ent.limits.iter() {
+                let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
+                let (Some(max), Some(limit)) = (max, data.limits.get(l as usize)) else {
+                    continue;
+                };
+                let Some(t) = tenant else {
+                    ok = false;
+                    break;
+                };
+                let start = time::period_start(limit.period, anchor, now);
+                let used = match used_cache.iter().find(|(cl, cs, _)| *cl == l && *cs == start) {
+                    Some((_, _, u)) => *u,
+                    None => {
+                        let u = self.stores.used(t, LimitId(l), start).await?;
+                        used_cache.push((l, start, u));
+                        u
+                    }
+                };
+                if used >= max {
+                    ok = false;
+                    break;
+                }
+            }
+            out.push(ok);
+        }
+        Ok(out)
+    }
+
+    /// Runs the layers and, when allowed, consumes one unit of every limit gating the
+    /// entitlement in one atomic store call (no gap between the check and the consumption).
+    /// Returns `None` when denied (nothing consumed).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn can_and_consume(
+        &self,
+        entitlement: M::Entitlement,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<Consumption>> {
+        if !self.principal.active {
+            return Ok(None);
+        }
+        if self.principal.superuser {
+            return Ok(Some(Consumption {
+                tenant: None,
+                charges: Vec::new(),
+            }));
+        }
+        let data = self.model.data();
+        let ei = entitlement.into().0 as usize;
+        let Some(ent) = data.entitlements.get(ei) else {
+            return Ok(None);
+        };
+        // Every layer except the wallet's count, which the consume itself checks atomically.
+        if ent.limits.is_empty() {
+            return Ok(self.can(entitlement, resource).await?.then(|| Consumption {
+                tenant: None,
+                charges: Vec::new(),
+            }));
+        }
+        let Some(tenant) = self.principal.tenant.clone() else {
+            return Ok(None);
+        };
+        if resource.ty.0 != ent.entity {
+            return Ok(None);
+        }
+        if !ent.flags.is_empty() {
+            let on = self.stores.tenant_flags(&tenant).await?;
+            if on.intersection(ent.flags) != ent.flags {
+                return Ok(None);
+            }
+        }
+        let mut s = take_scratch();
+        s.ancestry.want_ids = false;
+        let fetched = self
+            .stores
+            .ancestry(&self.principal.id, resource, &mut s.ancestry)
+            .await;
+        let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
+        give_scratch(s);
+        if !eff?.intersects(ent.granting) {
+            return Ok(None);
+        }
+        let now = self.now();
+        let plans = self.stores.tenant_plans(&tenant).await?;
+        let active = active_plans(data, &plans, now);
+        if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
+            return Ok(None);
+        }
+        let mut charges = Vec::new();
+        for &l in ent.limits.iter() {
+            let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
+            let (Some(max), Some(limit)) = (max, data.limits.get(l as usize)) else {
+                continue;
+            };
+            charges.push(Charge {
+                limit: LimitId(l),
+                period_start: time::period_start(limit.period, anchor, now),
+                max,
+            });
+        }
+        if charges.is_empty() || self.stores.consume(&tenant, &charges).await? {
+            Ok(Some(Consumption {
+                tenant: Some(tenant),
+                charges,
+            }))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Gives back the units of a [`Consumption`] (when the action it paid for failed).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn unconsume(&self, consumption: Consumption) -> StoreResult<()> {
+        match consumption.tenant {
+            Some(t) if !consumption.charges.is_empty() => {
+                self.stores.unconsume(&t, &consumption.charges).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Every entitlement of the model, as the principal may use it somewhere in the tenant:
+    /// allowed if some resource the user holds a role on (or one below it in the hierarchy)
+    /// would grant it and the tenant's flags, plans and limits allow it. For UI hints; the
+    /// server re-checks each request.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn access_set(&self) -> StoreResult<crate::AccessSet> {
+        use crate::access_set::AccessState;
+        let data = self.model.data();
+        let p = &self.principal;
+        let n = data.entitlements.len();
+        if !p.active {
+            return Ok(crate::AccessSet::new(data, vec![AccessState::RoleRequired; n]));
+        }
+        if p.superuser {
+            return Ok(crate::AccessSet::new(data, vec![AccessState::Allowed; n]));
+        }
+        // Roles the user could hold on some resource of each type.
+        let mut possible = vec![RoleSet::EMPTY; data.entities.len()];
+        for (r, roles) in self.stores.assignments(&p.id).await? {
+            if let Some(e) = data.entities.get(r.ty.0 as usize) {
+                possible[r.ty.0 as usize] = possible[r.ty.0 as usize].union(closure(e, roles));
+            }
+        }
+        // Carry them down the type graph until nothing changes (monotone, so it terminates).
+        for _ in 0..=data.entities.len() {
+            let mut changed = false;
+            for edge in data.edges.iter() {
+                let add = carry(edge, possible[edge.parent as usize]);
+                let c = &mut possible[edge.child as usize];
+                if !add.is_empty() && c.union(add) != *c {
+                    *c = c.union(add);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let tenant = self.tenant();
+        let flags = match tenant {
+            Some(t) => self.stores.tenant_flags(t).await?,
+            None => RoleSet::EMPTY,
+        };
+        let plans = match tenant {
+            Some(t) => self.stores.tenant_plans(t).await?,
+            None => TenantPlans::default(),
+        };
+        let now = self.now();
+        let active = active_plans(data, &plans, now);
+        let mut states = Vec::with_capacity(n);
+        for (ei, ent) in data.entitlements.iter().enumerate() {
+            let state = if !possible
+                .get(ent.entity as usize)
+                .is_some_and(|r| r.intersects(ent.granting))
+            {
+                AccessState::RoleRequired
+            } else if !ent.flags.is_empty() && flags.intersection(ent.flags) != ent.flags {
+                AccessState::FlagDisabled
+            } else if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
+                AccessState::PlanRequired
+            } else {
+                let mut state = AccessState::Allowed;
+                for &l in ent.limits.iter() {
+                    let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
+                    let (Some(max), Some(limit)) = (max, data.limits.get(l as usize)) else {
+                        continue;
+                    };
+                    let used = match tenant {
+                        Some(t) => {
+                            let start = time::period_start(limit.period, anchor, now);
+                            self.stores.used(t, LimitId(l), start).await?
+                        }
+                        None => u64::MAX,
+                    };
+                    if used >= max {
+                        state = AccessState::LimitReached;
+                        break;
+                    }
+                }
+                state
+            };
+            states.push(state);
+        }
+        Ok(crate::AccessSet::new(data, states))
+    }
+}
+
+#[inline]
+fn plan_includes(data: &ModelData, plan_index: u16, ei: usize) -> bool {
+    plan(data, plan_index).is_some_and(|p| p.includes(ei))
+}
+
+fn backticked(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn node_id(a: &Ancestry, i: usize) -> String {
+    a.nodes[i].id.as_deref().unwrap_or("?").to_string()
+}
+
+/// The path that gives a role in `target` on node 0, from the direct assignment down.
+fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) -> GrantPath {
+    let mut steps_rev: Vec<GrantStep> = Vec::new();
+    let mut i = 0usize;
+    let Some(mut role) = eff.first().and_then(|e| e.intersection(target).iter().next()) else {
+        return GrantPath {
+            superuser: false,
+            steps: Vec::new(),
+        };
+    };
+    // Each step moves to a parent (a larger index), so the loop ends.
+    loop {
+        let node = &a.nodes[i];
+        let Some(entity) = data.entities.get(node.ty.0 as usize) else {
+            break;
+        };
+        let step = |role: usize, via| GrantStep {
+            entity: entity.name.to_string(),
+            resource: node_id(a, i),
+            role: entity.roles.get(role).map_or_else(String::new, |r| r.to_string()),
+            via,
+        };
+        // Held here directly (possibly through `implies`)?
+        if let Some(d) = node
+            .roles
+            .iter()
+            .find(|&d| entity.implies.get(d).is_some_and(|c| c.contains(role)))
+        {
+            if d != role {
+                steps_rev.push(step(role, GrantVia::Implied));
+            }
+            steps_rev.push(step(d, GrantVia::Direct));
+            break;
+        }
+        // Otherwise inherited from a parent.
+        let mut next = None;
+        for &p in a.parents_of(i) {
+            let p = p as usize;
+            if let Some(edge) = data.edge(a.nodes[p].ty.0, node.ty.0)
+                && let Some(q) = eff[p]
+                    .iter()
+                    .find(|&q| edge.map.get(q).is_some_and(|c| c.contains(role)))
+            {
+                next = Some((p, q));
+                break;
+            }
+        }
+        steps_rev.push(step(role, GrantVia::Inherited));
+        match next {
+            Some((p, q)) if p > i => {
+                i = p;
+                role = q;
+            }
+            _ => break,
+        }
+    }
+    steps_rev.reverse();
+    GrantPath {
+        superuser: false,
+        steps: steps_rev,
+    }
+}
+
+/// The role reason of a denial: the roles needed on the resource and, through the actual
+/// ancestry, on each ancestor.
+fn role_reason(data: &ModelData, entity: &EntityData, ent: &EntitlementData, a: &Ancestry) -> Reason {
+    let n = a.nodes.len();
+    let mut needed = vec![RoleSet::EMPTY; n];
+    if let Some(first) = needed.first_mut() {
+        *first = ent.granting;
+    }
+    // Children come before parents: push each node's needs to its parents.
+    for i in 0..n {
+        if needed[i].is_empty() {
+            continue;
+        }
+        for &p in a.parents_of(i) {
+            let p = p as usize;
+            if p > i
+                && p < n
+                && let Some(edge) = data.edge(a.nodes[p].ty.0, a.nodes[i].ty.0)
+            {
+                needed[p] = needed[p].union(preimage(edge, needed[i]));
+            }
+        }
+    }
+    let via: Vec<GrantOption> = (1..n)
+        .filter(|&j| !needed[j].is_empty())
+        .filter_map(|j| {
+            let e = data.entities.get(a.nodes[j].ty.0 as usize)?;
+            Some(GrantOption {
+                entity: e.name.to_string(),
+                resource: node_id(a, j),
+                roles: role_names(e, needed[j]),
+            })
+        })
+        .collect();
+    let roles = role_names(entity, ent.roles);
+    let kind = if via.is_empty() {
+        ReasonKind::RoleRequired
+    } else {
+        ReasonKind::HierarchyDenied
+    };
+    let on = a.nodes.first().and_then(|n| n.id.as_deref()).unwrap_or("?");
+    let mut message = format!(
+        "`{}` needs the role {} on {}:{on}",
+        ent.name,
+        backticked(&roles),
+        entity.name
+    );
+    if !via.is_empty() {
+        let opts: Vec<String> = via
+            .iter()
+            .map(|o| format!("{} on {}:{}", backticked(&o.roles), o.entity, o.resource))
+            .collect();
+        message.push_str(&format!(", or {}", opts.join(", or ")));
+    }
+    Reason {
+        kind,
+        message,
+        meta: ReasonMeta::Roles {
+            entity: entity.name.to_string(),
+            roles,
+            via,
+        },
+    }
+}

@@ -1,0 +1,599 @@
+//! In-memory implementation of every store: for tests, examples, single-process apps, and the
+//! nanosecond `can` path.
+
+use std::cell::RefCell;
+use std::future::{Future, ready};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use rustc_hash::FxHashMap;
+
+use crate::model::{EntityTypeId, FlagId, LimitId, PlanId, RoleSet};
+use crate::store::{
+    Ancestry, AncestryNode, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore,
+    StoreError, StoreErrorKind, StoreResult, Subscription, SubscriptionStore, TenantPlans,
+    WalletStore,
+};
+use crate::time::Timestamp;
+
+/// Most nodes an ancestry may hold; a deeper hierarchy is refused instead of exhausting memory.
+pub const MAX_ANCESTRY: usize = 4_096;
+
+/// Buffers of the ancestry walk, reused across calls on a thread.
+#[derive(Debug, Default)]
+struct Dfs {
+    order: Vec<u32>,
+    stack: Vec<(u32, usize)>,
+    seen: Vec<u32>,
+}
+
+thread_local! {
+    static DFS: RefCell<Dfs> = RefCell::new(Dfs::default());
+}
+
+#[derive(Debug)]
+struct Node {
+    ty: u16,
+    id: Arc<str>,
+    parents: Vec<u32>,
+    children: Vec<u32>,
+    alive: bool,
+}
+
+#[derive(Debug, Default)]
+struct User {
+    global: RoleSet,
+    assignments: FxHashMap<u32, RoleSet>,
+}
+
+#[derive(Debug, Default)]
+struct Graph {
+    /// Per entity type: id → node index.
+    index: Vec<FxHashMap<Arc<str>, u32>>,
+    nodes: Vec<Node>,
+    users: FxHashMap<Arc<str>, User>,
+}
+
+/// (tenant, limit index, period start) → units used.
+type WalletKey = (Arc<str>, u16, Timestamp);
+
+#[derive(Debug, Default)]
+struct Tenant {
+    flags: RoleSet,
+    plans: TenantPlans,
+    /// (base plan group, subscription) so a new base plan replaces the one of its group.
+    groups: Vec<u16>,
+}
+
+/// Every store in memory. Cheap to share: wrap it in an `Arc`.
+///
+/// # Examples
+/// ```
+/// use access_core::{MemoryStore, Resource, EntityTypeId, ClosureStore, RoleStore};
+/// # tokio_test_block_on(async {
+/// let store = MemoryStore::new();
+/// let org = Resource::new(EntityTypeId(0), "acme");
+/// let ws = Resource::new(EntityTypeId(1), "ws-1");
+/// store.add_resource(org, &[]).await.unwrap();
+/// store.add_resource(ws, &[org]).await.unwrap();
+/// store.assign("alice", org, 0).await.unwrap();
+/// assert_eq!(store.ancestors(ws).await.unwrap().len(), 1);
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output { access_core::block_on_ready(f).unwrap() }
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    graph: RwLock<Graph>,
+    tenants: RwLock<FxHashMap<Arc<str>, Tenant>>,
+    wallets: Mutex<FxHashMap<WalletKey, u64>>,
+}
+
+fn poisoned() -> StoreError {
+    StoreError::new(StoreErrorKind::Backend, "in-memory store lock poisoned")
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> StoreResult<RwLockReadGuard<'_, Graph>> {
+        self.graph.read().map_err(|_| poisoned())
+    }
+    fn write(&self) -> StoreResult<RwLockWriteGuard<'_, Graph>> {
+        self.graph.write().map_err(|_| poisoned())
+    }
+
+    fn fill_ancestry(&self, user: &str, resource: Resource<'_>, out: &mut Ancestry) -> StoreResult<()> {
+        out.clear();
+        let g = self.read()?;
+        let u = g.users.get(user);
+        let roles_on = |n: u32| {
+            u.and_then(|u| u.assignments.get(&n).copied())
+                .unwrap_or_default()
+        };
+        let Some(start) = g.lookup(resource) else {
+            out.nodes.push(AncestryNode {
+                ty: resource.ty,
+                id: out.want_ids.then(|| Arc::from(resource.id)),
+                roles: RoleSet::EMPTY,
+                parents: (0, 0),
+            });
+            return Ok(());
+        };
+        out.found = true;
+        DFS.with(|d| {
+            let mut d = d.borrow_mut();
+            let Dfs { order, stack, seen } = &mut *d;
+            order.clear();
+            stack.clear();
+            seen.clear();
+            // Iterative DFS over parents; post-order, then reversed, gives a topological order
+            // in which every parent comes after its children.
+            stack.push((start, 0));
+            seen.push(start);
+            while let Some((n, next)) = stack.last_mut() {
+                let node = &g.nodes[*n as usize];
+                if let Some(&p) = node.parents.get(*next) {
+                    *next += 1;
+                    if !seen.contains(&p) {
+                        if seen.len() >= MAX_ANCESTRY {
+                            return Err(StoreError::new(
+                                StoreErrorKind::InvalidAncestry,
+                                format!("ancestry larger than {MAX_ANCESTRY} resources"),
+                            ));
+                        }
+                        seen.push(p);
+                        stack.push((p, 0));
+                    }
+                } else {
+                    order.push(*n);
+                    stack.pop();
+                }
+            }
+            order.reverse();
+            for &n in order.iter() {
+                let node = &g.nodes[n as usize];
+                let start = out.parents.len() as u32;
+                for p in &node.parents {
+                    if let Some(pos) = order.iter().position(|x| x == p) {
+                        out.parents.push(pos as u32);
+                    }
+                }
+                out.nodes.push(AncestryNode {
+                    ty: EntityTypeId(node.ty),
+                    id: out.want_ids.then(|| node.id.clone()),
+                    roles: roles_on(n),
+                    parents: (start, out.parents.len() as u32 - start),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn with_tenant<R>(&self, tenant: &str, f: impl FnOnce(&mut Tenant) -> R) -> StoreResult<R> {
+        let mut t = self.tenants.write().map_err(|_| poisoned())?;
+        if let Some(x) = t.get_mut(tenant) {
+            return Ok(f(x));
+        }
+        let x = t.entry(Arc::from(tenant)).or_default();
+        Ok(f(x))
+    }
+
+    /// Units used of a limit by a tenant in a period (for tests and dashboards).
+    pub fn usage(&self, tenant: &str, limit: LimitId, period_start: Timestamp) -> u64 {
+        self.wallets
+            .lock()
+            .ok()
+            .and_then(|w| w.get(&(Arc::from(tenant), limit.0, period_start)).copied())
+            .unwrap_or(0)
+    }
+}
+
+impl Graph {
+    #[inline]
+    fn lookup(&self, r: Resource<'_>) -> Option<u32> {
+        self.index.get(r.ty.0 as usize)?.get(r.id).copied()
+    }
+
+    fn require(&self, r: Resource<'_>) -> StoreResult<u32> {
+        self.lookup(r).ok_or_else(|| {
+            StoreError::new(
+                StoreErrorKind::NotFound,
+                format!("resource {}:{} not found", r.ty.0, r.id),
+            )
+        })
+    }
+
+    /// Whether `target` is `from` or one of its ancestors.
+    fn reaches(&self, from: u32, target: u32) -> bool {
+        let mut stack = vec![from];
+        let mut seen = vec![from];
+        while let Some(n) = stack.pop() {
+            if n == target {
+                return true;
+            }
+            for &p in &self.nodes[n as usize].parents {
+                if !seen.contains(&p) {
+                    seen.push(p);
+                    stack.push(p);
+                }
+            }
+        }
+        false
+    }
+
+    fn set_parents(&mut self, n: u32, parents: &[Resource<'_>]) -> StoreResult<()> {
+        let mut ps = Vec::with_capacity(parents.len());
+        for p in parents {
+            let pi = self.require(*p)?;
+            if self.reaches(pi, n) {
+                return Err(StoreError::new(
+                    StoreErrorKind::Cycle,
+                    format!(
+                        "{}:{} cannot be placed under {}:{}: it would become its own ancestor",
+                        self.nodes[n as usize].ty, self.nodes[n as usize].id, p.ty.0, p.id
+                    ),
+                ));
+            }
+            if !ps.contains(&pi) {
+                ps.push(pi);
+            }
+        }
+        let old = std::mem::take(&mut self.nodes[n as usize].parents);
+        for p in old {
+            self.nodes[p as usize].children.retain(|c| *c != n);
+        }
+        for &p in &ps {
+            self.nodes[p as usize].children.push(n);
+        }
+        self.nodes[n as usize].parents = ps;
+        Ok(())
+    }
+}
+
+impl RoleStore for MemoryStore {
+    fn ancestry(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        out: &mut Ancestry,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.fill_ancestry(user, resource, out))
+    }
+
+    fn assignments(
+        &self,
+        user: &str,
+    ) -> impl Future<Output = StoreResult<Vec<(ResourceRef, RoleSet)>>> + Send {
+        ready(self.read().map(|g| {
+            let mut v: Vec<(ResourceRef, RoleSet)> = g
+                .users
+                .get(user)
+                .map(|u| {
+                    u.assignments
+                        .iter()
+                        .filter(|(_, r)| !r.is_empty())
+                        .map(|(n, r)| {
+                            let node = &g.nodes[*n as usize];
+                            (ResourceRef::new(EntityTypeId(node.ty), node.id.clone()), *r)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        }))
+    }
+
+    fn global_roles(&self, user: &str) -> impl Future<Output = StoreResult<RoleSet>> + Send {
+        ready(
+            self.read()
+                .map(|g| g.users.get(user).map(|u| u.global).unwrap_or_default()),
+        )
+    }
+
+    fn assign(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        role: u16,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready((|| {
+            if role >= 64 {
+                return Err(StoreError::new(
+                    StoreErrorKind::InvalidRequest,
+                    format!("role index {role} out of range"),
+                ));
+            }
+            let mut g = self.write()?;
+            let n = g.require(resource)?;
+            let u = g.users.entry(Arc::from(user)).or_default();
+            u.assignments.entry(n).or_default().insert(role as usize);
+            Ok(())
+        })())
+    }
+
+    fn revoke(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        role: u16,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready((|| {
+            let mut g = self.write()?;
+            let Some(n) = g.lookup(resource) else {
+                return Ok(());
+            };
+            if let Some(u) = g.users.get_mut(user)
+                && let Some(r) = u.assignments.get_mut(&n)
+            {
+                r.0 &= !(1u64.checked_shl(u32::from(role)).unwrap_or(0));
+                if r.is_empty() {
+                    u.assignments.remove(&n);
+                }
+            }
+            Ok(())
+        })())
+    }
+
+    fn set_global_roles(
+        &self,
+        user: &str,
+        roles: RoleSet,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.write().map(|mut g| {
+            g.users.entry(Arc::from(user)).or_default().global = roles;
+        }))
+    }
+}
+
+impl ClosureStore for MemoryStore {
+    fn add_resource(
+        &self,
+        resource: Resource<'_>,
+        parents: &[Resource<'_>],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready((|| {
+            let mut g = self.write()?;
+            // Check the parents before creating anything, so a refused call changes nothing.
+            for p in parents {
+                g.require(*p)?;
+            }
+            let n = match g.lookup(resource) {
+                Some(n) => n,
+                None => {
+                    let n = u32::try_from(g.nodes.len()).map_err(|_| {
+                        StoreError::new(StoreErrorKind::InvalidRequest, "too many resources")
+                    })?;
+                    let id: Arc<str> = Arc::from(resource.id);
+                    g.nodes.push(Node {
+                        ty: resource.ty.0,
+                        id: id.clone(),
+                        parents: Vec::new(),
+                        children: Vec::new(),
+                        alive: true,
+                    });
+                    let ty = resource.ty.0 as usize;
+                    if g.index.len() <= ty {
+                        g.index.resize_with(ty + 1, FxHashMap::default);
+                    }
+                    g.index[ty].insert(id, n);
+                    n
+                }
+            };
+            g.set_parents(n, parents)
+        })())
+    }
+
+    fn set_parents(
+        &self,
+        resource: Resource<'_>,
+        parents: &[Resource<'_>],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready((|| {
+            let mut g = self.write()?;
+            let n = g.require(resource)?;
+            g.set_parents(n, parents)
+        })())
+    }
+
+    fn remove_resource(
+        &self,
+        resource: Resource<'_>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready((|| {
+            let mut g = self.write()?;
+            let n = g.require(resource)?;
+            g.set_parents(n, &[])?;
+            let children = std::mem::take(&mut g.nodes[n as usize].children);
+            for c in children {
+                g.nodes[c as usize].parents.retain(|p| *p != n);
+            }
+            g.nodes[n as usize].alive = false;
+            if let Some(ix) = g.index.get_mut(resource.ty.0 as usize) {
+                ix.remove(resource.id);
+            }
+            for u in g.users.values_mut() {
+                u.assignments.remove(&n);
+            }
+            Ok(())
+        })())
+    }
+
+    fn ancestors(
+        &self,
+        resource: Resource<'_>,
+    ) -> impl Future<Output = StoreResult<Vec<(ResourceRef, u32)>>> + Send {
+        ready((|| {
+            let g = self.read()?;
+            let n = g.require(resource)?;
+            // Breadth-first: each ancestor at its shortest distance.
+            let mut out: Vec<(ResourceRef, u32)> = Vec::new();
+            let mut seen = vec![n];
+            let mut frontier = vec![n];
+            let mut depth = 0;
+            while !frontier.is_empty() {
+                depth += 1;
+                let mut next = Vec::new();
+                for f in frontier {
+                    for &p in &g.nodes[f as usize].parents {
+                        if !seen.contains(&p) {
+                            seen.push(p);
+                            next.push(p);
+                            let node = &g.nodes[p as usize];
+                            debug_assert!(node.alive);
+                            out.push((ResourceRef::new(EntityTypeId(node.ty), node.id.clone()), depth));
+                        }
+                    }
+                }
+                frontier = next;
+            }
+            Ok(out)
+        })())
+    }
+}
+
+impl SubscriptionStore for MemoryStore {
+    fn tenant_plans(&self, tenant: &str) -> impl Future<Output = StoreResult<TenantPlans>> + Send {
+        ready(
+            self.tenants
+                .read()
+                .map_err(|_| poisoned())
+                .map(|t| t.get(tenant).map(|t| t.plans.clone()).unwrap_or_default()),
+        )
+    }
+
+    fn set_base_plan(
+        &self,
+        tenant: &str,
+        group: u16,
+        subscription: Subscription,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.with_tenant(tenant, |t| {
+            if let Some(i) = t.groups.iter().position(|g| *g == group) {
+                t.plans.base[i] = subscription;
+            } else {
+                t.groups.push(group);
+                t.plans.base.push(subscription);
+            }
+        }))
+    }
+
+    fn add_add_on(
+        &self,
+        tenant: &str,
+        subscription: Subscription,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.with_tenant(tenant, |t| {
+            t.plans.add_ons.retain(|s| s.plan != subscription.plan);
+            t.plans.add_ons.push(subscription);
+        }))
+    }
+
+    fn remove_add_on(
+        &self,
+        tenant: &str,
+        plan: PlanId,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.with_tenant(tenant, |t| t.plans.add_ons.retain(|s| s.plan != plan)))
+    }
+
+    fn set_override(
+        &self,
+        tenant: &str,
+        limit: LimitId,
+        max: Option<u64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.with_tenant(tenant, |t| {
+            t.plans.overrides.retain(|(l, _)| *l != limit);
+            if let Some(max) = max {
+                t.plans.overrides.push((limit, max));
+            }
+        }))
+    }
+}
+
+impl WalletStore for MemoryStore {
+    fn used(
+        &self,
+        tenant: &str,
+        limit: LimitId,
+        period_start: Timestamp,
+    ) -> impl Future<Output = StoreResult<u64>> + Send {
+        ready(Ok(self.usage(tenant, limit, period_start)))
+    }
+
+    fn consume(
+        &self,
+        tenant: &str,
+        charges: &[Charge],
+    ) -> impl Future<Output = StoreResult<bool>> + Send {
+        ready((|| {
+            let mut w = self.wallets.lock().map_err(|_| poisoned())?;
+            let t: Arc<str> = Arc::from(tenant);
+            let room = charges.iter().all(|c| {
+                w.get(&(t.clone(), c.limit.0, c.period_start))
+                    .copied()
+                    .unwrap_or(0)
+                    < c.max
+            });
+            if room {
+                for c in charges {
+                    *w.entry((t.clone(), c.limit.0, c.period_start)).or_insert(0) += 1;
+                }
+            }
+            Ok(room)
+        })())
+    }
+
+    fn unconsume(
+        &self,
+        tenant: &str,
+        charges: &[Charge],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready((|| {
+            let mut w = self.wallets.lock().map_err(|_| poisoned())?;
+            let t: Arc<str> = Arc::from(tenant);
+            for c in charges {
+                if let Some(u) = w.get_mut(&(t.clone(), c.limit.0, c.period_start)) {
+                    *u = u.saturating_sub(1);
+                }
+            }
+            Ok(())
+        })())
+    }
+}
+
+impl FlagStore for MemoryStore {
+    fn tenant_flags(&self, tenant: &str) -> impl Future<Output = StoreResult<RoleSet>> + Send {
+        ready(
+            self.tenants
+                .read()
+                .map_err(|_| poisoned())
+                .map(|t| t.get(tenant).map(|t| t.flags).unwrap_or_default()),
+        )
+    }
+
+    fn set_flag(
+        &self,
+        tenant: &str,
+        flag: FlagId,
+        on: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(if flag.0 >= 64 {
+            Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                format!("flag index {} out of range", flag.0),
+            ))
+        } else {
+            self.with_tenant(tenant, |t| {
+                if on {
+                    t.flags.insert(flag.0 as usize);
+                } else {
+                    t.flags.0 &= !(1u64 << flag.0);
+                }
+            })
+        })
+    }
+}

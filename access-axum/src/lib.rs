@@ -1,1 +1,80 @@
+//! HTTP integration of `access-core` for axum.
+//!
+//! A skeleton until the HTTP issues land: today it maps engine outcomes to HTTP statuses and
+//! JSON bodies that never leak internals, which the extractors and routers will use.
 
+use access_core::{AuthorizationError, AuthorizationFailure, Reason};
+use serde::Serialize;
+
+pub use access_core;
+
+/// The JSON body of an error response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    /// A stable machine-readable code (`forbidden`, `internal`).
+    pub error: &'static str,
+    /// A sentence for people.
+    pub message: String,
+    /// Why a request was denied (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+}
+
+/// The status and body for an authorization failure: 403 with the reasons when denied, 500
+/// without details when a store failed (the store's message is for logs only).
+///
+/// # Examples
+/// ```
+/// use access_core::{AuthorizationError, AuthorizationFailure, StoreError, StoreErrorKind};
+/// let err = AuthorizationError {
+///     entitlement: "project:delete".into(),
+///     user_id: "u1".into(),
+///     reason: AuthorizationFailure::Store(StoreError::new(StoreErrorKind::Backend, "db password wrong")),
+/// };
+/// let (status, body) = access_axum::error_response(&err);
+/// assert_eq!(status, 500);
+/// assert!(!body.message.contains("password"));
+/// ```
+pub fn error_response(err: &AuthorizationError) -> (u16, ErrorBody) {
+    match &err.reason {
+        AuthorizationFailure::Denied(reasons) => (
+            403,
+            ErrorBody {
+                error: "forbidden",
+                message: format!("`{}` is not allowed", err.entitlement),
+                reasons: reasons.clone(),
+            },
+        ),
+        AuthorizationFailure::Store(_) => (
+            500,
+            ErrorBody {
+                error: "internal",
+                message: "the request could not be authorized".to_owned(),
+                reasons: Vec::new(),
+            },
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use access_core::{ReasonKind, ReasonMeta};
+
+    #[test]
+    fn denial_is_403_with_reasons() {
+        let err = AuthorizationError {
+            entitlement: "project:delete".into(),
+            user_id: "u1".into(),
+            reason: AuthorizationFailure::Denied(vec![Reason {
+                kind: ReasonKind::PlanRequired,
+                message: "upgrade".into(),
+                meta: ReasonMeta::None,
+            }]),
+        };
+        let (status, body) = error_response(&err);
+        assert_eq!(status, 403);
+        assert_eq!(body.reasons.len(), 1);
+        assert_eq!(body.error, "forbidden");
+    }
+}

@@ -5,11 +5,13 @@
 //! differential tests). [`compile`] validates a [`spec::ModelSpec`], collects *every* error with
 //! its location, and computes the [`data::ModelData`] tables the engine reads.
 
+pub mod builder;
 pub mod data;
 pub mod spec;
 mod suggest;
 mod validate;
 
+pub use builder::ModelBuilder;
 pub use data::*;
 pub use spec::*;
 pub use suggest::{backticked, suggest};

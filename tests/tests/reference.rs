@@ -98,7 +98,7 @@ fn gen_case(c: &mut Choices<'_>) -> Case {
             &name,
             ENT_NAMES[t],
             rs.iter().map(|r| role_name(*r)).collect::<Vec<_>>(),
-            fs,
+            fs.iter().map(String::as_str),
         );
         ent_names.push(name);
     }

@@ -1,0 +1,888 @@
+//! Validation (every rule, every error collected with its location) and table computation.
+//!
+//! Each rule is one function below, with the rule stated in its comment. Nothing here panics on
+//! any input: names are resolved through maps, and the tables are computed only when the model
+//! has no error.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::data::*;
+use crate::spec::*;
+use crate::suggest::{backticked, suggest};
+
+/// What kind of mistake a [`ModelError`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A name that is not a declared entity type.
+    UnknownEntity,
+    /// A name that is not a role of the entity type it is used with.
+    UnknownRole,
+    /// A name that is not a declared global role.
+    UnknownGlobalRole,
+    /// A name that is not a declared flag.
+    UnknownFlag,
+    /// A name that is not a declared entitlement.
+    UnknownEntitlement,
+    /// A name that is not a declared plan.
+    UnknownPlan,
+    /// A group no base plan declares.
+    UnknownGroup,
+    /// A period other than `hour`, `day`, `month`, `quarter`, `year`.
+    UnknownPeriod,
+    /// An action of `default_permission` other than `create`, `read`, `list`, `update`, `delete`.
+    UnknownAction,
+    /// A name declared twice.
+    Duplicate,
+    /// `implies` lines that lead from a role back to itself.
+    ImpliesCycle,
+    /// A limit gating an entitlement its plan's `features` lack.
+    LimitNotInPlan,
+    /// The same limit name gating another entitlement or period in another plan.
+    InconsistentLimit,
+    /// An add-on with a `group`.
+    AddOnWithGroup,
+    /// A base plan without a `group`.
+    BaseWithoutGroup,
+    /// `requires` on a base plan.
+    RequiresOnBasePlan,
+    /// A plan named where a base plan (of a given group) is needed.
+    NotABasePlan,
+    /// An entitlement name that is not `resource:action` in lowercase snake case.
+    MalformedEntitlement,
+    /// More roles, flags, entities, entitlements or plans than the tables hold.
+    TooMany,
+    /// A model without any entity type.
+    Empty,
+}
+
+/// One mistake in a model, at the location of the offending name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelError<S> {
+    /// Where.
+    pub span: S,
+    /// What kind of mistake.
+    pub kind: ErrorKind,
+    /// The message, rustc style: lowercase, one line, names in backticks.
+    pub message: String,
+}
+
+impl<S> fmt::Display for ModelError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl<S: fmt::Debug> std::error::Error for ModelError<S> {}
+
+struct Errors<S> {
+    list: Vec<ModelError<S>>,
+}
+
+impl<S: Copy> Errors<S> {
+    fn push(&mut self, span: S, kind: ErrorKind, message: String) {
+        self.list.push(ModelError {
+            span,
+            kind,
+            message,
+        });
+    }
+
+    /// `unknown <what> `<name>`<context>, did you mean `x`?` or `, expected one of ..`.
+    fn unknown<'a>(
+        &mut self,
+        kind: ErrorKind,
+        what: &str,
+        name: &Name<S>,
+        context: &str,
+        valid: impl IntoIterator<Item = &'a str> + Clone,
+    ) {
+        let n = &name.text;
+        let msg = match suggest(n, valid.clone()) {
+            Some(best) => format!("unknown {what} `{n}`{context}, did you mean `{best}`?"),
+            None => {
+                let list = backticked(valid);
+                if list.is_empty() {
+                    format!("unknown {what} `{n}`{context}: none is declared")
+                } else {
+                    format!("unknown {what} `{n}`{context}, expected one of {list}")
+                }
+            }
+        };
+        self.push(name.span, kind, msg);
+    }
+}
+
+/// Names in declaration order with an index map; repeats reported, first one kept.
+struct Names<'s> {
+    list: Vec<&'s str>,
+    index: HashMap<&'s str, usize>,
+}
+
+impl<'s> Names<'s> {
+    fn collect<S: Copy + 's>(
+        names: impl IntoIterator<Item = &'s Name<S>>,
+        what: &str,
+        context: &str,
+        max: usize,
+        errors: &mut Errors<S>,
+    ) -> Self {
+        let mut list = Vec::new();
+        let mut index = HashMap::new();
+        for n in names {
+            if index.contains_key(n.text.as_str()) {
+                // Rule: a name is declared once.
+                errors.push(
+                    n.span,
+                    ErrorKind::Duplicate,
+                    format!("duplicate {what} `{}`{context}", n.text),
+                );
+                continue;
+            }
+            if list.len() == max {
+                // Rule: the tables hold at most `max` of these.
+                errors.push(
+                    n.span,
+                    ErrorKind::TooMany,
+                    format!("too many {what}s{context}: at most {max} are supported"),
+                );
+                continue;
+            }
+            index.insert(n.text.as_str(), list.len());
+            list.push(n.text.as_str());
+        }
+        Self { list, index }
+    }
+    fn get(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+    fn iter(&self) -> impl Iterator<Item = &'s str> + Clone + '_ {
+        self.list.iter().copied()
+    }
+}
+
+/// Rule: an entitlement name is `resource:action`, each part `[a-z][a-z0-9_]*`.
+fn well_formed_entitlement(name: &str) -> bool {
+    let part = |p: &str| {
+        let mut c = p.chars();
+        c.next().is_some_and(|f| f.is_ascii_lowercase())
+            && c.all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '_')
+    };
+    match name.split_once(':') {
+        Some((r, a)) => part(r) && part(a),
+        None => false,
+    }
+}
+
+/// Validates `spec` and computes its tables. Every error is collected, each at the location of
+/// the offending name; the tables are computed only for a model without errors.
+///
+/// # Errors
+/// Every mistake of the model.
+pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError<S>>> {
+    let mut e = Errors { list: Vec::new() };
+    let max16 = (u16::MAX - 1) as usize;
+
+    // Declarations.
+    let globals = Names::collect(&spec.global_roles, "global role", "", MAX_ROLES, &mut e);
+    let entities = Names::collect(spec.entities.iter().map(|x| &x.name), "entity", "", max16, &mut e);
+    // The spec of each kept entity (the first of duplicates).
+    let specs: Vec<&EntitySpec<S>> = entities
+        .list
+        .iter()
+        .filter_map(|n| spec.entities.iter().find(|x| x.name.text == *n))
+        .collect();
+    let roles: Vec<Names<'_>> = specs
+        .iter()
+        .map(|x| {
+            let ctx = format!(" on `{}`", x.name.text);
+            Names::collect(&x.roles, "role", &ctx, MAX_ROLES, &mut e)
+        })
+        .collect();
+    let flags = Names::collect(&spec.flags, "flag", "", MAX_FLAGS, &mut e);
+    let entitlements = Names::collect(
+        spec.entitlements.iter().map(|x| &x.name),
+        "entitlement",
+        "",
+        max16,
+        &mut e,
+    );
+    let plans = Names::collect(spec.plans.iter().map(|x| &x.name), "plan", "", max16, &mut e);
+
+    // Rule: a model declares at least one entity.
+    if spec.entities.is_empty() {
+        e.push(
+            spec.name.span,
+            ErrorKind::Empty,
+            "the model declares no `entity`".to_owned(),
+        );
+    }
+    check_default_role(spec, &globals, &mut e);
+    check_implies(&specs, &roles, &mut e);
+    check_inherits(&specs, &entities, &roles, &mut e);
+    check_entitlements(spec, &entities, &roles, &flags, &mut e);
+    let groups = check_plans(spec, &entitlements, &plans, &mut e);
+    check_default_permission(spec, &globals, &mut e);
+
+    if !e.list.is_empty() {
+        return Err(e.list);
+    }
+    Ok(tables(spec, &specs, &roles, &globals, &entities, &flags, &entitlements, &plans, &groups))
+}
+
+/// Rule: `default_role` is a global role.
+fn check_default_role<S: Copy>(spec: &ModelSpec<S>, globals: &Names<'_>, e: &mut Errors<S>) {
+    if let Some(d) = &spec.default_role
+        && globals.get(&d.text).is_none()
+    {
+        e.unknown(ErrorKind::UnknownGlobalRole, "global role", d, "", globals.iter());
+    }
+}
+
+/// Rules: both sides of an `implies` line are roles of the entity; `implies` has no cycle
+/// (`a => a` included). Each cycle is reported once, at the line that closes it.
+fn check_implies<S: Copy>(specs: &[&EntitySpec<S>], roles: &[Names<'_>], e: &mut Errors<S>) {
+    for (x, rs) in specs.iter().zip(roles) {
+        let ctx = format!(" on `{}`", x.name.text);
+        let mut edges: Vec<Vec<(usize, S)>> = vec![Vec::new(); rs.list.len()];
+        for line in &x.implies {
+            let from = rs.get(&line.from.text);
+            let to = rs.get(&line.to.text);
+            if from.is_none() {
+                e.unknown(ErrorKind::UnknownRole, "role", &line.from, &ctx, rs.iter());
+            }
+            if to.is_none() {
+                e.unknown(ErrorKind::UnknownRole, "role", &line.to, &ctx, rs.iter());
+            }
+            if let (Some(f), Some(t)) = (from, to)
+                && !edges[f].iter().any(|(x, _)| *x == t)
+            {
+                edges[f].push((t, line.from.span));
+            }
+        }
+        // Depth-first search with colours; a back edge closes a cycle.
+        let n = rs.list.len();
+        let mut colour = vec![0u8; n]; // 0 new, 1 on the path, 2 done
+        for root in 0..n {
+            if colour[root] != 0 {
+                continue;
+            }
+            let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+            colour[root] = 1;
+            while let Some(&mut (v, ref mut next)) = path.last_mut() {
+                if let Some(&(w, span)) = edges[v].get(*next) {
+                    *next += 1;
+                    match colour[w] {
+                        0 => {
+                            colour[w] = 1;
+                            path.push((w, 0));
+                        }
+                        1 => {
+                            let at = path.iter().position(|(p, _)| *p == w).unwrap_or(0);
+                            let mut names: Vec<String> =
+                                path[at..].iter().map(|(p, _)| format!("`{}`", rs.list[*p])).collect();
+                            names.push(format!("`{}`", rs.list[w]));
+                            e.push(
+                                span,
+                                ErrorKind::ImpliesCycle,
+                                format!(
+                                    "cycle in `implies` of `{}`: {}",
+                                    x.name.text,
+                                    names.join(" => ")
+                                ),
+                            );
+                        }
+                        _ => {}
+                    }
+                } else {
+                    colour[v] = 2;
+                    path.pop();
+                }
+            }
+        }
+    }
+}
+
+/// Rules: an `inherits` line names an entity (possibly this one), a role of that entity on the
+/// left, and a role of this entity on the right.
+fn check_inherits<S: Copy>(
+    specs: &[&EntitySpec<S>],
+    entities: &Names<'_>,
+    roles: &[Names<'_>],
+    e: &mut Errors<S>,
+) {
+    for (x, rs) in specs.iter().zip(roles) {
+        let ctx = format!(" on `{}`", x.name.text);
+        for line in &x.inherits {
+            match entities.get(&line.parent_entity.text) {
+                None => e.unknown(
+                    ErrorKind::UnknownEntity,
+                    "entity",
+                    &line.parent_entity,
+                    "",
+                    entities.iter(),
+                ),
+                Some(p) => {
+                    let prs = &roles[p];
+                    if prs.get(&line.parent_role.text).is_none() {
+                        let pctx = format!(" on `{}`", line.parent_entity.text);
+                        e.unknown(ErrorKind::UnknownRole, "role", &line.parent_role, &pctx, prs.iter());
+                    }
+                }
+            }
+            if rs.get(&line.role.text).is_none() {
+                e.unknown(ErrorKind::UnknownRole, "role", &line.role, &ctx, rs.iter());
+            }
+        }
+    }
+}
+
+/// Rules: entitlement names are well formed; an entitlement is checked on a declared entity,
+/// granted by roles of *that* entity, and gated by declared flags.
+fn check_entitlements<S: Copy>(
+    spec: &ModelSpec<S>,
+    entities: &Names<'_>,
+    roles: &[Names<'_>],
+    flags: &Names<'_>,
+    e: &mut Errors<S>,
+) {
+    for x in &spec.entitlements {
+        if !well_formed_entitlement(&x.name.text) {
+            e.push(
+                x.name.span,
+                ErrorKind::MalformedEntitlement,
+                format!(
+                    "malformed entitlement name `{}`: expected `resource:action` in lowercase snake case",
+                    x.name.text
+                ),
+            );
+        }
+        match entities.get(&x.entity.text) {
+            None => e.unknown(ErrorKind::UnknownEntity, "entity", &x.entity, "", entities.iter()),
+            Some(i) => {
+                let ctx = format!(" on `{}`", x.entity.text);
+                for r in &x.roles {
+                    if roles[i].get(&r.text).is_none() {
+                        e.unknown(ErrorKind::UnknownRole, "role", r, &ctx, roles[i].iter());
+                    }
+                }
+            }
+        }
+        for f in &x.flags {
+            if flags.get(&f.text).is_none() {
+                e.unknown(ErrorKind::UnknownFlag, "flag", f, "", flags.iter());
+            }
+        }
+    }
+}
+
+/// Rules for plans: a base plan has a group and no `requires`; an add-on has no group; `requires`
+/// names a group of some base plan and base plans of that group; features are declared
+/// entitlements; a limit gates a declared entitlement that its plan includes, per a known period;
+/// one limit name means one entitlement and one period in every plan; `default_plan` is a base
+/// plan. Returns the groups in order of first appearance.
+fn check_plans<'s, S: Copy>(
+    spec: &'s ModelSpec<S>,
+    entitlements: &Names<'_>,
+    plans: &Names<'_>,
+    e: &mut Errors<S>,
+) -> Vec<&'s str> {
+    let mut groups: Vec<&'s str> = Vec::new();
+    for p in &spec.plans {
+        match (&p.add_on, &p.group) {
+            (None, None) => e.push(
+                p.name.span,
+                ErrorKind::BaseWithoutGroup,
+                format!(
+                    "base plan `{}` needs a `group` (or `add_on` to make it an add-on)",
+                    p.name.text
+                ),
+            ),
+            (Some(_), Some(g)) => e.push(
+                g.span,
+                ErrorKind::AddOnWithGroup,
+                format!(
+                    "add-on `{}` cannot have a `group`: add-ons stack on the base plan named in `requires`",
+                    p.name.text
+                ),
+            ),
+            (None, Some(g)) => {
+                if !groups.contains(&g.text.as_str()) {
+                    groups.push(g.text.as_str());
+                }
+            }
+            (Some(_), None) => {}
+        }
+    }
+    let base_of = |name: &str| -> Option<(&PlanSpec<S>, Option<&str>)> {
+        let p = spec.plans.iter().find(|p| p.name.text == name)?;
+        Some((p, p.group.as_ref().map(|g| g.text.as_str()).filter(|_| p.add_on.is_none())))
+    };
+    // Limit name → (entitlement, period) as first declared.
+    let mut limits: HashMap<&str, (&str, &str)> = HashMap::new();
+    for p in &spec.plans {
+        if let Some(req) = &p.requires {
+            if p.add_on.is_none() {
+                e.push(
+                    req.group.span,
+                    ErrorKind::RequiresOnBasePlan,
+                    format!(
+                        "`requires` is for add-ons: base plan `{}` already belongs to a group",
+                        p.name.text
+                    ),
+                );
+            }
+            if !groups.contains(&req.group.text.as_str()) {
+                e.unknown(ErrorKind::UnknownGroup, "plan group", &req.group, "", groups.iter().copied());
+            }
+            for r in &req.plans {
+                match base_of(&r.text) {
+                    None => e.unknown(ErrorKind::UnknownPlan, "plan", r, "", plans.iter()),
+                    Some((_, g)) if g != Some(req.group.text.as_str()) => e.push(
+                        r.span,
+                        ErrorKind::NotABasePlan,
+                        format!(
+                            "`{}` is not a base plan of group `{}`",
+                            r.text, req.group.text
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+        let mut seen_features: Vec<&str> = Vec::new();
+        for f in &p.features {
+            if entitlements.get(&f.text).is_none() {
+                e.unknown(ErrorKind::UnknownEntitlement, "entitlement", f, "", entitlements.iter());
+            }
+            seen_features.push(&f.text);
+        }
+        let mut seen_limits: Vec<&str> = Vec::new();
+        for l in &p.limits {
+            if seen_limits.contains(&l.name.text.as_str()) {
+                e.push(
+                    l.name.span,
+                    ErrorKind::Duplicate,
+                    format!("duplicate limit `{}` in plan `{}`", l.name.text, p.name.text),
+                );
+                continue;
+            }
+            seen_limits.push(&l.name.text);
+            if entitlements.get(&l.entitlement.text).is_none() {
+                e.unknown(
+                    ErrorKind::UnknownEntitlement,
+                    "entitlement",
+                    &l.entitlement,
+                    "",
+                    entitlements.iter(),
+                );
+            } else if !seen_features.contains(&l.entitlement.text.as_str()) {
+                e.push(
+                    l.entitlement.span,
+                    ErrorKind::LimitNotInPlan,
+                    format!(
+                        "limit `{}` gates `{}`, which plan `{}` does not include in its `features`",
+                        l.name.text, l.entitlement.text, p.name.text
+                    ),
+                );
+            }
+            if Period::from_name(&l.period.text).is_none() {
+                e.unknown(ErrorKind::UnknownPeriod, "period", &l.period, "", Period::NAMES);
+            }
+            match limits.get(l.name.text.as_str()) {
+                None => {
+                    limits.insert(&l.name.text, (&l.entitlement.text, &l.period.text));
+                }
+                Some((ent, per)) => {
+                    if *ent != l.entitlement.text {
+                        e.push(
+                            l.entitlement.span,
+                            ErrorKind::InconsistentLimit,
+                            format!(
+                                "limit `{}` gates `{ent}` in another plan, not `{}`: one limit name is one counter",
+                                l.name.text, l.entitlement.text
+                            ),
+                        );
+                    } else if *per != l.period.text {
+                        e.push(
+                            l.period.span,
+                            ErrorKind::InconsistentLimit,
+                            format!(
+                                "limit `{}` is counted per {per} in another plan, not per {}",
+                                l.name.text, l.period.text
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(d) = &spec.default_plan {
+        match base_of(&d.text) {
+            None => e.unknown(ErrorKind::UnknownPlan, "plan", d, "", plans.iter()),
+            Some((_, None)) => e.push(
+                d.span,
+                ErrorKind::NotABasePlan,
+                format!("`{}` is an add-on; `default_plan` must be a base plan", d.text),
+            ),
+            Some(_) => {}
+        }
+    }
+    groups
+}
+
+/// Rules: `default_permission` names each action once, only known actions, and only global
+/// roles.
+fn check_default_permission<S: Copy>(spec: &ModelSpec<S>, globals: &Names<'_>, e: &mut Errors<S>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for a in &spec.default_permission {
+        if !DefaultPermission::ACTIONS.contains(&a.action.text.as_str()) {
+            e.unknown(
+                ErrorKind::UnknownAction,
+                "action",
+                &a.action,
+                "",
+                DefaultPermission::ACTIONS,
+            );
+        } else if seen.contains(&a.action.text.as_str()) {
+            e.push(
+                a.action.span,
+                ErrorKind::Duplicate,
+                format!("duplicate action `{}` in `default_permission`", a.action.text),
+            );
+        }
+        seen.push(&a.action.text);
+        if let PermissionSpec::Roles(rs) = &a.permission {
+            for r in rs {
+                if globals.get(&r.text).is_none() {
+                    e.unknown(ErrorKind::UnknownGlobalRole, "global role", r, "", globals.iter());
+                }
+            }
+        }
+    }
+}
+
+fn owned<T: Clone>(v: Vec<T>) -> Cow<'static, [T]>
+where
+    [T]: ToOwned<Owned = Vec<T>>,
+{
+    Cow::Owned(v)
+}
+
+fn s(x: &str) -> Str {
+    Cow::Owned(x.to_owned())
+}
+
+/// Transitive closure of `implies`, each role included in its own set.
+fn implies_closure<S>(x: &EntitySpec<S>, rs: &Names<'_>) -> Vec<RoleSet> {
+    let n = rs.list.len();
+    let mut direct = vec![RoleSet::EMPTY; n];
+    for line in &x.implies {
+        if let (Some(f), Some(t)) = (rs.get(&line.from.text), rs.get(&line.to.text)) {
+            direct[f].insert(t);
+        }
+    }
+    let mut closure: Vec<RoleSet> = (0..n).map(RoleSet::single).collect();
+    // Fixpoint: at most n rounds.
+    for _ in 0..n {
+        let mut changed = false;
+        for c in closure.iter_mut() {
+            let next = c.iter().fold(*c, |acc, m| acc.union(direct[m]));
+            if next != *c {
+                *c = next;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    closure
+}
+
+fn set_closure(closure: &[RoleSet], set: RoleSet) -> RoleSet {
+    set.iter()
+        .fold(RoleSet::EMPTY, |acc, r| acc.union(closure.get(r).copied().unwrap_or_default()))
+}
+
+#[allow(clippy::too_many_arguments)] // one argument per resolved table; a struct would only rename them
+fn tables<S: Copy>(
+    spec: &ModelSpec<S>,
+    specs: &[&EntitySpec<S>],
+    roles: &[Names<'_>],
+    globals: &Names<'_>,
+    entities: &Names<'_>,
+    flags: &Names<'_>,
+    entitlements: &Names<'_>,
+    plans: &Names<'_>,
+    groups: &[&str],
+) -> ModelData {
+    let n = specs.len();
+    let closures: Vec<Vec<RoleSet>> = specs
+        .iter()
+        .zip(roles)
+        .map(|(x, rs)| implies_closure(x, rs))
+        .collect();
+
+    // Edges, in order of first appearance.
+    // (parent type, child type, written lines)
+    type Edge = (usize, usize, Vec<(u8, u8)>);
+    let mut edges: Vec<Edge> = Vec::new();
+    for (c, x) in specs.iter().enumerate() {
+        for line in &x.inherits {
+            let (Some(p), Some(cr)) = (entities.get(&line.parent_entity.text), roles[c].get(&line.role.text))
+            else {
+                continue;
+            };
+            let Some(pr) = roles[p].get(&line.parent_role.text) else {
+                continue;
+            };
+            let at = match edges.iter().position(|(ep, ec, _)| *ep == p && *ec == c) {
+                Some(i) => i,
+                None => {
+                    edges.push((p, c, Vec::new()));
+                    edges.len() - 1
+                }
+            };
+            let pair = (pr as u8, cr as u8);
+            if !edges[at].2.contains(&pair) {
+                edges[at].2.push(pair);
+            }
+        }
+    }
+    let mut edge_lookup = vec![NO_EDGE; n * n];
+    let edge_data: Vec<EdgeData> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, (p, c, lines))| {
+            edge_lookup[p * n + c] = i as u16;
+            let np = roles[*p].list.len();
+            let mut base = vec![RoleSet::EMPTY; np];
+            for &(pr, cr) in lines {
+                base[pr as usize].insert(cr as usize);
+            }
+            let map: Vec<RoleSet> = (0..np)
+                .map(|q| {
+                    let from = closures[*p][q]
+                        .iter()
+                        .fold(RoleSet::EMPTY, |acc, r| acc.union(base[r]));
+                    set_closure(&closures[*c], from)
+                })
+                .collect();
+            EdgeData {
+                parent: *p as u16,
+                child: *c as u16,
+                map: owned(map),
+                lines: owned(lines.clone()),
+            }
+        })
+        .collect();
+
+    // Limits: distinct names in order of first appearance.
+    let mut limit_names: Vec<(&str, usize, Period)> = Vec::new();
+    for p in &spec.plans {
+        for l in &p.limits {
+            if limit_names.iter().any(|(n, _, _)| *n == l.name.text) {
+                continue;
+            }
+            if let (Some(ei), Some(per)) = (
+                entitlements.get(&l.entitlement.text),
+                Period::from_name(&l.period.text),
+            ) {
+                limit_names.push((&l.name.text, ei, per));
+            }
+        }
+    }
+
+    // Plans kept (first of duplicates), by index.
+    let plan_specs: Vec<&PlanSpec<S>> = plans
+        .list
+        .iter()
+        .filter_map(|n| spec.plans.iter().find(|p| p.name.text == *n))
+        .collect();
+    let words = entitlements.list.len().div_ceil(64).max(1);
+
+    let ent_specs: Vec<&EntitlementSpec<S>> = entitlements
+        .list
+        .iter()
+        .filter_map(|n| spec.entitlements.iter().find(|x| x.name.text == *n))
+        .collect();
+    let entitlement_data: Vec<EntitlementData> = ent_specs
+        .iter()
+        .enumerate()
+        .map(|(ei, x)| {
+            let entity = entities.get(&x.entity.text).unwrap_or(0);
+            let mut listed = RoleSet::EMPTY;
+            for r in &x.roles {
+                if let Some(i) = roles[entity].get(&r.text) {
+                    listed.insert(i);
+                }
+            }
+            let mut granting = RoleSet::EMPTY;
+            for (r, c) in closures[entity].iter().enumerate() {
+                if c.intersects(listed) {
+                    granting.insert(r);
+                }
+            }
+            let mut fl = RoleSet::EMPTY;
+            for f in &x.flags {
+                if let Some(i) = flags.get(&f.text) {
+                    fl.insert(i);
+                }
+            }
+            let in_plans: Vec<u16> = plan_specs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.features.iter().any(|f| f.text == x.name.text))
+                .map(|(i, _)| i as u16)
+                .collect();
+            let limits: Vec<u16> = limit_names
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, e, _))| *e == ei)
+                .map(|(i, _)| i as u16)
+                .collect();
+            EntitlementData {
+                name: s(&x.name.text),
+                entity: entity as u16,
+                roles: listed,
+                granting,
+                flags: fl,
+                plan_gated: !in_plans.is_empty(),
+                plans: owned(in_plans),
+                limits: owned(limits),
+            }
+        })
+        .collect();
+
+    let plan_data: Vec<PlanData> = plan_specs
+        .iter()
+        .map(|p| {
+            let mut features = vec![0u64; words];
+            for f in &p.features {
+                if let Some(i) = entitlements.get(&f.text) {
+                    features[i / 64] |= 1u64 << (i % 64);
+                }
+            }
+            let group = match (&p.add_on, &p.group) {
+                (None, Some(g)) => groups.iter().position(|x| *x == g.text).map(|i| i as u16),
+                _ => None,
+            };
+            let requires: Vec<u16> = p
+                .requires
+                .iter()
+                .flat_map(|r| r.plans.iter())
+                .filter_map(|r| plans.get(&r.text).map(|i| i as u16))
+                .collect();
+            let limits: Vec<PlanLimit> = p
+                .limits
+                .iter()
+                .filter_map(|l| {
+                    let i = limit_names.iter().position(|(n, _, _)| *n == l.name.text)?;
+                    Some(PlanLimit {
+                        limit: i as u16,
+                        max: l.max,
+                    })
+                })
+                .collect();
+            PlanData {
+                name: s(&p.name.text),
+                group,
+                add_on: p.add_on.is_some(),
+                requires: owned(requires),
+                features: owned(features),
+                limits: owned(limits),
+            }
+        })
+        .collect();
+
+    let entity_data: Vec<EntityData> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| EntityData {
+            name: s(&x.name.text),
+            roles: owned(roles[i].list.iter().map(|r| s(r)).collect()),
+            implies: owned(closures[i].clone()),
+            parent_edges: owned(
+                edge_data
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.child as usize == i)
+                    .map(|(k, _)| k as u16)
+                    .collect(),
+            ),
+            entitlements: owned(
+                entitlement_data
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.entity as usize == i)
+                    .map(|(k, _)| k as u16)
+                    .collect(),
+            ),
+        })
+        .collect();
+
+    let permission = |p: &PermissionSpec<S>| match p {
+        PermissionSpec::Public(_) => Permission::Public,
+        PermissionSpec::Blocked(_) => Permission::Blocked,
+        PermissionSpec::Authenticated(_) => Permission::Authenticated,
+        PermissionSpec::Roles(rs) => {
+            let mut set = RoleSet::EMPTY;
+            for r in rs {
+                if let Some(i) = globals.get(&r.text) {
+                    set.insert(i);
+                }
+            }
+            Permission::Roles(set)
+        }
+    };
+    let find = |action: &str| {
+        spec.default_permission
+            .iter()
+            .find(|a| a.action.text == action)
+            .map(|a| permission(&a.permission))
+    };
+    let fb = DefaultPermission::FALLBACK;
+    let read = find("read").unwrap_or(fb.read);
+    let default_permission = DefaultPermission {
+        create: find("create").unwrap_or(fb.create),
+        read,
+        list: find("list").unwrap_or(read),
+        update: find("update").unwrap_or(fb.update),
+        delete: find("delete").unwrap_or(fb.delete),
+    };
+
+    ModelData {
+        name: s(&spec.name.text),
+        global_roles: owned(globals.list.iter().map(|r| s(r)).collect()),
+        default_role: spec
+            .default_role
+            .as_ref()
+            .and_then(|d| globals.get(&d.text))
+            .map(|i| i as u16),
+        entities: owned(entity_data),
+        edges: owned(edge_data),
+        edge_lookup: owned(edge_lookup),
+        flags: owned(flags.list.iter().map(|f| s(f)).collect()),
+        entitlements: owned(entitlement_data),
+        groups: owned(groups.iter().map(|g| s(g)).collect()),
+        plans: owned(plan_data),
+        limits: owned(
+            limit_names
+                .iter()
+                .map(|(n, e, p)| LimitData {
+                    name: s(n),
+                    entitlement: *e as u16,
+                    period: *p,
+                })
+                .collect(),
+        ),
+        default_plan: spec
+            .default_plan
+            .as_ref()
+            .and_then(|d| plans.get(&d.text))
+            .map(|i| i as u16),
+        default_permission,
+    }
+}

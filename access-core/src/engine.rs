@@ -282,7 +282,8 @@ fn plan(data: &ModelData, i: u16) -> Option<&PlanData> {
 }
 
 /// The max of `limit` for entitlement `ei` on the active plans, and the anchor of its periods.
-/// `None` max = unlimited: an active plan includes the entitlement without setting the limit.
+/// `None` max = no limit applies: an active plan includes the entitlement without setting the
+/// limit, or no active plan is concerned at all (then the plan layer decides).
 fn limit_max(
     data: &ModelData,
     active: &[ActivePlan],
@@ -306,10 +307,13 @@ fn limit_max(
             None => {}
         }
     }
+    let Some(anchor) = anchor else {
+        return (None, 0);
+    };
     if let Some((_, o)) = overrides.iter().find(|(l, _)| l.0 == limit) {
         max = max.map(|m| m.max(*o));
     }
-    (max, anchor.unwrap_or(0))
+    (max, anchor)
 }
 
 impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
@@ -529,7 +533,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let roles_outcome = result.map(|eff| {
             if let Some(entity) = ent_entity {
                 if eff.intersects(ent.granting) {
-                    Ok(grant_path(data, &s.ancestry, &s.eff, ent.granting))
+                    Ok(grant_path(data, &s.ancestry, &s.eff, ent.roles))
                 } else {
                     Err(role_reason(data, entity, ent, &s.ancestry))
                 }

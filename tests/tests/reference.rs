@@ -218,7 +218,7 @@ fn reference(case: &Case, user: usize, ent: usize, res: usize) -> bool {
     true
 }
 
-fn check_case(raw: &[u32]) -> Result<usize, TestCaseError> {
+fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
     let case = gen_case(&mut Choices { raw, at: 0 });
     let model = DynamicModel::build(&case.spec)
         .map_err(|e| TestCaseError::fail(format!("random model refused: {e:?}")))?;
@@ -240,7 +240,7 @@ fn check_case(raw: &[u32]) -> Result<usize, TestCaseError> {
         let idx = data.plan_index(&format!("p{p}")).unwrap();
         run(store.set_base_plan("t", 0, Subscription::new(PlanId(idx), 0))).unwrap();
     }
-    let mut n = 0;
+    let (mut n, mut allowed) = (0, 0);
     for u in 0..case.users {
         let ctx = AccessContext::new(&model, &store, Principal::new(format!("u{u}")).tenant("t")).at(1_000);
         for e in 0..case.spec.entitlements.len() {
@@ -253,6 +253,7 @@ fn check_case(raw: &[u32]) -> Result<usize, TestCaseError> {
                 prop_assert_eq!(checked.allowed, want, "check disagrees with the reference");
                 prop_assert_eq!(checked.allowed, checked.reasons.is_empty());
                 n += 1;
+                allowed += usize::from(want);
             }
         }
         let pairs: Vec<_> = (0..case.spec.entitlements.len())
@@ -265,7 +266,7 @@ fn check_case(raw: &[u32]) -> Result<usize, TestCaseError> {
             prop_assert_eq!(got, run(ctx.can(*e, *r)).unwrap(), "can_all disagrees with can");
         }
     }
-    Ok(n)
+    Ok((n, allowed))
 }
 
 proptest! {
@@ -275,4 +276,28 @@ proptest! {
     fn engine_agrees_with_reference(raw in proptest::collection::vec(any::<u32>(), 0..400)) {
         check_case(&raw)?;
     }
+}
+
+/// The generator is not degenerate: over fixed inputs, many requests, both answers common.
+#[test]
+fn random_cases_exercise_both_answers() {
+    let mut x: u32 = 0x9E37_79B9;
+    let (mut total, mut allowed) = (0, 0);
+    for _ in 0..300 {
+        let raw: Vec<u32> = (0..300)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x
+            })
+            .collect();
+        let (n, a) = check_case(&raw).expect("engine agrees with the reference");
+        total += n;
+        allowed += a;
+    }
+    assert!(total > 5_000, "only {total} requests");
+    assert!(allowed * 20 > total, "only {allowed} of {total} allowed");
+    assert!(allowed * 20 < total * 19, "{allowed} of {total} allowed");
+    eprintln!("{total} requests, {allowed} allowed");
 }

@@ -87,7 +87,11 @@ pub fn fingerprint<'a>(names: impl IntoIterator<Item = &'a str>) -> u32 {
 impl AccessSet {
     pub(crate) fn new(data: &ModelData, states: Vec<AccessState>) -> Self {
         Self {
-            names: data.entitlements.iter().map(|e| e.name.to_string()).collect(),
+            names: data
+                .entitlements
+                .iter()
+                .map(|e| e.name.to_string())
+                .collect(),
             states,
         }
     }
@@ -105,7 +109,10 @@ impl AccessSet {
 
     /// `(name, state)` for every entitlement.
     pub fn iter(&self) -> impl Iterator<Item = (&str, AccessState)> {
-        self.names.iter().map(|n| n.as_str()).zip(self.states.iter().copied())
+        self.names
+            .iter()
+            .map(|n| n.as_str())
+            .zip(self.states.iter().copied())
     }
 
     /// Names of the allowed entitlements.
@@ -172,7 +179,11 @@ impl AccessSet {
             let lo = u32::from(payload[bit / 8]);
             let hi = payload.get(bit / 8 + 1).map_or(0, |b| u32::from(*b));
             let v = ((lo | hi << 8) >> (bit % 8)) & 0b111;
-            states.push(*AccessState::ALL.get(v as usize).ok_or(DecodeError::Malformed)?);
+            states.push(
+                *AccessState::ALL
+                    .get(v as usize)
+                    .ok_or(DecodeError::Malformed)?,
+            );
         }
         Ok(Self { names, states })
     }
@@ -182,7 +193,11 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 fn base64url_encode(bytes: &[u8], out: &mut String) {
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for k in 0..chars {
@@ -258,8 +273,17 @@ mod tests {
             Err(DecodeError::ModelMismatch)
         );
         let names = || s.names.iter().map(|x| x.as_str());
-        assert_eq!(AccessSet::decode("b1.AAAA", names()), Err(DecodeError::Malformed));
-        assert_eq!(AccessSet::decode("a1.!!", names()), Err(DecodeError::Malformed));
-        assert_eq!(AccessSet::decode(&enc[..enc.len() - 2], names()), Err(DecodeError::Malformed));
+        assert_eq!(
+            AccessSet::decode("b1.AAAA", names()),
+            Err(DecodeError::Malformed)
+        );
+        assert_eq!(
+            AccessSet::decode("a1.!!", names()),
+            Err(DecodeError::Malformed)
+        );
+        assert_eq!(
+            AccessSet::decode(&enc[..enc.len() - 2], names()),
+            Err(DecodeError::Malformed)
+        );
     }
 }

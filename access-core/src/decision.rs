@@ -261,7 +261,11 @@ impl fmt::Display for AuthorizationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.reason {
             AuthorizationFailure::Denied(reasons) => {
-                write!(f, "`{}` denied to user `{}`", self.entitlement, self.user_id)?;
+                write!(
+                    f,
+                    "`{}` denied to user `{}`",
+                    self.entitlement, self.user_id
+                )?;
                 for r in reasons {
                     write!(f, "; {}: {}", r.kind, r.message)?;
                 }

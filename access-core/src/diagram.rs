@@ -80,7 +80,11 @@ pub fn mermaid(data: &ModelData) -> String {
     for (i, ent) in data.entitlements.iter().enumerate() {
         let mut label = ent.name.to_string();
         if !ent.flags.is_empty() {
-            let flags: Vec<&str> = ent.flags.iter().filter_map(|f| data.flags.get(f).map(|x| &**x)).collect();
+            let flags: Vec<&str> = ent
+                .flags
+                .iter()
+                .filter_map(|f| data.flags.get(f).map(|x| &**x))
+                .collect();
             let _ = write!(label, "<br/>flags: {}", flags.join(", "));
         }
         if ent.plan_gated {

@@ -262,10 +262,8 @@ fn active_plans(data: &ModelData, plans: &TenantPlans, now: Timestamp) -> Vec<Ac
         let Some(p) = data.plans.get(s.plan.0 as usize) else {
             continue;
         };
-        let on_base = p.requires.is_empty()
-            || out
-                .iter()
-                .any(|b| b.base && p.requires.contains(&b.plan));
+        let on_base =
+            p.requires.is_empty() || out.iter().any(|b| b.base && p.requires.contains(&b.plan));
         if p.add_on && s.active_at(now) && on_base {
             out.push(ActivePlan {
                 plan: s.plan.0,
@@ -282,19 +280,21 @@ fn plan(data: &ModelData, i: u16) -> Option<&PlanData> {
 }
 
 /// The max of `limit` for entitlement `ei` on the active plans, and the anchor of its periods.
-/// `None` max = no limit applies: an active plan includes the entitlement without setting the
-/// limit, or no active plan is concerned at all (then the plan layer decides).
+/// A `None` max is unlimited: an active plan includes the entitlement without setting the limit.
+/// `None` overall: no active plan is concerned (the plan layer decides).
 fn limit_max(
     data: &ModelData,
     active: &[ActivePlan],
     overrides: &[(LimitId, u64)],
     ei: usize,
     limit: u16,
-) -> (Option<u64>, Timestamp) {
+) -> Option<(Option<u64>, Timestamp)> {
     let mut max: Option<u64> = Some(0);
     let mut anchor: Option<Timestamp> = None;
     for a in active {
-        let Some(p) = plan(data, a.plan) else { continue };
+        let Some(p) = plan(data, a.plan) else {
+            continue;
+        };
         match p.limit_max(limit) {
             Some(m) => {
                 max = max.map(|x| x.saturating_add(m));
@@ -307,13 +307,11 @@ fn limit_max(
             None => {}
         }
     }
-    let Some(anchor) = anchor else {
-        return (None, 0);
-    };
+    let anchor = anchor?;
     if let Some((_, o)) = overrides.iter().find(|(l, _)| l.0 == limit) {
         max = max.map(|m| m.max(*o));
     }
-    (max, anchor)
+    Some((max, anchor))
 }
 
 impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
@@ -424,8 +422,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             return Ok(false);
         }
         for &l in ent.limits.iter() {
-            let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
-            let Some(max) = max else { continue };
+            let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
+            else {
+                continue;
+            };
             let Some(t) = self.tenant() else {
                 return Ok(false);
             };
@@ -499,7 +499,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             let got = entity_name(data, resource.ty.0);
             d.reasons.push(reason(
                 ReasonKind::WrongResourceType,
-                format!("`{}` is checked on a `{expected}`, not a `{got}`", d.entitlement),
+                format!(
+                    "`{}` is checked on a `{expected}`, not a `{got}`",
+                    d.entitlement
+                ),
                 ReasonMeta::ResourceType { expected, got },
             ));
             return Ok(d);
@@ -584,7 +587,9 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 let Some(limit) = data.limits.get(l as usize) else {
                     continue;
                 };
-                let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
+                let Some((max, anchor)) = limit_max(data, &active, &plans.overrides, ei, l) else {
+                    continue;
+                };
                 let start = time::period_start(limit.period, anchor, now);
                 let end = time::period_end(limit.period, anchor, start);
                 let used = match tenant {
@@ -594,7 +599,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 if max.is_some() && tenant.is_none() {
                     d.reasons.push(reason(
                         ReasonKind::TenantRequired,
-                        format!("limit `{}` is counted per tenant and the request has none", limit.name),
+                        format!(
+                            "limit `{}` is counted per tenant and the request has none",
+                            limit.name
+                        ),
                         ReasonMeta::None,
                     ));
                 } else if let Some(m) = max
@@ -673,7 +681,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         if pairs.len() > MAX_BATCH {
             return Err(StoreError::new(
                 StoreErrorKind::InvalidRequest,
-                format!("can_all takes at most {MAX_BATCH} pairs, got {}", pairs.len()),
+                format!(
+                    "can_all takes at most {MAX_BATCH} pairs, got {}",
+                    pairs.len()
+                ),
             ));
         }
         let p = &self.principal;
@@ -723,12 +734,16 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 continue;
             };
             let ei = Into::<EntitlementId>::into(*e).0 as usize;
-            if !ent.flags.is_empty() && (tenant.is_none() || flags.intersection(ent.flags) != ent.flags) {
+            if !ent.flags.is_empty()
+                && (tenant.is_none() || flags.intersection(ent.flags) != ent.flags)
+            {
                 out.push(false);
                 continue;
             }
             let Some(a) = ancestries.get(i) else {
-                return Err(bad_ancestry("store returned fewer ancestries than resources"));
+                return Err(bad_ancestry(
+                    "store returned fewer ancestries than resources",
+                ));
             };
             if !effective(data, a, &mut eff_buf)?.intersects(ent.granting) {
                 out.push(false);
@@ -740,8 +755,11 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             }
             let mut ok = true;
             for &l in ent.limits.iter() {
-                let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
-                let (Some(max), Some(limit)) = (max, data.limits.get(l as usize)) else {
+                let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
+                else {
+                    continue;
+                };
+                let Some(limit) = data.limits.get(l as usize) else {
                     continue;
                 };
                 let Some(t) = tenant else {
@@ -749,7 +767,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                     break;
                 };
                 let start = time::period_start(limit.period, anchor, now);
-                let used = match used_cache.iter().find(|(cl, cs, _)| *cl == l && *cs == start) {
+                let used = match used_cache
+                    .iter()
+                    .find(|(cl, cs, _)| *cl == l && *cs == start)
+                {
                     Some((_, _, u)) => *u,
                     None => {
                         let u = self.stores.used(t, LimitId(l), start).await?;
@@ -830,8 +851,11 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         }
         let mut charges = Vec::new();
         for &l in ent.limits.iter() {
-            let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
-            let (Some(max), Some(limit)) = (max, data.limits.get(l as usize)) else {
+            let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
+            else {
+                continue;
+            };
+            let Some(limit) = data.limits.get(l as usize) else {
                 continue;
             };
             charges.push(Charge {
@@ -876,7 +900,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let p = &self.principal;
         let n = data.entitlements.len();
         if !p.active {
-            return Ok(crate::AccessSet::new(data, vec![AccessState::RoleRequired; n]));
+            return Ok(crate::AccessSet::new(
+                data,
+                vec![AccessState::RoleRequired; n],
+            ));
         }
         if p.superuser {
             return Ok(crate::AccessSet::new(data, vec![AccessState::Allowed; n]));
@@ -928,8 +955,12 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             } else {
                 let mut state = AccessState::Allowed;
                 for &l in ent.limits.iter() {
-                    let (max, anchor) = limit_max(data, &active, &plans.overrides, ei, l);
-                    let (Some(max), Some(limit)) = (max, data.limits.get(l as usize)) else {
+                    let Some((Some(max), anchor)) =
+                        limit_max(data, &active, &plans.overrides, ei, l)
+                    else {
+                        continue;
+                    };
+                    let Some(limit) = data.limits.get(l as usize) else {
                         continue;
                     };
                     let used = match tenant {
@@ -973,7 +1004,10 @@ fn node_id(a: &Ancestry, i: usize) -> String {
 fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) -> GrantPath {
     let mut steps_rev: Vec<GrantStep> = Vec::new();
     let mut i = 0usize;
-    let Some(mut role) = eff.first().and_then(|e| e.intersection(target).iter().next()) else {
+    let Some(mut role) = eff
+        .first()
+        .and_then(|e| e.intersection(target).iter().next())
+    else {
         return GrantPath {
             superuser: false,
             steps: Vec::new(),
@@ -988,7 +1022,10 @@ fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) 
         let step = |role: usize, via| GrantStep {
             entity: entity.name.to_string(),
             resource: node_id(a, i),
-            role: entity.roles.get(role).map_or_else(String::new, |r| r.to_string()),
+            role: entity
+                .roles
+                .get(role)
+                .map_or_else(String::new, |r| r.to_string()),
             via,
         };
         // Held here directly (possibly through `implies`)?
@@ -1003,26 +1040,39 @@ fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) 
             steps_rev.push(step(d, GrantVia::Direct));
             break;
         }
-        // Otherwise inherited from a parent.
+        // Otherwise inherited from a parent, through a written `inherits` line (parent role
+        // `pq` => child role `c`) and then, if `c` is not the role itself, `implies`.
         let mut next = None;
         for &p in a.parents_of(i) {
             let p = p as usize;
-            if let Some(edge) = data.edge(a.nodes[p].ty.0, node.ty.0)
-                && let Some(q) = eff[p]
-                    .iter()
-                    .find(|&q| edge.map.get(q).is_some_and(|c| c.contains(role)))
-            {
-                next = Some((p, q));
+            let Some(edge) = data.edge(a.nodes[p].ty.0, node.ty.0) else {
+                continue;
+            };
+            let line = edge.lines.iter().find(|(pq, c)| {
+                eff[p].contains(*pq as usize)
+                    && entity
+                        .implies
+                        .get(*c as usize)
+                        .is_some_and(|x| x.contains(role))
+            });
+            if let Some(&(pq, c)) = line {
+                next = Some((p, pq as usize, c as usize));
                 break;
             }
         }
-        steps_rev.push(step(role, GrantVia::Inherited));
         match next {
-            Some((p, q)) if p > i => {
+            Some((p, pq, c)) if p > i => {
+                if c != role {
+                    steps_rev.push(step(role, GrantVia::Implied));
+                }
+                steps_rev.push(step(c, GrantVia::Inherited));
                 i = p;
-                role = q;
+                role = pq;
             }
-            _ => break,
+            _ => {
+                steps_rev.push(step(role, GrantVia::Inherited));
+                break;
+            }
         }
     }
     steps_rev.reverse();
@@ -1034,7 +1084,12 @@ fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) 
 
 /// The role reason of a denial: the roles needed on the resource and, through the actual
 /// ancestry, on each ancestor.
-fn role_reason(data: &ModelData, entity: &EntityData, ent: &EntitlementData, a: &Ancestry) -> Reason {
+fn role_reason(
+    data: &ModelData,
+    entity: &EntityData,
+    ent: &EntitlementData,
+    a: &Ancestry,
+) -> Reason {
     let n = a.nodes.len();
     let mut needed = vec![RoleSet::EMPTY; n];
     if let Some(first) = needed.first_mut() {

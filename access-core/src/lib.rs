@@ -7,8 +7,8 @@
 
 mod access_set;
 mod block;
-mod diagram;
 pub mod decision;
+mod diagram;
 mod engine;
 mod memory;
 pub mod model;
@@ -18,11 +18,11 @@ pub mod time;
 
 pub use access_set::{AccessSet, AccessState, DecodeError, fingerprint};
 pub use block::block_on_ready;
-pub use diagram::mermaid;
 pub use decision::{
     AuthorizationError, AuthorizationFailure, Decision, GrantPath, GrantStep, GrantVia, Reason,
     ReasonKind, ReasonMeta,
 };
+pub use diagram::mermaid;
 pub use engine::{AccessContext, Consumption, MAX_BATCH, Principal};
 pub use memory::MemoryStore;
 pub use model::{
@@ -31,14 +31,13 @@ pub use model::{
 };
 pub use store::{
     Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,
-    StoreErrorKind, StoreResult, Stores, Subscription, SubscriptionStore, TenantPlans,
-    WalletStore,
+    StoreErrorKind, StoreResult, Stores, Subscription, SubscriptionStore, TenantPlans, WalletStore,
 };
 
 /// The run-time model builder: the same validation and tables as [`define_access!`].
 pub mod model_builder {
-    pub use access_model::{ErrorKind, ModelError, ModelSpec, PermissionSpec};
     pub use access_model::builder::ModelBuilder;
+    pub use access_model::{ErrorKind, ModelError, ModelSpec, PermissionSpec};
 }
 
 /// Not public API: used by code that `access-macros` generates. May change in any release.

@@ -104,7 +104,12 @@ impl MemoryStore {
         self.graph.write().map_err(|_| poisoned())
     }
 
-    fn fill_ancestry(&self, user: &str, resource: Resource<'_>, out: &mut Ancestry) -> StoreResult<()> {
+    fn fill_ancestry(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        out: &mut Ancestry,
+    ) -> StoreResult<()> {
         out.clear();
         let g = self.read()?;
         let u = g.users.get(user);
@@ -443,7 +448,10 @@ impl ClosureStore for MemoryStore {
                             next.push(p);
                             let node = &g.nodes[p as usize];
                             debug_assert!(node.alive);
-                            out.push((ResourceRef::new(EntityTypeId(node.ty), node.id.clone()), depth));
+                            out.push((
+                                ResourceRef::new(EntityTypeId(node.ty), node.id.clone()),
+                                depth,
+                            ));
                         }
                     }
                 }

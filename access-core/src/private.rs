@@ -7,10 +7,10 @@ pub use std::borrow::Cow;
 pub use crate::model::{
     AccessModel, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId, UnknownName,
 };
+#[cfg(feature = "macros")]
+pub use access_macros::__define_access;
 pub use access_model::{
     DefaultPermission, EdgeData, EntitlementData, EntityData, LimitData, ModelData, Period,
     Permission, PlanData, PlanLimit, RoleSet,
 };
-#[cfg(feature = "macros")]
-pub use access_macros::__define_access;
 pub use serde;

@@ -242,8 +242,10 @@ pub trait ClosureStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Deletes `resource` and the assignments on it; its children lose it as a parent.
-    fn remove_resource(&self, resource: Resource<'_>)
-    -> impl Future<Output = StoreResult<()>> + Send;
+    fn remove_resource(
+        &self,
+        resource: Resource<'_>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Every ancestor of `resource` with its distance (1 = parent), nearest first.
     fn ancestors(

@@ -136,7 +136,10 @@ mod tests {
         assert_eq!(add_months(ts(2025, 1, 31), 1), ts(2025, 2, 28));
         assert_eq!(add_months(ts(2024, 1, 31), 1), ts(2024, 2, 29));
         assert_eq!(add_months(ts(2024, 1, 31), 3), ts(2024, 4, 30));
-        assert_eq!(add_months(ts(2024, 11, 15) + 3_600, 2), ts(2025, 1, 15) + 3_600);
+        assert_eq!(
+            add_months(ts(2024, 11, 15) + 3_600, 2),
+            ts(2025, 1, 15) + 3_600
+        );
         assert_eq!(add_months(ts(2024, 3, 15), -3), ts(2023, 12, 15));
     }
 
@@ -160,7 +163,10 @@ mod tests {
             period_start(Period::Year, anchor, ts(2026, 6, 1)),
             ts(2026, 1, 31) + 10
         );
-        assert_eq!(period_start(Period::Day, 100, 100 + 3 * DAY + 5), 100 + 3 * DAY);
+        assert_eq!(
+            period_start(Period::Day, 100, 100 + 3 * DAY + 5),
+            100 + 3 * DAY
+        );
         assert_eq!(period_start(Period::Hour, 0, 7_300), 7_200);
         assert_eq!(period_start(Period::Hour, 500, 10), 500);
         let s = period_start(Period::Month, anchor, ts(2025, 3, 1));

@@ -4,10 +4,9 @@ use std::sync::Arc;
 
 use access_core::model_builder::ModelBuilder;
 use access_core::{
-    AccessContext, AccessState, ClosureStore, DynamicModel, EntitlementId, EntityTypeId,
-    FlagId, FlagStore, GrantVia, LimitId, MemoryStore, PlanId, Principal, ReasonKind,
-    ReasonMeta, Resource, RoleStore, StoreErrorKind, Subscription, SubscriptionStore,
-    block_on_ready,
+    AccessContext, AccessState, ClosureStore, DynamicModel, EntitlementId, EntityTypeId, FlagId,
+    FlagStore, GrantVia, LimitId, MemoryStore, PlanId, Principal, ReasonKind, ReasonMeta, Resource,
+    RoleStore, StoreErrorKind, Subscription, SubscriptionStore, block_on_ready,
 };
 
 fn run<F: std::future::Future>(f: F) -> F::Output {
@@ -90,11 +89,23 @@ fn model() -> DynamicModel {
         .entitlement("folder:read", "folder", ["viewer"], [])
         .base_plan("free", "main", ["members:invite"])
         .limit("free", "invites", "members:invite", "month", 5)
-        .base_plan("pro", "main", ["ai:generate", "export:pdf", "members:invite"])
+        .base_plan(
+            "pro",
+            "main",
+            ["ai:generate", "export:pdf", "members:invite"],
+        )
         .limit("pro", "ai", "ai:generate", "month", 1000)
         .limit("pro", "invites", "members:invite", "month", 50)
-        .base_plan("enterprise", "main", ["ai:generate", "export:pdf", "members:invite"])
-        .add_on("ai_boost", ["ai:generate"], Some(("main", ["pro", "enterprise"])))
+        .base_plan(
+            "enterprise",
+            "main",
+            ["ai:generate", "export:pdf", "members:invite"],
+        )
+        .add_on(
+            "ai_boost",
+            ["ai:generate"],
+            Some(("main", ["pro", "enterprise"])),
+        )
         .limit("ai_boost", "ai", "ai:generate", "month", 5000)
         .default_plan("free");
     DynamicModel::build(b.spec()).expect("valid model")
@@ -136,7 +147,10 @@ fn roles_layer_direct_assignment_and_implies() {
     w.assign("vic", "project", "p1", "viewer");
     assert!(w.can(user("vic"), "project:read", "project", "p1"));
     assert!(!w.can(user("vic"), "project:delete", "project", "p1"));
-    let d = run(w.ctx(user("vic")).check(w.ent("project:delete"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("vic"))
+        .check(w.ent("project:delete"), w.res("project", "p1")))
+    .unwrap();
     assert!(!d.allowed);
     assert_eq!(d.reasons.len(), 1);
     assert_eq!(d.reasons[0].kind, ReasonKind::HierarchyDenied);
@@ -158,7 +172,10 @@ fn role_required_when_nothing_above_could_grant() {
     let w = world();
     // A project outside any workspace: no ancestor could give a role.
     run(w.s.add_resource(w.res("project", "lonely"), &[])).unwrap();
-    let d = run(w.ctx(user("x")).check(w.ent("project:read"), w.res("project", "lonely"))).unwrap();
+    let d = run(w
+        .ctx(user("x"))
+        .check(w.ent("project:read"), w.res("project", "lonely")))
+    .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::RoleRequired);
 }
 
@@ -174,7 +191,10 @@ fn hierarchy_layer_carries_roles_down_the_actual_ancestry() {
     assert!(!w.can(user("wes"), "project:delete", "project", "p2"));
     // Not under ws1: nothing flows.
     assert!(!w.can(user("wes"), "project:read", "project", "p3"));
-    let d = run(w.ctx(user("olga")).check(w.ent("project:delete"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("olga"))
+        .check(w.ent("project:delete"), w.res("project", "p1")))
+    .unwrap();
     assert!(d.allowed, "{d}");
     let g = d.grant.unwrap();
     assert_eq!(
@@ -189,11 +209,20 @@ fn hierarchy_layer_carries_roles_down_the_actual_ancestry() {
 fn grant_path_shows_implied_steps() {
     let w = world();
     w.assign("mia", "project", "p1", "manager");
-    let d = run(w.ctx(user("mia")).check(w.ent("project:read"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("mia"))
+        .check(w.ent("project:read"), w.res("project", "p1")))
+    .unwrap();
     let g = d.grant.unwrap();
     assert_eq!(g.steps.len(), 2);
-    assert_eq!((g.steps[0].role.as_str(), g.steps[0].via), ("manager", GrantVia::Direct));
-    assert_eq!((g.steps[1].role.as_str(), g.steps[1].via), ("viewer", GrantVia::Implied));
+    assert_eq!(
+        (g.steps[0].role.as_str(), g.steps[0].via),
+        ("manager", GrantVia::Direct)
+    );
+    assert_eq!(
+        (g.steps[1].role.as_str(), g.steps[1].via),
+        ("viewer", GrantVia::Implied)
+    );
 }
 
 #[test]
@@ -207,28 +236,47 @@ fn recursive_parents_and_several_parents() {
     // A resource with two parents: p2 also sits under ws2.
     w.assign("zed", "workspace", "ws2", "admin");
     assert!(!w.can(user("zed"), "project:delete", "project", "p2"));
-    run(w.s.set_parents(w.res("project", "p2"), &[w.res("workspace", "ws1"), w.res("workspace", "ws2")])).unwrap();
+    run(w.s.set_parents(
+        w.res("project", "p2"),
+        &[w.res("workspace", "ws1"), w.res("workspace", "ws2")],
+    ))
+    .unwrap();
     assert!(w.can(user("zed"), "project:delete", "project", "p2"));
     // Moving it back out of ws2 takes that path away.
-    run(w.s.set_parents(w.res("project", "p2"), &[w.res("workspace", "ws1")])).unwrap();
+    run(w
+        .s
+        .set_parents(w.res("project", "p2"), &[w.res("workspace", "ws1")]))
+    .unwrap();
     assert!(!w.can(user("zed"), "project:delete", "project", "p2"));
 }
 
 #[test]
 fn parent_cycles_are_refused_when_written() {
     let w = world();
-    let err = run(w.s.set_parents(w.res("folder", "f1"), &[w.res("folder", "f2")])).unwrap_err();
+    let err = run(w
+        .s
+        .set_parents(w.res("folder", "f1"), &[w.res("folder", "f2")]))
+    .unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::Cycle);
-    let err = run(w.s.set_parents(w.res("folder", "f1"), &[w.res("folder", "f1")])).unwrap_err();
+    let err = run(w
+        .s
+        .set_parents(w.res("folder", "f1"), &[w.res("folder", "f1")]))
+    .unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::Cycle);
     // Unknown parents are refused, and nothing is created.
-    let err = run(w.s.add_resource(w.res("folder", "f9"), &[w.res("folder", "nope")])).unwrap_err();
+    let err = run(w
+        .s
+        .add_resource(w.res("folder", "f9"), &[w.res("folder", "nope")]))
+    .unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::NotFound);
     assert!(run(w.s.ancestors(w.res("folder", "f9"))).is_err());
     // Ancestors with depth.
     let a = run(w.s.ancestors(w.res("folder", "f2"))).unwrap();
     let names: Vec<(String, u32)> = a.iter().map(|(r, d)| (r.id.to_string(), *d)).collect();
-    assert_eq!(names, [("f1".into(), 1), ("ws1".into(), 2), ("acme".into(), 3)]);
+    assert_eq!(
+        names,
+        [("f1".into(), 1), ("ws1".into(), 2), ("acme".into(), 3)]
+    );
 }
 
 #[test]
@@ -245,16 +293,27 @@ fn removing_a_resource_removes_its_paths_and_assignments() {
 fn flag_layer() {
     let w = world();
     w.assign("mia", "project", "p1", "manager");
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))).unwrap();
+    run(w
+        .s
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
+    .unwrap();
     assert!(!w.can(user("mia"), "ai:generate", "project", "p1"));
-    let d = run(w.ctx(user("mia")).check(w.ent("ai:generate"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("mia"))
+        .check(w.ent("ai:generate"), w.res("project", "p1")))
+    .unwrap();
     assert_eq!(d.reasons.len(), 1);
     assert_eq!(d.reasons[0].kind, ReasonKind::FlagDisabled);
     let beta = FlagId(w.m.data_ref().flag_index("beta_ai").unwrap());
     run(w.s.set_flag("acme", beta, true)).unwrap();
     assert!(w.can(user("mia"), "ai:generate", "project", "p1"));
     // Flags are per tenant.
-    assert!(!w.can(Principal::new("mia").tenant("other"), "ai:generate", "project", "p1"));
+    assert!(!w.can(
+        Principal::new("mia").tenant("other"),
+        "ai:generate",
+        "project",
+        "p1"
+    ));
     assert!(!w.can(Principal::new("mia"), "ai:generate", "project", "p1"));
     run(w.s.set_flag("acme", beta, false)).unwrap();
     assert!(!w.can(user("mia"), "ai:generate", "project", "p1"));
@@ -267,7 +326,10 @@ fn plan_layer_default_plan_upgrade_expiry_and_add_ons() {
     let pdf = FlagId(w.m.data_ref().flag_index("pdf_export").unwrap());
     run(w.s.set_flag("acme", pdf, true)).unwrap();
     // No subscription: the default plan (free) applies, which lacks export:pdf.
-    let d = run(w.ctx(user("mia")).check(w.ent("export:pdf"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("mia"))
+        .check(w.ent("export:pdf"), w.res("project", "p1")))
+    .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::PlanRequired);
     match &d.reasons[0].meta {
         ReasonMeta::Plans { plans, current } => {
@@ -277,13 +339,26 @@ fn plan_layer_default_plan_upgrade_expiry_and_add_ons() {
         m => panic!("{m:?}"),
     }
     // Upgrade.
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))).unwrap();
+    run(w
+        .s
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
+    .unwrap();
     assert!(w.can(user("mia"), "export:pdf", "project", "p1"));
     // Expired: back to the default plan.
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0).until(T0 + 86_400))).unwrap();
+    run(w.s.set_base_plan(
+        "acme",
+        0,
+        Subscription::new(w.plan("pro"), T0).until(T0 + 86_400),
+    ))
+    .unwrap();
     assert!(!w.can(user("mia"), "export:pdf", "project", "p1"));
     // Not-yet-started subscriptions are not active either.
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0 + 86_400 * 100))).unwrap();
+    run(w.s.set_base_plan(
+        "acme",
+        0,
+        Subscription::new(w.plan("pro"), T0 + 86_400 * 100),
+    ))
+    .unwrap();
     assert!(!w.can(user("mia"), "export:pdf", "project", "p1"));
 }
 
@@ -294,19 +369,37 @@ fn add_ons_only_count_on_their_required_base_plans_and_add_limits() {
     let beta = FlagId(w.m.data_ref().flag_index("beta_ai").unwrap());
     run(w.s.set_flag("acme", beta, true)).unwrap();
     // ai_boost on the free plan: not valid, so ai:generate stays plan-gated.
-    run(w.s.add_add_on("acme", Subscription::new(w.plan("ai_boost"), T0))).unwrap();
+    run(w
+        .s
+        .add_add_on("acme", Subscription::new(w.plan("ai_boost"), T0)))
+    .unwrap();
     assert!(!w.can(user("mia"), "ai:generate", "project", "p1"));
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))).unwrap();
+    run(w
+        .s
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
+    .unwrap();
     assert!(w.can(user("mia"), "ai:generate", "project", "p1"));
-    let d = run(w.ctx(user("mia")).check(w.ent("ai:generate"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("mia"))
+        .check(w.ent("ai:generate"), w.res("project", "p1")))
+    .unwrap();
     assert!(d.allowed);
     assert_eq!(d.limits[0].max, Some(6000), "pro's 1000 + ai_boost's 5000");
     run(w.s.remove_add_on("acme", w.plan("ai_boost"))).unwrap();
-    let d = run(w.ctx(user("mia")).check(w.ent("ai:generate"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("mia"))
+        .check(w.ent("ai:generate"), w.res("project", "p1")))
+    .unwrap();
     assert_eq!(d.limits[0].max, Some(1000));
     // Enterprise sets no limit: unlimited.
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("enterprise"), T0))).unwrap();
-    let d = run(w.ctx(user("mia")).check(w.ent("ai:generate"), w.res("project", "p1"))).unwrap();
+    run(w
+        .s
+        .set_base_plan("acme", 0, Subscription::new(w.plan("enterprise"), T0)))
+    .unwrap();
+    let d = run(w
+        .ctx(user("mia"))
+        .check(w.ent("ai:generate"), w.res("project", "p1")))
+    .unwrap();
     assert_eq!(d.limits[0].max, None);
 }
 
@@ -321,14 +414,23 @@ fn wallet_layer_limits_periods_and_overrides() {
     // Free plan: 5 invites per month.
     let mut taken = Vec::new();
     for _ in 0..5 {
-        taken.push(run(ctx.can_and_consume(invite, acme)).unwrap().expect("room left"));
+        taken.push(
+            run(ctx.can_and_consume(invite, acme))
+                .unwrap()
+                .expect("room left"),
+        );
     }
     assert!(run(ctx.can_and_consume(invite, acme)).unwrap().is_none());
     assert!(!run(ctx.can(invite, acme)).unwrap());
     let d = run(ctx.check(invite, acme)).unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::LimitReached);
     match &d.reasons[0].meta {
-        ReasonMeta::Limit { max, used, remaining, .. } => assert_eq!((*max, *used, *remaining), (5, 5, 0)),
+        ReasonMeta::Limit {
+            max,
+            used,
+            remaining,
+            ..
+        } => assert_eq!((*max, *used, *remaining), (5, 5, 0)),
         m => panic!("{m:?}"),
     }
     // Unconsume gives a unit back.
@@ -338,7 +440,9 @@ fn wallet_layer_limits_periods_and_overrides() {
     assert!(!run(ctx.can(invite, acme)).unwrap());
     // Override raises the max; it never lowers it.
     run(w.s.set_override("acme", invites, Some(7))).unwrap();
-    let c = run(ctx.can_and_consume(invite, acme)).unwrap().expect("room after override");
+    let c = run(ctx.can_and_consume(invite, acme))
+        .unwrap()
+        .expect("room after override");
     run(ctx.unconsume(c)).unwrap();
     run(w.s.set_override("acme", invites, Some(1))).unwrap();
     let d = run(ctx.check(invite, acme)).unwrap();
@@ -354,12 +458,19 @@ fn wallet_periods_are_anchored_at_the_plan_start() {
     w.assign("own", "organization", "acme", "owner");
     // Pro from the 20th of a month: 50 invites per month, period from the 20th to the 20th.
     let start = T0 + 6 * 86_400; // 2023-11-20
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("pro"), start))).unwrap();
+    run(w
+        .s
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), start)))
+    .unwrap();
     let invite = w.ent("members:invite");
     let acme = w.res("organization", "acme");
     let at = |t| w.ctx(user("own")).at(t);
     for _ in 0..50 {
-        assert!(run(at(start + 86_400).can_and_consume(invite, acme)).unwrap().is_some());
+        assert!(
+            run(at(start + 86_400).can_and_consume(invite, acme))
+                .unwrap()
+                .is_some()
+        );
     }
     // 2023-12-19: same period, used up.
     assert!(!run(at(start + 29 * 86_400).can(invite, acme)).unwrap());
@@ -372,14 +483,25 @@ fn superuser_bypasses_and_inactive_users_are_always_denied() {
     let w = world();
     let root = Principal::new("root").superuser(true);
     assert!(w.can(root.clone(), "project:delete", "project", "p1"));
-    let d = run(w.ctx(root).check(w.ent("ai:generate"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(root)
+        .check(w.ent("ai:generate"), w.res("project", "p1")))
+    .unwrap();
     assert!(d.allowed);
     assert_eq!(d.grant.unwrap().to_string(), "superuser");
     w.assign("olga", "organization", "acme", "owner");
     assert!(w.can(user("olga"), "project:read", "project", "p1"));
     assert!(!w.can(user("olga").active(false), "project:read", "project", "p1"));
-    assert!(!w.can(user("olga").active(false).superuser(true), "project:read", "project", "p1"));
-    let d = run(w.ctx(user("olga").active(false)).check(w.ent("project:read"), w.res("project", "p1"))).unwrap();
+    assert!(!w.can(
+        user("olga").active(false).superuser(true),
+        "project:read",
+        "project",
+        "p1"
+    ));
+    let d = run(w
+        .ctx(user("olga").active(false))
+        .check(w.ent("project:read"), w.res("project", "p1")))
+    .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::InactiveUser);
 }
 
@@ -387,14 +509,24 @@ fn superuser_bypasses_and_inactive_users_are_always_denied() {
 fn check_returns_every_reason_in_order() {
     let w = world();
     // No role, flag off, plan lacks it: three reasons, roles first.
-    let d = run(w.ctx(user("nobody")).check(w.ent("ai:generate"), w.res("project", "p1"))).unwrap();
+    let d = run(w
+        .ctx(user("nobody"))
+        .check(w.ent("ai:generate"), w.res("project", "p1")))
+    .unwrap();
     let kinds: Vec<ReasonKind> = d.reasons.iter().map(|r| r.kind).collect();
     assert_eq!(
         kinds,
-        [ReasonKind::HierarchyDenied, ReasonKind::FlagDisabled, ReasonKind::PlanRequired]
+        [
+            ReasonKind::HierarchyDenied,
+            ReasonKind::FlagDisabled,
+            ReasonKind::PlanRequired
+        ]
     );
     // Wrong resource type.
-    let d = run(w.ctx(user("nobody")).check(w.ent("ai:generate"), w.res("workspace", "ws1"))).unwrap();
+    let d = run(w
+        .ctx(user("nobody"))
+        .check(w.ent("ai:generate"), w.res("workspace", "ws1")))
+    .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::WrongResourceType);
     assert!(!w.can(user("nobody"), "ai:generate", "workspace", "ws1"));
 }
@@ -402,14 +534,19 @@ fn check_returns_every_reason_in_order() {
 #[test]
 fn authorize_returns_an_error_with_the_reasons() {
     let w = world();
-    let err = run(w.ctx(user("nobody")).authorize(w.ent("project:delete"), w.res("project", "p1")))
-        .unwrap_err();
+    let err = run(w
+        .ctx(user("nobody"))
+        .authorize(w.ent("project:delete"), w.res("project", "p1")))
+    .unwrap_err();
     assert_eq!(err.entitlement, "project:delete");
     assert_eq!(err.user_id, "nobody");
     assert_eq!(err.reasons()[0].kind, ReasonKind::HierarchyDenied);
     assert!(err.to_string().contains("project:delete"));
     w.assign("nobody", "project", "p1", "manager");
-    run(w.ctx(user("nobody")).authorize(w.ent("project:delete"), w.res("project", "p1"))).unwrap();
+    run(w
+        .ctx(user("nobody"))
+        .authorize(w.ent("project:delete"), w.res("project", "p1")))
+    .unwrap();
 }
 
 #[test]
@@ -419,9 +556,24 @@ fn can_all_agrees_with_can_and_refuses_big_batches() {
     w.assign("wes", "project", "p3", "viewer");
     let beta = FlagId(w.m.data_ref().flag_index("beta_ai").unwrap());
     run(w.s.set_flag("acme", beta, true)).unwrap();
-    run(w.s.set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))).unwrap();
-    let ents = ["project:read", "project:delete", "ai:generate", "export:pdf", "project:create"];
-    let res = [("project", "p1"), ("project", "p2"), ("project", "p3"), ("workspace", "ws1"), ("workspace", "ws2")];
+    run(w
+        .s
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
+    .unwrap();
+    let ents = [
+        "project:read",
+        "project:delete",
+        "ai:generate",
+        "export:pdf",
+        "project:create",
+    ];
+    let res = [
+        ("project", "p1"),
+        ("project", "p2"),
+        ("project", "p3"),
+        ("workspace", "ws1"),
+        ("workspace", "ws2"),
+    ];
     let mut pairs = Vec::new();
     for e in ents {
         for (t, i) in res {
@@ -430,11 +582,17 @@ fn can_all_agrees_with_can_and_refuses_big_batches() {
     }
     let ctx = w.ctx(user("wes"));
     let all = run(ctx.can_all(&pairs)).unwrap();
-    let one: Vec<bool> = pairs.iter().map(|(e, r)| run(ctx.can(*e, *r)).unwrap()).collect();
+    let one: Vec<bool> = pairs
+        .iter()
+        .map(|(e, r)| run(ctx.can(*e, *r)).unwrap())
+        .collect();
     assert_eq!(all, one);
     assert!(all.iter().any(|x| *x) && all.iter().any(|x| !*x));
     let big = vec![pairs[0]; 101];
-    assert_eq!(run(ctx.can_all(&big)).unwrap_err().kind, StoreErrorKind::InvalidRequest);
+    assert_eq!(
+        run(ctx.can_all(&big)).unwrap_err().kind,
+        StoreErrorKind::InvalidRequest
+    );
 }
 
 #[test]
@@ -451,7 +609,12 @@ fn access_set_reports_each_entitlement_and_round_trips() {
     run(w.s.set_flag("acme", pdf, true)).unwrap();
     let set = run(w.ctx(user("wes")).access_set()).unwrap();
     assert_eq!(set.state("export:pdf"), Some(AccessState::PlanRequired));
-    let names: Vec<&str> = w.m.data_ref().entitlements.iter().map(|e| &*e.name).collect();
+    let names: Vec<&str> =
+        w.m.data_ref()
+            .entitlements
+            .iter()
+            .map(|e| &*e.name)
+            .collect();
     let decoded = access_core::AccessSet::decode(&set.encode(), names.iter().copied()).unwrap();
     assert_eq!(decoded, set);
     let root = run(w.ctx(Principal::new("r").superuser(true)).access_set()).unwrap();

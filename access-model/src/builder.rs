@@ -108,7 +108,13 @@ impl ModelBuilder {
 
     /// `entity { inherits: { parent_entity:parent_role => role } }`.
     #[must_use]
-    pub fn inherits(mut self, entity: &str, parent_entity: &str, parent_role: &str, role: &str) -> Self {
+    pub fn inherits(
+        mut self,
+        entity: &str,
+        parent_entity: &str,
+        parent_role: &str,
+        role: &str,
+    ) -> Self {
         match self.entity_mut(entity) {
             Some(e) => {
                 e.inherits.push(InheritSpec {
@@ -190,7 +196,14 @@ impl ModelBuilder {
 
     /// `limits: { name: "entitlement" per period max N }` on plan `plan`.
     #[must_use]
-    pub fn limit(mut self, plan: &str, name: &str, entitlement: &str, period: &str, max: u64) -> Self {
+    pub fn limit(
+        mut self,
+        plan: &str,
+        name: &str,
+        entitlement: &str,
+        period: &str,
+        max: u64,
+    ) -> Self {
         match self.spec.plans.iter_mut().find(|p| p.name.text == plan) {
             Some(p) => {
                 p.limits.push(LimitSpec {
@@ -215,7 +228,11 @@ impl ModelBuilder {
 
     /// `default_permission: { action: permission }`.
     #[must_use]
-    pub fn default_permission(mut self, action: impl Into<String>, permission: PermissionSpec<()>) -> Self {
+    pub fn default_permission(
+        mut self,
+        action: impl Into<String>,
+        permission: PermissionSpec<()>,
+    ) -> Self {
         self.spec.default_permission.push(ActionPermissionSpec {
             action: Name::plain(action),
             permission,

@@ -307,9 +307,7 @@ impl ModelData {
     #[inline]
     pub fn edge(&self, parent: u16, child: u16) -> Option<&EdgeData> {
         let n = self.entities.len();
-        let i = *self
-            .edge_lookup
-            .get(parent as usize * n + child as usize)?;
+        let i = *self.edge_lookup.get(parent as usize * n + child as usize)?;
         if i == NO_EDGE {
             None
         } else {

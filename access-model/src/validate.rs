@@ -186,7 +186,13 @@ pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError
 
     // Declarations.
     let globals = Names::collect(&spec.global_roles, "global role", "", MAX_ROLES, &mut e);
-    let entities = Names::collect(spec.entities.iter().map(|x| &x.name), "entity", "", max16, &mut e);
+    let entities = Names::collect(
+        spec.entities.iter().map(|x| &x.name),
+        "entity",
+        "",
+        max16,
+        &mut e,
+    );
     // The spec of each kept entity (the first of duplicates).
     let specs: Vec<&EntitySpec<S>> = entities
         .list
@@ -208,7 +214,13 @@ pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError
         max16,
         &mut e,
     );
-    let plans = Names::collect(spec.plans.iter().map(|x| &x.name), "plan", "", max16, &mut e);
+    let plans = Names::collect(
+        spec.plans.iter().map(|x| &x.name),
+        "plan",
+        "",
+        max16,
+        &mut e,
+    );
 
     // Rule: a model declares at least one entity.
     if spec.entities.is_empty() {
@@ -228,7 +240,17 @@ pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError
     if !e.list.is_empty() {
         return Err(e.list);
     }
-    Ok(tables(spec, &specs, &roles, &globals, &entities, &flags, &entitlements, &plans, &groups))
+    Ok(tables(
+        spec,
+        &specs,
+        &roles,
+        &globals,
+        &entities,
+        &flags,
+        &entitlements,
+        &plans,
+        &groups,
+    ))
 }
 
 /// Rule: `default_role` is a global role.
@@ -236,7 +258,13 @@ fn check_default_role<S: Copy>(spec: &ModelSpec<S>, globals: &Names<'_>, e: &mut
     if let Some(d) = &spec.default_role
         && globals.get(&d.text).is_none()
     {
-        e.unknown(ErrorKind::UnknownGlobalRole, "global role", d, "", globals.iter());
+        e.unknown(
+            ErrorKind::UnknownGlobalRole,
+            "global role",
+            d,
+            "",
+            globals.iter(),
+        );
     }
 }
 
@@ -280,8 +308,10 @@ fn check_implies<S: Copy>(specs: &[&EntitySpec<S>], roles: &[Names<'_>], e: &mut
                         }
                         1 => {
                             let at = path.iter().position(|(p, _)| *p == w).unwrap_or(0);
-                            let mut names: Vec<String> =
-                                path[at..].iter().map(|(p, _)| format!("`{}`", rs.list[*p])).collect();
+                            let mut names: Vec<String> = path[at..]
+                                .iter()
+                                .map(|(p, _)| format!("`{}`", rs.list[*p]))
+                                .collect();
                             names.push(format!("`{}`", rs.list[w]));
                             e.push(
                                 span,
@@ -327,7 +357,13 @@ fn check_inherits<S: Copy>(
                     let prs = &roles[p];
                     if prs.get(&line.parent_role.text).is_none() {
                         let pctx = format!(" on `{}`", line.parent_entity.text);
-                        e.unknown(ErrorKind::UnknownRole, "role", &line.parent_role, &pctx, prs.iter());
+                        e.unknown(
+                            ErrorKind::UnknownRole,
+                            "role",
+                            &line.parent_role,
+                            &pctx,
+                            prs.iter(),
+                        );
                     }
                 }
             }
@@ -359,7 +395,13 @@ fn check_entitlements<S: Copy>(
             );
         }
         match entities.get(&x.entity.text) {
-            None => e.unknown(ErrorKind::UnknownEntity, "entity", &x.entity, "", entities.iter()),
+            None => e.unknown(
+                ErrorKind::UnknownEntity,
+                "entity",
+                &x.entity,
+                "",
+                entities.iter(),
+            ),
             Some(i) => {
                 let ctx = format!(" on `{}`", x.entity.text);
                 for r in &x.roles {
@@ -417,7 +459,13 @@ fn check_plans<'s, S: Copy>(
     }
     let base_of = |name: &str| -> Option<(&PlanSpec<S>, Option<&str>)> {
         let p = spec.plans.iter().find(|p| p.name.text == name)?;
-        Some((p, p.group.as_ref().map(|g| g.text.as_str()).filter(|_| p.add_on.is_none())))
+        Some((
+            p,
+            p.group
+                .as_ref()
+                .map(|g| g.text.as_str())
+                .filter(|_| p.add_on.is_none()),
+        ))
     };
     // Limit name → (entitlement, period) as first declared.
     let mut limits: HashMap<&str, (&str, &str)> = HashMap::new();
@@ -434,7 +482,13 @@ fn check_plans<'s, S: Copy>(
                 );
             }
             if !groups.contains(&req.group.text.as_str()) {
-                e.unknown(ErrorKind::UnknownGroup, "plan group", &req.group, "", groups.iter().copied());
+                e.unknown(
+                    ErrorKind::UnknownGroup,
+                    "plan group",
+                    &req.group,
+                    "",
+                    groups.iter().copied(),
+                );
             }
             for r in &req.plans {
                 match base_of(&r.text) {
@@ -454,7 +508,13 @@ fn check_plans<'s, S: Copy>(
         let mut seen_features: Vec<&str> = Vec::new();
         for f in &p.features {
             if entitlements.get(&f.text).is_none() {
-                e.unknown(ErrorKind::UnknownEntitlement, "entitlement", f, "", entitlements.iter());
+                e.unknown(
+                    ErrorKind::UnknownEntitlement,
+                    "entitlement",
+                    f,
+                    "",
+                    entitlements.iter(),
+                );
             }
             seen_features.push(&f.text);
         }
@@ -464,7 +524,10 @@ fn check_plans<'s, S: Copy>(
                 e.push(
                     l.name.span,
                     ErrorKind::Duplicate,
-                    format!("duplicate limit `{}` in plan `{}`", l.name.text, p.name.text),
+                    format!(
+                        "duplicate limit `{}` in plan `{}`",
+                        l.name.text, p.name.text
+                    ),
                 );
                 continue;
             }
@@ -488,7 +551,13 @@ fn check_plans<'s, S: Copy>(
                 );
             }
             if Period::from_name(&l.period.text).is_none() {
-                e.unknown(ErrorKind::UnknownPeriod, "period", &l.period, "", Period::NAMES);
+                e.unknown(
+                    ErrorKind::UnknownPeriod,
+                    "period",
+                    &l.period,
+                    "",
+                    Period::NAMES,
+                );
             }
             match limits.get(l.name.text.as_str()) {
                 None => {
@@ -504,7 +573,10 @@ fn check_plans<'s, S: Copy>(
                                 l.name.text, l.entitlement.text
                             ),
                         );
-                    } else if *per != l.period.text {
+                    } else if *per != l.period.text
+                        && Period::from_name(per).is_some()
+                        && Period::from_name(&l.period.text).is_some()
+                    {
                         e.push(
                             l.period.span,
                             ErrorKind::InconsistentLimit,
@@ -524,7 +596,10 @@ fn check_plans<'s, S: Copy>(
             Some((_, None)) => e.push(
                 d.span,
                 ErrorKind::NotABasePlan,
-                format!("`{}` is an add-on; `default_plan` must be a base plan", d.text),
+                format!(
+                    "`{}` is an add-on; `default_plan` must be a base plan",
+                    d.text
+                ),
             ),
             Some(_) => {}
         }
@@ -549,14 +624,23 @@ fn check_default_permission<S: Copy>(spec: &ModelSpec<S>, globals: &Names<'_>, e
             e.push(
                 a.action.span,
                 ErrorKind::Duplicate,
-                format!("duplicate action `{}` in `default_permission`", a.action.text),
+                format!(
+                    "duplicate action `{}` in `default_permission`",
+                    a.action.text
+                ),
             );
         }
         seen.push(&a.action.text);
         if let PermissionSpec::Roles(rs) = &a.permission {
             for r in rs {
                 if globals.get(&r.text).is_none() {
-                    e.unknown(ErrorKind::UnknownGlobalRole, "global role", r, "", globals.iter());
+                    e.unknown(
+                        ErrorKind::UnknownGlobalRole,
+                        "global role",
+                        r,
+                        "",
+                        globals.iter(),
+                    );
                 }
             }
         }
@@ -602,8 +686,9 @@ fn implies_closure<S>(x: &EntitySpec<S>, rs: &Names<'_>) -> Vec<RoleSet> {
 }
 
 fn set_closure(closure: &[RoleSet], set: RoleSet) -> RoleSet {
-    set.iter()
-        .fold(RoleSet::EMPTY, |acc, r| acc.union(closure.get(r).copied().unwrap_or_default()))
+    set.iter().fold(RoleSet::EMPTY, |acc, r| {
+        acc.union(closure.get(r).copied().unwrap_or_default())
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // one argument per resolved table; a struct would only rename them
@@ -631,8 +716,10 @@ fn tables<S: Copy>(
     let mut edges: Vec<Edge> = Vec::new();
     for (c, x) in specs.iter().enumerate() {
         for line in &x.inherits {
-            let (Some(p), Some(cr)) = (entities.get(&line.parent_entity.text), roles[c].get(&line.role.text))
-            else {
+            let (Some(p), Some(cr)) = (
+                entities.get(&line.parent_entity.text),
+                roles[c].get(&line.role.text),
+            ) else {
                 continue;
             };
             let Some(pr) = roles[p].get(&line.parent_role.text) else {

@@ -63,7 +63,10 @@ fn gen_case(c: &mut Choices<'_>) -> Case {
     let roles: Vec<usize> = (0..n_types).map(|_| 1 + c.below(5)).collect();
     let mut b = ModelBuilder::new("Random");
     for t in 0..n_types {
-        b = b.entity(ENT_NAMES[t], (0..roles[t]).map(role_name).collect::<Vec<_>>());
+        b = b.entity(
+            ENT_NAMES[t],
+            (0..roles[t]).map(role_name).collect::<Vec<_>>(),
+        );
     }
     for t in 0..n_types {
         // implies only from a lower to a higher index: acyclic.
@@ -105,7 +108,7 @@ fn gen_case(c: &mut Choices<'_>) -> Case {
     let n_plans = c.below(3);
     for p in 0..n_plans {
         let features: Vec<String> = ent_names.iter().filter(|_| c.chance(40)).cloned().collect();
-        b = b.base_plan(&format!("p{p}"), "main", features);
+        b = b.base_plan(format!("p{p}"), "main", features);
     }
     if n_plans > 0 && c.chance(50) {
         b = b.default_plan("p0");
@@ -164,7 +167,11 @@ fn reference(case: &Case, user: usize, ent: usize, res: usize) -> bool {
     loop {
         let mut new = facts.clone();
         for (x, role) in &facts {
-            let e = spec.entities.iter().find(|e| e.name.text == type_of(*x)).unwrap();
+            let e = spec
+                .entities
+                .iter()
+                .find(|e| e.name.text == type_of(*x))
+                .unwrap();
             for i in &e.implies {
                 if &i.from.text == role {
                     new.insert((*x, i.to.text.clone()));
@@ -191,7 +198,11 @@ fn reference(case: &Case, user: usize, ent: usize, res: usize) -> bool {
     if e.entity.text != type_of(res) {
         return false;
     }
-    if !e.roles.iter().any(|r| facts.contains(&(res, r.text.clone()))) {
+    if !e
+        .roles
+        .iter()
+        .any(|r| facts.contains(&(res, r.text.clone())))
+    {
         return false;
     }
     let flag_on = |f: &str| case.flags_on.iter().any(|i| format!("f{i}") == f);
@@ -204,7 +215,10 @@ fn reference(case: &Case, user: usize, ent: usize, res: usize) -> bool {
             .find(|x| x.name.text == p)
             .is_some_and(|x| x.features.iter().any(|f| f.text == e.name.text))
     };
-    let gated = spec.plans.iter().any(|p| p.features.iter().any(|f| f.text == e.name.text));
+    let gated = spec
+        .plans
+        .iter()
+        .any(|p| p.features.iter().any(|f| f.text == e.name.text));
     if gated {
         let active = match (case.plan, &spec.default_plan) {
             (Some(p), _) => Some(format!("p{p}")),
@@ -225,7 +239,12 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
     let data = access_core::AccessModel::data(&model);
     let store = MemoryStore::new();
     let ids: Vec<String> = (0..case.resources.len()).map(|i| format!("r{i}")).collect();
-    let res = |i: usize| Resource::new(access_core::EntityTypeId(case.resources[i].0 as u16), &ids[i]);
+    let res = |i: usize| {
+        Resource::new(
+            access_core::EntityTypeId(case.resources[i].0 as u16),
+            &ids[i],
+        )
+    };
     for (i, (_, parents)) in case.resources.iter().enumerate() {
         let ps: Vec<Resource<'_>> = parents.iter().map(|p| res(*p)).collect();
         run(store.add_resource(res(i), &ps)).expect("DAG by construction");
@@ -242,14 +261,23 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
     }
     let (mut n, mut allowed) = (0, 0);
     for u in 0..case.users {
-        let ctx = AccessContext::new(&model, &store, Principal::new(format!("u{u}")).tenant("t")).at(1_000);
+        let ctx = AccessContext::new(&model, &store, Principal::new(format!("u{u}")).tenant("t"))
+            .at(1_000);
         for e in 0..case.spec.entitlements.len() {
             for x in 0..case.resources.len() {
                 let want = reference(&case, u, e, x);
                 let id = access_core::EntitlementId(e as u16);
                 let got = run(ctx.can(id, res(x))).unwrap();
                 let checked = run(ctx.check(id, res(x))).unwrap();
-                prop_assert_eq!(got, want, "can: user u{} `{}` on r{} (case {:?})", u, case.spec.entitlements[e].name.text, x, raw);
+                prop_assert_eq!(
+                    got,
+                    want,
+                    "can: user u{} `{}` on r{} (case {:?})",
+                    u,
+                    case.spec.entitlements[e].name.text,
+                    x,
+                    raw
+                );
                 prop_assert_eq!(checked.allowed, want, "check disagrees with the reference");
                 prop_assert_eq!(checked.allowed, checked.reasons.is_empty());
                 n += 1;
@@ -263,7 +291,11 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
             .collect();
         let all = run(ctx.can_all(&pairs)).unwrap();
         for ((e, r), got) in pairs.iter().zip(all) {
-            prop_assert_eq!(got, run(ctx.can(*e, *r)).unwrap(), "can_all disagrees with can");
+            prop_assert_eq!(
+                got,
+                run(ctx.can(*e, *r)).unwrap(),
+                "can_all disagrees with can"
+            );
         }
     }
     Ok((n, allowed))

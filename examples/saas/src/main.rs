@@ -10,8 +10,8 @@
 use std::process::ExitCode;
 
 use access_core::{
-    AccessContext, AccessModel, ClosureStore, FlagStore, MemoryStore, ModelEnum, Principal,
-    Resource, RoleStore, Subscription, SubscriptionStore,
+    AccessContext, AccessModel, ClosureStore, FlagStore, MemoryStore, Principal, Resource,
+    RoleStore, Subscription, SubscriptionStore,
 };
 
 mod model;
@@ -29,13 +29,48 @@ struct User {
 }
 
 const USERS: &[User] = &[
-    User { id: "olga", tenant: "acme", superuser: false, about: "owner of organization acme" },
-    User { id: "ada", tenant: "acme", superuser: false, about: "admin of organization acme" },
-    User { id: "wes", tenant: "acme", superuser: false, about: "editor of workspace design" },
-    User { id: "vic", tenant: "acme", superuser: false, about: "viewer of project website" },
-    User { id: "mia", tenant: "acme", superuser: false, about: "manager of project app" },
-    User { id: "gus", tenant: "globex", superuser: false, about: "member of organization globex" },
-    User { id: "root", tenant: "acme", superuser: true, about: "superuser" },
+    User {
+        id: "olga",
+        tenant: "acme",
+        superuser: false,
+        about: "owner of organization acme",
+    },
+    User {
+        id: "ada",
+        tenant: "acme",
+        superuser: false,
+        about: "admin of organization acme",
+    },
+    User {
+        id: "wes",
+        tenant: "acme",
+        superuser: false,
+        about: "editor of workspace design",
+    },
+    User {
+        id: "vic",
+        tenant: "acme",
+        superuser: false,
+        about: "viewer of project website",
+    },
+    User {
+        id: "mia",
+        tenant: "acme",
+        superuser: false,
+        about: "manager of project app",
+    },
+    User {
+        id: "gus",
+        tenant: "globex",
+        superuser: false,
+        about: "member of organization globex",
+    },
+    User {
+        id: "root",
+        tenant: "acme",
+        superuser: true,
+        about: "superuser",
+    },
 ];
 
 /// 2026-01-01T00:00:00Z: when acme's subscription started.
@@ -46,26 +81,72 @@ async fn seed(store: &MemoryStore) -> Result<(), access_core::StoreError> {
     let r = Resource::new;
     store.add_resource(r(Organization, "acme"), &[]).await?;
     store.add_resource(r(Organization, "globex"), &[]).await?;
-    store.add_resource(r(Workspace, "design"), &[r(Organization, "acme")]).await?;
-    store.add_resource(r(Workspace, "engineering"), &[r(Organization, "acme")]).await?;
-    store.add_resource(r(Workspace, "ops"), &[r(Organization, "globex")]).await?;
-    store.add_resource(r(Project, "website"), &[r(Workspace, "design")]).await?;
-    store.add_resource(r(Project, "app"), &[r(Workspace, "engineering")]).await?;
-    store.add_resource(r(Project, "api"), &[r(Workspace, "engineering")]).await?;
-    store.add_resource(r(Project, "infra"), &[r(Workspace, "ops")]).await?;
-    store.add_resource(r(Folder, "assets"), &[r(Workspace, "design")]).await?;
-    store.add_resource(r(Folder, "logos"), &[r(Folder, "assets")]).await?;
+    store
+        .add_resource(r(Workspace, "design"), &[r(Organization, "acme")])
+        .await?;
+    store
+        .add_resource(r(Workspace, "engineering"), &[r(Organization, "acme")])
+        .await?;
+    store
+        .add_resource(r(Workspace, "ops"), &[r(Organization, "globex")])
+        .await?;
+    store
+        .add_resource(r(Project, "website"), &[r(Workspace, "design")])
+        .await?;
+    store
+        .add_resource(r(Project, "app"), &[r(Workspace, "engineering")])
+        .await?;
+    store
+        .add_resource(r(Project, "api"), &[r(Workspace, "engineering")])
+        .await?;
+    store
+        .add_resource(r(Project, "infra"), &[r(Workspace, "ops")])
+        .await?;
+    store
+        .add_resource(r(Folder, "assets"), &[r(Workspace, "design")])
+        .await?;
+    store
+        .add_resource(r(Folder, "logos"), &[r(Folder, "assets")])
+        .await?;
 
-    store.assign("olga", r(Organization, "acme"), OrganizationRole::Owner.index()).await?;
-    store.assign("ada", r(Organization, "acme"), OrganizationRole::Admin.index()).await?;
-    store.assign("wes", r(Workspace, "design"), WorkspaceRole::Editor.index()).await?;
-    store.assign("vic", r(Project, "website"), ProjectRole::Viewer.index()).await?;
-    store.assign("mia", r(Project, "app"), ProjectRole::Manager.index()).await?;
-    store.assign("gus", r(Organization, "globex"), OrganizationRole::Member.index()).await?;
+    store
+        .assign(
+            "olga",
+            r(Organization, "acme"),
+            OrganizationRole::Owner.index(),
+        )
+        .await?;
+    store
+        .assign(
+            "ada",
+            r(Organization, "acme"),
+            OrganizationRole::Admin.index(),
+        )
+        .await?;
+    store
+        .assign("wes", r(Workspace, "design"), WorkspaceRole::Editor.index())
+        .await?;
+    store
+        .assign("vic", r(Project, "website"), ProjectRole::Viewer.index())
+        .await?;
+    store
+        .assign("mia", r(Project, "app"), ProjectRole::Manager.index())
+        .await?;
+    store
+        .assign(
+            "gus",
+            r(Organization, "globex"),
+            OrganizationRole::Member.index(),
+        )
+        .await?;
 
     let main = 0; // the only plan group, `main`
-    store.set_base_plan("acme", main, Subscription::new(Plan::Pro, PLAN_START)).await?;
-    store.add_add_on("acme", Subscription::new(Plan::AiBoost, PLAN_START)).await?;
+    store
+        .set_base_plan("acme", main, Subscription::new(Plan::Pro, PLAN_START))
+        .await?;
+    store
+        .add_add_on("acme", Subscription::new(Plan::AiBoost, PLAN_START))
+        .await?;
     store.set_flag("acme", Flag::BetaAi.into(), true).await?;
     // globex stays on the default plan (free) with every flag off.
     Ok(())
@@ -85,7 +166,10 @@ async fn explain(
 ) -> Result<bool, String> {
     let p = principal(user).ok_or_else(|| {
         let known: Vec<&str> = USERS.iter().map(|u| u.id).collect();
-        format!("unknown user `{user}`, expected one of {}", known.join(", "))
+        format!(
+            "unknown user `{user}`, expected one of {}",
+            known.join(", ")
+        )
     })?;
     let ctx = AccessContext::new(&Access, store, p);
     let d = ctx
@@ -103,7 +187,10 @@ async fn explain(
     for l in &d.limits {
         match (l.max, l.remaining) {
             (Some(max), Some(left)) => {
-                println!("      limit {}: {} of {max} used, {left} left", l.limit, l.used)
+                println!(
+                    "      limit {}: {} of {max} used, {left} left",
+                    l.limit, l.used
+                )
             }
             _ => println!("      limit {}: unlimited on this plan", l.limit),
         }
@@ -115,7 +202,9 @@ fn parse_resource(s: &str) -> Result<(EntityType, &str), String> {
     let (ty, id) = s
         .split_once(':')
         .ok_or_else(|| format!("expected <type>:<id>, got `{s}`"))?;
-    let ty: EntityType = ty.parse().map_err(|e: access_core::UnknownName| e.to_string())?;
+    let ty: EntityType = ty
+        .parse()
+        .map_err(|e: access_core::UnknownName| e.to_string())?;
     if id.is_empty() {
         return Err(format!("missing id in `{s}`"));
     }

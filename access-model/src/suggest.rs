@@ -5,6 +5,7 @@
 ///
 /// ```
 /// assert_eq!(access_model::suggest("admn", ["owner", "admin"]), Some("admin"));
+/// assert_eq!(access_model::suggest("por", ["free", "pro"]), Some("pro"));
 /// assert_eq!(access_model::suggest("zzz", ["owner", "admin"]), None);
 /// ```
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -13,7 +14,12 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         if c == name {
             continue;
         }
-        let score = strsim::jaro_winkler(name, c);
+        let mut score = strsim::jaro_winkler(name, c);
+        // One edit or one swap of neighbours (`por` for `pro`) is a typo whatever the length;
+        // Jaro–Winkler alone misses it in short names.
+        if name.chars().count() > 1 && strsim::osa_distance(name, c) == 1 {
+            score = score.max(0.9);
+        }
         if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, c));
         }

@@ -405,7 +405,31 @@ fn check_entitlements<S: Copy>(
             Some(i) => {
                 let ctx = format!(" on `{}`", x.entity.text);
                 for r in &x.roles {
-                    if roles[i].get(&r.text).is_none() {
+                    if roles[i].get(&r.text).is_some() {
+                        continue;
+                    }
+                    // A role of another entity: say where it lives and how it reaches here.
+                    let elsewhere: Vec<&str> = entities
+                        .iter()
+                        .zip(roles)
+                        .filter(|(_, rs)| rs.get(&r.text).is_some())
+                        .map(|(en, _)| en)
+                        .collect();
+                    if suggest(&r.text, roles[i].iter()).is_none() && !elsewhere.is_empty() {
+                        e.push(
+                            r.span,
+                            ErrorKind::UnknownRole,
+                            format!(
+                                "unknown role `{}` on `{}`: `{}` is a role of {}, expected one of {} (a parent's role reaches `{}` through `inherits`)",
+                                r.text,
+                                x.entity.text,
+                                r.text,
+                                backticked(elsewhere),
+                                backticked(roles[i].iter()),
+                                x.entity.text
+                            ),
+                        );
+                    } else {
                         e.unknown(ErrorKind::UnknownRole, "role", r, &ctx, roles[i].iter());
                     }
                 }
@@ -493,14 +517,22 @@ fn check_plans<'s, S: Copy>(
             for r in &req.plans {
                 match base_of(&r.text) {
                     None => e.unknown(ErrorKind::UnknownPlan, "plan", r, "", plans.iter()),
-                    Some((_, g)) if g != Some(req.group.text.as_str()) => e.push(
-                        r.span,
-                        ErrorKind::NotABasePlan,
-                        format!(
-                            "`{}` is not a base plan of group `{}`",
-                            r.text, req.group.text
-                        ),
-                    ),
+                    // An unknown group was reported above; a group-less base plan, at its
+                    // declaration. Neither is reported again here.
+                    Some((b, g))
+                        if g != Some(req.group.text.as_str())
+                            && groups.contains(&req.group.text.as_str())
+                            && (b.add_on.is_some() || b.group.is_some()) =>
+                    {
+                        e.push(
+                            r.span,
+                            ErrorKind::NotABasePlan,
+                            format!(
+                                "`{}` is not a base plan of group `{}`",
+                                r.text, req.group.text
+                            ),
+                        );
+                    }
                     Some(_) => {}
                 }
             }
@@ -593,7 +625,7 @@ fn check_plans<'s, S: Copy>(
     if let Some(d) = &spec.default_plan {
         match base_of(&d.text) {
             None => e.unknown(ErrorKind::UnknownPlan, "plan", d, "", plans.iter()),
-            Some((_, None)) => e.push(
+            Some((p, None)) if p.add_on.is_some() => e.push(
                 d.span,
                 ErrorKind::NotABasePlan,
                 format!(

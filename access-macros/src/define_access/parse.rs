@@ -98,6 +98,18 @@ fn once(
     }
 }
 
+/// The sections of a model, in the order the docs present them.
+const SECTIONS: &[&str] = &[
+    "roles",
+    "default_role",
+    "entity",
+    "flags",
+    "entitlements",
+    "plans",
+    "default_plan",
+    "default_permission",
+];
+
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         // `crate = <path>;` from the `macro_rules!` front.
@@ -114,8 +126,10 @@ impl Parse for Input {
 
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
-        if !input.peek(Ident) {
-            return Err(input.error("expected the model's name first, as in `pub Access;`"));
+        if !input.peek(Ident) || !input.peek2(Token![;]) {
+            return Err(input.error(
+                "expected the model's name first, as in `pub Access;`, before the sections",
+            ));
         }
         let ident: Ident = input.parse()?;
         input.parse::<Token![;]>()?;
@@ -170,6 +184,17 @@ impl Parse for Input {
                 once(&mut seen, "default_permission", k.span, &mut errors);
                 input.parse::<Token![:]>()?;
                 spec.default_permission.extend(default_permission(input)?);
+            } else if input.peek(Ident::peek_any) {
+                let unknown = Ident::parse_any(input)?;
+                let text = unknown.to_string();
+                let msg = match access_model::suggest(&text, SECTIONS.iter().copied()) {
+                    Some(best) => format!("unknown section `{text}`, did you mean `{best}`?"),
+                    None => format!(
+                        "unknown section `{text}`, expected one of {}",
+                        access_model::backticked(SECTIONS.iter().copied())
+                    ),
+                };
+                return Err(syn::Error::new(unknown.span(), msg));
             } else {
                 return Err(look.error());
             }

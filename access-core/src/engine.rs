@@ -128,14 +128,18 @@ struct Scratch {
 }
 
 thread_local! {
-    static POOL: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+    // Boxed on purpose (clippy's `vec_box` assumes the boxes are never moved out): taking and
+    // giving back a buffer set moves one pointer instead of the whole struct.
+    #[allow(clippy::vec_box)]
+    static POOL: RefCell<Vec<Box<Scratch>>> = const { RefCell::new(Vec::new()) };
 }
 
-fn take_scratch() -> Scratch {
+/// Buffers for one evaluation, boxed so taking and giving them back moves one pointer.
+fn take_scratch() -> Box<Scratch> {
     POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default()
 }
 
-fn give_scratch(s: Scratch) {
+fn give_scratch(s: Box<Scratch>) {
     POOL.with(|p| {
         let mut p = p.borrow_mut();
         if p.len() < 8 {

@@ -26,8 +26,9 @@ pub use diagram::mermaid;
 pub use engine::{AccessContext, Consumption, MAX_BATCH, Principal};
 pub use memory::MemoryStore;
 pub use model::{
-    AccessModel, DynamicModel, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId,
-    RoleSet, UnknownName,
+    AccessModel, DefaultPermission, DynamicModel, EdgeData, EntitlementData, EntitlementId,
+    EntityData, EntityTypeId, FlagId, FlagSet, LimitData, LimitId, ModelData, ModelEnum, Period,
+    Permission, PlanData, PlanId, PlanLimit, RoleSet, UnknownName,
 };
 pub use store::{
     Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,

@@ -127,6 +127,37 @@ impl MemoryStore {
             return Ok(());
         };
         out.found = true;
+        // Fast path: a chain (every node has at most one parent), the shape of most
+        // hierarchies. No search needed: the chain is already in topological order.
+        let mut n = start;
+        loop {
+            let node = &g.nodes[n as usize];
+            match node.parents.as_slice() {
+                [] | [_] if out.nodes.len() < MAX_ANCESTRY => {
+                    let i = out.nodes.len() as u32;
+                    let parents = if node.parents.is_empty() {
+                        (i, 0)
+                    } else {
+                        out.parents.push(i + 1);
+                        (out.parents.len() as u32 - 1, 1)
+                    };
+                    out.nodes.push(AncestryNode {
+                        ty: EntityTypeId(node.ty),
+                        id: out.want_ids.then(|| node.id.clone()),
+                        roles: roles_on(n),
+                        parents,
+                    });
+                    match node.parents.first() {
+                        Some(&p) => n = p,
+                        None => return Ok(()),
+                    }
+                }
+                _ => break,
+            }
+        }
+        // Several parents somewhere (or a chain too long): the general search below.
+        out.nodes.clear();
+        out.parents.clear();
         DFS.with(|d| {
             let mut d = d.borrow_mut();
             let Dfs { order, stack, seen } = &mut *d;

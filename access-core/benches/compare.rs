@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use access_core::model_builder::ModelBuilder;
 use access_core::{
-    AccessContext, AccessModel, ClosureStore, DynamicModel, EntitlementId, EntityTypeId,
-    MemoryStore, Principal, Resource, RoleStore, block_on_ready,
+    AccessContext, AccessModel, DynamicModel, EntitlementId, EntityTypeId, Principal, Resource,
+    block_on_ready,
 };
 use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
 use cedar::{Res, Rng};
@@ -220,32 +220,6 @@ fn world() -> World {
     }
 }
 
-fn access_store(w: &World) -> MemoryStore {
-    let store = MemoryStore::new();
-    block_on_ready(async {
-        for x in &w.resources {
-            let parents: Vec<Resource<'_>> = x
-                .parents
-                .iter()
-                .map(|&p| Resource::new(EntityTypeId(w.resources[p].ty), &w.resources[p].id))
-                .collect();
-            store
-                .add_resource(Resource::new(EntityTypeId(x.ty), &x.id), &parents)
-                .await
-                .expect("tree");
-        }
-        for (u, x, r) in &w.assignments {
-            let res = &w.resources[*x];
-            store
-                .assign(u, Resource::new(EntityTypeId(res.ty), &res.id), *r)
-                .await
-                .expect("assign");
-        }
-    })
-    .expect("in-memory futures are ready");
-    store
-}
-
 const CASBIN_MODEL: &str = r##"
 [request_definition]
 r = sub, obj, act
@@ -327,7 +301,7 @@ fn casbin_enforcer(w: &World) -> Enforcer {
 fn bench(c: &mut Criterion) {
     let w = world();
     let data = w.model.data();
-    let store = access_store(&w);
+    let store = cedar::memory_store(&w.resources, &w.assignments);
     let policies = cedar::policies(data);
     let entities = cedar::entities(data, &w.resources, &w.assignments);
     let authorizer = cedar_policy::Authorizer::new();

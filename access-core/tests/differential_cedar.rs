@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use access_core::model_builder::ModelBuilder;
 use access_core::{
-    AccessContext, AccessModel, ClosureStore, DynamicModel, EntitlementId, EntityTypeId,
-    MemoryStore, Principal, Resource, RoleStore, block_on_ready,
+    AccessContext, AccessModel, DynamicModel, EntitlementId, EntityTypeId, Principal, Resource,
+    block_on_ready,
 };
 use cedar::{Res, Rng};
 
@@ -100,30 +100,6 @@ fn world(rng: &mut Rng) -> World {
     }
 }
 
-fn store(w: &World) -> MemoryStore {
-    let s = MemoryStore::new();
-    block_on_ready(async {
-        for x in &w.resources {
-            let parents: Vec<Resource<'_>> = x
-                .parents
-                .iter()
-                .map(|&p| Resource::new(EntityTypeId(w.resources[p].ty), &w.resources[p].id))
-                .collect();
-            s.add_resource(Resource::new(EntityTypeId(x.ty), &x.id), &parents)
-                .await
-                .expect("acyclic by construction");
-        }
-        for (u, x, r) in &w.assignments {
-            let res = &w.resources[*x];
-            s.assign(u, Resource::new(EntityTypeId(res.ty), &res.id), *r)
-                .await
-                .expect("assign");
-        }
-    })
-    .expect("ready");
-    s
-}
-
 #[test]
 fn access_core_and_cedar_agree_on_random_worlds() {
     let mut rng = Rng(2026);
@@ -134,7 +110,7 @@ fn access_core_and_cedar_agree_on_random_worlds() {
         let w = world(&mut rng);
         worlds += 1;
         let data = w.model.data();
-        let s = store(&w);
+        let s = cedar::memory_store(&w.resources, &w.assignments);
         let policies = cedar::policies(data);
         let entities = cedar::entities(data, &w.resources, &w.assignments);
         // Every (user, entitlement, resource) triple, wrong resource types included, plus a

@@ -1,5 +1,6 @@
-//! Translation of a role/hierarchy world (model tables, resources with parents, role
-//! assignments) into Cedar: shared by the `compare` benchmark and the differential test.
+//! A role/hierarchy world (model tables, resources with parents, role assignments) loaded into
+//! `access-core`'s in-memory store and translated into Cedar; shared by the `compare` benchmark
+//! and the differential test.
 //!
 //! The encoding is the usual one for relationship-based models in Cedar, and the fastest one we
 //! know for it: every (resource, role) pair is a `Role` group entity; `implies` and `inherits`
@@ -18,7 +19,9 @@
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use access_core::ModelData;
+use access_core::{
+    ClosureStore, EntityTypeId, MemoryStore, ModelData, Resource, RoleStore, block_on_ready,
+};
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicySet, Request, RestrictedExpression,
@@ -30,6 +33,26 @@ pub struct Res {
     pub ty: u16,
     pub id: String,
     pub parents: Vec<usize>,
+}
+
+/// The same world in `access-core`'s in-memory store.
+pub fn memory_store(resources: &[Res], assignments: &[(String, usize, u16)]) -> MemoryStore {
+    let store = MemoryStore::new();
+    let res = |i: usize| Resource::new(EntityTypeId(resources[i].ty), &resources[i].id);
+    block_on_ready(async {
+        for (i, x) in resources.iter().enumerate() {
+            let parents: Vec<Resource<'_>> = x.parents.iter().map(|&p| res(p)).collect();
+            store
+                .add_resource(res(i), &parents)
+                .await
+                .expect("parents come first, so there is no cycle");
+        }
+        for (u, x, r) in assignments {
+            store.assign(u, res(*x), *r).await.expect("assign");
+        }
+    })
+    .expect("in-memory futures are ready");
+    store
 }
 
 /// The policies: one per (entity type, granting role).

@@ -31,6 +31,18 @@ pub enum ReasonKind {
     PlanRequired,
     /// A limit gating the entitlement is used up for the current period.
     LimitReached,
+    /// Schemas: the action needs a signed-in user.
+    AuthenticationRequired,
+    /// Schemas: the action or field is `blocked` for everyone.
+    Blocked,
+    /// Schemas: the rule needs multi-factor authentication verified recently (`fva`).
+    MfaRequired,
+    /// Schemas: the row does not match a `where` rule.
+    RowRuleFailed,
+    /// Schemas: a dynamic check (an application function) said no.
+    DynamicCheckFailed,
+    /// Schemas: an `entitlement(..)` rule has no resource to be checked on.
+    ResourceRequired,
 }
 
 impl ReasonKind {
@@ -45,6 +57,12 @@ impl ReasonKind {
             Self::FlagDisabled => "flag_disabled",
             Self::PlanRequired => "plan_required",
             Self::LimitReached => "limit_reached",
+            Self::AuthenticationRequired => "authentication_required",
+            Self::Blocked => "blocked",
+            Self::MfaRequired => "mfa_required",
+            Self::RowRuleFailed => "row_rule_failed",
+            Self::DynamicCheckFailed => "dynamic_check_failed",
+            Self::ResourceRequired => "resource_required",
         }
     }
 }

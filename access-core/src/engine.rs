@@ -369,6 +369,19 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         entitlement: M::Entitlement,
         resource: Resource<'_>,
     ) -> StoreResult<bool> {
+        self.can_id(entitlement.into(), resource).await
+    }
+
+    /// [`Self::can`] by entitlement index, for code that holds ids rather than the model's
+    /// enum (schemas, dynamic models). An index outside the model is denied.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn can_id(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<bool> {
         let p = &self.principal;
         if !p.active {
             return Ok(false);
@@ -377,7 +390,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             return Ok(true);
         }
         let data = self.model.data();
-        let ei = entitlement.into().0 as usize;
+        let ei = entitlement.0 as usize;
         let Some(ent) = data.entitlements.get(ei) else {
             return Ok(false);
         };

@@ -13,9 +13,12 @@ mod engine;
 mod memory;
 pub mod model;
 mod private;
+pub mod schema;
 pub mod store;
 pub mod time;
 
+#[cfg(feature = "macros")]
+pub use access_macros::Schema;
 pub use access_set::{AccessSet, AccessState, DecodeError, fingerprint};
 pub use block::block_on_ready;
 pub use decision::{
@@ -30,6 +33,7 @@ pub use model::{
     EntityData, EntityTypeId, FlagId, FlagSet, LimitData, LimitId, ModelData, ModelEnum, Period,
     Permission, PlanData, PlanId, PlanLimit, RoleSet, UnknownName,
 };
+pub use schema::{Action, Denial, FieldDenial, PermissionCtx, Schema};
 pub use store::{
     Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,
     StoreErrorKind, StoreResult, Stores, Subscription, SubscriptionStore, TenantPlans, WalletStore,

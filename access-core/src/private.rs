@@ -7,6 +7,11 @@ pub use std::borrow::Cow;
 pub use crate::model::{
     AccessModel, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId, UnknownName,
 };
+pub use crate::schema::{
+    Action, AsFieldValue, CheckFuture, FieldPermission, FieldValue, GlobalRole, IntoListItem,
+    ListEntry, ListItem, NamedCheck, PermissionCtx, RowFields, Rule, Schema, SchemaPermissions,
+    Where, WhereValue, dynamic_check, entitlement_index,
+};
 #[cfg(feature = "macros")]
 pub use access_macros::__define_access;
 pub use access_model::{

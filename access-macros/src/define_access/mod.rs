@@ -238,10 +238,36 @@ fn generate(input: &Input, d: &ModelData) -> TokenStream {
         ));
     }
 
+    // Names for `#[derive(Schema)]`, which cannot see this invocation: global roles as
+    // associated constants (a schema's role identifier `admin` becomes `Access::admin` with the
+    // identifier's own span, so a typo is rustc's "no associated item" with a correct "similar
+    // name" fix), and the entitlement names for a const-evaluated check of
+    // `entitlement("..")` strings. Associated items resolve through any path to the model, in
+    // another module or crate.
+    let role_consts = d.global_roles.iter().enumerate().map(|(i, r)| {
+        let id = ident(r);
+        let i = i as u16;
+        let doc = format!("The global role `{r}` (for schema attributes).");
+        quote!(#[doc = #doc] pub const #id: #p::GlobalRole = #p::GlobalRole(#i);)
+    });
+    let ent_names = d.entitlements.iter().map(|e| e.name.to_string());
+    let names = quote! {
+        #[automatically_derived]
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        impl #name {
+            #( #role_consts )*
+            /// Entitlement names, by index (for schema attributes).
+            pub const __ENTITLEMENTS: &'static [&'static str] = &[#( #ent_names ),*];
+        }
+    };
+
     quote! {
         #( #attrs )*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
         #vis struct #name;
+
+        #names
 
         #data
 

@@ -10,7 +10,7 @@ pub use crate::model::{
 pub use crate::schema::{
     Action, AsFieldValue, CheckFuture, FieldPermission, FieldValue, GlobalRole, IntoListItem,
     ListEntry, ListItem, NamedCheck, PermissionCtx, RowFields, Rule, Schema, SchemaPermissions,
-    Where, WhereValue, dynamic_check, entitlement_index,
+    Where, WhereValue, dynamic_check, entitlement_index, entitlement_lookup,
 };
 #[cfg(feature = "macros")]
 pub use access_macros::__define_access;

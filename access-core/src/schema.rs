@@ -1036,6 +1036,19 @@ const fn push(buf: &mut [u8; 1024], mut n: usize, s: &str) -> usize {
     n
 }
 
+/// The index of entitlement `name` in `names`, or `u16::MAX` (which no rule grants) when there
+/// is none: the value side of a check that [`entitlement_index`] makes at compile time.
+pub const fn entitlement_lookup(names: &[&str], name: &str) -> u16 {
+    let mut i = 0;
+    while i < names.len() {
+        if same(names[i], name) {
+            return i as u16;
+        }
+        i += 1;
+    }
+    u16::MAX
+}
+
 /// The index of entitlement `name` in `names`; otherwise compilation fails (this runs in a
 /// `const` the derive emits at the string's span) with `unknown entitlement `x`, did you mean
 /// `y`?` or the list of valid names.

@@ -358,12 +358,16 @@ impl Gen<'_> {
             }
             RuleAst::Entitlement(lit) => {
                 self.uses_entitlements = true;
-                let index = quote_spanned!(lit.span()=>
-                    #p::entitlement_index(#model::__ENTITLEMENTS, #lit)
+                // Every token of the checking call at the string's span, so a compile-time
+                // failure points at the string.
+                let check = respan(
+                    quote!(#p::entitlement_index(#model::__ENTITLEMENTS, #lit)),
+                    lit.span(),
                 );
-                self.checks.push(quote!(const _: u16 = #index;));
+                self.checks.push(quote!(const _: u16 = #check;));
+                // The value itself does not fail a second time (the check above reports).
                 quote!(#p::Rule::Entitlement {
-                    id: #p::EntitlementId(#index),
+                    id: #p::EntitlementId(#p::entitlement_lookup(#model::__ENTITLEMENTS, #lit)),
                     name: #lit,
                 })
             }
@@ -658,4 +662,21 @@ fn snake(s: &str) -> String {
         }
     }
     out
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            if let proc_macro2::TokenTree::Group(g) = &t {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                ng.set_span(span);
+                t = proc_macro2::TokenTree::Group(ng);
+            } else {
+                t.set_span(span);
+            }
+            t
+        })
+        .collect()
 }

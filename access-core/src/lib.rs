@@ -14,6 +14,8 @@ mod memory;
 pub mod model;
 mod private;
 pub mod schema;
+#[cfg(feature = "sea-orm")]
+pub mod sea;
 pub mod store;
 pub mod time;
 

@@ -12,10 +12,14 @@ pub use crate::schema::{
     ListEntry, ListItem, NamedCheck, PermissionCtx, RowFields, Rule, Schema, SchemaPermissions,
     Where, WhereValue, dynamic_check, entitlement_index, entitlement_lookup,
 };
+#[cfg(feature = "sea-orm")]
+pub use crate::sea::{SeaOrmSchema, SqlField};
 #[cfg(feature = "macros")]
 pub use access_macros::__define_access;
 pub use access_model::{
     DefaultPermission, EdgeData, EntitlementData, EntityData, LimitData, ModelData, Period,
     Permission, PlanData, PlanLimit, RoleSet,
 };
+#[cfg(feature = "sea-orm")]
+pub use sea_orm::Value as SeaValue;
 pub use serde;

@@ -181,6 +181,7 @@ struct StructAttrs {
     access: Option<Path>,
     name: Option<LitStr>,
     id: Option<Ident>,
+    entity: Option<Path>,
     actions: Vec<(Ident, RuleAst)>,
 }
 
@@ -196,6 +197,7 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
         access: None,
         name: None,
         id: None,
+        entity: None,
         actions: Vec::new(),
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("schema")) {
@@ -209,6 +211,7 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
                 "access" => out.access = Some(meta.value()?.parse()?),
                 "name" => out.name = Some(meta.value()?.parse()?),
                 "id" => out.id = Some(meta.value()?.parse()?),
+                "entity" => out.entity = Some(meta.value()?.parse()?),
                 "crate" => out.krate = meta.value()?.parse::<Path>()?.to_token_stream(),
                 "permission" => {
                     let body;
@@ -226,7 +229,7 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
                     }
                 }
                 _ => {
-                    let keys = ["access", "name", "id", "crate", "permission"];
+                    let keys = ["access", "name", "id", "entity", "crate", "permission"];
                     return Err(meta.error(unknown("`schema` attribute", &key, &keys)));
                 }
             }
@@ -576,8 +579,29 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         quote!(#n => #value,)
     });
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    // Bound to a sea-orm entity: `where` rules become conditions on its columns.
+    let sea = attrs.entity.as_ref().map(|entity| {
+        let arms = compared.iter().map(|(f, ty)| {
+            let n = f.to_string();
+            let value = quote_spanned!(ty.span()=> <#ty as #p::SqlField>::sql_value(raw));
+            quote!(#n => #value,)
+        });
+        quote! {
+            #[automatically_derived]
+            impl #impl_g #p::SeaOrmSchema for #ident #ty_g #where_g {
+                type Entity = #entity;
+                fn sql_value(field: &str, raw: &str) -> #p::Option<#p::SeaValue> {
+                    match field {
+                        #( #arms )*
+                        _ => #p::None,
+                    }
+                }
+            }
+        }
+    });
     quote! {
         #( #checks )*
+        #sea
 
         #[automatically_derived]
         impl #impl_g #p::RowFields for #ident #ty_g #where_g {

@@ -173,6 +173,8 @@ pub struct SchemaPermissions {
     pub delete: Option<Rule>,
     /// Fields with permissions of their own (every field the struct has, in order).
     pub fields: &'static [FieldPermission],
+    /// The index in [`Self::fields`] of a field name (generated as a `match`).
+    pub field_index: fn(&str) -> Option<usize>,
 }
 
 impl SchemaPermissions {
@@ -188,7 +190,7 @@ impl SchemaPermissions {
     }
     /// The field named `name`.
     pub fn field(&self, name: &str) -> Option<&FieldPermission> {
-        self.fields.iter().find(|f| f.name == name)
+        (self.field_index)(name).and_then(|i| self.fields.get(i))
     }
 }
 
@@ -325,16 +327,19 @@ pub trait Schema: RowFields + Sized + 'static {
         patch: &'a serde_json::Value,
         existing: Option<&'a Self>,
         ctx: &'a PermissionCtx<'a>,
-    ) -> impl Future<Output = Vec<FieldDenial>> + Send + 'a
+    ) -> MaybeReady<'a, Vec<FieldDenial>>
     where
         Self: Sync,
     {
-        async move {
-            let ctx = match existing {
-                Some(row) => ctx.with_row(row),
-                None => ctx.clone(),
-            };
-            check_fields(Self::PERMISSIONS, patch, &ctx).await
+        let ctx = match existing {
+            Some(row) => ctx.with_row(row),
+            None => ctx.clone(),
+        };
+        match check_fields_sync(Self::PERMISSIONS, patch, &ctx) {
+            Some(v) => MaybeReady::Ready(Some(v)),
+            None => MaybeReady::Pending(Box::pin(async move {
+                check_fields(Self::PERMISSIONS, patch, &ctx).await
+            })),
         }
     }
 }
@@ -410,7 +415,8 @@ pub struct PermissionCtx<'a> {
     pub resource: Option<Resource<'a>>,
     /// Answers `entitlement(..)` rules; without one they deny.
     pub entitlements: Option<&'a dyn EntitlementCheck>,
-    row_id: Option<String>,
+    /// The row's id field (for `entitlement(..)` rules on the row).
+    id_field: &'static str,
 }
 
 impl fmt::Debug for PermissionCtx<'_> {
@@ -433,7 +439,7 @@ impl<'a> PermissionCtx<'a> {
             row: None,
             resource: None,
             entitlements: None,
-            row_id: None,
+            id_field: "",
         }
     }
     /// At another time.
@@ -459,11 +465,7 @@ impl<'a> PermissionCtx<'a> {
     pub fn with_row<T: Schema>(&self, row: &'a T) -> Self {
         let mut c = self.clone();
         c.row = Some(row);
-        c.row_id = match row.field(T::PERMISSIONS.id_field) {
-            FieldValue::Int(i) => Some(i.to_string()),
-            FieldValue::Str(s) => Some(s.to_owned()),
-            _ => None,
-        };
+        c.id_field = T::PERMISSIONS.id_field;
         c
     }
     /// The row as its own type, for dynamic checks:
@@ -484,12 +486,19 @@ fn reason(kind: ReasonKind, message: String) -> Reason {
     }
 }
 
-fn role_names(model: &ModelData, roles: RoleSet) -> String {
-    let names: Vec<String> = roles
-        .iter()
-        .filter_map(|r| model.global_roles.get(r).map(|n| format!("`{n}`")))
-        .collect();
-    names.join(", ")
+fn push_role_names(out: &mut String, model: &ModelData, roles: RoleSet) {
+    let mut first = true;
+    for r in roles.iter() {
+        if let Some(n) = model.global_roles.get(r) {
+            if !first {
+                out.push_str(", ");
+            }
+            first = false;
+            out.push('`');
+            out.push_str(n);
+            out.push('`');
+        }
+    }
 }
 
 /// The rule `default_permission` gives an action.
@@ -585,9 +594,14 @@ pub fn evaluate<'a>(
                     .entitlements
                     .get(id.0 as usize)
                     .map(|e| crate::EntityTypeId(e.entity));
+                let row_id = match ctx.row.map(|r| r.field(ctx.id_field)) {
+                    Some(FieldValue::Int(i)) => Some(i.to_string()),
+                    Some(FieldValue::Str(s)) => Some(s.to_owned()),
+                    _ => None,
+                };
                 let resource = ctx
                     .resource
-                    .or_else(|| Some(Resource::new(ty?, ctx.row_id.as_deref()?)));
+                    .or_else(|| Some(Resource::new(ty?, row_id.as_deref()?)));
                 let Some(resource) = resource else {
                     return Err(vec![reason(
                         ReasonKind::ResourceRequired,
@@ -662,29 +676,44 @@ fn unauthenticated(_ctx: &PermissionCtx<'_>) -> Reason {
 
 fn list_reason(ctx: &PermissionCtx<'_>, entries: &[ListEntry]) -> Reason {
     let mut roles = RoleSet::EMPTY;
-    let mut checks = Vec::new();
+    let mut checks = 0usize;
     for e in entries {
         match (e.item)(ctx) {
             ListItem::Role(r) => roles.insert(r as usize),
-            ListItem::Check(_) => checks.push(format!("`{}`", e.name)),
+            ListItem::Check(_) => checks += 1,
         }
     }
-    let mut message = if roles.is_empty() {
-        String::new()
-    } else {
-        format!("needs the role {}", role_names(ctx.model, roles))
-    };
-    if !checks.is_empty() {
+    let mut message = String::with_capacity(48);
+    if !roles.is_empty() {
+        message.push_str("needs the role ");
+        push_role_names(&mut message, ctx.model, roles);
+    }
+    if checks > 0 {
         if !message.is_empty() {
             message.push_str(", or ");
         }
-        message.push_str(&format!("the check {} to allow it", checks.join(", ")));
+        message.push_str("the check ");
+        let mut first = true;
+        for e in entries {
+            if matches!((e.item)(ctx), ListItem::Check(_)) {
+                if !first {
+                    message.push_str(", ");
+                }
+                first = false;
+                message.push('`');
+                message.push_str(e.name);
+                message.push('`');
+            }
+        }
+        message.push_str(" to allow it");
     }
     roles_reason_with(ctx, roles, message)
 }
 
 fn roles_reason(ctx: &PermissionCtx<'_>, roles: RoleSet) -> Reason {
-    let message = format!("needs the role {}", role_names(ctx.model, roles));
+    let mut message = String::with_capacity(48);
+    message.push_str("needs the role ");
+    push_role_names(&mut message, ctx.model, roles);
     roles_reason_with(ctx, roles, message)
 }
 
@@ -706,31 +735,48 @@ fn roles_reason_with(ctx: &PermissionCtx<'_>, roles: RoleSet, message: String) -
 /// Evaluates what needs no I/O; `None` when the rule (or a part it cannot decide without) needs
 /// a dynamic check or an entitlement.
 pub fn evaluate_sync(rule: &Rule, ctx: &PermissionCtx<'_>) -> Option<Result<(), Vec<Reason>>> {
+    let mut reasons = Vec::new();
+    let ok = evaluate_sync_into(rule, ctx, &mut reasons)?;
+    Some(if ok { Ok(()) } else { Err(reasons) })
+}
+
+/// [`evaluate_sync`] into a caller's buffer: `Some(true)` allows; `Some(false)` denies, with
+/// the reasons pushed onto `out`; `None` needs [`evaluate`]. Nothing is pushed on `Some(true)`
+/// or `None`.
+pub fn evaluate_sync_into(
+    rule: &Rule,
+    ctx: &PermissionCtx<'_>,
+    out: &mut Vec<Reason>,
+) -> Option<bool> {
     let p = ctx.active_principal();
-    Some(match rule {
-        Rule::Public => Ok(()),
-        Rule::Blocked => Err(vec![reason(
-            ReasonKind::Blocked,
-            "nobody may do this".to_owned(),
-        )]),
+    let deny = |out: &mut Vec<Reason>, r: Reason| {
+        out.push(r);
+        Some(false)
+    };
+    match rule {
+        Rule::Public => Some(true),
+        Rule::Blocked => deny(
+            out,
+            reason(ReasonKind::Blocked, "nobody may do this".to_owned()),
+        ),
         Rule::Authenticated => match p {
-            Some(_) => Ok(()),
-            None => Err(vec![unauthenticated(ctx)]),
+            Some(_) => Some(true),
+            None => deny(out, unauthenticated(ctx)),
         },
         Rule::GlobalRoles(roles) => match p {
-            None => Err(vec![unauthenticated(ctx)]),
-            Some(p) if p.superuser || p.global_roles.intersects(*roles) => Ok(()),
-            Some(_) => Err(vec![roles_reason(ctx, *roles)]),
+            None => deny(out, unauthenticated(ctx)),
+            Some(p) if p.superuser || p.global_roles.intersects(*roles) => Some(true),
+            Some(_) => deny(out, roles_reason(ctx, *roles)),
         },
         Rule::List(entries) => match p {
-            None => Err(vec![unauthenticated(ctx)]),
-            Some(p) if p.superuser => Ok(()),
+            None => deny(out, unauthenticated(ctx)),
+            Some(p) if p.superuser => Some(true),
             Some(p) => {
                 let mut has_checks = false;
                 for e in *entries {
                     match (e.item)(ctx) {
                         ListItem::Role(r) if p.global_roles.contains(r as usize) => {
-                            return Some(Ok(()));
+                            return Some(true);
                         }
                         ListItem::Role(_) => {}
                         ListItem::Check(_) => has_checks = true,
@@ -739,72 +785,81 @@ pub fn evaluate_sync(rule: &Rule, ctx: &PermissionCtx<'_>) -> Option<Result<(), 
                 if has_checks {
                     return None;
                 }
-                Err(vec![list_reason(ctx, entries)])
+                deny(out, list_reason(ctx, entries))
             }
         },
         Rule::Fva(secs) => match p {
-            None => Err(vec![unauthenticated(ctx)]),
-            Some(p) if p.superuser => Ok(()),
+            None => deny(out, unauthenticated(ctx)),
+            Some(p) if p.superuser => Some(true),
             Some(p) => match p.mfa_verified_at {
-                Some(t) if t <= ctx.now && ctx.now - t <= *secs as i64 => Ok(()),
-                _ => Err(vec![reason(
-                    ReasonKind::MfaRequired,
-                    format!("verify your second factor (needed within the last {secs} s)"),
-                )]),
+                Some(t) if t <= ctx.now && ctx.now - t <= *secs as i64 => Some(true),
+                _ => deny(
+                    out,
+                    reason(
+                        ReasonKind::MfaRequired,
+                        format!("verify your second factor (needed within the last {secs} s)"),
+                    ),
+                ),
             },
         },
         Rule::Where(clauses) => {
             if p.is_some_and(|p| p.superuser) {
-                return Some(Ok(()));
+                return Some(true);
             }
             let Some(row) = ctx.row else {
-                return Some(Err(vec![reason(
-                    ReasonKind::RowRuleFailed,
-                    "the rule applies to a row and there is none".to_owned(),
-                )]));
-            };
-            let failed: Vec<Reason> = clauses
-                .iter()
-                .filter(|c| !matches(c, row.field(c.field), p))
-                .map(|c| {
+                return deny(
+                    out,
                     reason(
                         ReasonKind::RowRuleFailed,
+                        "the rule applies to a row and there is none".to_owned(),
+                    ),
+                );
+            };
+            let before = out.len();
+            for c in *clauses {
+                if !matches(c, row.field(c.field), p) {
+                    out.push(reason(
+                        ReasonKind::RowRuleFailed,
                         format!("the row's `{}` does not match {}", c.field, describe(c)),
-                    )
-                })
-                .collect();
-            if failed.is_empty() {
-                Ok(())
-            } else {
-                Err(failed)
+                    ));
+                }
             }
+            Some(out.len() == before)
         }
         Rule::All(rules) => {
-            let mut reasons = Vec::new();
+            let before = out.len();
+            let mut ok = true;
             for r in *rules {
-                if let Err(mut rs) = evaluate_sync(r, ctx)? {
-                    reasons.append(&mut rs);
+                match evaluate_sync_into(r, ctx, out) {
+                    Some(v) => ok &= v,
+                    None => {
+                        out.truncate(before);
+                        return None;
+                    }
                 }
             }
-            if reasons.is_empty() {
-                Ok(())
-            } else {
-                Err(reasons)
-            }
+            Some(ok)
         }
         Rule::Any(rules) => {
-            let mut reasons = Vec::new();
+            let before = out.len();
             for r in *rules {
-                match evaluate_sync(r, ctx)? {
-                    Ok(()) => return Some(Ok(())),
-                    Err(mut rs) => reasons.append(&mut rs),
+                match evaluate_sync_into(r, ctx, out) {
+                    Some(true) => {
+                        out.truncate(before);
+                        return Some(true);
+                    }
+                    Some(false) => {}
+                    None => {
+                        out.truncate(before);
+                        return None;
+                    }
                 }
             }
-            reasons.sort_by_key(|r| r.kind);
-            Err(reasons)
+            out[before..].sort_by_key(|r| r.kind);
+            Some(false)
         }
-        Rule::Entitlement { .. } | Rule::Dynamic(_) => return None,
-    })
+        Rule::Entitlement { .. } | Rule::Dynamic(_) => None,
+    }
 }
 
 fn describe(c: &Where) -> String {
@@ -858,46 +913,58 @@ async fn field_readable(f: &FieldPermission, ctx: &PermissionCtx<'_>) -> bool {
     }
 }
 
-async fn check_fields(
+fn not_an_object() -> Vec<FieldDenial> {
+    vec![FieldDenial {
+        field: String::new(),
+        reason: reason(
+            ReasonKind::Blocked,
+            "the body must be a JSON object of fields".to_owned(),
+        ),
+    }]
+}
+
+/// The field's write rule, or why nobody may write it (unknown or read-only).
+fn write_rule<'p>(
+    perms: &'p SchemaPermissions,
+    key: &str,
+) -> Result<Option<&'p Rule>, FieldDenial> {
+    let Some(f) = perms.field(key) else {
+        return Err(FieldDenial {
+            field: key.to_owned(),
+            reason: reason(
+                ReasonKind::Blocked,
+                format!("`{}` has no field `{key}`", perms.name),
+            ),
+        });
+    };
+    if f.read_only {
+        return Err(FieldDenial {
+            field: key.to_owned(),
+            reason: reason(ReasonKind::Blocked, format!("`{key}` is read-only")),
+        });
+    }
+    Ok(f.write.as_ref())
+}
+
+/// Field write checks without suspending; `None` when a rule needs a dynamic check or an
+/// entitlement.
+fn check_fields_sync(
     perms: &SchemaPermissions,
     patch: &serde_json::Value,
     ctx: &PermissionCtx<'_>,
-) -> Vec<FieldDenial> {
+) -> Option<Vec<FieldDenial>> {
     let Some(map) = patch.as_object() else {
-        return vec![FieldDenial {
-            field: String::new(),
-            reason: reason(
-                ReasonKind::Blocked,
-                "the body must be a JSON object of fields".to_owned(),
-            ),
-        }];
+        return Some(not_an_object());
     };
     let mut out = Vec::new();
+    let mut buf = Vec::new();
     for key in map.keys() {
-        let Some(f) = perms.field(key) else {
-            out.push(FieldDenial {
-                field: key.clone(),
-                reason: reason(
-                    ReasonKind::Blocked,
-                    format!("`{}` has no field `{key}`", perms.name),
-                ),
-            });
-            continue;
-        };
-        if f.read_only {
-            out.push(FieldDenial {
-                field: key.clone(),
-                reason: reason(ReasonKind::Blocked, format!("`{key}` is read-only")),
-            });
-            continue;
-        }
-        if let Some(rule) = &f.write {
-            let r = match evaluate_sync(rule, ctx) {
-                Some(r) => r,
-                None => evaluate(rule, ctx).await,
-            };
-            if let Err(reasons) = r {
-                for reason in reasons {
+        match write_rule(perms, key) {
+            Err(d) => out.push(d),
+            Ok(None) => {}
+            Ok(Some(rule)) => {
+                evaluate_sync_into(rule, ctx, &mut buf)?;
+                for reason in buf.drain(..) {
                     out.push(FieldDenial {
                         field: key.clone(),
                         reason,
@@ -906,7 +973,58 @@ async fn check_fields(
             }
         }
     }
+    Some(out)
+}
+
+async fn check_fields(
+    perms: &SchemaPermissions,
+    patch: &serde_json::Value,
+    ctx: &PermissionCtx<'_>,
+) -> Vec<FieldDenial> {
+    let Some(map) = patch.as_object() else {
+        return not_an_object();
+    };
+    let mut out = Vec::new();
+    for key in map.keys() {
+        match write_rule(perms, key) {
+            Err(d) => out.push(d),
+            Ok(None) => {}
+            Ok(Some(rule)) => {
+                if let Err(reasons) = evaluate(rule, ctx).await {
+                    for reason in reasons {
+                        out.push(FieldDenial {
+                            field: key.clone(),
+                            reason,
+                        });
+                    }
+                }
+            }
+        }
+    }
     out
+}
+
+/// A future that is often ready at once: schema checks that need no I/O complete when they are
+/// called, without building a state machine.
+#[allow(missing_debug_implementations)]
+pub enum MaybeReady<'a, T> {
+    /// Computed already.
+    Ready(Option<T>),
+    /// Needs to wait (dynamic checks, entitlements).
+    Pending(Pin<Box<dyn Future<Output = T> + Send + 'a>>),
+}
+
+impl<T: Unpin> Future for MaybeReady<'_, T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
+        match self.get_mut() {
+            // Polled again after completion: stays pending rather than panicking.
+            MaybeReady::Ready(v) => v
+                .take()
+                .map_or(std::task::Poll::Pending, std::task::Poll::Ready),
+            MaybeReady::Pending(f) => f.as_mut().poll(cx),
+        }
+    }
 }
 
 /// A global role, as schema attributes name it: `define_access!` generates one constant per

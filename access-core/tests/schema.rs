@@ -78,6 +78,7 @@ async fn even_user(ctx: &PermissionCtx<'_>) -> bool {
 struct Item {
     id: String,
     tenant: String,
+    #[schema(permission(write = [admin, self::owns_item]))]
     owner: String,
     archived: bool,
 }
@@ -383,4 +384,26 @@ fn permissions_are_data() {
     assert!(perms.field("cost").unwrap().write.is_some());
     assert!(Note::PERMISSIONS.rule(Action::Create).is_none());
     assert_eq!(Item::PERMISSIONS.name, "item");
+}
+
+#[test]
+fn write_rules_with_dynamic_checks_wait_for_them() {
+    let row = Item {
+        id: "i1".into(),
+        tenant: "acme".into(),
+        owner: "u2".into(),
+        archived: false,
+    };
+    let patch = json!({ "owner": "u9", "archived": true });
+    let owner = user("u2", &[]);
+    assert!(run(Item::check_write(&patch, Some(&row), &ctx(Some(&owner)))).is_empty());
+    let admin = user("u1", &["admin"]);
+    assert!(run(Item::check_write(&patch, Some(&row), &ctx(Some(&admin)))).is_empty());
+    let stranger = user("u3", &[]);
+    let denied = run(Item::check_write(&patch, Some(&row), &ctx(Some(&stranger))));
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0].field, "owner");
+    assert!(denied[0].reason.message.contains("self::owns_item"), "{denied:?}");
+    // On create there is no row: the check cannot allow it.
+    assert_eq!(run(Item::check_write(&patch, None, &ctx(Some(&owner)))).len(), 1);
 }

@@ -578,6 +578,8 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         let value = quote_spanned!(ty.span()=> <#ty as #p::AsFieldValue>::as_field_value(&self.#f));
         quote!(#n => #value,)
     });
+    let field_names: Vec<String> = plain.iter().map(|(n, _)| n.to_string()).collect();
+    let field_idx = 0..field_names.len();
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
     // Bound to a sea-orm entity: `where` rules become conditions on its columns.
     let sea = attrs.entity.as_ref().map(|entity| {
@@ -627,6 +629,15 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
                 update: #update,
                 delete: #delete,
                 fields: &[#( #field_perms ),*],
+                field_index: {
+                    fn __field_index(name: &str) -> #p::Option<usize> {
+                        match name {
+                            #( #field_names => #p::Some(#field_idx), )*
+                            _ => #p::None,
+                        }
+                    }
+                    __field_index
+                },
             };
         }
     }
@@ -660,6 +671,12 @@ fn fallback(p: &TokenStream, input: &DeriveInput, errors: Errors) -> TokenStream
                     update: #p::Option::Some(#p::Rule::Blocked),
                     delete: #p::Option::Some(#p::Rule::Blocked),
                     fields: &[],
+                    field_index: {
+                        fn __field_index(_: &str) -> #p::Option<usize> {
+                            #p::None
+                        }
+                        __field_index
+                    },
                 };
             }
         }

@@ -924,6 +924,9 @@ fn not_an_object() -> Vec<FieldDenial> {
 }
 
 /// The field's write rule, or why nobody may write it (unknown or read-only).
+// The denial goes straight into the caller's list; boxing it would add an allocation per
+// refused field.
+#[allow(clippy::result_large_err)]
 fn write_rule<'p>(
     perms: &'p SchemaPermissions,
     key: &str,

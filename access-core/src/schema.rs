@@ -740,6 +740,23 @@ pub fn evaluate_sync(rule: &Rule, ctx: &PermissionCtx<'_>) -> Option<Result<(), 
     Some(if ok { Ok(()) } else { Err(reasons) })
 }
 
+/// Whether a role list allows an active principal: `None` when only a dynamic check listed
+/// could.
+fn list_allows(p: &Principal, entries: &[ListEntry], ctx: &PermissionCtx<'_>) -> Option<bool> {
+    if p.superuser {
+        return Some(true);
+    }
+    let mut has_checks = false;
+    for e in entries {
+        match (e.item)(ctx) {
+            ListItem::Role(r) if p.global_roles.contains(r as usize) => return Some(true),
+            ListItem::Role(_) => {}
+            ListItem::Check(_) => has_checks = true,
+        }
+    }
+    if has_checks { None } else { Some(false) }
+}
+
 /// [`evaluate_sync`] into a caller's buffer: `Some(true)` allows; `Some(false)` denies, with
 /// the reasons pushed onto `out`; `None` needs [`evaluate`]. Nothing is pushed on `Some(true)`
 /// or `None`.
@@ -770,23 +787,10 @@ pub fn evaluate_sync_into(
         },
         Rule::List(entries) => match p {
             None => deny(out, unauthenticated(ctx)),
-            Some(p) if p.superuser => Some(true),
-            Some(p) => {
-                let mut has_checks = false;
-                for e in *entries {
-                    match (e.item)(ctx) {
-                        ListItem::Role(r) if p.global_roles.contains(r as usize) => {
-                            return Some(true);
-                        }
-                        ListItem::Role(_) => {}
-                        ListItem::Check(_) => has_checks = true,
-                    }
-                }
-                if has_checks {
-                    return None;
-                }
-                deny(out, list_reason(ctx, entries))
-            }
+            Some(p) => match list_allows(p, entries, ctx)? {
+                true => Some(true),
+                false => deny(out, list_reason(ctx, entries)),
+            },
         },
         Rule::Fva(secs) => match p {
             None => deny(out, unauthenticated(ctx)),
@@ -966,6 +970,22 @@ fn check_fields_sync(
             Err(d) => out.push(d),
             Ok(None) => {}
             Ok(Some(rule)) => {
+                // The common field rule, a role list, decided without a buffer.
+                if let Rule::List(entries) = rule
+                    && let Some(p) = ctx.active_principal()
+                {
+                    match list_allows(p, entries, ctx) {
+                        Some(true) => continue,
+                        Some(false) => {
+                            out.push(FieldDenial {
+                                field: key.clone(),
+                                reason: list_reason(ctx, entries),
+                            });
+                            continue;
+                        }
+                        None => return None,
+                    }
+                }
                 evaluate_sync_into(rule, ctx, &mut buf)?;
                 for reason in buf.drain(..) {
                     out.push(FieldDenial {

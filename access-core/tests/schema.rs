@@ -403,7 +403,13 @@ fn write_rules_with_dynamic_checks_wait_for_them() {
     let denied = run(Item::check_write(&patch, Some(&row), &ctx(Some(&stranger))));
     assert_eq!(denied.len(), 1);
     assert_eq!(denied[0].field, "owner");
-    assert!(denied[0].reason.message.contains("self::owns_item"), "{denied:?}");
+    assert!(
+        denied[0].reason.message.contains("self::owns_item"),
+        "{denied:?}"
+    );
     // On create there is no row: the check cannot allow it.
-    assert_eq!(run(Item::check_write(&patch, None, &ctx(Some(&owner)))).len(), 1);
+    assert_eq!(
+        run(Item::check_write(&patch, None, &ctx(Some(&owner)))).len(),
+        1
+    );
 }

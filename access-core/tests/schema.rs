@@ -413,3 +413,32 @@ fn write_rules_with_dynamic_checks_wait_for_them() {
         1
     );
 }
+
+mod lenient {
+    access_core::define_access! {
+        pub Lenient;
+        roles: [admin],
+        entity doc { roles: [reader] }
+        entitlements { "doc:read" on doc => roles [reader] }
+        superuser_bypasses_blocked: true,
+    }
+}
+
+#[derive(Schema, Serialize, Clone, Debug)]
+#[schema(access = lenient::Lenient, permission(delete = blocked))]
+struct Archive {
+    id: i64,
+}
+
+#[test]
+fn a_model_can_let_superusers_through_blocked() {
+    let data = access_core::AccessModel::data(&lenient::Lenient);
+    let mut root = Principal::new("0");
+    root.superuser = true;
+    let c = PermissionCtx::new(data, Some(&root));
+    assert!(run(Archive::authorize_action(&c, Action::Delete)).is_ok());
+    let admin = Principal::new("1");
+    let c = PermissionCtx::new(data, Some(&admin));
+    let err = run(Archive::authorize_action(&c, Action::Delete)).unwrap_err();
+    assert_eq!(err.reasons[0].kind, ReasonKind::Blocked);
+}

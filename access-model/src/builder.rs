@@ -226,6 +226,13 @@ impl ModelBuilder {
         self
     }
 
+    /// `superuser_bypasses_blocked: true`.
+    #[must_use]
+    pub fn superuser_bypasses_blocked(mut self, bypass: bool) -> Self {
+        self.spec.superuser_bypasses_blocked = bypass;
+        self
+    }
+
     /// `default_permission: { action: permission }`.
     #[must_use]
     pub fn default_permission(

@@ -300,6 +300,8 @@ pub struct ModelData {
     pub default_plan: Option<u16>,
     /// Permissions for schemas that declare none.
     pub default_permission: DefaultPermission,
+    /// Whether superusers pass `blocked` schema rules (`superuser_bypasses_blocked`).
+    pub superuser_bypasses_blocked: bool,
 }
 
 impl ModelData {

@@ -51,6 +51,9 @@ pub struct ModelSpec<S> {
     pub default_plan: Option<Name<S>>,
     /// `default_permission: { create: [admin], read: public, .. }`.
     pub default_permission: Vec<ActionPermissionSpec<S>>,
+    /// `superuser_bypasses_blocked: true`: superusers pass schema actions and fields marked
+    /// `blocked` too (by default `blocked` stops everyone).
+    pub superuser_bypasses_blocked: bool,
 }
 
 impl<S> ModelSpec<S> {
@@ -66,6 +69,7 @@ impl<S> ModelSpec<S> {
             plans: Vec::new(),
             default_plan: None,
             default_permission: Vec::new(),
+            superuser_bypasses_blocked: false,
         }
     }
 }

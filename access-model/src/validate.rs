@@ -1003,5 +1003,6 @@ fn tables<S: Copy>(
             .and_then(|d| plans.get(&d.text))
             .map(|i| i as u16),
         default_permission,
+        superuser_bypasses_blocked: spec.superuser_bypasses_blocked,
     }
 }

@@ -298,6 +298,7 @@ pub(crate) fn data_tokens(krate: &TokenStream, static_ident: &Ident, d: &ModelDa
     let limits = d.limits.iter().map(|l| limit(&p, l));
     let default_plan = opt_u16(&p, d.default_plan);
     let perm = default_permission(&p, &d.default_permission);
+    let bypass = d.superuser_bypasses_blocked;
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
@@ -315,6 +316,7 @@ pub(crate) fn data_tokens(krate: &TokenStream, static_ident: &Ident, d: &ModelDa
             limits: #p::Cow::Borrowed(&[ #( #limits ),* ]),
             default_plan: #default_plan,
             default_permission: #perm,
+            superuser_bypasses_blocked: #bypass,
         };
     }
 }

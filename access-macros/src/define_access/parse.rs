@@ -28,6 +28,7 @@ mod kw {
     syn::custom_keyword!(requires);
     syn::custom_keyword!(default_plan);
     syn::custom_keyword!(default_permission);
+    syn::custom_keyword!(superuser_bypasses_blocked);
     syn::custom_keyword!(public);
     syn::custom_keyword!(blocked);
     syn::custom_keyword!(authenticated);
@@ -108,6 +109,7 @@ const SECTIONS: &[&str] = &[
     "plans",
     "default_plan",
     "default_permission",
+    "superuser_bypasses_blocked",
 ];
 
 impl Parse for Input {
@@ -184,6 +186,11 @@ impl Parse for Input {
                 once(&mut seen, "default_permission", k.span, &mut errors);
                 input.parse::<Token![:]>()?;
                 spec.default_permission.extend(default_permission(input)?);
+            } else if look.peek(kw::superuser_bypasses_blocked) {
+                let k: kw::superuser_bypasses_blocked = input.parse()?;
+                once(&mut seen, "superuser_bypasses_blocked", k.span, &mut errors);
+                input.parse::<Token![:]>()?;
+                spec.superuser_bypasses_blocked = input.parse::<syn::LitBool>()?.value;
             } else if input.peek(Ident::peek_any) {
                 let unknown = Ident::parse_any(input)?;
                 let text = unknown.to_string();

@@ -1,7 +1,16 @@
-//! HTTP integration of `access-core` for axum.
-//!
-//! A skeleton until the HTTP issues land: today it maps engine outcomes to HTTP statuses and
-//! JSON bodies that never leak internals, which the extractors and routers will use.
+//! HTTP integration of `access-core` for axum: authentication endpoints (register, login,
+//! logout, me, refresh with rotation, sessions, password reset, email verification, JWKS) with
+//! JWT and argon2id, extractors (`CurrentUser`, `MaybeUser`), and error responses that never
+//! leak internals. See `docs/authentication.md`.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+mod secret;
+
+pub use auth::{ApiError, AuthState, CurrentUser, JsonBody, Mailer, MaybeUser, NoMailer};
+pub use config::{AuthConfig, ConfigError, JwtKeys};
+pub use secret::Claims;
 
 use access_core::{AuthorizationError, AuthorizationFailure, Reason};
 use serde::Serialize;

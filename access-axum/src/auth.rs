@@ -1,0 +1,1334 @@
+//! The authentication endpoints, extractors and their protections.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Path, Request, State,
+};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::config::{AuthConfig, LoginIdentifier, RateLimit, SameSite, TokenTransport};
+use crate::db::{one_time_token, rate_limit, refresh_token, session, user};
+use crate::secret::{self, Claims, Verified};
+
+/// An error response: a status and a JSON body `{ "error": code, "message": .. }` that never
+/// carries internals.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The status.
+    pub status: StatusCode,
+    /// A stable code (`invalid_credentials`, `rate_limited`, ..).
+    pub code: &'static str,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "valid credentials are required",
+        )
+    }
+    fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "auth: internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request could not be completed",
+        )
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(e: DbErr) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.code, "message": self.message });
+        let mut r = (self.status, Json(body)).into_response();
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    }
+}
+
+/// A JSON body whose every rejection is a JSON error: 415 without `application/json`, 413 when
+/// too large, 400 when malformed, 422 when it does not fit the expected shape.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(e) => Err(match e {
+                JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send `Content-Type: application/json`",
+                ),
+                JsonRejection::JsonSyntaxError(_) => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    "the body is not valid JSON",
+                ),
+                JsonRejection::JsonDataError(_) => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    "the body does not have the expected fields",
+                ),
+                JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "body_too_large",
+                        "the body is too large",
+                    )
+                }
+                _ => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    "the body could not be read",
+                ),
+            }),
+        }
+    }
+}
+
+/// What the application sends to users (email verification, password reset). Implement it with
+/// your mail provider; the token goes into a link to your front end.
+pub trait Mailer: Send + Sync + 'static {
+    /// Sends `token` of `kind` (`verify` or `reset`) to `email`.
+    fn send(
+        &self,
+        kind: &'static str,
+        email: &str,
+        token: &str,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// A mailer that sends nothing (logs that it would have).
+#[derive(Debug, Default)]
+pub struct NoMailer;
+
+impl Mailer for NoMailer {
+    fn send(
+        &self,
+        kind: &'static str,
+        _email: &str,
+        _token: &str,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        tracing::info!(kind, "no mailer configured: message not sent");
+        Box::pin(async {})
+    }
+}
+
+/// Shared state of the auth endpoints and extractors.
+#[derive(Clone)]
+pub struct AuthState {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// The configuration.
+    pub config: Arc<AuthConfig>,
+    mailer: Arc<dyn Mailer>,
+    dummy_hash: Arc<String>,
+}
+
+impl std::fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthState {
+    /// State over `db` (run [`crate::db::migrate`] first).
+    pub fn new(db: DatabaseConnection, config: AuthConfig) -> Self {
+        let dummy = secret::dummy_hash(config.argon2);
+        Self {
+            db,
+            config: Arc::new(config),
+            mailer: Arc::new(NoMailer),
+            dummy_hash: Arc::new(dummy),
+        }
+    }
+    /// With a mailer for verification and reset messages.
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: impl Mailer) -> Self {
+        self.mailer = Arc::new(mailer);
+        self
+    }
+
+    /// The router of the endpoints, under the configured base path, with `Cache-Control:
+    /// no-store` and the body limit.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let inner = Router::new()
+            .route("/register", post(register))
+            .route("/login", post(login))
+            .route("/logout", post(logout))
+            .route("/me", get(me))
+            .route("/refresh", post(refresh))
+            .route(
+                "/sessions",
+                get(list_sessions).delete(revoke_other_sessions),
+            )
+            .route("/sessions/{id}", delete(revoke_session))
+            .route("/forgot-password", post(forgot_password))
+            .route("/reset-password", post(reset_password))
+            .route("/verify-email", post(verify_email))
+            .route("/resend-verification", post(resend_verification))
+            .route("/.well-known/jwks.json", get(jwks))
+            .layer(axum::extract::DefaultBodyLimit::max(self.config.body_limit))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .with_state(self.clone());
+        Router::new().nest(&self.config.base_path, inner)
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The authenticated user, from a valid access token (no database call). 401 otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentUser {
+    /// The user id.
+    pub id: i64,
+    /// The session.
+    pub session_id: String,
+    /// Global role names.
+    pub roles: Vec<String>,
+    /// Tenant.
+    pub tenant: Option<String>,
+    /// Superuser.
+    pub superuser: bool,
+    /// When the token was issued.
+    pub issued_at: i64,
+    /// Whether the token came from a cookie (mutations then need the CSRF checks).
+    pub via_cookie: bool,
+}
+
+impl CurrentUser {
+    /// The user as an `access_core` principal (global roles resolved against `model`).
+    pub fn principal(&self, model: &access_core::ModelData) -> access_core::Principal {
+        let mut p = access_core::Principal::new(self.id.to_string());
+        p.tenant = self.tenant.as_deref().map(Into::into);
+        p.superuser = self.superuser;
+        for r in &self.roles {
+            if let Some(i) = model.global_roles.iter().position(|g| **g == **r) {
+                p.global_roles.insert(i);
+            }
+        }
+        p
+    }
+}
+
+fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// CSRF defence for cookie-authenticated mutations: a custom header browsers do not send
+/// cross-site without a preflight, and an `Origin` (or `Referer`) that is the request's own host
+/// or an allowed origin.
+fn csrf_ok(config: &AuthConfig, parts: &Parts) -> bool {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    if !parts.headers.contains_key("x-requested-with") {
+        return false;
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin = parts
+        .headers
+        .get(header::ORIGIN)
+        .or_else(|| parts.headers.get(header::REFERER))
+        .and_then(|o| o.to_str().ok());
+    match origin {
+        // Same-origin requests without Origin (older clients) pass on the custom header alone.
+        None => true,
+        Some(o) => {
+            let authority = o
+                .split("://")
+                .nth(1)
+                .map(|rest| rest.split('/').next().unwrap_or(""));
+            authority.is_some_and(|a| Some(a) == host)
+                || config
+                    .allowed_origins
+                    .iter()
+                    .any(|allowed| o == allowed || o.starts_with(&format!("{allowed}/")))
+        }
+    }
+}
+
+impl FromRequestParts<AuthState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AuthState) -> Result<Self, ApiError> {
+        let config = &state.config;
+        let (token, via_cookie) = match bearer(&parts.headers) {
+            Some(t) => (t.to_owned(), false),
+            None => match cookie_value(&parts.headers, &config.cookies.name("access_token")) {
+                Some(t) if config.transport != TokenTransport::Body => (t.to_owned(), true),
+                _ => return Err(ApiError::unauthorized()),
+            },
+        };
+        let claims = secret::verify_access(config, &token).ok_or_else(ApiError::unauthorized)?;
+        let id: i64 = claims.sub.parse().map_err(|_| ApiError::unauthorized())?;
+        if via_cookie && !csrf_ok(config, parts) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "cookie-authenticated changes need the `X-Requested-With` header and a matching origin",
+            ));
+        }
+        Ok(CurrentUser {
+            id,
+            session_id: claims.sid,
+            roles: claims.roles,
+            tenant: claims.tenant,
+            superuser: claims.su,
+            issued_at: claims.iat,
+            via_cookie,
+        })
+    }
+}
+
+/// The authenticated user if there is one (a missing or invalid token is `None`).
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl OptionalFromRequestParts<AuthState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AuthState,
+    ) -> Result<Option<Self>, ApiError> {
+        match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(Some(u)),
+            Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl FromRequestParts<AuthState> for MaybeUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AuthState) -> Result<Self, ApiError> {
+        <CurrentUser as OptionalFromRequestParts<AuthState>>::from_request_parts(parts, state)
+            .await
+            .map(MaybeUser)
+    }
+}
+
+/// Client facts for sessions and rate limits.
+struct Client {
+    ip: String,
+    device: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        let device = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| "unknown".to_owned(), |s| s.chars().take(200).collect());
+        Ok(Client { ip, device })
+    }
+}
+
+fn normalize_email(s: &str) -> Option<String> {
+    let e = s.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    let ok = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(char::is_whitespace)
+        && e.len() <= 254;
+    ok.then_some(e)
+}
+
+fn normalize_username(s: &str) -> Option<String> {
+    let u = s.trim().to_lowercase();
+    let ok = (3..=64).contains(&u.len())
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    ok.then_some(u)
+}
+
+/// Counts an attempt against `limit` for `key`; 429 beyond it. The counter lives in the
+/// database (one upsert), so it holds across app instances.
+async fn rate_limit(
+    db: &DatabaseConnection,
+    key: String,
+    limit: RateLimit,
+) -> Result<(), ApiError> {
+    let now = now();
+    let window = Ord::max(limit.window.as_secs(), 1) as i64;
+    let start = now - now.rem_euclid(window);
+    let key = secret::token_hash(&key);
+    let stale = Expr::col((rate_limit::Entity, rate_limit::Column::WindowStart)).lt(start);
+    let stmt = Query::insert()
+        .into_table(rate_limit::Entity)
+        .columns([
+            rate_limit::Column::Key,
+            rate_limit::Column::WindowStart,
+            rate_limit::Column::Count,
+        ])
+        .values_panic([key.clone().into(), start.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::column(rate_limit::Column::Key)
+                .value(
+                    rate_limit::Column::Count,
+                    Expr::case(stale.clone(), 1i64).finally(
+                        Expr::col((rate_limit::Entity, rate_limit::Column::Count)).add(1i64),
+                    ),
+                )
+                .value(
+                    rate_limit::Column::WindowStart,
+                    Expr::case(stale, start).finally(Expr::col((
+                        rate_limit::Entity,
+                        rate_limit::Column::WindowStart,
+                    ))),
+                )
+                .to_owned(),
+        )
+        .returning_col(rate_limit::Column::Count)
+        .to_owned();
+    let row = db.query_one(&stmt).await?;
+    let count: i64 = row
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(i64::MAX);
+    if count > i64::from(limit.max) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many attempts; try again later",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    email: Option<String>,
+    username: Option<String>,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    identifier: Option<String>,
+    email: Option<String>,
+    username: Option<String>,
+    password: String,
+}
+
+#[derive(Deserialize, Default)]
+struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+/// A user as the endpoints return it.
+#[derive(Serialize)]
+struct UserOut {
+    id: i64,
+    email: Option<String>,
+    username: Option<String>,
+    email_verified: bool,
+    roles: Vec<String>,
+    tenant: Option<String>,
+    superuser: bool,
+}
+
+fn roles_of(u: &user::Model) -> Vec<String> {
+    u.roles
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn user_out(u: &user::Model) -> UserOut {
+    UserOut {
+        id: u.id,
+        email: u.email.clone(),
+        username: u.username.clone(),
+        email_verified: u.email_verified,
+        roles: roles_of(u),
+        tenant: u.tenant.clone(),
+        superuser: u.superuser,
+    }
+}
+
+/// Issued tokens, sent per the configured transport.
+struct Tokens {
+    access: String,
+    refresh: String,
+    session_id: String,
+    expires_in: u64,
+}
+
+fn cookie(config: &AuthConfig, name: &str, value: &str, max_age: u64) -> HeaderValue {
+    let c = &config.cookies;
+    let same_site = match c.same_site {
+        SameSite::Strict => "Strict",
+        SameSite::Lax => "Lax",
+        SameSite::None => "None",
+    };
+    let secure = if c.secure { "; Secure" } else { "" };
+    let v = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}",
+        c.name(name)
+    );
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn token_response(
+    config: &AuthConfig,
+    status: StatusCode,
+    t: &Tokens,
+    user: Option<&user::Model>,
+) -> Response {
+    let mut body = serde_json::Map::new();
+    if config.transport != TokenTransport::Cookie {
+        body.insert("access_token".into(), t.access.clone().into());
+        body.insert("refresh_token".into(), t.refresh.clone().into());
+        body.insert("token_type".into(), "Bearer".into());
+    }
+    body.insert("expires_in".into(), t.expires_in.into());
+    body.insert("session_id".into(), t.session_id.clone().into());
+    if let Some(u) = user {
+        body.insert(
+            "user".into(),
+            serde_json::to_value(user_out(u)).unwrap_or_default(),
+        );
+    }
+    let mut r = (status, Json(serde_json::Value::Object(body))).into_response();
+    if config.transport != TokenTransport::Body {
+        let h = r.headers_mut();
+        h.append(
+            header::SET_COOKIE,
+            cookie(
+                config,
+                "access_token",
+                &t.access,
+                config.access_ttl.as_secs(),
+            ),
+        );
+        h.append(
+            header::SET_COOKIE,
+            cookie(
+                config,
+                "refresh_token",
+                &t.refresh,
+                config.refresh_ttl.as_secs(),
+            ),
+        );
+    }
+    r
+}
+
+fn claims_for(u: &user::Model, sid: &str) -> Claims {
+    Claims {
+        sub: u.id.to_string(),
+        iss: String::new(),
+        aud: String::new(),
+        exp: 0,
+        nbf: 0,
+        iat: 0,
+        sid: sid.to_owned(),
+        roles: roles_of(u),
+        tenant: u.tenant.clone(),
+        su: u.superuser,
+    }
+}
+
+/// Opens a session for `u` and issues its first tokens; revokes the oldest sessions beyond the
+/// limit.
+async fn open_session(
+    state: &AuthState,
+    u: &user::Model,
+    client: &Client,
+) -> Result<Tokens, ApiError> {
+    let config = &state.config;
+    let now = now();
+    let sid = uuid::Uuid::new_v4().to_string();
+    session::ActiveModel {
+        id: Set(sid.clone()),
+        user_id: Set(u.id),
+        device: Set(client.device.clone()),
+        ip: Set(client.ip.clone()),
+        created_at: Set(now),
+        last_active_at: Set(now),
+        expires_at: Set(now + config.refresh_ttl.as_secs() as i64),
+        revoked_at: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    let live = session::Entity::find()
+        .filter(session::Column::UserId.eq(u.id))
+        .filter(session::Column::RevokedAt.is_null())
+        .order_by_desc(session::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    if live.len() > config.max_sessions {
+        let old: Vec<String> = live[config.max_sessions..]
+            .iter()
+            .map(|s| s.id.clone())
+            .collect();
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(now))
+            .filter(session::Column::Id.is_in(old))
+            .exec(&state.db)
+            .await?;
+    }
+    issue_tokens(state, u, &sid).await
+}
+
+async fn issue_tokens(state: &AuthState, u: &user::Model, sid: &str) -> Result<Tokens, ApiError> {
+    let config = &state.config;
+    let now = now();
+    let refresh = secret::random_token();
+    refresh_token::ActiveModel {
+        session_id: Set(sid.to_owned()),
+        token_hash: Set(secret::token_hash(&refresh)),
+        created_at: Set(now),
+        rotated_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    let access = secret::issue_access(config, claims_for(u, sid), now)
+        .ok_or_else(|| ApiError::internal("token signing failed"))?;
+    Ok(Tokens {
+        access,
+        refresh,
+        session_id: sid.to_owned(),
+        expires_in: config.access_ttl.as_secs(),
+    })
+}
+
+async fn find_by_identifier(
+    state: &AuthState,
+    identifier: &str,
+) -> Result<Option<user::Model>, ApiError> {
+    let config = &state.config;
+    let by_email = matches!(
+        config.identifiers,
+        LoginIdentifier::Email | LoginIdentifier::EmailOrUsername
+    );
+    let by_username = matches!(
+        config.identifiers,
+        LoginIdentifier::Username | LoginIdentifier::EmailOrUsername
+    );
+    if by_email && let Some(e) = normalize_email(identifier) {
+        return Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(e))
+            .one(&state.db)
+            .await?);
+    }
+    if by_username && let Some(u) = normalize_username(identifier) {
+        return Ok(user::Entity::find()
+            .filter(user::Column::Username.eq(u))
+            .one(&state.db)
+            .await?);
+    }
+    Ok(None)
+}
+
+async fn hash_blocking(
+    password: String,
+    p: crate::config::Argon2Params,
+) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || secret::hash_password(&password, p))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal("password hashing failed"))
+}
+
+async fn verify_blocking(
+    state: &AuthState,
+    password: String,
+    stored: String,
+) -> Result<Verified, ApiError> {
+    let (live, max) = (state.config.argon2, state.config.argon2_max);
+    tokio::task::spawn_blocking(move || secret::verify_password(&password, &stored, live, max))
+        .await
+        .map_err(ApiError::internal)
+}
+
+async fn send_one_time(
+    state: &AuthState,
+    u: &user::Model,
+    kind: &'static str,
+) -> Result<(), ApiError> {
+    let Some(email) = &u.email else {
+        return Ok(());
+    };
+    let token = secret::random_token();
+    one_time_token::ActiveModel {
+        user_id: Set(u.id),
+        kind: Set(kind.to_owned()),
+        token_hash: Set(secret::token_hash(&token)),
+        expires_at: Set(now() + state.config.one_time_ttl.as_secs() as i64),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    state.mailer.send(kind, email, &token).await;
+    Ok(())
+}
+
+async fn register(
+    State(state): State<AuthState>,
+    client: Client,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response, ApiError> {
+    let config = &state.config;
+    if !config.registration {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_closed",
+            "registration is turned off",
+        ));
+    }
+    rate_limit(
+        &state.db,
+        format!("register:ip:{}", client.ip),
+        config.rate_limits.register,
+    )
+    .await?;
+    let email = match &body.email {
+        Some(e) => Some(normalize_email(e).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_email",
+                "the email is not valid",
+            )
+        })?),
+        None => None,
+    };
+    let username = match &body.username {
+        Some(u) => Some(normalize_username(u).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_username",
+                "usernames are 3 to 64 letters, digits, `_`, `.` or `-`",
+            )
+        })?),
+        None => None,
+    };
+    let needs_email = config.identifiers == LoginIdentifier::Email;
+    let needs_username = config.identifiers == LoginIdentifier::Username;
+    if (email.is_none() && username.is_none())
+        || (needs_email && email.is_none())
+        || (needs_username && username.is_none())
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_identifier",
+            "give an email or a username",
+        ));
+    }
+    let violations = config.password.violations(&body.password);
+    if !violations.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            format!("the password needs {}", violations.join(", ")),
+        ));
+    }
+    let taken = |col: user::Column, v: &Option<String>| {
+        let v = v.clone();
+        let db = state.db.clone();
+        async move {
+            match v {
+                Some(v) => user::Entity::find()
+                    .filter(col.eq(v))
+                    .count(&db)
+                    .await
+                    .map(|n| n > 0),
+                None => Ok(false),
+            }
+        }
+    };
+    if taken(user::Column::Email, &email).await? || taken(user::Column::Username, &username).await?
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_registered",
+            "an account with this email or username exists",
+        ));
+    }
+    let hash = hash_blocking(body.password, config.argon2).await?;
+    let now = now();
+    let inserted = user::ActiveModel {
+        email: Set(email),
+        username: Set(username),
+        password_hash: Set(hash),
+        active: Set(true),
+        email_verified: Set(false),
+        roles: Set(String::new()),
+        tenant: Set(None),
+        superuser: Set(false),
+        password_changed_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await;
+    let u = match inserted {
+        Ok(u) => u,
+        // A concurrent registration won the unique index.
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "already_registered",
+                "an account with this email or username exists",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    send_one_time(&state, &u, "verify").await?;
+    let tokens = open_session(&state, &u, &client).await?;
+    Ok(token_response(
+        config,
+        StatusCode::CREATED,
+        &tokens,
+        Some(&u),
+    ))
+}
+
+async fn login(
+    State(state): State<AuthState>,
+    client: Client,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Response, ApiError> {
+    let config = &state.config;
+    let identifier = body
+        .identifier
+        .or(body.email)
+        .or(body.username)
+        .unwrap_or_default();
+    let norm = identifier.trim().to_lowercase();
+    rate_limit(
+        &state.db,
+        format!("login:id:{norm}"),
+        config.rate_limits.login,
+    )
+    .await?;
+    rate_limit(
+        &state.db,
+        format!("login:ip:{}", client.ip),
+        config.rate_limits.login,
+    )
+    .await?;
+    if body.password.len() > config.password.max_len {
+        return Err(invalid_credentials());
+    }
+    let found = find_by_identifier(&state, &identifier).await?;
+    let Some(u) = found else {
+        // Same work as a real check, so timing does not reveal which accounts exist.
+        let _ = verify_blocking(&state, body.password, state.dummy_hash.to_string()).await?;
+        return Err(invalid_credentials());
+    };
+    let verified = verify_blocking(&state, body.password.clone(), u.password_hash.clone()).await?;
+    if verified == Verified::No || !u.active {
+        return Err(invalid_credentials());
+    }
+    if verified == Verified::YesRehash {
+        let hash = hash_blocking(body.password, config.argon2).await?;
+        let mut m: user::ActiveModel = u.clone().into();
+        m.password_hash = Set(hash);
+        m.update(&state.db).await?;
+    }
+    let tokens = open_session(&state, &u, &client).await?;
+    Ok(token_response(config, StatusCode::OK, &tokens, Some(&u)))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "the identifier or the password is wrong",
+    )
+}
+
+async fn revoke(db: &DatabaseConnection, filter: sea_orm::Condition) -> Result<u64, ApiError> {
+    let res = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now()))
+        .filter(filter)
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+fn refresh_cookie_or_body(
+    state: &AuthState,
+    headers: &HeaderMap,
+    body: Option<RefreshBody>,
+) -> Option<String> {
+    body.and_then(|b| b.refresh_token).or_else(|| {
+        cookie_value(headers, &state.config.cookies.name("refresh_token")).map(str::to_owned)
+    })
+}
+
+async fn refresh(
+    State(state): State<AuthState>,
+    client: Client,
+    headers: HeaderMap,
+    raw: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let config = &state.config;
+    rate_limit(
+        &state.db,
+        format!("refresh:ip:{}", client.ip),
+        config.rate_limits.refresh,
+    )
+    .await?;
+    // The body is optional (the cookie may carry the token); when present it is JSON.
+    let body: Option<RefreshBody> = if raw.is_empty() {
+        None
+    } else {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send `Content-Type: application/json`",
+            ));
+        }
+        Some(serde_json::from_slice(&raw).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "the body is not valid JSON",
+            )
+        })?)
+    };
+    let from_body = body.as_ref().is_some_and(|b| b.refresh_token.is_some());
+    let Some(token) = refresh_cookie_or_body(&state, &headers, body) else {
+        return Err(ApiError::unauthorized());
+    };
+    if !from_body {
+        // A refresh driven by the cookie is a cookie-authenticated mutation.
+        let (mut parts, ()) = Request::new(()).into_parts();
+        parts.method = Method::POST;
+        parts.headers = headers.clone();
+        if !csrf_ok(config, &parts) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "cookie-authenticated changes need the `X-Requested-With` header and a matching origin",
+            ));
+        }
+    }
+    let hash = secret::token_hash(&token);
+    let Some(rt) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash.clone()))
+        .one(&state.db)
+        .await?
+    else {
+        return Err(ApiError::unauthorized());
+    };
+    if !secret::secret_eq(&rt.token_hash, &hash) {
+        return Err(ApiError::unauthorized());
+    }
+    let now = now();
+    let Some(s) = session::Entity::find_by_id(rt.session_id.clone())
+        .one(&state.db)
+        .await?
+    else {
+        return Err(ApiError::unauthorized());
+    };
+    if s.revoked_at.is_some() || s.expires_at <= now {
+        return Err(ApiError::unauthorized());
+    }
+    let Some(u) = user::Entity::find_by_id(s.user_id).one(&state.db).await? else {
+        return Err(ApiError::unauthorized());
+    };
+    if !u.active || s.created_at < u.password_changed_at {
+        revoke(
+            &state.db,
+            sea_orm::Condition::all().add(session::Column::Id.eq(s.id.clone())),
+        )
+        .await?;
+        return Err(ApiError::unauthorized());
+    }
+    // Rotate: exactly one request wins the conditional update.
+    let won = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(rt.id))
+        .filter(refresh_token::Column::RotatedAt.is_null())
+        .exec(&state.db)
+        .await?
+        .rows_affected
+        == 1;
+    if !won {
+        let rotated_at = refresh_token::Entity::find_by_id(rt.id)
+            .one(&state.db)
+            .await?
+            .and_then(|r| r.rotated_at)
+            .unwrap_or(0);
+        if now - rotated_at > config.refresh_grace.as_secs() as i64 {
+            // Reuse of a rotated token: someone else holds it. End the session.
+            tracing::warn!(session = %s.id, "refresh token reuse detected; session revoked");
+            revoke(
+                &state.db,
+                sea_orm::Condition::all().add(session::Column::Id.eq(s.id.clone())),
+            )
+            .await?;
+            return Err(ApiError::unauthorized());
+        }
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::LastActiveAt, Expr::value(now))
+        .filter(session::Column::Id.eq(s.id.clone()))
+        .exec(&state.db)
+        .await?;
+    let tokens = issue_tokens(&state, &u, &s.id).await?;
+    Ok(token_response(config, StatusCode::OK, &tokens, None))
+}
+
+async fn logout(State(state): State<AuthState>, user: CurrentUser) -> Result<Response, ApiError> {
+    revoke(
+        &state.db,
+        sea_orm::Condition::all()
+            .add(session::Column::Id.eq(user.session_id.clone()))
+            .add(session::Column::UserId.eq(user.id)),
+    )
+    .await?;
+    let mut r = (
+        StatusCode::OK,
+        Json(serde_json::json!({ "logged_out": true })),
+    )
+        .into_response();
+    if state.config.transport != TokenTransport::Body {
+        let h = r.headers_mut();
+        h.append(
+            header::SET_COOKIE,
+            cookie(&state.config, "access_token", "", 0),
+        );
+        h.append(
+            header::SET_COOKIE,
+            cookie(&state.config, "refresh_token", "", 0),
+        );
+    }
+    Ok(r)
+}
+
+async fn current_record(state: &AuthState, user: &CurrentUser) -> Result<user::Model, ApiError> {
+    let u = user::Entity::find_by_id(user.id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    if !u.active || user.issued_at < u.password_changed_at {
+        return Err(ApiError::unauthorized());
+    }
+    Ok(u)
+}
+
+async fn me(
+    State(state): State<AuthState>,
+    user: CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let u = current_record(&state, &user).await?;
+    Ok(Json(serde_json::to_value(user_out(&u)).unwrap_or_default()))
+}
+
+async fn list_sessions(
+    State(state): State<AuthState>,
+    user: CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let now = now();
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(user.id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .order_by_desc(session::Column::LastActiveAt)
+        .all(&state.db)
+        .await?;
+    let list: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": s.id, "device": s.device, "ip": s.ip, "created_at": s.created_at,
+                "last_active_at": s.last_active_at, "current": s.id == user.session_id,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "sessions": list })))
+}
+
+async fn revoke_session(
+    State(state): State<AuthState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let n = revoke(
+        &state.db,
+        sea_orm::Condition::all()
+            .add(session::Column::Id.eq(id))
+            .add(session::Column::UserId.eq(user.id)),
+    )
+    .await?;
+    if n == 0 {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such session",
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke_other_sessions(
+    State(state): State<AuthState>,
+    user: CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let n = revoke(
+        &state.db,
+        sea_orm::Condition::all()
+            .add(session::Column::UserId.eq(user.id))
+            .add(session::Column::Id.ne(user.session_id.clone())),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({ "revoked": n })))
+}
+
+#[derive(Deserialize)]
+struct EmailBody {
+    email: String,
+}
+
+async fn forgot_password(
+    State(state): State<AuthState>,
+    JsonBody(body): JsonBody<EmailBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if let Some(email) = normalize_email(&body.email) {
+        rate_limit(
+            &state.db,
+            format!("email:{email}"),
+            state.config.rate_limits.email,
+        )
+        .await?;
+        if let Some(u) = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&state.db)
+            .await?
+            && u.active
+        {
+            send_one_time(&state, &u, "reset").await?;
+        }
+    }
+    // The same answer whether or not the account exists.
+    Ok(Json(serde_json::json!({ "sent": true })))
+}
+
+/// Takes a one-time token: exactly once, before it expires.
+async fn take_one_time(
+    state: &AuthState,
+    token: &str,
+    kind: &str,
+) -> Result<one_time_token::Model, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_token",
+            "the token is invalid or expired",
+        )
+    };
+    let hash = secret::token_hash(token);
+    let t = one_time_token::Entity::find()
+        .filter(one_time_token::Column::TokenHash.eq(hash.clone()))
+        .filter(one_time_token::Column::Kind.eq(kind))
+        .one(&state.db)
+        .await?
+        .ok_or_else(invalid)?;
+    let now = now();
+    if !secret::secret_eq(&t.token_hash, &hash) || t.expires_at <= now || t.used_at.is_some() {
+        return Err(invalid());
+    }
+    let won = one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
+        .filter(one_time_token::Column::Id.eq(t.id))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .exec(&state.db)
+        .await?
+        .rows_affected
+        == 1;
+    if !won {
+        return Err(invalid());
+    }
+    Ok(t)
+}
+
+#[derive(Deserialize)]
+struct ResetBody {
+    token: String,
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AuthState>,
+    JsonBody(body): JsonBody<ResetBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let violations = state.config.password.violations(&body.password);
+    if !violations.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            format!("the password needs {}", violations.join(", ")),
+        ));
+    }
+    let t = take_one_time(&state, &body.token, "reset").await?;
+    let hash = hash_blocking(body.password, state.config.argon2).await?;
+    let now = now();
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::PasswordChangedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(t.user_id))
+        .exec(&state.db)
+        .await?;
+    if state.config.reset_revokes_sessions {
+        revoke(
+            &state.db,
+            sea_orm::Condition::all().add(session::Column::UserId.eq(t.user_id)),
+        )
+        .await?;
+    }
+    Ok(Json(serde_json::json!({ "reset": true })))
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: String,
+}
+
+async fn verify_email(
+    State(state): State<AuthState>,
+    JsonBody(body): JsonBody<TokenBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let t = take_one_time(&state, &body.token, "verify").await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerified, Expr::value(true))
+        .filter(user::Column::Id.eq(t.user_id))
+        .exec(&state.db)
+        .await?;
+    Ok(Json(serde_json::json!({ "verified": true })))
+}
+
+async fn resend_verification(
+    State(state): State<AuthState>,
+    JsonBody(body): JsonBody<EmailBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if let Some(email) = normalize_email(&body.email) {
+        rate_limit(
+            &state.db,
+            format!("email:{email}"),
+            state.config.rate_limits.email,
+        )
+        .await?;
+        if let Some(u) = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&state.db)
+            .await?
+            && !u.email_verified
+        {
+            send_one_time(&state, &u, "verify").await?;
+        }
+    }
+    Ok(Json(serde_json::json!({ "sent": true })))
+}
+
+async fn jwks(State(state): State<AuthState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let keys = &state.config.keys;
+    if !keys.is_asymmetric() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no public keys (HMAC)",
+        ));
+    }
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&keys.encoding, keys.algorithm)
+        .map_err(ApiError::internal)?;
+    jwk.common.key_id = Some(keys.kid.clone());
+    Ok(Json(serde_json::json!({ "keys": [jwk] })))
+}

@@ -1,0 +1,701 @@
+//! Authentication configuration: one builder, readable from the environment.
+
+use std::fmt;
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+
+/// A configuration mistake, found at startup. Never contains a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(msg: impl Into<String>) -> ConfigError {
+    ConfigError(msg.into())
+}
+
+/// How tokens reach the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenTransport {
+    /// `HttpOnly` cookies only (browsers).
+    Cookie,
+    /// The JSON body only (mobile and API clients; `Authorization: Bearer`).
+    Body,
+    /// Both.
+    Both,
+}
+
+/// `SameSite` for the auth cookies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SameSite {
+    /// `Strict`
+    Strict,
+    /// `Lax`
+    Lax,
+    /// `None` (requires `Secure`).
+    None,
+}
+
+/// Cookie settings.
+#[derive(Clone, Debug)]
+pub struct CookieConfig {
+    /// `Secure` (default on; turn off only for plain-HTTP development).
+    pub secure: bool,
+    /// `SameSite` (default `Lax`).
+    pub same_site: SameSite,
+    /// Prefix names with `__Host-` (requires `Secure`, path `/`, no domain; default on when
+    /// `secure`).
+    pub host_prefix: bool,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            secure: true,
+            same_site: SameSite::Lax,
+            host_prefix: true,
+        }
+    }
+}
+
+impl CookieConfig {
+    /// The cookie name for `base` (`access_token`), prefixed when allowed.
+    pub fn name(&self, base: &str) -> String {
+        if self.host_prefix && self.secure {
+            format!("__Host-{base}")
+        } else {
+            base.to_owned()
+        }
+    }
+}
+
+/// Password rules.
+#[derive(Clone, Debug)]
+pub struct PasswordPolicy {
+    /// Minimum length in characters (default 10).
+    pub min_len: usize,
+    /// Maximum length in bytes, bounding hashing cost (default 256).
+    pub max_len: usize,
+    /// Require a lowercase letter, an uppercase letter, a digit, a symbol.
+    pub require_lower: bool,
+    /// Uppercase.
+    pub require_upper: bool,
+    /// Digit.
+    pub require_digit: bool,
+    /// Symbol.
+    pub require_symbol: bool,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self {
+            min_len: 10,
+            max_len: 256,
+            require_lower: false,
+            require_upper: false,
+            require_digit: false,
+            require_symbol: false,
+        }
+    }
+}
+
+impl PasswordPolicy {
+    /// Every rule `password` breaks.
+    pub fn violations(&self, password: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        if password.chars().count() < self.min_len {
+            v.push(format!("at least {} characters", self.min_len));
+        }
+        if password.len() > self.max_len {
+            v.push(format!("at most {} bytes", self.max_len));
+        }
+        if self.require_lower && !password.chars().any(char::is_lowercase) {
+            v.push("a lowercase letter".to_owned());
+        }
+        if self.require_upper && !password.chars().any(char::is_uppercase) {
+            v.push("an uppercase letter".to_owned());
+        }
+        if self.require_digit && !password.chars().any(|c| c.is_ascii_digit()) {
+            v.push("a digit".to_owned());
+        }
+        if self.require_symbol && !password.chars().any(|c| !c.is_alphanumeric()) {
+            v.push("a symbol".to_owned());
+        }
+        v
+    }
+}
+
+/// Which identifiers log a user in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginIdentifier {
+    /// Email only.
+    Email,
+    /// Username only.
+    Username,
+    /// Either.
+    EmailOrUsername,
+}
+
+/// A fixed-window rate limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Attempts allowed per window.
+    pub max: u32,
+    /// The window.
+    pub window: Duration,
+}
+
+/// Rate limits per endpoint (keyed by identifier and by IP).
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    /// `POST login`, per identifier and per IP.
+    pub login: RateLimit,
+    /// `POST register`, per IP.
+    pub register: RateLimit,
+    /// `POST refresh`, per IP.
+    pub refresh: RateLimit,
+    /// `POST forgot-password` and `resend-verification`, per identifier.
+    pub email: RateLimit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let m = |max, secs| RateLimit {
+            max,
+            window: Duration::from_secs(secs),
+        };
+        Self {
+            login: m(10, 300),
+            register: m(20, 3600),
+            refresh: m(120, 60),
+            email: m(5, 3600),
+        }
+    }
+}
+
+/// Argon2id cost parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Params {
+    /// Memory in KiB (default 19,456 = 19 MiB, OWASP).
+    pub m_cost: u32,
+    /// Iterations (default 2).
+    pub t_cost: u32,
+    /// Parallelism (default 1).
+    pub p_cost: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Self {
+            m_cost: 19_456,
+            t_cost: 2,
+            p_cost: 1,
+        }
+    }
+}
+
+/// Signing keys: one algorithm family per key.
+#[derive(Clone)]
+pub struct JwtKeys {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    pub(crate) encoding: EncodingKey,
+    pub(crate) decoding: DecodingKey,
+    /// Key id put in headers and the JWKS.
+    pub kid: String,
+}
+
+impl fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtKeys")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtKeys {
+    /// HMAC keys (HS256/384/512). The secret must be at least 32 bytes.
+    ///
+    /// # Errors
+    /// A short secret or a non-HMAC algorithm.
+    pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
+        if !matches!(
+            algorithm,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        ) {
+            return Err(err(format!("{algorithm:?} is not an HMAC algorithm")));
+        }
+        if secret.len() < 32 {
+            return Err(err(format!(
+                "JWT_SECRET must be at least 32 bytes (it is {})",
+                secret.len()
+            )));
+        }
+        Ok(Self {
+            algorithm,
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            kid: "hmac".to_owned(),
+        })
+    }
+
+    /// Asymmetric keys from PEM (RS256/384/512 with RSA keys, ES256/384 with EC keys).
+    ///
+    /// # Errors
+    /// A key that does not parse or does not fit the algorithm.
+    pub fn pem(
+        algorithm: Algorithm,
+        private_pem: &[u8],
+        public_pem: &[u8],
+        kid: impl Into<String>,
+    ) -> Result<Self, ConfigError> {
+        let (encoding, decoding) = match algorithm {
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => (
+                EncodingKey::from_rsa_pem(private_pem)
+                    .map_err(|_| err("JWT private key is not an RSA PEM key"))?,
+                DecodingKey::from_rsa_pem(public_pem)
+                    .map_err(|_| err("JWT public key is not an RSA PEM key"))?,
+            ),
+            Algorithm::ES256 | Algorithm::ES384 => (
+                EncodingKey::from_ec_pem(private_pem)
+                    .map_err(|_| err("JWT private key is not an EC PEM key"))?,
+                DecodingKey::from_ec_pem(public_pem)
+                    .map_err(|_| err("JWT public key is not an EC PEM key"))?,
+            ),
+            other => return Err(err(format!("{other:?} is not supported with PEM keys"))),
+        };
+        Ok(Self {
+            algorithm,
+            encoding,
+            decoding,
+            kid: kid.into(),
+        })
+    }
+
+    /// Whether the keys are asymmetric (then a JWKS is served).
+    pub fn is_asymmetric(&self) -> bool {
+        !matches!(
+            self.algorithm,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        )
+    }
+}
+
+/// Parses `"60s"`, `"30m"`, `"12h"`, `"7d"` or plain seconds.
+///
+/// # Errors
+/// Anything else, or zero.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(access_axum::config::parse_duration("30m"), Ok(Duration::from_secs(1800)));
+/// assert_eq!(access_axum::config::parse_duration("90"), Ok(Duration::from_secs(90)));
+/// assert!(access_axum::config::parse_duration("soon").is_err());
+/// ```
+pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| err(format!("`{s}` is not a duration (try `60s`, `30m`, `7d`)")))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(err(format!(
+                "`{s}` is not a duration (try `60s`, `30m`, `7d`)"
+            )));
+        }
+    };
+    if n == 0 {
+        return Err(err(format!("`{s}` must be longer than zero")));
+    }
+    n.checked_mul(mult)
+        .map(Duration::from_secs)
+        .ok_or_else(|| err(format!("`{s}` is too long")))
+}
+
+/// The authentication configuration.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// Signing keys.
+    pub keys: JwtKeys,
+    /// `iss` of issued tokens, required on verification.
+    pub issuer: String,
+    /// `aud` of issued tokens, required on verification.
+    pub audience: String,
+    /// Access token lifetime (default 60 s).
+    pub access_ttl: Duration,
+    /// Refresh token and session lifetime (default 30 days).
+    pub refresh_ttl: Duration,
+    /// How long a rotated refresh token still works, for concurrent refreshes (default 10 s).
+    pub refresh_grace: Duration,
+    /// Clock leeway on `exp`/`nbf` in seconds (default 5).
+    pub leeway: u64,
+    /// How tokens are sent.
+    pub transport: TokenTransport,
+    /// Cookie settings.
+    pub cookies: CookieConfig,
+    /// Which identifiers log in.
+    pub identifiers: LoginIdentifier,
+    /// Password rules.
+    pub password: PasswordPolicy,
+    /// Hashing cost.
+    pub argon2: Argon2Params,
+    /// Stored hashes with parameters above these are refused, not computed.
+    pub argon2_max: Argon2Params,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
+    /// Whether `POST register` is open.
+    pub registration: bool,
+    /// Sessions per user; the oldest are revoked beyond it (default 50).
+    pub max_sessions: usize,
+    /// Where the endpoints are mounted (default `/auth`).
+    pub base_path: String,
+    /// Largest request body accepted by the auth endpoints (default 16 KiB).
+    pub body_limit: usize,
+    /// Origins allowed to send cookie-authenticated mutations (besides the request's own host).
+    pub allowed_origins: Vec<String>,
+    /// Revoke every session on password reset (default on).
+    pub reset_revokes_sessions: bool,
+    /// Lifetime of email verification and password reset tokens (default 1 hour).
+    pub one_time_ttl: Duration,
+}
+
+impl AuthConfig {
+    /// A builder with sane defaults; keys must be set (or read with `from_env`).
+    pub fn builder() -> AuthConfigBuilder {
+        AuthConfigBuilder::default()
+    }
+}
+
+/// Builds an [`AuthConfig`].
+#[derive(Debug, Default)]
+pub struct AuthConfigBuilder {
+    keys: Option<JwtKeys>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    access_ttl: Option<Duration>,
+    refresh_ttl: Option<Duration>,
+    refresh_grace: Option<Duration>,
+    leeway: Option<u64>,
+    transport: Option<TokenTransport>,
+    cookies: Option<CookieConfig>,
+    identifiers: Option<LoginIdentifier>,
+    password: Option<PasswordPolicy>,
+    argon2: Option<Argon2Params>,
+    rate_limits: Option<RateLimits>,
+    registration: Option<bool>,
+    max_sessions: Option<usize>,
+    base_path: Option<String>,
+    body_limit: Option<usize>,
+    allowed_origins: Vec<String>,
+    reset_revokes_sessions: Option<bool>,
+    one_time_ttl: Option<Duration>,
+    errors: Vec<ConfigError>,
+}
+
+macro_rules! setter {
+    ($($(#[$m:meta])* $name:ident: $t:ty),* $(,)?) => {$(
+        $(#[$m])*
+        #[must_use]
+        pub fn $name(mut self, v: $t) -> Self {
+            self.$name = Some(v);
+            self
+        }
+    )*};
+}
+
+impl AuthConfigBuilder {
+    setter! {
+        /// Signing keys.
+        keys: JwtKeys,
+        /// Access token lifetime.
+        access_ttl: Duration,
+        /// Refresh lifetime.
+        refresh_ttl: Duration,
+        /// Grace window for rotated refresh tokens.
+        refresh_grace: Duration,
+        /// Clock leeway in seconds.
+        leeway: u64,
+        /// Token transport.
+        transport: TokenTransport,
+        /// Cookies.
+        cookies: CookieConfig,
+        /// Login identifiers.
+        identifiers: LoginIdentifier,
+        /// Password policy.
+        password: PasswordPolicy,
+        /// Argon2 parameters.
+        argon2: Argon2Params,
+        /// Rate limits.
+        rate_limits: RateLimits,
+        /// Registration on/off.
+        registration: bool,
+        /// Sessions per user.
+        max_sessions: usize,
+        /// Body size limit.
+        body_limit: usize,
+        /// Revoke sessions on reset.
+        reset_revokes_sessions: bool,
+        /// One-time token lifetime.
+        one_time_ttl: Duration,
+    }
+
+    /// `iss`.
+    #[must_use]
+    pub fn issuer(mut self, v: impl Into<String>) -> Self {
+        self.issuer = Some(v.into());
+        self
+    }
+    /// `aud`.
+    #[must_use]
+    pub fn audience(mut self, v: impl Into<String>) -> Self {
+        self.audience = Some(v.into());
+        self
+    }
+    /// Where the endpoints are mounted.
+    #[must_use]
+    pub fn base_path(mut self, v: impl Into<String>) -> Self {
+        self.base_path = Some(v.into());
+        self
+    }
+    /// An origin allowed to send cookie-authenticated mutations (`https://app.example.com`).
+    #[must_use]
+    pub fn allow_origin(mut self, v: impl Into<String>) -> Self {
+        self.allowed_origins.push(v.into());
+        self
+    }
+
+    /// Reads the environment: `JWT_SECRET` (HMAC, at least 32 bytes) or `JWT_PRIVATE_KEY[_FILE]`
+    /// and `JWT_PUBLIC_KEY[_FILE]` (PEM) with `JWT_ALGORITHM` (default HS256), `JWT_EXPIRES_IN`,
+    /// `JWT_REFRESH_EXPIRES_IN`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_KEY_ID`, `AUTH_REGISTRATION`
+    /// (`on`/`off`). Values set on the builder before win.
+    #[must_use]
+    pub fn from_env(self) -> Self {
+        self.from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`Self::from_env`] over any source of variables (for tests).
+    #[must_use]
+    pub fn from_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
+        if self.keys.is_none() {
+            match keys_from_vars(&var) {
+                Ok(Some(k)) => self.keys = Some(k),
+                Ok(None) => {}
+                Err(e) => self.errors.push(e),
+            }
+        }
+        let mut duration = |name: &str, slot: &mut Option<Duration>| {
+            if slot.is_none()
+                && let Some(v) = var(name)
+            {
+                match parse_duration(&v) {
+                    Ok(d) => *slot = Some(d),
+                    Err(e) => self.errors.push(err(format!("{name}: {e}"))),
+                }
+            }
+        };
+        duration("JWT_EXPIRES_IN", &mut self.access_ttl);
+        duration("JWT_REFRESH_EXPIRES_IN", &mut self.refresh_ttl);
+        if self.issuer.is_none() {
+            self.issuer = var("JWT_ISSUER");
+        }
+        if self.audience.is_none() {
+            self.audience = var("JWT_AUDIENCE");
+        }
+        if self.registration.is_none()
+            && let Some(v) = var("AUTH_REGISTRATION")
+        {
+            match v.as_str() {
+                "on" | "true" | "1" => self.registration = Some(true),
+                "off" | "false" | "0" => self.registration = Some(false),
+                _ => self
+                    .errors
+                    .push(err("AUTH_REGISTRATION must be `on` or `off`")),
+            }
+        }
+        self
+    }
+
+    /// The configuration.
+    ///
+    /// # Errors
+    /// Every mistake found (missing keys, short secret, bad durations, ..).
+    pub fn build(self) -> Result<AuthConfig, Vec<ConfigError>> {
+        let mut errors = self.errors;
+        let cookies = self.cookies.unwrap_or_default();
+        if cookies.same_site == SameSite::None && !cookies.secure {
+            errors.push(err("SameSite=None cookies must be Secure"));
+        }
+        let leeway = self.leeway.unwrap_or(5);
+        if leeway > 60 {
+            errors.push(err("leeway above 60 s defeats short-lived tokens"));
+        }
+        let base_path = self.base_path.unwrap_or_else(|| "/auth".to_owned());
+        if !base_path.starts_with('/') || base_path.ends_with('/') {
+            errors.push(err("base_path must start with `/` and not end with one"));
+        }
+        let Some(keys) = self.keys else {
+            errors.push(err(
+                "no signing key: set JWT_SECRET (at least 32 bytes) or JWT_PRIVATE_KEY and JWT_PUBLIC_KEY",
+            ));
+            return Err(errors);
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let argon2 = self.argon2.unwrap_or_default();
+        Ok(AuthConfig {
+            keys,
+            issuer: self.issuer.unwrap_or_else(|| "access".to_owned()),
+            audience: self.audience.unwrap_or_else(|| "access".to_owned()),
+            access_ttl: self.access_ttl.unwrap_or(Duration::from_secs(60)),
+            refresh_ttl: self.refresh_ttl.unwrap_or(Duration::from_secs(30 * 86_400)),
+            refresh_grace: self.refresh_grace.unwrap_or(Duration::from_secs(10)),
+            leeway,
+            transport: self.transport.unwrap_or(TokenTransport::Both),
+            cookies,
+            identifiers: self.identifiers.unwrap_or(LoginIdentifier::EmailOrUsername),
+            password: self.password.unwrap_or_default(),
+            argon2,
+            argon2_max: Argon2Params {
+                m_cost: argon2.m_cost.max(262_144),
+                t_cost: argon2.t_cost.max(10),
+                p_cost: argon2.p_cost.max(8),
+            },
+            rate_limits: self.rate_limits.unwrap_or_default(),
+            registration: self.registration.unwrap_or(true),
+            max_sessions: self.max_sessions.unwrap_or(50).max(1),
+            base_path,
+            body_limit: self.body_limit.unwrap_or(16 * 1024),
+            allowed_origins: self.allowed_origins,
+            reset_revokes_sessions: self.reset_revokes_sessions.unwrap_or(true),
+            one_time_ttl: self.one_time_ttl.unwrap_or(Duration::from_secs(3600)),
+        })
+    }
+}
+
+fn read_key(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<Vec<u8>>, ConfigError> {
+    if let Some(v) = var(name) {
+        return Ok(Some(v.into_bytes()));
+    }
+    match var(&format!("{name}_FILE")) {
+        Some(path) => std::fs::read(&path)
+            .map(Some)
+            .map_err(|e| err(format!("{name}_FILE `{path}` cannot be read: {e}"))),
+        None => Ok(None),
+    }
+}
+
+fn keys_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Option<JwtKeys>, ConfigError> {
+    let alg = match var("JWT_ALGORITHM").as_deref().unwrap_or("HS256") {
+        "HS256" => Algorithm::HS256,
+        "HS384" => Algorithm::HS384,
+        "HS512" => Algorithm::HS512,
+        "RS256" => Algorithm::RS256,
+        "RS384" => Algorithm::RS384,
+        "RS512" => Algorithm::RS512,
+        "ES256" => Algorithm::ES256,
+        "ES384" => Algorithm::ES384,
+        other => {
+            return Err(err(format!(
+                "JWT_ALGORITHM `{other}` is not one of HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384"
+            )));
+        }
+    };
+    let kid = var("JWT_KEY_ID").unwrap_or_else(|| "key-1".to_owned());
+    if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+        return match var("JWT_SECRET") {
+            Some(s) => JwtKeys::hmac(alg, s.as_bytes()).map(Some),
+            None => Ok(None),
+        };
+    }
+    match (
+        read_key(var, "JWT_PRIVATE_KEY")?,
+        read_key(var, "JWT_PUBLIC_KEY")?,
+    ) {
+        (Some(private), Some(public)) => JwtKeys::pem(alg, &private, &public, kid).map(Some),
+        (None, None) => Ok(None),
+        _ => Err(err(
+            "set both JWT_PRIVATE_KEY and JWT_PUBLIC_KEY (or their _FILE forms)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| v.iter().find(|(n, _)| n == k).map(|(_, x)| x.clone())
+    }
+
+    #[test]
+    fn short_secret_is_a_clear_error_without_the_secret() {
+        let e = AuthConfig::builder()
+            .from_vars(vars(&[("JWT_SECRET", "tooshort-s3cret")]))
+            .build()
+            .unwrap_err();
+        assert!(e[0].0.contains("at least 32 bytes"), "{e:?}");
+        assert!(!e[0].0.contains("s3cret"));
+    }
+
+    #[test]
+    fn missing_key_and_bad_duration_are_reported_together() {
+        let e = AuthConfig::builder()
+            .from_vars(vars(&[("JWT_EXPIRES_IN", "soon")]))
+            .build()
+            .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+    }
+
+    #[test]
+    fn env_values_apply() {
+        let c = AuthConfig::builder()
+            .from_vars(vars(&[
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("JWT_EXPIRES_IN", "30m"),
+                ("JWT_ISSUER", "me"),
+                ("AUTH_REGISTRATION", "off"),
+            ]))
+            .build()
+            .unwrap();
+        assert_eq!(c.access_ttl, Duration::from_secs(1800));
+        assert_eq!(c.issuer, "me");
+        assert!(!c.registration);
+        assert_eq!(c.leeway, 5);
+        assert!(!format!("{:?}", c.keys).contains("0123"));
+    }
+
+    #[test]
+    fn password_policy_lists_every_violation() {
+        let p = PasswordPolicy {
+            require_digit: true,
+            require_upper: true,
+            ..PasswordPolicy::default()
+        };
+        assert_eq!(p.violations("short").len(), 3);
+        assert!(p.violations("Long enough 1").is_empty());
+    }
+}

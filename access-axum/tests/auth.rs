@@ -1,0 +1,1211 @@
+//! The auth endpoints through the real router (`tower::ServiceExt::oneshot`) on SQLite, and on
+//! PostgreSQL when `ACCESS_TEST_POSTGRES_URL` is set (`.ci/run` sets it). One test per case;
+//! every case asserts the response and, where it matters, that stored data did not change.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use access_axum::config::{Argon2Params, PasswordPolicy, RateLimit, RateLimits, TokenTransport};
+use access_axum::db::{self, one_time_token, refresh_token, session, user};
+use access_axum::{AuthConfig, AuthState, Claims, JwtKeys, Mailer};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use base64::Engine as _;
+use http_body_util::BodyExt;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+const FAST: Argon2Params = Argon2Params {
+    m_cost: 1024,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+/// Captures what would be mailed.
+#[derive(Clone, Default)]
+struct Outbox(Arc<Mutex<Vec<(String, String, String)>>>);
+
+impl Mailer for Outbox {
+    fn send(
+        &self,
+        kind: &'static str,
+        email: &str,
+        token: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((kind.to_owned(), email.to_owned(), token.to_owned()));
+        Box::pin(async {})
+    }
+}
+
+impl Outbox {
+    fn last(&self, kind: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(k, _, _)| k == kind)
+            .map(|(_, _, t)| t.clone())
+    }
+}
+
+async fn database() -> DatabaseConnection {
+    let url =
+        std::env::var("ACCESS_TEST_POSTGRES_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned());
+    let mut opts = ConnectOptions::new(url.clone());
+    if url.starts_with("sqlite") {
+        // One connection: every query sees the same in-memory database.
+        opts.max_connections(1);
+    }
+    let db = Database::connect(opts).await.expect("database");
+    if url.starts_with("postgres") {
+        // A fresh schema per test so tests do not see each other's rows.
+        use sea_orm::ConnectionTrait;
+        let schema = format!("t{}", uuid_like());
+        db.execute_unprepared(&format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+        ))
+        .await
+        .expect("schema");
+        drop(db);
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(4).set_schema_search_path(schema);
+        let db = Database::connect(opts).await.expect("database");
+        db::migrate(&db).await.expect("migrate");
+        return db;
+    }
+    db::migrate(&db).await.expect("migrate");
+    db
+}
+
+fn uuid_like() -> String {
+    let mut b = [0u8; 8];
+    getrandom_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn getrandom_bytes(b: &mut [u8]) {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    for chunk in b.chunks_mut(8) {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(Instant::now().elapsed().as_nanos() as u64);
+        let v = h.finish().to_le_bytes();
+        chunk.copy_from_slice(&v[..chunk.len()]);
+    }
+}
+
+fn config() -> access_axum::config::AuthConfigBuilder {
+    AuthConfig::builder()
+        .keys(JwtKeys::hmac(Algorithm::HS256, SECRET.as_bytes()).unwrap())
+        .issuer("test-iss")
+        .audience("test-aud")
+        .argon2(FAST)
+        .cookies(access_axum::config::CookieConfig {
+            secure: false,
+            ..Default::default()
+        })
+}
+
+struct App {
+    router: Router,
+    state: AuthState,
+    outbox: Outbox,
+}
+
+async fn app_with(builder: access_axum::config::AuthConfigBuilder) -> App {
+    let db = database().await;
+    let outbox = Outbox::default();
+    let state = AuthState::new(db, builder.build().unwrap()).with_mailer(outbox.clone());
+    App {
+        router: state.router(),
+        state,
+        outbox,
+    }
+}
+
+async fn app() -> App {
+    app_with(config()).await
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+impl App {
+    async fn call(&self, req: Request<Body>) -> Resp {
+        let r = self.router.clone().oneshot(req).await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+    async fn post(&self, path: &str, body: Value, bearer: Option<&str>) -> Resp {
+        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = bearer {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.call(b.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+    async fn get(&self, path: &str, bearer: &str) -> Resp {
+        self.call(
+            Request::get(path)
+                .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+    async fn register(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            "/auth/register",
+            json!({ "email": email, "password": password }),
+            None,
+        )
+        .await
+    }
+    async fn login(&self, identifier: &str, password: &str) -> Resp {
+        self.post(
+            "/auth/login",
+            json!({ "identifier": identifier, "password": password }),
+            None,
+        )
+        .await
+    }
+    async fn users(&self) -> u64 {
+        user::Entity::find().count(&self.state.db).await.unwrap()
+    }
+}
+
+fn token(r: &Resp, name: &str) -> String {
+    r.body[name].as_str().unwrap_or_default().to_owned()
+}
+
+fn error_code(r: &Resp) -> &str {
+    r.body["error"].as_str().unwrap_or("")
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn claims(sub: &str) -> Claims {
+    let now = now();
+    Claims {
+        sub: sub.to_owned(),
+        iss: "test-iss".into(),
+        aud: "test-aud".into(),
+        exp: now + 60,
+        nbf: now,
+        iat: now,
+        sid: "s".into(),
+        roles: vec![],
+        tenant: None,
+        su: false,
+    }
+}
+
+fn sign(c: &Claims) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        c,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn registered(app: &App) -> (String, String, i64) {
+    let r = app
+        .register("Ann@Example.com", "correct horse battery")
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    (
+        token(&r, "access_token"),
+        token(&r, "refresh_token"),
+        r.body["user"]["id"].as_i64().unwrap(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The happy path.
+
+#[tokio::test]
+async fn register_login_me_and_logout() {
+    let app = app().await;
+    let (access, _, id) = registered(&app).await;
+    let me = app.get("/auth/me", &access).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["email"], "ann@example.com");
+    assert_eq!(me.body["id"], id);
+    let login = app
+        .login("  ANN@example.COM ", "correct horse battery")
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+    let access2 = token(&login, "access_token");
+    let out = app.post("/auth/logout", json!({}), Some(&access2)).await;
+    assert_eq!(out.status, StatusCode::OK);
+    // The session is revoked: its refresh token no longer works.
+    let r = app
+        .post(
+            "/auth/refresh",
+            json!({ "refresh_token": token(&login, "refresh_token") }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn auth_responses_are_not_cached() {
+    let app = app().await;
+    let r = app.register("c@example.com", "correct horse battery").await;
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+    let r = app.login("c@example.com", "wrong password!").await;
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: a JSON error, nothing stored.
+
+#[tokio::test]
+async fn malformed_json_is_400_and_stores_nothing() {
+    let app = app().await;
+    let r = app
+        .call(
+            Request::post("/auth/register")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{\"email\": \"x@example.com\", "))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&r), "malformed_json");
+    assert_eq!(app.users().await, 0);
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_415() {
+    let app = app().await;
+    let r = app
+        .call(
+            Request::post("/auth/register")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from(
+                    json!({"email": "x@example.com", "password": "correct horse battery"})
+                        .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(&r), "unsupported_media_type");
+    assert_eq!(app.users().await, 0);
+}
+
+#[tokio::test]
+async fn oversized_body_is_413_json() {
+    let app = app().await;
+    let big = "x".repeat(64 * 1024);
+    let r = app.register("x@example.com", &big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(&r), "body_too_large");
+    assert_eq!(app.users().await, 0);
+}
+
+#[tokio::test]
+async fn missing_fields_are_422() {
+    let app = app().await;
+    let r = app
+        .post("/auth/register", json!({ "email": "x@example.com" }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.users().await, 0);
+}
+
+#[tokio::test]
+async fn weak_password_is_422_and_names_the_rule() {
+    let app = app_with(config().password(PasswordPolicy {
+        require_digit: true,
+        ..Default::default()
+    }))
+    .await;
+    let r = app.register("x@example.com", "short").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = r.body["message"].as_str().unwrap();
+    assert!(
+        msg.contains("at least 10 characters") && msg.contains("a digit"),
+        "{msg}"
+    );
+    assert_eq!(app.users().await, 0);
+}
+
+#[tokio::test]
+async fn invalid_email_is_422() {
+    let app = app().await;
+    let r = app.register("not an email", "correct horse battery").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&r), "invalid_email");
+}
+
+#[tokio::test]
+async fn duplicate_registration_differing_only_in_case_is_409() {
+    let app = app().await;
+    registered(&app).await;
+    let r = app
+        .register("  ANN@EXAMPLE.COM", "another password 1")
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(error_code(&r), "already_registered");
+    assert_eq!(app.users().await, 1);
+}
+
+#[tokio::test]
+async fn registration_can_be_turned_off() {
+    let app = app_with(config().registration(false)).await;
+    let r = app.register("x@example.com", "correct horse battery").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.users().await, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login.
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_answer() {
+    let app = app().await;
+    registered(&app).await;
+    let a = app.login("ann@example.com", "wrong password!").await;
+    let b = app.login("nobody@example.com", "wrong password!").await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.body, b.body);
+    assert_eq!(a.status, b.status);
+}
+
+#[tokio::test]
+async fn inactive_users_cannot_log_in_or_refresh() {
+    let app = app().await;
+    let (_, refresh, id) = registered(&app).await;
+    user::Entity::update_many()
+        .col_expr(user::Column::Active, Expr::value(false))
+        .filter(user::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let r = app.login("ann@example.com", "correct horse battery").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .post("/auth/refresh", json!({ "refresh_token": refresh }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn brute_force_hits_429() {
+    let app = app_with(config().rate_limits(RateLimits {
+        login: RateLimit {
+            max: 3,
+            window: Duration::from_secs(300),
+        },
+        ..Default::default()
+    }))
+    .await;
+    registered(&app).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("ann@example.com", "guess guess guess")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = app.login("ann@example.com", "correct horse battery").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(&r), "rate_limited");
+    // No session was opened by the refused attempt.
+    assert_eq!(
+        session::Entity::find().count(&app.state.db).await.unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn login_timing_does_not_reveal_accounts() {
+    let app = app_with(
+        config()
+            .argon2(Argon2Params {
+                m_cost: 8192,
+                t_cost: 2,
+                p_cost: 1,
+            })
+            .rate_limits(RateLimits {
+                login: RateLimit {
+                    max: 10_000,
+                    window: Duration::from_secs(300),
+                },
+                ..Default::default()
+            }),
+    )
+    .await;
+    registered(&app).await;
+    let time = |known: bool| {
+        let app = &app;
+        async move {
+            let who = if known {
+                "ann@example.com"
+            } else {
+                "ghost@example.com"
+            };
+            let t = Instant::now();
+            let r = app.login(who, "wrong password!").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+            t.elapsed()
+        }
+    };
+    let (mut k, mut u) = (Vec::new(), Vec::new());
+    for i in 0..30 {
+        // Interleaved, so drift affects both alike.
+        if i % 2 == 0 {
+            k.push(time(true).await);
+            u.push(time(false).await);
+        } else {
+            u.push(time(false).await);
+            k.push(time(true).await);
+        }
+    }
+    k.sort();
+    u.sort();
+    let (mk, mu) = (k[k.len() / 2], u[u.len() / 2]);
+    // One argon2 verification with these parameters, measured here.
+    let verify = {
+        let stored = user::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash;
+        let t = Instant::now();
+        for _ in 0..5 {
+            let _ = argon2_verify(&stored);
+        }
+        t.elapsed() / 5
+    };
+    let diff = mk.abs_diff(mu);
+    assert!(
+        diff <= verify / 10,
+        "known {mk:?} vs unknown {mu:?}: difference {diff:?} above 10% of one verification ({verify:?})"
+    );
+}
+
+fn argon2_verify(stored: &str) -> bool {
+    use argon2::password_hash::PasswordVerifier;
+    let hash = argon2::password_hash::phc::PasswordHash::new(stored).unwrap();
+    argon2::Argon2::default()
+        .verify_password(b"wrong password!", &hash)
+        .is_ok()
+}
+
+#[tokio::test]
+async fn hashes_are_upgraded_on_login_when_parameters_change() {
+    let db = database().await;
+    let old = AuthState::new(db.clone(), config().build().unwrap());
+    let r = old
+        .router::<()>()
+        .oneshot(
+            Request::post("/auth/register")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"email": "u@example.com", "password": "correct horse battery"})
+                        .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let before = user::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    let stronger = AuthState::new(
+        db.clone(),
+        config()
+            .argon2(Argon2Params {
+                m_cost: 2048,
+                ..FAST
+            })
+            .build()
+            .unwrap(),
+    );
+    let app = App {
+        router: stronger.router(),
+        state: stronger,
+        outbox: Outbox::default(),
+    };
+    assert_eq!(
+        app.login("u@example.com", "correct horse battery")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let after = user::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert_ne!(before, after);
+    assert!(after.contains("m=2048"), "{after}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access tokens.
+
+#[tokio::test]
+async fn missing_or_garbage_bearer_is_401_json() {
+    let app = app().await;
+    let r = app
+        .call(Request::get("/auth/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&r), "unauthenticated");
+    assert_eq!(
+        app.get("/auth/me", "garbage").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn alg_none_is_rejected() {
+    let app = app().await;
+    let (_, _, id) = registered(&app).await;
+    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let c = serde_json::to_value(claims(&id.to_string())).unwrap();
+    let t = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&c)
+    );
+    assert_eq!(
+        app.get("/auth/me", &t).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn wrong_audience_is_rejected() {
+    let app = app().await;
+    let (_, _, id) = registered(&app).await;
+    let mut c = claims(&id.to_string());
+    c.aud = "someone-else".into();
+    assert_eq!(
+        app.get("/auth/me", &sign(&c)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn wrong_issuer_is_rejected() {
+    let app = app().await;
+    let (_, _, id) = registered(&app).await;
+    let mut c = claims(&id.to_string());
+    c.iss = "evil".into();
+    assert_eq!(
+        app.get("/auth/me", &sign(&c)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_token_without_iss_and_aud_is_rejected() {
+    let app = app().await;
+    let (_, _, id) = registered(&app).await;
+    let now = now();
+    let t = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({ "sub": id.to_string(), "exp": now + 60, "nbf": now, "iat": now, "sid": "s" }),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(
+        app.get("/auth/me", &t).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_rejected() {
+    let app = app().await;
+    let (_, _, id) = registered(&app).await;
+    let mut c = claims(&id.to_string());
+    c.exp = now() - 30; // beyond the 5 s leeway
+    assert_eq!(
+        app.get("/auth/me", &sign(&c)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A valid one from the same user works.
+    let mut ok = claims(&id.to_string());
+    ok.iat = now() + 1;
+    assert_eq!(app.get("/auth/me", &sign(&ok)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_string_exp_is_rejected() {
+    let app = app().await;
+    let (_, _, id) = registered(&app).await;
+    let now = now();
+    let t = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({ "sub": id.to_string(), "iss": "test-iss", "aud": "test-aud",
+                 "exp": (now - 3600).to_string(), "nbf": now, "iat": now, "sid": "s" }),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(
+        app.get("/auth/me", &t).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_future_nbf_is_rejected() {
+    let app = app().await;
+    let (_, _, id) = registered(&app).await;
+    let mut c = claims(&id.to_string());
+    c.nbf = now() + 120;
+    assert_eq!(
+        app.get("/auth/me", &sign(&c)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_tampered_payload_is_rejected() {
+    let app = app().await;
+    let (access, _, _) = registered(&app).await;
+    let parts: Vec<&str> = access.split('.').collect();
+    let mut payload: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    payload["su"] = json!(true);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string()),
+        parts[2]
+    );
+    assert_eq!(
+        app.get("/auth/me", &forged).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+fn rsa_pems() -> (String, String) {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::KeyPair as _;
+    let kp = KeyPair::generate(KeySize::Rsa2048).unwrap();
+    let private: Pkcs8V1Der<'_> = kp.as_der().unwrap();
+    let public: PublicKeyX509Der<'_> = kp.public_key().as_der().unwrap();
+    (
+        pem("PRIVATE KEY", private.as_ref()),
+        pem("PUBLIC KEY", public.as_ref()),
+    )
+}
+
+#[tokio::test]
+async fn hs256_signed_with_the_rsa_public_key_is_rejected() {
+    let (private, public) = rsa_pems();
+    let keys = JwtKeys::pem(
+        Algorithm::RS256,
+        private.as_bytes(),
+        public.as_bytes(),
+        "k1",
+    )
+    .unwrap();
+    let app = app_with(config().keys(keys)).await;
+    let (access, _, id) = registered(&app).await;
+    assert_eq!(
+        app.get("/auth/me", &access).await.status,
+        StatusCode::OK,
+        "RS256 works"
+    );
+    // The classic confusion: the public key used as an HMAC secret.
+    let forged = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims(&id.to_string()),
+        &EncodingKey::from_secret(public.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(
+        app.get("/auth/me", &forged).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The public key is published.
+    let jwks = app
+        .call(
+            Request::get("/auth/.well-known/jwks.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(jwks.status, StatusCode::OK);
+    assert_eq!(jwks.body["keys"][0]["kid"], "k1");
+    assert_eq!(jwks.body["keys"][0]["kty"], "RSA");
+}
+
+#[tokio::test]
+async fn no_jwks_for_hmac_keys() {
+    let app = app().await;
+    let r = app
+        .call(
+            Request::get("/auth/.well-known/jwks.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn tokens_issued_before_a_password_change_are_rejected() {
+    let app = app().await;
+    let (access, refresh, id) = registered(&app).await;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordChangedAt, Expr::value(now() + 1))
+        .filter(user::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/auth/me", &access).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = app
+        .post("/auth/refresh", json!({ "refresh_token": refresh }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh rotation.
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_after_grace_revokes_the_session() {
+    let app = app_with(config().refresh_grace(Duration::from_secs(0))).await;
+    let (_, first, _) = registered(&app).await;
+    let r = app
+        .post("/auth/refresh", json!({ "refresh_token": first }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let second = token(&r, "refresh_token");
+    assert_ne!(first, second);
+    // Move the rotation into the past, beyond the grace window.
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now() - 60))
+        .filter(refresh_token::Column::RotatedAt.is_not_null())
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let reuse = app
+        .post("/auth/refresh", json!({ "refresh_token": first }), None)
+        .await;
+    assert_eq!(reuse.status, StatusCode::UNAUTHORIZED);
+    // The whole session is gone: the legitimate newer token fails too.
+    let later = app
+        .post("/auth/refresh", json!({ "refresh_token": second }), None)
+        .await;
+    assert_eq!(later.status, StatusCode::UNAUTHORIZED);
+    let revoked = session::Entity::find()
+        .filter(session::Column::RevokedAt.is_not_null())
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(revoked, 1);
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_inside_the_grace_window_both_succeed() {
+    let app = app().await;
+    let (_, refresh, _) = registered(&app).await;
+    let (a, b) = tokio::join!(
+        app.post(
+            "/auth/refresh",
+            json!({ "refresh_token": refresh.clone() }),
+            None
+        ),
+        app.post(
+            "/auth/refresh",
+            json!({ "refresh_token": refresh.clone() }),
+            None
+        ),
+    );
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(b.status, StatusCode::OK, "{:?}", b.body);
+    assert_ne!(token(&a, "refresh_token"), token(&b, "refresh_token"));
+    // The session is alive and both new tokens work.
+    for t in [token(&a, "refresh_token"), token(&b, "refresh_token")] {
+        let r = app
+            .post("/auth/refresh", json!({ "refresh_token": t }), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_refresh_token_is_401() {
+    let app = app().await;
+    let r = app
+        .post("/auth/refresh", json!({ "refresh_token": "nope" }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.post("/auth/refresh", json!({}), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions.
+
+#[tokio::test]
+async fn sessions_are_listed_and_revoked_by_their_owner_only() {
+    let app = app().await;
+    let (access, _, _) = registered(&app).await;
+    let other = app.login("ann@example.com", "correct horse battery").await;
+    let list = app.get("/auth/sessions", &access).await;
+    assert_eq!(list.body["sessions"].as_array().unwrap().len(), 2);
+    // Someone else's session id: 404, nothing revoked.
+    let bob = app
+        .register("bob@example.com", "correct horse battery")
+        .await;
+    let r = app
+        .call(
+            Request::delete(format!("/auth/sessions/{}", token(&other, "session_id")))
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", token(&bob, "access_token")),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Revoke all the others.
+    let r = app
+        .call(
+            Request::delete("/auth/sessions")
+                .header(header::AUTHORIZATION, format!("Bearer {access}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.body["revoked"], 1);
+    let r = app
+        .post(
+            "/auth/refresh",
+            json!({ "refresh_token": token(&other, "refresh_token") }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_oldest_sessions_are_revoked_beyond_the_limit() {
+    let app = app_with(config().max_sessions(2)).await;
+    let (_, first, _) = registered(&app).await;
+    app.login("ann@example.com", "correct horse battery").await;
+    // Sessions opened in the same second: make the first one visibly older.
+    session::Entity::update_many()
+        .col_expr(session::Column::CreatedAt, Expr::value(now() - 100))
+        .filter(
+            session::Column::Id.is_in(
+                refresh_token::Entity::find()
+                    .all(&app.state.db)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .take(1)
+                    .map(|t| t.session_id),
+            ),
+        )
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    app.login("ann@example.com", "correct horse battery").await;
+    let r = app
+        .post("/auth/refresh", json!({ "refresh_token": first }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let live = session::Entity::find()
+        .filter(session::Column::RevokedAt.is_null())
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(live, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cookies and CSRF.
+
+fn cookies(r: &Resp) -> String {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn cookie_mutation_without_the_csrf_header_is_403() {
+    let app = app_with(config().transport(TokenTransport::Cookie)).await;
+    let r = app
+        .register("ann@example.com", "correct horse battery")
+        .await;
+    assert!(
+        r.body.get("access_token").is_none(),
+        "cookie mode keeps tokens out of the body"
+    );
+    let jar = cookies(&r);
+    let attempt = |extra: Option<(&'static str, &'static str)>| {
+        let mut b = Request::post("/auth/logout")
+            .header(header::COOKIE, jar.clone())
+            .header(header::HOST, "app.example.com");
+        if let Some((k, v)) = extra {
+            b = b.header(k, v);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    let r = app.call(attempt(None)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&r), "csrf");
+    // The session survived the refused request.
+    assert_eq!(
+        session::Entity::find()
+            .filter(session::Column::RevokedAt.is_null())
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+    let r = app.call(attempt(Some(("x-requested-with", "fetch")))).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn cookie_mutation_from_a_foreign_origin_is_403() {
+    let app = app_with(config().transport(TokenTransport::Cookie)).await;
+    let r = app
+        .register("ann@example.com", "correct horse battery")
+        .await;
+    let req = Request::post("/auth/logout")
+        .header(header::COOKIE, cookies(&r))
+        .header(header::HOST, "app.example.com")
+        .header("x-requested-with", "fetch")
+        .header(header::ORIGIN, "https://evil.example.net")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.call(req).await.status, StatusCode::FORBIDDEN);
+    // The same from the app's own origin works; GET needs no header.
+    let get = Request::get("/auth/me")
+        .header(header::COOKIE, cookies(&r))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.call(get).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn cookies_are_http_only() {
+    let app = app_with(config().transport(TokenTransport::Cookie)).await;
+    let r = app
+        .register("ann@example.com", "correct horse battery")
+        .await;
+    for c in r.headers.get_all(header::SET_COOKIE) {
+        let c = c.to_str().unwrap();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reset and verification.
+
+#[tokio::test]
+async fn a_reset_token_works_once_and_revokes_sessions() {
+    let app = app().await;
+    let (access, refresh, _) = registered(&app).await;
+    let r = app
+        .post(
+            "/auth/forgot-password",
+            json!({ "email": "ANN@example.com" }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let t = app.outbox.last("reset").expect("a reset token was sent");
+    let ok = app
+        .post(
+            "/auth/reset-password",
+            json!({ "token": t, "password": "a brand new password" }),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    let again = app
+        .post(
+            "/auth/reset-password",
+            json!({ "token": t, "password": "yet another password" }),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&again), "invalid_token");
+    // The first reset holds; old sessions and tokens are gone.
+    assert_eq!(
+        app.login("ann@example.com", "a brand new password")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login("ann@example.com", "yet another password")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = app
+        .post("/auth/refresh", json!({ "refresh_token": refresh }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let _ = access;
+}
+
+#[tokio::test]
+async fn forgot_password_answers_the_same_for_unknown_emails() {
+    let app = app().await;
+    let r = app
+        .post(
+            "/auth/forgot-password",
+            json!({ "email": "ghost@example.com" }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!({ "sent": true }));
+    assert_eq!(
+        one_time_token::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn email_verification_works_once_and_expired_tokens_fail() {
+    let app = app().await;
+    let (access, _, _) = registered(&app).await;
+    let t = app
+        .outbox
+        .last("verify")
+        .expect("a verification token was sent");
+    let r = app
+        .post("/auth/verify-email", json!({ "token": t }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/auth/me", &access).await.body["email_verified"],
+        true
+    );
+    // A new one, expired.
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerified, Expr::value(false))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    app.post(
+        "/auth/resend-verification",
+        json!({ "email": "ann@example.com" }),
+        None,
+    )
+    .await;
+    let t2 = app.outbox.last("verify").unwrap();
+    assert_ne!(t, t2);
+    one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::ExpiresAt, Expr::value(now() - 1))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let r = app
+        .post("/auth/verify-email", json!({ "token": t2 }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.get("/auth/me", &access).await.body["email_verified"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn stored_tokens_are_hashed() {
+    let app = app().await;
+    let (_, refresh, _) = registered(&app).await;
+    let rows = refresh_token::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.token_hash != refresh && r.token_hash.len() == 64)
+    );
+    let verify = app.outbox.last("verify").unwrap();
+    let rows = one_time_token::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| r.token_hash != verify));
+    let u = user::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(u.password_hash.starts_with("$argon2id$v=19$"));
+}

@@ -163,6 +163,24 @@ pub struct AuthState {
     pub config: Arc<AuthConfig>,
     mailer: Arc<dyn Mailer>,
     dummy_hash: Arc<String>,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    claims: Option<Arc<CustomClaims>>,
+}
+
+/// Extra claims put in every access token, computed from the user row.
+pub type CustomClaims =
+    dyn Fn(&user::Model) -> serde_json::Map<String, serde_json::Value> + Send + Sync;
+
+/// A replacement (or complement) for the built-in credential check: API keys, an external
+/// identity provider. Return `Ok(Some(user))` to authenticate the request as `user`, `Ok(None)`
+/// to fall back to the built-in bearer/cookie token, `Err` to refuse.
+pub trait Authenticator: Send + Sync + 'static {
+    /// Authenticates the request.
+    fn authenticate<'a>(
+        &'a self,
+        parts: &'a Parts,
+        state: &'a AuthState,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<CurrentUser>, ApiError>> + Send + 'a>>;
 }
 
 impl std::fmt::Debug for AuthState {
@@ -182,7 +200,40 @@ impl AuthState {
             config: Arc::new(config),
             mailer: Arc::new(NoMailer),
             dummy_hash: Arc::new(dummy),
+            authenticator: None,
+            claims: None,
         }
+    }
+    /// With a custom credential check, tried before the built-in token check.
+    #[must_use]
+    pub fn with_authenticator(mut self, a: impl Authenticator) -> Self {
+        self.authenticator = Some(Arc::new(a));
+        self
+    }
+    /// With extra claims from the user row in every access token (they come back in
+    /// [`CurrentUser::claims`]).
+    #[must_use]
+    pub fn with_claims(
+        mut self,
+        f: impl Fn(&user::Model) -> serde_json::Map<String, serde_json::Value> + Send + Sync + 'static,
+    ) -> Self {
+        self.claims = Some(Arc::new(f));
+        self
+    }
+    /// A route layer that refuses requests without valid credentials (401) and puts the
+    /// [`CurrentUser`] in the request's extensions.
+    pub fn require_authenticated(
+        &self,
+    ) -> axum::middleware::FromFnLayer<
+        fn(
+            State<AuthState>,
+            Request,
+            axum::middleware::Next,
+        ) -> Pin<Box<dyn Future<Output = Response> + Send>>,
+        AuthState,
+        (State<AuthState>, Request),
+    > {
+        axum::middleware::from_fn_with_state(self.clone(), authenticated_layer)
     }
     /// With a mailer for verification and reset messages.
     #[must_use]
@@ -226,8 +277,27 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+fn authenticated_layer(
+    State(state): State<AuthState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Pin<Box<dyn Future<Output = Response> + Send>> {
+    Box::pin(async move {
+        let (mut parts, body) = req.into_parts();
+        match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(&mut parts, &state)
+            .await
+        {
+            Ok(user) => {
+                parts.extensions.insert(user);
+                next.run(Request::from_parts(parts, body)).await
+            }
+            Err(e) => e.into_response(),
+        }
+    })
+}
+
 /// The authenticated user, from a valid access token (no database call). 401 otherwise.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CurrentUser {
     /// The user id.
     pub id: i64,
@@ -243,6 +313,8 @@ pub struct CurrentUser {
     pub issued_at: i64,
     /// Whether the token came from a cookie (mutations then need the CSRF checks).
     pub via_cookie: bool,
+    /// Custom claims ([`AuthState::with_claims`]).
+    pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CurrentUser {
@@ -320,6 +392,14 @@ impl FromRequestParts<AuthState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AuthState) -> Result<Self, ApiError> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        if let Some(a) = &state.authenticator
+            && let Some(user) = a.authenticate(parts, state).await?
+        {
+            return Ok(user);
+        }
         let config = &state.config;
         let (token, via_cookie) = match bearer(&parts.headers) {
             Some(t) => (t.to_owned(), false),
@@ -345,6 +425,7 @@ impl FromRequestParts<AuthState> for CurrentUser {
             superuser: claims.su,
             issued_at: claims.iat,
             via_cookie,
+            claims: claims.extra,
         })
     }
 }
@@ -595,8 +676,16 @@ fn token_response(
     r
 }
 
-fn claims_for(u: &user::Model, sid: &str) -> Claims {
+fn claims_for(state: &AuthState, u: &user::Model, sid: &str) -> Claims {
+    let mut extra = state.claims.as_ref().map(|f| f(u)).unwrap_or_default();
+    // Custom claims cannot shadow the registered ones.
+    for k in [
+        "sub", "iss", "aud", "exp", "nbf", "iat", "sid", "roles", "tenant", "su",
+    ] {
+        extra.remove(k);
+    }
     Claims {
+        extra,
         sub: u.id.to_string(),
         iss: String::new(),
         aud: String::new(),
@@ -665,7 +754,7 @@ async fn issue_tokens(state: &AuthState, u: &user::Model, sid: &str) -> Result<T
     }
     .insert(&state.db)
     .await?;
-    let access = secret::issue_access(config, claims_for(u, sid), now)
+    let access = secret::issue_access(config, claims_for(state, u, sid), now)
         .ok_or_else(|| ApiError::internal("token signing failed"))?;
     Ok(Tokens {
         access,

@@ -8,7 +8,9 @@ pub mod config;
 pub mod db;
 mod secret;
 
-pub use auth::{ApiError, AuthState, CurrentUser, JsonBody, Mailer, MaybeUser, NoMailer};
+pub use auth::{
+    ApiError, AuthState, Authenticator, CurrentUser, JsonBody, Mailer, MaybeUser, NoMailer,
+};
 pub use config::{AuthConfig, ConfigError, JwtKeys};
 pub use secret::Claims;
 

@@ -131,6 +131,9 @@ pub struct Claims {
     /// Superuser.
     #[serde(default)]
     pub su: bool,
+    /// Custom claims.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 pub(crate) fn issue_access(config: &AuthConfig, mut claims: Claims, now: i64) -> Option<String> {

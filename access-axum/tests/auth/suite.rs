@@ -245,6 +245,7 @@ fn claims(sub: &str) -> Claims {
         roles: vec![],
         tenant: None,
         su: false,
+        extra: Default::default(),
     }
 }
 
@@ -1346,4 +1347,110 @@ async fn stored_tokens_are_hashed() {
         .unwrap()
         .unwrap();
     assert!(u.password_hash.starts_with("$argon2id$v=19$"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extractors, the route layer, the authenticate hook, custom claims.
+
+async fn whoami(user: access_axum::CurrentUser) -> axum::Json<Value> {
+    axum::Json(json!({ "id": user.id, "plan": user.claims.get("plan") }))
+}
+
+async fn maybe(access_axum::MaybeUser(user): access_axum::MaybeUser) -> axum::Json<Value> {
+    axum::Json(json!({ "signed_in": user.is_some() }))
+}
+
+async fn from_extension(
+    axum::Extension(user): axum::Extension<access_axum::CurrentUser>,
+) -> axum::Json<Value> {
+    axum::Json(json!({ "id": user.id }))
+}
+
+struct ApiKeys;
+
+impl access_axum::Authenticator for ApiKeys {
+    fn authenticate<'a>(
+        &'a self,
+        parts: &'a axum::http::request::Parts,
+        _: &'a AuthState,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<Option<access_axum::CurrentUser>, access_axum::ApiError>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            match parts.headers.get("x-api-key").map(|v| v.as_bytes()) {
+                Some(b"key-42") => Ok(Some(access_axum::CurrentUser {
+                    id: 42,
+                    session_id: "api-key".into(),
+                    roles: vec!["admin".into()],
+                    tenant: None,
+                    superuser: false,
+                    issued_at: 0,
+                    via_cookie: false,
+                    claims: Default::default(),
+                })),
+                Some(_) => Err(access_axum::ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_api_key",
+                    "the API key is not valid",
+                )),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn extractors_layer_hook_and_custom_claims() {
+    let db = database().await;
+    let state = AuthState::new(db, config().build().unwrap())
+        .with_authenticator(ApiKeys)
+        .with_claims(|u| {
+            let mut m = serde_json::Map::new();
+            m.insert("plan".into(), json!("pro"));
+            m.insert("sub".into(), json!("spoofed")); // ignored: registered claims win
+            m.insert("email".into(), json!(u.email));
+            m
+        });
+    let api = Router::new()
+        .route("/whoami", axum::routing::get(whoami))
+        .route("/maybe", axum::routing::get(maybe))
+        .route(
+            "/layered",
+            axum::routing::get(from_extension).layer(state.require_authenticated()),
+        )
+        .with_state(state.clone());
+    let app = App {
+        router: state.router().merge(api),
+        state,
+        outbox: Outbox::default(),
+    };
+    let (access, _, id) = registered(&app).await;
+    let r = app.get("/whoami", &access).await;
+    assert_eq!(r.body, json!({ "id": id, "plan": "pro" }));
+    assert_eq!(app.get("/maybe", &access).await.body["signed_in"], true);
+    let anon = app
+        .call(Request::get("/maybe").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(anon.body["signed_in"], false);
+    let r = app
+        .call(Request::get("/layered").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/layered", &access).await.body["id"], id);
+    // The hook: an API key authenticates, a wrong one is refused, none falls back to tokens.
+    let with_key = |k: &'static str| {
+        Request::get("/whoami")
+            .header("x-api-key", k)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(app.call(with_key("key-42")).await.body["id"], 42);
+    let r = app.call(with_key("nope")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&r), "invalid_api_key");
 }

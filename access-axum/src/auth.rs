@@ -222,17 +222,7 @@ impl AuthState {
     }
     /// A route layer that refuses requests without valid credentials (401) and puts the
     /// [`CurrentUser`] in the request's extensions.
-    pub fn require_authenticated(
-        &self,
-    ) -> axum::middleware::FromFnLayer<
-        fn(
-            State<AuthState>,
-            Request,
-            axum::middleware::Next,
-        ) -> Pin<Box<dyn Future<Output = Response> + Send>>,
-        AuthState,
-        (State<AuthState>, Request),
-    > {
+    pub fn require_authenticated(&self) -> AuthenticatedLayer {
         axum::middleware::from_fn_with_state(self.clone(), authenticated_layer)
     }
     /// With a mailer for verification and reset messages.
@@ -277,11 +267,22 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// The future of the authentication middleware.
+pub type MiddlewareFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// The middleware function behind [`AuthState::require_authenticated`].
+pub type AuthenticatedFn =
+    fn(State<AuthState>, Request, axum::middleware::Next) -> MiddlewareFuture;
+
+/// The layer [`AuthState::require_authenticated`] returns.
+pub type AuthenticatedLayer =
+    axum::middleware::FromFnLayer<AuthenticatedFn, AuthState, (State<AuthState>, Request)>;
+
 fn authenticated_layer(
     State(state): State<AuthState>,
     req: Request,
     next: axum::middleware::Next,
-) -> Pin<Box<dyn Future<Output = Response> + Send>> {
+) -> MiddlewareFuture {
     Box::pin(async move {
         let (mut parts, body) = req.into_parts();
         match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(&mut parts, &state)

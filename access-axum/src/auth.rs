@@ -18,14 +18,14 @@ use axum::{Json, Router};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{AuthConfig, LoginIdentifier, RateLimit, SameSite, TokenTransport};
-use crate::db::{one_time_token, rate_limit, refresh_token, session, user};
+use crate::db::{NewUser, UserChange, one_time_token, rate_limit, refresh_token, session, user};
 use crate::secret::{self, Claims, Verified};
 
 /// An error response: a status and a JSON body `{ "error": code, "message": .. }` that never
@@ -779,16 +779,10 @@ async fn find_by_identifier(
         LoginIdentifier::Username | LoginIdentifier::EmailOrUsername
     );
     if by_email && let Some(e) = normalize_email(identifier) {
-        return Ok(user::Entity::find()
-            .filter(user::Column::Email.eq(e))
-            .one(&state.db)
-            .await?);
+        return Ok(config.users.by_email(&state.db, &e).await?);
     }
     if by_username && let Some(u) = normalize_username(identifier) {
-        return Ok(user::Entity::find()
-            .filter(user::Column::Username.eq(u))
-            .one(&state.db)
-            .await?);
+        return Ok(config.users.by_username(&state.db, &u).await?);
     }
     Ok(None)
 }
@@ -896,22 +890,16 @@ async fn register(
             format!("the password needs {}", violations.join(", ")),
         ));
     }
-    let taken = |col: user::Column, v: &Option<String>| {
-        let v = v.clone();
-        let db = state.db.clone();
-        async move {
-            match v {
-                Some(v) => user::Entity::find()
-                    .filter(col.eq(v))
-                    .count(&db)
-                    .await
-                    .map(|n| n > 0),
-                None => Ok(false),
-            }
-        }
+    let users = &config.users;
+    let email_taken = match &email {
+        Some(e) => users.taken(&state.db, true, e).await?,
+        None => false,
     };
-    if taken(user::Column::Email, &email).await? || taken(user::Column::Username, &username).await?
-    {
+    let username_taken = match &username {
+        Some(u) => users.taken(&state.db, false, u).await?,
+        None => false,
+    };
+    if email_taken || username_taken {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_registered",
@@ -920,21 +908,17 @@ async fn register(
     }
     let hash = hash_blocking(body.password, config.argon2).await?;
     let now = now();
-    let inserted = user::ActiveModel {
-        email: Set(email),
-        username: Set(username),
-        password_hash: Set(hash),
-        active: Set(true),
-        email_verified: Set(false),
-        roles: Set(String::new()),
-        tenant: Set(None),
-        superuser: Set(false),
-        password_changed_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await;
+    let inserted = users
+        .insert(
+            &state.db,
+            NewUser {
+                email,
+                username,
+                password_hash: hash,
+                now,
+            },
+        )
+        .await;
     let u = match inserted {
         Ok(u) => u,
         // A concurrent registration won the unique index.
@@ -1001,9 +985,10 @@ async fn login(
     }
     if verified == Verified::YesRehash {
         let hash = hash_blocking(body.password, config.argon2).await?;
-        let mut m: user::ActiveModel = u.clone().into();
-        m.password_hash = Set(hash);
-        m.update(&state.db).await?;
+        config
+            .users
+            .update(&state.db, u.id, UserChange::Password(hash, None))
+            .await?;
     }
     let tokens = open_session(&state, &u, &client).await?;
     Ok(token_response(config, StatusCode::OK, &tokens, Some(&u)))
@@ -1111,7 +1096,7 @@ async fn refresh(
     if s.revoked_at.is_some() || s.expires_at <= now {
         return Err(ApiError::unauthorized());
     }
-    let Some(u) = user::Entity::find_by_id(s.user_id).one(&state.db).await? else {
+    let Some(u) = state.config.users.by_id(&state.db, s.user_id).await? else {
         return Err(ApiError::unauthorized());
     };
     if !u.active || s.created_at < u.password_changed_at {
@@ -1185,8 +1170,10 @@ async fn logout(State(state): State<AuthState>, user: CurrentUser) -> Result<Res
 }
 
 async fn current_record(state: &AuthState, user: &CurrentUser) -> Result<user::Model, ApiError> {
-    let u = user::Entity::find_by_id(user.id)
-        .one(&state.db)
+    let u = state
+        .config
+        .users
+        .by_id(&state.db, user.id)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     if !u.active || user.issued_at < u.password_changed_at {
@@ -1279,10 +1266,7 @@ async fn forgot_password(
             state.config.rate_limits.email,
         )
         .await?;
-        if let Some(u) = user::Entity::find()
-            .filter(user::Column::Email.eq(email))
-            .one(&state.db)
-            .await?
+        if let Some(u) = state.config.users.by_email(&state.db, &email).await?
             && u.active
         {
             send_one_time(&state, &u, "reset").await?;
@@ -1351,11 +1335,10 @@ async fn reset_password(
     let t = take_one_time(&state, &body.token, "reset").await?;
     let hash = hash_blocking(body.password, state.config.argon2).await?;
     let now = now();
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::value(hash))
-        .col_expr(user::Column::PasswordChangedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(t.user_id))
-        .exec(&state.db)
+    state
+        .config
+        .users
+        .update(&state.db, t.user_id, UserChange::Password(hash, Some(now)))
         .await?;
     if state.config.reset_revokes_sessions {
         revoke(
@@ -1377,10 +1360,10 @@ async fn verify_email(
     JsonBody(body): JsonBody<TokenBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let t = take_one_time(&state, &body.token, "verify").await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::EmailVerified, Expr::value(true))
-        .filter(user::Column::Id.eq(t.user_id))
-        .exec(&state.db)
+    state
+        .config
+        .users
+        .update(&state.db, t.user_id, UserChange::EmailVerified(true))
         .await?;
     Ok(Json(serde_json::json!({ "verified": true })))
 }
@@ -1396,10 +1379,7 @@ async fn resend_verification(
             state.config.rate_limits.email,
         )
         .await?;
-        if let Some(u) = user::Entity::find()
-            .filter(user::Column::Email.eq(email))
-            .one(&state.db)
-            .await?
+        if let Some(u) = state.config.users.by_email(&state.db, &email).await?
             && !u.email_verified
         {
             send_one_time(&state, &u, "verify").await?;

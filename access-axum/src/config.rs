@@ -373,6 +373,8 @@ pub struct AuthConfig {
     pub reset_revokes_sessions: bool,
     /// Lifetime of email verification and password reset tokens (default 1 hour).
     pub one_time_ttl: Duration,
+    /// Where users live (default: the built-in `auth_users` table).
+    pub users: crate::db::UsersTable,
 }
 
 impl AuthConfig {
@@ -405,6 +407,7 @@ pub struct AuthConfigBuilder {
     allowed_origins: Vec<String>,
     reset_revokes_sessions: Option<bool>,
     one_time_ttl: Option<Duration>,
+    users: Option<crate::db::UsersTable>,
     errors: Vec<ConfigError>,
 }
 
@@ -453,6 +456,8 @@ impl AuthConfigBuilder {
         reset_revokes_sessions: bool,
         /// One-time token lifetime.
         one_time_ttl: Duration,
+        /// The application's own users table and its column names.
+        users: crate::db::UsersTable,
     }
 
     /// `iss`.
@@ -585,6 +590,7 @@ impl AuthConfigBuilder {
             allowed_origins: self.allowed_origins,
             reset_revokes_sessions: self.reset_revokes_sessions.unwrap_or(true),
             one_time_ttl: self.one_time_ttl.unwrap_or(Duration::from_secs(3600)),
+            users: self.users.unwrap_or_default(),
         })
     }
 }

@@ -169,7 +169,8 @@ pub mod rate_limit {
 }
 
 /// Creates the tables (and their indexes) that do not exist yet. Safe to call at every
-/// startup.
+/// startup. With an application users table ([`UsersTable`]), that table is the
+/// application's; the built-in one is still created (and stays empty).
 ///
 /// # Errors
 /// The database refused a statement.
@@ -193,4 +194,248 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     table!(one_time_token::Entity);
     table!(rate_limit::Entity);
     Ok(())
+}
+
+/// Where users live: the built-in `auth_users` table, or the application's own table with its
+/// own column names. Every user query of the endpoints goes through it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsersTable {
+    /// Table name.
+    pub table: String,
+    /// Integer primary key.
+    pub id: String,
+    /// Normalized email (unique, nullable).
+    pub email: String,
+    /// Normalized username (unique, nullable).
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Boolean: inactive users cannot log in.
+    pub active: String,
+    /// Boolean.
+    pub email_verified: String,
+    /// Global role names, comma separated.
+    pub roles: String,
+    /// Tenant (nullable).
+    pub tenant: String,
+    /// Boolean.
+    pub superuser: String,
+    /// Unix seconds of the last password change.
+    pub password_changed_at: String,
+    /// Unix seconds.
+    pub created_at: String,
+}
+
+impl Default for UsersTable {
+    fn default() -> Self {
+        Self {
+            table: "auth_users".into(),
+            id: "id".into(),
+            email: "email".into(),
+            username: "username".into(),
+            password_hash: "password_hash".into(),
+            active: "active".into(),
+            email_verified: "email_verified".into(),
+            roles: "roles".into(),
+            tenant: "tenant".into(),
+            superuser: "superuser".into(),
+            password_changed_at: "password_changed_at".into(),
+            created_at: "created_at".into(),
+        }
+    }
+}
+
+/// A user to insert.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Normalized email.
+    pub email: Option<String>,
+    /// Normalized username.
+    pub username: Option<String>,
+    /// PHC string.
+    pub password_hash: String,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// A user field to change.
+#[derive(Clone, Debug)]
+pub enum UserChange {
+    /// New hash (and the time of the change, when it is a password change).
+    Password(String, Option<i64>),
+    /// Email verified.
+    EmailVerified(bool),
+}
+
+impl UsersTable {
+    fn cols(&self) -> [&str; 11] {
+        [
+            &self.id,
+            &self.email,
+            &self.username,
+            &self.password_hash,
+            &self.active,
+            &self.email_verified,
+            &self.roles,
+            &self.tenant,
+            &self.superuser,
+            &self.password_changed_at,
+            &self.created_at,
+        ]
+    }
+
+    fn row(&self, r: &sea_orm::QueryResult) -> Result<user::Model, DbErr> {
+        Ok(user::Model {
+            id: r.try_get("", &self.id)?,
+            email: r.try_get("", &self.email)?,
+            username: r.try_get("", &self.username)?,
+            password_hash: r.try_get("", &self.password_hash)?,
+            active: r.try_get("", &self.active)?,
+            email_verified: r.try_get("", &self.email_verified)?,
+            roles: r.try_get("", &self.roles)?,
+            tenant: r.try_get("", &self.tenant)?,
+            superuser: r.try_get("", &self.superuser)?,
+            password_changed_at: r.try_get("", &self.password_changed_at)?,
+            created_at: r.try_get("", &self.created_at)?,
+        })
+    }
+
+    async fn find_where(
+        &self,
+        db: &DatabaseConnection,
+        col: &str,
+        value: sea_orm::Value,
+    ) -> Result<Option<user::Model>, DbErr> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        let stmt = Query::select()
+            .columns(self.cols().map(Alias::new))
+            .from(Alias::new(&self.table))
+            .and_where(Expr::col(Alias::new(col)).eq(value))
+            .limit(1)
+            .to_owned();
+        match db.query_one(&stmt).await? {
+            Some(r) => self.row(&r).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The user with this id.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn by_id(
+        &self,
+        db: &DatabaseConnection,
+        id: i64,
+    ) -> Result<Option<user::Model>, DbErr> {
+        self.find_where(db, &self.id, id.into()).await
+    }
+    /// The user with this (normalized) email.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn by_email(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+    ) -> Result<Option<user::Model>, DbErr> {
+        self.find_where(db, &self.email, email.into()).await
+    }
+    /// The user with this (normalized) username.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn by_username(
+        &self,
+        db: &DatabaseConnection,
+        username: &str,
+    ) -> Result<Option<user::Model>, DbErr> {
+        self.find_where(db, &self.username, username.into()).await
+    }
+
+    /// Inserts a user: active, unverified, no roles.
+    ///
+    /// # Errors
+    /// A database failure (a unique violation when the email or username is taken).
+    pub async fn insert(&self, db: &DatabaseConnection, u: NewUser) -> Result<user::Model, DbErr> {
+        use sea_orm::sea_query::{Alias, Query};
+        let stmt = Query::insert()
+            .into_table(Alias::new(&self.table))
+            .columns(
+                [
+                    &self.email,
+                    &self.username,
+                    &self.password_hash,
+                    &self.active,
+                    &self.email_verified,
+                    &self.roles,
+                    &self.superuser,
+                    &self.password_changed_at,
+                    &self.created_at,
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                u.email.clone().into(),
+                u.username.clone().into(),
+                u.password_hash.into(),
+                true.into(),
+                false.into(),
+                String::new().into(),
+                false.into(),
+                u.now.into(),
+                u.now.into(),
+            ])
+            .returning_col(Alias::new(&self.id))
+            .to_owned();
+        let row = db
+            .query_one(&stmt)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotInserted)?;
+        let id: i64 = row.try_get_by_index(0)?;
+        self.by_id(db, id).await?.ok_or(DbErr::RecordNotInserted)
+    }
+
+    /// Changes one field of a user.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn update(
+        &self,
+        db: &DatabaseConnection,
+        id: i64,
+        change: UserChange,
+    ) -> Result<(), DbErr> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        let mut stmt = Query::update();
+        stmt.table(Alias::new(&self.table))
+            .and_where(Expr::col(Alias::new(&self.id)).eq(id));
+        match change {
+            UserChange::Password(hash, changed_at) => {
+                stmt.value(Alias::new(&self.password_hash), hash);
+                if let Some(t) = changed_at {
+                    stmt.value(Alias::new(&self.password_changed_at), t);
+                }
+            }
+            UserChange::EmailVerified(v) => {
+                stmt.value(Alias::new(&self.email_verified), v);
+            }
+        }
+        db.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// How many users have `value` in the email (`email = true`) or username column.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn taken(
+        &self,
+        db: &DatabaseConnection,
+        email: bool,
+        value: &str,
+    ) -> Result<bool, DbErr> {
+        let col = if email { &self.email } else { &self.username };
+        Ok(self.find_where(db, col, value.into()).await?.is_some())
+    }
 }

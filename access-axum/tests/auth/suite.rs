@@ -1454,3 +1454,74 @@ async fn extractors_layer_hook_and_custom_claims() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&r), "invalid_api_key");
 }
+
+#[tokio::test]
+async fn the_application_can_keep_users_in_its_own_table() {
+    if skip() {
+        return;
+    }
+    use sea_orm::ConnectionTrait;
+    let db = database().await;
+    let id_col = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        "member_id BIGSERIAL PRIMARY KEY"
+    } else {
+        "member_id INTEGER PRIMARY KEY AUTOINCREMENT"
+    };
+    db.execute_unprepared(&format!(
+        "CREATE TABLE members ({id_col}, mail TEXT UNIQUE, handle TEXT UNIQUE, pw TEXT NOT NULL, \
+         enabled BOOLEAN NOT NULL, verified BOOLEAN NOT NULL, role_list TEXT NOT NULL, org TEXT, \
+         is_root BOOLEAN NOT NULL, pw_changed BIGINT NOT NULL, joined BIGINT NOT NULL, \
+         nickname TEXT)"
+    ))
+    .await
+    .unwrap();
+    let table = access_axum::db::UsersTable {
+        table: "members".into(),
+        id: "member_id".into(),
+        email: "mail".into(),
+        username: "handle".into(),
+        password_hash: "pw".into(),
+        active: "enabled".into(),
+        email_verified: "verified".into(),
+        roles: "role_list".into(),
+        tenant: "org".into(),
+        superuser: "is_root".into(),
+        password_changed_at: "pw_changed".into(),
+        created_at: "joined".into(),
+    };
+    let state = AuthState::new(db.clone(), config().users(table).build().unwrap());
+    let app = App {
+        router: state.router(),
+        state,
+        outbox: Outbox::default(),
+    };
+    let (access, _, id) = registered(&app).await;
+    assert_eq!(
+        app.get("/auth/me", &access).await.body["email"],
+        "ann@example.com"
+    );
+    assert_eq!(
+        app.login("ANN@example.com", "correct horse battery")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let dup = app
+        .register("ann@example.com", "correct horse battery")
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    // The rows are in the application's table, not the built-in one.
+    let n = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM members",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(user::Entity::find().count(&db).await.unwrap(), 0);
+    assert!(id > 0);
+}

@@ -280,6 +280,40 @@ impl JwtKeys {
         })
     }
 
+    /// Development keys: an ES256 (P-256) key pair kept in `dir` (`jwt-private.pem`, mode 0600,
+    /// and `jwt-public.pem`), generated on first use. Keep `dir` out of version control (the
+    /// project ignores `/.dev/`); production keys come from the environment.
+    ///
+    /// # Errors
+    /// The folder cannot be written or holds keys that do not parse.
+    pub fn development(dir: &std::path::Path) -> Result<Self, ConfigError> {
+        let private = dir.join("jwt-private.pem");
+        let public = dir.join("jwt-public.pem");
+        if !private.exists() || !public.exists() {
+            use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+            use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+            let kp = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+                .map_err(|_| err("could not generate a development key pair"))?;
+            let pkcs8 = kp
+                .to_pkcs8v1()
+                .map_err(|_| err("could not encode the development key"))?;
+            let spki: PublicKeyX509Der<'_> = kp
+                .public_key()
+                .as_der()
+                .map_err(|_| err("could not encode the development public key"))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| err(format!("cannot create `{}`: {e}", dir.display())))?;
+            write_private(&private, pem("PRIVATE KEY", pkcs8.as_ref()).as_bytes())?;
+            std::fs::write(&public, pem("PUBLIC KEY", spki.as_ref()))
+                .map_err(|e| err(format!("cannot write `{}`: {e}", public.display())))?;
+            tracing::warn!(dir = %dir.display(), "generated a development JWT key pair");
+        }
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).map_err(|e| err(format!("cannot read `{}`: {e}", p.display())))
+        };
+        Self::pem(Algorithm::ES256, &read(&private)?, &read(&public)?, "dev-1")
+    }
+
     /// Whether the keys are asymmetric (then a JWKS is served).
     pub fn is_asymmetric(&self) -> bool {
         !matches!(
@@ -595,6 +629,32 @@ impl AuthConfigBuilder {
     }
 }
 
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), ConfigError> {
+    use std::io::Write as _;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        o.mode(0o600);
+    }
+    o.open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| err(format!("cannot write `{}`: {e}", path.display())))
+}
+
 fn read_key(
     var: &impl Fn(&str) -> Option<String>,
     name: &str,
@@ -692,6 +752,52 @@ mod tests {
         assert!(!c.registration);
         assert_eq!(c.leeway, 5);
         assert!(!format!("{:?}", c.keys).contains("0123"));
+    }
+
+    #[test]
+    fn development_keys_are_generated_once_and_kept() {
+        let dir = std::env::temp_dir().join(format!("access-dev-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let a = JwtKeys::development(&dir).unwrap();
+        assert_eq!(a.algorithm, Algorithm::ES256);
+        let first = std::fs::read(dir.join("jwt-private.pem")).unwrap();
+        let _b = JwtKeys::development(&dir).unwrap();
+        assert_eq!(
+            first,
+            std::fs::read(dir.join("jwt-private.pem")).unwrap(),
+            "reused"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.join("jwt-private.pem"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Tokens signed with it verify.
+        let c = AuthConfig::builder().keys(a).build().unwrap();
+        let t = crate::secret::issue_access(
+            &c,
+            crate::secret::Claims {
+                sub: "1".into(),
+                iss: String::new(),
+                aud: String::new(),
+                exp: 0,
+                nbf: 0,
+                iat: 0,
+                sid: "s".into(),
+                roles: vec![],
+                tenant: None,
+                su: false,
+                extra: Default::default(),
+            },
+            crate::secret::unix_now(),
+        )
+        .unwrap();
+        assert!(crate::secret::verify_access(&c, &t).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

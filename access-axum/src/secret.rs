@@ -136,6 +136,13 @@ pub struct Claims {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(test)]
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 pub(crate) fn issue_access(config: &AuthConfig, mut claims: Claims, now: i64) -> Option<String> {
     claims.iss = config.issuer.clone();
     claims.aud = config.audience.clone();

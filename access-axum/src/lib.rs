@@ -4,6 +4,7 @@
 //! leak internals. See `docs/authentication.md`.
 
 pub mod auth;
+pub mod authz;
 pub mod config;
 pub mod db;
 mod secret;

@@ -1,0 +1,316 @@
+//! Authorization over HTTP: an `AccessContext` per request, and route guards as tower layers.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use access_core::{
+    AccessContext, AccessModel, Decision, EntityTypeId, Principal, Resource, Stores,
+};
+use axum::Json;
+use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::{ApiError, AuthState, CurrentUser};
+
+/// Finds the tenant of a request ([`TenantFrom::Custom`]).
+pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync>;
+
+/// Where the tenant of a request comes from (flags, plans and wallets are per tenant).
+#[derive(Clone)]
+pub enum TenantFrom {
+    /// The `tenant` claim of the access token (the user's tenant).
+    Token,
+    /// A request header (`X-Tenant`).
+    Header(&'static str),
+    /// The application decides from the request and the user.
+    Custom(TenantFn),
+}
+
+impl std::fmt::Debug for TenantFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TenantFrom::Token => f.write_str("Token"),
+            TenantFrom::Header(h) => write!(f, "Header({h})"),
+            TenantFrom::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}
+
+/// The model and stores authorization runs on, shared by every request. Both live for the
+/// whole program (`&'static`): the model is a generated unit value, the stores are created once
+/// at startup (`Box::leak`, or a `static`).
+pub struct Authz<M: AccessModel, S: Stores + 'static> {
+    /// The model.
+    pub model: &'static M,
+    /// The stores.
+    pub stores: &'static S,
+    /// Where the tenant comes from.
+    pub tenant: TenantFrom,
+}
+
+impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            model: self.model,
+            stores: self.stores,
+            tenant: self.tenant.clone(),
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for Authz<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authz")
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
+    /// Authorization over `model` and `stores`, the tenant from the token.
+    pub fn new(model: &'static M, stores: &'static S) -> Self {
+        Self {
+            model,
+            stores,
+            tenant: TenantFrom::Token,
+        }
+    }
+    /// With another tenant source.
+    #[must_use]
+    pub fn tenant_from(mut self, t: TenantFrom) -> Self {
+        self.tenant = t;
+        self
+    }
+
+    fn principal(&self, parts: &Parts, user: &CurrentUser) -> Principal {
+        let mut p = user.principal(self.model.data());
+        p.tenant = match &self.tenant {
+            TenantFrom::Token => user.tenant.clone(),
+            TenantFrom::Header(h) => parts
+                .headers
+                .get(*h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            TenantFrom::Custom(f) => f(parts, user),
+        }
+        .map(Into::into);
+        p
+    }
+}
+
+/// The request's [`AccessContext`], for the authenticated user (401 without one). Use it in
+/// handlers: `access.check(Entitlement::ProjectDelete, resource).await`.
+pub struct Access<M: AccessModel, S: Stores + 'static> {
+    /// The engine's context for this request's user and tenant.
+    pub ctx: AccessContext<'static, M, S>,
+    /// The user.
+    pub user: CurrentUser,
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for Access<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::ops::Deref for Access<M, S> {
+    type Target = AccessContext<'static, M, S>;
+    fn deref(&self) -> &Self::Target {
+        &self.ctx
+    }
+}
+
+impl<St, M, S> FromRequestParts<St> for Access<M, S>
+where
+    St: Send + Sync,
+    AuthState: FromRef<St>,
+    Authz<M, S>: FromRef<St>,
+    M: AccessModel,
+    S: Stores + 'static,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, ApiError> {
+        let auth = AuthState::from_ref(state);
+        let user =
+            <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, &auth).await?;
+        let authz = Authz::<M, S>::from_ref(state);
+        let p = authz.principal(parts, &user);
+        Ok(Access {
+            ctx: AccessContext::new(authz.model, authz.stores, p),
+            user,
+        })
+    }
+}
+
+/// The 403 response of a denied check: the reasons with their meta (roles that would grant it,
+/// `plan_required` with the plans that include it, `limit_reached` with max and used).
+pub fn denied(d: &Decision) -> Response {
+    let body = serde_json::json!({
+        "error": "forbidden",
+        "message": format!("`{}` is not allowed", d.entitlement),
+        "entitlement": d.entitlement,
+        "reasons": d.reasons,
+    });
+    (StatusCode::FORBIDDEN, Json(body)).into_response()
+}
+
+type GuardFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// Resolves the resource a guarded route acts on, from the request.
+pub type ResourceOf = Arc<dyn Fn(&Parts) -> Option<(EntityTypeId, String)> + Send + Sync>;
+
+/// State of a role guard: the auth state and the roles any of which passes.
+pub type RoleGuardState = (AuthState, Arc<Vec<String>>);
+
+/// The layer [`AuthState::require_role`] returns.
+pub type RoleLayer = axum::middleware::FromFnLayer<
+    fn(State<RoleGuardState>, Request, Next) -> GuardFuture,
+    RoleGuardState,
+    (State<RoleGuardState>, Request),
+>;
+
+fn role_guard(
+    State((auth, roles)): State<RoleGuardState>,
+    req: Request,
+    next: Next,
+) -> GuardFuture {
+    Box::pin(async move {
+        let (mut parts, body) = req.into_parts();
+        let user = match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(
+            &mut parts, &auth,
+        )
+        .await
+        {
+            Ok(u) => u,
+            Err(e) => return e.into_response(),
+        };
+        if !user.superuser && !user.roles.iter().any(|r| roles.contains(r)) {
+            let names: Vec<String> = roles.iter().map(|r| format!("`{r}`")).collect();
+            let body = serde_json::json!({
+                "error": "forbidden",
+                "message": format!("needs the role {}", names.join(", ")),
+                "reasons": [{
+                    "kind": "role_required",
+                    "message": format!("needs the role {}", names.join(", ")),
+                    "meta": { "roles": *roles },
+                }],
+            });
+            return (StatusCode::FORBIDDEN, Json(body)).into_response();
+        }
+        parts.extensions.insert(user);
+        next.run(Request::from_parts(parts, body)).await
+    })
+}
+
+impl AuthState {
+    /// A route layer: the user must hold one of these global roles (superusers pass). 401
+    /// without credentials, 403 with the reason otherwise.
+    pub fn require_role(&self, roles: &[&str]) -> RoleLayer {
+        let roles: Arc<Vec<String>> = Arc::new(roles.iter().map(|r| (*r).to_owned()).collect());
+        axum::middleware::from_fn_with_state((self.clone(), roles), role_guard as fn(_, _, _) -> _)
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
+    /// A route layer: the user must hold `entitlement` on the resource `resource_of` finds in
+    /// the request (a path segment, ..), through all five layers. 401 without credentials, 404
+    /// when the request names no resource, 403 with every reason otherwise.
+    pub fn require_entitlement(
+        &self,
+        auth: &AuthState,
+        entitlement: M::Entitlement,
+        resource_of: impl Fn(&Parts) -> Option<(EntityTypeId, String)> + Send + Sync + 'static,
+    ) -> EntitlementLayer<M, S>
+    where
+        M::Entitlement: Send + Sync + 'static,
+    {
+        let state = GuardState {
+            auth: auth.clone(),
+            authz: self.clone(),
+            entitlement,
+            resource_of: Arc::new(resource_of),
+        };
+        axum::middleware::from_fn_with_state(state, entitlement_guard::<M, S> as fn(_, _, _) -> _)
+    }
+}
+
+/// The layer [`Authz::require_entitlement`] returns.
+pub type EntitlementLayer<M, S> = axum::middleware::FromFnLayer<
+    fn(State<GuardState<M, S>>, Request, Next) -> GuardFuture,
+    GuardState<M, S>,
+    (State<GuardState<M, S>>, Request),
+>;
+
+fn entitlement_guard<M: AccessModel, S: Stores + 'static>(
+    State(g): State<GuardState<M, S>>,
+    req: Request,
+    next: Next,
+) -> GuardFuture
+where
+    M::Entitlement: Send + Sync + 'static,
+{
+    Box::pin(async move {
+        let (mut parts, body) = req.into_parts();
+        let user = match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(
+            &mut parts, &g.auth,
+        )
+        .await
+        {
+            Ok(u) => u,
+            Err(e) => return e.into_response(),
+        };
+        let Some((ty, id)) = (g.resource_of)(&parts) else {
+            return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+                .into_response();
+        };
+        let p = g.authz.principal(&parts, &user);
+        let ctx = AccessContext::new(g.authz.model, g.authz.stores, p);
+        match ctx.check(g.entitlement, Resource::new(ty, &id)).await {
+            Ok(d) if d.allowed => {}
+            Ok(d) => return denied(&d),
+            Err(e) => {
+                tracing::error!(error = %e, "authorization store failed");
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the request could not be authorized",
+                )
+                .into_response();
+            }
+        }
+        parts.extensions.insert(user);
+        next.run(Request::from_parts(parts, body)).await
+    })
+}
+
+/// State of an entitlement guard.
+pub struct GuardState<M: AccessModel, S: Stores + 'static> {
+    auth: AuthState,
+    authz: Authz<M, S>,
+    entitlement: M::Entitlement,
+    resource_of: ResourceOf,
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for GuardState<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardState").finish_non_exhaustive()
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> Clone for GuardState<M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            auth: self.auth.clone(),
+            authz: self.authz.clone(),
+            entitlement: self.entitlement,
+            resource_of: self.resource_of.clone(),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Route guards and the per-request access context, through the real router on SQLite.
+
+use access_axum::authz::{Access, Authz};
+use access_axum::config::Argon2Params;
+use access_axum::db::{self, user};
+use access_axum::{AuthConfig, AuthState, JwtKeys};
+use access_core::{ClosureStore, MemoryStore, RoleStore};
+use axum::body::Body;
+use axum::extract::{FromRef, Path};
+use axum::http::{Request, StatusCode, header};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use http_body_util::BodyExt;
+use jsonwebtoken::Algorithm;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectOptions, Database, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+mod model {
+    access_core::define_access! {
+        pub Access;
+        roles: [admin, user],
+        entity organization { roles: [owner, member] }
+        entity project {
+            roles: [manager, viewer],
+            implies: { manager => viewer },
+            inherits: { organization:owner => manager, organization:member => viewer },
+        }
+        entitlements {
+            "project:read"   on project => roles [viewer],
+            "project:delete" on project => roles [manager],
+        }
+    }
+}
+
+use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+
+#[derive(Clone)]
+struct AppState {
+    auth: AuthState,
+    authz: Authz<Model, MemoryStore>,
+}
+
+impl FromRef<AppState> for AuthState {
+    fn from_ref(s: &AppState) -> Self {
+        s.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Authz<Model, MemoryStore> {
+    fn from_ref(s: &AppState) -> Self {
+        s.authz.clone()
+    }
+}
+
+async fn check(access: Access<Model, MemoryStore>, Path(id): Path<String>) -> Json<Value> {
+    let d = access
+        .check(
+            Entitlement::ProjectRead,
+            access_core::Resource::new(EntityType::Project, &id),
+        )
+        .await
+        .expect("in-memory store");
+    Json(json!({ "allowed": d.allowed, "user": access.user.id }))
+}
+
+async fn deleted(Path(id): Path<String>) -> Json<Value> {
+    Json(json!({ "deleted": id }))
+}
+
+async fn admin_only() -> &'static str {
+    "welcome, admin"
+}
+
+struct Harness {
+    router: Router,
+    auth: AuthState,
+}
+
+async fn harness() -> Harness {
+    let mut opts = ConnectOptions::new("sqlite::memory:");
+    opts.max_connections(1);
+    let db = Database::connect(opts).await.unwrap();
+    db::migrate(&db).await.unwrap();
+    let config = AuthConfig::builder()
+        .keys(JwtKeys::hmac(Algorithm::HS256, b"authz-test-secret-authz-test-secret").unwrap())
+        .argon2(Argon2Params {
+            m_cost: 256,
+            t_cost: 1,
+            p_cost: 1,
+        })
+        .build()
+        .unwrap();
+    let auth = AuthState::new(db, config);
+    let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    let authz = Authz::new(&Model, stores);
+    let org = access_core::Resource::new(EntityType::Organization, "acme");
+    stores.add_resource(org, &[]).await.unwrap();
+    for p in ["p1", "p2"] {
+        stores
+            .add_resource(access_core::Resource::new(EntityType::Project, p), &[org])
+            .await
+            .unwrap();
+    }
+    let state = AppState {
+        auth: auth.clone(),
+        authz: authz.clone(),
+    };
+    let guarded_delete = delete(deleted).layer(authz.require_entitlement(
+        &auth,
+        Entitlement::ProjectDelete,
+        |parts| {
+            let id = parts.uri.path().rsplit('/').next()?.to_owned();
+            Some((EntityType::Project.into(), id))
+        },
+    ));
+    let router = Router::new()
+        .route("/projects/{id}/check", get(check))
+        .route("/projects/{id}", guarded_delete)
+        .route(
+            "/admin",
+            get(admin_only).layer(auth.require_role(&["admin"])),
+        )
+        .with_state(state)
+        .merge(auth.router());
+    // Memberships in the engine's store for users 1 (owner) and 2 (member).
+    stores
+        .assign("1", org, OrganizationRole::Owner.index())
+        .await
+        .unwrap();
+    stores
+        .assign("2", org, OrganizationRole::Member.index())
+        .await
+        .unwrap();
+    Harness { router, auth }
+}
+
+impl Harness {
+    async fn call(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let r = self.router.clone().oneshot(req).await.unwrap();
+        let s = r.status();
+        let b = r.into_body().collect().await.unwrap().to_bytes();
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+    async fn token(&self, email: &str) -> String {
+        let (s, b) = self
+            .call(
+                Request::post("/auth/register")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(
+                        json!({ "email": email, "password": "correct horse battery" }).to_string(),
+                    ))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["access_token"].as_str().unwrap().to_owned()
+    }
+    async fn with(&self, method: &str, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn entitlement_guard_allows_managers_and_explains_denials() {
+    let h = harness().await;
+    let owner = h.token("owner@example.com").await; // user 1
+    let member = h.token("member@example.com").await; // user 2
+    let (s, b) = h.with("DELETE", "/projects/p1", &owner).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["deleted"], "p1");
+    let (s, b) = h.with("DELETE", "/projects/p1", &member).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(b["entitlement"], "project:delete");
+    assert_eq!(b["reasons"][0]["kind"], "hierarchy_denied", "{b}");
+    // Unauthenticated: 401, the handler never runs.
+    let (s, _) = h
+        .call(Request::delete("/projects/p1").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_access_extractor_checks_for_the_request_user() {
+    let h = harness().await;
+    let owner = h.token("owner@example.com").await;
+    let member = h.token("member@example.com").await;
+    let stranger = h.token("stranger@example.com").await; // user 3, no membership
+    assert_eq!(
+        h.with("GET", "/projects/p2/check", &owner).await.1["allowed"],
+        true
+    );
+    assert_eq!(
+        h.with("GET", "/projects/p2/check", &member).await.1["allowed"],
+        true
+    );
+    assert_eq!(
+        h.with("GET", "/projects/p2/check", &stranger).await.1["allowed"],
+        false
+    );
+    let (s, _) = h
+        .call(
+            Request::get("/projects/p2/check")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn role_guard_needs_the_global_role() {
+    let h = harness().await;
+    let plain = h.token("plain@example.com").await;
+    let (s, b) = h.with("GET", "/admin", &plain).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(b["reasons"][0]["kind"], "role_required");
+    // Make them an admin; a new token carries the role.
+    user::Entity::update_many()
+        .col_expr(user::Column::Roles, Expr::value("admin"))
+        .filter(user::Column::Email.eq("plain@example.com"))
+        .exec(&h.auth.db)
+        .await
+        .unwrap();
+    let (s, b) = h
+        .call(
+            Request::post("/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({ "identifier": "plain@example.com", "password": "correct horse battery" }).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let admin = b["access_token"].as_str().unwrap().to_owned();
+    let r = h
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/admin")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

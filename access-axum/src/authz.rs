@@ -161,6 +161,17 @@ pub fn denied(d: &Decision) -> Response {
     (StatusCode::FORBIDDEN, Json(body)).into_response()
 }
 
+/// The 500 response when the authorization stores fail (details go to the logs only).
+pub fn store_failed() -> Response {
+    tracing::error!("authorization store failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the request could not be authorized",
+    )
+    .into_response()
+}
+
 type GuardFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 /// Resolves the resource a guarded route acts on, from the request.

@@ -19,6 +19,7 @@ use access_core::{AuthorizationError, AuthorizationFailure, Reason};
 use serde::Serialize;
 
 pub use access_core;
+pub use access_macros::authorize;
 
 /// The JSON body of an error response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

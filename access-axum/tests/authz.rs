@@ -30,7 +30,13 @@ mod model {
         entitlements {
             "project:read"   on project => roles [viewer],
             "project:delete" on project => roles [manager],
+            "ai:generate"    on project => roles [viewer],
         }
+        plans {
+            pro { group: main, features: ["ai:generate"],
+                  limits: { ai: "ai:generate" per month max 2 } }
+        }
+        default_plan: pro,
     }
 }
 
@@ -69,6 +75,27 @@ async fn deleted(Path(id): Path<String>) -> Json<Value> {
     Json(json!({ "deleted": id }))
 }
 
+#[access_axum::authorize("project:delete", resource = project(id))]
+async fn delete_with_macro(
+    access: Access<Model, MemoryStore>,
+    Path(id): Path<String>,
+) -> Json<Value> {
+    Json(json!({ "deleted": id, "by": access.user.id }))
+}
+
+#[access_axum::authorize("ai:generate", resource = project(id), consume)]
+async fn generate(
+    access: Access<Model, MemoryStore>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, StatusCode> {
+    let _ = &access;
+    if q.contains_key("fail") {
+        return Err(StatusCode::BAD_GATEWAY);
+    }
+    Ok(Json(json!({ "generated": id })))
+}
+
 async fn admin_only() -> &'static str {
     "welcome, admin"
 }
@@ -94,7 +121,8 @@ async fn harness() -> Harness {
         .unwrap();
     let auth = AuthState::new(db, config);
     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
-    let authz = Authz::new(&Model, stores);
+    let authz =
+        Authz::new(&Model, stores).tenant_from(access_axum::authz::TenantFrom::Header("x-tenant"));
     let org = access_core::Resource::new(EntityType::Organization, "acme");
     stores.add_resource(org, &[]).await.unwrap();
     for p in ["p1", "p2"] {
@@ -117,6 +145,8 @@ async fn harness() -> Harness {
     ));
     let router = Router::new()
         .route("/projects/{id}/check", get(check))
+        .route("/macro/projects/{id}", delete(delete_with_macro))
+        .route("/projects/{id}/generate", axum::routing::post(generate))
         .route("/projects/{id}", guarded_delete)
         .route(
             "/admin",
@@ -253,4 +283,58 @@ async fn role_guard_needs_the_global_role() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_authorize_attribute_guards_the_handler() {
+    let h = harness().await;
+    let owner = h.token("owner@example.com").await;
+    let member = h.token("member@example.com").await;
+    let (s, b) = h.with("DELETE", "/macro/projects/p1", &owner).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["by"], 1);
+    let (s, b) = h.with("DELETE", "/macro/projects/p1", &member).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(b["reasons"][0]["kind"], "hierarchy_denied", "{b}");
+    let (s, _) = h
+        .call(
+            Request::delete("/macro/projects/p1")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn consuming_handlers_spend_the_limit_and_give_it_back_on_failure() {
+    let h = harness().await;
+    let member = h.token("member@example.com").await;
+    let request = |fail: bool| {
+        let path = if fail {
+            "/projects/p1/generate?fail=1"
+        } else {
+            "/projects/p1/generate"
+        };
+        Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {member}"))
+            .header("x-tenant", "acme")
+            .body(Body::empty())
+            .unwrap()
+    };
+    // A failing handler does not use up the limit (max 2).
+    for _ in 0..3 {
+        assert_eq!(h.call(request(true)).await.0, StatusCode::BAD_GATEWAY);
+    }
+    assert_eq!(h.call(request(false)).await.0, StatusCode::OK);
+    assert_eq!(h.call(request(false)).await.0, StatusCode::OK);
+    let (s, b) = h.call(request(false)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let kinds: Vec<&str> = b["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"limit_reached"), "{b}");
 }

@@ -467,8 +467,20 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         entitlement: M::Entitlement,
         resource: Resource<'_>,
     ) -> StoreResult<Decision> {
+        self.check_id(entitlement.into(), resource).await
+    }
+
+    /// [`Self::check`] by entitlement index (generated guards, dynamic models).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn check_id(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<Decision> {
         let data = self.model.data();
-        let ei = entitlement.into().0 as usize;
+        let ei = entitlement.0 as usize;
         let name = data
             .entitlements
             .get(ei)
@@ -816,6 +828,18 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         entitlement: M::Entitlement,
         resource: Resource<'_>,
     ) -> StoreResult<Option<Consumption>> {
+        self.can_and_consume_id(entitlement.into(), resource).await
+    }
+
+    /// [`Self::can_and_consume`] by entitlement index (generated guards, dynamic models).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn can_and_consume_id(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<Consumption>> {
         if !self.principal.active {
             return Ok(None);
         }
@@ -826,16 +850,19 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             }));
         }
         let data = self.model.data();
-        let ei = entitlement.into().0 as usize;
+        let ei = entitlement.0 as usize;
         let Some(ent) = data.entitlements.get(ei) else {
             return Ok(None);
         };
         // Every layer except the wallet's count, which the consume itself checks atomically.
         if ent.limits.is_empty() {
-            return Ok(self.can(entitlement, resource).await?.then(|| Consumption {
-                tenant: None,
-                charges: Vec::new(),
-            }));
+            return Ok(self
+                .can_id(entitlement, resource)
+                .await?
+                .then(|| Consumption {
+                    tenant: None,
+                    charges: Vec::new(),
+                }));
         }
         let Some(tenant) = self.principal.tenant.clone() else {
             return Ok(None);

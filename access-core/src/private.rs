@@ -10,7 +10,7 @@ pub use crate::model::{
 pub use crate::schema::{
     Action, AsFieldValue, CheckFuture, FieldPermission, FieldValue, GlobalRole, IntoListItem,
     ListEntry, ListItem, NamedCheck, PermissionCtx, RowFields, Rule, Schema, SchemaPermissions,
-    Where, WhereValue, dynamic_check, entitlement_index, entitlement_lookup,
+    Where, WhereValue, dynamic_check, entitlement_index, entitlement_lookup, entity_index,
 };
 #[cfg(feature = "sea-orm")]
 pub use crate::sea::{SeaOrmSchema, SqlField};

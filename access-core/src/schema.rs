@@ -1197,6 +1197,16 @@ pub const fn entitlement_lookup(names: &[&str], name: &str) -> u16 {
 /// `const` the derive emits at the string's span) with `unknown entitlement `x`, did you mean
 /// `y`?` or the list of valid names.
 pub const fn entitlement_index(names: &[&str], name: &str) -> u16 {
+    name_index("entitlement", names, name)
+}
+
+/// The index of entity type `name` in `names`; otherwise compilation fails like
+/// [`entitlement_index`] (`unknown entity `projct`, did you mean `project`?`).
+pub const fn entity_index(names: &[&str], name: &str) -> u16 {
+    name_index("entity", names, name)
+}
+
+const fn name_index(kind: &str, names: &[&str], name: &str) -> u16 {
     let mut i = 0;
     let mut best = usize::MAX;
     let mut best_i = 0;
@@ -1212,7 +1222,9 @@ pub const fn entitlement_index(names: &[&str], name: &str) -> u16 {
         i += 1;
     }
     let mut buf = [0u8; 1024];
-    let mut n = push(&mut buf, 0, "unknown entitlement `");
+    let mut n = push(&mut buf, 0, "unknown ");
+    n = push(&mut buf, n, kind);
+    n = push(&mut buf, n, " `");
     n = push(&mut buf, n, name);
     let close = name.len() / 3;
     if best != usize::MAX && best <= if close > 2 { close } else { 2 } {
@@ -1236,7 +1248,7 @@ pub const fn entitlement_index(names: &[&str], name: &str) -> u16 {
     }
     let msg = match core::str::from_utf8(buf.split_at(n).0) {
         Ok(m) => m,
-        Err(_) => "unknown entitlement",
+        Err(_) => "unknown name",
     };
     panic!("{}", msg)
 }

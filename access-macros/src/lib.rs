@@ -1,6 +1,7 @@
 //! Implementation detail of the `access-core` crate: use its re-exports
 //! (`access_core::define_access!`), not this crate.
 
+mod authorize;
 mod define_access;
 mod schema;
 
@@ -17,4 +18,17 @@ pub fn __define_access(input: proc_macro::TokenStream) -> proc_macro::TokenStrea
 #[proc_macro_derive(Schema, attributes(schema))]
 pub fn derive_schema(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     schema::derive(input.into()).into()
+}
+
+/// `#[authorize("project:delete", resource = project(id))]` on an axum handler that takes
+/// `access: Access<Model, Stores>`: checks the entitlement on the resource before the body
+/// (403 with the reasons when denied). `consume` spends a unit of the entitlement's limits and
+/// gives it back when the handler's response is not a success. Names are checked at compile
+/// time. Re-exported as `access_axum::authorize`.
+#[proc_macro_attribute]
+pub fn authorize(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    authorize::expand(attr.into(), item.into()).into()
 }

@@ -251,6 +251,7 @@ fn generate(input: &Input, d: &ModelData) -> TokenStream {
         quote!(#[doc = #doc] pub const #id: #p::GlobalRole = #p::GlobalRole(#i);)
     });
     let ent_names = d.entitlements.iter().map(|e| e.name.to_string());
+    let entity_names = d.entities.iter().map(|e| e.name.to_string());
     let names = quote! {
         #[automatically_derived]
         #[doc(hidden)]
@@ -259,6 +260,8 @@ fn generate(input: &Input, d: &ModelData) -> TokenStream {
             #( #role_consts )*
             /// Entitlement names, by index (for schema attributes).
             pub const __ENTITLEMENTS: &'static [&'static str] = &[#( #ent_names ),*];
+            /// Entity type names, by index (for `#[authorize]`).
+            pub const __ENTITY_TYPES: &'static [&'static str] = &[#( #entity_names ),*];
         }
     };
 

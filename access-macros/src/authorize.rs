@@ -8,6 +8,8 @@
 //! response is not a success.
 
 use proc_macro2::{Span, TokenStream};
+
+use crate::respan;
 use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
@@ -95,22 +97,6 @@ fn access_arg(f: &ItemFn) -> Option<(Ident, Type)> {
         };
         Some((pi.ident.clone(), model))
     })
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut t| {
-            if let proc_macro2::TokenTree::Group(g) = &t {
-                let mut ng = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                ng.set_span(span);
-                t = proc_macro2::TokenTree::Group(ng);
-            } else {
-                t.set_span(span);
-            }
-            t
-        })
-        .collect()
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -11,6 +11,8 @@
 
 use access_model::{backticked, suggest};
 use proc_macro2::{Span, TokenStream};
+
+use crate::respan;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -703,21 +705,4 @@ fn snake(s: &str) -> String {
         }
     }
     out
-}
-
-/// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut t| {
-            if let proc_macro2::TokenTree::Group(g) = &t {
-                let mut ng = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                ng.set_span(span);
-                t = proc_macro2::TokenTree::Group(ng);
-            } else {
-                t.set_span(span);
-            }
-            t
-        })
-        .collect()
 }

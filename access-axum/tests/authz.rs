@@ -34,7 +34,7 @@ mod model {
         }
         plans {
             pro { group: main, features: ["ai:generate"],
-                  limits: { ai: "ai:generate" per month max 2 } }
+                  limits: { ai: "ai:generate" per month max 50 } }
         }
         default_plan: pro,
     }
@@ -322,12 +322,13 @@ async fn consuming_handlers_spend_the_limit_and_give_it_back_on_failure() {
             .body(Body::empty())
             .unwrap()
     };
-    // A failing handler does not use up the limit (max 2).
+    // A failing handler does not use up the limit (max 50).
     for _ in 0..3 {
         assert_eq!(h.call(request(true)).await.0, StatusCode::BAD_GATEWAY);
     }
-    assert_eq!(h.call(request(false)).await.0, StatusCode::OK);
-    assert_eq!(h.call(request(false)).await.0, StatusCode::OK);
+    for _ in 0..50 {
+        assert_eq!(h.call(request(false)).await.0, StatusCode::OK);
+    }
     let (s, b) = h.call(request(false)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let kinds: Vec<&str> = b["reasons"]
@@ -337,4 +338,41 @@ async fn consuming_handlers_spend_the_limit_and_give_it_back_on_failure() {
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
     assert!(kinds.contains(&"limit_reached"), "{b}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_consuming_requests_stop_exactly_at_the_limit() {
+    let h = harness().await;
+    let member = h.token("member@example.com").await;
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let router = h.router.clone();
+        let member = member.clone();
+        tasks.push(tokio::spawn(async move {
+            let req = Request::post("/projects/p2/generate")
+                .header(header::AUTHORIZATION, format!("Bearer {member}"))
+                .header("x-tenant", "globex")
+                .body(Body::empty())
+                .unwrap();
+            let r = router.oneshot(req).await.unwrap();
+            let status = r.status();
+            let b = r.into_body().collect().await.unwrap().to_bytes();
+            let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+            let limit = v["reasons"]
+                .as_array()
+                .is_some_and(|rs| rs.iter().any(|r| r["kind"] == "limit_reached"));
+            (status, limit)
+        }));
+    }
+    let mut ok = 0;
+    let mut limited = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            (StatusCode::OK, _) => ok += 1,
+            (StatusCode::FORBIDDEN, true) => limited += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // The plan allows 50 per month for the tenant: exactly 50 succeed.
+    assert_eq!((ok, limited), (50, 150));
 }

@@ -1402,3 +1402,38 @@ async fn jwks(State(state): State<AuthState>) -> Result<Json<serde_json::Value>,
     jwk.common.key_id = Some(keys.kid.clone());
     Ok(Json(serde_json::json!({ "keys": [jwk] })))
 }
+
+/// Reads a JSON body with a size limit: 415 without `application/json`, 413 beyond the limit,
+/// 400 when malformed.
+pub(crate) async fn read_json(
+    parts: &Parts,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<serde_json::Value, ApiError> {
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send `Content-Type: application/json`",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the body is too large",
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "the body is not valid JSON",
+        )
+    })
+}

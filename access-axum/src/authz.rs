@@ -86,7 +86,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         self
     }
 
-    fn principal(&self, parts: &Parts, user: &CurrentUser) -> Principal {
+    pub(crate) fn principal(&self, parts: &Parts, user: &CurrentUser) -> Principal {
         let mut p = user.principal(self.model.data());
         p.tenant = match &self.tenant {
             TenantFrom::Token => user.tenant.clone(),

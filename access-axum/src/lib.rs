@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod authz;
 pub mod config;
+pub mod crud;
 pub mod db;
 mod secret;
 

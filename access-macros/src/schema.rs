@@ -585,7 +585,14 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
     // Bound to a sea-orm entity: `where` rules become conditions on its columns.
     let sea = attrs.entity.as_ref().map(|entity| {
-        let arms = compared.iter().map(|(f, ty)| {
+        // The id field too: generated routes look rows up by it.
+        let mut sql_fields = compared.clone();
+        if let Some((n, t)) = plain.iter().find(|(n, _)| *n == id_name)
+            && !sql_fields.iter().any(|(c, _)| c == n)
+        {
+            sql_fields.push((n.clone(), t.clone()));
+        }
+        let arms = sql_fields.iter().map(|(f, ty)| {
             let n = f.to_string();
             let value = quote_spanned!(ty.span()=> <#ty as #p::SqlField>::sql_value(raw));
             quote!(#n => #value,)

@@ -1,4 +1,4 @@
-//! `crud_router` end to end on SQLite: the product example (editors and admins create, public
+//! `crud_router` end to end, on SQLite (`crud_sqlite`) and PostgreSQL (`crud_postgres`): the product example (editors and admins create, public
 //! read, owner-or-admin update, admin delete, `supplier_email` hidden from plain users, `cost`
 //! writable by admins only) and tenant isolation checked with direct SQL after each request.
 
@@ -44,7 +44,7 @@ mod product {
         serde::Deserialize,
     )]
     #[sea_orm(table_name = "products")]
-    #[schema(access = crate::model::Access, entity = Entity, permission(
+    #[schema(access = super::model::Access, entity = Entity, permission(
         create = [admin, editor],
         read   = public,
         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
@@ -81,7 +81,7 @@ mod note {
         serde::Deserialize,
     )]
     #[sea_orm(table_name = "notes")]
-    #[schema(access = crate::model::Access, entity = Entity, permission(
+    #[schema(access = super::model::Access, entity = Entity, permission(
         create = authenticated,
         read   = where(tenant = user.tenant_id),
         update = where(tenant = user.tenant_id),
@@ -123,12 +123,41 @@ struct H {
     db: DatabaseConnection,
 }
 
-async fn harness() -> H {
+async fn connect() -> Option<DatabaseConnection> {
+    if super::BACKEND == "postgres" {
+        let Ok(url) = std::env::var("ACCESS_TEST_POSTGRES_URL") else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "crud_postgres: skipped, set ACCESS_TEST_POSTGRES_URL"
+            );
+            return None;
+        };
+        // A fresh schema per test.
+        let db = Database::connect(url.clone()).await.unwrap();
+        let schema = format!(
+            "crud{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(4).set_schema_search_path(schema);
+        return Some(Database::connect(opts).await.unwrap());
+    }
     let mut opts = ConnectOptions::new("sqlite::memory:");
     opts.max_connections(1);
-    let db = Database::connect(opts).await.unwrap();
+    Some(Database::connect(opts).await.unwrap())
+}
+
+async fn harness() -> Option<H> {
+    let db = connect().await?;
     db::migrate(&db).await.unwrap();
-    let schema = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
+    let schema = sea_orm::Schema::new(db.get_database_backend());
     db.execute(&schema.create_table_from_entity(product::Entity))
         .await
         .unwrap();
@@ -161,7 +190,7 @@ async fn harness() -> H {
         )
         .with_state(state)
         .merge(auth.router());
-    H { router, db }
+    Some(H { router, db })
 }
 
 impl H {
@@ -233,7 +262,9 @@ impl H {
 
 #[tokio::test]
 async fn the_product_example() {
-    let h = harness().await;
+    let Some(h) = harness().await else {
+        return;
+    };
     let (admin, _) = h.user("admin@example.com", "admin", "acme").await;
     let (editor, editor_id) = h.user("editor@example.com", "editor", "acme").await;
     let (plain, _) = h.user("user@example.com", "user", "acme").await;
@@ -356,7 +387,9 @@ async fn the_product_example() {
 
 #[tokio::test]
 async fn one_tenant_never_sees_updates_or_deletes_another_tenants_rows() {
-    let h = harness().await;
+    let Some(h) = harness().await else {
+        return;
+    };
     let (acme, _) = h.user("a@example.com", "user", "acme").await;
     let (globex, _) = h.user("g@example.com", "user", "globex").await;
     let (s, b) = h

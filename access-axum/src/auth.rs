@@ -235,22 +235,23 @@ impl AuthState {
     /// The router of the endpoints, under the configured base path, with `Cache-Control:
     /// no-store` and the body limit.
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let p = &self.config.paths;
         let inner = Router::new()
-            .route("/register", post(register))
-            .route("/login", post(login))
-            .route("/logout", post(logout))
-            .route("/me", get(me))
-            .route("/refresh", post(refresh))
+            .route(&p.register, post(register))
+            .route(&p.login, post(login))
+            .route(&p.logout, post(logout))
+            .route(&p.me, get(me))
+            .route(&p.refresh, post(refresh))
             .route(
-                "/sessions",
+                &p.sessions,
                 get(list_sessions).delete(revoke_other_sessions),
             )
-            .route("/sessions/{id}", delete(revoke_session))
-            .route("/forgot-password", post(forgot_password))
-            .route("/reset-password", post(reset_password))
-            .route("/verify-email", post(verify_email))
-            .route("/resend-verification", post(resend_verification))
-            .route("/.well-known/jwks.json", get(jwks))
+            .route(&format!("{}/{{id}}", p.sessions), delete(revoke_session))
+            .route(&p.forgot_password, post(forgot_password))
+            .route(&p.reset_password, post(reset_password))
+            .route(&p.verify_email, post(verify_email))
+            .route(&p.resend_verification, post(resend_verification))
+            .route(&p.jwks, get(jwks))
             .layer(axum::extract::DefaultBodyLimit::max(self.config.body_limit))
             .layer(SetResponseHeaderLayer::overriding(
                 header::CACHE_CONTROL,

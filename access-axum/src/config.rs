@@ -362,6 +362,69 @@ pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
         .ok_or_else(|| err(format!("`{s}` is too long")))
 }
 
+/// Paths of the endpoints, under [`AuthConfig::base_path`]. Each starts with `/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthPaths {
+    /// `POST` sign-up (default `/register`).
+    pub register: String,
+    /// `POST` (default `/login`).
+    pub login: String,
+    /// `POST` (default `/logout`).
+    pub logout: String,
+    /// `GET` (default `/me`).
+    pub me: String,
+    /// `POST` (default `/refresh`).
+    pub refresh: String,
+    /// `GET` list, `DELETE` others; `DELETE {sessions}/{id}` one (default `/sessions`).
+    pub sessions: String,
+    /// `POST` (default `/forgot-password`).
+    pub forgot_password: String,
+    /// `POST` (default `/reset-password`).
+    pub reset_password: String,
+    /// `POST` (default `/verify-email`).
+    pub verify_email: String,
+    /// `POST` (default `/resend-verification`).
+    pub resend_verification: String,
+    /// `GET` (default `/.well-known/jwks.json`).
+    pub jwks: String,
+}
+
+impl Default for AuthPaths {
+    fn default() -> Self {
+        Self {
+            register: "/register".into(),
+            login: "/login".into(),
+            logout: "/logout".into(),
+            me: "/me".into(),
+            refresh: "/refresh".into(),
+            sessions: "/sessions".into(),
+            forgot_password: "/forgot-password".into(),
+            reset_password: "/reset-password".into(),
+            verify_email: "/verify-email".into(),
+            resend_verification: "/resend-verification".into(),
+            jwks: "/.well-known/jwks.json".into(),
+        }
+    }
+}
+
+impl AuthPaths {
+    fn all(&self) -> [&str; 11] {
+        [
+            &self.register,
+            &self.login,
+            &self.logout,
+            &self.me,
+            &self.refresh,
+            &self.sessions,
+            &self.forgot_password,
+            &self.reset_password,
+            &self.verify_email,
+            &self.resend_verification,
+            &self.jwks,
+        ]
+    }
+}
+
 /// The authentication configuration.
 #[derive(Clone, Debug)]
 pub struct AuthConfig {
@@ -399,6 +462,8 @@ pub struct AuthConfig {
     pub max_sessions: usize,
     /// Where the endpoints are mounted (default `/auth`).
     pub base_path: String,
+    /// Each endpoint's path under `base_path`.
+    pub paths: AuthPaths,
     /// Largest request body accepted by the auth endpoints (default 16 KiB).
     pub body_limit: usize,
     /// Origins allowed to send cookie-authenticated mutations (besides the request's own host).
@@ -437,6 +502,7 @@ pub struct AuthConfigBuilder {
     registration: Option<bool>,
     max_sessions: Option<usize>,
     base_path: Option<String>,
+    paths: Option<AuthPaths>,
     body_limit: Option<usize>,
     allowed_origins: Vec<String>,
     reset_revokes_sessions: Option<bool>,
@@ -492,6 +558,8 @@ impl AuthConfigBuilder {
         one_time_ttl: Duration,
         /// The application's own users table and its column names.
         users: crate::db::UsersTable,
+        /// Each endpoint's path.
+        paths: AuthPaths,
     }
 
     /// `iss`.
@@ -588,6 +656,17 @@ impl AuthConfigBuilder {
         if !base_path.starts_with('/') || base_path.ends_with('/') {
             errors.push(err("base_path must start with `/` and not end with one"));
         }
+        let paths = self.paths.unwrap_or_default();
+        let all = paths.all();
+        for (i, p) in all.iter().enumerate() {
+            if !p.starts_with('/') || p.len() < 2 || p.ends_with('/') {
+                errors.push(err(format!(
+                    "endpoint path `{p}` must start with `/` and not end with one"
+                )));
+            } else if all[..i].contains(p) {
+                errors.push(err(format!("endpoint path `{p}` is used twice")));
+            }
+        }
         let Some(keys) = self.keys else {
             errors.push(err(
                 "no signing key: set JWT_SECRET (at least 32 bytes) or JWT_PRIVATE_KEY and JWT_PUBLIC_KEY",
@@ -620,6 +699,7 @@ impl AuthConfigBuilder {
             registration: self.registration.unwrap_or(true),
             max_sessions: self.max_sessions.unwrap_or(50).max(1),
             base_path,
+            paths,
             body_limit: self.body_limit.unwrap_or(16 * 1024),
             allowed_origins: self.allowed_origins,
             reset_revokes_sessions: self.reset_revokes_sessions.unwrap_or(true),

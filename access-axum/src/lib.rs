@@ -13,7 +13,7 @@ mod secret;
 pub use auth::{
     ApiError, AuthState, Authenticator, CurrentUser, JsonBody, Mailer, MaybeUser, NoMailer,
 };
-pub use config::{AuthConfig, ConfigError, JwtKeys};
+pub use config::{AuthConfig, AuthPaths, ConfigError, JwtKeys};
 pub use secret::Claims;
 
 use access_core::{AuthorizationError, AuthorizationFailure, Reason};

@@ -1530,3 +1530,59 @@ async fn the_application_can_keep_users_in_its_own_table() {
     assert_eq!(user::Entity::find().count(&db).await.unwrap(), 0);
     assert!(id > 0);
 }
+
+#[tokio::test]
+async fn endpoint_paths_are_configurable() {
+    if skip() {
+        return;
+    }
+    let app = app_with(
+        config()
+            .base_path("/api/v1/account")
+            .paths(access_axum::AuthPaths {
+                register: "/sign-up".into(),
+                login: "/sign-in".into(),
+                ..Default::default()
+            }),
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/account/sign-up",
+            json!({ "email": "p@example.com", "password": "correct horse battery" }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/account/sign-in",
+            json!({ "identifier": "p@example.com", "password": "correct horse battery" }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/account/me", &token(&r, "access_token"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // The default paths are gone.
+    assert_eq!(
+        app.login("p@example.com", "correct horse battery")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Bad paths are a startup error.
+    let e = config()
+        .paths(access_axum::AuthPaths {
+            login: "login".into(),
+            me: "/register".into(),
+            ..Default::default()
+        })
+        .build()
+        .unwrap_err();
+    assert_eq!(e.len(), 2, "{e:?}");
+}

@@ -163,6 +163,8 @@ pub struct AuthState {
     pub config: Arc<AuthConfig>,
     mailer: Arc<dyn Mailer>,
     dummy_hash: Arc<String>,
+    /// Token validation rules, built once (every request uses them).
+    validation: Arc<jsonwebtoken::Validation>,
     authenticator: Option<Arc<dyn Authenticator>>,
     claims: Option<Arc<CustomClaims>>,
 }
@@ -195,11 +197,13 @@ impl AuthState {
     /// State over `db` (run [`crate::db::migrate`] first).
     pub fn new(db: DatabaseConnection, config: AuthConfig) -> Self {
         let dummy = secret::dummy_hash(config.argon2);
+        let validation = Arc::new(secret::validation(&config));
         Self {
             db,
             config: Arc::new(config),
             mailer: Arc::new(NoMailer),
             dummy_hash: Arc::new(dummy),
+            validation,
             authenticator: None,
             claims: None,
         }
@@ -410,7 +414,8 @@ impl FromRequestParts<AuthState> for CurrentUser {
                 _ => return Err(ApiError::unauthorized()),
             },
         };
-        let claims = secret::verify_access(config, &token).ok_or_else(ApiError::unauthorized)?;
+        let claims = secret::verify_with(config, &state.validation, &token)
+            .ok_or_else(ApiError::unauthorized)?;
         let id: i64 = claims.sub.parse().map_err(|_| ApiError::unauthorized())?;
         if via_cookie && !csrf_ok(config, parts) {
             return Err(ApiError::new(
@@ -883,14 +888,7 @@ async fn register(
             "give an email or a username",
         ));
     }
-    let violations = config.password.violations(&body.password);
-    if !violations.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "weak_password",
-            format!("the password needs {}", violations.join(", ")),
-        ));
-    }
+    check_password(config, &body.password)?;
     let users = &config.users;
     let email_taken = match &email {
         Some(e) => users.taken(&state.db, true, e).await?,
@@ -993,6 +991,19 @@ async fn login(
     }
     let tokens = open_session(&state, &u, &client).await?;
     Ok(token_response(config, StatusCode::OK, &tokens, Some(&u)))
+}
+
+/// 422 naming every rule of the password policy `password` breaks.
+fn check_password(config: &AuthConfig, password: &str) -> Result<(), ApiError> {
+    let violations = config.password.violations(password);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+        format!("the password needs {}", violations.join(", ")),
+    ))
 }
 
 fn invalid_credentials() -> ApiError {
@@ -1325,14 +1336,7 @@ async fn reset_password(
     State(state): State<AuthState>,
     JsonBody(body): JsonBody<ResetBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let violations = state.config.password.violations(&body.password);
-    if !violations.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "weak_password",
-            format!("the password needs {}", violations.join(", ")),
-        ));
-    }
+    check_password(&state.config, &body.password)?;
     let t = take_one_time(&state, &body.token, "reset").await?;
     let hash = hash_blocking(body.password, state.config.argon2).await?;
     let now = now();

@@ -75,6 +75,35 @@ fn denial(d: &access_core::Denial, signed_in: bool) -> Response {
     (StatusCode::FORBIDDEN, Json(body)).into_response()
 }
 
+fn row_rule_failed(d: &access_core::Denial) -> bool {
+    d.reasons
+        .iter()
+        .any(|r| r.kind == access_core::ReasonKind::RowRuleFailed)
+}
+
+/// The action on this row: a row rule that fails is a 404 (the row is not the caller's to see),
+/// any other refusal a 401/403 with the reasons.
+async fn authorize_row<T: Schema + Sync>(
+    pctx: &PermissionCtx<'_>,
+    row: &T,
+    action: Action,
+    signed_in: bool,
+) -> Result<(), Response> {
+    match T::authorize_action(&pctx.with_row(row), action).await {
+        Ok(()) => Ok(()),
+        Err(d) if row_rule_failed(&d) => Err(not_found()),
+        Err(d) => Err(denial(&d, signed_in)),
+    }
+}
+
+/// No row to act on: not found, unless the action itself is refused whatever the row.
+async fn absent<T: Schema>(pctx: &PermissionCtx<'_>, action: Action, signed_in: bool) -> Response {
+    match T::authorize_action(pctx, action).await {
+        Err(d) if !row_rule_failed(&d) => denial(&d, signed_in),
+        _ => not_found(),
+    }
+}
+
 fn not_found() -> Response {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such row").into_response()
 }
@@ -153,6 +182,17 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
             principal,
         })
     }
+    /// The schema context for the caller, answering `entitlement(..)` rules with `engine`.
+    fn permission_ctx<'a>(
+        &'a self,
+        engine: Option<&'a AccessContext<'static, M, S>>,
+    ) -> PermissionCtx<'a> {
+        let base = PermissionCtx::new(self.authz.model.data(), self.principal.as_ref());
+        match engine {
+            Some(e) => base.with_entitlements(e),
+            None => base,
+        }
+    }
     fn engine(&self) -> Option<AccessContext<'static, M, S>> {
         self.principal
             .clone()
@@ -220,17 +260,10 @@ where
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let engine = c.engine();
-    let base = PermissionCtx::new(c.authz.model.data(), c.principal.as_ref());
-    let pctx = match &engine {
-        Some(e) => base.with_entitlements(e),
-        None => base,
-    };
+    let pctx = c.permission_ctx(engine.as_ref());
     if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::List).await {
         // Row-dependent rules are checked per row below; others decide here.
-        if d.reasons
-            .iter()
-            .all(|r| r.kind != access_core::ReasonKind::RowRuleFailed)
-        {
+        if !row_rule_failed(&d) {
             return denial(&d, c.user.is_some());
         }
     }
@@ -285,25 +318,14 @@ where
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let engine = c.engine();
-    let base = PermissionCtx::new(c.authz.model.data(), c.principal.as_ref());
-    let pctx = match &engine {
-        Some(e) => base.with_entitlements(e),
-        None => base,
-    };
+    let pctx = c.permission_ctx(engine.as_ref());
     let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Read, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return not_found(),
         Err(r) => return r,
     };
-    let rctx = pctx.with_row(&row);
-    if let Err(d) = <E::Model as Schema>::authorize_action(&rctx, Action::Read).await {
-        if d.reasons
-            .iter()
-            .any(|r| r.kind == access_core::ReasonKind::RowRuleFailed)
-        {
-            return not_found();
-        }
-        return denial(&d, c.user.is_some());
+    if let Err(r) = authorize_row::<E::Model>(&pctx, &row, Action::Read, c.user.is_some()).await {
+        return r;
     }
     match row.redact(&pctx).await {
         Ok(v) => Json(v).into_response(),
@@ -341,11 +363,7 @@ where
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let engine = c.engine();
-    let base = PermissionCtx::new(c.authz.model.data(), c.principal.as_ref());
-    let pctx = match &engine {
-        Some(e) => base.with_entitlements(e),
-        None => base,
-    };
+    let pctx = c.permission_ctx(engine.as_ref());
     if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Create).await {
         return denial(&d, c.user.is_some());
     }
@@ -398,35 +416,14 @@ where
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let engine = c.engine();
-    let base = PermissionCtx::new(c.authz.model.data(), c.principal.as_ref());
-    let pctx = match &engine {
-        Some(e) => base.with_entitlements(e),
-        None => base,
-    };
+    let pctx = c.permission_ctx(engine.as_ref());
     let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Update, &id).await {
         Ok(Some(r)) => r,
-        Ok(None) => {
-            // Not visible to this action: not found, unless the action itself is refused.
-            if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Update).await
-                && d.reasons
-                    .iter()
-                    .all(|r| r.kind != access_core::ReasonKind::RowRuleFailed)
-            {
-                return denial(&d, c.user.is_some());
-            }
-            return not_found();
-        }
+        Ok(None) => return absent::<E::Model>(&pctx, Action::Update, c.user.is_some()).await,
         Err(r) => return r,
     };
-    let rctx = pctx.with_row(&row);
-    if let Err(d) = <E::Model as Schema>::authorize_action(&rctx, Action::Update).await {
-        if d.reasons
-            .iter()
-            .any(|r| r.kind == access_core::ReasonKind::RowRuleFailed)
-        {
-            return not_found();
-        }
-        return denial(&d, c.user.is_some());
+    if let Err(r) = authorize_row::<E::Model>(&pctx, &row, Action::Update, c.user.is_some()).await {
+        return r;
     }
     let patch: serde_json::Value =
         match crate::auth::read_json(&parts, body, c.auth.config.body_limit).await {
@@ -483,34 +480,14 @@ where
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let engine = c.engine();
-    let base = PermissionCtx::new(c.authz.model.data(), c.principal.as_ref());
-    let pctx = match &engine {
-        Some(e) => base.with_entitlements(e),
-        None => base,
-    };
+    let pctx = c.permission_ctx(engine.as_ref());
     let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Delete, &id).await {
         Ok(Some(r)) => r,
-        Ok(None) => {
-            if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Delete).await
-                && d.reasons
-                    .iter()
-                    .all(|r| r.kind != access_core::ReasonKind::RowRuleFailed)
-            {
-                return denial(&d, c.user.is_some());
-            }
-            return not_found();
-        }
+        Ok(None) => return absent::<E::Model>(&pctx, Action::Delete, c.user.is_some()).await,
         Err(r) => return r,
     };
-    let rctx = pctx.with_row(&row);
-    if let Err(d) = <E::Model as Schema>::authorize_action(&rctx, Action::Delete).await {
-        if d.reasons
-            .iter()
-            .any(|r| r.kind == access_core::ReasonKind::RowRuleFailed)
-        {
-            return not_found();
-        }
-        return denial(&d, c.user.is_some());
+    if let Err(r) = authorize_row::<E::Model>(&pctx, &row, Action::Delete, c.user.is_some()).await {
+        return r;
     }
     let filter = row_filter::<E::Model>(&pctx, Action::Delete);
     let Some(by_id) = id_condition::<E, E::Model>(&id) else {

@@ -154,9 +154,9 @@ pub(crate) fn issue_access(config: &AuthConfig, mut claims: Claims, now: i64) ->
     jsonwebtoken::encode(&header, &claims, &config.keys.encoding).ok()
 }
 
-/// Verifies an access token: signature with the configured algorithm only, `exp`, `nbf`,
-/// `iss`, `aud` and `sub` required, leeway as configured.
-pub(crate) fn verify_access(config: &AuthConfig, token: &str) -> Option<Claims> {
+/// The validation rules of access tokens: signature with the configured algorithm only, `exp`,
+/// `nbf`, `iss`, `aud` and `sub` required, leeway as configured.
+pub(crate) fn validation(config: &AuthConfig) -> Validation {
     let mut v = Validation::new(config.keys.algorithm);
     v.algorithms = vec![config.keys.algorithm];
     v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
@@ -166,9 +166,20 @@ pub(crate) fn verify_access(config: &AuthConfig, token: &str) -> Option<Claims> 
     v.leeway = config.leeway;
     v.set_issuer(&[&config.issuer]);
     v.set_audience(&[&config.audience]);
-    jsonwebtoken::decode::<Claims>(token, &config.keys.decoding, &v)
+    v
+}
+
+/// Verifies an access token against rules built by [`validation`].
+pub(crate) fn verify_with(config: &AuthConfig, v: &Validation, token: &str) -> Option<Claims> {
+    jsonwebtoken::decode::<Claims>(token, &config.keys.decoding, v)
         .ok()
         .map(|d| d.claims)
+}
+
+/// Verifies an access token (building the rules; request paths use [`verify_with`]).
+#[cfg(test)]
+pub(crate) fn verify_access(config: &AuthConfig, token: &str) -> Option<Claims> {
+    verify_with(config, &validation(config), token)
 }
 
 #[cfg(test)]

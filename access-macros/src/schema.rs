@@ -305,13 +305,7 @@ fn parse_field_attrs(field: &syn::Field, errors: &mut Errors) -> FieldAttrs {
 }
 
 fn unknown(what: &str, name: &str, valid: &[&str]) -> String {
-    match suggest(name, valid.iter().copied()) {
-        Some(b) => format!("unknown {what} `{name}`, did you mean `{b}`?"),
-        None => format!(
-            "unknown {what} `{name}`, expected one of {}",
-            backticked(valid.iter().copied())
-        ),
-    }
+    access_model::unknown_message(what, name, "", valid.iter().copied())
 }
 
 struct Gen<'a> {

@@ -14,5 +14,5 @@ mod validate;
 pub use builder::ModelBuilder;
 pub use data::*;
 pub use spec::*;
-pub use suggest::{backticked, suggest};
+pub use suggest::{backticked, suggest, unknown_message};
 pub use validate::{ErrorKind, ModelError, compile};

@@ -32,3 +32,29 @@ pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let v: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
     v.join(", ")
 }
+
+/// `unknown <what> `<name>`<context>, did you mean `x`?`, or `, expected one of ..`, or `: none is
+/// declared`: the one wording of every unknown-name error, in both macros and the builder.
+///
+/// ```
+/// let m = access_model::unknown_message("role", "admn", " on `project`", ["admin", "viewer"]);
+/// assert_eq!(m, "unknown role `admn` on `project`, did you mean `admin`?");
+/// ```
+pub fn unknown_message<'a>(
+    what: &str,
+    name: &str,
+    context: &str,
+    valid: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    match suggest(name, valid.clone()) {
+        Some(best) => format!("unknown {what} `{name}`{context}, did you mean `{best}`?"),
+        None => {
+            let list = backticked(valid);
+            if list.is_empty() {
+                format!("unknown {what} `{name}`{context}: none is declared")
+            } else {
+                format!("unknown {what} `{name}`{context}, expected one of {list}")
+            }
+        }
+    }
+}

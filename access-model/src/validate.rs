@@ -10,7 +10,7 @@ use std::fmt;
 
 use crate::data::*;
 use crate::spec::*;
-use crate::suggest::{backticked, suggest};
+use crate::suggest::{backticked, suggest, unknown_message};
 
 /// What kind of mistake a [`ModelError`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -98,18 +98,7 @@ impl<S: Copy> Errors<S> {
         context: &str,
         valid: impl IntoIterator<Item = &'a str> + Clone,
     ) {
-        let n = &name.text;
-        let msg = match suggest(n, valid.clone()) {
-            Some(best) => format!("unknown {what} `{n}`{context}, did you mean `{best}`?"),
-            None => {
-                let list = backticked(valid);
-                if list.is_empty() {
-                    format!("unknown {what} `{n}`{context}: none is declared")
-                } else {
-                    format!("unknown {what} `{n}`{context}, expected one of {list}")
-                }
-            }
-        };
+        let msg = unknown_message(what, &name.text, context, valid);
         self.push(name.span, kind, msg);
     }
 }

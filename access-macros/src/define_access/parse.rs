@@ -194,13 +194,8 @@ impl Parse for Input {
             } else if input.peek(Ident::peek_any) {
                 let unknown = Ident::parse_any(input)?;
                 let text = unknown.to_string();
-                let msg = match access_model::suggest(&text, SECTIONS.iter().copied()) {
-                    Some(best) => format!("unknown section `{text}`, did you mean `{best}`?"),
-                    None => format!(
-                        "unknown section `{text}`, expected one of {}",
-                        access_model::backticked(SECTIONS.iter().copied())
-                    ),
-                };
+                let msg =
+                    access_model::unknown_message("section", &text, "", SECTIONS.iter().copied());
                 return Err(syn::Error::new(unknown.span(), msg));
             } else {
                 return Err(look.error());

@@ -9,6 +9,7 @@ use crate::decision::{
     AuthorizationError, AuthorizationFailure, Decision, GrantOption, GrantPath, GrantStep,
     GrantVia, LimitStatus, Reason, ReasonKind, ReasonMeta,
 };
+use crate::grants::Grants;
 use crate::model::{AccessModel, EntitlementId, LimitId, RoleSet};
 use crate::store::{
     Ancestry, Charge, Resource, StoreError, StoreErrorKind, StoreResult, Stores, TenantPlans,
@@ -119,6 +120,7 @@ pub struct AccessContext<'a, M: AccessModel, S: Stores> {
     stores: &'a S,
     principal: Principal,
     now: Option<Timestamp>,
+    grants: Option<Arc<Grants>>,
 }
 
 #[derive(Debug, Default)]
@@ -148,10 +150,16 @@ fn give_scratch(s: Box<Scratch>) {
     });
 }
 
-/// `implies` closure of a role set on an entity type.
+/// `implies` closure of a role set on an entity type. Roles past the model's (custom roles of
+/// dynamic mode) are kept as they are.
 #[inline]
 fn closure(entity: &EntityData, roles: RoleSet) -> RoleSet {
-    let mut out = RoleSet::EMPTY;
+    let n = entity.implies.len();
+    let mut out = if n >= 64 {
+        RoleSet::EMPTY
+    } else {
+        RoleSet(roles.0 & !((1u64 << n) - 1))
+    };
     for r in roles.iter() {
         if let Some(c) = entity.implies.get(r) {
             out = out.union(*c);
@@ -213,10 +221,20 @@ fn effective(data: &ModelData, a: &Ancestry, eff: &mut Vec<RoleSet>) -> StoreRes
     Ok(eff.first().copied().unwrap_or_default())
 }
 
-fn role_names(entity: &EntityData, set: RoleSet) -> Vec<String> {
-    set.iter()
-        .filter_map(|r| entity.roles.get(r).map(|s| s.to_string()))
-        .collect()
+fn role_name(data: &ModelData, grants: Option<&Grants>, ty: u16, role: usize) -> String {
+    match grants {
+        Some(g) => g.role_name(data, ty, role).map(str::to_owned),
+        None => data
+            .entities
+            .get(ty as usize)
+            .and_then(|e| e.roles.get(role))
+            .map(|r| r.to_string()),
+    }
+    .unwrap_or_else(|| format!("#{role}"))
+}
+
+fn role_names(data: &ModelData, grants: Option<&Grants>, ty: u16, set: RoleSet) -> Vec<String> {
+    set.iter().map(|r| role_name(data, grants, ty, r)).collect()
 }
 
 fn entity_name(data: &ModelData, ty: u16) -> String {
@@ -326,6 +344,39 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             stores,
             principal,
             now: None,
+            grants: None,
+        }
+    }
+
+    /// Dynamic mode: reads which roles grant each entitlement from `grants` (the tenant's
+    /// grants and custom roles) instead of the model's compiled tables.
+    #[must_use]
+    pub fn with_grants(mut self, grants: Arc<Grants>) -> Self {
+        self.grants = Some(grants);
+        self
+    }
+
+    /// The grants of dynamic mode, if set.
+    pub fn grants(&self) -> Option<&Grants> {
+        self.grants.as_deref()
+    }
+
+    /// The roles that grant entitlement `ei`: the model's table, or the dynamic grants.
+    #[inline]
+    fn granting(&self, ei: usize, ent: &EntitlementData) -> RoleSet {
+        match &self.grants {
+            None => ent.granting,
+            Some(g) => g
+                .granting(EntitlementId(ei as u16))
+                .unwrap_or(RoleSet::EMPTY),
+        }
+    }
+
+    /// The roles entitlement `ei` is given to directly.
+    fn listed(&self, ei: usize, ent: &EntitlementData) -> RoleSet {
+        match &self.grants {
+            None => ent.roles,
+            Some(g) => g.listed(EntitlementId(ei as u16)).unwrap_or(RoleSet::EMPTY),
         }
     }
 
@@ -413,7 +464,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let fetched = self.stores.ancestry(&p.id, resource, &mut s.ancestry).await;
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         give_scratch(s);
-        if !eff?.intersects(ent.granting) {
+        if !eff?.intersects(self.granting(ei, ent)) {
             return Ok(false);
         }
         // 4 + 5. plan and wallet
@@ -564,10 +615,13 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let result = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         let roles_outcome = result.map(|eff| {
             if let Some(entity) = ent_entity {
-                if eff.intersects(ent.granting) {
-                    Ok(grant_path(data, &s.ancestry, &s.eff, ent.roles))
+                let grants = self.grants.as_deref();
+                let listed = self.listed(ei, ent);
+                if eff.intersects(self.granting(ei, ent)) {
+                    Ok(grant_path(data, grants, &s.ancestry, &s.eff, listed))
                 } else {
-                    Err(role_reason(data, entity, ent, &s.ancestry))
+                    let needed = (self.granting(ei, ent), listed);
+                    Err(role_reason(data, grants, entity, ent, needed, &s.ancestry))
                 }
             } else {
                 Err(reason(
@@ -774,7 +828,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                     "store returned fewer ancestries than resources",
                 ));
             };
-            if !effective(data, a, &mut eff_buf)?.intersects(ent.granting) {
+            if !effective(data, a, &mut eff_buf)?.intersects(self.granting(ei, ent)) {
                 out.push(false);
                 continue;
             }
@@ -884,7 +938,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             .await;
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         give_scratch(s);
-        if !eff?.intersects(ent.granting) {
+        if !eff?.intersects(self.granting(ei, ent)) {
             return Ok(None);
         }
         let now = self.now();
@@ -989,7 +1043,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         for (ei, ent) in data.entitlements.iter().enumerate() {
             let state = if !possible
                 .get(ent.entity as usize)
-                .is_some_and(|r| r.intersects(ent.granting))
+                .is_some_and(|r| r.intersects(self.granting(ei, ent)))
             {
                 AccessState::RoleRequired
             } else if !ent.flags.is_empty() && flags.intersection(ent.flags) != ent.flags {
@@ -1045,7 +1099,13 @@ fn node_id(a: &Ancestry, i: usize) -> String {
 }
 
 /// The path that gives a role in `target` on node 0, from the direct assignment down.
-fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) -> GrantPath {
+fn grant_path(
+    data: &ModelData,
+    grants: Option<&Grants>,
+    a: &Ancestry,
+    eff: &[RoleSet],
+    target: RoleSet,
+) -> GrantPath {
     let mut steps_rev: Vec<GrantStep> = Vec::new();
     let mut i = 0usize;
     let Some(mut role) = eff
@@ -1066,17 +1126,14 @@ fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) 
         let step = |role: usize, via| GrantStep {
             entity: entity.name.to_string(),
             resource: node_id(a, i),
-            role: entity
-                .roles
-                .get(role)
-                .map_or_else(String::new, |r| r.to_string()),
+            role: role_name(data, grants, node.ty.0, role),
             via,
         };
         // Held here directly (possibly through `implies`)?
         if let Some(d) = node
             .roles
             .iter()
-            .find(|&d| entity.implies.get(d).is_some_and(|c| c.contains(role)))
+            .find(|&d| d == role || entity.implies.get(d).is_some_and(|c| c.contains(role)))
         {
             if d != role {
                 steps_rev.push(step(role, GrantVia::Implied));
@@ -1130,14 +1187,16 @@ fn grant_path(data: &ModelData, a: &Ancestry, eff: &[RoleSet], target: RoleSet) 
 /// ancestry, on each ancestor.
 fn role_reason(
     data: &ModelData,
+    grants: Option<&Grants>,
     entity: &EntityData,
     ent: &EntitlementData,
+    (granting, listed): (RoleSet, RoleSet),
     a: &Ancestry,
 ) -> Reason {
     let n = a.nodes.len();
     let mut needed = vec![RoleSet::EMPTY; n];
     if let Some(first) = needed.first_mut() {
-        *first = ent.granting;
+        *first = granting;
     }
     // Children come before parents: push each node's needs to its parents.
     for i in 0..n {
@@ -1157,15 +1216,16 @@ fn role_reason(
     let via: Vec<GrantOption> = (1..n)
         .filter(|&j| !needed[j].is_empty())
         .filter_map(|j| {
-            let e = data.entities.get(a.nodes[j].ty.0 as usize)?;
+            let ty = a.nodes[j].ty.0;
+            let e = data.entities.get(ty as usize)?;
             Some(GrantOption {
                 entity: e.name.to_string(),
                 resource: node_id(a, j),
-                roles: role_names(e, needed[j]),
+                roles: role_names(data, grants, ty, needed[j]),
             })
         })
         .collect();
-    let roles = role_names(entity, ent.roles);
+    let roles = role_names(data, grants, ent.entity, listed);
     let kind = if via.is_empty() {
         ReasonKind::RoleRequired
     } else {

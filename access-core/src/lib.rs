@@ -10,6 +10,7 @@ mod block;
 pub mod decision;
 mod diagram;
 mod engine;
+pub mod grants;
 mod memory;
 pub mod model;
 mod private;
@@ -29,6 +30,7 @@ pub use decision::{
 };
 pub use diagram::mermaid;
 pub use engine::{AccessContext, Consumption, MAX_BATCH, Principal};
+pub use grants::{CustomRole, GrantError, GrantErrorKind, Grants};
 pub use memory::MemoryStore;
 pub use model::{
     AccessModel, DefaultPermission, DynamicModel, EdgeData, EntitlementData, EntitlementId,

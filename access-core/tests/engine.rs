@@ -662,3 +662,97 @@ fn concurrent_consumption_is_exact() {
     let start = access_core::time::period_start(access_core::model::Period::Month, 0, T0);
     assert_eq!(w.s.usage("acme", invites, start), 100);
 }
+
+#[test]
+fn dynamic_grants_change_who_may_do_what_on_the_same_path() {
+    use access_core::Grants;
+    let w = world();
+    let data = w.m.data_ref();
+    w.assign("vic", "project", "p1", "viewer");
+    w.assign("olga", "organization", "acme", "owner");
+    let dynamic = |g: &Grants, p: Principal, ent: &str, id: &str| {
+        run(w
+            .ctx(p)
+            .with_grants(Arc::new(g.clone()))
+            .can(w.ent(ent), w.res("project", id)))
+        .unwrap()
+    };
+    // The model's own grants: same answers as static mode.
+    let mut g = Grants::new(data);
+    for (p, ent) in [
+        ("vic", "project:read"),
+        ("vic", "project:delete"),
+        ("olga", "project:delete"),
+    ] {
+        assert_eq!(
+            dynamic(&g, user(p), ent, "p1"),
+            w.can(user(p), ent, "project", "p1")
+        );
+    }
+    // Grant delete to viewers: vic may delete, and so may everyone a viewer role reaches.
+    g.grant(data, "project:delete", "viewer").unwrap();
+    assert!(dynamic(&g, user("vic"), "project:delete", "p1"));
+    assert!(!dynamic(&g, user("vic"), "project:delete", "p2"));
+    assert!(
+        !w.can(user("vic"), "project:delete", "project", "p1"),
+        "static mode unchanged"
+    );
+    // Revoke it from managers and viewers: nobody below the org owner... nobody at all.
+    g.revoke(data, "project:delete", "viewer").unwrap();
+    g.revoke(data, "project:delete", "manager").unwrap();
+    assert!(!dynamic(&g, user("olga"), "project:delete", "p1"));
+    let d = run(w
+        .ctx(user("olga"))
+        .with_grants(Arc::new(g.clone()))
+        .check(w.ent("project:delete"), w.res("project", "p1")))
+    .unwrap();
+    assert!(!d.allowed);
+    assert_eq!(d.reasons[0].kind, ReasonKind::RoleRequired);
+
+    // A custom role: granted where assigned, with its name in explanations, not inherited.
+    let auditor = g
+        .create_role(
+            data,
+            "project",
+            "auditor",
+            &["project:read", "project:delete"],
+        )
+        .unwrap();
+    assert_eq!(auditor, 3);
+    run(w.s.assign("aud", w.res("project", "p2"), auditor)).unwrap();
+    assert!(dynamic(&g, user("aud"), "project:delete", "p2"));
+    assert!(!dynamic(&g, user("aud"), "project:delete", "p1"));
+    assert!(
+        !w.can(user("aud"), "project:read", "project", "p2"),
+        "static mode ignores it"
+    );
+    let d = run(w
+        .ctx(user("aud"))
+        .with_grants(Arc::new(g.clone()))
+        .check(w.ent("project:delete"), w.res("project", "p2")))
+    .unwrap();
+    assert!(d.allowed, "{d}");
+    assert_eq!(d.grant.unwrap().to_string(), "project:auditor on p2");
+    let d = run(w
+        .ctx(user("vic"))
+        .with_grants(Arc::new(g.clone()))
+        .check(w.ent("project:delete"), w.res("project", "p1")))
+    .unwrap();
+    match &d.reasons[0].meta {
+        ReasonMeta::Roles { roles, .. } => assert_eq!(roles, &["auditor"]),
+        m => panic!("unexpected meta {m:?}"),
+    }
+    // can_all and the access set read the same tables.
+    let ctx = w.ctx(user("aud")).with_grants(Arc::new(g.clone()));
+    let all = run(ctx.can_all(&[
+        (w.ent("project:delete"), w.res("project", "p2")),
+        (w.ent("project:delete"), w.res("project", "p1")),
+    ]))
+    .unwrap();
+    assert_eq!(all, [true, false]);
+    let set = run(ctx.access_set()).unwrap();
+    assert_eq!(set.state("project:delete"), Some(AccessState::Allowed));
+    // Deleted: the assignment left in the store grants nothing any more.
+    g.delete_role(data, "project", "auditor").unwrap();
+    assert!(!dynamic(&g, user("aud"), "project:read", "p2"));
+}

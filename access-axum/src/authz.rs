@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::{ApiError, AuthState, CurrentUser};
+use crate::dynamic::DynamicGrants;
 
 /// Finds the tenant of a request ([`TenantFrom::Custom`]).
 pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync>;
@@ -50,6 +51,8 @@ pub struct Authz<M: AccessModel, S: Stores + 'static> {
     pub stores: &'static S,
     /// Where the tenant comes from.
     pub tenant: TenantFrom,
+    /// Dynamic mode: the tenants' grants ([`Authz::dynamic`]); `None` = static mode.
+    pub dynamic: Option<Arc<DynamicGrants>>,
 }
 
 impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
@@ -58,6 +61,7 @@ impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
             model: self.model,
             stores: self.stores,
             tenant: self.tenant.clone(),
+            dynamic: self.dynamic.clone(),
         }
     }
 }
@@ -77,6 +81,49 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             model,
             stores,
             tenant: TenantFrom::Token,
+            dynamic: None,
+        }
+    }
+    /// Dynamic mode: each request's context reads its tenant's grants and custom roles from
+    /// `grants` (see [`crate::dynamic`]). Requests without a tenant use the model's grants.
+    #[must_use]
+    pub fn dynamic(mut self, grants: DynamicGrants) -> Self {
+        self.dynamic = Some(Arc::new(grants));
+        self
+    }
+
+    /// The engine context for `user` in this request: principal, tenant, and in dynamic mode
+    /// the tenant's grants.
+    ///
+    /// # Errors
+    /// The grants could not be read (a 500 without details).
+    pub async fn context(
+        &self,
+        parts: &Parts,
+        user: &CurrentUser,
+    ) -> Result<AccessContext<'static, M, S>, ApiError> {
+        self.context_for(self.principal(parts, user)).await
+    }
+
+    pub(crate) async fn context_for(
+        &self,
+        p: Principal,
+    ) -> Result<AccessContext<'static, M, S>, ApiError> {
+        let tenant = p.tenant.clone();
+        let ctx = AccessContext::new(self.model, self.stores, p);
+        match (&self.dynamic, tenant) {
+            (Some(d), Some(t)) => match d.tenant(&t).await {
+                Ok(g) => Ok(ctx.with_grants(g)),
+                Err(e) => {
+                    tracing::error!(error = %e, "dynamic grants could not be read");
+                    Err(ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "the request could not be authorized",
+                    ))
+                }
+            },
+            _ => Ok(ctx),
         }
     }
     /// With another tenant source.
@@ -141,11 +188,8 @@ where
         let user =
             <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, &auth).await?;
         let authz = Authz::<M, S>::from_ref(state);
-        let p = authz.principal(parts, &user);
-        Ok(Access {
-            ctx: AccessContext::new(authz.model, authz.stores, p),
-            user,
-        })
+        let ctx = authz.context(parts, &user).await?;
+        Ok(Access { ctx, user })
     }
 }
 
@@ -281,8 +325,10 @@ where
             return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
                 .into_response();
         };
-        let p = g.authz.principal(&parts, &user);
-        let ctx = AccessContext::new(g.authz.model, g.authz.stores, p);
+        let ctx = match g.authz.context(&parts, &user).await {
+            Ok(c) => c,
+            Err(e) => return e.into_response(),
+        };
         match ctx.check(g.entitlement, Resource::new(ty, &id)).await {
             Ok(d) if d.allowed => {}
             Ok(d) => return denied(&d),

@@ -163,6 +163,7 @@ struct Ctx<M: AccessModel, S: Stores + 'static> {
     auth: AuthState,
     user: Option<CurrentUser>,
     principal: Option<access_core::Principal>,
+    engine: Option<AccessContext<'static, M, S>>,
 }
 
 impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
@@ -175,28 +176,30 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
         let authz = Authz::<M, S>::from_ref(state);
         let user = caller(parts, &auth).await?;
         let principal = user.as_ref().map(|u| authz.principal(parts, u));
+        let engine = match &principal {
+            Some(p) => Some(
+                authz
+                    .context_for(p.clone())
+                    .await
+                    .map_err(IntoResponse::into_response)?,
+            ),
+            None => None,
+        };
         Ok(Self {
             authz,
             auth,
             user,
             principal,
+            engine,
         })
     }
-    /// The schema context for the caller, answering `entitlement(..)` rules with `engine`.
-    fn permission_ctx<'a>(
-        &'a self,
-        engine: Option<&'a AccessContext<'static, M, S>>,
-    ) -> PermissionCtx<'a> {
+    /// The schema context for the caller, answering `entitlement(..)` rules with the engine.
+    fn permission_ctx(&self) -> PermissionCtx<'_> {
         let base = PermissionCtx::new(self.authz.model.data(), self.principal.as_ref());
-        match engine {
+        match &self.engine {
             Some(e) => base.with_entitlements(e),
             None => base,
         }
-    }
-    fn engine(&self) -> Option<AccessContext<'static, M, S>> {
-        self.principal
-            .clone()
-            .map(|p| AccessContext::new(self.authz.model, self.authz.stores, p))
     }
 }
 
@@ -259,8 +262,7 @@ where
 {
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
-    let engine = c.engine();
-    let pctx = c.permission_ctx(engine.as_ref());
+    let pctx = c.permission_ctx();
     if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::List).await {
         // Row-dependent rules are checked per row below; others decide here.
         if !row_rule_failed(&d) {
@@ -317,8 +319,7 @@ where
 {
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
-    let engine = c.engine();
-    let pctx = c.permission_ctx(engine.as_ref());
+    let pctx = c.permission_ctx();
     let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Read, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return not_found(),
@@ -362,8 +363,7 @@ where
 {
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
-    let engine = c.engine();
-    let pctx = c.permission_ctx(engine.as_ref());
+    let pctx = c.permission_ctx();
     if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Create).await {
         return denial(&d, c.user.is_some());
     }
@@ -415,8 +415,7 @@ where
 {
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
-    let engine = c.engine();
-    let pctx = c.permission_ctx(engine.as_ref());
+    let pctx = c.permission_ctx();
     let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Update, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return absent::<E::Model>(&pctx, Action::Update, c.user.is_some()).await,
@@ -479,8 +478,7 @@ where
 {
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
-    let engine = c.engine();
-    let pctx = c.permission_ctx(engine.as_ref());
+    let pctx = c.permission_ctx();
     let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Delete, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return absent::<E::Model>(&pctx, Action::Delete, c.user.is_some()).await,

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod config;
 pub mod crud;
 pub mod db;
+pub mod dynamic;
 mod secret;
 
 pub use auth::{

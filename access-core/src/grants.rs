@@ -191,7 +191,11 @@ impl Grants {
         })
     }
 
-    fn entity(data: &ModelData, name: &str) -> Result<u16, GrantError> {
+    /// The index of entity type `name`, or the error naming the valid ones.
+    ///
+    /// # Errors
+    /// An unknown entity type.
+    pub fn entity(data: &ModelData, name: &str) -> Result<u16, GrantError> {
         data.entity_index(name).ok_or_else(|| {
             GrantError::new(
                 GrantErrorKind::Unknown,
@@ -200,7 +204,12 @@ impl Grants {
         })
     }
 
-    fn role(&self, data: &ModelData, entity: u16, role: &str) -> Result<u16, GrantError> {
+    /// The index of role `role` of `entity` (model or live custom role), or the error naming
+    /// the valid ones.
+    ///
+    /// # Errors
+    /// An unknown role.
+    pub fn role(&self, data: &ModelData, entity: u16, role: &str) -> Result<u16, GrantError> {
         self.role_index(data, entity, role).ok_or_else(|| {
             let e = &data.entities[entity as usize];
             let names: Vec<&str> = e

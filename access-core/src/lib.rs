@@ -41,6 +41,7 @@ pub use schema::{Action, Denial, FieldDenial, PermissionCtx, Schema};
 pub use store::{
     Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,
     StoreErrorKind, StoreResult, Stores, Subscription, SubscriptionStore, TenantPlans, WalletStore,
+    WithWallet,
 };
 
 /// The run-time model builder: the same validation and tables as [`define_access!`].

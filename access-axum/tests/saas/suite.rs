@@ -1,0 +1,763 @@
+//! The organization → workspace → project example through HTTP, on SQLite (`saas_sqlite`) and
+//! PostgreSQL (`saas_postgres`): roles inherited down the hierarchy, a plan-gated entitlement,
+//! a usage limit in a database wallet hit through HTTP (and under 200 concurrent requests), and
+//! dynamic mode's admin API (grants, custom roles, assignments) with the database checked
+//! directly after each change.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use access_axum::authz::{Access, Authz};
+use access_axum::config::Argon2Params;
+use access_axum::db::{self, user};
+use access_axum::dynamic::{self, DynamicGrants, admin_router};
+use access_axum::{AuthConfig, AuthState, JwtKeys};
+use access_core::sea::SeaWallet;
+use access_core::{
+    ClosureStore, MemoryStore, Resource, RoleStore, Subscription, SubscriptionStore, WithWallet,
+};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, Path};
+use axum::http::{Request, StatusCode, header};
+use axum::routing::{get, post};
+use http_body_util::BodyExt;
+use jsonwebtoken::Algorithm;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    QueryFilter, Statement,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+mod model {
+    access_core::define_access! {
+        pub Access;
+        roles: [admin, user],
+        entity organization { roles: [owner, admin, member] }
+        entity workspace {
+            roles: [admin, editor, viewer],
+            implies: { admin => editor, editor => viewer },
+            inherits: {
+                organization:owner => admin,
+                organization:admin => editor,
+                organization:member => viewer,
+            },
+        }
+        entity project {
+            roles: [manager, contributor, viewer],
+            implies: { manager => contributor, contributor => viewer },
+            inherits: {
+                workspace:admin => manager,
+                workspace:editor => contributor,
+                workspace:viewer => viewer,
+            },
+        }
+        entitlements {
+            "organization:manage_roles" on organization => roles [owner],
+            "project:read"   on project => roles [viewer],
+            "project:delete" on project => roles [manager],
+            "export:pdf"     on project => roles [viewer],
+            "ai:generate"    on project => roles [contributor],
+        }
+        plans {
+            free { group: main, features: ["organization:manage_roles"] }
+            pro  { group: main, features: ["organization:manage_roles", "export:pdf", "ai:generate"],
+                   limits: { ai: "ai:generate" per month max 50 } }
+        }
+        default_plan: free,
+    }
+}
+
+use model::{Access as Model, Entitlement, EntityType, OrganizationRole, WorkspaceRole};
+
+type Stores = WithWallet<MemoryStore, SeaWallet>;
+
+#[derive(Clone)]
+struct AppState {
+    auth: AuthState,
+    authz: Authz<Model, Stores>,
+}
+
+impl FromRef<AppState> for AuthState {
+    fn from_ref(s: &AppState) -> Self {
+        s.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Authz<Model, Stores> {
+    fn from_ref(s: &AppState) -> Self {
+        s.authz.clone()
+    }
+}
+
+#[access_axum::authorize("project:read", resource = project(id))]
+async fn read(access: Access<Model, Stores>, Path(id): Path<String>) -> axum::Json<Value> {
+    let _ = &access;
+    axum::Json(json!({ "project": id }))
+}
+
+#[access_axum::authorize("project:delete", resource = project(id))]
+async fn remove(access: Access<Model, Stores>, Path(id): Path<String>) -> axum::Json<Value> {
+    let _ = &access;
+    axum::Json(json!({ "deleted": id }))
+}
+
+#[access_axum::authorize("export:pdf", resource = project(id))]
+async fn export(access: Access<Model, Stores>, Path(id): Path<String>) -> axum::Json<Value> {
+    let _ = &access;
+    axum::Json(json!({ "exported": id }))
+}
+
+#[access_axum::authorize("ai:generate", resource = project(id), consume)]
+async fn generate(access: Access<Model, Stores>, Path(id): Path<String>) -> axum::Json<Value> {
+    let _ = &access;
+    axum::Json(json!({ "generated": id }))
+}
+
+struct H {
+    router: Router,
+    db: DatabaseConnection,
+    stores: &'static Stores,
+}
+
+static N: AtomicU32 = AtomicU32::new(0);
+
+async fn connect() -> Option<DatabaseConnection> {
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    if super::BACKEND == "postgres" {
+        let Ok(url) = std::env::var("ACCESS_TEST_POSTGRES_URL") else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "saas_postgres: skipped, set ACCESS_TEST_POSTGRES_URL"
+            );
+            return None;
+        };
+        let db = Database::connect(url.clone()).await.unwrap();
+        let schema = format!("saas{stamp}_{n}");
+        db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(8).set_schema_search_path(schema);
+        return Some(Database::connect(opts).await.unwrap());
+    }
+    // A file, so that several connections write at once as they would in production.
+    let path =
+        std::env::temp_dir().join(format!("access-saas-{}-{stamp}-{n}.db", std::process::id()));
+    let mut opts = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+    opts.max_connections(4);
+    Some(Database::connect(opts).await.unwrap())
+}
+
+fn res<'a>(ty: EntityType, id: &'a str) -> Resource<'a> {
+    Resource::new(ty, id)
+}
+
+async fn harness() -> Option<H> {
+    let db = connect().await?;
+    db::migrate(&db).await.unwrap();
+    dynamic::migrate(&db).await.unwrap();
+    let wallet = SeaWallet::new(&Model, db.clone());
+    wallet.migrate().await.unwrap();
+    let stores: &'static Stores = Box::leak(Box::new(WithWallet::new(MemoryStore::new(), wallet)));
+    // acme ⊃ ws1 ⊃ {p1, p2}, acme ⊃ ws2 ⊃ p3; globex ⊃ ws9 ⊃ p9.
+    let org = |id| res(EntityType::Organization, id);
+    let ws = |id| res(EntityType::Workspace, id);
+    let proj = |id| res(EntityType::Project, id);
+    stores.add_resource(org("acme"), &[]).await.unwrap();
+    stores.add_resource(org("globex"), &[]).await.unwrap();
+    stores
+        .add_resource(ws("ws1"), &[org("acme")])
+        .await
+        .unwrap();
+    stores
+        .add_resource(ws("ws2"), &[org("acme")])
+        .await
+        .unwrap();
+    stores
+        .add_resource(ws("ws9"), &[org("globex")])
+        .await
+        .unwrap();
+    for (p, w) in [("p1", "ws1"), ("p2", "ws1"), ("p3", "ws2"), ("p9", "ws9")] {
+        stores.add_resource(proj(p), &[ws(w)]).await.unwrap();
+    }
+    let config = AuthConfig::builder()
+        .keys(JwtKeys::hmac(Algorithm::HS256, b"saas-test-secret-saas-test-secret!!").unwrap())
+        .argon2(Argon2Params {
+            m_cost: 256,
+            t_cost: 1,
+            p_cost: 1,
+        })
+        .build()
+        .unwrap();
+    let auth = AuthState::new(db.clone(), config);
+    let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
+    let state = AppState {
+        auth: auth.clone(),
+        authz,
+    };
+    let router = Router::new()
+        .route("/projects/{id}", get(read).delete(remove))
+        .route("/projects/{id}/export", post(export))
+        .route("/projects/{id}/ai", post(generate))
+        .nest(
+            "/admin",
+            admin_router::<Model, Stores, AppState>(Entitlement::OrganizationManageRoles),
+        )
+        .with_state(state)
+        .merge(auth.router());
+    Some(H { router, db, stores })
+}
+
+impl H {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call(&self.router, method, path, token, body).await
+    }
+    /// Registers a user of `tenant`, gives them `roles` on resources, and returns (token, id).
+    async fn user(
+        &self,
+        email: &str,
+        tenant: &str,
+        roles: &[(Resource<'_>, u16)],
+    ) -> (String, i64) {
+        let pw = "correct horse battery";
+        let (s, b) = self
+            .call(
+                "POST",
+                "/auth/register",
+                None,
+                Some(json!({ "email": email, "password": pw })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let id = b["user"]["id"].as_i64().unwrap();
+        user::Entity::update_many()
+            .col_expr(user::Column::Tenant, Expr::value(tenant))
+            .filter(user::Column::Id.eq(id))
+            .exec(&self.db)
+            .await
+            .unwrap();
+        for (r, role) in roles {
+            self.stores
+                .assign(&id.to_string(), *r, *role)
+                .await
+                .unwrap();
+        }
+        let (s, b) = self
+            .call(
+                "POST",
+                "/auth/login",
+                None,
+                Some(json!({ "identifier": email, "password": pw })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        (b["access_token"].as_str().unwrap().to_owned(), id)
+    }
+    async fn count(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(self.db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+    async fn pro(&self, tenant: &str) {
+        let pro = model::Plan::Pro;
+        self.stores
+            .set_base_plan(
+                tenant,
+                0,
+                Subscription::new(pro, access_core::time::now() - 60),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+async fn call(
+    router: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    let r = router.clone().oneshot(req).await.unwrap();
+    let s = r.status();
+    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn kinds(b: &Value) -> Vec<String> {
+    b["reasons"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| r["kind"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn roles_are_inherited_down_the_hierarchy() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let ws1 = res(EntityType::Workspace, "ws1");
+    let (owner, _) = h
+        .user(
+            "owner@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Owner.index())],
+        )
+        .await;
+    let (wsadmin, _) = h
+        .user(
+            "wsadmin@acme.test",
+            "acme",
+            &[(ws1, WorkspaceRole::Admin.index())],
+        )
+        .await;
+    let (member, _) = h
+        .user(
+            "member@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Member.index())],
+        )
+        .await;
+    let (stranger, _) = h.user("x@globex.test", "globex", &[]).await;
+
+    // organization:owner ⇒ workspace:admin ⇒ project:manager, on every project of the org.
+    for p in ["p1", "p3"] {
+        let (s, b) = h
+            .call("DELETE", &format!("/projects/{p}"), Some(&owner), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    // A workspace admin manages the projects of that workspace only.
+    assert_eq!(
+        h.call("DELETE", "/projects/p2", Some(&wsadmin), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (s, b) = h.call("DELETE", "/projects/p3", Some(&wsadmin), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(b["entitlement"], "project:delete");
+    assert_eq!(kinds(&b), ["hierarchy_denied"], "{b}");
+    let via = &b["reasons"][0]["meta"]["via"];
+    assert_eq!(via[0]["entity"], "workspace");
+    assert_eq!(via[0]["resource"], "ws2");
+    assert_eq!(via[0]["roles"], json!(["admin"]));
+    assert_eq!(via[1]["entity"], "organization");
+    assert_eq!(via[1]["roles"], json!(["owner"]));
+    // A member of the org reads everything in it and deletes nothing.
+    assert_eq!(
+        h.call("GET", "/projects/p3", Some(&member), None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.call("DELETE", "/projects/p1", Some(&member), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // Another org's user sees nothing; no token is a 401.
+    let (s, b) = h.call("GET", "/projects/p1", Some(&stranger), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(kinds(&b), ["hierarchy_denied"]);
+    assert_eq!(
+        h.call("GET", "/projects/p1", None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn plan_gates_and_the_wallet_limit_through_http() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let (owner, _) = h
+        .user(
+            "owner@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Owner.index())],
+        )
+        .await;
+
+    // On the default free plan, export and AI are plan-gated: 403 naming the plan to buy.
+    let (s, b) = h
+        .call("POST", "/projects/p1/export", Some(&owner), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(kinds(&b), ["plan_required"], "{b}");
+    assert_eq!(b["reasons"][0]["meta"]["plans"], json!(["pro"]));
+    assert_eq!(b["reasons"][0]["meta"]["current"], json!(["free"]));
+    let (s, b) = h.call("POST", "/projects/p1/ai", Some(&owner), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(kinds(&b), ["plan_required"]);
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM access_wallets").await,
+        0,
+        "a denial consumes nothing"
+    );
+
+    // On pro: export works, AI works 50 times a month, then `limit_reached` with max and used.
+    h.pro("acme").await;
+    assert_eq!(
+        h.call("POST", "/projects/p1/export", Some(&owner), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    for i in 0..50 {
+        let (s, b) = h.call("POST", "/projects/p1/ai", Some(&owner), None).await;
+        assert_eq!(s, StatusCode::OK, "request {i}: {b}");
+    }
+    let (s, b) = h.call("POST", "/projects/p1/ai", Some(&owner), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(kinds(&b), ["limit_reached"], "{b}");
+    let meta = &b["reasons"][0]["meta"];
+    assert_eq!(
+        (
+            meta["limit"].clone(),
+            meta["max"].clone(),
+            meta["used"].clone()
+        ),
+        (json!("ai"), json!(50), json!(50))
+    );
+    assert_eq!(
+        h.count("SELECT used FROM access_wallets WHERE tenant = 'acme' AND limit_name = 'ai'")
+            .await,
+        50
+    );
+    // The wallet is per tenant: globex (on pro too) has its own 50.
+    let globex = res(EntityType::Organization, "globex");
+    let (g, _) = h
+        .user(
+            "owner@globex.test",
+            "globex",
+            &[(globex, OrganizationRole::Owner.index())],
+        )
+        .await;
+    h.pro("globex").await;
+    assert_eq!(
+        h.call("POST", "/projects/p9/ai", Some(&g), None).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_consuming_requests_stop_exactly_at_the_limit() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let (owner, _) = h
+        .user(
+            "owner@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Owner.index())],
+        )
+        .await;
+    h.pro("acme").await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let router = h.router.clone();
+        let token = owner.clone();
+        let path = format!("/projects/{}/ai", ["p1", "p2", "p3"][i % 3]);
+        tasks.push(tokio::spawn(async move {
+            let (s, b) = call(&router, "POST", &path, Some(&token), None).await;
+            (s, kinds(&b))
+        }));
+    }
+    let (mut ok, mut limited) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            (StatusCode::OK, _) => ok += 1,
+            (StatusCode::FORBIDDEN, k) if k == ["limit_reached"] => limited += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((ok, limited), (50, 150));
+    assert_eq!(
+        h.count("SELECT used FROM access_wallets WHERE tenant = 'acme' AND limit_name = 'ai'")
+            .await,
+        50
+    );
+}
+
+#[tokio::test]
+async fn dynamic_mode_admin_api() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let globex = res(EntityType::Organization, "globex");
+    let (owner, _) = h
+        .user(
+            "owner@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Owner.index())],
+        )
+        .await;
+    let (member, _) = h
+        .user(
+            "member@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Member.index())],
+        )
+        .await;
+    let (auditor, auditor_id) = h.user("auditor@acme.test", "acme", &[]).await;
+    let (other, _) = h
+        .user(
+            "owner@globex.test",
+            "globex",
+            &[(globex, OrganizationRole::Owner.index())],
+        )
+        .await;
+    let grants = "SELECT COUNT(*) FROM access_role_grants";
+
+    // Only the org owner (organization:manage_roles) administers acme.
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/grants/project:delete/viewer",
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(h.count(grants).await, 0);
+    let (s, b) = h.call("GET", "/admin/grants", Some(&owner), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let delete = b["entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entitlement"] == "project:delete")
+        .unwrap()
+        .clone();
+    assert_eq!(delete["roles"], json!(["manager"]));
+
+    // Static answer first, then grant project:delete to viewers: org members (viewers through
+    // the hierarchy) may delete from the next request on.
+    assert_eq!(
+        h.call("DELETE", "/projects/p1", Some(&member), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/grants/project:delete/viewer",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(h.count(grants).await, 1);
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM access_role_grants WHERE tenant = 'acme' AND entitlement = 'project:delete' AND role = 'viewer' AND granted").await,
+        1
+    );
+    assert_eq!(
+        h.call("DELETE", "/projects/p1", Some(&member), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Another tenant is not affected.
+    let (gm, _) = h
+        .user(
+            "member@globex.test",
+            "globex",
+            &[(globex, OrganizationRole::Member.index())],
+        )
+        .await;
+    assert_eq!(
+        h.call("DELETE", "/projects/p9", Some(&gm), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Unknown names are a 400 with a suggestion, and nothing is stored.
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/grants/project:delte/viewer",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"], "unknown_name");
+    assert_eq!(
+        b["message"],
+        "unknown entitlement `project:delte`, did you mean `project:delete`?"
+    );
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/grants/project:delete/veiwer",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        b["message"],
+        "unknown role `veiwer` of `project`, did you mean `viewer`?"
+    );
+    assert_eq!(h.count(grants).await, 1);
+
+    // Revoke: back to the model's answer.
+    let (s, _) = h
+        .call(
+            "DELETE",
+            "/admin/grants/project:delete/viewer",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        h.call("DELETE", "/projects/p2", Some(&member), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A custom role: project entitlements only, unique name, assigned within the tenant.
+    let (s, b) = h
+        .call("POST", "/admin/roles", Some(&owner), Some(json!({ "entity": "project", "name": "auditor", "entitlements": ["project:read", "organization:manage_roles"] })))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(h.count("SELECT COUNT(*) FROM access_custom_roles").await, 0);
+    let (s, b) = h
+        .call(
+            "POST",
+            "/admin/roles",
+            Some(&owner),
+            Some(
+                json!({ "entity": "project", "name": "auditor", "entitlements": ["project:read"] }),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(b["index"], 3);
+    let (s, _) = h
+        .call(
+            "POST",
+            "/admin/roles",
+            Some(&owner),
+            Some(json!({ "entity": "project", "name": "viewer" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = h
+        .call(
+            "POST",
+            "/admin/roles",
+            Some(&owner),
+            Some(json!({ "entity": "project", "name": "x", "bogus": 1 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let assign = format!("/admin/assignments/project/p3/auditor/{auditor_id}");
+    let (s, b) = h.call("PUT", &assign, Some(&owner), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(
+        h.call("GET", "/projects/p3", Some(&auditor), None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.call("GET", "/projects/p2", Some(&auditor), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.call("DELETE", "/projects/p3", Some(&auditor), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // Not on another tenant's resource, and not by another tenant's owner.
+    let (s, _) = h
+        .call(
+            "PUT",
+            &format!("/admin/assignments/project/p9/auditor/{auditor_id}"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = h.call("PUT", &assign, Some(&other), None).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "globex has no custom role `auditor`"
+    );
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/assignments/project/p3/audtor/1",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        b["message"],
+        "unknown role `audtor` of `project`, did you mean `auditor`?"
+    );
+
+    // Deleting the role takes its access away at once; the index is never reused.
+    let (s, _) = h
+        .call("DELETE", "/admin/roles/project/auditor", Some(&owner), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.call("GET", "/projects/p3", Some(&auditor), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, b) = h
+        .call(
+            "POST",
+            "/admin/roles",
+            Some(&owner),
+            Some(
+                json!({ "entity": "project", "name": "auditor", "entitlements": ["project:read"] }),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(b["index"], 4);
+    assert_eq!(
+        h.call("GET", "/projects/p3", Some(&auditor), None).await.0,
+        StatusCode::FORBIDDEN,
+        "the old assignment (index 3) grants nothing"
+    );
+    let (s, _) = h
+        .call("DELETE", "/admin/roles/project/manager", Some(&owner), None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "model roles cannot be deleted");
+}

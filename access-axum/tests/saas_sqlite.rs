@@ -1,0 +1,6 @@
+//! The organization/workspace/project suite on a SQLite file.
+
+const BACKEND: &str = "sqlite";
+
+#[path = "saas/suite.rs"]
+mod suite;

@@ -1,0 +1,198 @@
+//! Usage wallets in the database (SQLite or PostgreSQL through sea-orm): one counter row per
+//! tenant, limit and period, consumed by one conditional statement.
+
+use std::sync::Arc;
+
+use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Index, OnConflict, Query, Table};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+
+use crate::model::{AccessModel, LimitId};
+use crate::store::{Charge, StoreError, StoreErrorKind, StoreResult, WalletStore};
+use crate::time::Timestamp;
+
+const TABLE: &str = "access_wallets";
+
+fn col(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+fn backend(e: DbErr) -> StoreError {
+    StoreError::new(StoreErrorKind::Backend, e.to_string())
+}
+
+/// A [`WalletStore`] in the `access_wallets` table. Counters are keyed by the limit's name (so
+/// reordering limits in the model keeps the counts), the tenant and the period's start.
+///
+/// Consuming one unit is one statement, exact under concurrency across connections and
+/// processes:
+///
+/// ```sql
+/// INSERT INTO access_wallets (tenant, limit_name, period_start, used) VALUES ($1, $2, $3, 1)
+/// ON CONFLICT (tenant, limit_name, period_start)
+/// DO UPDATE SET used = access_wallets.used + 1 WHERE access_wallets.used < $4
+/// RETURNING used
+/// ```
+///
+/// A new period is a new row, so periods roll over without a job. Charges on several limits are
+/// consumed in one transaction, all or nothing.
+#[derive(Clone, Debug)]
+pub struct SeaWallet {
+    db: DatabaseConnection,
+    limits: Arc<[Arc<str>]>,
+}
+
+impl SeaWallet {
+    /// Wallets of `model`'s limits in `db` (create the table with [`SeaWallet::migrate`]).
+    pub fn new<M: AccessModel>(model: &M, db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            limits: model
+                .data()
+                .limits
+                .iter()
+                .map(|l| Arc::from(&*l.name))
+                .collect(),
+        }
+    }
+
+    /// Creates the table if it does not exist. Safe to call at every startup.
+    ///
+    /// # Errors
+    /// The database refused the statement.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        let t = Table::create()
+            .table(col(TABLE))
+            .if_not_exists()
+            .col(ColumnDef::new(col("tenant")).string().not_null())
+            .col(ColumnDef::new(col("limit_name")).string().not_null())
+            .col(ColumnDef::new(col("period_start")).big_integer().not_null())
+            .col(ColumnDef::new(col("used")).big_integer().not_null())
+            .primary_key(
+                Index::create()
+                    .col(col("tenant"))
+                    .col(col("limit_name"))
+                    .col(col("period_start")),
+            )
+            .to_owned();
+        self.db.execute(&t).await?;
+        Ok(())
+    }
+
+    fn name(&self, limit: LimitId) -> StoreResult<&str> {
+        self.limits
+            .get(limit.0 as usize)
+            .map(|s| &**s)
+            .ok_or_else(|| {
+                StoreError::new(
+                    StoreErrorKind::InvalidRequest,
+                    format!("limit #{} is not in the model", limit.0),
+                )
+            })
+    }
+
+    fn key(&self, tenant: &str, limit: LimitId, period_start: Timestamp) -> StoreResult<Expr> {
+        Ok(Expr::col(col("tenant"))
+            .eq(tenant)
+            .and(Expr::col(col("limit_name")).eq(self.name(limit)?))
+            .and(Expr::col(col("period_start")).eq(period_start)))
+    }
+
+    /// One unit of `c`: `true` when the counter was below its max and is now one higher.
+    async fn consume_one<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant: &str,
+        c: &Charge,
+    ) -> StoreResult<bool> {
+        if c.max == 0 {
+            return Ok(false);
+        }
+        let max = i64::try_from(c.max).unwrap_or(i64::MAX);
+        let used = Expr::col((col(TABLE), col("used")));
+        let stmt = Query::insert()
+            .into_table(col(TABLE))
+            .columns([
+                col("tenant"),
+                col("limit_name"),
+                col("period_start"),
+                col("used"),
+            ])
+            .values_panic([
+                tenant.into(),
+                self.name(c.limit)?.into(),
+                c.period_start.into(),
+                1i64.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([col("tenant"), col("limit_name"), col("period_start")])
+                    .value(col("used"), used.clone().add(1))
+                    .action_and_where(used.lt(max))
+                    .to_owned(),
+            )
+            .returning_col(col("used"))
+            .to_owned();
+        let row = db
+            .query_one_raw(db.get_database_backend().build(&stmt))
+            .await
+            .map_err(backend)?;
+        Ok(row.is_some())
+    }
+}
+
+impl WalletStore for SeaWallet {
+    async fn used(
+        &self,
+        tenant: &str,
+        limit: LimitId,
+        period_start: Timestamp,
+    ) -> StoreResult<u64> {
+        let stmt = Query::select()
+            .column(col("used"))
+            .from(col(TABLE))
+            .cond_where(self.key(tenant, limit, period_start)?)
+            .to_owned();
+        let row = self.db.query_one(&stmt).await.map_err(backend)?;
+        match row {
+            None => Ok(0),
+            Some(r) => {
+                let used: i64 = r.try_get("", "used").map_err(backend)?;
+                Ok(u64::try_from(used).unwrap_or(0))
+            }
+        }
+    }
+
+    async fn consume(&self, tenant: &str, charges: &[Charge]) -> StoreResult<bool> {
+        match charges {
+            [] => Ok(true),
+            [one] => self.consume_one(&self.db, tenant, one).await,
+            many => {
+                let txn = self.db.begin().await.map_err(backend)?;
+                for c in many {
+                    if !self.consume_one(&txn, tenant, c).await? {
+                        txn.rollback().await.map_err(backend)?;
+                        return Ok(false);
+                    }
+                }
+                txn.commit().await.map_err(backend)?;
+                Ok(true)
+            }
+        }
+    }
+
+    async fn unconsume(&self, tenant: &str, charges: &[Charge]) -> StoreResult<()> {
+        let txn = self.db.begin().await.map_err(backend)?;
+        for c in charges {
+            let stmt = Query::update()
+                .table(col(TABLE))
+                .value(col("used"), Expr::col(col("used")).sub(1))
+                .cond_where(
+                    self.key(tenant, c.limit, c.period_start)?
+                        .and(Expr::col(col("used")).gt(0)),
+                )
+                .to_owned();
+            txn.execute(&stmt).await.map_err(backend)?;
+        }
+        txn.commit().await.map_err(backend)?;
+        Ok(())
+    }
+}

@@ -6,8 +6,22 @@
 //! stops matching between load and write is not written), field redaction in every response,
 //! field write checks on create and update. 404 for rows outside a row rule, 403 naming a
 //! forbidden field, 422 for invalid bodies.
+//!
+//! `GET /` takes `page`, `per_page`, filters (`?name=x`, `?cost[gte]=2`, see [`query`]) and
+//! `sort=name,-cost` on the fields the caller may read.
+//!
+//! [`Crud`] adds hooks that run before and after each action, once the permission checks have
+//! passed; they receive a typed [`Hook`] (user, engine context, id, row, body) and can refuse
+//! the request with any status. After-hooks of create, update and delete run inside the write's
+//! transaction: a refusal rolls the write back.
 
+pub mod query;
+
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use access_core::schema::{Action, PermissionCtx, Schema};
 use access_core::sea::{SeaOrmSchema, row_filter};
@@ -20,7 +34,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, TryIntoModel,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, TryIntoModel,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -52,6 +66,191 @@ pub struct PageQuery {
     pub page: Option<u64>,
     /// Rows per page (default 20, at most 100).
     pub per_page: Option<u64>,
+}
+
+/// What a hook receives: the action and everything the route knows at that point.
+pub struct Hook<T, M: AccessModel, S: Stores + 'static> {
+    /// The action.
+    pub action: Action,
+    /// The caller (`None` for anonymous callers of public actions).
+    pub user: Option<CurrentUser>,
+    /// The engine for the caller, for extra checks (`hook.access.as_ref()?.can(..)`).
+    pub access: Option<AccessContext<'static, M, S>>,
+    /// The row id in the path (get, update, delete).
+    pub id: Option<String>,
+    /// Before update/delete: the stored row. After create/read/update: the row as stored.
+    /// After delete: the deleted row.
+    pub row: Option<T>,
+    /// After list: the page's rows (before redaction).
+    pub rows: Vec<T>,
+    /// Create and update: the request body (its fields already checked).
+    pub body: Option<serde_json::Value>,
+}
+
+impl<T: std::fmt::Debug, M: AccessModel, S: Stores + 'static> std::fmt::Debug for Hook<T, M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("action", &self.action)
+            .field("user", &self.user)
+            .field("id", &self.id)
+            .field("row", &self.row)
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
+}
+
+type HookFuture = Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send>>;
+type HookFn<T, M, S> = Arc<dyn Fn(Hook<T, M, S>) -> HookFuture + Send + Sync>;
+/// Hooks of one stage, each with the actions it runs for.
+type HookList<T, M, S> = Vec<(Vec<Action>, HookFn<T, M, S>)>;
+
+/// Hooks per stage and action.
+struct Hooks<T, M: AccessModel, S: Stores + 'static> {
+    before: HookList<T, M, S>,
+    after: HookList<T, M, S>,
+}
+
+impl<T, M: AccessModel, S: Stores + 'static> Default for Hooks<T, M, S> {
+    fn default() -> Self {
+        Self {
+            before: Vec::new(),
+            after: Vec::new(),
+        }
+    }
+}
+
+impl<T: Clone, M: AccessModel, S: Stores + 'static> Hooks<T, M, S> {
+    /// Runs the hooks of `stage` for `action` in the order they were added; the first refusal
+    /// wins. `make` builds each hook's argument.
+    async fn run(
+        list: &HookList<T, M, S>,
+        action: Action,
+        make: impl Fn() -> Hook<T, M, S>,
+    ) -> Result<(), Response> {
+        for (actions, f) in list {
+            if actions.contains(&action) {
+                f(make()).await.map_err(IntoResponse::into_response)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A CRUD router with hooks. `crud_router::<E, M, S, St>()` is `Crud::new().router()`.
+///
+/// ```ignore
+/// let projects = Crud::<project::Entity, Access, Stores>::new()
+///     .before([Action::Delete], |hook| async move {
+///         if hook.row.as_ref().is_some_and(|p| p.locked) {
+///             return Err(ApiError::new(StatusCode::CONFLICT, "locked", "the project is locked"));
+///         }
+///         Ok(())
+///     })
+///     .after([Action::Create, Action::Update], |hook| async move {
+///         tracing::info!(id = ?hook.row.map(|p| p.id), "project saved");
+///         Ok(())
+///     })
+///     .router::<AppState>();
+/// ```
+pub struct Crud<E: EntityTrait, M: AccessModel, S: Stores + 'static> {
+    hooks: Hooks<E::Model, M, S>,
+}
+
+impl<E: EntityTrait, M: AccessModel, S: Stores + 'static> std::fmt::Debug for Crud<E, M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crud")
+            .field("before", &self.hooks.before.len())
+            .field("after", &self.hooks.after.len())
+            .finish()
+    }
+}
+
+impl<E: EntityTrait, M: AccessModel, S: Stores + 'static> Default for Crud<E, M, S> {
+    fn default() -> Self {
+        Self {
+            hooks: Hooks::default(),
+        }
+    }
+}
+
+fn boxed<T, M: AccessModel, S: Stores + 'static, F, Fut>(f: F) -> HookFn<T, M, S>
+where
+    F: Fn(Hook<T, M, S>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), ApiError>> + Send + 'static,
+{
+    Arc::new(move |h| Box::pin(f(h)) as HookFuture)
+}
+
+impl<E, M, S> Crud<E, M, S>
+where
+    E: EntityTrait,
+    E::Model: CrudModel<E> + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel:
+        ActiveModelTrait<Entity = E> + ActiveModelBehavior + TryIntoModel<E::Model> + Send + Sync,
+    M: AccessModel,
+    S: Stores + 'static,
+{
+    /// No hooks.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `f` before each of `actions`, after the permission checks (and, for update and
+    /// delete, with the stored row). An `Err` is the response; nothing is written.
+    #[must_use]
+    pub fn before<F, Fut>(mut self, actions: impl IntoIterator<Item = Action>, f: F) -> Self
+    where
+        F: Fn(Hook<E::Model, M, S>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ApiError>> + Send + 'static,
+    {
+        self.hooks
+            .before
+            .push((actions.into_iter().collect(), boxed(f)));
+        self
+    }
+
+    /// Runs `f` after each of `actions` with the resulting row. For create, update and delete
+    /// it runs inside the write's transaction: an `Err` rolls the write back and is the
+    /// response.
+    #[must_use]
+    pub fn after<F, Fut>(mut self, actions: impl IntoIterator<Item = Action>, f: F) -> Self
+    where
+        F: Fn(Hook<E::Model, M, S>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ApiError>> + Send + 'static,
+    {
+        self.hooks
+            .after
+            .push((actions.into_iter().collect(), boxed(f)));
+        self
+    }
+
+    /// The routes: `GET /`, `POST /`, `GET /{id}`, `PATCH /{id}`, `DELETE /{id}`.
+    pub fn router<St>(self) -> Router<St>
+    where
+        St: Clone + Send + Sync + 'static,
+        AuthState: FromRef<St>,
+        Authz<M, S>: FromRef<St>,
+    {
+        let hooks = Arc::new(self.hooks);
+        Router::new()
+            .route("/", get(list::<E, M, S, St>).post(create::<E, M, S, St>))
+            .route(
+                "/{id}",
+                get(read::<E, M, S, St>)
+                    .patch(update::<E, M, S, St>)
+                    .delete(remove::<E, M, S, St>),
+            )
+            .layer(axum::Extension(HooksExt(hooks)))
+    }
+}
+
+/// The hooks, as a request extension.
+struct HooksExt<T, M: AccessModel, S: Stores + 'static>(Arc<Hooks<T, M, S>>);
+
+impl<T, M: AccessModel, S: Stores + 'static> Clone for HooksExt<T, M, S> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
 }
 
 fn denial(d: &access_core::Denial, signed_in: bool) -> Response {
@@ -134,7 +333,7 @@ fn has_credentials(parts: &Parts) -> bool {
 }
 
 /// Routes for entity `E` under the router's path: `GET /`, `POST /`, `GET /{id}`,
-/// `PATCH /{id}`, `DELETE /{id}`.
+/// `PATCH /{id}`, `DELETE /{id}`. Without hooks; see [`Crud`] for hooks.
 pub fn crud_router<E, M, S, St>() -> Router<St>
 where
     E: EntityTrait,
@@ -148,14 +347,7 @@ where
     Authz<M, S>: FromRef<St>,
 {
     let _ = PhantomData::<(E, M, S)>;
-    Router::new()
-        .route("/", get(list::<E, M, S, St>).post(create::<E, M, S, St>))
-        .route(
-            "/{id}",
-            get(read::<E, M, S, St>)
-                .patch(update::<E, M, S, St>)
-                .delete(remove::<E, M, S, St>),
-        )
+    Crud::<E, M, S>::new().router()
 }
 
 struct Ctx<M: AccessModel, S: Stores + 'static> {
@@ -193,6 +385,28 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
             engine,
         })
     }
+    /// A hook argument for `action`.
+    fn hook<T>(
+        &self,
+        action: Action,
+        id: Option<&str>,
+        row: Option<&T>,
+        body: Option<&serde_json::Value>,
+    ) -> Hook<T, M, S>
+    where
+        T: Clone,
+    {
+        Hook {
+            action,
+            user: self.user.clone(),
+            access: self.engine.clone(),
+            id: id.map(str::to_owned),
+            row: row.cloned(),
+            rows: Vec::new(),
+            body: body.cloned(),
+        }
+    }
+
     /// The schema context for the caller, answering `entitlement(..)` rules with the engine.
     fn permission_ctx(&self) -> PermissionCtx<'_> {
         let base = PermissionCtx::new(self.authz.model.data(), self.principal.as_ref());
@@ -211,8 +425,8 @@ fn id_condition<E: EntityTrait, T: SeaOrmSchema<Entity = E>>(id: &str) -> Option
 }
 
 /// Loads the row with the id and the action's row filter; `None` is a 404.
-async fn load<E, T>(
-    auth: &AuthState,
+async fn load<E, T, C: sea_orm::ConnectionTrait>(
+    db: &C,
     pctx: &PermissionCtx<'_>,
     action: Action,
     id: &str,
@@ -231,7 +445,7 @@ where
     let row = E::find()
         .filter(by_id)
         .filter(filter.condition)
-        .one(&auth.db)
+        .one(db)
         .await
         .map_err(internal)?;
     Ok(row)
@@ -246,20 +460,43 @@ macro_rules! ctx_or_return {
     };
 }
 
-async fn list<E, M, S, St>(
-    State(state): State<St>,
-    Query(q): Query<PageQuery>,
-    req: axum::extract::Request,
-) -> Response
-where
-    E: EntityTrait,
-    E::Model: CrudModel<E>,
-    M: AccessModel,
-    S: Stores + 'static,
-    St: Clone + Send + Sync + 'static,
-    AuthState: FromRef<St>,
-    Authz<M, S>: FromRef<St>,
-{
+/// Bounds every handler shares.
+macro_rules! handler {
+    (async fn $name:ident($state:ident, $hooks:ident; $($arg:ident : $ty:ty),*) $body:block) => {
+        async fn $name<E, M, S, St>(
+            State($state): State<St>,
+            axum::Extension(HooksExt($hooks)): axum::Extension<HooksExt<E::Model, M, S>>,
+            $($arg: $ty,)*
+        ) -> Response
+        where
+            E: EntityTrait,
+            E::Model: CrudModel<E> + IntoActiveModel<E::ActiveModel>,
+            E::ActiveModel: ActiveModelTrait<Entity = E>
+                + ActiveModelBehavior
+                + TryIntoModel<E::Model>
+                + Send
+                + Sync,
+            M: AccessModel,
+            S: Stores + 'static,
+            St: Clone + Send + Sync + 'static,
+            AuthState: FromRef<St>,
+            Authz<M, S>: FromRef<St>,
+        $body
+    };
+}
+
+macro_rules! try_response {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+handler! {
+async fn list(state, hooks; params: Query<BTreeMap<String, String>>, req: axum::extract::Request) {
+    let Query(params) = params;
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
@@ -269,15 +506,54 @@ where
             return denial(&d, c.user.is_some());
         }
     }
+    let number = |k: &str| -> Result<Option<u64>, ApiError> {
+        params
+            .get(k)
+            .map(|v| {
+                v.parse::<u64>().map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_query",
+                        format!("`{k}` takes a positive integer"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let (per_page, page) = match (number("per_page"), number("page")) {
+        (Ok(pp), Ok(p)) => (pp.unwrap_or(20).clamp(1, 100), p.unwrap_or(1).max(1)),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    };
+    let queryable = <E::Model as Schema>::queryable_fields(&pctx).await;
+    let all: Vec<&'static str> = <E::Model as Schema>::PERMISSIONS
+        .fields
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    let q = match query::parse::<E>(&params, &queryable, &all) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    try_response!(Hooks::run(&hooks.before, Action::List, || c.hook(Action::List, None, None, None)).await);
     let filter = row_filter::<E::Model>(&pctx, Action::List);
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
+    let empty = || {
+        Json(serde_json::json!({ "items": [], "page": page, "per_page": per_page }))
+            .into_response()
+    };
     if filter.deny_all {
-        return Json(serde_json::json!({ "items": [], "page": page, "per_page": per_page }))
-            .into_response();
+        return empty();
     }
-    let rows = match E::find()
-        .filter(filter.condition)
+    let mut select = E::find().filter(filter.condition).filter(q.condition);
+    for (field, order) in &q.order {
+        if let Ok(col) = field.parse::<E::Column>() {
+            select = select.order_by(col, order.clone());
+        }
+    }
+    // A stable order for paging: the id last.
+    if let Ok(col) = <E::Model as Schema>::PERMISSIONS.id_field.parse::<E::Column>() {
+        select = select.order_by_asc(col);
+    }
+    let rows = match select
         .paginate(&c.auth.db, per_page)
         .fetch_page(page - 1)
         .await
@@ -285,9 +561,9 @@ where
         Ok(r) => r,
         Err(e) => return internal(e),
     };
-    let mut items = Vec::new();
-    for row in &rows {
-        let rctx = pctx.with_row(row);
+    let mut kept = Vec::with_capacity(rows.len());
+    for row in rows {
+        let rctx = pctx.with_row(&row);
         if filter.recheck
             && <E::Model as Schema>::authorize_action(&rctx, Action::List)
                 .await
@@ -295,6 +571,18 @@ where
         {
             continue;
         }
+        kept.push(row);
+    }
+    try_response!(
+        Hooks::run(&hooks.after, Action::List, || {
+            let mut h = c.hook::<E::Model>(Action::List, None, None, None);
+            h.rows = kept.clone();
+            h
+        })
+        .await
+    );
+    let mut items = Vec::with_capacity(kept.len());
+    for row in &kept {
         match row.redact(&pctx).await {
             Ok(v) => items.push(v),
             Err(e) => return internal(e),
@@ -302,25 +590,15 @@ where
     }
     Json(serde_json::json!({ "items": items, "page": page, "per_page": per_page })).into_response()
 }
+}
 
-async fn read<E, M, S, St>(
-    State(state): State<St>,
-    Path(id): Path<String>,
-    req: axum::extract::Request,
-) -> Response
-where
-    E: EntityTrait,
-    E::Model: CrudModel<E>,
-    M: AccessModel,
-    S: Stores + 'static,
-    St: Clone + Send + Sync + 'static,
-    AuthState: FromRef<St>,
-    Authz<M, S>: FromRef<St>,
-{
+handler! {
+async fn read(state, hooks; id: Path<String>, req: axum::extract::Request) {
+    let Path(id) = id;
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
-    let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Read, &id).await {
+    let row = match load::<E, E::Model, _>(&c.auth.db, &pctx, Action::Read, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return not_found(),
         Err(r) => return r,
@@ -328,10 +606,13 @@ where
     if let Err(r) = authorize_row::<E::Model>(&pctx, &row, Action::Read, c.user.is_some()).await {
         return r;
     }
+    try_response!(Hooks::run(&hooks.before, Action::Read, || c.hook(Action::Read, Some(&id), Some(&row), None)).await);
+    try_response!(Hooks::run(&hooks.after, Action::Read, || c.hook(Action::Read, Some(&id), Some(&row), None)).await);
     match row.redact(&pctx).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => internal(e),
     }
+}
 }
 
 fn forbidden_fields(denied: &[access_core::FieldDenial]) -> Response {
@@ -349,18 +630,22 @@ fn invalid(msg: impl Into<String>) -> Response {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", msg).into_response()
 }
 
-async fn create<E, M, S, St>(State(state): State<St>, req: axum::extract::Request) -> Response
-where
-    E: EntityTrait,
-    E::Model: CrudModel<E> + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel:
-        ActiveModelTrait<Entity = E> + ActiveModelBehavior + TryIntoModel<E::Model> + Send + Sync,
-    M: AccessModel,
-    S: Stores + 'static,
-    St: Clone + Send + Sync + 'static,
-    AuthState: FromRef<St>,
-    Authz<M, S>: FromRef<St>,
-{
+/// Runs the after-hooks in the write's transaction, then commits; a refusal rolls back.
+async fn finish<T: Clone, M: AccessModel, S: Stores + 'static>(
+    txn: sea_orm::DatabaseTransaction,
+    hooks: &Hooks<T, M, S>,
+    action: Action,
+    make: impl Fn() -> Hook<T, M, S>,
+) -> Result<(), Response> {
+    if let Err(r) = Hooks::run(&hooks.after, action, make).await {
+        txn.rollback().await.map_err(internal)?;
+        return Err(r);
+    }
+    txn.commit().await.map_err(internal)
+}
+
+handler! {
+async fn create(state, hooks; req: axum::extract::Request) {
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
@@ -376,17 +661,25 @@ where
     if !denied.is_empty() {
         return forbidden_fields(&denied);
     }
-    let am = match E::ActiveModel::from_json(json) {
+    try_response!(Hooks::run(&hooks.before, Action::Create, || c.hook::<E::Model>(Action::Create, None, None, Some(&json))).await);
+    let am = match E::ActiveModel::from_json(json.clone()) {
         Ok(am) => am,
         Err(_) => return invalid("the body does not describe a row"),
     };
-    match am.insert(&c.auth.db).await {
-        Ok(row) => match row.redact(&pctx).await {
-            Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
-            Err(e) => internal(e),
-        },
-        Err(e) => invalid(format!("the row could not be stored: {}", short(&e))),
+    let txn = match c.auth.db.begin().await {
+        Ok(t) => t,
+        Err(e) => return internal(e),
+    };
+    let row = match am.insert(&txn).await {
+        Ok(row) => row,
+        Err(e) => return invalid(format!("the row could not be stored: {}", short(&e))),
+    };
+    try_response!(finish(txn, &hooks, Action::Create, || c.hook(Action::Create, None, Some(&row), Some(&json))).await);
+    match row.redact(&pctx).await {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => internal(e),
     }
+}
 }
 
 fn short(e: &sea_orm::DbErr) -> &'static str {
@@ -397,26 +690,13 @@ fn short(e: &sea_orm::DbErr) -> &'static str {
     }
 }
 
-async fn update<E, M, S, St>(
-    State(state): State<St>,
-    Path(id): Path<String>,
-    req: axum::extract::Request,
-) -> Response
-where
-    E: EntityTrait,
-    E::Model: CrudModel<E> + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel:
-        ActiveModelTrait<Entity = E> + ActiveModelBehavior + TryIntoModel<E::Model> + Send + Sync,
-    M: AccessModel,
-    S: Stores + 'static,
-    St: Clone + Send + Sync + 'static,
-    AuthState: FromRef<St>,
-    Authz<M, S>: FromRef<St>,
-{
+handler! {
+async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
+    let Path(id) = id;
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
-    let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Update, &id).await {
+    let row = match load::<E, E::Model, _>(&c.auth.db, &pctx, Action::Update, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return absent::<E::Model>(&pctx, Action::Update, c.user.is_some()).await,
         Err(r) => return r,
@@ -434,52 +714,49 @@ where
         return forbidden_fields(&denied);
     }
     let mut am = row.clone().into_active_model();
-    if am.set_from_json(patch).is_err() {
+    if am.set_from_json(patch.clone()).is_err() {
         return invalid("the body does not fit the row");
     }
+    try_response!(Hooks::run(&hooks.before, Action::Update, || c.hook(Action::Update, Some(&id), Some(&row), Some(&patch))).await);
     // The write carries the id and the row rule: a row that stopped matching is not written.
     let filter = row_filter::<E::Model>(&pctx, Action::Update);
     let Some(by_id) = id_condition::<E, E::Model>(&id) else {
         return not_found();
     };
+    let txn = match c.auth.db.begin().await {
+        Ok(t) => t,
+        Err(e) => return internal(e),
+    };
     let res = E::update_many()
         .set(am)
         .filter(by_id.clone())
         .filter(filter.condition)
-        .exec(&c.auth.db)
+        .exec(&txn)
         .await;
-    match res {
-        Ok(r) if r.rows_affected == 0 => not_found(),
-        Ok(_) => match E::find().filter(by_id).one(&c.auth.db).await {
-            Ok(Some(updated)) => match updated.redact(&pctx).await {
-                Ok(v) => Json(v).into_response(),
-                Err(e) => internal(e),
-            },
-            Ok(None) => not_found(),
-            Err(e) => internal(e),
+    let updated = match res {
+        Ok(r) if r.rows_affected == 0 => return not_found(),
+        Ok(_) => match E::find().filter(by_id).one(&txn).await {
+            Ok(Some(updated)) => updated,
+            Ok(None) => return not_found(),
+            Err(e) => return internal(e),
         },
-        Err(e) => invalid(format!("the row could not be stored: {}", short(&e))),
+        Err(e) => return invalid(format!("the row could not be stored: {}", short(&e))),
+    };
+    try_response!(finish(txn, &hooks, Action::Update, || c.hook(Action::Update, Some(&id), Some(&updated), Some(&patch))).await);
+    match updated.redact(&pctx).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => internal(e),
     }
 }
+}
 
-async fn remove<E, M, S, St>(
-    State(state): State<St>,
-    Path(id): Path<String>,
-    req: axum::extract::Request,
-) -> Response
-where
-    E: EntityTrait,
-    E::Model: CrudModel<E>,
-    M: AccessModel,
-    S: Stores + 'static,
-    St: Clone + Send + Sync + 'static,
-    AuthState: FromRef<St>,
-    Authz<M, S>: FromRef<St>,
-{
+handler! {
+async fn remove(state, hooks; id: Path<String>, req: axum::extract::Request) {
+    let Path(id) = id;
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
-    let row = match load::<E, E::Model>(&c.auth, &pctx, Action::Delete, &id).await {
+    let row = match load::<E, E::Model, _>(&c.auth.db, &pctx, Action::Delete, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return absent::<E::Model>(&pctx, Action::Delete, c.user.is_some()).await,
         Err(r) => return r,
@@ -487,18 +764,26 @@ where
     if let Err(r) = authorize_row::<E::Model>(&pctx, &row, Action::Delete, c.user.is_some()).await {
         return r;
     }
+    try_response!(Hooks::run(&hooks.before, Action::Delete, || c.hook(Action::Delete, Some(&id), Some(&row), None)).await);
     let filter = row_filter::<E::Model>(&pctx, Action::Delete);
     let Some(by_id) = id_condition::<E, E::Model>(&id) else {
         return not_found();
     };
+    let txn = match c.auth.db.begin().await {
+        Ok(t) => t,
+        Err(e) => return internal(e),
+    };
     match E::delete_many()
         .filter(by_id)
         .filter(filter.condition)
-        .exec(&c.auth.db)
+        .exec(&txn)
         .await
     {
-        Ok(r) if r.rows_affected == 0 => not_found(),
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => internal(e),
+        Ok(r) if r.rows_affected == 0 => return not_found(),
+        Ok(_) => {}
+        Err(e) => return internal(e),
     }
+    try_response!(finish(txn, &hooks, Action::Delete, || c.hook(Action::Delete, Some(&id), Some(&row), None)).await);
+    StatusCode::NO_CONTENT.into_response()
+}
 }

@@ -123,6 +123,18 @@ pub struct AccessContext<'a, M: AccessModel, S: Stores> {
     grants: Option<Arc<Grants>>,
 }
 
+impl<M: AccessModel, S: Stores> Clone for AccessContext<'_, M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            model: self.model,
+            stores: self.stores,
+            principal: self.principal.clone(),
+            now: self.now,
+            grants: self.grants.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Scratch {
     ancestry: Ancestry,

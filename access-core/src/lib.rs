@@ -22,6 +22,7 @@ pub mod time;
 
 #[cfg(feature = "macros")]
 pub use access_macros::Schema;
+pub use access_model::{suggest, unknown_message};
 pub use access_set::{AccessSet, AccessState, DecodeError, fingerprint};
 pub use block::block_on_ready;
 pub use decision::{

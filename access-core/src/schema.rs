@@ -276,6 +276,23 @@ pub trait Schema: RowFields + Sized + 'static {
         authorize(Self::PERMISSIONS, ctx, action)
     }
 
+    /// The fields the caller may filter and sort on: those readable whatever the row (their
+    /// read rule passes without a row). Filtering on a field the caller may not read would
+    /// reveal its values.
+    fn queryable_fields<'a>(
+        ctx: &'a PermissionCtx<'a>,
+    ) -> impl Future<Output = Vec<&'static str>> + Send + 'a {
+        async move {
+            let mut out = Vec::new();
+            for f in Self::PERMISSIONS.fields {
+                if field_readable(f, ctx).await {
+                    out.push(f.name);
+                }
+            }
+            out
+        }
+    }
+
     /// The names of the fields of this row the caller may read.
     fn readable_fields<'a>(
         &'a self,

@@ -2,11 +2,13 @@
 //! read, owner-or-admin update, admin delete, `supplier_email` hidden from plain users, `cost`
 //! writable by admins only) and tenant isolation checked with direct SQL after each request.
 
+use access_axum::ApiError;
 use access_axum::authz::Authz;
 use access_axum::config::Argon2Params;
-use access_axum::crud::crud_router;
+use access_axum::crud::{Crud, crud_router};
 use access_axum::db::{self, user};
 use access_axum::{AuthConfig, AuthState, JwtKeys};
+use access_core::Action;
 use access_core::MemoryStore;
 use axum::Router;
 use axum::body::Body;
@@ -20,6 +22,7 @@ use sea_orm::{
     QueryFilter,
 };
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 mod model {
@@ -121,6 +124,7 @@ impl FromRef<AppState> for Authz<model::Access, MemoryStore> {
 struct H {
     router: Router,
     db: DatabaseConnection,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 async fn connect() -> Option<DatabaseConnection> {
@@ -179,18 +183,92 @@ async fn harness() -> Option<H> {
         auth: auth.clone(),
         authz: Authz::new(&model::Access, stores),
     };
+    // The same table with hooks: before/after each action, logged; some refuse.
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (l1, l2) = (log.clone(), log.clone());
+    let hooked = Crud::<product::Entity, model::Access, MemoryStore>::new()
+        .before(
+            [
+                Action::List,
+                Action::Read,
+                Action::Create,
+                Action::Update,
+                Action::Delete,
+            ],
+            move |h| {
+                let l = l1.clone();
+                async move {
+                    let who = h
+                        .user
+                        .as_ref()
+                        .map_or("anonymous".to_owned(), |u| u.id.to_string());
+                    let name = h.row.as_ref().map(|r| r.name.clone()).unwrap_or_default();
+                    l.lock()
+                        .unwrap()
+                        .push(format!("before {:?} by {who} {name}", h.action));
+                    if h.action == Action::Delete && name == "locked" {
+                        return Err(ApiError::new(
+                            StatusCode::CONFLICT,
+                            "locked",
+                            "the product is locked",
+                        ));
+                    }
+                    if h.body
+                        .as_ref()
+                        .is_some_and(|b| b["name"] == "forbidden-name")
+                    {
+                        return Err(ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "bad_name",
+                            "that name is not allowed",
+                        ));
+                    }
+                    Ok(())
+                }
+            },
+        )
+        .after(
+            [
+                Action::List,
+                Action::Read,
+                Action::Create,
+                Action::Update,
+                Action::Delete,
+            ],
+            move |h| {
+                let l = l2.clone();
+                async move {
+                    let name = h.row.as_ref().map(|r| r.name.clone()).unwrap_or_default();
+                    l.lock().unwrap().push(format!(
+                        "after {:?} {name} rows={}",
+                        h.action,
+                        h.rows.len()
+                    ));
+                    if name == "rollback" {
+                        return Err(ApiError::new(
+                            StatusCode::CONFLICT,
+                            "rolled_back",
+                            "refused after the write",
+                        ));
+                    }
+                    Ok(())
+                }
+            },
+        )
+        .router::<AppState>();
     let router = Router::new()
         .nest(
             "/products",
             crud_router::<product::Entity, model::Access, MemoryStore, AppState>(),
         )
+        .nest("/hooked", hooked)
         .nest(
             "/notes",
             crud_router::<note::Entity, model::Access, MemoryStore, AppState>(),
         )
         .with_state(state)
         .merge(auth.router());
-    Some(H { router, db })
+    Some(H { router, db, log })
 }
 
 impl H {
@@ -459,4 +537,262 @@ async fn one_tenant_never_sees_updates_or_deletes_another_tenants_rows() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(body_in_db(h.db.clone()).await, None);
+}
+
+#[tokio::test]
+async fn list_filters_and_sorts_on_readable_fields_only() {
+    let Some(h) = harness().await else {
+        return;
+    };
+    let (admin, _) = h.user("admin@example.com", "admin", "acme").await;
+    let (plain, _) = h.user("user@example.com", "user", "acme").await;
+    for (name, cost, email) in [
+        ("alpha", 1.0, "a@s.com"),
+        ("beta", 3.5, "b@s.com"),
+        ("gamma", 2.0, "a@s.com"),
+        ("delta_x", 9.0, "d@s.com"),
+    ] {
+        let (s, b) = h
+            .call(
+                "POST",
+                "/products",
+                Some(&admin),
+                Some(json!({ "owner_id": 1, "name": name, "supplier_email": email, "cost": cost })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let names = |b: &Value| -> Vec<String> {
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (s, b) = h.call("GET", "/products?name=beta", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(names(&b), ["beta"]);
+    let (_, b) = h
+        .call("GET", "/products?cost[gte]=2&sort=-cost", None, None)
+        .await;
+    assert_eq!(names(&b), ["delta_x", "beta", "gamma"]);
+    let (_, b) = h
+        .call("GET", "/products?sort=name&per_page=2&page=2", None, None)
+        .await;
+    assert_eq!(names(&b), ["delta_x", "gamma"]);
+    let (_, b) = h
+        .call(
+            "GET",
+            "/products?name[in]=alpha,gamma,zeta&sort=-name",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(names(&b), ["gamma", "alpha"]);
+    // `contains` matches literally: `_` is not a wildcard.
+    let (_, b) = h
+        .call("GET", "/products?name[contains]=a_x", None, None)
+        .await;
+    assert_eq!(names(&b), ["delta_x"]);
+    let (_, b) = h
+        .call("GET", "/products?name[contains]=l_h", None, None)
+        .await;
+    assert!(names(&b).is_empty(), "{b}");
+    let (_, b) = h
+        .call(
+            "GET",
+            "/products?name[ne]=alpha&cost[lt]=3&sort=id",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(names(&b), ["gamma"]);
+
+    // A field the caller may not read cannot be filtered or sorted on.
+    let (s, b) = h
+        .call(
+            "GET",
+            "/products?supplier_email=a@s.com",
+            Some(&plain),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["error"], "forbidden_field");
+    let (s, _) = h
+        .call("GET", "/products?sort=supplier_email", None, None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = h
+        .call(
+            "GET",
+            "/products?supplier_email=a@s.com&sort=name",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(names(&b), ["alpha", "gamma"]);
+
+    // Bad input: 400 with what is valid.
+    let (s, b) = h.call("GET", "/products?nme=beta", None, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["message"], "unknown field `nme`, did you mean `name`?");
+    let (s, b) = h.call("GET", "/products?cost=cheap", None, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["message"], "`cost` takes a number, not `cheap`");
+    let (s, b) = h.call("GET", "/products?cost[gtee]=1", None, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["message"], "unknown operator `gtee`, did you mean `gte`?");
+    let (s, _) = h
+        .call("GET", "/products?cost[contains]=1", None, None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = h.call("GET", "/products?page=-1", None, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = h.call("GET", "/products?sort=a,b,c,d", None, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn filters_never_widen_the_row_rule() {
+    let Some(h) = harness().await else {
+        return;
+    };
+    let (acme, _) = h.user("a@acme.test", "user", "acme").await;
+    let (globex, _) = h.user("g@globex.test", "user", "globex").await;
+    for (tok, tenant) in [(&acme, "acme"), (&globex, "globex")] {
+        let (s, b) = h
+            .call(
+                "POST",
+                "/notes",
+                Some(tok),
+                Some(json!({ "tenant": tenant, "body": "secret" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (s, b) = h
+        .call("GET", "/notes?tenant=globex", Some(&acme), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        b["items"],
+        json!([]),
+        "acme asked for globex's notes and got none"
+    );
+    let (_, b) = h.call("GET", "/notes?body=secret", Some(&acme), None).await;
+    assert_eq!(b["items"].as_array().unwrap().len(), 1);
+    assert_eq!(b["items"][0]["tenant"], "acme");
+}
+
+#[tokio::test]
+async fn hooks_run_around_each_action_and_can_refuse() {
+    let Some(h) = harness().await else {
+        return;
+    };
+    let (admin, admin_id) = h.user("admin@example.com", "admin", "acme").await;
+    let (plain, _) = h.user("user@example.com", "user", "acme").await;
+    let item = |name: &str| json!({ "owner_id": 1, "name": name, "supplier_email": "s@x.com", "cost": 1.0 });
+    let take = || std::mem::take(&mut *h.log.lock().unwrap());
+
+    // Hooks run only once the permission checks pass: a refused create never reaches them.
+    let (s, _) = h
+        .call("POST", "/hooked", Some(&plain), Some(item("x")))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(take().is_empty());
+
+    let (s, b) = h
+        .call("POST", "/hooked", Some(&admin), Some(item("locked")))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    assert_eq!(
+        take(),
+        [
+            format!("before Create by {admin_id} "),
+            "after Create locked rows=0".to_owned()
+        ]
+    );
+
+    // A before-hook refusal is the response, and nothing is written.
+    let (s, b) = h
+        .call(
+            "POST",
+            "/hooked",
+            Some(&admin),
+            Some(item("forbidden-name")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["error"], "bad_name");
+    let (s, b) = h
+        .call("DELETE", &format!("/hooked/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(b["message"], "the product is locked");
+    assert_eq!(h.product_names().await, ["locked"]);
+
+    // An after-hook refusal of a write rolls the write back.
+    let (s, b) = h
+        .call("POST", "/hooked", Some(&admin), Some(item("rollback")))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"], "rolled_back");
+    assert_eq!(h.product_names().await, ["locked"]);
+    let (s, _) = h
+        .call(
+            "PATCH",
+            &format!("/hooked/{id}"),
+            Some(&admin),
+            Some(json!({ "name": "rollback" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(
+        h.product_names().await,
+        ["locked"],
+        "the update was rolled back"
+    );
+    take();
+
+    // Read and list: the typed row(s) reach the hooks; anonymous callers are `None`.
+    let (s, _) = h.call("GET", &format!("/hooked/{id}"), None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = h.call("GET", "/hooked", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        take(),
+        [
+            "before Read by anonymous locked",
+            "after Read locked rows=0",
+            "before List by anonymous ",
+            "after List  rows=1",
+        ]
+    );
+    let (s, _) = h
+        .call(
+            "PATCH",
+            &format!("/hooked/{id}"),
+            Some(&admin),
+            Some(json!({ "name": "free" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = h
+        .call("DELETE", &format!("/hooked/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(h.product_names().await.is_empty());
+    assert_eq!(
+        take(),
+        [
+            format!("before Update by {admin_id} locked"),
+            "after Update free rows=0".to_owned(),
+            format!("before Delete by {admin_id} free"),
+            "after Delete free rows=0".to_owned(),
+        ]
+    );
 }

@@ -61,6 +61,7 @@ async fn rls_policies_hold_when_a_query_forgets_the_rule() {
         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'access_app') THEN CREATE ROLE access_app; END IF; END $$".to_owned(),
         format!("GRANT USAGE ON SCHEMA {schema} TO access_app"),
         format!("GRANT SELECT, UPDATE, DELETE, INSERT ON {schema}.rls_products TO access_app"),
+        format!("GRANT USAGE ON SEQUENCE {schema}.rls_products_id_seq TO access_app"),
     ] {
         db.execute_raw(sql(&s)).await.unwrap();
     }
@@ -127,6 +128,36 @@ async fn rls_policies_hold_when_a_query_forgets_the_rule() {
         (vec!["g1".to_owned()], 1, 0)
     );
     assert_eq!(names(None, &[0]).await, (vec![], 0, 0));
+    // INSERT: `create = authenticated` becomes a WITH CHECK on the caller's id.
+    let insert = |user: Option<&'static str>| {
+        let db = db.clone();
+        let schema = schema.clone();
+        async move {
+            let txn = db.begin().await.unwrap();
+            txn.execute_raw(sql(&format!("SET LOCAL search_path TO {schema}")))
+                .await
+                .unwrap();
+            txn.execute_raw(sql("SET LOCAL ROLE access_app"))
+                .await
+                .unwrap();
+            let p = user.map(|u| Principal::new(u).tenant("acme"));
+            set_claims(&txn, model::Access.data(), p.as_ref())
+                .await
+                .unwrap();
+            let r = txn
+                .execute_raw(sql(
+                    "INSERT INTO rls_products (tenant, name) VALUES ('acme', 'new')",
+                ))
+                .await;
+            txn.rollback().await.unwrap();
+            if let Err(e) = &r {
+                eprintln!("insert refused: {e}");
+            }
+            r.is_ok()
+        }
+    };
+    assert!(insert(Some("7")).await, "a signed-in caller may create");
+    assert!(!insert(None).await, "an anonymous transaction may not");
     db.execute_raw(sql(&format!("DROP SCHEMA {schema} CASCADE")))
         .await
         .unwrap();

@@ -346,6 +346,16 @@ fn bench(c: &mut Criterion) {
             .expect("ready")
             .expect("store")
     };
+    // Dynamic mode with the model's own grants: same answers, tables read from `Grants`.
+    let grants = Arc::new(access_core::Grants::new(data));
+    let access_can_dynamic = |i: usize| {
+        let (u, e, t, id) = &access_reqs[i];
+        let ctx = AccessContext::new(&w.model, &store, Principal::new(Arc::clone(u)))
+            .with_grants(Arc::clone(&grants));
+        block_on_ready(ctx.can(*e, Resource::new(*t, id)))
+            .expect("ready")
+            .expect("store")
+    };
     let cedar_is_authorized =
         |i: usize| cedar::is_authorized(&authorizer, &cedar_reqs[i], &policies, &entities);
     let casbin_enforce = |i: usize| {
@@ -369,6 +379,7 @@ fn bench(c: &mut Criterion) {
             "access vs casbin on {:?}",
             w.requests[i]
         );
+        assert_eq!(a, access_can_dynamic(i), "static vs dynamic mode");
         allowed += usize::from(a);
     }
     eprintln!(
@@ -384,6 +395,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % REQUESTS;
             black_box(access_can(black_box(i)))
+        })
+    });
+    c.bench_function("access/can_dynamic", |b| {
+        b.iter(|| {
+            i = (i + 1) % REQUESTS;
+            black_box(access_can_dynamic(black_box(i)))
         })
     });
     c.bench_function("cedar/is_authorized", |b| {

@@ -473,6 +473,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         // 2 + 3. roles on the resource and through its ancestry
         let mut s = take_scratch();
         s.ancestry.want_ids = false;
+        s.ancestry.at = self.now;
         let fetched = self.stores.ancestry(&p.id, resource, &mut s.ancestry).await;
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         give_scratch(s);
@@ -623,6 +624,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         // 2 + 3. roles and hierarchy
         let mut s = take_scratch();
         s.ancestry.want_ids = true;
+        s.ancestry.at = self.now;
         let fetched = self.stores.ancestry(&p.id, resource, &mut s.ancestry).await;
         let result = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         let roles_outcome = result.map(|eff| {
@@ -803,6 +805,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         };
         let resources: Vec<Resource<'_>> = pairs.iter().map(|(_, r)| *r).collect();
         let mut ancestries = Vec::new();
+        ancestries.resize_with(resources.len(), || Ancestry {
+            at: self.now,
+            ..Ancestry::default()
+        });
         self.stores
             .ancestries(&p.id, &resources, &mut ancestries)
             .await?;
@@ -944,6 +950,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         }
         let mut s = take_scratch();
         s.ancestry.want_ids = false;
+        s.ancestry.at = self.now;
         let fetched = self
             .stores
             .ancestry(&self.principal.id, resource, &mut s.ancestry)

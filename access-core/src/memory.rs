@@ -43,6 +43,38 @@ struct Node {
 struct User {
     global: RoleSet,
     assignments: FxHashMap<u32, RoleSet>,
+    /// Time-bound assignments (few; checked against the clock when present).
+    timed: Vec<Timed>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Timed {
+    node: u32,
+    role: u16,
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
+}
+
+impl Timed {
+    fn valid(&self, now: Timestamp) -> bool {
+        self.from.is_none_or(|f| f <= now) && self.until.is_none_or(|u| now < u)
+    }
+}
+
+impl User {
+    /// The roles held on node `n` at `now` (`None`: no time-bound assignment to check).
+    #[inline]
+    fn roles_on(&self, n: u32, now: Option<Timestamp>) -> RoleSet {
+        let mut r = self.assignments.get(&n).copied().unwrap_or_default();
+        if let Some(now) = now {
+            for t in &self.timed {
+                if t.node == n && t.valid(now) {
+                    r.insert(t.role as usize);
+                }
+            }
+        }
+        r
+    }
 }
 
 #[derive(Debug, Default)]
@@ -113,10 +145,10 @@ impl MemoryStore {
         out.clear();
         let g = self.read()?;
         let u = g.users.get(user);
-        let roles_on = |n: u32| {
-            u.and_then(|u| u.assignments.get(&n).copied())
-                .unwrap_or_default()
-        };
+        let now = u
+            .filter(|u| !u.timed.is_empty())
+            .map(|_| out.at.unwrap_or_else(crate::time::now));
+        let roles_on = |n: u32| u.map(|u| u.roles_on(n, now)).unwrap_or_default();
         let Some(start) = g.lookup(resource) else {
             out.nodes.push(AncestryNode {
                 ty: resource.ty,
@@ -307,12 +339,18 @@ impl RoleStore for MemoryStore {
                 .users
                 .get(user)
                 .map(|u| {
-                    u.assignments
-                        .iter()
+                    let now = (!u.timed.is_empty()).then(crate::time::now);
+                    let mut nodes: Vec<u32> = u.assignments.keys().copied().collect();
+                    nodes.extend(u.timed.iter().map(|t| t.node));
+                    nodes.sort_unstable();
+                    nodes.dedup();
+                    nodes
+                        .into_iter()
+                        .map(|n| (n, u.roles_on(n, now)))
                         .filter(|(_, r)| !r.is_empty())
                         .map(|(n, r)| {
-                            let node = &g.nodes[*n as usize];
-                            (ResourceRef::new(EntityTypeId(node.ty), node.id.clone()), *r)
+                            let node = &g.nodes[n as usize];
+                            (ResourceRef::new(EntityTypeId(node.ty), node.id.clone()), r)
                         })
                         .collect()
                 })
@@ -345,7 +383,44 @@ impl RoleStore for MemoryStore {
             let mut g = self.write()?;
             let n = g.require(resource)?;
             let u = g.users.entry(Arc::from(user)).or_default();
+            u.timed.retain(|t| !(t.node == n && t.role == role));
             u.assignments.entry(n).or_default().insert(role as usize);
+            Ok(())
+        })())
+    }
+
+    fn assign_during(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        role: u16,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready((|| {
+            if role >= 64 {
+                return Err(StoreError::new(
+                    StoreErrorKind::InvalidRequest,
+                    format!("role index {role} out of range"),
+                ));
+            }
+            let mut g = self.write()?;
+            let n = g.require(resource)?;
+            let u = g.users.entry(Arc::from(user)).or_default();
+            u.timed.retain(|t| !(t.node == n && t.role == role));
+            if let Some(r) = u.assignments.get_mut(&n) {
+                r.0 &= !(1u64 << role);
+            }
+            if from.is_none() && until.is_none() {
+                u.assignments.entry(n).or_default().insert(role as usize);
+            } else {
+                u.timed.push(Timed {
+                    node: n,
+                    role,
+                    from,
+                    until,
+                });
+            }
             Ok(())
         })())
     }
@@ -361,12 +436,13 @@ impl RoleStore for MemoryStore {
             let Some(n) = g.lookup(resource) else {
                 return Ok(());
             };
-            if let Some(u) = g.users.get_mut(user)
-                && let Some(r) = u.assignments.get_mut(&n)
-            {
-                r.0 &= !(1u64.checked_shl(u32::from(role)).unwrap_or(0));
-                if r.is_empty() {
-                    u.assignments.remove(&n);
+            if let Some(u) = g.users.get_mut(user) {
+                u.timed.retain(|t| !(t.node == n && t.role == role));
+                if let Some(r) = u.assignments.get_mut(&n) {
+                    r.0 &= !(1u64.checked_shl(u32::from(role)).unwrap_or(0));
+                    if r.is_empty() {
+                        u.assignments.remove(&n);
+                    }
                 }
             }
             Ok(())
@@ -452,6 +528,7 @@ impl ClosureStore for MemoryStore {
             }
             for u in g.users.values_mut() {
                 u.assignments.remove(&n);
+                u.timed.retain(|t| t.node != n);
             }
             Ok(())
         })())

@@ -8,7 +8,9 @@
 //! cannot be pushed down makes the whole `any` a load-then-check: the condition would otherwise
 //! drop rows that the in-memory branch allows.
 
+mod store;
 mod wallet;
+pub use store::SeaStore;
 pub use wallet::SeaWallet;
 
 use sea_orm::sea_query::{Expr, ExprTrait};

@@ -135,6 +135,9 @@ pub struct AncestryNode {
 pub struct Ancestry {
     /// Whether the store should fill in [`AncestryNode::id`] (for explanations).
     pub want_ids: bool,
+    /// The time assignments are valid at (time-bound grants): the engine's
+    /// [`AccessContext::at`](crate::AccessContext::at) when set, else the store reads the clock.
+    pub at: Option<Timestamp>,
     /// Node 0 is the resource; the rest are its ancestors.
     pub nodes: Vec<AncestryNode>,
     /// Parent indices, referenced by ranges in the nodes.
@@ -206,6 +209,29 @@ pub trait RoleStore: Send + Sync {
         resource: Resource<'_>,
         role: u16,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Gives `user` the role between `from` (inclusive) and `until` (exclusive); `None` is
+    /// open-ended. An assignment that has expired stops counting at once, without a cleanup
+    /// job. Assigning the same role again replaces the bounds. Stores without time-bound grants
+    /// refuse bounds ([`StoreErrorKind::InvalidRequest`]).
+    fn assign_during(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        role: u16,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        async move {
+            if from.is_some() || until.is_some() {
+                return Err(StoreError::new(
+                    StoreErrorKind::InvalidRequest,
+                    "this store has no time-bound grants",
+                ));
+            }
+            self.assign(user, resource, role).await
+        }
+    }
 
     /// Takes the role back. Revoking a role the user does not hold is not an error.
     fn revoke(
@@ -443,6 +469,16 @@ impl<S: RoleStore, W: Send + Sync> RoleStore for WithWallet<S, W> {
         role: u16,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         self.base.assign(user, resource, role)
+    }
+    fn assign_during(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        role: u16,
+        from: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        self.base.assign_during(user, resource, role, from, until)
     }
     fn revoke(
         &self,

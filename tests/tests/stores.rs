@@ -1,0 +1,456 @@
+//! One store suite, three instantiations: `MemoryStore`, `SeaStore` on SQLite, and `SeaStore` on
+//! PostgreSQL (`ACCESS_TEST_POSTGRES_URL`; skipped without it). Every check goes through the
+//! engine, so the stores are held to what `can`/`check` need, not to their internals.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use access_core::model_builder::ModelBuilder;
+use access_core::sea::SeaStore;
+use access_core::{
+    AccessContext, AccessModel, DynamicModel, EntitlementId, EntityTypeId, FlagId, LimitId,
+    MemoryStore, PlanId, Principal, Resource, RoleSet, StoreErrorKind, Stores, Subscription,
+};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database};
+
+const T0: i64 = 1_750_000_000;
+const NOW: i64 = T0 + 86_400 * 3;
+
+fn model() -> DynamicModel {
+    DynamicModel::build(
+        ModelBuilder::new("Access")
+            .global_roles(["admin", "user"])
+            .entity("organization", ["owner", "member"])
+            .entity("workspace", ["admin", "viewer"])
+            .inherits("workspace", "organization", "owner", "admin")
+            .inherits("workspace", "organization", "member", "viewer")
+            .entity("folder", ["owner", "viewer"])
+            .implies("folder", "owner", "viewer")
+            .inherits("folder", "workspace", "admin", "owner")
+            .inherits("folder", "folder", "owner", "owner")
+            .inherits("folder", "folder", "viewer", "viewer")
+            .entity("project", ["manager", "viewer"])
+            .implies("project", "manager", "viewer")
+            .inherits("project", "workspace", "admin", "manager")
+            .inherits("project", "workspace", "viewer", "viewer")
+            .flags(["beta"])
+            .entitlement("project:read", "project", ["viewer"], [])
+            .entitlement("project:delete", "project", ["manager"], [])
+            .entitlement("project:beta", "project", ["viewer"], ["beta"])
+            .entitlement("ai:generate", "project", ["viewer"], [])
+            .entitlement("folder:read", "folder", ["viewer"], [])
+            .base_plan("free", "main", Vec::<&str>::new())
+            .base_plan("pro", "main", ["ai:generate"])
+            .limit("pro", "ai", "ai:generate", "month", 100)
+            .add_on("boost", ["ai:generate"], Some(("main", ["pro"])))
+            .limit("boost", "ai", "ai:generate", "month", 50)
+            .default_plan("free")
+            .spec(),
+    )
+    .expect("valid model")
+}
+
+struct W<'a, S: Stores> {
+    m: &'a DynamicModel,
+    s: &'a S,
+}
+
+impl<S: Stores> W<'_, S> {
+    fn ty(&self, t: &str) -> EntityTypeId {
+        self.m.entity_type(t).unwrap()
+    }
+    fn r<'b>(&self, t: &str, id: &'b str) -> Resource<'b> {
+        Resource::new(self.ty(t), id)
+    }
+    fn role(&self, t: &str, role: &str) -> u16 {
+        self.m.data().role_index(self.ty(t).0, role).unwrap()
+    }
+    async fn add(&self, t: &str, id: &str, parents: &[(&str, &str)]) {
+        let ps: Vec<Resource<'_>> = parents.iter().map(|(t, i)| self.r(t, i)).collect();
+        self.s.add_resource(self.r(t, id), &ps).await.unwrap();
+    }
+    async fn assign(&self, user: &str, t: &str, id: &str, role: &str) {
+        self.s
+            .assign(user, self.r(t, id), self.role(t, role))
+            .await
+            .unwrap();
+    }
+    fn ctx(&self, user: &str) -> AccessContext<'_, DynamicModel, S> {
+        AccessContext::new(self.m, self.s, Principal::new(user).tenant("acme")).at(NOW)
+    }
+    fn ent(&self, e: &str) -> EntitlementId {
+        self.m.entitlement(e).unwrap()
+    }
+    async fn can(&self, user: &str, e: &str, t: &str, id: &str) -> bool {
+        self.ctx(user)
+            .can(self.ent(e), self.r(t, id))
+            .await
+            .unwrap()
+    }
+    async fn ancestors(&self, t: &str, id: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .s
+            .ancestors(self.r(t, id))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(r, d)| {
+                format!(
+                    "{}:{}@{d}",
+                    self.m.data().entities[r.ty.0 as usize].name,
+                    r.id
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// The suite. `queries` counts the statements the store sends (0 for the in-memory store).
+async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
+    let m = model();
+    let w = W { m: &m, s };
+
+    // Hierarchy: acme ⊃ ws1 ⊃ {p1, p2, f1 ⊃ f2}; acme ⊃ ws2 ⊃ p3; p4 under ws1 and ws2;
+    // globex ⊃ ws9.
+    w.add("organization", "acme", &[]).await;
+    w.add("organization", "globex", &[]).await;
+    w.add("workspace", "ws1", &[("organization", "acme")]).await;
+    w.add("workspace", "ws2", &[("organization", "acme")]).await;
+    w.add("workspace", "ws9", &[("organization", "globex")])
+        .await;
+    for (p, ws) in [("p1", "ws1"), ("p2", "ws1"), ("p3", "ws2")] {
+        w.add("project", p, &[("workspace", ws)]).await;
+    }
+    w.add(
+        "project",
+        "p4",
+        &[("workspace", "ws1"), ("workspace", "ws2")],
+    )
+    .await;
+    w.add("folder", "f1", &[("workspace", "ws1")]).await;
+    w.add("folder", "f2", &[("folder", "f1")]).await;
+    assert_eq!(
+        w.ancestors("folder", "f2").await,
+        ["folder:f1@1", "organization:acme@3", "workspace:ws1@2"]
+    );
+    assert_eq!(
+        w.ancestors("project", "p4").await,
+        ["organization:acme@2", "workspace:ws1@1", "workspace:ws2@1"]
+    );
+
+    // Roles down the hierarchy.
+    w.assign("olga", "organization", "acme", "owner").await;
+    w.assign("wes", "workspace", "ws1", "viewer").await;
+    w.assign("fay", "folder", "f1", "owner").await;
+    assert!(w.can("olga", "project:delete", "project", "p3").await);
+    assert!(w.can("olga", "folder:read", "folder", "f2").await);
+    assert!(w.can("wes", "project:read", "project", "p4").await);
+    assert!(!w.can("wes", "project:delete", "project", "p1").await);
+    assert!(!w.can("wes", "project:read", "project", "p3").await);
+    assert!(w.can("fay", "folder:read", "folder", "f2").await);
+    assert!(!w.can("nobody", "project:read", "project", "p1").await);
+    assert!(!w.can("olga", "project:read", "project", "nope").await);
+    let d = w
+        .ctx("olga")
+        .check(w.ent("project:delete"), w.r("project", "p1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        d.grant.unwrap().to_string(),
+        "organization:owner on acme → workspace:admin on ws1 → project:manager on p1"
+    );
+
+    // can_all agrees with can, in a constant number of statements.
+    let pairs: Vec<(EntitlementId, Resource<'_>)> = ["p1", "p2", "p3", "p4", "nope"]
+        .iter()
+        .flat_map(|p| {
+            ["project:read", "project:delete", "ai:generate"].map(|e| (w.ent(e), w.r("project", p)))
+        })
+        .collect();
+    for user in ["olga", "wes", "nobody"] {
+        let before = queries.map(|q| q.load(Ordering::SeqCst));
+        let all = w.ctx(user).can_all(&pairs).await.unwrap();
+        if let (Some(q), Some(b)) = (queries, before) {
+            let n = q.load(Ordering::SeqCst) - b;
+            assert!(
+                n <= 4,
+                "can_all of {} pairs took {n} statements",
+                pairs.len()
+            );
+        }
+        for ((e, r), got) in pairs.iter().zip(all) {
+            assert_eq!(got, w.ctx(user).can(*e, *r).await.unwrap(), "{user} {r:?}");
+        }
+    }
+    if let Some(q) = queries {
+        let b = q.load(Ordering::SeqCst);
+        assert!(w.can("olga", "project:read", "project", "p1").await);
+        assert_eq!(
+            q.load(Ordering::SeqCst) - b,
+            1,
+            "one query per `can` on roles alone"
+        );
+    }
+
+    // Moving a workspace moves its projects; a cycle is refused and changes nothing.
+    w.s.set_parents(w.r("workspace", "ws2"), &[w.r("organization", "globex")])
+        .await
+        .unwrap();
+    assert!(!w.can("olga", "project:delete", "project", "p3").await);
+    assert!(
+        w.can("olga", "project:delete", "project", "p4").await,
+        "still under ws1"
+    );
+    w.assign("gus", "organization", "globex", "owner").await;
+    assert!(w.can("gus", "project:delete", "project", "p3").await);
+    assert_eq!(
+        w.ancestors("project", "p3").await,
+        ["organization:globex@2", "workspace:ws2@1"]
+    );
+    let e =
+        w.s.set_parents(w.r("organization", "acme"), &[w.r("folder", "f2")])
+            .await
+            .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::Cycle);
+    let e =
+        w.s.set_parents(w.r("folder", "f1"), &[w.r("folder", "f1")])
+            .await
+            .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::Cycle);
+    assert!(w.can("fay", "folder:read", "folder", "f2").await);
+    assert_eq!(
+        w.ancestors("folder", "f2").await,
+        ["folder:f1@1", "organization:acme@3", "workspace:ws1@2"]
+    );
+    let e =
+        w.s.add_resource(w.r("project", "p5"), &[w.r("workspace", "missing")])
+            .await
+            .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::NotFound);
+    assert!(
+        w.s.ancestors(w.r("project", "p5")).await.is_err(),
+        "nothing created"
+    );
+    let e =
+        w.s.assign("x", w.r("project", "missing"), 0)
+            .await
+            .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::NotFound);
+
+    // Removing a resource: its assignments go, its children lose it as a parent.
+    w.assign("wes", "project", "p1", "viewer").await;
+    w.s.remove_resource(w.r("workspace", "ws1")).await.unwrap();
+    assert!(!w.can("olga", "project:delete", "project", "p1").await);
+    assert!(
+        w.can("wes", "project:read", "project", "p1").await,
+        "direct role stays"
+    );
+    assert!(
+        w.can("gus", "project:read", "project", "p4").await,
+        "through ws2"
+    );
+    assert_eq!(w.ancestors("project", "p1").await, Vec::<String>::new());
+    assert_eq!(w.ancestors("folder", "f2").await, ["folder:f1@1"]);
+    let assigned = w.s.assignments("wes").await.unwrap();
+    assert_eq!(assigned.len(), 1, "the ws1 assignment went with ws1");
+    w.s.revoke("wes", w.r("project", "p1"), w.role("project", "viewer"))
+        .await
+        .unwrap();
+    assert!(!w.can("wes", "project:read", "project", "p1").await);
+    w.s.revoke("wes", w.r("project", "p1"), 1).await.unwrap();
+
+    // Time-bound grants: counted inside their window only, without a cleanup job.
+    let viewer = w.role("project", "viewer");
+    let p2 = w.r("project", "p2");
+    w.s.assign_during("tim", p2, viewer, Some(NOW - 100), Some(NOW + 100))
+        .await
+        .unwrap();
+    assert!(w.can("tim", "project:read", "project", "p2").await);
+    let later = w.ctx("tim").at(NOW + 100);
+    assert!(
+        !later.can(w.ent("project:read"), p2).await.unwrap(),
+        "expired"
+    );
+    let earlier = w.ctx("tim").at(NOW - 101);
+    assert!(
+        !earlier.can(w.ent("project:read"), p2).await.unwrap(),
+        "not yet"
+    );
+    w.s.assign_during("tim", p2, viewer, None, Some(NOW - 1))
+        .await
+        .unwrap();
+    assert!(
+        !w.can("tim", "project:read", "project", "p2").await,
+        "bounds replaced"
+    );
+    w.s.assign("tim", p2, viewer).await.unwrap();
+    assert!(
+        later.can(w.ent("project:read"), p2).await.unwrap(),
+        "permanent now"
+    );
+
+    // Global roles.
+    let mut roles = RoleSet::EMPTY;
+    roles.insert(0);
+    w.s.set_global_roles("olga", roles).await.unwrap();
+    assert_eq!(w.s.global_roles("olga").await.unwrap(), roles);
+    assert_eq!(w.s.global_roles("nobody").await.unwrap(), RoleSet::EMPTY);
+
+    // Flags, plans, add-ons and overrides take effect at the next check.
+    w.assign("vic", "project", "p2", "viewer").await;
+    assert!(!w.can("vic", "project:beta", "project", "p2").await);
+    w.s.set_flag("acme", FlagId(0), true).await.unwrap();
+    assert!(w.can("vic", "project:beta", "project", "p2").await);
+    w.s.set_flag("acme", FlagId(0), false).await.unwrap();
+    assert!(!w.can("vic", "project:beta", "project", "p2").await);
+    assert!(
+        !w.can("vic", "ai:generate", "project", "p2").await,
+        "free plan"
+    );
+    let plan = |n: &str| PlanId(w.m.data().plan_index(n).unwrap());
+    w.s.set_base_plan("acme", 0, Subscription::new(plan("pro"), T0))
+        .await
+        .unwrap();
+    assert!(w.can("vic", "ai:generate", "project", "p2").await);
+    let tp = w.s.tenant_plans("acme").await.unwrap();
+    assert_eq!(tp.base.len(), 1);
+    w.s.add_add_on("acme", Subscription::new(plan("boost"), T0))
+        .await
+        .unwrap();
+    assert_eq!(w.s.tenant_plans("acme").await.unwrap().add_ons.len(), 1);
+    w.s.set_override("acme", LimitId(0), Some(500))
+        .await
+        .unwrap();
+    let limits = w
+        .ctx("vic")
+        .check(w.ent("ai:generate"), p2)
+        .await
+        .unwrap()
+        .limits;
+    assert_eq!(limits[0].max, Some(500), "override above pro + boost (150)");
+    w.s.set_override("acme", LimitId(0), None).await.unwrap();
+    w.s.remove_add_on("acme", plan("boost")).await.unwrap();
+    let limits = w
+        .ctx("vic")
+        .check(w.ent("ai:generate"), p2)
+        .await
+        .unwrap()
+        .limits;
+    assert_eq!(limits[0].max, Some(100));
+    w.s.set_base_plan("acme", 0, Subscription::new(plan("free"), T0))
+        .await
+        .unwrap();
+    assert!(
+        !w.can("vic", "ai:generate", "project", "p2").await,
+        "downgraded"
+    );
+    w.s.set_base_plan("acme", 0, Subscription::new(plan("pro"), T0).until(NOW - 1))
+        .await
+        .unwrap();
+    assert!(
+        !w.can("vic", "ai:generate", "project", "p2").await,
+        "expired plan"
+    );
+    w.s.set_base_plan("acme", 0, Subscription::new(plan("pro"), T0))
+        .await
+        .unwrap();
+
+    // The wallet: exact under concurrency.
+    let ctx = w.ctx("vic");
+    let ai = w.ent("ai:generate");
+    let ok = Arc::new(AtomicUsize::new(0));
+    let futs = (0..160).map(|_| {
+        let ok = ok.clone();
+        let ctx = ctx.clone();
+        async move {
+            if ctx.can_and_consume(ai, p2).await.unwrap().is_some() {
+                ok.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    futures_join_all(futs).await;
+    assert_eq!(ok.load(Ordering::SeqCst), 100);
+    assert!(
+        !w.can("vic", "ai:generate", "project", "p2").await,
+        "limit reached"
+    );
+}
+
+/// Runs the futures concurrently on the current task (no extra dependency).
+async fn futures_join_all<F: std::future::Future<Output = ()>>(futs: impl Iterator<Item = F>) {
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(Box::pin(f));
+    }
+    std::future::poll_fn(|cx| {
+        set.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if set.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn memory_store() {
+    suite(&MemoryStore::new(), None).await;
+}
+
+async fn sea(url: String, schema: Option<String>) {
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(4);
+    if let Some(s) = schema {
+        opts.set_schema_search_path(s);
+    }
+    let mut db = Database::connect(opts).await.unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    db.set_metric_callback(move |_| {
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    let store = SeaStore::new(&model(), db);
+    store.migrate().await.unwrap();
+    suite(&store, Some(&count)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sea_store_on_sqlite() {
+    let path = std::env::temp_dir().join(format!(
+        "access-stores-{}-{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    sea(format!("sqlite://{}?mode=rwc", path.display()), None).await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sea_store_on_postgres() {
+    let Ok(url) = std::env::var("ACCESS_TEST_POSTGRES_URL") else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "stores: PostgreSQL skipped, set ACCESS_TEST_POSTGRES_URL"
+        );
+        return;
+    };
+    let schema = format!(
+        "stores{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let db = Database::connect(url.clone()).await.unwrap();
+    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    sea(url, Some(schema)).await;
+}

@@ -53,6 +53,8 @@ pub struct Authz<M: AccessModel, S: Stores + 'static> {
     pub tenant: TenantFrom,
     /// Dynamic mode: the tenants' grants ([`Authz::dynamic`]); `None` = static mode.
     pub dynamic: Option<Arc<DynamicGrants>>,
+    /// Whether each request's context remembers its store reads ([`Authz::cache_per_request`]).
+    pub cache: bool,
 }
 
 impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
@@ -62,6 +64,7 @@ impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
             stores: self.stores,
             tenant: self.tenant.clone(),
             dynamic: self.dynamic.clone(),
+            cache: self.cache,
         }
     }
 }
@@ -82,7 +85,16 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             stores,
             tenant: TenantFrom::Token,
             dynamic: None,
+            cache: true,
         }
+    }
+    /// Whether each request's `AccessContext` remembers the ancestries, flags and plans it read
+    /// (on by default), so repeated checks in one request hit the database once. Usage counters
+    /// are always read fresh.
+    #[must_use]
+    pub fn cache_per_request(mut self, on: bool) -> Self {
+        self.cache = on;
+        self
     }
     /// Dynamic mode: each request's context reads its tenant's grants and custom roles from
     /// `grants` (see [`crate::dynamic`]). Requests without a tenant use the model's grants.
@@ -111,6 +123,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ) -> Result<AccessContext<'static, M, S>, ApiError> {
         let tenant = p.tenant.clone();
         let ctx = AccessContext::new(self.model, self.stores, p);
+        let ctx = if self.cache { ctx.with_cache() } else { ctx };
         match (&self.dynamic, tenant) {
             (Some(d), Some(t)) => match d.tenant(&t).await {
                 Ok(g) => Ok(ctx.with_grants(g)),

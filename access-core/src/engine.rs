@@ -121,6 +121,7 @@ pub struct AccessContext<'a, M: AccessModel, S: Stores> {
     principal: Principal,
     now: Option<Timestamp>,
     grants: Option<Arc<Grants>>,
+    cache: Option<Arc<RequestCache>>,
 }
 
 impl<M: AccessModel, S: Stores> Clone for AccessContext<'_, M, S> {
@@ -131,9 +132,22 @@ impl<M: AccessModel, S: Stores> Clone for AccessContext<'_, M, S> {
             principal: self.principal.clone(),
             now: self.now,
             grants: self.grants.clone(),
+            cache: self.cache.clone(),
         }
     }
 }
+
+/// Store reads remembered for the life of one context (one request): ancestries, the tenant's
+/// flags and plans. Usage counters are never cached (they must be exact).
+#[derive(Debug, Default)]
+struct RequestCache {
+    ancestries: std::sync::Mutex<Vec<(crate::store::ResourceRef, Ancestry)>>,
+    flags: std::sync::Mutex<Option<RoleSet>>,
+    plans: std::sync::Mutex<Option<TenantPlans>>,
+}
+
+/// Most ancestries one context remembers.
+const CACHED_ANCESTRIES: usize = 256;
 
 #[derive(Debug, Default)]
 struct Scratch {
@@ -357,7 +371,76 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             principal,
             now: None,
             grants: None,
+            cache: None,
         }
+    }
+
+    /// Remembers store reads (ancestries, the tenant's flags and plans) for the life of this
+    /// context and its clones, so repeated checks in one request read the database once. Usage
+    /// counters are always read fresh. For database stores; the in-memory store gains nothing.
+    #[must_use]
+    pub fn with_cache(mut self) -> Self {
+        self.cache = Some(Arc::default());
+        self
+    }
+
+    async fn fetch_ancestry(&self, resource: Resource<'_>, out: &mut Ancestry) -> StoreResult<()> {
+        let Some(c) = &self.cache else {
+            return self
+                .stores
+                .ancestry(&self.principal.id, resource, out)
+                .await;
+        };
+        if let Ok(list) = c.ancestries.lock()
+            && let Some((_, a)) = list
+                .iter()
+                .find(|(r, _)| r.ty == resource.ty && &*r.id == resource.id)
+        {
+            out.clone_from(a);
+            return Ok(());
+        }
+        out.want_ids = true;
+        self.stores
+            .ancestry(&self.principal.id, resource, out)
+            .await?;
+        if let Ok(mut list) = c.ancestries.lock()
+            && list.len() < CACHED_ANCESTRIES
+        {
+            list.push((resource.to_owned(), out.clone()));
+        }
+        Ok(())
+    }
+
+    async fn cached_flags(&self, tenant: &str) -> StoreResult<RoleSet> {
+        if let Some(c) = &self.cache
+            && let Ok(f) = c.flags.lock()
+            && let Some(f) = *f
+        {
+            return Ok(f);
+        }
+        let f = self.stores.tenant_flags(tenant).await?;
+        if let Some(c) = &self.cache
+            && let Ok(mut slot) = c.flags.lock()
+        {
+            *slot = Some(f);
+        }
+        Ok(f)
+    }
+
+    async fn cached_plans(&self, tenant: &str) -> StoreResult<TenantPlans> {
+        if let Some(c) = &self.cache
+            && let Ok(p) = c.plans.lock()
+            && let Some(p) = p.as_ref()
+        {
+            return Ok(p.clone());
+        }
+        let p = self.stores.tenant_plans(tenant).await?;
+        if let Some(c) = &self.cache
+            && let Ok(mut slot) = c.plans.lock()
+        {
+            *slot = Some(p.clone());
+        }
+        Ok(p)
     }
 
     /// Dynamic mode: reads which roles grant each entitlement from `grants` (the tenant's
@@ -445,44 +528,99 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         entitlement: EntitlementId,
         resource: Resource<'_>,
     ) -> StoreResult<bool> {
+        let stopped = self.can_layers(entitlement, resource).await?;
+        self.log(entitlement, resource, stopped);
+        Ok(stopped.is_none())
+    }
+
+    /// Decision logging: a denial is an `INFO` event, an allowed request a `DEBUG` event, both
+    /// with target `access::decision` (enable all decisions with
+    /// `RUST_LOG=access::decision=debug`).
+    #[inline]
+    fn log(&self, entitlement: EntitlementId, resource: Resource<'_>, stopped: Option<&str>) {
+        match stopped {
+            Some(layer) => tracing::info!(
+                target: "access::decision",
+                user = %self.principal.id,
+                tenant = self.principal.tenant.as_deref(),
+                entitlement = self.entitlement_name(entitlement),
+                resource_type = self.entity_type_name(resource.ty.0),
+                resource_id = resource.id,
+                decision = "deny",
+                reasons = layer,
+            ),
+            None => tracing::debug!(
+                target: "access::decision",
+                user = %self.principal.id,
+                tenant = self.principal.tenant.as_deref(),
+                entitlement = self.entitlement_name(entitlement),
+                resource_type = self.entity_type_name(resource.ty.0),
+                resource_id = resource.id,
+                decision = "allow",
+            ),
+        }
+    }
+
+    fn entitlement_name(&self, e: EntitlementId) -> &str {
+        self.model
+            .data()
+            .entitlements
+            .get(e.0 as usize)
+            .map_or("?", |e| &e.name)
+    }
+
+    fn entity_type_name(&self, ty: u16) -> &str {
+        self.model
+            .data()
+            .entities
+            .get(ty as usize)
+            .map_or("?", |e| &e.name)
+    }
+
+    /// The layers of `can`: `None` when allowed, else the layer that stopped it.
+    async fn can_layers(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<&'static str>> {
         let p = &self.principal;
         if !p.active {
-            return Ok(false);
+            return Ok(Some("inactive_user"));
         }
         if p.superuser {
-            return Ok(true);
+            return Ok(None);
         }
         let data = self.model.data();
         let ei = entitlement.0 as usize;
         let Some(ent) = data.entitlements.get(ei) else {
-            return Ok(false);
+            return Ok(Some("wrong_resource_type"));
         };
         if resource.ty.0 != ent.entity {
-            return Ok(false);
+            return Ok(Some("wrong_resource_type"));
         }
         // 1. flags
         if !ent.flags.is_empty() {
             let Some(t) = self.tenant() else {
-                return Ok(false);
+                return Ok(Some("flag_disabled"));
             };
-            let on = self.stores.tenant_flags(t).await?;
+            let on = self.cached_flags(t).await?;
             if on.intersection(ent.flags) != ent.flags {
-                return Ok(false);
+                return Ok(Some("flag_disabled"));
             }
         }
         // 2 + 3. roles on the resource and through its ancestry
         let mut s = take_scratch();
         s.ancestry.want_ids = false;
         s.ancestry.at = self.now;
-        let fetched = self.stores.ancestry(&p.id, resource, &mut s.ancestry).await;
+        let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         give_scratch(s);
         if !eff?.intersects(self.granting(ei, ent)) {
-            return Ok(false);
+            return Ok(Some("role_required"));
         }
         // 4 + 5. plan and wallet
         if !ent.plan_gated && ent.limits.is_empty() {
-            return Ok(true);
+            return Ok(None);
         }
         self.plan_and_wallet_ok(data, ei, ent).await
     }
@@ -492,15 +630,15 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         data: &ModelData,
         ei: usize,
         ent: &EntitlementData,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<&'static str>> {
         let now = self.now();
         let plans = match self.tenant() {
-            Some(t) => self.stores.tenant_plans(t).await?,
+            Some(t) => self.cached_plans(t).await?,
             None => TenantPlans::default(),
         };
         let active = active_plans(data, &plans, now);
         if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
-            return Ok(false);
+            return Ok(Some("plan_required"));
         }
         for &l in ent.limits.iter() {
             let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
@@ -508,17 +646,17 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 continue;
             };
             let Some(t) = self.tenant() else {
-                return Ok(false);
+                return Ok(Some("tenant_required"));
             };
             let Some(limit) = data.limits.get(l as usize) else {
                 continue;
             };
             let start = time::period_start(limit.period, anchor, now);
             if self.stores.used(t, LimitId(l), start).await? >= max {
-                return Ok(false);
+                return Ok(Some("limit_reached"));
             }
         }
-        Ok(true)
+        Ok(None)
     }
 
     /// Evaluates every layer and returns every reason, with meta, and the grant path when
@@ -568,6 +706,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 "the user account is inactive".into(),
                 ReasonMeta::None,
             ));
+            self.log_decision(entitlement, resource, &d);
             return Ok(d);
         }
         if p.superuser {
@@ -576,6 +715,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 superuser: true,
                 steps: Vec::new(),
             });
+            self.log_decision(entitlement, resource, &d);
             return Ok(d);
         }
         let Some(ent) = data.entitlements.get(ei) else {
@@ -584,6 +724,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 "the entitlement is not part of this model".into(),
                 ReasonMeta::None,
             ));
+            self.log_decision(entitlement, resource, &d);
             return Ok(d);
         };
         let ent_entity = data.entities.get(ent.entity as usize);
@@ -598,6 +739,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 ),
                 ReasonMeta::ResourceType { expected, got },
             ));
+            self.log_decision(entitlement, resource, &d);
             return Ok(d);
         }
         let tenant = self.tenant();
@@ -605,7 +747,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         // 1. flags
         if !ent.flags.is_empty() {
             let on = match tenant {
-                Some(t) => self.stores.tenant_flags(t).await?,
+                Some(t) => self.cached_flags(t).await?,
                 None => RoleSet::EMPTY,
             };
             let off = RoleSet(ent.flags.0 & !on.0);
@@ -625,7 +767,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let mut s = take_scratch();
         s.ancestry.want_ids = true;
         s.ancestry.at = self.now;
-        let fetched = self.stores.ancestry(&p.id, resource, &mut s.ancestry).await;
+        let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
         let result = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         let roles_outcome = result.map(|eff| {
             if let Some(entity) = ent_entity {
@@ -656,7 +798,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         // 4 + 5. plan and wallet
         if ent.plan_gated || !ent.limits.is_empty() {
             let plans = match tenant {
-                Some(t) => self.stores.tenant_plans(t).await?,
+                Some(t) => self.cached_plans(t).await?,
                 None => TenantPlans::default(),
             };
             let active = active_plans(data, &plans, now);
@@ -736,7 +878,28 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         if d.allowed {
             d.grant = grant;
         }
+        self.log_decision(entitlement, resource, &d);
         Ok(d)
+    }
+
+    fn log_decision(&self, entitlement: EntitlementId, resource: Resource<'_>, d: &Decision) {
+        if d.allowed {
+            self.log(entitlement, resource, None);
+        } else if tracing::enabled!(target: "access::decision", tracing::Level::INFO) {
+            let kinds: Vec<&str> = d.reasons.iter().map(|r| r.kind.as_str()).collect();
+            let messages: Vec<&str> = d.reasons.iter().map(|r| r.message.as_str()).collect();
+            tracing::info!(
+                target: "access::decision",
+                user = %self.principal.id,
+                tenant = self.principal.tenant.as_deref(),
+                entitlement = d.entitlement.as_str(),
+                resource_type = self.entity_type_name(resource.ty.0),
+                resource_id = resource.id,
+                decision = "deny",
+                reasons = kinds.join(",").as_str(),
+                messages = ?messages,
+            );
+        }
     }
 
     /// Like [`AccessContext::check`], as a `Result`.
@@ -800,7 +963,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let tenant = self.tenant();
         let need_flags = ents.iter().flatten().any(|e| !e.flags.is_empty());
         let flags = match (need_flags, tenant) {
-            (true, Some(t)) => self.stores.tenant_flags(t).await?,
+            (true, Some(t)) => self.cached_flags(t).await?,
             _ => RoleSet::EMPTY,
         };
         let resources: Vec<Resource<'_>> = pairs.iter().map(|(_, r)| *r).collect();
@@ -818,7 +981,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             .any(|e| e.plan_gated || !e.limits.is_empty());
         let now = self.now();
         let plans = match (need_plans, tenant) {
-            (true, Some(t)) => self.stores.tenant_plans(t).await?,
+            (true, Some(t)) => self.cached_plans(t).await?,
             _ => TenantPlans::default(),
         };
         let active = if need_plans {
@@ -886,6 +1049,9 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             }
             out.push(ok);
         }
+        for ((e, r), ok) in pairs.iter().zip(&out) {
+            self.log((*e).into(), *r, (!ok).then_some("denied"));
+        }
         Ok(out)
     }
 
@@ -912,6 +1078,28 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         entitlement: EntitlementId,
         resource: Resource<'_>,
     ) -> StoreResult<Option<Consumption>> {
+        let out = self.consume_layers(entitlement, resource).await?;
+        if out.is_none() {
+            // `can` tells which layer; only a denial pays for the second evaluation, and only
+            // when someone listens.
+            if tracing::enabled!(target: "access::decision", tracing::Level::INFO) {
+                let layer = self
+                    .can_layers(entitlement, resource)
+                    .await?
+                    .unwrap_or("limit_reached");
+                self.log(entitlement, resource, Some(layer));
+            }
+        } else {
+            self.log(entitlement, resource, None);
+        }
+        Ok(out)
+    }
+
+    async fn consume_layers(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<Consumption>> {
         if !self.principal.active {
             return Ok(None);
         }
@@ -929,8 +1117,9 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         // Every layer except the wallet's count, which the consume itself checks atomically.
         if ent.limits.is_empty() {
             return Ok(self
-                .can_id(entitlement, resource)
+                .can_layers(entitlement, resource)
                 .await?
+                .is_none()
                 .then(|| Consumption {
                     tenant: None,
                     charges: Vec::new(),
@@ -943,7 +1132,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             return Ok(None);
         }
         if !ent.flags.is_empty() {
-            let on = self.stores.tenant_flags(&tenant).await?;
+            let on = self.cached_flags(&tenant).await?;
             if on.intersection(ent.flags) != ent.flags {
                 return Ok(None);
             }
@@ -951,17 +1140,14 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let mut s = take_scratch();
         s.ancestry.want_ids = false;
         s.ancestry.at = self.now;
-        let fetched = self
-            .stores
-            .ancestry(&self.principal.id, resource, &mut s.ancestry)
-            .await;
+        let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         give_scratch(s);
         if !eff?.intersects(self.granting(ei, ent)) {
             return Ok(None);
         }
         let now = self.now();
-        let plans = self.stores.tenant_plans(&tenant).await?;
+        let plans = self.cached_plans(&tenant).await?;
         let active = active_plans(data, &plans, now);
         if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
             return Ok(None);
@@ -1049,11 +1235,11 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         }
         let tenant = self.tenant();
         let flags = match tenant {
-            Some(t) => self.stores.tenant_flags(t).await?,
+            Some(t) => self.cached_flags(t).await?,
             None => RoleSet::EMPTY,
         };
         let plans = match tenant {
-            Some(t) => self.stores.tenant_plans(t).await?,
+            Some(t) => self.cached_plans(t).await?,
             None => TenantPlans::default(),
         };
         let now = self.now();

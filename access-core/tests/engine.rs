@@ -756,3 +756,71 @@ fn dynamic_grants_change_who_may_do_what_on_the_same_path() {
     g.delete_role(data, "project", "auditor").unwrap();
     assert!(!dynamic(&g, user("aud"), "project:read", "p2"));
 }
+
+/// A subscriber that keeps the `access::decision` events as `field=value` strings.
+#[derive(Default, Clone)]
+struct Capture(Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct V(String);
+        impl tracing::field::Visit for V {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={:?} ", f.name(), v));
+            }
+            fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+                self.0.push_str(&format!("{}={} ", f.name(), v));
+            }
+        }
+        if event.metadata().target() == "access::decision" {
+            let mut v = V(String::new());
+            event.record(&mut v);
+            self.0
+                .lock()
+                .unwrap()
+                .push((*event.metadata().level(), v.0.trim_end().to_owned()));
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn decisions_are_logged_as_tracing_events() {
+    let w = world();
+    w.assign("vic", "project", "p1", "viewer");
+    let cap = Capture::default();
+    tracing::subscriber::with_default(cap.clone(), || {
+        assert!(!w.can(user("vic"), "project:delete", "project", "p1"));
+        assert!(w.can(user("vic"), "project:read", "project", "p1"));
+        let d = run(w
+            .ctx(user("vic"))
+            .check(w.ent("ai:generate"), w.res("project", "p1")))
+        .unwrap();
+        assert!(!d.allowed);
+    });
+    let events = cap.0.lock().unwrap().clone();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0].0, tracing::Level::INFO);
+    assert_eq!(
+        events[0].1,
+        "user=vic tenant=acme entitlement=project:delete resource_type=project resource_id=p1 decision=deny reasons=role_required"
+    );
+    assert_eq!(events[1].0, tracing::Level::DEBUG);
+    assert!(events[1].1.contains("decision=allow"), "{}", events[1].1);
+    assert!(
+        events[2].1.contains(
+            "decision=deny reasons=hierarchy_denied,flag_disabled,plan_required messages="
+        ),
+        "{}",
+        events[2].1
+    );
+}

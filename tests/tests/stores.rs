@@ -192,6 +192,22 @@ async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
             1,
             "one query per `can` on roles alone"
         );
+        // The per-request cache: repeated checks on one resource read the database once.
+        let ctx = w.ctx("olga").with_cache();
+        let b = q.load(Ordering::SeqCst);
+        for e in ["project:read", "project:delete", "project:read"] {
+            assert!(ctx.can(w.ent(e), w.r("project", "p1")).await.unwrap());
+        }
+        let d = ctx
+            .check(w.ent("project:delete"), w.r("project", "p1"))
+            .await
+            .unwrap();
+        assert!(d.allowed);
+        assert_eq!(
+            q.load(Ordering::SeqCst) - b,
+            1,
+            "cached after the first read"
+        );
     }
 
     // Moving a workspace moves its projects; a cycle is refused and changes nothing.

@@ -451,6 +451,11 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         self
     }
 
+    /// The time of evaluation: [`Self::at`]'s, else the clock.
+    pub fn now_or_clock(&self) -> Timestamp {
+        self.now()
+    }
+
     /// The grants of dynamic mode, if set.
     pub fn grants(&self) -> Option<&Grants> {
         self.grants.as_deref()

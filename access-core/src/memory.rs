@@ -467,6 +467,13 @@ impl ClosureStore for MemoryStore {
         parents: &[Resource<'_>],
     ) -> impl Future<Output = StoreResult<()>> + Send {
         ready((|| {
+            if resource.id.contains('\0') {
+                // As the database stores: PostgreSQL text cannot hold NUL.
+                return Err(StoreError::new(
+                    StoreErrorKind::InvalidRequest,
+                    "a resource id cannot contain NUL",
+                ));
+            }
             let mut g = self.write()?;
             // Check the parents before creating anything, so a refused call changes nothing.
             for p in parents {

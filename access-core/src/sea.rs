@@ -8,8 +8,10 @@
 //! cannot be pushed down makes the whole `any` a load-then-check: the condition would otherwise
 //! drop rows that the in-memory branch allows.
 
+mod listing;
 mod store;
 mod wallet;
+pub use listing::{Accessible, list_accessible};
 pub use store::SeaStore;
 pub use wallet::SeaWallet;
 

@@ -152,6 +152,13 @@ async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
     assert!(w.can("fay", "folder:read", "folder", "f2").await);
     assert!(!w.can("nobody", "project:read", "project", "p1").await);
     assert!(!w.can("olga", "project:read", "project", "nope").await);
+    // An id no database can store names no resource: denied, not an error.
+    assert!(!w.can("olga", "project:read", "project", "p1\0").await);
+    let e =
+        w.s.add_resource(w.r("project", "bad\0id"), &[])
+            .await
+            .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::InvalidRequest);
     let d = w
         .ctx("olga")
         .check(w.ent("project:delete"), w.r("project", "p1"))
@@ -469,4 +476,157 @@ async fn sea_store_on_postgres() {
         .await
         .unwrap();
     sea(url, Some(schema)).await;
+}
+
+/// `list_accessible` returns exactly the resources `can` allows, on random worlds.
+async fn listing_agrees_with_can(store: &SeaStore) {
+    use access_core::RoleStore;
+    use access_core::sea::list_accessible;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let m = model();
+    let w = W { m: &m, s: store };
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n
+    };
+    let mut projects = Vec::new();
+    let mut folders = Vec::new();
+    for o in 0..3 {
+        w.add("organization", &format!("o{o}"), &[]).await;
+    }
+    for ws in 0..8 {
+        let o = format!("o{}", next(3));
+        w.add("workspace", &format!("w{ws}"), &[("organization", &o)])
+            .await;
+    }
+    for p in 0..40 {
+        let a = format!("w{}", next(8));
+        let b = format!("w{}", next(8));
+        let id = format!("p{p}");
+        if next(5) == 0 {
+            w.add("project", &id, &[("workspace", &a), ("workspace", &b)])
+                .await;
+        } else {
+            w.add("project", &id, &[("workspace", &a)]).await;
+        }
+        projects.push(id);
+    }
+    for f in 0..20 {
+        let id = format!("f{f}");
+        if f > 0 && next(2) == 0 {
+            let parent = format!("f{}", next(f));
+            w.add("folder", &id, &[("folder", &parent)]).await;
+        } else {
+            let ws = format!("w{}", next(8));
+            w.add("folder", &id, &[("workspace", &ws)]).await;
+        }
+        folders.push(id);
+    }
+    let types = ["organization", "workspace", "project", "folder"];
+    for u in 0..12 {
+        for _ in 0..4 {
+            let t = types[next(4)];
+            let id = match t {
+                "organization" => format!("o{}", next(3)),
+                "workspace" => format!("w{}", next(8)),
+                "project" => format!("p{}", next(40)),
+                _ => format!("f{}", next(20)),
+            };
+            let role = next(2) as u16;
+            let window = match next(4) {
+                0 => (Some(NOW + 10), None),
+                1 => (None, Some(NOW - 10)),
+                _ => (None, None),
+            };
+            store
+                .assign_during(&format!("u{u}"), w.r(t, &id), role, window.0, window.1)
+                .await
+                .unwrap();
+        }
+    }
+    let mut compared = 0;
+    let mut allowed = 0;
+    for u in 0..12 {
+        let user = format!("u{u}");
+        let ctx = w.ctx(&user);
+        for (e, ty, ids) in [
+            ("project:read", "project", &projects),
+            ("project:delete", "project", &projects),
+            ("folder:read", "folder", &folders),
+        ] {
+            let acc = list_accessible(&ctx, w.ent(e)).await.unwrap();
+            assert!(acc.exact(), "{e}");
+            let q = Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new("access_resources"))
+                .and_where(Expr::col(Alias::new("ty")).eq(ty))
+                .cond_where(acc.condition(Alias::new("id")))
+                .to_owned();
+            let rows = store.db().query_all(&q).await.unwrap();
+            let mut listed: Vec<String> = rows
+                .iter()
+                .map(|r| r.try_get::<String>("", "id").unwrap())
+                .collect();
+            listed.sort();
+            let mut expected = Vec::new();
+            for id in ids.iter() {
+                if ctx.can(w.ent(e), w.r(ty, id)).await.unwrap() {
+                    expected.push(id.clone());
+                }
+                compared += 1;
+            }
+            expected.sort();
+            allowed += expected.len();
+            assert_eq!(listed, expected, "{user} {e}");
+        }
+    }
+    assert!(
+        allowed > 20 && allowed < compared / 2,
+        "{allowed} of {compared}"
+    );
+}
+
+#[tokio::test]
+async fn listing_on_sqlite() {
+    let path = std::env::temp_dir().join(format!(
+        "access-listing-{}-{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    let store = SeaStore::new(&model(), db);
+    store.migrate().await.unwrap();
+    listing_agrees_with_can(&store).await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn listing_on_postgres() {
+    let Ok(url) = std::env::var("ACCESS_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let schema = format!(
+        "listing{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let db = Database::connect(url.clone()).await.unwrap();
+    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let mut opts = ConnectOptions::new(url);
+    opts.set_schema_search_path(schema);
+    let store = SeaStore::new(&model(), Database::connect(opts).await.unwrap());
+    store.migrate().await.unwrap();
+    listing_agrees_with_can(&store).await;
 }

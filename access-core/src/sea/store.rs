@@ -182,6 +182,12 @@ fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> StoreResult<T> {
 /// One row of an ancestry query: node type, node id, one parent (type, id), one role.
 type AncestryRow = (String, String, Option<(String, String)>, Option<String>);
 
+/// Whether an id can be stored: PostgreSQL text cannot hold NUL, so such an id names no
+/// resource (reads) and is refused (writes) on every backend alike.
+fn storable(id: &str) -> bool {
+    !id.contains('\0')
+}
+
 fn s(v: &str) -> Value {
     Value::from(v.to_owned())
 }
@@ -230,6 +236,9 @@ impl SeaStore {
     }
 
     async fn exists<C: ConnectionTrait>(db: &C, ty: &str, id: &str) -> StoreResult<bool> {
+        if !storable(id) {
+            return Ok(false);
+        }
         Ok(!Self::query(
             db,
             "SELECT 1 AS x FROM access_resources WHERE ty = ? AND id = ?",
@@ -501,6 +510,19 @@ impl SeaStore {
         at: Option<Timestamp>,
     ) -> StoreResult<Vec<Vec<AncestryRow>>> {
         let now = at.unwrap_or_else(time::now);
+        if !storable(user) {
+            return Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                "a user id cannot contain NUL",
+            ));
+        }
+        let all = resources;
+        // Ids that cannot be stored name no resource: they get no rows.
+        let resources: Vec<Resource<'_>> = all.iter().copied().filter(|r| storable(r.id)).collect();
+        if resources.is_empty() {
+            return Ok(vec![Vec::new(); all.len()]);
+        }
+        let resources = &resources[..];
         let mut sql = String::from(
             "SELECT c.desc_ty, c.desc_id, c.anc_ty, c.anc_id, p.parent_ty, p.parent_id, a.role \
              FROM access_closure c \
@@ -528,9 +550,9 @@ impl SeaStore {
             sql.push(')');
         }
         let rows = Self::query(&self.db, &sql, vals).await?;
-        let mut out = vec![Vec::new(); resources.len()];
+        let mut out = vec![Vec::new(); all.len()];
         let mut which: HashMap<(String, String), Vec<usize>> = HashMap::new();
-        for (i, r) in resources.iter().enumerate() {
+        for (i, r) in all.iter().enumerate().filter(|(_, r)| storable(r.id)) {
             which
                 .entry((self.names.entity(r.ty)?.to_owned(), r.id.to_owned()))
                 .or_default()
@@ -719,6 +741,12 @@ impl ClosureStore for SeaStore {
         parents: &[Resource<'_>],
     ) -> StoreResult<()> {
         let ty = self.names.entity(resource.ty)?;
+        if !storable(resource.id) {
+            return Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                "a resource id cannot contain NUL",
+            ));
+        }
         let txn = self.db.begin().await.map_err(backend)?;
         for p in parents {
             let pt = self.names.entity(p.ty)?;

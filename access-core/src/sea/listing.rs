@@ -22,7 +22,7 @@ pub enum Accessible {
     /// Those whose id the sub-query returns.
     Where {
         /// `SELECT desc_id FROM access_closure JOIN access_assignments ..`.
-        ids: SelectStatement,
+        ids: Box<SelectStatement>,
         /// Whether the sub-query is exactly the set `can` allows. It is unless the model's
         /// type graph gives one role different reach along different type paths to the same
         /// type; then it is a superset and rows must be checked with `can`.
@@ -46,7 +46,7 @@ impl Accessible {
             Accessible::All => Cond::all(),
             Accessible::Nothing => Cond::all().add(Expr::val(1).eq(0)),
             Accessible::Where { ids, .. } => {
-                let mut q = ids.clone();
+                let mut q = (**ids).clone();
                 if int {
                     q.clear_selects();
                     q.expr(Expr::col((Alias::new("c"), Alias::new("desc_id"))).cast_as("BIGINT"));
@@ -248,5 +248,8 @@ pub async fn list_accessible<M: AccessModel, S: Stores>(
                 .add(alternatives),
         )
         .to_owned();
-    Ok(Accessible::Where { ids, exact })
+    Ok(Accessible::Where {
+        ids: Box::new(ids),
+        exact,
+    })
 }

@@ -193,6 +193,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     table!(refresh_token::Entity);
     table!(one_time_token::Entity);
     table!(rate_limit::Entity);
+    crate::admin::migrate(db).await?;
     Ok(())
 }
 

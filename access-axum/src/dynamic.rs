@@ -30,22 +30,19 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use access_core::model::ModelData;
-use access_core::{
-    AccessContext, AccessModel, GrantError, GrantErrorKind, Grants, Resource, Stores,
-};
-use axum::extract::{FromRef, Path, State};
+use access_core::{AccessModel, GrantError, GrantErrorKind, Grants, Stores};
+use axum::Json;
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
-use axum::{Json, Router};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Schema, Set, TransactionTrait,
 };
 use serde::Deserialize;
 
-use crate::auth::{ApiError, AuthState};
-use crate::authz::{Access, Authz, denied, store_failed};
+use crate::admin::{Admin, AdminOf};
+use crate::auth::ApiError;
 
 /// Stored grant changes: one row per (tenant, entitlement, role), the last word wins.
 pub mod role_grant {
@@ -523,96 +520,7 @@ fn entitlements_of_type(data: &ModelData, entity: &str) -> Vec<String> {
         .collect()
 }
 
-/// What the admin routes need: the entitlement that opens them.
-pub struct AdminConfig<M: AccessModel> {
-    entitlement: M::Entitlement,
-}
-
-impl<M: AccessModel> std::fmt::Debug for AdminConfig<M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdminConfig").finish_non_exhaustive()
-    }
-}
-
-impl<M: AccessModel> Clone for AdminConfig<M> {
-    fn clone(&self) -> Self {
-        Self {
-            entitlement: self.entitlement,
-        }
-    }
-}
-
-/// The admin API of dynamic mode (see the module docs for the routes), for the request's
-/// tenant. `entitlement` opens it: it is checked on the tenant's resource (a resource of the
-/// entitlement's entity type whose id is the tenant), so `admin_router(Entitlement::OrgManageRoles)`
-/// lets the organization's role managers administer that organization. Superusers pass.
-///
-/// Needs [`Authz::dynamic`] in the state.
-pub fn admin_router<M, S, St>(entitlement: M::Entitlement) -> Router<St>
-where
-    M: AccessModel,
-    M::Entitlement: Send + Sync + 'static,
-    S: Stores + 'static,
-    St: Clone + Send + Sync + 'static,
-    AuthState: FromRef<St>,
-    Authz<M, S>: FromRef<St>,
-{
-    let cfg = AdminConfig::<M> { entitlement };
-    Router::new()
-        .route("/grants", get(list_grants::<M, S>))
-        .route(
-            "/grants/{entitlement}/{role}",
-            put(grant::<M, S>).delete(revoke::<M, S>),
-        )
-        .route("/roles", axum::routing::post(create_role::<M, S>))
-        .route("/roles/{entity}/{name}", delete(delete_role::<M, S>))
-        .route(
-            "/assignments/{entity}/{id}/{role}/{user}",
-            put(assign::<M, S>).delete(unassign::<M, S>),
-        )
-        .layer(axum::Extension(cfg))
-}
-
-/// The admin's tenant, after checking the admin entitlement on it.
-async fn admin<M: AccessModel, S: Stores + 'static>(
-    access: &Access<M, S>,
-    cfg: &AdminConfig<M>,
-    authz: &Authz<M, S>,
-) -> Result<(String, Arc<DynamicGrants>), Response> {
-    let Some(dynamic) = authz.dynamic.clone() else {
-        tracing::error!("admin_router is mounted but Authz is not in dynamic mode");
-        return Err(
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "dynamic mode is off")
-                .into_response(),
-        );
-    };
-    let Some(tenant) = access.ctx.principal().tenant.as_deref().map(str::to_owned) else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "tenant_required",
-            "the request has no tenant",
-        )
-        .into_response());
-    };
-    let data = authz.model.data();
-    let ei: access_core::EntitlementId = cfg.entitlement.into();
-    let ty = data.entitlements[ei.0 as usize].entity;
-    let on = Resource::new(access_core::EntityTypeId(ty), &tenant);
-    match access.ctx.check(cfg.entitlement, on).await {
-        Ok(d) if d.allowed => Ok((tenant, dynamic)),
-        Ok(d) => Err(denied(&d)),
-        Err(_) => Err(store_failed()),
-    }
-}
-
-macro_rules! admin_or_return {
-    ($access:ident, $cfg:ident, $authz:ident) => {
-        match admin(&$access, &$cfg, &$authz).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        }
-    };
-}
+pub use crate::admin::admin_router;
 
 fn grants_json(data: &ModelData, g: &Grants) -> serde_json::Value {
     let entitlements: Vec<serde_json::Value> = data
@@ -645,54 +553,84 @@ fn grants_json(data: &ModelData, g: &Grants) -> serde_json::Value {
     serde_json::json!({ "entitlements": entitlements, "custom_roles": custom })
 }
 
-type AdminState<M, S> = (
-    Access<M, S>,
-    axum::Extension<AdminConfig<M>>,
-    State<Authz<M, S>>,
-);
+macro_rules! dynamic_or_return {
+    ($a:ident) => {
+        match $a.dynamic() {
+            Ok(d) => d,
+            Err(r) => return r,
+        }
+    };
+}
 
-async fn list_grants<M: AccessModel, S: Stores + 'static>(
-    access: Access<M, S>,
-    axum::Extension(cfg): axum::Extension<AdminConfig<M>>,
-    State(authz): State<Authz<M, S>>,
+pub(crate) async fn list_grants<M: AccessModel, S: Stores + 'static>(
+    AdminOf(a): AdminOf<M, S>,
 ) -> Response {
-    let (tenant, dynamic) = admin_or_return!(access, cfg, authz);
-    match dynamic.tenant(&tenant).await {
-        Ok(g) => Json(grants_json(authz.model.data(), &g)).into_response(),
+    let dynamic = dynamic_or_return!(a);
+    match dynamic.tenant(&a.tenant).await {
+        Ok(g) => Json(grants_json(a.data(), &g)).into_response(),
         Err(e) => ChangeError::Db(e).into_response(),
     }
 }
 
-async fn grant<M: AccessModel, S: Stores + 'static>(
-    access: Access<M, S>,
-    axum::Extension(cfg): axum::Extension<AdminConfig<M>>,
-    State(authz): State<Authz<M, S>>,
-    Path((entitlement, role)): Path<(String, String)>,
+async fn set_grant<M: AccessModel, S: Stores + 'static>(
+    a: Admin<M, S>,
+    entitlement: String,
+    role: String,
+    on: bool,
 ) -> Response {
-    let (tenant, dynamic) = admin_or_return!(access, cfg, authz);
-    match dynamic
-        .grant(&tenant, &entitlement, &role, &access.user.id.to_string())
-        .await
-    {
-        Ok(g) => Json(grants_json(authz.model.data(), &g)).into_response(),
+    let dynamic = dynamic_or_return!(a);
+    let before = dynamic.tenant(&a.tenant).await.ok().and_then(|g| {
+        let ei = a.data().entitlement_index(&entitlement)?;
+        let e = &a.data().entitlements[ei as usize];
+        Some(g.role_names(
+            a.data(),
+            e.entity,
+            g.listed(access_core::EntitlementId(ei))?,
+        ))
+    });
+    let res = if on {
+        dynamic
+            .grant(&a.tenant, &entitlement, &role, &a.actor)
+            .await
+    } else {
+        dynamic
+            .revoke(&a.tenant, &entitlement, &role, &a.actor)
+            .await
+    };
+    match res {
+        Ok(g) => {
+            let ei = a.data().entitlement_index(&entitlement).unwrap_or_default();
+            let e = &a.data().entitlements[ei as usize];
+            let after = g.role_names(
+                a.data(),
+                e.entity,
+                g.listed(access_core::EntitlementId(ei)).unwrap_or_default(),
+            );
+            a.record(
+                if on { "grant" } else { "ungrant" },
+                &format!("entitlement:{entitlement}"),
+                serde_json::json!({ "roles": before }),
+                serde_json::json!({ "roles": after }),
+            )
+            .await;
+            Json(grants_json(a.data(), &g)).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
 
-async fn revoke<M: AccessModel, S: Stores + 'static>(
-    access: Access<M, S>,
-    axum::Extension(cfg): axum::Extension<AdminConfig<M>>,
-    State(authz): State<Authz<M, S>>,
+pub(crate) async fn grant<M: AccessModel, S: Stores + 'static>(
+    AdminOf(a): AdminOf<M, S>,
     Path((entitlement, role)): Path<(String, String)>,
 ) -> Response {
-    let (tenant, dynamic) = admin_or_return!(access, cfg, authz);
-    match dynamic
-        .revoke(&tenant, &entitlement, &role, &access.user.id.to_string())
-        .await
-    {
-        Ok(g) => Json(grants_json(authz.model.data(), &g)).into_response(),
-        Err(e) => e.into_response(),
-    }
+    set_grant(a, entitlement, role, true).await
+}
+
+pub(crate) async fn revoke<M: AccessModel, S: Stores + 'static>(
+    AdminOf(a): AdminOf<M, S>,
+    Path((entitlement, role)): Path<(String, String)>,
+) -> Response {
+    set_grant(a, entitlement, role, false).await
 }
 
 /// Body of `POST /roles`.
@@ -708,143 +646,55 @@ pub struct NewRole {
     pub entitlements: Vec<String>,
 }
 
-async fn create_role<M: AccessModel, S: Stores + 'static>(
-    access: Access<M, S>,
-    axum::Extension(cfg): axum::Extension<AdminConfig<M>>,
-    State(authz): State<Authz<M, S>>,
+pub(crate) async fn create_role<M: AccessModel, S: Stores + 'static>(
+    AdminOf(a): AdminOf<M, S>,
     crate::auth::JsonBody(body): crate::auth::JsonBody<NewRole>,
 ) -> Response {
-    let (tenant, dynamic) = admin_or_return!(access, cfg, authz);
+    let dynamic = dynamic_or_return!(a);
     let ents: Vec<&str> = body.entitlements.iter().map(String::as_str).collect();
     match dynamic
-        .create_role(
-            &tenant,
-            &body.entity,
-            &body.name,
-            &ents,
-            &access.user.id.to_string(),
-        )
+        .create_role(&a.tenant, &body.entity, &body.name, &ents, &a.actor)
         .await
     {
-        Ok(index) => (
-            StatusCode::CREATED,
-            Json(serde_json::json!({
+        Ok(index) => {
+            let after = serde_json::json!({
                 "entity": body.entity,
                 "name": body.name,
                 "index": index,
                 "entitlements": body.entitlements,
-            })),
-        )
-            .into_response(),
+            });
+            a.record(
+                "create_role",
+                &format!("role:{}:{}", body.entity, body.name),
+                serde_json::Value::Null,
+                after.clone(),
+            )
+            .await;
+            (StatusCode::CREATED, Json(after)).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
 
-async fn delete_role<M: AccessModel, S: Stores + 'static>(
-    access: Access<M, S>,
-    axum::Extension(cfg): axum::Extension<AdminConfig<M>>,
-    State(authz): State<Authz<M, S>>,
+pub(crate) async fn delete_role<M: AccessModel, S: Stores + 'static>(
+    AdminOf(a): AdminOf<M, S>,
     Path((entity, name)): Path<(String, String)>,
 ) -> Response {
-    let (tenant, dynamic) = admin_or_return!(access, cfg, authz);
+    let dynamic = dynamic_or_return!(a);
     match dynamic
-        .delete_role(&tenant, &entity, &name, &access.user.id.to_string())
+        .delete_role(&a.tenant, &entity, &name, &a.actor)
         .await
     {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// Resolves an assignment's resource and role, and checks the resource is in the tenant.
-async fn assignment<M: AccessModel, S: Stores + 'static>(
-    ctx: &AccessContext<'static, M, S>,
-    authz: &Authz<M, S>,
-    g: &Grants,
-    tenant: &str,
-    (entity, id, role): (&str, &str, &str),
-    tenant_type: u16,
-) -> Result<(access_core::EntityTypeId, u16), Response> {
-    let data = authz.model.data();
-    let refuse = |e: GrantError| ChangeError::Refused(e).into_response();
-    let ty = Grants::entity(data, entity).map_err(refuse)?;
-    let r = g.role(data, ty, role).map_err(refuse)?;
-    let ty = access_core::EntityTypeId(ty);
-    let in_tenant = if ty.0 == tenant_type && id == tenant {
-        true
-    } else {
-        match ctx.stores().ancestors(Resource::new(ty, id)).await {
-            Ok(anc) => anc
-                .iter()
-                .any(|(a, _)| a.ty.0 == tenant_type && &*a.id == tenant),
-            Err(_) => return Err(store_failed()),
-        }
-    };
-    if !in_tenant {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such resource in this tenant",
-        )
-        .into_response());
-    }
-    Ok((ty, r))
-}
-
-async fn assign_or_unassign<M: AccessModel, S: Stores + 'static>(
-    (access, axum::Extension(cfg), State(authz)): AdminState<M, S>,
-    (entity, id, role, user): (String, String, String, String),
-    on: bool,
-) -> Response {
-    let (tenant, dynamic) = admin_or_return!(access, cfg, authz);
-    let g = match dynamic.tenant(&tenant).await {
-        Ok(g) => g,
-        Err(e) => return ChangeError::Db(e).into_response(),
-    };
-    let ei: access_core::EntitlementId = cfg.entitlement.into();
-    let tenant_type = authz.model.data().entitlements[ei.0 as usize].entity;
-    let (ty, r) = match assignment(
-        &access.ctx,
-        &authz,
-        &g,
-        &tenant,
-        (&entity, &id, &role),
-        tenant_type,
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
-    let stores = access.ctx.stores();
-    let res = if on {
-        stores.assign(&user, Resource::new(ty, &id), r).await
-    } else {
-        stores.revoke(&user, Resource::new(ty, &id), r).await
-    };
-    match res {
         Ok(()) => {
-            tracing::info!(tenant, entity, id, role, user, assigned = on, by = %access.user.id, "access: assignment changed");
+            a.record(
+                "delete_role",
+                &format!("role:{entity}:{name}"),
+                serde_json::json!({ "name": name }),
+                serde_json::Value::Null,
+            )
+            .await;
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(_) => store_failed(),
+        Err(e) => e.into_response(),
     }
-}
-
-async fn assign<M: AccessModel, S: Stores + 'static>(
-    access: Access<M, S>,
-    cfg: axum::Extension<AdminConfig<M>>,
-    authz: State<Authz<M, S>>,
-    Path(p): Path<(String, String, String, String)>,
-) -> Response {
-    assign_or_unassign((access, cfg, authz), p, true).await
-}
-
-async fn unassign<M: AccessModel, S: Stores + 'static>(
-    access: Access<M, S>,
-    cfg: axum::Extension<AdminConfig<M>>,
-    authz: State<Authz<M, S>>,
-    Path(p): Path<(String, String, String, String)>,
-) -> Response {
-    assign_or_unassign((access, cfg, authz), p, false).await
 }

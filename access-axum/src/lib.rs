@@ -3,6 +3,7 @@
 //! JWT and argon2id, extractors (`CurrentUser`, `MaybeUser`), and error responses that never
 //! leak internals. See `docs/authentication.md`.
 
+pub mod admin;
 pub mod auth;
 pub mod authz;
 pub mod config;

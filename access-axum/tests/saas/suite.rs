@@ -53,8 +53,10 @@ mod model {
                 workspace:viewer => viewer,
             },
         }
+        flags: [beta],
         entitlements {
             "organization:manage_roles" on organization => roles [owner],
+            "project:beta"   on project => roles [viewer], flags [beta],
             "project:read"   on project => roles [viewer],
             "project:delete" on project => roles [manager],
             "export:pdf"     on project => roles [viewer],
@@ -107,6 +109,12 @@ async fn remove(access: Access<Model, Stores>, Path(id): Path<String>) -> axum::
 async fn export(access: Access<Model, Stores>, Path(id): Path<String>) -> axum::Json<Value> {
     let _ = &access;
     axum::Json(json!({ "exported": id }))
+}
+
+#[access_axum::authorize("project:beta", resource = project(id))]
+async fn beta(access: Access<Model, Stores>, Path(id): Path<String>) -> axum::Json<Value> {
+    let _ = &access;
+    axum::Json(json!({ "beta": id }))
 }
 
 #[access_axum::authorize("ai:generate", resource = project(id), consume)]
@@ -206,6 +214,7 @@ async fn harness() -> Option<H> {
         .route("/projects/{id}", get(read).delete(remove))
         .route("/projects/{id}/export", post(export))
         .route("/projects/{id}/ai", post(generate))
+        .route("/projects/{id}/beta", post(beta))
         .nest(
             "/admin",
             admin_router::<Model, Stores, AppState>(Entitlement::OrganizationManageRoles),
@@ -760,4 +769,280 @@ async fn dynamic_mode_admin_api() {
         .call("DELETE", "/admin/roles/project/manager", Some(&owner), None)
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "model roles cannot be deleted");
+}
+
+#[tokio::test]
+async fn admin_api_changes_are_checked_applied_and_audited() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let globex = res(EntityType::Organization, "globex");
+    let (owner, owner_id) = h
+        .user(
+            "owner@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Owner.index())],
+        )
+        .await;
+    let (member, member_id) = h
+        .user(
+            "member@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Member.index())],
+        )
+        .await;
+    let (newbie, newbie_id) = h.user("new@acme.test", "acme", &[]).await;
+    let (other, _) = h
+        .user(
+            "owner@globex.test",
+            "globex",
+            &[(globex, OrganizationRole::Owner.index())],
+        )
+        .await;
+    let audit = "SELECT COUNT(*) FROM access_audit";
+
+    // Only holders of organization:manage_roles on the tenant.
+    let (s, _) = h
+        .call("PUT", "/admin/flags/beta", Some(&member), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(h.count(audit).await, 0);
+
+    // Role assignments, with a validity window; unknown names are 400s.
+    assert_eq!(
+        h.call("GET", "/projects/p1", Some(&newbie), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let path = format!("/admin/assignments/workspace/ws1/viewer/{newbie_id}");
+    let (s, b) = h.call("PUT", &path, Some(&owner), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(
+        h.call("GET", "/projects/p1", Some(&newbie), None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.call("GET", "/projects/p3", Some(&newbie), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, _) = h
+        .call(
+            "PUT",
+            &path,
+            Some(&owner),
+            Some(json!({ "until": access_core::time::now() - 1 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.call("GET", "/projects/p1", Some(&newbie), None).await.0,
+        StatusCode::FORBIDDEN,
+        "expired at once"
+    );
+    let (s, b) = h
+        .call(
+            "PUT",
+            &format!("/admin/assignments/workspace/ws1/veiwer/{newbie_id}"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        b["message"],
+        "unknown role `veiwer` of `workspace`, did you mean `viewer`?"
+    );
+    let (s, _) = h
+        .call(
+            "PUT",
+            &format!("/admin/assignments/workspace/ws9/viewer/{newbie_id}"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "globex's workspace");
+    let (s, _) = h
+        .call(
+            "PUT",
+            &path,
+            Some(&owner),
+            Some(json!({ "from": 10, "until": 5 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = h.call("DELETE", &path, Some(&owner), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    // The hierarchy: create and move inside the tenant; cycles and foreign parents refused.
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/resources/project/p7",
+            Some(&owner),
+            Some(json!({ "parents": [{ "entity": "workspace", "id": "ws2" }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(
+        h.call("GET", "/projects/p7", Some(&member), None).await.0,
+        StatusCode::OK
+    );
+    let (s, _) = h
+        .call(
+            "PUT",
+            "/admin/resources/workspace/ws2",
+            Some(&owner),
+            Some(json!({ "parents": [{ "entity": "project", "id": "p7" }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a cycle");
+    let (s, _) = h
+        .call(
+            "PUT",
+            "/admin/resources/project/p7",
+            Some(&owner),
+            Some(json!({ "parents": [{ "entity": "workspace", "id": "ws9" }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "globex's workspace as parent");
+    let (s, _) = h
+        .call(
+            "PUT",
+            "/admin/resources/project/p9",
+            Some(&owner),
+            Some(json!({ "parents": [{ "entity": "workspace", "id": "ws1" }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "globex's project cannot be taken");
+    let (s, _) = h
+        .call(
+            "PUT",
+            "/admin/resources/workspace/ws2",
+            Some(&other),
+            Some(json!({ "parents": [{ "entity": "organization", "id": "globex" }] })),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "globex's owner cannot take acme's workspace"
+    );
+    let (s, _) = h
+        .call(
+            "PUT",
+            "/admin/resources/project/p7",
+            Some(&owner),
+            Some(json!({ "parents": [{ "entity": "workspace", "id": "ws1" }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = h
+        .call("DELETE", "/admin/resources/project/p7", Some(&owner), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.call("GET", "/projects/p7", Some(&member), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Plans, overrides and flags count at the next request.
+    assert_eq!(
+        h.call("POST", "/projects/p1/export", Some(&member), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/plan",
+            Some(&owner),
+            Some(json!({ "plan": "pro" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["base"][0]["plan"], "pro");
+    assert_eq!(
+        h.call("POST", "/projects/p1/export", Some(&member), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/plan",
+            Some(&owner),
+            Some(json!({ "plan": "prp" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["message"], "unknown plan `prp`, did you mean `pro`?");
+    let (s, b) = h
+        .call(
+            "PUT",
+            "/admin/overrides/ai",
+            Some(&owner),
+            Some(json!({ "max": 60 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["overrides"][0]["max"], 60);
+    let (s, _) = h
+        .call(
+            "PUT",
+            "/admin/overrides/a1",
+            Some(&owner),
+            Some(json!({ "max": 60 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        h.call("POST", "/projects/p1/beta", Some(&member), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, _) = h.call("PUT", "/admin/flags/beta", Some(&owner), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.call("POST", "/projects/p1/beta", Some(&member), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (s, b) = h.call("PUT", "/admin/flags/bta", Some(&owner), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["message"], "unknown flag `bta`, did you mean `beta`?");
+    let (s, _) = h
+        .call("DELETE", "/admin/flags/beta", Some(&owner), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.call("POST", "/projects/p1/beta", Some(&member), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The audit trail: every accepted change, newest first, with who and what.
+    let changes = h
+        .count("SELECT COUNT(*) FROM access_audit WHERE tenant = 'acme'")
+        .await;
+    assert_eq!(
+        changes, 10,
+        "assign, assign (window), revoke, create, move, delete, plan, override, flag on, flag off"
+    );
+    let (s, b) = h
+        .call("GET", "/admin/audit?per_page=3", Some(&owner), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let items = b["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["action"], "flag");
+    assert_eq!(items[0]["target"], "flag:beta");
+    assert_eq!(items[0]["actor"], owner_id.to_string());
+    assert_eq!(items[0]["before"], "{\"on\":true}");
+    assert_eq!(items[0]["after"], "{\"on\":false}");
+    let _ = member_id;
+    let (_, b) = h.call("GET", "/admin/audit", Some(&other), None).await;
+    assert_eq!(b["items"], json!([]), "globex sees none of acme's trail");
 }

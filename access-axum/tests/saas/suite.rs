@@ -8,13 +8,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
+use access_axum::crud::Crud;
 use access_axum::db::{self, user};
 use access_axum::dynamic::{self, DynamicGrants, admin_router};
 use access_axum::{AuthConfig, AuthState, JwtKeys};
-use access_core::sea::SeaWallet;
-use access_core::{
-    ClosureStore, MemoryStore, Resource, RoleStore, Subscription, SubscriptionStore, WithWallet,
-};
+use access_core::sea::SeaStore;
+use access_core::{ClosureStore, Resource, RoleStore, Subscription, SubscriptionStore};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRef, Path};
@@ -73,7 +72,40 @@ mod model {
 
 use model::{Access as Model, Entitlement, EntityType, OrganizationRole, WorkspaceRole};
 
-type Stores = WithWallet<MemoryStore, SeaWallet>;
+type Stores = SeaStore;
+
+/// Projects as rows of the application's own table, listed through `list_accessible`.
+mod project {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        DeriveEntityModel,
+        access_core::Schema,
+        serde::Serialize,
+        serde::Deserialize,
+    )]
+    #[sea_orm(table_name = "projects")]
+    #[schema(access = super::model::Access, entity = Entity, permission(
+        create = blocked,
+        list   = authenticated,
+        read   = entitlement("project:read"),
+        update = entitlement("project:delete"),
+        delete = blocked,
+    ))]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -171,9 +203,20 @@ async fn harness() -> Option<H> {
     let db = connect().await?;
     db::migrate(&db).await.unwrap();
     dynamic::migrate(&db).await.unwrap();
-    let wallet = SeaWallet::new(&Model, db.clone());
-    wallet.migrate().await.unwrap();
-    let stores: &'static Stores = Box::leak(Box::new(WithWallet::new(MemoryStore::new(), wallet)));
+    let store = SeaStore::new(&Model, db.clone());
+    store.migrate().await.unwrap();
+    let stores: &'static Stores = Box::leak(Box::new(store));
+    let schema = sea_orm::Schema::new(db.get_database_backend());
+    db.execute(&schema.create_table_from_entity(project::Entity))
+        .await
+        .unwrap();
+    for p in ["p1", "p2", "p3", "p9"] {
+        db.execute_unprepared(&format!(
+            "INSERT INTO projects (id, name) VALUES ('{p}', 'Project {p}')"
+        ))
+        .await
+        .unwrap();
+    }
     // acme ⊃ ws1 ⊃ {p1, p2}, acme ⊃ ws2 ⊃ p3; globex ⊃ ws9 ⊃ p9.
     let org = |id| res(EntityType::Organization, id);
     let ws = |id| res(EntityType::Workspace, id);
@@ -215,6 +258,12 @@ async fn harness() -> Option<H> {
         .route("/projects/{id}/export", post(export))
         .route("/projects/{id}/ai", post(generate))
         .route("/projects/{id}/beta", post(beta))
+        .nest(
+            "/crud/projects",
+            Crud::<project::Entity, Model, Stores>::new()
+                .list_accessible(Entitlement::ProjectRead)
+                .router::<AppState>(),
+        )
         .nest(
             "/admin",
             admin_router::<Model, Stores, AppState>(Entitlement::OrganizationManageRoles),
@@ -1045,4 +1094,86 @@ async fn admin_api_changes_are_checked_applied_and_audited() {
     let _ = member_id;
     let (_, b) = h.call("GET", "/admin/audit", Some(&other), None).await;
     assert_eq!(b["items"], json!([]), "globex sees none of acme's trail");
+}
+
+#[tokio::test]
+async fn crud_list_shows_only_accessible_rows_in_full_pages() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let ws1 = res(EntityType::Workspace, "ws1");
+    let (member, _) = h
+        .user(
+            "member@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Member.index())],
+        )
+        .await;
+    let (wsadmin, _) = h
+        .user(
+            "wsadmin@acme.test",
+            "acme",
+            &[(ws1, WorkspaceRole::Admin.index())],
+        )
+        .await;
+    let (stranger, _) = h.user("x@globex.test", "globex", &[]).await;
+    let ids = |b: &Value| -> Vec<String> {
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Pages are full: the rule is in the SQL, not a filter after the page was cut.
+    let (s, b) = h
+        .call(
+            "GET",
+            "/crud/projects?per_page=2&sort=id",
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(ids(&b), ["p1", "p2"]);
+    let (_, b) = h
+        .call(
+            "GET",
+            "/crud/projects?per_page=2&page=2&sort=id",
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(ids(&b), ["p3"]);
+    let (_, b) = h
+        .call("GET", "/crud/projects?sort=-id", Some(&wsadmin), None)
+        .await;
+    assert_eq!(ids(&b), ["p2", "p1"]);
+    let (_, b) = h
+        .call(
+            "GET",
+            "/crud/projects?name=Project%20p2",
+            Some(&wsadmin),
+            None,
+        )
+        .await;
+    assert_eq!(ids(&b), ["p2"], "filters compose with the listing");
+    let (_, b) = h.call("GET", "/crud/projects", Some(&stranger), None).await;
+    assert_eq!(ids(&b), Vec::<String>::new());
+    assert_eq!(
+        h.call("GET", "/crud/projects", None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Reading one row checks the same entitlement.
+    assert_eq!(
+        h.call("GET", "/crud/projects/p3", Some(&member), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.call("GET", "/crud/projects/p3", Some(&wsadmin), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -15,6 +15,7 @@ use access_core::{
 };
 
 mod model;
+mod server;
 
 use model::{
     Access, Entitlement, EntityType, Flag, OrganizationRole, Plan, ProjectRole, WorkspaceRole,
@@ -212,10 +213,10 @@ fn parse_resource(s: &str) -> Result<(EntityType, &str), String> {
 }
 
 fn usage() -> String {
-    "usage: saas [tour | mermaid | check <user> <entitlement> <type>:<id>]".to_owned()
+    "usage: saas [serve | tour | mermaid | check <user> <entitlement> <type>:<id>]".to_owned()
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> ExitCode {
     let store = MemoryStore::new();
     if let Err(e) = seed(&store).await {
@@ -225,7 +226,14 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
-        [] | ["tour"] => {
+        [] | ["serve"] => match server::serve().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["tour"] => {
             println!("```mermaid\n{}```\n", access_core::mermaid(Access.data()));
             println!("Seeded users:");
             for u in USERS {

@@ -47,13 +47,14 @@ access_core::define_access! {
         "export:pdf"     on project   => roles [viewer], flags [pdf_export],
         "folder:read"    on folder    => roles [viewer],
         "members:invite" on organization => roles [owner, admin],
+        "organization:manage" on organization => roles [owner],
     }
 
     plans {
         free { group: main, features: ["members:invite"],
                limits: { invites: "members:invite" per month max 5 } }
         pro  { group: main, features: ["ai:generate", "export:pdf", "members:invite"],
-               limits: { ai: "ai:generate" per month max 1000, invites: "members:invite" per month max 50 } }
+               limits: { ai: "ai:generate" per month max 100, invites: "members:invite" per month max 50 } }
         enterprise { group: main, features: ["ai:generate", "export:pdf", "members:invite"] }
         ai_boost { add_on, features: ["ai:generate"],
                    limits: { ai: "ai:generate" per month max 5000 },

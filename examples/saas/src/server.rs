@@ -1,0 +1,442 @@
+//! The example server: authentication, authorization and the admin API over the saas model,
+//! on a SQLite file by default or PostgreSQL with `DATABASE_URL`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use access_axum::authz::{Access, Authz};
+use access_axum::db::{self, user};
+use access_axum::dynamic::{self, DynamicGrants};
+use access_axum::{AuthConfig, AuthState, JwtKeys};
+use access_core::sea::SeaStore;
+use access_core::{
+    AccessModel, ClosureStore, FlagStore, Resource, RoleStore, Subscription, SubscriptionStore,
+};
+use axum::body::Body;
+use axum::extract::{FromRef, Path};
+use axum::http::{Request, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::model::{
+    Access as Model, Entitlement, EntityType, Flag, OrganizationRole, Plan, ProjectRole,
+    WorkspaceRole,
+};
+
+type Stores = SeaStore;
+
+#[derive(Clone)]
+struct AppState {
+    auth: AuthState,
+    authz: Authz<Model, Stores>,
+}
+
+impl FromRef<AppState> for AuthState {
+    fn from_ref(s: &AppState) -> Self {
+        s.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Authz<Model, Stores> {
+    fn from_ref(s: &AppState) -> Self {
+        s.authz.clone()
+    }
+}
+
+#[access_axum::authorize("project:read", resource = project(id))]
+async fn read_project(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
+    Json(json!({ "project": id, "user": access.user.id }))
+}
+
+#[access_axum::authorize("project:delete", resource = project(id))]
+async fn delete_project(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
+    Json(json!({ "deleted": id, "by": access.user.id }))
+}
+
+#[access_axum::authorize("export:pdf", resource = project(id))]
+async fn export_pdf(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
+    let _ = &access;
+    Json(json!({ "exported": id, "format": "pdf" }))
+}
+
+#[access_axum::authorize("ai:generate", resource = project(id), consume)]
+async fn generate(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
+    let _ = &access;
+    Json(json!({ "generated": id }))
+}
+
+async fn my_access(access: Access<Model, Stores>) -> axum::response::Response {
+    match access.access_set().await {
+        Ok(set) => Json(json!({
+            "access": set.encode(),
+            "allowed": set.allowed().collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(_) => access_axum::authz::store_failed(),
+    }
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// Where the server keeps its files (the SQLite database, a development secret).
+fn data_dir() -> PathBuf {
+    std::env::var_os("SAAS_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/saas-data"))
+}
+
+/// The JWT keys: from the environment, else (debug builds only) a development secret kept in
+/// the data directory.
+fn keys() -> Result<Option<JwtKeys>, String> {
+    let has_env = ["JWT_SECRET", "JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some());
+    if has_env {
+        return Ok(None);
+    }
+    if !cfg!(debug_assertions) {
+        return Err("JWT_SECRET is not set (a release build never makes one up)".into());
+    }
+    let dir = data_dir();
+    let path = dir.join("jwt-secret");
+    let secret = match std::fs::read(&path) {
+        Ok(s) if s.len() >= 32 => s,
+        _ => {
+            use rand::Rng as _;
+            let mut s = [0u8; 48];
+            rand::rng().fill_bytes(&mut s);
+            let hex: String = s.iter().map(|b| format!("{b:02x}")).collect();
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            write_secret(&path, hex.as_bytes())?;
+            eprintln!(
+                "warning: JWT_SECRET is not set; generated a development secret in {} (debug builds only)",
+                path.display()
+            );
+            hex.into_bytes()
+        }
+    };
+    JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &secret)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+async fn connect() -> Result<(DatabaseConnection, String), String> {
+    let url = match std::env::var("DATABASE_URL") {
+        Ok(u) => u,
+        Err(_) => {
+            let dir = data_dir();
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            format!("sqlite://{}?mode=rwc", dir.join("saas.db").display())
+        }
+    };
+    let mut opts = ConnectOptions::new(url.clone());
+    opts.max_connections(8).sqlx_logging(false);
+    let db = Database::connect(opts)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let shown = match url.split_once('@') {
+        Some((scheme, rest)) if url.starts_with("postgres") => {
+            format!(
+                "{}://…@{rest}",
+                scheme.split("://").next().unwrap_or("postgres")
+            )
+        }
+        _ => url,
+    };
+    Ok((db, shown))
+}
+
+/// The seeded users: email, tenant, what they are, superuser.
+pub const SEED_USERS: &[(&str, &str, &str, bool)] = &[
+    (
+        "olga@acme.test",
+        "acme",
+        "owner of organization acme",
+        false,
+    ),
+    ("ada@acme.test", "acme", "admin of organization acme", false),
+    ("wes@acme.test", "acme", "editor of workspace design", false),
+    ("vic@acme.test", "acme", "viewer of project website", false),
+    ("mia@acme.test", "acme", "manager of project app", false),
+    (
+        "nora@acme.test",
+        "acme",
+        "member of acme without any role yet",
+        false,
+    ),
+    (
+        "gil@globex.test",
+        "globex",
+        "owner of organization globex",
+        false,
+    ),
+    ("root@example.test", "acme", "superuser", true),
+];
+
+/// Every seeded user's password (development data).
+pub const SEED_PASSWORD: &str = "correct horse battery staple";
+
+async fn seeded(store: &SeaStore) -> bool {
+    store
+        .ancestors(Resource::new(EntityType::Organization, "acme"))
+        .await
+        .is_ok()
+}
+
+async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, String> {
+    let e = |e: access_core::StoreError| e.to_string();
+    let org = |id| Resource::new(EntityType::Organization, id);
+    let ws = |id| Resource::new(EntityType::Workspace, id);
+    let proj = |id| Resource::new(EntityType::Project, id);
+    let now = access_core::time::now();
+    store.add_resource(org("acme"), &[]).await.map_err(e)?;
+    store.add_resource(org("globex"), &[]).await.map_err(e)?;
+    store
+        .add_resource(ws("design"), &[org("acme")])
+        .await
+        .map_err(e)?;
+    store
+        .add_resource(ws("engineering"), &[org("acme")])
+        .await
+        .map_err(e)?;
+    store
+        .add_resource(ws("ops"), &[org("globex")])
+        .await
+        .map_err(e)?;
+    store
+        .add_resource(proj("website"), &[ws("design")])
+        .await
+        .map_err(e)?;
+    store
+        .add_resource(proj("app"), &[ws("engineering")])
+        .await
+        .map_err(e)?;
+    store
+        .add_resource(proj("api"), &[ws("engineering")])
+        .await
+        .map_err(e)?;
+    store
+        .add_resource(proj("infra"), &[ws("ops")])
+        .await
+        .map_err(e)?;
+    let main = 0;
+    store
+        .set_base_plan("acme", main, Subscription::new(Plan::Pro, now))
+        .await
+        .map_err(e)?;
+    store
+        .add_add_on("acme", Subscription::new(Plan::AiBoost, now))
+        .await
+        .map_err(e)?;
+    store
+        .set_base_plan("globex", main, Subscription::new(Plan::Pro, now))
+        .await
+        .map_err(e)?;
+    for t in ["acme", "globex"] {
+        store
+            .set_flag(t, Flag::BetaAi.into(), true)
+            .await
+            .map_err(e)?;
+        store
+            .set_flag(t, Flag::PdfExport.into(), true)
+            .await
+            .map_err(e)?;
+    }
+    let app = auth.router::<()>();
+    let mut ids = Vec::new();
+    for (email, tenant, _, superuser) in SEED_USERS {
+        let req = Request::post("/auth/register")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({ "email": email, "password": SEED_PASSWORD }).to_string(),
+            ))
+            .map_err(|e| e.to_string())?;
+        let resp = app.clone().oneshot(req).await.map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .map_err(|e| e.to_string())?;
+        if status != StatusCode::CREATED {
+            return Err(format!(
+                "seeding {email}: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            ));
+        }
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        let id = v["user"]["id"].as_i64().ok_or("no user id")?;
+        user::Entity::update_many()
+            .col_expr(user::Column::Tenant, Expr::value(*tenant))
+            .col_expr(user::Column::Superuser, Expr::value(*superuser))
+            .col_expr(user::Column::EmailVerified, Expr::value(true))
+            .filter(user::Column::Id.eq(id))
+            .exec(&auth.db)
+            .await
+            .map_err(|e| e.to_string())?;
+        ids.push(((*email).to_owned(), id));
+    }
+    let id = |email: &str| {
+        ids.iter()
+            .find(|(e, _)| e == email)
+            .map(|(_, i)| i.to_string())
+            .unwrap_or_default()
+    };
+    let grants = [
+        (
+            id("olga@acme.test"),
+            org("acme"),
+            OrganizationRole::Owner.index(),
+        ),
+        (
+            id("ada@acme.test"),
+            org("acme"),
+            OrganizationRole::Admin.index(),
+        ),
+        (
+            id("wes@acme.test"),
+            ws("design"),
+            WorkspaceRole::Editor.index(),
+        ),
+        (
+            id("vic@acme.test"),
+            proj("website"),
+            ProjectRole::Viewer.index(),
+        ),
+        (
+            id("mia@acme.test"),
+            proj("app"),
+            ProjectRole::Manager.index(),
+        ),
+        (
+            id("gil@globex.test"),
+            org("globex"),
+            OrganizationRole::Owner.index(),
+        ),
+    ];
+    for (user, r, role) in grants {
+        store.assign(&user, r, role).await.map_err(e)?;
+    }
+    Ok(ids)
+}
+
+/// Runs the server until it is stopped.
+pub async fn serve() -> Result<(), String> {
+    let (db, shown) = connect().await?;
+    db::migrate(&db)
+        .await
+        .map_err(|e| format!("migration: {e}"))?;
+    dynamic::migrate(&db)
+        .await
+        .map_err(|e| format!("migration: {e}"))?;
+    let store = SeaStore::new(&Model, db.clone());
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("migration: {e}"))?;
+    let mut builder = AuthConfig::builder();
+    if let Some(k) = keys()? {
+        builder = builder.keys(k);
+    }
+    let config = builder.from_env().build().map_err(|errs| {
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let auth = AuthState::new(db.clone(), config);
+    let stores: &'static Stores = Box::leak(Box::new(store));
+    let fresh = !seeded(stores).await;
+    let seeded_users = if fresh {
+        if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
+            Vec::new()
+        } else {
+            seed(stores, &auth).await?
+        }
+    } else {
+        Vec::new()
+    };
+    let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
+    let state = AppState {
+        auth: auth.clone(),
+        authz,
+    };
+    let app = Router::new()
+        .route("/health", get(health))
+        .route("/projects/{id}", get(read_project).delete(delete_project))
+        .route("/projects/{id}/export", post(export_pdf))
+        .route("/projects/{id}/ai", post(generate))
+        .route("/me/access", get(my_access))
+        .nest(
+            "/admin",
+            access_axum::admin::admin_router::<Model, Stores, AppState>(
+                Entitlement::OrganizationManage,
+            ),
+        )
+        .with_state(state)
+        .merge(auth.router());
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .map(|p| {
+            p.parse()
+                .map_err(|_| format!("PORT must be a port number, not `{p}`"))
+        })
+        .transpose()?
+        .unwrap_or(3000);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let base = format!("http://{addr}");
+    println!("saas example listening on {base} (database: {shown})");
+    if !seeded_users.is_empty() {
+        println!("\nSeeded (password for everyone: `{SEED_PASSWORD}`):");
+        for ((email, id), (_, tenant, about, _)) in seeded_users.iter().zip(SEED_USERS) {
+            println!("  {email:20} id {id:<3} tenant {tenant:7} {about}");
+        }
+        println!(
+            "  organization acme on plan pro + ai_boost: workspaces design (website), engineering (app, api)"
+        );
+        println!("  organization globex on plan pro: workspace ops (infra)");
+    }
+    println!("\nTry:");
+    println!(
+        "  TOKEN=$(curl -s {base}/auth/login -H 'content-type: application/json' -d '{{\"identifier\":\"vic@acme.test\",\"password\":\"{SEED_PASSWORD}\"}}' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
+    );
+    println!("  curl -s {base}/projects/website -H \"authorization: Bearer $TOKEN\"");
+    println!(
+        "  curl -s -X DELETE {base}/projects/website -H \"authorization: Bearer $TOKEN\"   # denied, with the reasons"
+    );
+    println!(
+        "  curl -s -X POST {base}/projects/website/export -H \"authorization: Bearer $TOKEN\""
+    );
+    println!("  curl -s {base}/me/access -H \"authorization: Bearer $TOKEN\"");
+    let _ = Model.data();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

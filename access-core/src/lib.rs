@@ -11,6 +11,7 @@ pub mod decision;
 mod diagram;
 mod engine;
 pub mod grants;
+pub mod matrix;
 mod memory;
 pub mod model;
 mod private;

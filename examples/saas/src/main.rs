@@ -14,8 +14,9 @@ use access_core::{
     RoleStore, Subscription, SubscriptionStore,
 };
 
-mod model;
 mod server;
+
+use saas::model;
 
 use model::{
     Access, Entitlement, EntityType, Flag, OrganizationRole, Plan, ProjectRole, WorkspaceRole,

@@ -25,7 +25,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::model::{
+use saas::model::{
     Access as Model, Entitlement, EntityType, Flag, OrganizationRole, Plan, ProjectRole,
     WorkspaceRole,
 };

@@ -1,0 +1,4 @@
+//! The saas example: a multi-tenant model (organizations → workspaces → projects, plans, flags,
+//! limits) and a server over it (`cargo run -p saas`).
+
+pub mod model;

@@ -933,6 +933,48 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         }
     }
 
+    /// [`Self::authorize`] for an entitlement given as a type; the `Ok` value is the proof
+    /// ([`crate::Granted`]) that data-changing functions can ask for.
+    ///
+    /// # Errors
+    /// [`AuthorizationError`] with every reason, or the store failure.
+    pub async fn authorize_as<E>(
+        &self,
+        resource: Resource<'_>,
+    ) -> Result<crate::Granted<E>, AuthorizationError>
+    where
+        E: crate::EntitlementMarker<Model = M>,
+    {
+        let err = |reason| AuthorizationError {
+            entitlement: E::NAME.to_owned(),
+            user_id: self.principal.id.to_string(),
+            reason,
+        };
+        match self.check_id(E::id(), resource).await {
+            Ok(d) if d.allowed => Ok(crate::Granted::issue()),
+            Ok(d) => Err(err(AuthorizationFailure::Denied(d.reasons))),
+            Err(e) => Err(err(AuthorizationFailure::Store(e))),
+        }
+    }
+
+    /// [`Self::can_and_consume`] for an entitlement given as a type: the proof and the units
+    /// consumed, or `None` when denied.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn consume_as<E>(
+        &self,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<(crate::Granted<E>, Consumption)>>
+    where
+        E: crate::EntitlementMarker<Model = M>,
+    {
+        Ok(self
+            .can_and_consume_id(E::id(), resource)
+            .await?
+            .map(|c| (crate::Granted::issue(), c)))
+    }
+
     /// [`AccessContext::can`] for up to [`MAX_BATCH`] pairs, with batched store calls: one
     /// ancestry fetch for all resources, one flag fetch, one plan fetch, and one usage read per
     /// distinct counter.

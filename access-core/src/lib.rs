@@ -10,6 +10,7 @@ mod block;
 pub mod decision;
 mod diagram;
 mod engine;
+pub mod granted;
 pub mod grants;
 pub mod matrix;
 mod memory;
@@ -32,6 +33,7 @@ pub use decision::{
 };
 pub use diagram::mermaid;
 pub use engine::{AccessContext, Consumption, MAX_BATCH, Principal};
+pub use granted::{EntitlementMarker, Granted};
 pub use grants::{CustomRole, GrantError, GrantErrorKind, Grants};
 pub use memory::MemoryStore;
 pub use model::{

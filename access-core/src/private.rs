@@ -4,6 +4,7 @@ pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
 pub use std::borrow::Cow;
 
+pub use crate::granted::EntitlementMarker;
 pub use crate::model::{
     AccessModel, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId, UnknownName,
 };

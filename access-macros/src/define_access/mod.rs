@@ -265,10 +265,51 @@ fn generate(input: &Input, d: &ModelData) -> TokenStream {
         }
     };
 
+    // Entitlements as types, for `Granted<E>` proofs. Inside the generated module the model's
+    // own visibility is kept for `pub` and `pub(crate)`; anything narrower becomes
+    // `pub(super)` (visible where the model is, never more than the model).
+    let inner_vis = match vis {
+        syn::Visibility::Public(_) => quote!(pub),
+        syn::Visibility::Restricted(r) if r.path.is_ident("crate") => quote!(pub(crate)),
+        _ => quote!(pub(super)),
+    };
+    let markers = d.entitlements.iter().enumerate().map(|(i, e)| {
+        let id = ident(&camel(&e.name));
+        let i = i as u16;
+        let n = &*e.name;
+        let doc = format!(
+            "The entitlement `{n}` as a type (for `Granted<{}>`).",
+            camel(n)
+        );
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug)]
+            #inner_vis enum #id {}
+            #[automatically_derived]
+            impl #p::EntitlementMarker for #id {
+                type Model = super::#name;
+                const INDEX: u16 = #i;
+                const NAME: &'static str = #n;
+            }
+        }
+    });
+    let marker_doc = format!(
+        "The entitlements of `{model}` as types: `Granted<entitlement::..>` is the proof that a check passed."
+    );
+    let markers = quote! {
+        #[doc = #marker_doc]
+        #[allow(dead_code)]
+        #vis mod entitlement {
+            #( #markers )*
+        }
+    };
+
     quote! {
         #( #attrs )*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
         #vis struct #name;
+
+        #markers
 
         #names
 

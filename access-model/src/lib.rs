@@ -7,12 +7,14 @@
 
 pub mod builder;
 pub mod data;
+pub mod lint;
 pub mod spec;
 mod suggest;
 mod validate;
 
 pub use builder::ModelBuilder;
 pub use data::*;
+pub use lint::{Lint, LintKind, lints};
 pub use spec::*;
 pub use suggest::{backticked, suggest, unknown_message};
 pub use validate::{ErrorKind, ModelError, compile};

@@ -31,7 +31,49 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
             return fallback(&input, errors);
         }
     };
-    let out = generate(&input, &data);
+    // Policy lints: warnings at the offending token, errors under `deny`.
+    let mut warnings = Vec::new();
+    for (n, lint) in access_model::lints(&input.spec, &data)
+        .into_iter()
+        .enumerate()
+    {
+        let level = input
+            .lint_levels
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == lint.kind)
+            .map_or(parse::LintLevel::Warn, |(_, l)| *l);
+        let name = lint.kind.name();
+        match level {
+            parse::LintLevel::Allow => {}
+            parse::LintLevel::Deny => errors.push(syn::Error::new(
+                lint.span,
+                format!("{} (`lints: {{ {name}: deny }}`)", lint.message),
+            )),
+            parse::LintLevel::Warn => {
+                // Stable Rust has no warning API for proc macros: a use of a deprecated item at
+                // the offending token is a warning there, which `-D warnings` turns into an error.
+                let note = format!(
+                    "access lint `{name}`: {} (allow with `lints: {{ {name}: allow }}`, make it an error with `deny`)",
+                    lint.message
+                );
+                let item = format_ident!("access_lint_{}_{}", name, n, span = lint.span);
+                warnings.push(quote::quote_spanned! {lint.span=>
+                    const _: () = {
+                        #[deprecated(note = #note)]
+                        #[allow(non_camel_case_types)]
+                        struct #item;
+                        let _ = #item;
+                    };
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return fallback(&input, errors);
+    }
+    let mut out = generate(&input, &data);
+    out.extend(warnings);
     if std::env::var_os("ACCESS_MACROS_DEBUG").is_some_and(|v| v == "1") {
         eprintln!("define_access! {} expands to:\n{out}", input.ident);
     }

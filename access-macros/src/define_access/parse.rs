@@ -1,5 +1,6 @@
 //! Tokens → `ModelSpec<Span>`: syntax only. Names are resolved by `access_model::compile`.
 
+use access_model::LintKind;
 use access_model::{
     ActionPermissionSpec, EntitlementSpec, EntitySpec, ImpliesSpec, InheritSpec, LimitSpec,
     ModelSpec, Name, PermissionSpec, PlanSpec, RequiresSpec,
@@ -29,6 +30,7 @@ mod kw {
     syn::custom_keyword!(default_plan);
     syn::custom_keyword!(default_permission);
     syn::custom_keyword!(superuser_bypasses_blocked);
+    syn::custom_keyword!(lints);
     syn::custom_keyword!(public);
     syn::custom_keyword!(blocked);
     syn::custom_keyword!(authenticated);
@@ -48,6 +50,68 @@ pub(crate) struct Input {
     pub spec: ModelSpec<Span>,
     /// Errors that do not stop parsing (a section written twice, a missing section).
     pub errors: Vec<syn::Error>,
+    /// `lints: { idle_role: deny, .. }`: the level of each lint named.
+    pub lint_levels: Vec<(LintKind, LintLevel)>,
+}
+
+/// What a lint does when it finds something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LintLevel {
+    /// Nothing.
+    Allow,
+    /// A warning at the offending token (the default).
+    Warn,
+    /// A compile error at the offending token.
+    Deny,
+}
+
+/// `{ name: allow | warn | deny, .. }` after `lints:`.
+fn lint_levels(
+    input: ParseStream<'_>,
+    errors: &mut Vec<syn::Error>,
+) -> syn::Result<Vec<(LintKind, LintLevel)>> {
+    let body;
+    braced!(body in input);
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        let lint = Ident::parse_any(&body)?;
+        body.parse::<Token![:]>()?;
+        let level = Ident::parse_any(&body)?;
+        let kind = LintKind::from_name(&lint.to_string());
+        if kind.is_none() {
+            errors.push(syn::Error::new(
+                lint.span(),
+                access_model::unknown_message(
+                    "lint",
+                    &lint.to_string(),
+                    "",
+                    LintKind::ALL.iter().map(|k| k.name()),
+                ),
+            ));
+        }
+        let lvl = match level.to_string().as_str() {
+            "allow" => Some(LintLevel::Allow),
+            "warn" => Some(LintLevel::Warn),
+            "deny" => Some(LintLevel::Deny),
+            other => {
+                errors.push(syn::Error::new(
+                    level.span(),
+                    access_model::unknown_message(
+                        "lint level",
+                        other,
+                        "",
+                        ["allow", "warn", "deny"],
+                    ),
+                ));
+                None
+            }
+        };
+        if let (Some(k), Some(l)) = (kind, lvl) {
+            out.push((k, l));
+        }
+        comma(&body)?;
+    }
+    Ok(out)
 }
 
 fn name(i: &Ident) -> Name<Span> {
@@ -110,6 +174,7 @@ const SECTIONS: &[&str] = &[
     "default_plan",
     "default_permission",
     "superuser_bypasses_blocked",
+    "lints",
 ];
 
 impl Parse for Input {
@@ -140,6 +205,7 @@ impl Parse for Input {
         let mut errors = Vec::new();
         let mut seen: Vec<&'static str> = Vec::new();
         let mut saw_entitlements = false;
+        let mut levels = Vec::new();
 
         while !input.is_empty() {
             let look = input.lookahead1();
@@ -191,6 +257,11 @@ impl Parse for Input {
                 once(&mut seen, "superuser_bypasses_blocked", k.span, &mut errors);
                 input.parse::<Token![:]>()?;
                 spec.superuser_bypasses_blocked = input.parse::<syn::LitBool>()?.value;
+            } else if look.peek(kw::lints) {
+                let k: kw::lints = input.parse()?;
+                once(&mut seen, "lints", k.span, &mut errors);
+                input.parse::<Token![:]>()?;
+                levels.extend(lint_levels(input, &mut errors)?);
             } else if input.peek(Ident::peek_any) {
                 let unknown = Ident::parse_any(input)?;
                 let text = unknown.to_string();
@@ -217,6 +288,7 @@ impl Parse for Input {
             ident,
             spec,
             errors,
+            lint_levels: levels,
         })
     }
 }

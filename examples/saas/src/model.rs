@@ -10,6 +10,9 @@ access_core::define_access! {
     entity organization { roles: [owner, admin, member] }
     entity workspace {
         roles: [admin, editor, viewer],
+        // Without it a workspace viewer would read folders its admin cannot (the
+        // `inherit_escalation` lint points at it).
+        implies: { admin => editor, editor => viewer },
         inherits: {
             organization:owner => admin,
             organization:admin => editor,

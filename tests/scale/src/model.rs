@@ -6,6 +6,8 @@ access_core::define_access! {
 
     roles: [admin, support, user],
     default_role: user,
+    // Generated roles: some grant nothing on purpose.
+    lints: { idle_role: allow },
 
     entity e0 {
         roles: [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9],

@@ -24,7 +24,8 @@ use syn::{
 
 const ACTIONS: [&str; 5] = ["create", "read", "list", "update", "delete"];
 const FIELD_ACTIONS: [&str; 2] = ["read", "write"];
-const RULE_WORDS: [&str; 9] = [
+const RULE_WORDS: [&str; 10] = [
+    "in_memory",
     "public",
     "blocked",
     "authenticated",
@@ -59,6 +60,55 @@ enum RuleAst {
     Where(Vec<(Ident, WhereAst)>),
     Fva(LitInt),
     Dynamic(Path),
+    /// `in_memory(rule)`: checked in memory only, never turned into SQL or a policy.
+    InMemory(Box<RuleAst>),
+}
+
+/// The parts of a rule no SQL statement or policy can express, outside `in_memory(..)`: their
+/// locations and why.
+fn not_sql(r: &RuleAst, out: &mut Vec<(Span, String)>) {
+    match r {
+        RuleAst::InMemory(_) => {}
+        RuleAst::Entitlement(lit) => out.push((
+            lit.span(),
+            format!(
+                "`entitlement({:?})` asks the engine (roles through the hierarchy, plans, limits), which no SQL condition or policy can express",
+                lit.value()
+            ),
+        )),
+        RuleAst::Fva(n) => out.push((
+            n.span(),
+            "`fva(..)` depends on the session's last MFA time, which the database does not see".to_owned(),
+        )),
+        RuleAst::Dynamic(path) => out.push((
+            path.span(),
+            format!(
+                "`{}` is a Rust function, which no SQL condition or policy can run",
+                quote!(#path).to_string().replace(' ', "")
+            ),
+        )),
+        RuleAst::List(items) => {
+            for path in items.iter().filter(|p| p.get_ident().is_none()) {
+                out.push((
+                    path.span(),
+                    format!(
+                        "`{}` is a Rust function, which no SQL condition or policy can run",
+                        quote!(#path).to_string().replace(' ', "")
+                    ),
+                ));
+            }
+        }
+        RuleAst::All(rules) | RuleAst::Any(rules) => {
+            for r in rules {
+                not_sql(r, out);
+            }
+        }
+        RuleAst::Public
+        | RuleAst::Blocked
+        | RuleAst::Authenticated
+        | RuleAst::Role(_)
+        | RuleAst::Where(_) => {}
+    }
 }
 
 enum WhereAst {
@@ -124,10 +174,11 @@ impl Parse for RuleAst {
             Some("public") => Ok(RuleAst::Public),
             Some("blocked") => Ok(RuleAst::Blocked),
             Some("authenticated") => Ok(RuleAst::Authenticated),
-            Some(w @ ("role" | "entitlement" | "all" | "any" | "fva")) => {
+            Some(w @ ("role" | "entitlement" | "all" | "any" | "fva" | "in_memory")) => {
                 let body;
                 parenthesized!(body in input);
                 match w {
+                    "in_memory" => Ok(RuleAst::InMemory(Box::new(body.parse()?))),
                     "role" => Ok(RuleAst::Role(body.parse()?)),
                     "entitlement" => Ok(RuleAst::Entitlement(body.parse()?)),
                     "fva" => Ok(RuleAst::Fva(body.parse()?)),
@@ -414,6 +465,7 @@ impl Gen<'_> {
                 }
                 quote!(#p::Rule::Where(&[#( #out ),*]))
             }
+            RuleAst::InMemory(inner) => self.rule(inner),
             RuleAst::Fva(secs) => {
                 if secs.base10_parse::<u64>().is_err() {
                     self.errors
@@ -514,6 +566,22 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         }
     };
     let [create, read, list, update, delete] = ACTIONS.map(|a| action(&mut g, a));
+    // One rule, three enforcers: bound to a table, every action's rule must also become an SQL
+    // condition and a row-level security policy, unless marked `in_memory(..)`.
+    if attrs.entity.is_some() {
+        for (key, rule) in &attrs.actions {
+            let mut found = Vec::new();
+            not_sql(rule, &mut found);
+            for (span, why) in found {
+                g.errors.push(
+                    span,
+                    format!(
+                        "`{key}` of a schema bound to a table cannot be enforced in SQL: {why}; write `in_memory(..)` around it to check it in memory only (the database and its row-level security will not enforce it)"
+                    ),
+                );
+            }
+        }
+    }
     let mut field_perms = Vec::new();
     for ((name, _, _), fa) in fields.iter().zip(&field_attrs) {
         let read = match &fa.read {

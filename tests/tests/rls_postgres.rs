@@ -172,7 +172,7 @@ fn rules_sql_cannot_express_are_errors_naming_them() {
         }
         #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema)]
         #[sea_orm(table_name = "notes")]
-        #[schema(access = crate::model::Access, entity = Entity, permission(list = self::always))]
+        #[schema(access = crate::model::Access, entity = Entity, permission(list = in_memory(self::always)))]
         pub struct Model {
             #[sea_orm(primary_key)]
             pub id: i64,

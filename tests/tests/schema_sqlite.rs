@@ -56,7 +56,7 @@ mod note {
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema)]
     #[sea_orm(table_name = "notes")]
     #[schema(access = crate::model::Access, entity = Entity, permission(
-        list = any(where(owner_id = user.id), self::is_even),
+        list = any(where(owner_id = user.id), in_memory(self::is_even)),
     ))]
     pub struct Model {
         #[sea_orm(primary_key)]

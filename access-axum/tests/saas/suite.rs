@@ -91,8 +91,8 @@ mod project {
     #[schema(access = super::model::Access, entity = Entity, permission(
         create = blocked,
         list   = authenticated,
-        read   = entitlement("project:read"),
-        update = entitlement("project:delete"),
+        read   = in_memory(entitlement("project:read")),
+        update = in_memory(entitlement("project:delete")),
         delete = blocked,
     ))]
     pub struct Model {

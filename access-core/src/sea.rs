@@ -8,6 +8,7 @@
 //! cannot be pushed down makes the whole `any` a load-then-check: the condition would otherwise
 //! drop rows that the in-memory branch allows.
 
+pub mod agree;
 mod listing;
 mod store;
 mod wallet;

@@ -2,3 +2,4 @@
 //! limits) and a server over it (`cargo run -p saas`).
 
 pub mod model;
+pub mod schema;

@@ -236,6 +236,31 @@ struct StructAttrs {
     id: Option<Ident>,
     entity: Option<Path>,
     actions: Vec<(Ident, RuleAst)>,
+    /// `view(ProductForUser = [user], ..)`: masked types per global role list.
+    views: Vec<(Ident, Vec<Ident>)>,
+}
+
+/// Whether holders of one of `roles` may read a field whose read rule is `rule`, decided from
+/// the attribute alone: rules that depend on the row or the engine are "no" (the view leaves
+/// the field out; the run-time redaction still applies to the full row).
+fn statically_readable(rule: Option<&RuleAst>, roles: &[Ident]) -> bool {
+    let Some(rule) = rule else { return true };
+    match rule {
+        RuleAst::Public | RuleAst::Authenticated => true,
+        RuleAst::Role(r) => roles.contains(r),
+        RuleAst::List(items) => items
+            .iter()
+            .filter_map(Path::get_ident)
+            .any(|i| roles.contains(i)),
+        RuleAst::Any(rs) => rs.iter().any(|r| statically_readable(Some(r), roles)),
+        RuleAst::All(rs) => rs.iter().all(|r| statically_readable(Some(r), roles)),
+        RuleAst::InMemory(r) => statically_readable(Some(r), roles),
+        RuleAst::Blocked
+        | RuleAst::Where(_)
+        | RuleAst::Entitlement(_)
+        | RuleAst::Fva(_)
+        | RuleAst::Dynamic(_) => false,
+    }
 }
 
 struct FieldAttrs {
@@ -252,6 +277,7 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
         id: None,
         entity: None,
         actions: Vec::new(),
+        views: Vec::new(),
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("schema")) {
         let r = attr.parse_nested_meta(|meta| {
@@ -266,6 +292,24 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
                 "id" => out.id = Some(meta.value()?.parse()?),
                 "entity" => out.entity = Some(meta.value()?.parse()?),
                 "crate" => out.krate = meta.value()?.parse::<Path>()?.to_token_stream(),
+                "view" => {
+                    let body;
+                    parenthesized!(body in meta.input);
+                    while !body.is_empty() {
+                        let name: Ident = body.parse()?;
+                        body.parse::<Token![=]>()?;
+                        let list;
+                        bracketed!(list in body);
+                        let roles = Punctuated::<Ident, Token![,]>::parse_terminated(&list)?;
+                        if roles.is_empty() {
+                            errors.push(name.span(), "a view names at least one global role");
+                        }
+                        out.views.push((name, roles.into_iter().collect()));
+                        if !body.is_empty() {
+                            body.parse::<Token![,]>()?;
+                        }
+                    }
+                }
                 "permission" => {
                     let body;
                     parenthesized!(body in meta.input);
@@ -282,7 +326,15 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
                     }
                 }
                 _ => {
-                    let keys = ["access", "name", "id", "entity", "crate", "permission"];
+                    let keys = [
+                        "access",
+                        "name",
+                        "id",
+                        "entity",
+                        "crate",
+                        "permission",
+                        "view",
+                    ];
                     return Err(meta.error(unknown("`schema` attribute", &key, &keys)));
                 }
             }
@@ -672,9 +724,62 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             }
         }
     });
+    // Masked types: per view, the fields its roles may read whatever the row.
+    let serde_path = format!("{}", quote!(#p::serde)).replace(' ', "");
+    let vis = &input.vis;
+    let views = attrs.views.iter().map(|(view, roles)| {
+        let kept: Vec<(&Ident, &Type)> = fields
+            .iter()
+            .zip(&field_attrs)
+            .filter(|(_, fa)| statically_readable(fa.read.as_ref().map(|(_, r)| r), roles))
+            .map(|((n, t, _), _)| (n, t))
+            .collect();
+        let names = kept.iter().map(|(n, _)| *n);
+        let names2 = kept.iter().map(|(n, _)| *n);
+        let types = kept.iter().map(|(_, t)| *t);
+        let role_strs: Vec<String> = roles.iter().map(Ident::to_string).collect();
+        let role_consts = roles
+            .iter()
+            .map(|r| quote_spanned!(r.span()=> (#model::#r).0 as usize));
+        let doc = format!(
+            "The view of `{ident}` for the global roles {}: only the fields they may read whatever the row.",
+            role_strs.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+        );
+        // Views are response types: they serialize (their fields must).
+        let ser = quote!(#[derive(#p::serde::Serialize)] #[serde(crate = #serde_path)]);
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug, PartialEq)]
+            #ser
+            #vis struct #view {
+                #( pub #names: #types, )*
+            }
+
+            #[automatically_derived]
+            #[allow(dead_code)]
+            impl #view {
+                /// The global roles this view is for.
+                pub const ROLES: &'static [&'static str] = &[#( #role_strs ),*];
+
+                /// The view of `row` for the caller of `ctx`, when they hold one of the view's
+                /// roles (or are a superuser); `None` otherwise.
+                pub fn of(row: &#ident, ctx: &#p::PermissionCtx<'_>) -> #p::Option<Self> {
+                    let p = ctx.principal?;
+                    let holds = p.active
+                        && (p.superuser || [#( #role_consts ),*].iter().any(|r| p.global_roles.contains(*r)));
+                    if !holds {
+                        return #p::None;
+                    }
+                    #p::Some(Self { #( #names2: ::core::clone::Clone::clone(&row.#names2), )* })
+                }
+            }
+        }
+    });
+
     quote! {
         #( #checks )*
         #sea
+        #( #views )*
 
         #[automatically_derived]
         impl #impl_g #p::RowFields for #ident #ty_g #where_g {

@@ -167,11 +167,20 @@ pub struct AuthState {
     validation: Arc<jsonwebtoken::Validation>,
     authenticator: Option<Arc<dyn Authenticator>>,
     claims: Option<Arc<CustomClaims>>,
+    async_claims: Option<Arc<AsyncClaims>>,
 }
 
 /// Extra claims put in every access token, computed from the user row.
 pub type CustomClaims =
     dyn Fn(&user::Model) -> serde_json::Map<String, serde_json::Value> + Send + Sync;
+
+/// Extra claims computed asynchronously (from the stores) at each token issue.
+pub type AsyncClaims = dyn Fn(
+        user::Model,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = serde_json::Map<String, serde_json::Value>> + Send>,
+    > + Send
+    + Sync;
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
 /// identity provider. Return `Ok(Some(user))` to authenticate the request as `user`, `Ok(None)`
@@ -206,6 +215,7 @@ impl AuthState {
             validation,
             authenticator: None,
             claims: None,
+            async_claims: None,
         }
     }
     /// With a custom credential check, tried before the built-in token check.
@@ -222,6 +232,20 @@ impl AuthState {
         f: impl Fn(&user::Model) -> serde_json::Map<String, serde_json::Value> + Send + Sync + 'static,
     ) -> Self {
         self.claims = Some(Arc::new(f));
+        self
+    }
+    /// With extra claims computed asynchronously at each token issue (login, refresh), for
+    /// claims that need the stores, such as the user's access set
+    /// ([`crate::authz::Authz::access_set_claims`]).
+    #[must_use]
+    pub fn with_async_claims<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(user::Model) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = serde_json::Map<String, serde_json::Value>>
+            + Send
+            + 'static,
+    {
+        self.async_claims = Some(Arc::new(move |u| Box::pin(f(u))));
         self
     }
     /// A route layer that refuses requests without valid credentials (401) and puts the
@@ -683,8 +707,14 @@ fn token_response(
     r
 }
 
-fn claims_for(state: &AuthState, u: &user::Model, sid: &str) -> Claims {
+fn claims_for(
+    state: &AuthState,
+    u: &user::Model,
+    sid: &str,
+    more: serde_json::Map<String, serde_json::Value>,
+) -> Claims {
     let mut extra = state.claims.as_ref().map(|f| f(u)).unwrap_or_default();
+    extra.extend(more);
     // Custom claims cannot shadow the registered ones.
     for k in [
         "sub", "iss", "aud", "exp", "nbf", "iat", "sid", "roles", "tenant", "su",
@@ -761,7 +791,11 @@ async fn issue_tokens(state: &AuthState, u: &user::Model, sid: &str) -> Result<T
     }
     .insert(&state.db)
     .await?;
-    let access = secret::issue_access(config, claims_for(state, u, sid), now)
+    let more = match &state.async_claims {
+        Some(f) => f(u.clone()).await,
+        None => serde_json::Map::new(),
+    };
+    let access = secret::issue_access(config, claims_for(state, u, sid, more), now)
         .ok_or_else(|| ApiError::internal("token signing failed"))?;
     Ok(Tokens {
         access,

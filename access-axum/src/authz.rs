@@ -17,6 +17,9 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::{ApiError, AuthState, CurrentUser};
 use crate::dynamic::DynamicGrants;
 
+/// The decoder's source (names filled in by [`Authz::access_js`]).
+const ACCESS_JS: &str = include_str!("../assets/access.js");
+
 /// Finds the tenant of a request ([`TenantFrom::Custom`]).
 pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync>;
 
@@ -115,6 +118,86 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         user: &CurrentUser,
     ) -> Result<AccessContext<'static, M, S>, ApiError> {
         self.context_for(self.principal(parts, user)).await
+    }
+
+    /// `access.js`: the dependency-free JavaScript decoder of access sets, with this model's
+    /// entitlement names built in. Serve it (`GET /auth/access.js`) with [`Authz::access_js_route`].
+    pub fn access_js(&self) -> String {
+        let names: Vec<&str> = self
+            .model
+            .data()
+            .entitlements
+            .iter()
+            .map(|e| &*e.name)
+            .collect();
+        let json = serde_json::to_string(&names).unwrap_or_else(|_| "[]".to_owned());
+        ACCESS_JS.replace("/*NAMES*/[]", &json)
+    }
+
+    /// A router with `GET /auth/access.js` (merge it into the app).
+    pub fn access_js_route<St: Clone + Send + Sync + 'static>(&self) -> axum::Router<St> {
+        let js = self.access_js();
+        axum::Router::new().route(
+            "/auth/access.js",
+            axum::routing::get(move || {
+                let js = js.clone();
+                async move {
+                    (
+                        [
+                            (
+                                axum::http::header::CONTENT_TYPE,
+                                "text/javascript; charset=utf-8",
+                            ),
+                            (axum::http::header::CACHE_CONTROL, "no-cache"),
+                        ],
+                        js,
+                    )
+                }
+            }),
+        )
+    }
+
+    /// A claims function for [`AuthState::with_async_claims`]: the user's access set, encoded
+    /// (`"access": "a1.…"`), so clients can enable or disable UI without a round trip (decode it
+    /// with `GET /auth/access.js`; the server re-checks every request). The tenant is the user's
+    /// own (the token's).
+    pub fn access_set_claims(
+        &self,
+    ) -> impl Fn(
+        crate::db::user::Model,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = serde_json::Map<String, serde_json::Value>> + Send>,
+    > + Send
+    + Sync
+    + 'static {
+        let authz = self.clone();
+        move |u: crate::db::user::Model| {
+            let authz = authz.clone();
+            Box::pin(async move {
+                let mut p = Principal::new(u.id.to_string());
+                let data = authz.model.data();
+                for r in u.roles.split(',').map(str::trim) {
+                    if let Some(i) = data.global_role_index(r) {
+                        p.global_roles.insert(i as usize);
+                    }
+                }
+                p.tenant = u.tenant.as_deref().map(Into::into);
+                p.superuser = u.superuser;
+                p.active = u.active;
+                let mut out = serde_json::Map::new();
+                let ctx = match authz.context_for(p).await {
+                    Ok(c) => c,
+                    Err(_) => return out,
+                };
+                match ctx.access_set().await {
+                    Ok(set) => {
+                        out.insert("access".into(), serde_json::Value::from(set.encode()));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "access set claim left out"),
+                }
+                out
+            })
+        }
     }
 
     pub(crate) async fn context_for(

@@ -87,6 +87,108 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// The projects the caller may read, each with `__access`: the row's verdict for the actions
+/// the page offers (all five layers, one `can_all`).
+async fn list_projects(access: Access<Model, Stores>) -> axum::response::Response {
+    use access_core::sea::list_accessible;
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+    let store = access.ctx.stores();
+    let acc = match list_accessible(&access.ctx, Entitlement::ProjectRead.into()).await {
+        Ok(a) => a,
+        Err(_) => return access_axum::authz::store_failed(),
+    };
+    let q = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("access_resources"))
+        .and_where(Expr::col(Alias::new("ty")).eq("project"))
+        .cond_where(acc.condition(Alias::new("id")))
+        .order_by(Alias::new("id"), Order::Asc)
+        .limit(100)
+        .to_owned();
+    let rows = match store.db().query_all(&q).await {
+        Ok(r) => r,
+        Err(_) => return access_axum::authz::store_failed(),
+    };
+    let ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "id").ok())
+        .collect();
+    let offered = [
+        Entitlement::ProjectDelete,
+        Entitlement::ExportPdf,
+        Entitlement::AiGenerate,
+    ];
+    let mut items = Vec::new();
+    for chunk in ids.chunks(access_core::MAX_BATCH / offered.len()) {
+        let pairs: Vec<_> = chunk
+            .iter()
+            .flat_map(|id| {
+                offered
+                    .iter()
+                    .map(move |e| (*e, Resource::new(EntityType::Project, id)))
+            })
+            .collect();
+        let verdicts = match access.can_all(&pairs).await {
+            Ok(v) => v,
+            Err(_) => return access_axum::authz::store_failed(),
+        };
+        for (i, id) in chunk.iter().enumerate() {
+            let anc = store
+                .ancestors(Resource::new(EntityType::Project, id))
+                .await
+                .unwrap_or_default();
+            let find = |ty: EntityType| {
+                anc.iter()
+                    .find(|(r, _)| r.ty == ty.into())
+                    .map(|(r, _)| r.id.to_string())
+            };
+            let mut meta = serde_json::Map::new();
+            for (k, e) in offered.iter().enumerate() {
+                meta.insert(
+                    e.as_str().into(),
+                    Value::from(verdicts[i * offered.len() + k]),
+                );
+            }
+            items.push(json!({
+                "id": id,
+                "workspace": find(EntityType::Workspace),
+                "organization": find(EntityType::Organization),
+                "__access": meta,
+            }));
+        }
+    }
+    Json(json!({ "items": items })).into_response()
+}
+
+async fn index() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("../assets/index.html"))
+}
+
+async fn model_page() -> axum::response::Html<String> {
+    let diagram = access_core::mermaid(Model.data());
+    let escaped = diagram
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>The model</title></head>\
+         <body style=\"font: 15px system-ui, sans-serif; margin: 2rem\"><h1>The saas model</h1>\
+         <p><a href=\"/\">back</a> · <a href=\"/model.mmd\">Mermaid source</a> · <a href=\"/model.json\">permission matrix (JSON)</a></p>\
+         <pre class=\"mermaid\">{escaped}</pre>\
+         <script type=\"module\">import mermaid from \"https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs\"; mermaid.initialize({{ startOnLoad: true }});</script>\
+         </body></html>"
+    ))
+}
+
+async fn model_mmd() -> String {
+    access_core::mermaid(Model.data())
+}
+
+async fn model_json() -> Json<Value> {
+    Json(access_core::matrix::json(Model.data()))
+}
+
 /// Where the server keeps its files (the SQLite database, a development secret).
 fn data_dir() -> PathBuf {
     std::env::var_os("SAAS_DATA_DIR")
@@ -365,8 +467,10 @@ pub async fn serve() -> Result<(), String> {
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    let auth = AuthState::new(db.clone(), config);
     let stores: &'static Stores = Box::leak(Box::new(store));
+    let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
+    // Access tokens carry the user's access set (`access` claim) for UI hints.
+    let auth = AuthState::new(db.clone(), config).with_async_claims(authz.access_set_claims());
     let fresh = !seeded(stores).await;
     let seeded_users = if fresh {
         if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
@@ -377,13 +481,17 @@ pub async fn serve() -> Result<(), String> {
     } else {
         Vec::new()
     };
-    let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
     let state = AppState {
         auth: auth.clone(),
         authz,
     };
     let app = Router::new()
         .route("/health", get(health))
+        .route("/", get(index))
+        .route("/model", get(model_page))
+        .route("/model.mmd", get(model_mmd))
+        .route("/model.json", get(model_json))
+        .route("/projects", get(list_projects))
         .route("/projects/{id}", get(read_project).delete(delete_project))
         .route("/projects/{id}/export", post(export_pdf))
         .route("/projects/{id}/ai", post(generate))
@@ -394,6 +502,7 @@ pub async fn serve() -> Result<(), String> {
                 Entitlement::OrganizationManage,
             ),
         )
+        .merge(state.authz.access_js_route())
         .with_state(state)
         .merge(auth.router());
     let port: u16 = std::env::var("PORT")
@@ -424,6 +533,9 @@ pub async fn serve() -> Result<(), String> {
     println!(
         "  TOKEN=$(curl -s {base}/auth/login -H 'content-type: application/json' -d '{{\"identifier\":\"vic@acme.test\",\"password\":\"{SEED_PASSWORD}\"}}' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
     );
+    println!(
+        "  curl -s {base}/projects -H \"authorization: Bearer $TOKEN\"   # with per-row __access"
+    );
     println!("  curl -s {base}/projects/website -H \"authorization: Bearer $TOKEN\"");
     println!(
         "  curl -s -X DELETE {base}/projects/website -H \"authorization: Bearer $TOKEN\"   # denied, with the reasons"
@@ -432,7 +544,7 @@ pub async fn serve() -> Result<(), String> {
         "  curl -s -X POST {base}/projects/website/export -H \"authorization: Bearer $TOKEN\""
     );
     println!("  curl -s {base}/me/access -H \"authorization: Bearer $TOKEN\"");
-    let _ = Model.data();
+    println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -8,8 +8,10 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use serde_json::json;
+
+mod common;
+use common::http;
 
 struct Server {
     child: Child,
@@ -51,58 +53,6 @@ async fn start(db_url: &str, data: &std::path::Path) -> Server {
         assert!(Instant::now() < deadline, "the server did not come up");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// A minimal HTTP/1.1 client (one request per connection).
-async fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> std::io::Result<(u16, Value)> {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n");
-    if let Some(t) = token {
-        req.push_str(&format!("authorization: Bearer {t}\r\n"));
-    }
-    if !body.is_empty() {
-        req.push_str("content-type: application/json\r\n");
-    }
-    req.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(req.as_bytes()).await?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let payload = if chunked {
-        let mut out = String::new();
-        let mut r = rest;
-        while let Some((size, tail)) = r.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 || tail.len() < n {
-                break;
-            }
-            out.push_str(&tail[..n]);
-            r = tail[n..].trim_start_matches("\r\n");
-        }
-        out
-    } else {
-        rest.to_owned()
-    };
-    Ok((
-        status,
-        serde_json::from_str(&payload).unwrap_or(Value::String(payload)),
-    ))
 }
 
 async fn login(port: u16, email: &str) -> (String, String, i64) {

@@ -1,0 +1,187 @@
+//! `cargo run -p saas` as a new user would run it: a fresh data directory, no secrets set. The
+//! server must listen, print what it seeded and ready-to-paste `curl` commands, and each
+//! command's equivalent must answer as the printed comment says. The page, the model diagram and
+//! the JavaScript decoder are served; with `node` on the machine, the decoder reads the access
+//! set out of a real token and agrees with the server.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+mod common;
+use common::{get_text, http};
+
+struct Child(std::process::Child);
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_start_as_a_new_user() {
+    let dir = std::env::temp_dir().join(format!(
+        "saas-quick-start-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut spawned = Command::new(env!("CARGO_BIN_EXE_saas"))
+        .env_remove("JWT_SECRET")
+        .env_remove("DATABASE_URL")
+        .env("SAAS_DATA_DIR", &dir)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = spawned.stdout.take().unwrap();
+    let _guard = Child(spawned);
+    // Read what it prints until the last line of its introduction.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let mut printed = Vec::new();
+    while !printed
+        .iter()
+        .any(|l: &String| l.contains("/model for the model's diagram"))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) => printed.push(l),
+            Err(_) => panic!("the server printed {printed:#?} and stopped"),
+        }
+    }
+    let text = printed.join("\n");
+    assert!(
+        text.contains(&format!("listening on http://127.0.0.1:{port}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("vic@acme.test"),
+        "the seeded users are listed: {text}"
+    );
+    assert!(text.contains("superuser"), "{text}");
+    for needle in [
+        "/auth/login",
+        "/projects -H",
+        "-X DELETE",
+        "/export",
+        "/me/access",
+    ] {
+        assert!(
+            text.contains(needle),
+            "a curl command with `{needle}` is printed: {text}"
+        );
+    }
+    // A development secret was written, readable only by its owner.
+    let secret = dir.join("jwt-secret");
+    assert!(secret.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the secret file is private");
+    }
+
+    // The printed commands, in order.
+    let (s, login) = http(
+        port,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({ "identifier": "vic@acme.test", "password": "correct horse battery staple" })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s, 200, "{login}");
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let (s, list) = http(port, "GET", "/projects", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "vic sees the one project she views: {list}");
+    assert_eq!(items[0]["id"], "website");
+    assert_eq!(items[0]["workspace"], "design");
+    assert_eq!(items[0]["__access"]["project:delete"], false);
+    assert_eq!(items[0]["__access"]["export:pdf"], true);
+    let (s, b) = http(port, "GET", "/projects/website", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!((s, b["project"].clone()), (200, json!("website")));
+    let (s, b) = http(port, "DELETE", "/projects/website", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 403, "the delete is denied");
+    assert_eq!(
+        b["reasons"][0]["kind"], "hierarchy_denied",
+        "with its reasons: {b}"
+    );
+    let (s, _) = http(port, "POST", "/projects/website/export", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "export is in acme's pro plan");
+    let (s, me) = http(port, "GET", "/me/access", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200);
+    assert!(me["access"].as_str().unwrap().starts_with("a1."));
+
+    // The page, the model, the decoder.
+    let (s, page) = get_text(port, "/").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("<form id=\"login\">") && page.contains("/auth/access.js"));
+    let (s, model) = get_text(port, "/model").await;
+    assert_eq!(s, 200);
+    assert!(model.contains("class=\"mermaid\""), "{model}");
+    let (s, mmd) = get_text(port, "/model.mmd").await;
+    assert!(
+        s == 200 && mmd.starts_with("flowchart") || mmd.contains("graph"),
+        "{mmd}"
+    );
+    let (s, js) = get_text(port, "/auth/access.js").await;
+    assert_eq!(s, 200);
+    assert!(
+        js.contains("\"project:delete\""),
+        "the model's names are built in"
+    );
+
+    // The decoder in JavaScript agrees with the server on a real token.
+    if Command::new("node").arg("--version").output().is_ok() {
+        let js_path = dir.join("access.js");
+        std::fs::write(&js_path, &js).unwrap();
+        let script = format!(
+            "const A = require({path:?}); const a = A.fromToken({token:?}); \
+             console.log(JSON.stringify({{allowed: a.allowed(), del: a.check('project:delete'), read: a.can('project:read')}}));",
+            path = js_path.display().to_string()
+        );
+        let out = Command::new("node").arg("-e").arg(script).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["allowed"], me["allowed"], "JS decoder vs server");
+        assert_eq!(v["del"], "role_required");
+        assert_eq!(v["read"], true);
+    } else {
+        eprintln!("quick_start: node not found, the JavaScript decoder check is skipped");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -23,21 +23,52 @@ pub async fn http(
     }
     req.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
     s.write_all(req.as_bytes()).await?;
+    // Read the head, then exactly the body its headers announce (some servers keep the
+    // connection open despite `connection: close`).
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s.read(&mut buf).await?;
+        if n == 0 {
+            break raw.len();
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end.min(raw.len())]).to_string();
+    let lower = head.to_ascii_lowercase();
+    let length = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = lower.contains("transfer-encoding: chunked");
+    loop {
+        let body_len = raw.len() - head_end.min(raw.len());
+        let done = match length {
+            Some(n) => body_len >= n,
+            None if chunked => raw.ends_with(b"0\r\n\r\n"),
+            None => false,
+        };
+        if done {
+            break;
+        }
+        let n = s.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let rest = String::from_utf8_lossy(&raw[head_end.min(raw.len())..]).to_string();
     let status: u16 = head
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
     let payload = if chunked {
         let mut out = String::new();
-        let mut r = rest;
+        let mut r = rest.as_str();
         while let Some((size, tail)) = r.split_once("\r\n") {
             let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
             if n == 0 || tail.len() < n {
@@ -48,7 +79,7 @@ pub async fn http(
         }
         out
     } else {
-        rest.to_owned()
+        rest
     };
     Ok((
         status,

@@ -1,0 +1,270 @@
+//! The example's page in headless Chromium, driven through the W3C WebDriver protocol
+//! (`chromedriver`, Debian's `chromium-driver`): two users sign in, each sees the buttons their
+//! access allows enabled, and a forbidden action shows the server's reasons. Screenshots go to
+//! `target/browser-screenshots/`. Skipped when `chromedriver` is not installed (`.ci/run`
+//! installs it).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+mod common;
+use common::http;
+
+struct Proc(std::process::Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn find(names: &[&str]) -> Option<String> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return Some(p.display().to_string());
+            }
+        }
+    }
+    None
+}
+
+/// A WebDriver session.
+struct Driver {
+    port: u16,
+    session: String,
+}
+
+impl Driver {
+    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("/session/{}{path}", self.session);
+        let (s, v) = http(self.port, method, &url, None, body).await.unwrap();
+        assert_eq!(s, 200, "{method} {url}: {v}");
+        v["value"].clone()
+    }
+    async fn element(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = format!("/session/{}/element", self.session);
+            let (s, v) = http(
+                self.port,
+                "POST",
+                &url,
+                None,
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await
+            .unwrap();
+            if s == 200 {
+                let obj = v["value"].as_object().unwrap();
+                return obj.values().next().unwrap().as_str().unwrap().to_owned();
+            }
+            assert!(Instant::now() < deadline, "no element `{css}`: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    async fn enabled(&self, css: &str) -> bool {
+        let e = self.element(css).await;
+        self.cmd("GET", &format!("/element/{e}/enabled"), None)
+            .await
+            .as_bool()
+            .unwrap()
+    }
+    async fn click(&self, css: &str) {
+        let e = self.element(css).await;
+        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})))
+            .await;
+    }
+    async fn text(&self, css: &str) -> String {
+        let e = self.element(css).await;
+        self.cmd("GET", &format!("/element/{e}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+    async fn fill(&self, css: &str, value: &str) {
+        let e = self.element(css).await;
+        self.cmd("POST", &format!("/element/{e}/clear"), Some(json!({})))
+            .await;
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": value })),
+        )
+        .await;
+    }
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let t = self.text(css).await;
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` never said `{needle}`: {t}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    async fn screenshot(&self, name: &str) {
+        let png = self.cmd("GET", "/screenshot", None).await;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/browser-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let bytes = decode_base64(png.as_str().unwrap());
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()) {
+        let Some(v) = A.iter().position(|a| *a == c) else {
+            continue;
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+async fn wait_for(port: u16, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !matches!(http(port, "GET", path, None, None).await, Ok((200, _))) {
+        assert!(Instant::now() < deadline, "nothing answers on {port}{path}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_see_their_own_buttons() {
+    let Some(driver_bin) = find(&["chromedriver", "chromium-driver"]) else {
+        eprintln!("browser: skipped, chromedriver is not installed");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "saas-browser-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let app_port = free_port();
+    let _app = Proc(
+        Command::new(env!("CARGO_BIN_EXE_saas"))
+            .env_remove("DATABASE_URL")
+            .env("JWT_SECRET", "browser-test-secret-0123456789abcdef0123")
+            .env("SAAS_DATA_DIR", &dir)
+            .env("PORT", app_port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let wd_port = free_port();
+    let _wd = Proc(
+        Command::new(&driver_bin)
+            .arg(format!("--port={wd_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(app_port, "/health").await;
+    wait_for(wd_port, "/status").await;
+    let mut args = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1200,900",
+    ];
+    if std::env::var_os("CI_CHROMIUM_SHM").is_none() {
+        args.push("--disable-dev-shm-usage");
+    }
+    let (s, v) = http(
+        wd_port,
+        "POST",
+        "/session",
+        None,
+        Some(json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": { "args": args }
+        }}})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s, 200, "new session: {v}");
+    let d = Driver {
+        port: wd_port,
+        session: v["value"]["sessionId"].as_str().unwrap().to_owned(),
+    };
+    let base = format!("http://127.0.0.1:{app_port}/");
+
+    // vic: viewer of project website. Export yes, delete no; the forced delete shows why.
+    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
+    d.fill("#email", "vic@acme.test").await;
+    d.fill("#password", "correct horse battery staple").await;
+    d.click("#signin").await;
+    d.wait_text("#who", "vic@acme.test").await;
+    d.element("#delete-website").await;
+    assert!(!d.enabled("#delete-website").await, "vic cannot delete");
+    assert!(d.enabled("#export-website").await, "vic can export");
+    assert!(!d.enabled("#ai-website").await, "vic is no contributor");
+    let allowed = d.text("#allowed").await;
+    assert!(
+        allowed.contains("project:read") && !allowed.contains("project:delete"),
+        "{allowed}"
+    );
+    d.click("#force-website").await;
+    let answer = d.wait_text("#answer", "403").await;
+    assert!(answer.contains("hierarchy_denied"), "{answer}");
+    assert!(
+        answer.contains("needs the role `manager`"),
+        "the server's reason: {answer}"
+    );
+    d.screenshot("vic").await;
+
+    // mia: manager of project app. Delete and AI enabled there.
+    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
+    d.fill("#email", "mia@acme.test").await;
+    d.fill("#password", "correct horse battery staple").await;
+    d.click("#signin").await;
+    d.wait_text("#who", "mia@acme.test").await;
+    assert!(d.enabled("#delete-app").await, "mia manages app");
+    assert!(d.enabled("#ai-app").await, "mia may generate on app");
+    d.screenshot("mia").await;
+    d.click("#ai-app").await;
+    let answer = d.wait_text("#answer", "200").await;
+    assert!(answer.contains("generated"), "{answer}");
+
+    let _ = http(
+        wd_port,
+        "DELETE",
+        &format!("/session/{}", d.session),
+        None,
+        None,
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -440,6 +440,53 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
     for (user, r, role) in grants {
         store.assign(&user, r, role).await.map_err(e)?;
     }
+    // Documents: two per tenant, one published.
+    {
+        use sea_orm::ConnectionTrait;
+        let author = |email: &str| id(email).parse::<i64>().unwrap_or(0);
+        let docs = [
+            (
+                "acme",
+                author("olga@acme.test"),
+                "Roadmap",
+                false,
+                "board only",
+            ),
+            (
+                "acme",
+                author("vic@acme.test"),
+                "Style guide",
+                true,
+                "draft 3",
+            ),
+            (
+                "globex",
+                author("gil@globex.test"),
+                "Ops runbook",
+                false,
+                "pager rota",
+            ),
+            ("globex", author("gil@globex.test"), "Changelog", true, "-"),
+        ];
+        for (tenant, owner, title, published, notes) in docs {
+            let stmt = sea_orm::Statement::from_sql_and_values(
+                auth.db.get_database_backend(),
+                if auth.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+                    "INSERT INTO documents (tenant, owner_id, title, published, notes) VALUES ($1, $2, $3, $4, $5)"
+                } else {
+                    "INSERT INTO documents (tenant, owner_id, title, published, notes) VALUES (?, ?, ?, ?, ?)"
+                },
+                [
+                    tenant.into(),
+                    owner.into(),
+                    title.into(),
+                    published.into(),
+                    notes.into(),
+                ],
+            );
+            auth.db.execute_raw(stmt).await.map_err(|e| e.to_string())?;
+        }
+    }
     Ok(ids)
 }
 
@@ -467,6 +514,16 @@ pub async fn serve() -> Result<(), String> {
             .collect::<Vec<_>>()
             .join("; ")
     })?;
+    // The example's own table, with row and field rules (`saas::schema::document`).
+    {
+        use sea_orm::ConnectionTrait;
+        let schema = sea_orm::Schema::new(db.get_database_backend());
+        let mut t = schema.create_table_from_entity(saas::schema::document::Entity);
+        t.if_not_exists();
+        db.execute(&t)
+            .await
+            .map_err(|e| format!("migration: {e}"))?;
+    }
     let stores: &'static Stores = Box::leak(Box::new(store));
     let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
     // Access tokens carry the user's access set (`access` claim) for UI hints.
@@ -492,6 +549,11 @@ pub async fn serve() -> Result<(), String> {
         .route("/model.mmd", get(model_mmd))
         .route("/model.json", get(model_json))
         .route("/projects", get(list_projects))
+        .nest(
+            "/documents",
+            access_axum::crud::Crud::<saas::schema::document::Entity, Model, Stores>::new()
+                .router::<AppState>(),
+        )
         .route("/projects/{id}", get(read_project).delete(delete_project))
         .route("/projects/{id}/export", post(export_pdf))
         .route("/projects/{id}/ai", post(generate))
@@ -544,6 +606,9 @@ pub async fn serve() -> Result<(), String> {
         "  curl -s -X POST {base}/projects/website/export -H \"authorization: Bearer $TOKEN\""
     );
     println!("  curl -s {base}/me/access -H \"authorization: Bearer $TOKEN\"");
+    println!(
+        "  curl -s '{base}/documents?sort=title' -H \"authorization: Bearer $TOKEN\"   # row and field rules"
+    );
     println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -142,6 +142,22 @@ async fn quick_start_as_a_new_user() {
     assert_eq!(s, 200);
     assert!(me["access"].as_str().unwrap().starts_with("a1."));
 
+    // The CRUD routes: acme's documents and everyone's published ones; `notes` hidden from a
+    // user without the admin or editor role.
+    let (s, docs) = http(port, "GET", "/documents?sort=title", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "{docs}");
+    let titles: Vec<&str> = docs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Changelog", "Roadmap", "Style guide"]);
+    assert!(docs["items"][0].get("notes").is_none(), "{docs}");
+    assert!(text.contains("/documents"), "{text}");
+
     // The page, the model, the decoder.
     let (s, page) = get_text(port, "/").await;
     assert_eq!(s, 200);

@@ -631,6 +631,23 @@ async fn plans_json<M: AccessModel, S: Stores + 'static>(a: &Admin<M, S>) -> Jso
     }
 }
 
+/// A change to the tenant's plans: runs `op` between two snapshots, records both, answers with
+/// the new state.
+async fn plan_change<M: AccessModel, S: Stores + 'static>(
+    a: &Admin<M, S>,
+    action: &str,
+    target: String,
+    op: impl std::future::Future<Output = access_core::StoreResult<()>>,
+) -> Response {
+    let before = plans_json(a).await;
+    if let Err(e) = op.await {
+        return store_error(e);
+    }
+    let after = plans_json(a).await;
+    a.record(action, &target, before, after.clone()).await;
+    Json(after).into_response()
+}
+
 /// Body of `PUT /plan`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -668,20 +685,9 @@ async fn set_plan<M: AccessModel, S: Stores + 'static>(
         )
         .into_response();
     };
-    let before = plans_json(&a).await;
     let sub = subscription(p, body.started_at, body.ends_at);
-    if let Err(e) = a.ctx.stores().set_base_plan(&a.tenant, group, sub).await {
-        return store_error(e);
-    }
-    let after = plans_json(&a).await;
-    a.record(
-        "plan",
-        &format!("plan:{}", body.plan),
-        before,
-        after.clone(),
-    )
-    .await;
-    Json(after).into_response()
+    let op = a.ctx.stores().set_base_plan(&a.tenant, group, sub);
+    plan_change(&a, "plan", format!("plan:{}", body.plan), op).await
 }
 
 /// Body of `PUT /add-ons/{plan}`.
@@ -710,19 +716,11 @@ async fn add_add_on<M: AccessModel, S: Stores + 'static>(
         )
         .into_response();
     }
-    let before = plans_json(&a).await;
-    if let Err(e) = a
+    let op = a
         .ctx
         .stores()
-        .add_add_on(&a.tenant, subscription(p, b.started_at, b.ends_at))
-        .await
-    {
-        return store_error(e);
-    }
-    let after = plans_json(&a).await;
-    a.record("add_on", &format!("plan:{plan}"), before, after.clone())
-        .await;
-    Json(after).into_response()
+        .add_add_on(&a.tenant, subscription(p, b.started_at, b.ends_at));
+    plan_change(&a, "add_on", format!("plan:{plan}"), op).await
 }
 
 async fn remove_add_on<M: AccessModel, S: Stores + 'static>(
@@ -730,19 +728,8 @@ async fn remove_add_on<M: AccessModel, S: Stores + 'static>(
     Path(plan): Path<String>,
 ) -> Response {
     let p = try_r!(plan_index(a.data(), &plan));
-    let before = plans_json(&a).await;
-    if let Err(e) = a.ctx.stores().remove_add_on(&a.tenant, PlanId(p)).await {
-        return store_error(e);
-    }
-    let after = plans_json(&a).await;
-    a.record(
-        "remove_add_on",
-        &format!("plan:{plan}"),
-        before,
-        after.clone(),
-    )
-    .await;
-    Json(after).into_response()
+    let op = a.ctx.stores().remove_add_on(&a.tenant, PlanId(p));
+    plan_change(&a, "remove_add_on", format!("plan:{plan}"), op).await
 }
 
 fn limit_index(data: &ModelData, name: &str) -> Result<u16, Response> {
@@ -769,19 +756,11 @@ async fn set_override<M: AccessModel, S: Stores + 'static>(
     JsonBody(body): JsonBody<OverrideBody>,
 ) -> Response {
     let l = try_r!(limit_index(a.data(), &limit));
-    let before = plans_json(&a).await;
-    if let Err(e) = a
+    let op = a
         .ctx
         .stores()
-        .set_override(&a.tenant, LimitId(l), Some(body.max))
-        .await
-    {
-        return store_error(e);
-    }
-    let after = plans_json(&a).await;
-    a.record("override", &format!("limit:{limit}"), before, after.clone())
-        .await;
-    Json(after).into_response()
+        .set_override(&a.tenant, LimitId(l), Some(body.max));
+    plan_change(&a, "override", format!("limit:{limit}"), op).await
 }
 
 async fn clear_override<M: AccessModel, S: Stores + 'static>(
@@ -789,19 +768,8 @@ async fn clear_override<M: AccessModel, S: Stores + 'static>(
     Path(limit): Path<String>,
 ) -> Response {
     let l = try_r!(limit_index(a.data(), &limit));
-    let before = plans_json(&a).await;
-    if let Err(e) = a
-        .ctx
-        .stores()
-        .set_override(&a.tenant, LimitId(l), None)
-        .await
-    {
-        return store_error(e);
-    }
-    let after = plans_json(&a).await;
-    a.record("override", &format!("limit:{limit}"), before, after.clone())
-        .await;
-    Json(after).into_response()
+    let op = a.ctx.stores().set_override(&a.tenant, LimitId(l), None);
+    plan_change(&a, "override", format!("limit:{limit}"), op).await
 }
 
 async fn set_flag<M: AccessModel, S: Stores + 'static>(

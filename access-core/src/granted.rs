@@ -7,12 +7,33 @@
 //! has no public constructor, so a function that takes one cannot be called by safe code that did
 //! not pass the check.
 //!
-//! ```ignore
-//! fn delete_project(db: &Db, id: &str, _proof: Granted<entitlement::ProjectDelete>) { .. }
+//! ```
+//! use access_core::{AccessContext, Granted, MemoryStore, Principal, Resource};
 //!
-//! let proof = ctx.authorize_as::<entitlement::ProjectDelete>(Resource::new(EntityType::Project, id)).await?;
-//! delete_project(&db, id, proof);            // compiles
-//! delete_project(&db, id, Granted { .. });   // does not: private field
+//! access_core::define_access! {
+//!     pub Access;
+//!     entity project { roles: [manager] }
+//!     entitlements { "project:delete" on project => roles [manager] }
+//! }
+//!
+//! // A data-changing function asks for the proof.
+//! fn delete_project(id: &str, _proof: Granted<entitlement::ProjectDelete>) -> String {
+//!     format!("deleted {id}")
+//! }
+//!
+//! fn main() {
+//!     let store = MemoryStore::new();
+//!     let ctx = AccessContext::new(&Access, &store, Principal::new("root").superuser(true));
+//!     access_core::block_on_ready(async {
+//!         let proof = ctx
+//!             .authorize_as::<entitlement::ProjectDelete>(Resource::new(EntityType::Project, "p1"))
+//!             .await
+//!             .unwrap();
+//!         assert_eq!(delete_project("p1", proof), "deleted p1");
+//!         // delete_project("p1", Granted { .. });  // does not compile: private fields
+//!     })
+//!     .unwrap();
+//! }
 //! ```
 
 use std::fmt;

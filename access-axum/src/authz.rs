@@ -30,6 +30,19 @@ pub enum TenantFrom {
     Token,
     /// A request header (`X-Tenant`).
     Header(&'static str),
+    /// A path parameter of the route (`/orgs/{org}/..` → `Path("org")`).
+    Path(&'static str),
+    /// The resource the route acts on: its id is path parameter `param`, of entity type
+    /// `resource`; the tenant is the id of its ancestor of type `tenant` (or the resource itself
+    /// when it is of that type). A resource the store does not know has no tenant.
+    ResourceAncestor {
+        /// The path parameter holding the resource's id.
+        param: &'static str,
+        /// The resource's entity type.
+        resource: EntityTypeId,
+        /// The tenant's entity type (`organization`).
+        tenant: EntityTypeId,
+    },
     /// The application decides from the request and the user.
     Custom(TenantFn),
 }
@@ -39,6 +52,12 @@ impl std::fmt::Debug for TenantFrom {
         match self {
             TenantFrom::Token => f.write_str("Token"),
             TenantFrom::Header(h) => write!(f, "Header({h})"),
+            TenantFrom::Path(p) => write!(f, "Path({p})"),
+            TenantFrom::ResourceAncestor {
+                param,
+                resource,
+                tenant,
+            } => write!(f, "ResourceAncestor({param}: {resource:?} → {tenant:?})"),
             TenantFrom::Custom(_) => f.write_str("Custom"),
         }
     }
@@ -107,17 +126,20 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         self
     }
 
-    /// The engine context for `user` in this request: principal, tenant, and in dynamic mode
-    /// the tenant's grants.
+    /// The engine context for `user` in this request: principal (inactive when the account has
+    /// been deactivated since the token was issued), tenant, and in dynamic mode the tenant's
+    /// grants.
     ///
     /// # Errors
-    /// The grants could not be read (a 500 without details).
+    /// The user or the grants could not be read (a 500 without details).
     pub async fn context(
         &self,
-        parts: &Parts,
+        auth: &AuthState,
+        parts: &mut Parts,
         user: &CurrentUser,
     ) -> Result<AccessContext<'static, M, S>, ApiError> {
-        self.context_for(self.principal(parts, user)).await
+        let p = self.principal(auth, parts, user).await?;
+        self.context_for(p).await
     }
 
     /// `access.js`: the dependency-free JavaScript decoder of access sets, with this model's
@@ -229,7 +251,16 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         self
     }
 
-    pub(crate) fn principal(&self, parts: &Parts, user: &CurrentUser) -> Principal {
+    /// The request's principal: the token's user, its tenant from [`Authz::tenant`], and whether
+    /// the account is still active (one read of the user's row: a token outlives a
+    /// deactivation, the check does not; an account without a row, from a custom
+    /// [`crate::Authenticator`], counts as active).
+    pub(crate) async fn principal(
+        &self,
+        auth: &AuthState,
+        parts: &mut Parts,
+        user: &CurrentUser,
+    ) -> Result<Principal, ApiError> {
         let mut p = user.principal(self.model.data());
         p.tenant = match &self.tenant {
             TenantFrom::Token => user.tenant.clone(),
@@ -238,11 +269,53 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
                 .get(*h)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            TenantFrom::Path(name) => path_param(parts, name).await,
+            TenantFrom::ResourceAncestor {
+                param,
+                resource,
+                tenant,
+            } => match path_param(parts, param).await {
+                Some(id) if resource == tenant => Some(id),
+                Some(id) => self
+                    .stores
+                    .ancestors(Resource::new(*resource, &id))
+                    .await
+                    .ok()
+                    .and_then(|anc| {
+                        anc.into_iter()
+                            .find(|(r, _)| r.ty == *tenant)
+                            .map(|(r, _)| r.id.to_string())
+                    }),
+                None => None,
+            },
             TenantFrom::Custom(f) => f(parts, user),
         }
         .map(Into::into);
-        p
+        match auth.config.users.by_id(&auth.db, user.id).await {
+            Ok(Some(row)) => p.active = row.active,
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "the user's row could not be read");
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the request could not be authorized",
+                ));
+            }
+        }
+        Ok(p)
     }
+}
+
+/// The value of path parameter `name` of the matched route.
+async fn path_param(parts: &mut Parts, name: &str) -> Option<String> {
+    let params = axum::extract::RawPathParams::from_request_parts(parts, &())
+        .await
+        .ok()?;
+    params
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
 }
 
 /// The request's [`AccessContext`], for the authenticated user (401 without one). Use it in
@@ -284,7 +357,7 @@ where
         let user =
             <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, &auth).await?;
         let authz = Authz::<M, S>::from_ref(state);
-        let ctx = authz.context(parts, &user).await?;
+        let ctx = authz.context(&auth, parts, &user).await?;
         Ok(Access { ctx, user })
     }
 }
@@ -421,7 +494,7 @@ where
             return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
                 .into_response();
         };
-        let ctx = match g.authz.context(&parts, &user).await {
+        let ctx = match g.authz.context(&g.auth, &mut parts, &user).await {
             Ok(c) => c,
             Err(e) => return e.into_response(),
         };

@@ -385,7 +385,15 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
         let auth = AuthState::from_ref(state);
         let authz = Authz::<M, S>::from_ref(state);
         let user = caller(parts, &auth).await?;
-        let principal = user.as_ref().map(|u| authz.principal(parts, u));
+        let principal = match &user {
+            Some(u) => Some(
+                authz
+                    .principal(&auth, parts, u)
+                    .await
+                    .map_err(IntoResponse::into_response)?,
+            ),
+            None => None,
+        };
         let engine = match &principal {
             Some(p) => Some(
                 authz

@@ -106,6 +106,16 @@ struct Harness {
 }
 
 async fn harness() -> Harness {
+    harness_with(access_axum::authz::TenantFrom::Header("x-tenant")).await
+}
+
+/// The tenant and state of the request's principal, as the engine sees them.
+async fn whoami(access: Access<Model, MemoryStore>) -> Json<Value> {
+    let p = access.ctx.principal();
+    Json(json!({ "tenant": p.tenant.as_deref(), "active": p.active }))
+}
+
+async fn harness_with(tenant: access_axum::authz::TenantFrom) -> Harness {
     let mut opts = ConnectOptions::new("sqlite::memory:");
     opts.max_connections(1);
     let db = Database::connect(opts).await.unwrap();
@@ -121,8 +131,7 @@ async fn harness() -> Harness {
         .unwrap();
     let auth = AuthState::new(db, config);
     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
-    let authz =
-        Authz::new(&Model, stores).tenant_from(access_axum::authz::TenantFrom::Header("x-tenant"));
+    let authz = Authz::new(&Model, stores).tenant_from(tenant);
     let org = access_core::Resource::new(EntityType::Organization, "acme");
     stores.add_resource(org, &[]).await.unwrap();
     for p in ["p1", "p2"] {
@@ -145,6 +154,8 @@ async fn harness() -> Harness {
     ));
     let router = Router::new()
         .route("/projects/{id}/check", get(check))
+        .route("/orgs/{org}/whoami", get(whoami))
+        .route("/projects/{id}/whoami", get(whoami))
         .route("/macro/projects/{id}", delete(delete_with_macro))
         .route("/projects/{id}/generate", axum::routing::post(generate))
         .route("/projects/{id}", guarded_delete)
@@ -375,4 +386,69 @@ async fn concurrent_consuming_requests_stop_exactly_at_the_limit() {
     }
     // The plan allows 50 per month for the tenant: exactly 50 succeed.
     assert_eq!((ok, limited), (50, 150));
+}
+
+#[tokio::test]
+async fn deactivated_accounts_are_refused_with_a_still_valid_token() {
+    let h = harness().await;
+    let owner = h.token("owner@example.com").await; // user 1
+    let (s, b) = h.with("DELETE", "/macro/projects/p1", &owner).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    user::Entity::update_many()
+        .col_expr(user::Column::Active, Expr::value(false))
+        .filter(user::Column::Id.eq(1))
+        .exec(&h.auth.db)
+        .await
+        .unwrap();
+    let (s, b) = h.with("DELETE", "/macro/projects/p1", &owner).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["reasons"][0]["kind"], "inactive_user", "{b}");
+    let (_, b) = h.with("GET", "/projects/p1/whoami", &owner).await;
+    assert_eq!(b["active"], false);
+    let (s, _) = h.with("DELETE", "/projects/p1", &owner).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the route layer refuses too");
+}
+
+#[tokio::test]
+async fn the_tenant_comes_from_a_path_segment_or_the_resource() {
+    use access_axum::authz::TenantFrom;
+    let h = harness_with(TenantFrom::Path("org")).await;
+    let t = h.token("a@example.com").await;
+    let (s, b) = h.with("GET", "/orgs/globex/whoami", &t).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["tenant"], "globex");
+    assert_eq!(
+        h.with("GET", "/projects/p1/whoami", &t).await.1["tenant"],
+        Value::Null
+    );
+
+    let h = harness_with(TenantFrom::ResourceAncestor {
+        param: "id",
+        resource: EntityType::Project.into(),
+        tenant: EntityType::Organization.into(),
+    })
+    .await;
+    let t = h.token("a@example.com").await;
+    let (_, b) = h.with("GET", "/projects/p2/whoami", &t).await;
+    assert_eq!(b["tenant"], "acme", "p2's organization");
+    let (_, b) = h.with("GET", "/projects/nope/whoami", &t).await;
+    assert_eq!(
+        b["tenant"],
+        Value::Null,
+        "an unknown resource has no tenant"
+    );
+    assert_eq!(
+        h.with("GET", "/orgs/x/whoami", &t).await.1["tenant"],
+        Value::Null
+    );
+
+    let h = harness_with(TenantFrom::Custom(std::sync::Arc::new(|parts, user| {
+        (parts.uri.query() == Some("mine=1")).then(|| format!("user-{}", user.id))
+    })))
+    .await;
+    let t = h.token("a@example.com").await;
+    assert_eq!(
+        h.with("GET", "/orgs/x/whoami?mine=1", &t).await.1["tenant"],
+        "user-1"
+    );
 }

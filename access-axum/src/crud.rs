@@ -111,6 +111,9 @@ struct Hooks<T, M: AccessModel, S: Stores + 'static> {
     /// `GET /` lists only rows whose id the user may act on with this entitlement
     /// ([`Crud::list_accessible`]).
     listing: Option<access_core::EntitlementId>,
+    /// Every statement runs in a transaction that first sets the caller's claims for
+    /// row-level security ([`Crud::rls`]).
+    rls: bool,
 }
 
 impl<T, M: AccessModel, S: Stores + 'static> Default for Hooks<T, M, S> {
@@ -119,6 +122,7 @@ impl<T, M: AccessModel, S: Stores + 'static> Default for Hooks<T, M, S> {
             before: Vec::new(),
             after: Vec::new(),
             listing: None,
+            rls: false,
         }
     }
 }
@@ -239,6 +243,18 @@ where
     #[must_use]
     pub fn list_accessible(mut self, entitlement: M::Entitlement) -> Self {
         self.hooks.listing = Some(entitlement.into());
+        self
+    }
+
+    /// PostgreSQL row-level security as a second wall: every request's statements run in one
+    /// transaction that first sets the caller's claims as transaction-local settings
+    /// ([`access_core::sea::set_claims`]: `access.sub`, `access.tenant_id`, `access.roles`,
+    /// `access.superuser`), so the policies from [`access_core::sea::rls_policies`] see who is
+    /// asking. Connect as a role RLS applies to ([`access_core::sea::rls_applies`]). On other
+    /// databases the transaction is opened without claims.
+    #[must_use]
+    pub fn rls(mut self) -> Self {
+        self.hooks.rls = true;
         self
     }
 
@@ -411,6 +427,18 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
             engine,
         })
     }
+    /// A transaction for this request's statements; with `claims`, on PostgreSQL, it starts by
+    /// setting the caller's claims for row-level security.
+    async fn begin(&self, claims: bool) -> Result<sea_orm::DatabaseTransaction, Response> {
+        let txn = self.auth.db.begin().await.map_err(internal)?;
+        if claims && self.auth.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            access_core::sea::set_claims(&txn, self.authz.model.data(), self.principal.as_ref())
+                .await
+                .map_err(internal)?;
+        }
+        Ok(txn)
+    }
+
     /// A hook argument for `action`.
     fn hook<T>(
         &self,
@@ -608,11 +636,13 @@ async fn list(state, hooks; params: Query<BTreeMap<String, String>>, req: axum::
     if let Ok(col) = <E::Model as Schema>::PERMISSIONS.id_field.parse::<E::Column>() {
         select = select.order_by_asc(col);
     }
-    let rows = match select
-        .paginate(&c.auth.db, per_page)
-        .fetch_page(page - 1)
-        .await
-    {
+    let fetched = if hooks.rls {
+        let txn = try_response!(c.begin(true).await);
+        select.paginate(&txn, per_page).fetch_page(page - 1).await
+    } else {
+        select.paginate(&c.auth.db, per_page).fetch_page(page - 1).await
+    };
+    let rows = match fetched {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
@@ -663,7 +693,13 @@ async fn read(state, hooks; id: Path<String>, req: axum::extract::Request) {
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
-    let row = match load::<E, E::Model, _>(&c.auth.db, &pctx, Action::Read, &id).await {
+    let loaded = if hooks.rls {
+        let txn = try_response!(c.begin(true).await);
+        load::<E, E::Model, _>(&txn, &pctx, Action::Read, &id).await
+    } else {
+        load::<E, E::Model, _>(&c.auth.db, &pctx, Action::Read, &id).await
+    };
+    let row = match loaded {
         Ok(Some(r)) => r,
         Ok(None) => return not_found(),
         Err(r) => return r,
@@ -744,10 +780,7 @@ async fn create(state, hooks; req: axum::extract::Request) {
         Ok(am) => am,
         Err(_) => return invalid("the body does not describe a row"),
     };
-    let txn = match c.auth.db.begin().await {
-        Ok(t) => t,
-        Err(e) => return internal(e),
-    };
+    let txn = try_response!(c.begin(hooks.rls).await);
     let row = match am.insert(&txn).await {
         Ok(row) => row,
         Err(e) => return invalid(format!("the row could not be stored: {}", short(&e))),
@@ -774,7 +807,9 @@ async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
-    let row = match load::<E, E::Model, _>(&c.auth.db, &pctx, Action::Update, &id).await {
+    // Load and write in one transaction.
+    let txn = try_response!(c.begin(hooks.rls).await);
+    let row = match load::<E, E::Model, _>(&txn, &pctx, Action::Update, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return absent::<E::Model>(&pctx, Action::Update, c.user.is_some()).await,
         Err(r) => return r,
@@ -800,10 +835,6 @@ async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
     let filter = row_filter::<E::Model>(&pctx, Action::Update);
     let Some(by_id) = id_condition::<E, E::Model>(&id) else {
         return not_found();
-    };
-    let txn = match c.auth.db.begin().await {
-        Ok(t) => t,
-        Err(e) => return internal(e),
     };
     let res = E::update_many()
         .set(am)
@@ -834,7 +865,8 @@ async fn remove(state, hooks; id: Path<String>, req: axum::extract::Request) {
     let (mut parts, _) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
-    let row = match load::<E, E::Model, _>(&c.auth.db, &pctx, Action::Delete, &id).await {
+    let txn = try_response!(c.begin(hooks.rls).await);
+    let row = match load::<E, E::Model, _>(&txn, &pctx, Action::Delete, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return absent::<E::Model>(&pctx, Action::Delete, c.user.is_some()).await,
         Err(r) => return r,
@@ -846,10 +878,6 @@ async fn remove(state, hooks; id: Path<String>, req: axum::extract::Request) {
     let filter = row_filter::<E::Model>(&pctx, Action::Delete);
     let Some(by_id) = id_condition::<E, E::Model>(&id) else {
         return not_found();
-    };
-    let txn = match c.auth.db.begin().await {
-        Ok(t) => t,
-        Err(e) => return internal(e),
     };
     match E::delete_many()
         .filter(by_id)

@@ -158,6 +158,18 @@ async fn connect() -> Option<DatabaseConnection> {
     Some(Database::connect(opts).await.unwrap())
 }
 
+fn test_config() -> AuthConfig {
+    AuthConfig::builder()
+        .keys(JwtKeys::hmac(Algorithm::HS256, b"crud-test-secret-crud-test-secret!!").unwrap())
+        .argon2(Argon2Params {
+            m_cost: 256,
+            t_cost: 1,
+            p_cost: 1,
+        })
+        .build()
+        .unwrap()
+}
+
 async fn harness() -> Option<H> {
     let db = connect().await?;
     db::migrate(&db).await.unwrap();
@@ -168,15 +180,7 @@ async fn harness() -> Option<H> {
     db.execute(&schema.create_table_from_entity(note::Entity))
         .await
         .unwrap();
-    let config = AuthConfig::builder()
-        .keys(JwtKeys::hmac(Algorithm::HS256, b"crud-test-secret-crud-test-secret!!").unwrap())
-        .argon2(Argon2Params {
-            m_cost: 256,
-            t_cost: 1,
-            p_cost: 1,
-        })
-        .build()
-        .unwrap();
+    let config = test_config();
     let auth = AuthState::new(db.clone(), config);
     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
     let state = AppState {
@@ -795,4 +799,114 @@ async fn hooks_run_around_each_action_and_can_refuse() {
             "after Delete free rows=0".to_owned(),
         ]
     );
+}
+
+/// PostgreSQL only: with the generated policies on `notes` and the app connected as a role RLS
+/// applies to, routes without `Crud::rls` see nothing (the policies find no claims), routes with
+/// it see exactly the caller's tenant: the claims are set in each request's transaction.
+#[tokio::test]
+async fn rls_option_sets_the_claims_each_request_needs() {
+    if super::BACKEND != "postgres" {
+        return;
+    }
+    let Some(h) = harness().await else {
+        return;
+    };
+    let (acme, _) = h.user("a@acme.test", "user", "acme").await;
+    let (globex, _) = h.user("g@globex.test", "user", "globex").await;
+    for (tok, tenant) in [(&acme, "acme"), (&globex, "globex")] {
+        let (s, b) = h
+            .call(
+                "POST",
+                "/notes",
+                Some(tok),
+                Some(json!({ "tenant": tenant, "body": "n" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let schema: String =
+        h.db.query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT current_schema() AS s",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "s")
+        .unwrap();
+    let data = access_core::AccessModel::data(&model::Access);
+    let mut setup = vec![
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'access_crud_app') THEN CREATE ROLE access_crud_app LOGIN; END IF; END $$".to_owned(),
+        format!("GRANT USAGE ON SCHEMA {schema} TO access_crud_app"),
+        format!("GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO access_crud_app"),
+        format!("GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO access_crud_app"),
+        "ALTER TABLE notes ENABLE ROW LEVEL SECURITY".to_owned(),
+    ];
+    setup.extend(access_core::sea::rls_policies::<note::Model>(data, "notes").unwrap());
+    for sql in setup {
+        h.db.execute_unprepared(&sql).await.unwrap();
+    }
+    // The application, connected as the plain role.
+    let url = std::env::var("ACCESS_TEST_POSTGRES_URL").unwrap().replacen(
+        "postgres@",
+        "access_crud_app@",
+        1,
+    );
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(2).set_schema_search_path(schema);
+    let app_db = Database::connect(opts).await.unwrap();
+    assert!(access_core::sea::rls_applies(&app_db).await.unwrap());
+    let auth = AuthState::new(app_db, test_config());
+    let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    let state = AppState {
+        auth: auth.clone(),
+        authz: Authz::new(&model::Access, stores),
+    };
+    let app = Router::new()
+        .nest(
+            "/plain",
+            crud_router::<note::Entity, model::Access, MemoryStore, AppState>(),
+        )
+        .nest(
+            "/walled",
+            Crud::<note::Entity, model::Access, MemoryStore>::new()
+                .rls()
+                .router::<AppState>(),
+        )
+        .with_state(state);
+    let get = |path: &'static str, token: String| {
+        let app = app.clone();
+        async move {
+            let r = app
+                .oneshot(
+                    Request::get(path)
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let s = r.status();
+            let b = r.into_body().collect().await.unwrap().to_bytes();
+            (
+                s,
+                serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (s, b) = get("/plain", acme.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["items"],
+        json!([]),
+        "without claims the policies let nothing through"
+    );
+    let (s, b) = get("/walled", acme.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let items = b["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{b}");
+    assert_eq!(items[0]["tenant"], "acme");
+    let (_, b) = get("/walled", globex).await;
+    assert_eq!(b["items"][0]["tenant"], "globex");
 }

@@ -77,7 +77,13 @@ pub struct Authz<M: AccessModel, S: Stores + 'static> {
     pub dynamic: Option<Arc<DynamicGrants>>,
     /// Whether each request's context remembers its store reads ([`Authz::cache_per_request`]).
     pub cache: bool,
+    /// How long an account's `active` flag is reused ([`Authz::active_ttl`]).
+    pub active_ttl: std::time::Duration,
+    active: Arc<std::sync::RwLock<std::collections::HashMap<i64, (std::time::Instant, bool)>>>,
 }
+
+/// Most accounts whose `active` flag is remembered at once.
+const ACTIVE_CACHE: usize = 100_000;
 
 impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
     fn clone(&self) -> Self {
@@ -87,6 +93,8 @@ impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
             tenant: self.tenant.clone(),
             dynamic: self.dynamic.clone(),
             cache: self.cache,
+            active_ttl: self.active_ttl,
+            active: self.active.clone(),
         }
     }
 }
@@ -108,7 +116,48 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             tenant: TenantFrom::Token,
             dynamic: None,
             cache: true,
+            active_ttl: std::time::Duration::from_secs(2),
+            active: Arc::default(),
         }
+    }
+    /// How long an account's `active` flag, read from the users table, is reused before it is
+    /// read again (default 2 s): a deactivated account is refused at the latest this long after
+    /// the change, whatever its token says. Zero reads it at every request.
+    #[must_use]
+    pub fn active_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.active_ttl = ttl;
+        self
+    }
+
+    /// Whether account `id` is active (from the cache when fresh). An account without a row
+    /// (from a custom [`crate::Authenticator`]) counts as active.
+    async fn account_active(&self, auth: &AuthState, id: i64) -> Result<bool, ApiError> {
+        if let Ok(cache) = self.active.read()
+            && let Some((at, active)) = cache.get(&id)
+            && at.elapsed() < self.active_ttl
+        {
+            return Ok(*active);
+        }
+        let active = match auth.config.users.by_id(&auth.db, id).await {
+            Ok(row) => row.is_none_or(|r| r.active),
+            Err(e) => {
+                tracing::error!(error = %e, "the user's row could not be read");
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the request could not be authorized",
+                ));
+            }
+        };
+        if !self.active_ttl.is_zero()
+            && let Ok(mut cache) = self.active.write()
+        {
+            if cache.len() >= ACTIVE_CACHE {
+                cache.clear();
+            }
+            cache.insert(id, (std::time::Instant::now(), active));
+        }
+        Ok(active)
     }
     /// Whether each request's `AccessContext` remembers the ancestries, flags and plans it read
     /// (on by default), so repeated checks in one request hit the database once. Usage counters
@@ -252,9 +301,8 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     }
 
     /// The request's principal: the token's user, its tenant from [`Authz::tenant`], and whether
-    /// the account is still active (one read of the user's row: a token outlives a
-    /// deactivation, the check does not; an account without a row, from a custom
-    /// [`crate::Authenticator`], counts as active).
+    /// the account is still active ([`Authz::active_ttl`]: a token outlives a deactivation, the
+    /// check does not).
     pub(crate) async fn principal(
         &self,
         auth: &AuthState,
@@ -291,18 +339,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             TenantFrom::Custom(f) => f(parts, user),
         }
         .map(Into::into);
-        match auth.config.users.by_id(&auth.db, user.id).await {
-            Ok(Some(row)) => p.active = row.active,
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "the user's row could not be read");
-                return Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the request could not be authorized",
-                ));
-            }
-        }
+        p.active = self.account_active(auth, user.id).await?;
         Ok(p)
     }
 }

@@ -116,6 +116,13 @@ async fn whoami(access: Access<Model, MemoryStore>) -> Json<Value> {
 }
 
 async fn harness_with(tenant: access_axum::authz::TenantFrom) -> Harness {
+    harness_with_ttl(tenant, std::time::Duration::ZERO).await
+}
+
+async fn harness_with_ttl(
+    tenant: access_axum::authz::TenantFrom,
+    active_ttl: std::time::Duration,
+) -> Harness {
     let mut opts = ConnectOptions::new("sqlite::memory:");
     opts.max_connections(1);
     let db = Database::connect(opts).await.unwrap();
@@ -131,7 +138,9 @@ async fn harness_with(tenant: access_axum::authz::TenantFrom) -> Harness {
         .unwrap();
     let auth = AuthState::new(db, config);
     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
-    let authz = Authz::new(&Model, stores).tenant_from(tenant);
+    let authz = Authz::new(&Model, stores)
+        .tenant_from(tenant)
+        .active_ttl(active_ttl);
     let org = access_core::Resource::new(EntityType::Organization, "acme");
     stores.add_resource(org, &[]).await.unwrap();
     for p in ["p1", "p2"] {
@@ -450,5 +459,27 @@ async fn the_tenant_comes_from_a_path_segment_or_the_resource() {
     assert_eq!(
         h.with("GET", "/orgs/x/whoami?mine=1", &t).await.1["tenant"],
         "user-1"
+    );
+}
+
+#[tokio::test]
+async fn a_deactivation_counts_at_the_latest_after_the_active_ttl() {
+    let ttl = std::time::Duration::from_millis(300);
+    let h = harness_with_ttl(access_axum::authz::TenantFrom::Token, ttl).await;
+    let owner = h.token("owner@example.com").await;
+    assert_eq!(
+        h.with("GET", "/projects/p1/whoami", &owner).await.1["active"],
+        true
+    );
+    user::Entity::update_many()
+        .col_expr(user::Column::Active, Expr::value(false))
+        .filter(user::Column::Id.eq(1))
+        .exec(&h.auth.db)
+        .await
+        .unwrap();
+    tokio::time::sleep(ttl + std::time::Duration::from_millis(50)).await;
+    assert_eq!(
+        h.with("GET", "/projects/p1/whoami", &owner).await.1["active"],
+        false
     );
 }

@@ -399,6 +399,18 @@ async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
         !w.can("vic", "ai:generate", "project", "p2").await,
         "limit reached"
     );
+    // The next monthly period (anchored at the plan's start) is a fresh counter; the old one
+    // keeps its count.
+    let next_month = w.ctx("vic").at(NOW + 40 * 86_400);
+    let c = next_month.can_and_consume(ai, p2).await.unwrap().unwrap();
+    assert_ne!(c.charges[0].period_start, T0, "a later period");
+    assert_eq!(
+        w.s.used("acme", LimitId(0), c.charges[0].period_start)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(w.s.used("acme", LimitId(0), T0).await.unwrap(), 100);
 }
 
 /// Runs the futures concurrently on the current task (no extra dependency).
@@ -479,13 +491,13 @@ async fn sea_store_on_postgres() {
 }
 
 /// `list_accessible` returns exactly the resources `can` allows, on random worlds.
-async fn listing_agrees_with_can(store: &SeaStore) {
+async fn listing_agrees_with_can(store: &SeaStore, seed: u64) {
     use access_core::RoleStore;
     use access_core::sea::list_accessible;
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let m = model();
     let w = W { m: &m, s: store };
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d);
     let mut next = |n: usize| {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -591,21 +603,23 @@ async fn listing_agrees_with_can(store: &SeaStore) {
 
 #[tokio::test]
 async fn listing_on_sqlite() {
-    let path = std::env::temp_dir().join(format!(
-        "access-listing-{}-{}.db",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
-    let store = SeaStore::new(&model(), db);
-    store.migrate().await.unwrap();
-    listing_agrees_with_can(&store).await;
-    let _ = std::fs::remove_file(path);
+    for seed in 0..4 {
+        let path = std::env::temp_dir().join(format!(
+            "access-listing-{}-{seed}-{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        let store = SeaStore::new(&model(), db);
+        store.migrate().await.unwrap();
+        listing_agrees_with_can(&store, seed).await;
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 #[tokio::test]
@@ -613,20 +627,22 @@ async fn listing_on_postgres() {
     let Ok(url) = std::env::var("ACCESS_TEST_POSTGRES_URL") else {
         return;
     };
-    let schema = format!(
-        "listing{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let db = Database::connect(url.clone()).await.unwrap();
-    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let mut opts = ConnectOptions::new(url);
-    opts.set_schema_search_path(schema);
-    let store = SeaStore::new(&model(), Database::connect(opts).await.unwrap());
-    store.migrate().await.unwrap();
-    listing_agrees_with_can(&store).await;
+    for seed in 0..4 {
+        let schema = format!(
+            "listing{seed}_{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let db = Database::connect(url.clone()).await.unwrap();
+        db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        let mut opts = ConnectOptions::new(url.clone());
+        opts.set_schema_search_path(schema);
+        let store = SeaStore::new(&model(), Database::connect(opts).await.unwrap());
+        store.migrate().await.unwrap();
+        listing_agrees_with_can(&store, seed).await;
+    }
 }

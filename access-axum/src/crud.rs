@@ -893,3 +893,74 @@ async fn remove(state, hooks; id: Path<String>, req: axum::extract::Request) {
     StatusCode::NO_CONTENT.into_response()
 }
 }
+
+/// Data-changing calls for the application's own code, each asking for the proof that an
+/// entitlement was checked ([`access_core::Granted`], from
+/// [`AccessContext::authorize_as`](access_core::AccessContext::authorize_as) or
+/// [`consume_as`](access_core::AccessContext::consume_as)). A write without a check does not
+/// compile; each call takes its proof, so one check pays for one write.
+///
+/// ```ignore
+/// let proof = access.authorize_as::<entitlement::ProjectArchive>(Resource::new(EntityType::Project, &id)).await?;
+/// guarded::update::<project::Entity, _>(&db, archived, proof).await?;
+/// ```
+pub mod guarded {
+    use access_core::{EntitlementMarker, Granted};
+    use sea_orm::{
+        ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbErr, DeleteResult, EntityTrait,
+        IntoActiveModel,
+    };
+
+    /// Inserts a row.
+    ///
+    /// # Errors
+    /// The database refused it.
+    pub async fn insert<E, G>(
+        db: &impl ConnectionTrait,
+        row: E::ActiveModel,
+        _proof: Granted<G>,
+    ) -> Result<E::Model, DbErr>
+    where
+        E: EntityTrait,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        G: EntitlementMarker,
+    {
+        row.insert(db).await
+    }
+
+    /// Updates a row (by its primary key).
+    ///
+    /// # Errors
+    /// The database refused it, or the row is gone.
+    pub async fn update<E, G>(
+        db: &impl ConnectionTrait,
+        row: E::ActiveModel,
+        _proof: Granted<G>,
+    ) -> Result<E::Model, DbErr>
+    where
+        E: EntityTrait,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        G: EntitlementMarker,
+    {
+        row.update(db).await
+    }
+
+    /// Deletes a row (by its primary key).
+    ///
+    /// # Errors
+    /// The database refused it.
+    pub async fn delete<E, G>(
+        db: &impl ConnectionTrait,
+        row: E::ActiveModel,
+        _proof: Granted<G>,
+    ) -> Result<DeleteResult, DbErr>
+    where
+        E: EntityTrait,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+        G: EntitlementMarker,
+    {
+        row.delete(db).await
+    }
+}

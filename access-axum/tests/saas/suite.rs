@@ -1177,3 +1177,56 @@ async fn crud_list_shows_only_accessible_rows_in_full_pages() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn guarded_writes_take_the_proof_of_a_check() {
+    use access_axum::crud::guarded;
+    use sea_orm::IntoActiveModel;
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let (_, owner) = h
+        .user(
+            "owner@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Owner.index())],
+        )
+        .await;
+    let (_, member) = h
+        .user(
+            "member@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Member.index())],
+        )
+        .await;
+    let ctx = |id: i64| {
+        access_core::AccessContext::new(
+            &Model,
+            h.stores,
+            access_core::Principal::new(id.to_string()).tenant("acme"),
+        )
+    };
+    let p1 = res(EntityType::Project, "p1");
+    let row = || project::Model {
+        id: "p1".into(),
+        name: "Project p1".into(),
+    };
+    // A member's check fails: there is no proof, so the write cannot be called at all.
+    let denied = ctx(member)
+        .authorize_as::<model::entitlement::ProjectDelete>(p1)
+        .await;
+    assert!(denied.is_err());
+    // The owner's check gives the proof the write asks for.
+    let proof = ctx(owner)
+        .authorize_as::<model::entitlement::ProjectDelete>(p1)
+        .await
+        .unwrap();
+    let r = guarded::delete::<project::Entity, _>(&h.db, row().into_active_model(), proof)
+        .await
+        .unwrap();
+    assert_eq!(r.rows_affected, 1);
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM projects WHERE id = 'p1'")
+            .await,
+        0
+    );
+}

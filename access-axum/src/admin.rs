@@ -424,10 +424,18 @@ async fn held<M: AccessModel, S: Stores + 'static>(
     id: &str,
     role: u16,
 ) -> bool {
-    a.ctx.stores().assignments(user).await.is_ok_and(|v| {
-        v.iter()
-            .any(|(r, roles)| r.ty == ty && &*r.id == id && roles.contains(role as usize))
-    })
+    // The user's direct roles on the resource: node 0 of its ancestry (one store call, not
+    // every assignment the user has).
+    let mut anc = access_core::Ancestry::default();
+    a.ctx
+        .stores()
+        .ancestry(user, Resource::new(ty, id), &mut anc)
+        .await
+        .is_ok_and(|()| {
+            anc.nodes
+                .first()
+                .is_some_and(|n| n.roles.contains(role as usize))
+        })
 }
 
 async fn assign<M: AccessModel, S: Stores + 'static>(

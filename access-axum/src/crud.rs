@@ -578,7 +578,12 @@ async fn list(state, hooks; params: Query<BTreeMap<String, String>>, req: axum::
         (Ok(pp), Ok(p)) => (pp.unwrap_or(20).clamp(1, 100), p.unwrap_or(1).max(1)),
         (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
-    let queryable = <E::Model as Schema>::queryable_fields(&pctx).await;
+    // Which fields may be queried matters only when the request filters or sorts.
+    let queryable = if params.keys().any(|k| k != "page" && k != "per_page") {
+        <E::Model as Schema>::queryable_fields(&pctx).await
+    } else {
+        Vec::new()
+    };
     let all: Vec<&'static str> = <E::Model as Schema>::PERMISSIONS
         .fields
         .iter()

@@ -1126,32 +1126,20 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         resource: Resource<'_>,
     ) -> StoreResult<Option<Consumption>> {
         let out = self.consume_layers(entitlement, resource).await?;
-        if out.is_none() {
-            // `can` tells which layer; only a denial pays for the second evaluation, and only
-            // when someone listens.
-            if tracing::enabled!(target: "access::decision", tracing::Level::INFO) {
-                let layer = self
-                    .can_layers(entitlement, resource)
-                    .await?
-                    .unwrap_or("limit_reached");
-                self.log(entitlement, resource, Some(layer));
-            }
-        } else {
-            self.log(entitlement, resource, None);
-        }
-        Ok(out)
+        self.log(entitlement, resource, out.as_ref().err().copied());
+        Ok(out.ok())
     }
 
     async fn consume_layers(
         &self,
         entitlement: EntitlementId,
         resource: Resource<'_>,
-    ) -> StoreResult<Option<Consumption>> {
+    ) -> StoreResult<Result<Consumption, &'static str>> {
         if !self.principal.active {
-            return Ok(None);
+            return Ok(Err("inactive_user"));
         }
         if self.principal.superuser {
-            return Ok(Some(Consumption {
+            return Ok(Ok(Consumption {
                 tenant: None,
                 charges: Vec::new(),
             }));
@@ -1159,29 +1147,28 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let data = self.model.data();
         let ei = entitlement.0 as usize;
         let Some(ent) = data.entitlements.get(ei) else {
-            return Ok(None);
+            return Ok(Err("wrong_resource_type"));
         };
         // Every layer except the wallet's count, which the consume itself checks atomically.
         if ent.limits.is_empty() {
-            return Ok(self
-                .can_layers(entitlement, resource)
-                .await?
-                .is_none()
-                .then(|| Consumption {
+            return Ok(match self.can_layers(entitlement, resource).await? {
+                None => Ok(Consumption {
                     tenant: None,
                     charges: Vec::new(),
-                }));
+                }),
+                Some(layer) => Err(layer),
+            });
         }
         let Some(tenant) = self.principal.tenant.clone() else {
-            return Ok(None);
+            return Ok(Err("tenant_required"));
         };
         if resource.ty.0 != ent.entity {
-            return Ok(None);
+            return Ok(Err("wrong_resource_type"));
         }
         if !ent.flags.is_empty() {
             let on = self.cached_flags(&tenant).await?;
             if on.intersection(ent.flags) != ent.flags {
-                return Ok(None);
+                return Ok(Err("flag_disabled"));
             }
         }
         let mut s = take_scratch();
@@ -1191,13 +1178,13 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         give_scratch(s);
         if !eff?.intersects(self.granting(ei, ent)) {
-            return Ok(None);
+            return Ok(Err("role_required"));
         }
         let now = self.now();
         let plans = self.cached_plans(&tenant).await?;
         let active = active_plans(data, &plans, now);
         if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
-            return Ok(None);
+            return Ok(Err("plan_required"));
         }
         let mut charges = Vec::new();
         for &l in ent.limits.iter() {
@@ -1215,12 +1202,12 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             });
         }
         if charges.is_empty() || self.stores.consume(&tenant, &charges).await? {
-            Ok(Some(Consumption {
+            Ok(Ok(Consumption {
                 tenant: Some(tenant),
                 charges,
             }))
         } else {
-            Ok(None)
+            Ok(Err("limit_reached"))
         }
     }
 

@@ -208,6 +208,7 @@ where
             _ => sea_orm::Value::from(String::new()),
         })
         .collect();
+    let written_keys: BTreeSet<String> = written.iter().map(key).collect();
     let id_col: <T::Entity as EntityTrait>::Column = id_field
         .parse()
         .map_err(|_| format!("`{id_field}` is not a column"))?;
@@ -268,7 +269,7 @@ where
                         rls_rows(db, model, table, role, id_field, action, p.as_ref()).await?;
                     let rls: BTreeSet<String> = rls
                         .into_iter()
-                        .filter(|k| written.iter().any(|r| key(r) == *k))
+                        .filter(|k| written_keys.contains(k))
                         .collect();
                     if memory != rls {
                         return Err(format!(

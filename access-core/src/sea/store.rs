@@ -68,66 +68,60 @@ pub struct SeaStore {
     wallet: SeaWallet,
 }
 
-/// Name ↔ index maps of the model.
+/// The model's tables, with hash maps for the names the hot path looks up (entity types and
+/// roles); everything else is looked up in [`ModelData`] itself.
 #[derive(Debug)]
 struct Names {
-    entities: Vec<String>,
+    data: ModelData,
     entity_index: HashMap<String, u16>,
-    roles: Vec<Vec<String>>,
     role_index: Vec<HashMap<String, u16>>,
-    global_roles: Vec<String>,
-    plans: Vec<String>,
-    plan_groups: Vec<Option<String>>,
-    groups: Vec<String>,
-    flags: Vec<String>,
-    limits: Vec<String>,
 }
 
 impl Names {
     fn new(d: &ModelData) -> Self {
-        let entities: Vec<String> = d.entities.iter().map(|e| e.name.to_string()).collect();
-        let roles: Vec<Vec<String>> = d
-            .entities
-            .iter()
-            .map(|e| e.roles.iter().map(|r| r.to_string()).collect())
-            .collect();
         Self {
-            entity_index: entities
+            entity_index: d
+                .entities
                 .iter()
                 .enumerate()
-                .map(|(i, n)| (n.clone(), i as u16))
+                .map(|(i, e)| (e.name.to_string(), i as u16))
                 .collect(),
-            role_index: roles
+            role_index: d
+                .entities
                 .iter()
-                .map(|rs| {
-                    rs.iter()
+                .map(|e| {
+                    e.roles
+                        .iter()
                         .enumerate()
-                        .map(|(i, n)| (n.clone(), i as u16))
+                        .map(|(i, r)| (r.to_string(), i as u16))
                         .collect()
                 })
                 .collect(),
-            entities,
-            roles,
-            global_roles: d.global_roles.iter().map(|r| r.to_string()).collect(),
-            plans: d.plans.iter().map(|p| p.name.to_string()).collect(),
-            plan_groups: d
-                .plans
-                .iter()
-                .map(|p| {
-                    p.group
-                        .and_then(|g| d.groups.get(g as usize).map(|s| s.to_string()))
-                })
-                .collect(),
-            groups: d.groups.iter().map(|g| g.to_string()).collect(),
-            flags: d.flags.iter().map(|f| f.to_string()).collect(),
-            limits: d.limits.iter().map(|l| l.name.to_string()).collect(),
+            data: d.clone(),
         }
     }
 
+    fn plan(&self, p: PlanId) -> StoreResult<&str> {
+        self.data
+            .plans
+            .get(p.0 as usize)
+            .map(|p| &*p.name)
+            .ok_or_else(|| {
+                StoreError::new(StoreErrorKind::InvalidRequest, "plan is not in the model")
+            })
+    }
+
+    /// The group name of plan `p` (`None` for add-ons).
+    fn plan_group(&self, p: PlanId) -> Option<&str> {
+        let g = self.data.plans.get(p.0 as usize)?.group?;
+        self.data.groups.get(g as usize).map(|g| &**g)
+    }
+
     fn entity(&self, ty: EntityTypeId) -> StoreResult<&str> {
-        self.entities
+        self.data
+            .entities
             .get(ty.0 as usize)
-            .map(String::as_str)
+            .map(|e| &*e.name)
             .ok_or_else(|| {
                 StoreError::new(
                     StoreErrorKind::InvalidRequest,
@@ -137,11 +131,11 @@ impl Names {
     }
 
     fn role_name(&self, ty: u16, role: u16) -> String {
-        self.roles
+        self.data
+            .entities
             .get(ty as usize)
-            .and_then(|r| r.get(role as usize))
-            .cloned()
-            .unwrap_or_else(|| format!("#{role}"))
+            .and_then(|e| e.roles.get(role as usize))
+            .map_or_else(|| format!("#{role}"), |r| r.to_string())
     }
 
     fn role_of(&self, ty: u16, name: &str) -> Option<u16> {
@@ -651,8 +645,8 @@ impl RoleStore for SeaStore {
         let mut set = RoleSet::EMPTY;
         for r in rows {
             let name: String = get(&r, "role")?;
-            if let Some(i) = self.names.global_roles.iter().position(|g| *g == name) {
-                set.insert(i);
+            if let Some(i) = self.names.data.global_role_index(&name) {
+                set.insert(i as usize);
             }
         }
         Ok(set)
@@ -721,7 +715,7 @@ impl RoleStore for SeaStore {
         )
         .await?;
         for r in roles.iter() {
-            if let Some(name) = self.names.global_roles.get(r) {
+            if let Some(name) = self.names.data.global_roles.get(r) {
                 Self::exec(
                     &txn,
                     "INSERT INTO access_user_roles (user_id, role) VALUES (?, ?)",
@@ -857,11 +851,11 @@ impl SubscriptionStore for SeaStore {
         let mut out = TenantPlans::default();
         for r in rows {
             let name: String = get(&r, "plan")?;
-            let Some(i) = self.names.plans.iter().position(|p| *p == name) else {
+            let Some(i) = self.names.data.plan_index(&name) else {
                 continue;
             };
             let sub = Subscription {
-                plan: PlanId(i as u16),
+                plan: PlanId(i),
                 started_at: get(&r, "started_at")?,
                 ends_at: get(&r, "ends_at")?,
             };
@@ -879,26 +873,24 @@ impl SubscriptionStore for SeaStore {
         .await?;
         for r in rows {
             let name: String = get(&r, "limit_name")?;
-            if let Some(i) = self.names.limits.iter().position(|l| *l == name) {
+            if let Some(i) = self.names.data.limit_index(&name) {
                 let max: i64 = get(&r, "max_units")?;
                 out.overrides
-                    .push((LimitId(i as u16), u64::try_from(max).unwrap_or(0)));
+                    .push((LimitId(i), u64::try_from(max).unwrap_or(0)));
             }
         }
         Ok(out)
     }
 
     async fn set_base_plan(&self, tenant: &str, group: u16, sub: Subscription) -> StoreResult<()> {
-        let plan = self.names.plans.get(sub.plan.0 as usize).ok_or_else(|| {
-            StoreError::new(StoreErrorKind::InvalidRequest, "plan is not in the model")
-        })?;
-        let grp = self.names.groups.get(group as usize).ok_or_else(|| {
+        let plan = self.names.plan(sub.plan)?;
+        let grp: &str = self.names.data.groups.get(group as usize).ok_or_else(|| {
             StoreError::new(
                 StoreErrorKind::InvalidRequest,
                 "plan group is not in the model",
             )
         })?;
-        if self.names.plan_groups[sub.plan.0 as usize].as_deref() != Some(grp) {
+        if self.names.plan_group(sub.plan) != Some(grp) {
             return Err(StoreError::new(
                 StoreErrorKind::InvalidRequest,
                 format!("plan `{plan}` is not a base plan of group `{grp}`"),
@@ -921,10 +913,8 @@ impl SubscriptionStore for SeaStore {
     }
 
     async fn add_add_on(&self, tenant: &str, sub: Subscription) -> StoreResult<()> {
-        let plan = self.names.plans.get(sub.plan.0 as usize).ok_or_else(|| {
-            StoreError::new(StoreErrorKind::InvalidRequest, "plan is not in the model")
-        })?;
-        if self.names.plan_groups[sub.plan.0 as usize].is_some() {
+        let plan = self.names.plan(sub.plan)?;
+        if self.names.plan_group(sub.plan).is_some() {
             return Err(StoreError::new(
                 StoreErrorKind::InvalidRequest,
                 format!("plan `{plan}` is a base plan, not an add-on"),
@@ -941,7 +931,7 @@ impl SubscriptionStore for SeaStore {
     }
 
     async fn remove_add_on(&self, tenant: &str, plan: PlanId) -> StoreResult<()> {
-        let Some(name) = self.names.plans.get(plan.0 as usize) else {
+        let Ok(name) = self.names.plan(plan) else {
             return Ok(());
         };
         Self::exec(
@@ -959,9 +949,15 @@ impl SubscriptionStore for SeaStore {
         limit: LimitId,
         max: Option<u64>,
     ) -> StoreResult<()> {
-        let name = self.names.limits.get(limit.0 as usize).ok_or_else(|| {
-            StoreError::new(StoreErrorKind::InvalidRequest, "limit is not in the model")
-        })?;
+        let name = self
+            .names
+            .data
+            .limits
+            .get(limit.0 as usize)
+            .map(|l| &l.name)
+            .ok_or_else(|| {
+                StoreError::new(StoreErrorKind::InvalidRequest, "limit is not in the model")
+            })?;
         match max {
             None => {
                 Self::exec(
@@ -1000,15 +996,15 @@ impl FlagStore for SeaStore {
         let mut set = RoleSet::EMPTY;
         for r in rows {
             let name: String = get(&r, "flag")?;
-            if let Some(i) = self.names.flags.iter().position(|f| *f == name) {
-                set.insert(i);
+            if let Some(i) = self.names.data.flag_index(&name) {
+                set.insert(i as usize);
             }
         }
         Ok(set)
     }
 
     async fn set_flag(&self, tenant: &str, flag: FlagId, on: bool) -> StoreResult<()> {
-        let name = self.names.flags.get(flag.0 as usize).ok_or_else(|| {
+        let name = self.names.data.flags.get(flag.0 as usize).ok_or_else(|| {
             StoreError::new(StoreErrorKind::InvalidRequest, "flag is not in the model")
         })?;
         let sql = if on {

@@ -442,7 +442,6 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
     }
     // Documents: two per tenant, one published.
     {
-        use sea_orm::ConnectionTrait;
         let author = |email: &str| id(email).parse::<i64>().unwrap_or(0);
         let docs = [
             (
@@ -469,22 +468,18 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
             ("globex", author("gil@globex.test"), "Changelog", true, "-"),
         ];
         for (tenant, owner, title, published, notes) in docs {
-            let stmt = sea_orm::Statement::from_sql_and_values(
-                auth.db.get_database_backend(),
-                if auth.db.get_database_backend() == sea_orm::DbBackend::Postgres {
-                    "INSERT INTO documents (tenant, owner_id, title, published, notes) VALUES ($1, $2, $3, $4, $5)"
-                } else {
-                    "INSERT INTO documents (tenant, owner_id, title, published, notes) VALUES (?, ?, ?, ?, ?)"
-                },
-                [
-                    tenant.into(),
-                    owner.into(),
-                    title.into(),
-                    published.into(),
-                    notes.into(),
-                ],
-            );
-            auth.db.execute_raw(stmt).await.map_err(|e| e.to_string())?;
+            use sea_orm::{ActiveValue::Set, EntityTrait};
+            saas::schema::document::Entity::insert(saas::schema::document::ActiveModel {
+                tenant: Set(tenant.to_owned()),
+                owner_id: Set(owner),
+                title: Set(title.to_owned()),
+                published: Set(published),
+                notes: Set(notes.to_owned()),
+                ..Default::default()
+            })
+            .exec_without_returning(&auth.db)
+            .await
+            .map_err(|e| e.to_string())?;
         }
     }
     Ok(ids)

@@ -51,6 +51,24 @@ pub mod audit {
     use sea_orm::entity::prelude::*;
 
     /// One change made through the admin API.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_axum::admin::{self, audit};
+    /// use sea_orm::EntityTrait;
+    ///
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// admin::migrate(&db).await.unwrap();
+    /// let on = serde_json::json!({ "on": true });
+    /// admin::record(&db, "acme", "7", "flag", "flag:beta", serde_json::Value::Null, on).await;
+    /// let row: audit::Model = audit::Entity::find().one(&db).await.unwrap().unwrap();
+    /// assert_eq!((row.tenant.as_str(), row.actor.as_str(), row.action.as_str()), ("acme", "7", "flag"));
+    /// assert_eq!((row.before.as_str(), row.after.as_str()), ("null", r#"{"on":true}"#));
+    /// # }
+    /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "access_audit")]
     pub struct Model {
@@ -75,6 +93,14 @@ pub mod audit {
     }
 
     /// No relations are navigated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use access_axum::admin::audit::Relation;
+    /// use sea_orm::Iterable;
+    /// assert_eq!(Relation::iter().count(), 0);
+    /// ```
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
@@ -85,6 +111,21 @@ pub mod audit {
 ///
 /// # Errors
 /// The database refused a statement.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_axum::admin::{self, audit};
+/// use sea_orm::{EntityTrait, PaginatorTrait};
+///
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// admin::migrate(&db).await.unwrap();
+/// admin::migrate(&db).await.unwrap(); // again at the next startup: nothing changes
+/// assert_eq!(audit::Entity::find().count(&db).await.unwrap(), 0);
+/// # }
+/// ```
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let schema = Schema::new(db.get_database_backend());
     let mut t = schema.create_table_from_entity(audit::Entity);
@@ -98,6 +139,30 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 }
 
 /// Records one change. A failure to record is logged and the change stands (it happened).
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_axum::admin::{self, audit};
+/// use sea_orm::{EntityTrait, PaginatorTrait};
+/// use serde_json::json;
+///
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// admin::migrate(&db).await.unwrap();
+/// // The application's own admin change, in the same trail as the admin API's.
+/// admin::record(&db, "acme", "7", "rename", "project:p1", json!({ "name": "old" }), json!({ "name": "new" })).await;
+/// let rows = audit::Entity::find().all(&db).await.unwrap();
+/// assert_eq!(rows.len(), 1);
+/// assert_eq!(rows[0].target, "project:p1");
+/// assert_eq!(rows[0].after, r#"{"name":"new"}"#);
+///
+/// // Without the table the record is lost (and logged); the call does not fail.
+/// let bare = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// admin::record(&bare, "acme", "7", "rename", "project:p1", json!(null), json!(null)).await;
+/// # }
+/// ```
 pub async fn record(
     db: &DatabaseConnection,
     tenant: &str,
@@ -123,7 +188,26 @@ pub async fn record(
     }
 }
 
-/// The entitlement that opens the admin API.
+/// The entitlement that opens the admin API: [`admin_router`] puts it in the extensions of
+/// each of its requests, where the admin handlers find it. Applications do not build one.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::AdminConfig;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         entity organization { roles: [owner] }
+/// #         entitlements { "organization:manage" on organization => roles [owner] }
+/// #     }
+/// # }
+/// # use model::Access as Model;
+///
+/// // A request that did not come through `admin_router` has none.
+/// let req = axum::http::Request::new(());
+/// assert!(req.extensions().get::<AdminConfig<Model>>().is_none());
+/// ```
 pub struct AdminConfig<M: AccessModel> {
     entitlement: EntitlementId,
     _model: std::marker::PhantomData<fn() -> M>,
@@ -145,6 +229,119 @@ impl<M: AccessModel> Clone for AdminConfig<M> {
 }
 
 /// The admin API (see the module docs), opened by `entitlement` on the tenant's resource.
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::{Access, Authz};
+/// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, user],
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// Auth state over a fresh in-memory database.
+/// # async fn auth_state() -> AuthState {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+/// # }
+/// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+/// # async fn stores() -> &'static MemoryStore {
+/// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     let acme = Resource::new(EntityType::Organization, "acme");
+/// #     s.add_resource(acme, &[]).await.unwrap();
+/// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+/// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+/// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+/// #     s
+/// # }
+/// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+/// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+/// # fn current_user(id: i64) -> access_axum::CurrentUser {
+/// #     access_axum::CurrentUser {
+/// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+/// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+/// #     }
+/// # }
+/// # #[derive(Clone)]
+/// # struct AppState { auth: AuthState, authz: Authz<Model, MemoryStore> }
+/// # impl FromRef<AppState> for AuthState { fn from_ref(s: &AppState) -> Self { s.auth.clone() } }
+/// # impl FromRef<AppState> for Authz<Model, MemoryStore> { fn from_ref(s: &AppState) -> Self { s.authz.clone() } }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_axum::admin::admin_router;
+///
+/// let stores = stores().await;
+/// let state = AppState { auth: auth_state().await, authz: Authz::new(&Model, stores) };
+/// let app = Router::new()
+///     .nest("/admin", admin_router::<Model, MemoryStore, AppState>(Entitlement::OrganizationManage))
+///     .with_state(state);
+///
+/// // User 1 owns organization acme, their token's tenant: they make user 7 a viewer of p1.
+/// let owner = token(1, &[]);
+/// let (status, _) = send(&app, "PUT", "/admin/assignments/project/p1/viewer/7", Some(&owner)).await;
+/// assert_eq!(status, StatusCode::NO_CONTENT);
+/// let p1 = Resource::new(EntityType::Project, "p1");
+/// let seven = access_core::AccessContext::new(&Model, stores, access_core::Principal::new("7"));
+/// assert!(seven.can(Entitlement::ProjectRead, p1).await.unwrap());
+///
+/// // The change is in the audit trail.
+/// let (_, audit) = send(&app, "GET", "/admin/audit", Some(&owner)).await;
+/// assert_eq!(audit["items"][0]["action"], "assign");
+/// assert_eq!(audit["items"][0]["target"], "project:p1");
+///
+/// // A member of acme does not hold `organization:manage`.
+/// let (status, _) = send(&app, "PUT", "/admin/assignments/project/p1/viewer/7", Some(&token(2, &[]))).await;
+/// assert_eq!(status, StatusCode::FORBIDDEN);
+/// // A role the model does not declare is a 400.
+/// let (status, body) = send(&app, "PUT", "/admin/assignments/project/p1/editor/7", Some(&owner)).await;
+/// assert_eq!(status, StatusCode::BAD_REQUEST);
+/// assert_eq!(body["error"], "unknown_name");
+/// // The grants routes answer 404 outside dynamic mode.
+/// assert_eq!(send(&app, "GET", "/admin/grants", Some(&owner)).await.0, StatusCode::NOT_FOUND);
+/// # }
+/// ```
 pub fn admin_router<M, S, St>(entitlement: M::Entitlement) -> Router<St>
 where
     M: AccessModel,
@@ -389,7 +586,20 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     })
 }
 
-/// Optional validity window of an assignment.
+/// Optional validity window of an assignment: the body of
+/// `PUT /assignments/{entity}/{id}/{role}/{user}` (an empty body is no window).
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::Window;
+///
+/// let w: Window = serde_json::from_str(r#"{"from": 1700000000, "until": 1800000000}"#).unwrap();
+/// assert_eq!((w.from, w.until), (Some(1_700_000_000), Some(1_800_000_000)));
+/// let open: Window = serde_json::from_str(r#"{"until": 1800000000}"#).unwrap();
+/// assert_eq!(open.from, None);
+/// assert!(serde_json::from_str::<Window>(r#"{"to": 1}"#).is_err()); // unknown field
+/// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
@@ -499,6 +709,16 @@ async fn unassign<M: AccessModel, S: Stores + 'static>(
 }
 
 /// A resource reference in a body.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::ResourceBody;
+///
+/// let r: ResourceBody = serde_json::from_str(r#"{"entity": "workspace", "id": "ws1"}"#).unwrap();
+/// assert_eq!((r.entity.as_str(), r.id.as_str()), ("workspace", "ws1"));
+/// assert!(serde_json::from_str::<ResourceBody>(r#"{"entity": "workspace"}"#).is_err());
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceBody {
@@ -509,6 +729,18 @@ pub struct ResourceBody {
 }
 
 /// Body of `PUT /resources/{entity}/{id}`.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::Placement;
+///
+/// let body = r#"{"parents": [{"entity": "organization", "id": "acme"}]}"#;
+/// let p: Placement = serde_json::from_str(body).unwrap();
+/// assert_eq!(p.parents.len(), 1);
+/// assert_eq!(p.parents[0].id, "acme");
+/// assert!(serde_json::from_str::<Placement>("{}").is_err()); // `parents` is required
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
@@ -657,6 +889,16 @@ async fn plan_change<M: AccessModel, S: Stores + 'static>(
 }
 
 /// Body of `PUT /plan`.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::PlanBody;
+///
+/// let b: PlanBody = serde_json::from_str(r#"{"plan": "pro", "ends_at": 1800000000}"#).unwrap();
+/// assert_eq!(b.plan, "pro");
+/// assert_eq!((b.started_at, b.ends_at), (None, Some(1_800_000_000)));
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
@@ -698,7 +940,18 @@ async fn set_plan<M: AccessModel, S: Stores + 'static>(
     plan_change(&a, "plan", format!("plan:{}", body.plan), op).await
 }
 
-/// Body of `PUT /add-ons/{plan}`.
+/// Body of `PUT /add-ons/{plan}` (an empty body is the default: from now, no end).
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::AddOnBody;
+///
+/// let b: AddOnBody = serde_json::from_str(r#"{"started_at": 1700000000}"#).unwrap();
+/// assert_eq!((b.started_at, b.ends_at), (Some(1_700_000_000), None));
+/// let d = AddOnBody::default();
+/// assert!(d.started_at.is_none() && d.ends_at.is_none());
+/// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddOnBody {
@@ -751,6 +1004,16 @@ fn limit_index(data: &ModelData, name: &str) -> Result<u16, Response> {
 }
 
 /// Body of `PUT /overrides/{limit}`.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::OverrideBody;
+///
+/// let b: OverrideBody = serde_json::from_str(r#"{"max": 500}"#).unwrap();
+/// assert_eq!(b.max, 500);
+/// assert!(serde_json::from_str::<OverrideBody>(r#"{"max": -1}"#).is_err());
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
@@ -823,6 +1086,19 @@ async fn flag_off<M: AccessModel, S: Stores + 'static>(
 }
 
 /// Page of `GET /audit`.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::admin::AuditPage;
+/// use axum::extract::Query;
+///
+/// let uri = "/audit?page=2&per_page=10".parse().unwrap();
+/// let Query(p) = Query::<AuditPage>::try_from_uri(&uri).unwrap();
+/// assert_eq!((p.page, p.per_page), (Some(2), Some(10)));
+/// let Query(d) = Query::<AuditPage>::try_from_uri(&"/audit".parse().unwrap()).unwrap();
+/// assert!(d.page.is_none() && d.per_page.is_none());
+/// ```
 #[derive(Debug, Deserialize)]
 pub struct AuditPage {
     /// 1-based (default 1).
@@ -837,10 +1113,21 @@ async fn list_audit<M: AccessModel, S: Stores + 'static>(
 ) -> Response {
     let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
     let page = q.page.unwrap_or(1).max(1);
+    let Some(offset) = (page - 1)
+        .checked_mul(per_page)
+        .filter(|o| *o <= i64::MAX as u64)
+    else {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "`page` is out of range",
+        )
+        .into_response();
+    };
     let rows = audit::Entity::find()
         .filter(audit::Column::Tenant.eq(a.tenant.clone()))
         .order_by_desc(audit::Column::Id)
-        .offset((page - 1) * per_page)
+        .offset(offset)
         .limit(per_page)
         .all(&a.db)
         .await;

@@ -30,6 +30,21 @@ use crate::secret::{self, Claims, Verified};
 
 /// An error response: a status and a JSON body `{ "error": code, "message": .. }` that never
 /// carries internals.
+///
+/// # Examples
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use access_axum::ApiError;
+/// use axum::http::StatusCode;
+/// use axum::response::IntoResponse;
+/// let res = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "try again later").into_response();
+/// assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+/// assert_eq!(res.headers()["cache-control"], "no-store");
+/// let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+/// assert_eq!(body, serde_json::json!({ "error": "rate_limited", "message": "try again later" }));
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct ApiError {
     /// The status.
@@ -42,6 +57,16 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::ApiError;
+    /// use axum::http::StatusCode;
+    /// let e = ApiError::new(StatusCode::FORBIDDEN, "read_only", format!("{} is read-only", "this workspace"));
+    /// assert_eq!(e.status, StatusCode::FORBIDDEN);
+    /// assert_eq!(e.code, "read_only");
+    /// assert_eq!(e.message, "this workspace is read-only");
+    /// ```
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -84,6 +109,64 @@ impl IntoResponse for ApiError {
 
 /// A JSON body whose every rejection is a JSON error: 415 without `application/json`, 413 when
 /// too large, 400 when malformed, 422 when it does not fit the expected shape.
+///
+/// # Examples
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+/// # opts.max_connections(1);
+/// # let db = sea_orm::Database::connect(opts).await.unwrap();
+/// # access_axum::db::migrate(&db).await.unwrap();
+/// # // A literal secret and cheap hashing, for the example only.
+/// # let config = access_axum::AuthConfig::builder()
+/// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+/// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+/// #     .build()
+/// #     .unwrap();
+/// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+/// #     use tower::ServiceExt as _;
+/// #     let res = app.clone().oneshot(req).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+/// #     (status, body)
+/// # }
+/// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+/// # }
+/// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+/// # }
+/// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+/// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+/// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+/// #     body["access_token"].as_str().unwrap().to_owned()
+/// # }
+/// use access_axum::JsonBody;
+/// use axum::Router;
+/// use axum::routing::post;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Rename {
+///     name: String,
+/// }
+///
+/// async fn rename(JsonBody(body): JsonBody<Rename>) -> String {
+///     format!("renamed to {}", body.name)
+/// }
+///
+/// let app: Router = Router::new().route("/rename", post(rename));
+/// let (status, body) = call(&app, post_json("/rename", serde_json::json!({ "name": "Ada" }))).await;
+/// assert_eq!((status.as_u16(), body.as_str()), (200, Some("renamed to Ada")));
+/// // The wrong shape: 422, as JSON.
+/// let (status, body) = call(&app, post_json("/rename", serde_json::json!({ "title": "Ada" }))).await;
+/// assert_eq!((status.as_u16(), body["error"].as_str()), (422, Some("invalid_body")));
+/// // No `Content-Type: application/json`: 415.
+/// let plain = axum::http::Request::post("/rename").body(axum::body::Body::from("{}")).unwrap();
+/// let (status, body) = call(&app, plain).await;
+/// assert_eq!((status.as_u16(), body["error"].as_str()), (415, Some("unsupported_media_type")));
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -128,8 +211,93 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// What the application sends to users (email verification, password reset). Implement it with
 /// your mail provider; the token goes into a link to your front end.
+///
+/// # Examples
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+/// # opts.max_connections(1);
+/// # let db = sea_orm::Database::connect(opts).await.unwrap();
+/// # access_axum::db::migrate(&db).await.unwrap();
+/// # // A literal secret and cheap hashing, for the example only.
+/// # let config = access_axum::AuthConfig::builder()
+/// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+/// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+/// #     .build()
+/// #     .unwrap();
+/// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+/// #     use tower::ServiceExt as _;
+/// #     let res = app.clone().oneshot(req).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+/// #     (status, body)
+/// # }
+/// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+/// # }
+/// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+/// # }
+/// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+/// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+/// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+/// #     body["access_token"].as_str().unwrap().to_owned()
+/// # }
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::sync::{Arc, Mutex};
+/// use access_axum::Mailer;
+/// use access_axum::AuthState;
+///
+/// /// Keeps what would be sent (a real mailer calls its provider inside the future).
+/// #[derive(Clone, Default)]
+/// struct Outbox(Arc<Mutex<Vec<(&'static str, String, String)>>>);
+///
+/// impl Mailer for Outbox {
+///     fn send(&self, kind: &'static str, email: &str, token: &str) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+///         self.0.lock().unwrap().push((kind, email.to_owned(), token.to_owned()));
+///         Box::pin(async {})
+///     }
+/// }
+///
+/// let outbox = Outbox::default();
+/// let state = AuthState::new(db, config).with_mailer(outbox.clone());
+/// let app: axum::Router = state.router();
+/// sign_up(&app, "ada@example.com").await;
+/// // Registering sent a verification token.
+/// let sent = outbox.0.lock().unwrap().clone();
+/// assert_eq!(sent.len(), 1);
+/// assert_eq!((sent[0].0, sent[0].1.as_str()), ("verify", "ada@example.com"));
+/// # });
+/// ```
 pub trait Mailer: Send + Sync + 'static {
     /// Sends `token` of `kind` (`verify` or `reset`) to `email`.
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use std::future::Future;
+    /// use std::pin::Pin;
+    /// use std::sync::{Arc, Mutex};
+    /// use access_axum::Mailer;
+    ///
+    /// /// Keeps what would be sent (a real mailer calls its provider inside the future).
+    /// #[derive(Clone, Default)]
+    /// struct Outbox(Arc<Mutex<Vec<(&'static str, String, String)>>>);
+    ///
+    /// impl Mailer for Outbox {
+    ///     fn send(&self, kind: &'static str, email: &str, token: &str) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    ///         self.0.lock().unwrap().push((kind, email.to_owned(), token.to_owned()));
+    ///         Box::pin(async {})
+    ///     }
+    /// }
+    ///
+    /// let outbox = Outbox::default();
+    /// outbox.send("reset", "ada@example.com", "tok3n").await;
+    /// assert_eq!(outbox.0.lock().unwrap()[0], ("reset", "ada@example.com".to_owned(), "tok3n".to_owned()));
+    /// # });
+    /// ```
     fn send(
         &self,
         kind: &'static str,
@@ -139,6 +307,15 @@ pub trait Mailer: Send + Sync + 'static {
 }
 
 /// A mailer that sends nothing (logs that it would have).
+///
+/// # Examples
+/// ```
+/// use std::task::{Context, Poll, Waker};
+/// use access_axum::{Mailer, NoMailer};
+/// // The default mailer of `AuthState`: done at once, nothing sent.
+/// let mut sending = NoMailer.send("verify", "ada@example.com", "tok3n");
+/// assert_eq!(sending.as_mut().poll(&mut Context::from_waker(Waker::noop())), Poll::Ready(()));
+/// ```
 #[derive(Debug, Default)]
 pub struct NoMailer;
 
@@ -155,6 +332,52 @@ impl Mailer for NoMailer {
 }
 
 /// Shared state of the auth endpoints and extractors.
+///
+/// # Examples
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+/// # opts.max_connections(1);
+/// # let db = sea_orm::Database::connect(opts).await.unwrap();
+/// # access_axum::db::migrate(&db).await.unwrap();
+/// # // A literal secret and cheap hashing, for the example only.
+/// # let config = access_axum::AuthConfig::builder()
+/// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+/// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+/// #     .build()
+/// #     .unwrap();
+/// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+/// #     use tower::ServiceExt as _;
+/// #     let res = app.clone().oneshot(req).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+/// #     (status, body)
+/// # }
+/// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+/// # }
+/// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+/// # }
+/// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+/// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+/// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+/// #     body["access_token"].as_str().unwrap().to_owned()
+/// # }
+/// use access_axum::AuthState;
+/// use serde_json::json;
+/// let state = AuthState::new(db, config); // the database is migrated
+/// let app: axum::Router = state.router();
+/// let credentials = json!({ "email": "ada@example.com", "password": "correct horse battery" });
+/// let (status, body) = call(&app, post_json("/auth/register", credentials)).await;
+/// assert_eq!(status, 201);
+/// let token = body["access_token"].as_str().unwrap();
+/// let (status, me) = call(&app, get_bearer("/auth/me", token)).await;
+/// assert_eq!(status, 200);
+/// assert_eq!(me["email"], "ada@example.com");
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct AuthState {
     /// The database.
@@ -185,8 +408,160 @@ pub type AsyncClaims = dyn Fn(
 /// A replacement (or complement) for the built-in credential check: API keys, an external
 /// identity provider. Return `Ok(Some(user))` to authenticate the request as `user`, `Ok(None)`
 /// to fall back to the built-in bearer/cookie token, `Err` to refuse.
+///
+/// # Examples
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+/// # opts.max_connections(1);
+/// # let db = sea_orm::Database::connect(opts).await.unwrap();
+/// # access_axum::db::migrate(&db).await.unwrap();
+/// # // A literal secret and cheap hashing, for the example only.
+/// # let config = access_axum::AuthConfig::builder()
+/// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+/// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+/// #     .build()
+/// #     .unwrap();
+/// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+/// #     use tower::ServiceExt as _;
+/// #     let res = app.clone().oneshot(req).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+/// #     (status, body)
+/// # }
+/// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+/// # }
+/// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+/// # }
+/// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+/// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+/// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+/// #     body["access_token"].as_str().unwrap().to_owned()
+/// # }
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use access_axum::{ApiError, AuthState, Authenticator, CurrentUser};
+/// use axum::http::StatusCode;
+/// use axum::http::request::Parts;
+/// use axum::Router;
+/// use axum::routing::get;
+///
+/// struct ApiKeys;
+///
+/// impl Authenticator for ApiKeys {
+///     fn authenticate<'a>(
+///         &'a self,
+///         parts: &'a Parts,
+///         _state: &'a AuthState,
+///     ) -> Pin<Box<dyn Future<Output = Result<Option<CurrentUser>, ApiError>> + Send + 'a>> {
+///         Box::pin(async move {
+///             match parts.headers.get("x-api-key").map(|v| v.as_bytes()) {
+///                 // No key: fall back to the bearer or cookie token.
+///                 None => Ok(None),
+///                 Some(b"key-of-user-7") => Ok(Some(CurrentUser {
+///                     id: 7,
+///                     session_id: "api-key".into(),
+///                     roles: vec![],
+///                     tenant: None,
+///                     superuser: false,
+///                     issued_at: 0,
+///                     via_cookie: false,
+///                     claims: Default::default(),
+///                 })),
+///                 Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", "unknown API key")),
+///             }
+///         })
+///     }
+/// }
+///
+/// let state = AuthState::new(db, config).with_authenticator(ApiKeys);
+/// let app: Router = Router::new()
+///     .route("/whoami", get(|user: CurrentUser| async move { format!("user {}", user.id) }))
+///     .with_state(state);
+/// let with_key = |key: &str| axum::http::Request::get("/whoami").header("x-api-key", key).body(axum::body::Body::empty()).unwrap();
+/// assert_eq!(call(&app, with_key("key-of-user-7")).await.1, "user 7");
+/// let (status, body) = call(&app, with_key("stolen")).await;
+/// assert_eq!((status.as_u16(), body["error"].as_str()), (401, Some("invalid_api_key")));
+/// # });
+/// ```
 pub trait Authenticator: Send + Sync + 'static {
     /// Authenticates the request.
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// # opts.max_connections(1);
+    /// # let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+    /// #     use tower::ServiceExt as _;
+    /// #     let res = app.clone().oneshot(req).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+    /// #     (status, body)
+    /// # }
+    /// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+    /// # }
+    /// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+    /// # }
+    /// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+    /// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    /// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+    /// #     body["access_token"].as_str().unwrap().to_owned()
+    /// # }
+    /// use std::future::Future;
+    /// use std::pin::Pin;
+    /// use access_axum::{ApiError, AuthState, Authenticator, CurrentUser};
+    /// use axum::http::StatusCode;
+    /// use axum::http::request::Parts;
+    /// use axum::http::Request;
+    /// # struct ApiKeys;
+    /// #
+    /// # impl Authenticator for ApiKeys {
+    /// #     fn authenticate<'a>(
+    /// #         &'a self,
+    /// #         parts: &'a Parts,
+    /// #         _state: &'a AuthState,
+    /// #     ) -> Pin<Box<dyn Future<Output = Result<Option<CurrentUser>, ApiError>> + Send + 'a>> {
+    /// #         Box::pin(async move {
+    /// #             match parts.headers.get("x-api-key").map(|v| v.as_bytes()) {
+    /// #                 // No key: fall back to the bearer or cookie token.
+    /// #                 None => Ok(None),
+    /// #                 Some(b"key-of-user-7") => Ok(Some(CurrentUser {
+    /// #                     id: 7,
+    /// #                     session_id: "api-key".into(),
+    /// #                     roles: vec![],
+    /// #                     tenant: None,
+    /// #                     superuser: false,
+    /// #                     issued_at: 0,
+    /// #                     via_cookie: false,
+    /// #                     claims: Default::default(),
+    /// #                 })),
+    /// #                 Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", "unknown API key")),
+    /// #             }
+    /// #         })
+    /// #     }
+    /// # }
+    /// let state = AuthState::new(db, config);
+    /// let (with_key, ()) = Request::get("/").header("x-api-key", "key-of-user-7").body(()).unwrap().into_parts();
+    /// assert_eq!(ApiKeys.authenticate(&with_key, &state).await.unwrap().unwrap().id, 7);
+    /// let (without, ()) = Request::get("/").body(()).unwrap().into_parts();
+    /// assert!(ApiKeys.authenticate(&without, &state).await.unwrap().is_none());
+    /// # });
+    /// ```
     fn authenticate<'a>(
         &'a self,
         parts: &'a Parts,
@@ -204,6 +579,26 @@ impl std::fmt::Debug for AuthState {
 
 impl AuthState {
     /// State over `db` (run [`crate::db::migrate`] first).
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// use access_axum::{AuthState, db};
+    /// let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// opts.max_connections(1); // one connection: one in-memory database
+    /// let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// db::migrate(&db).await.unwrap();
+    /// let state = AuthState::new(db, config);
+    /// assert_eq!(state.config.base_path, "/auth");
+    /// assert_eq!(state.config.users.by_id(&state.db, 1).await.unwrap(), None);
+    /// # });
+    /// ```
     pub fn new(db: DatabaseConnection, config: AuthConfig) -> Self {
         let dummy = secret::dummy_hash(config.argon2);
         let validation = Arc::new(secret::validation(&config));
@@ -219,6 +614,86 @@ impl AuthState {
         }
     }
     /// With a custom credential check, tried before the built-in token check.
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// # opts.max_connections(1);
+    /// # let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+    /// #     use tower::ServiceExt as _;
+    /// #     let res = app.clone().oneshot(req).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+    /// #     (status, body)
+    /// # }
+    /// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+    /// # }
+    /// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+    /// # }
+    /// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+    /// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    /// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+    /// #     body["access_token"].as_str().unwrap().to_owned()
+    /// # }
+    /// use std::future::Future;
+    /// use std::pin::Pin;
+    /// use access_axum::{ApiError, AuthState, Authenticator, CurrentUser};
+    /// use axum::http::StatusCode;
+    /// use axum::http::request::Parts;
+    /// use axum::Router;
+    /// use axum::routing::get;
+    /// # struct ApiKeys;
+    /// #
+    /// # impl Authenticator for ApiKeys {
+    /// #     fn authenticate<'a>(
+    /// #         &'a self,
+    /// #         parts: &'a Parts,
+    /// #         _state: &'a AuthState,
+    /// #     ) -> Pin<Box<dyn Future<Output = Result<Option<CurrentUser>, ApiError>> + Send + 'a>> {
+    /// #         Box::pin(async move {
+    /// #             match parts.headers.get("x-api-key").map(|v| v.as_bytes()) {
+    /// #                 // No key: fall back to the bearer or cookie token.
+    /// #                 None => Ok(None),
+    /// #                 Some(b"key-of-user-7") => Ok(Some(CurrentUser {
+    /// #                     id: 7,
+    /// #                     session_id: "api-key".into(),
+    /// #                     roles: vec![],
+    /// #                     tenant: None,
+    /// #                     superuser: false,
+    /// #                     issued_at: 0,
+    /// #                     via_cookie: false,
+    /// #                     claims: Default::default(),
+    /// #                 })),
+    /// #                 Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", "unknown API key")),
+    /// #             }
+    /// #         })
+    /// #     }
+    /// # }
+    /// let state = AuthState::new(db, config).with_authenticator(ApiKeys);
+    /// let whoami: Router = Router::new()
+    ///     .route("/whoami", get(|user: CurrentUser| async move { format!("user {}", user.id) }))
+    ///     .with_state(state.clone());
+    /// let app: Router = state.router().merge(whoami);
+    /// // An API key authenticates...
+    /// let req = axum::http::Request::get("/whoami").header("x-api-key", "key-of-user-7").body(axum::body::Body::empty()).unwrap();
+    /// assert_eq!(call(&app, req).await.1, "user 7");
+    /// // ...and without one, the usual token still does.
+    /// let token = sign_up(&app, "ada@example.com").await;
+    /// assert_eq!(call(&app, get_bearer("/whoami", &token)).await.1, "user 1");
+    /// # });
+    /// ```
     #[must_use]
     pub fn with_authenticator(mut self, a: impl Authenticator) -> Self {
         self.authenticator = Some(Arc::new(a));
@@ -226,6 +701,57 @@ impl AuthState {
     }
     /// With extra claims from the user row in every access token (they come back in
     /// [`CurrentUser::claims`]).
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// # opts.max_connections(1);
+    /// # let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+    /// #     use tower::ServiceExt as _;
+    /// #     let res = app.clone().oneshot(req).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+    /// #     (status, body)
+    /// # }
+    /// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+    /// # }
+    /// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+    /// # }
+    /// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+    /// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    /// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+    /// #     body["access_token"].as_str().unwrap().to_owned()
+    /// # }
+    /// use access_axum::{AuthState, CurrentUser};
+    /// use axum::routing::get;
+    /// use axum::{Json, Router};
+    /// let state = AuthState::new(db, config).with_claims(|user| {
+    ///     let mut claims = serde_json::Map::new();
+    ///     claims.insert("plan".into(), "pro".into());
+    ///     claims.insert("verified".into(), user.email_verified.into());
+    ///     claims
+    /// });
+    /// let claims: Router = Router::new()
+    ///     .route("/claims", get(|user: CurrentUser| async move { Json(user.claims) }))
+    ///     .with_state(state.clone());
+    /// let app: Router = state.router().merge(claims);
+    /// let token = sign_up(&app, "ada@example.com").await;
+    /// let (_, body) = call(&app, get_bearer("/claims", &token)).await;
+    /// assert_eq!(body, serde_json::json!({ "plan": "pro", "verified": false }));
+    /// # });
+    /// ```
     #[must_use]
     pub fn with_claims(
         mut self,
@@ -237,6 +763,57 @@ impl AuthState {
     /// With extra claims computed asynchronously at each token issue (login, refresh), for
     /// claims that need the stores, such as the user's access set
     /// ([`crate::authz::Authz::access_set_claims`]).
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// # opts.max_connections(1);
+    /// # let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+    /// #     use tower::ServiceExt as _;
+    /// #     let res = app.clone().oneshot(req).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+    /// #     (status, body)
+    /// # }
+    /// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+    /// # }
+    /// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+    /// # }
+    /// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+    /// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    /// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+    /// #     body["access_token"].as_str().unwrap().to_owned()
+    /// # }
+    /// use access_axum::{AuthState, CurrentUser};
+    /// use axum::routing::get;
+    /// use axum::{Json, Router};
+    /// let state = AuthState::new(db, config).with_async_claims(|user| async move {
+    ///     // Look things up here (stores, other services).
+    ///     let mut claims = serde_json::Map::new();
+    ///     claims.insert("greeting".into(), format!("hello, user {}", user.id).into());
+    ///     claims
+    /// });
+    /// let claims: Router = Router::new()
+    ///     .route("/claims", get(|user: CurrentUser| async move { Json(user.claims) }))
+    ///     .with_state(state.clone());
+    /// let app: Router = state.router().merge(claims);
+    /// let token = sign_up(&app, "ada@example.com").await;
+    /// let (_, body) = call(&app, get_bearer("/claims", &token)).await;
+    /// assert_eq!(body["greeting"], "hello, user 1");
+    /// # });
+    /// ```
     #[must_use]
     pub fn with_async_claims<F, Fut>(mut self, f: F) -> Self
     where
@@ -250,10 +827,120 @@ impl AuthState {
     }
     /// A route layer that refuses requests without valid credentials (401) and puts the
     /// [`CurrentUser`] in the request's extensions.
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// # opts.max_connections(1);
+    /// # let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+    /// #     use tower::ServiceExt as _;
+    /// #     let res = app.clone().oneshot(req).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+    /// #     (status, body)
+    /// # }
+    /// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+    /// # }
+    /// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+    /// # }
+    /// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+    /// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    /// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+    /// #     body["access_token"].as_str().unwrap().to_owned()
+    /// # }
+    /// use access_axum::{AuthState, CurrentUser};
+    /// use axum::routing::get;
+    /// use axum::{Extension, Router};
+    /// let state = AuthState::new(db, config);
+    /// async fn report(Extension(user): Extension<CurrentUser>) -> String {
+    ///     format!("report for user {}", user.id)
+    /// }
+    /// let app: Router = Router::new()
+    ///     .route("/report", get(report))
+    ///     .route_layer(state.require_authenticated())
+    ///     .merge(state.router());
+    /// let anonymous = axum::http::Request::get("/report").body(axum::body::Body::empty()).unwrap();
+    /// assert_eq!(call(&app, anonymous).await.0, 401);
+    /// let token = sign_up(&app, "ada@example.com").await;
+    /// assert_eq!(call(&app, get_bearer("/report", &token)).await.1, "report for user 1");
+    /// # });
+    /// ```
     pub fn require_authenticated(&self) -> AuthenticatedLayer {
         axum::middleware::from_fn_with_state(self.clone(), authenticated_layer)
     }
     /// With a mailer for verification and reset messages.
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// # opts.max_connections(1);
+    /// # let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+    /// #     use tower::ServiceExt as _;
+    /// #     let res = app.clone().oneshot(req).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+    /// #     (status, body)
+    /// # }
+    /// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+    /// # }
+    /// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+    /// # }
+    /// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+    /// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    /// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+    /// #     body["access_token"].as_str().unwrap().to_owned()
+    /// # }
+    /// use std::future::Future;
+    /// use std::pin::Pin;
+    /// use std::sync::{Arc, Mutex};
+    /// use access_axum::Mailer;
+    /// use access_axum::AuthState;
+    /// # /// Keeps what would be sent (a real mailer calls its provider inside the future).
+    /// # #[derive(Clone, Default)]
+    /// # struct Outbox(Arc<Mutex<Vec<(&'static str, String, String)>>>);
+    /// #
+    /// # impl Mailer for Outbox {
+    /// #     fn send(&self, kind: &'static str, email: &str, token: &str) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    /// #         self.0.lock().unwrap().push((kind, email.to_owned(), token.to_owned()));
+    /// #         Box::pin(async {})
+    /// #     }
+    /// # }
+    /// let outbox = Outbox::default();
+    /// let state = AuthState::new(db, config).with_mailer(outbox.clone());
+    /// let app: axum::Router = state.router();
+    /// let token = sign_up(&app, "ada@example.com").await;
+    /// // The user follows the link with the mailed token.
+    /// let mailed = outbox.0.lock().unwrap()[0].2.clone();
+    /// let (status, _) = call(&app, post_json("/auth/verify-email", serde_json::json!({ "token": mailed }))).await;
+    /// assert_eq!(status, 200);
+    /// let (_, me) = call(&app, get_bearer("/auth/me", &token)).await;
+    /// assert_eq!(me["email_verified"], true);
+    /// # });
+    /// ```
     #[must_use]
     pub fn with_mailer(mut self, mailer: impl Mailer) -> Self {
         self.mailer = Arc::new(mailer);
@@ -262,6 +949,60 @@ impl AuthState {
 
     /// The router of the endpoints, under the configured base path, with `Cache-Control:
     /// no-store` and the body limit.
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+    /// # opts.max_connections(1);
+    /// # let db = sea_orm::Database::connect(opts).await.unwrap();
+    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # // A literal secret and cheap hashing, for the example only.
+    /// # let config = access_axum::AuthConfig::builder()
+    /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+    /// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+    /// #     .build()
+    /// #     .unwrap();
+    /// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+    /// #     use tower::ServiceExt as _;
+    /// #     let res = app.clone().oneshot(req).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+    /// #     (status, body)
+    /// # }
+    /// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+    /// # }
+    /// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    /// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+    /// # }
+    /// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+    /// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    /// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+    /// #     body["access_token"].as_str().unwrap().to_owned()
+    /// # }
+    /// use access_axum::AuthState;
+    /// use serde_json::json;
+    /// let state = AuthState::new(db, config);
+    /// let app: axum::Router = state.router();
+    /// let credentials = json!({ "email": "ada@example.com", "password": "correct horse battery" });
+    /// let (status, _) = call(&app, post_json("/auth/register", credentials)).await;
+    /// assert_eq!(status, 201);
+    /// let login = json!({ "identifier": "ada@example.com", "password": "correct horse battery" });
+    /// let (status, tokens) = call(&app, post_json("/auth/login", login)).await;
+    /// assert_eq!(status, 200);
+    /// assert_eq!(tokens["token_type"], "Bearer");
+    /// // Exchange the refresh token for new ones (the old one is rotated out).
+    /// let refresh = json!({ "refresh_token": tokens["refresh_token"] });
+    /// let (status, renewed) = call(&app, post_json("/auth/refresh", refresh)).await;
+    /// assert_eq!(status, 200);
+    /// assert_ne!(renewed["refresh_token"], tokens["refresh_token"]);
+    /// // Two sessions: the registration's and the login's.
+    /// let (_, sessions) = call(&app, get_bearer("/auth/sessions", renewed["access_token"].as_str().unwrap())).await;
+    /// assert_eq!(sessions["sessions"].as_array().unwrap().len(), 2);
+    /// # });
+    /// ```
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let p = &self.config.paths;
         let inner = Router::new()
@@ -327,6 +1068,53 @@ fn authenticated_layer(
 }
 
 /// The authenticated user, from a valid access token (no database call). 401 otherwise.
+///
+/// # Examples
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+/// # opts.max_connections(1);
+/// # let db = sea_orm::Database::connect(opts).await.unwrap();
+/// # access_axum::db::migrate(&db).await.unwrap();
+/// # // A literal secret and cheap hashing, for the example only.
+/// # let config = access_axum::AuthConfig::builder()
+/// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+/// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+/// #     .build()
+/// #     .unwrap();
+/// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+/// #     use tower::ServiceExt as _;
+/// #     let res = app.clone().oneshot(req).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+/// #     (status, body)
+/// # }
+/// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+/// # }
+/// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+/// # }
+/// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+/// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+/// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+/// #     body["access_token"].as_str().unwrap().to_owned()
+/// # }
+/// use access_axum::{AuthState, CurrentUser};
+/// use axum::Router;
+/// use axum::routing::get;
+/// async fn whoami(user: CurrentUser) -> String {
+///     format!("user {} (cookie: {})", user.id, user.via_cookie)
+/// }
+/// let state = AuthState::new(db, config);
+/// let app: Router = Router::new().route("/whoami", get(whoami)).with_state(state.clone()).merge(state.router());
+/// let token = sign_up(&app, "ada@example.com").await;
+/// assert_eq!(call(&app, get_bearer("/whoami", &token)).await.1, "user 1 (cookie: false)");
+/// let (status, body) = call(&app, get_bearer("/whoami", "not-a-token")).await;
+/// assert_eq!((status.as_u16(), body["error"].as_str()), (401, Some("unauthenticated")));
+/// # });
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurrentUser {
     /// The user id.
@@ -349,6 +1137,37 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     /// The user as an `access_core` principal (global roles resolved against `model`).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::CurrentUser;
+    /// use access_core::AccessModel as _;
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     roles: [admin, user],
+    ///     entity project { roles: [viewer] }
+    ///     entitlements { "project:read" on project => roles [viewer] }
+    /// }
+    ///
+    /// fn main() {
+    ///     let user = CurrentUser {
+    ///         id: 7,
+    ///         session_id: "s1".into(),
+    ///         roles: vec!["user".into(), "retired".into()],
+    ///         tenant: Some("acme".into()),
+    ///         superuser: false,
+    ///         issued_at: 0,
+    ///         via_cookie: false,
+    ///         claims: Default::default(),
+    ///     };
+    ///     let p = user.principal(Access.data());
+    ///     assert_eq!(&*p.id, "7");
+    ///     assert_eq!(p.tenant.as_deref(), Some("acme"));
+    ///     // `user` is the model's global role 1; `retired` is not in the model and is dropped.
+    ///     assert!(p.global_roles.contains(1) && !p.global_roles.contains(0));
+    /// }
+    /// ```
     pub fn principal(&self, model: &access_core::ModelData) -> access_core::Principal {
         let mut p = access_core::Principal::new(self.id.to_string());
         p.tenant = self.tenant.as_deref().map(Into::into);
@@ -462,6 +1281,55 @@ impl FromRequestParts<AuthState> for CurrentUser {
 }
 
 /// The authenticated user if there is one (a missing or invalid token is `None`).
+///
+/// # Examples
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+/// # opts.max_connections(1);
+/// # let db = sea_orm::Database::connect(opts).await.unwrap();
+/// # access_axum::db::migrate(&db).await.unwrap();
+/// # // A literal secret and cheap hashing, for the example only.
+/// # let config = access_axum::AuthConfig::builder()
+/// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
+/// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
+/// #     .build()
+/// #     .unwrap();
+/// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
+/// #     use tower::ServiceExt as _;
+/// #     let res = app.clone().oneshot(req).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+/// #     (status, body)
+/// # }
+/// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
+/// # }
+/// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+/// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
+/// # }
+/// # async fn sign_up(app: &axum::Router, email: &str) -> String {
+/// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
+/// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
+/// #     body["access_token"].as_str().unwrap().to_owned()
+/// # }
+/// use access_axum::{AuthState, MaybeUser};
+/// use axum::Router;
+/// use axum::routing::get;
+/// async fn greet(MaybeUser(user): MaybeUser) -> String {
+///     match user {
+///         Some(u) => format!("hello, user {}", u.id),
+///         None => "hello, stranger".to_owned(),
+///     }
+/// }
+/// let state = AuthState::new(db, config);
+/// let app: Router = Router::new().route("/", get(greet)).with_state(state.clone()).merge(state.router());
+/// let token = sign_up(&app, "ada@example.com").await;
+/// assert_eq!(call(&app, get_bearer("/", &token)).await.1, "hello, user 1");
+/// assert_eq!(call(&app, get_bearer("/", "expired-or-forged")).await.1, "hello, stranger");
+/// # });
+/// ```
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<CurrentUser>);
 

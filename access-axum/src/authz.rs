@@ -24,6 +24,107 @@ const ACCESS_JS: &str = include_str!("../assets/access.js");
 pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync>;
 
 /// Where the tenant of a request comes from (flags, plans and wallets are per tenant).
+///
+/// # Examples
+///
+/// The tenant from a path segment of the route:
+///
+/// ```
+/// # use access_axum::authz::{Access, Authz};
+/// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, user],
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// Auth state over a fresh in-memory database.
+/// # async fn auth_state() -> AuthState {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+/// # }
+/// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+/// # async fn stores() -> &'static MemoryStore {
+/// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     let acme = Resource::new(EntityType::Organization, "acme");
+/// #     s.add_resource(acme, &[]).await.unwrap();
+/// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+/// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+/// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+/// #     s
+/// # }
+/// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+/// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+/// # fn current_user(id: i64) -> access_axum::CurrentUser {
+/// #     access_axum::CurrentUser {
+/// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+/// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+/// #     }
+/// # }
+/// # #[derive(Clone)]
+/// # struct AppState { auth: AuthState, authz: Authz<Model, MemoryStore> }
+/// # impl FromRef<AppState> for AuthState { fn from_ref(s: &AppState) -> Self { s.auth.clone() } }
+/// # impl FromRef<AppState> for Authz<Model, MemoryStore> { fn from_ref(s: &AppState) -> Self { s.authz.clone() } }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_axum::authz::TenantFrom;
+///
+/// async fn whoami(access: Access<Model, MemoryStore>) -> axum::Json<serde_json::Value> {
+///     axum::Json(serde_json::json!({ "tenant": access.principal().tenant.as_deref() }))
+/// }
+/// let authz = Authz::new(&Model, stores().await).tenant_from(TenantFrom::Path("org"));
+/// let state = AppState { auth: auth_state().await, authz };
+/// let app = Router::new()
+///     .route("/orgs/{org}/whoami", axum::routing::get(whoami))
+///     .with_state(state);
+/// let (status, body) = send(&app, "GET", "/orgs/globex/whoami", Some(&token(1, &[]))).await;
+/// assert_eq!(status, StatusCode::OK);
+/// assert_eq!(body["tenant"], "globex");
+///
+/// // Other sources print what they read.
+/// assert_eq!(format!("{:?}", TenantFrom::Header("x-tenant")), "Header(x-tenant)");
+/// # }
+/// ```
 #[derive(Clone)]
 pub enum TenantFrom {
     /// The `tenant` claim of the access token (the user's tenant).
@@ -66,6 +167,116 @@ impl std::fmt::Debug for TenantFrom {
 /// The model and stores authorization runs on, shared by every request. Both live for the
 /// whole program (`&'static`): the model is a generated unit value, the stores are created once
 /// at startup (`Box::leak`, or a `static`).
+///
+/// # Examples
+///
+/// The application's state holds the [`AuthState`] and the `Authz` (axum finds each with
+/// `FromRef`); handlers take an [`Access`]:
+///
+/// ```
+/// # use access_axum::authz::{Access, Authz};
+/// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, user],
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// Auth state over a fresh in-memory database.
+/// # async fn auth_state() -> AuthState {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+/// # }
+/// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+/// # async fn stores() -> &'static MemoryStore {
+/// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     let acme = Resource::new(EntityType::Organization, "acme");
+/// #     s.add_resource(acme, &[]).await.unwrap();
+/// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+/// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+/// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+/// #     s
+/// # }
+/// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+/// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+/// # fn current_user(id: i64) -> access_axum::CurrentUser {
+/// #     access_axum::CurrentUser {
+/// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+/// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// #[derive(Clone)]
+/// struct AppState {
+///     auth: AuthState,
+///     authz: Authz<Model, MemoryStore>,
+/// }
+/// impl FromRef<AppState> for AuthState {
+///     fn from_ref(s: &AppState) -> Self { s.auth.clone() }
+/// }
+/// impl FromRef<AppState> for Authz<Model, MemoryStore> {
+///     fn from_ref(s: &AppState) -> Self { s.authz.clone() }
+/// }
+///
+/// async fn read(access: Access<Model, MemoryStore>, axum::extract::Path(id): axum::extract::Path<String>) -> StatusCode {
+///     match access.can(Entitlement::ProjectRead, Resource::new(EntityType::Project, &id)).await {
+///         Ok(true) => StatusCode::OK,
+///         Ok(false) => StatusCode::FORBIDDEN,
+///         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+///     }
+/// }
+///
+/// let stores: &'static MemoryStore = stores().await; // `Box::leak(Box::new(MemoryStore::new()))`, filled
+/// let state = AppState { auth: auth_state().await, authz: Authz::new(&Model, stores) };
+/// let app = Router::new()
+///     .route("/projects/{id}", axum::routing::get(read))
+///     .with_state(state);
+/// // User 2 is a member of the project's organization, user 3 is not.
+/// assert_eq!(send(&app, "GET", "/projects/p1", Some(&token(2, &[]))).await.0, StatusCode::OK);
+/// assert_eq!(send(&app, "GET", "/projects/p1", Some(&token(3, &[]))).await.0, StatusCode::FORBIDDEN);
+/// # }
+/// ```
 pub struct Authz<M: AccessModel, S: Stores + 'static> {
     /// The model.
     pub model: &'static M,
@@ -109,6 +320,29 @@ impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for Authz<M, S> {
 
 impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// Authorization over `model` and `stores`, the tenant from the token.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Authz, TenantFrom};
+    /// # use access_core::MemoryStore;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin],
+    /// #         entity project { roles: [viewer] }
+    /// #         entitlements { "project:read" on project => roles [viewer] }
+    /// #     }
+    /// # }
+    /// # use model::Access as Model;
+    /// # let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// let authz = Authz::new(&Model, stores);
+    /// assert!(matches!(authz.tenant, TenantFrom::Token));
+    /// assert!(authz.cache);
+    /// assert!(authz.dynamic.is_none());
+    /// assert_eq!(authz.active_ttl, std::time::Duration::from_secs(2));
+    /// ```
     pub fn new(model: &'static M, stores: &'static S) -> Self {
         Self {
             model,
@@ -123,6 +357,101 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// How long an account's `active` flag, read from the users table, is reused before it is
     /// read again (default 2 s): a deactivated account is refused at the latest this long after
     /// the change, whatever its token says. Zero reads it at every request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (auth, stores) = (auth_state().await, stores().await);
+    /// let authz = Authz::new(&Model, stores).active_ttl(std::time::Duration::ZERO);
+    /// assert!(authz.active_ttl.is_zero());
+    /// # let row = |active| access_axum::db::user::Model {
+    /// #     id: 2, email: Some("m@example.com".into()), username: None, password_hash: String::new(),
+    /// #     active, email_verified: true, roles: String::new(), tenant: Some("acme".into()),
+    /// #     superuser: false, password_changed_at: 0, created_at: 0,
+    /// # };
+    /// # use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    /// # row(true).into_active_model().reset_all().insert(&auth.db).await.unwrap();
+    /// // User 2's account is deactivated while their token is still valid: the next request
+    /// // sees it.
+    /// # row(false).into_active_model().reset_all().update(&auth.db).await.unwrap();
+    /// let (mut parts, ()) = Request::get("/").body(()).unwrap().into_parts();
+    /// let ctx = authz.context(&auth, &mut parts, &current_user(2)).await.unwrap();
+    /// assert!(!ctx.principal().active);
+    /// # }
+    /// ```
     #[must_use]
     pub fn active_ttl(mut self, ttl: std::time::Duration) -> Self {
         self.active_ttl = ttl;
@@ -162,6 +491,25 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// Whether each request's `AccessContext` remembers the ancestries, flags and plans it read
     /// (on by default), so repeated checks in one request hit the database once. Usage counters
     /// are always read fresh.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Authz, TenantFrom};
+    /// # use access_core::MemoryStore;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin],
+    /// #         entity project { roles: [viewer] }
+    /// #         entitlements { "project:read" on project => roles [viewer] }
+    /// #     }
+    /// # }
+    /// # use model::Access as Model;
+    /// # let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// let authz = Authz::new(&Model, stores).cache_per_request(false);
+    /// assert!(!authz.cache);
+    /// ```
     #[must_use]
     pub fn cache_per_request(mut self, on: bool) -> Self {
         self.cache = on;
@@ -169,6 +517,98 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     }
     /// Dynamic mode: each request's context reads its tenant's grants and custom roles from
     /// `grants` (see [`crate::dynamic`]). Requests without a tenant use the model's grants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_axum::dynamic::{self, DynamicGrants};
+    ///
+    /// let (auth, stores) = (auth_state().await, stores().await);
+    /// dynamic::migrate(&auth.db).await.unwrap();
+    /// let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, auth.db.clone()));
+    /// // In tenant acme, viewers may now delete projects too.
+    /// let grants = authz.dynamic.as_ref().unwrap();
+    /// grants.grant("acme", "project:delete", "viewer", "1").await.unwrap();
+    ///
+    /// let (mut parts, ()) = Request::get("/").body(()).unwrap().into_parts();
+    /// let ctx = authz.context(&auth, &mut parts, &current_user(2)).await.unwrap();
+    /// let p1 = Resource::new(EntityType::Project, "p1");
+    /// assert!(ctx.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    /// # }
+    /// ```
     #[must_use]
     pub fn dynamic(mut self, grants: DynamicGrants) -> Self {
         self.dynamic = Some(Arc::new(grants));
@@ -181,6 +621,94 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// # Errors
     /// The user or the grants could not be read (a 500 without details).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (auth, stores) = (auth_state().await, stores().await);
+    /// let authz = Authz::new(&Model, stores);
+    /// let (mut parts, ()) = Request::get("/projects/p1").body(()).unwrap().into_parts();
+    /// // User 2, a member of organization acme (the tenant of their token).
+    /// let ctx = authz.context(&auth, &mut parts, &current_user(2)).await.unwrap();
+    /// assert_eq!(ctx.principal().tenant.as_deref(), Some("acme"));
+    /// let p1 = Resource::new(EntityType::Project, "p1");
+    /// assert!(ctx.can(Entitlement::ProjectRead, p1).await.unwrap());
+    /// assert!(!ctx.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    /// # }
+    /// ```
     pub async fn context(
         &self,
         auth: &AuthState,
@@ -193,6 +721,25 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
 
     /// `access.js`: the dependency-free JavaScript decoder of access sets, with this model's
     /// entitlement names built in. Serve it (`GET /auth/access.js`) with [`Authz::access_js_route`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Authz, TenantFrom};
+    /// # use access_core::MemoryStore;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin],
+    /// #         entity project { roles: [viewer] }
+    /// #         entitlements { "project:read" on project => roles [viewer] }
+    /// #     }
+    /// # }
+    /// # use model::Access as Model;
+    /// # let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// let js = Authz::new(&Model, stores).access_js();
+    /// assert!(js.contains(r#"["project:read"]"#));
+    /// ```
     pub fn access_js(&self) -> String {
         let names: Vec<&str> = self
             .model
@@ -206,6 +753,92 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     }
 
     /// A router with `GET /auth/access.js` (merge it into the app).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let authz = Authz::new(&Model, stores().await);
+    /// let app: Router = Router::new().merge(authz.access_js_route());
+    /// let res = app.oneshot(Request::get("/auth/access.js").body(Body::empty()).unwrap()).await.unwrap();
+    /// assert_eq!(res.status(), StatusCode::OK);
+    /// assert_eq!(res.headers()["content-type"], "text/javascript; charset=utf-8");
+    /// let js = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// assert_eq!(&js[..], authz.access_js().as_bytes());
+    /// # }
+    /// ```
     pub fn access_js_route<St: Clone + Send + Sync + 'static>(&self) -> axum::Router<St> {
         let js = self.access_js();
         axum::Router::new().route(
@@ -232,6 +865,103 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// (`"access": "a1.…"`), so clients can enable or disable UI without a round trip (decode it
     /// with `GET /auth/access.js`; the server re-checks every request). The tenant is the user's
     /// own (the token's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let authz = Authz::new(&Model, stores().await);
+    /// let auth = auth_state().await.with_async_claims(authz.access_set_claims());
+    /// # let _ = auth;
+    ///
+    /// // What a token of user 2 (a member of acme) gets:
+    /// let claims = authz.access_set_claims();
+    /// let row = access_axum::db::user::Model {
+    ///     id: 2, email: Some("m@example.com".into()), username: None, password_hash: String::new(),
+    ///     active: true, email_verified: true, roles: String::new(), tenant: Some("acme".into()),
+    ///     superuser: false, password_changed_at: 0, created_at: 0,
+    /// };
+    /// let extra = claims(row).await;
+    /// let encoded = extra["access"].as_str().unwrap();
+    /// assert!(encoded.starts_with("a1."));
+    /// let names = ["organization:manage", "project:read", "project:delete"];
+    /// let set = access_core::AccessSet::decode(encoded, names).unwrap();
+    /// assert!(set.can("project:read"));
+    /// assert!(!set.can("project:delete"));
+    /// # }
+    /// ```
     pub fn access_set_claims(
         &self,
     ) -> impl Fn(
@@ -294,6 +1024,92 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         }
     }
     /// With another tenant source.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_axum::authz::TenantFrom;
+    ///
+    /// let (auth, stores) = (auth_state().await, stores().await);
+    /// let authz = Authz::new(&Model, stores).tenant_from(TenantFrom::Header("x-tenant"));
+    /// let (mut parts, ()) = Request::get("/").header("x-tenant", "globex").body(()).unwrap().into_parts();
+    /// let ctx = authz.context(&auth, &mut parts, &current_user(2)).await.unwrap();
+    /// assert_eq!(ctx.principal().tenant.as_deref(), Some("globex"));
+    /// # }
+    /// ```
     #[must_use]
     pub fn tenant_from(mut self, t: TenantFrom) -> Self {
         self.tenant = t;
@@ -357,6 +1173,109 @@ async fn path_param(parts: &mut Parts, name: &str) -> Option<String> {
 
 /// The request's [`AccessContext`], for the authenticated user (401 without one). Use it in
 /// handlers: `access.check(Entitlement::ProjectDelete, resource).await`.
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::{Access, Authz};
+/// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, user],
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// Auth state over a fresh in-memory database.
+/// # async fn auth_state() -> AuthState {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+/// # }
+/// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+/// # async fn stores() -> &'static MemoryStore {
+/// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     let acme = Resource::new(EntityType::Organization, "acme");
+/// #     s.add_resource(acme, &[]).await.unwrap();
+/// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+/// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+/// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+/// #     s
+/// # }
+/// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+/// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+/// # fn current_user(id: i64) -> access_axum::CurrentUser {
+/// #     access_axum::CurrentUser {
+/// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+/// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+/// #     }
+/// # }
+/// # #[derive(Clone)]
+/// # struct AppState { auth: AuthState, authz: Authz<Model, MemoryStore> }
+/// # impl FromRef<AppState> for AuthState { fn from_ref(s: &AppState) -> Self { s.auth.clone() } }
+/// # impl FromRef<AppState> for Authz<Model, MemoryStore> { fn from_ref(s: &AppState) -> Self { s.authz.clone() } }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use axum::extract::Path;
+/// use axum::response::{IntoResponse, Response};
+///
+/// async fn delete_project(access: Access<Model, MemoryStore>, Path(id): Path<String>) -> Response {
+///     match access.check(Entitlement::ProjectDelete, Resource::new(EntityType::Project, &id)).await {
+///         Ok(d) if d.allowed => axum::Json(serde_json::json!({ "deleted": id, "by": access.user.id })).into_response(),
+///         Ok(d) => access_axum::authz::denied(&d),
+///         Err(_) => access_axum::authz::store_failed(),
+///     }
+/// }
+/// let state = AppState { auth: auth_state().await, authz: Authz::new(&Model, stores().await) };
+/// let app = Router::new()
+///     .route("/projects/{id}", axum::routing::delete(delete_project))
+///     .with_state(state);
+///
+/// let (status, body) = send(&app, "DELETE", "/projects/p1", Some(&token(1, &[]))).await;
+/// assert_eq!(status, StatusCode::OK);
+/// assert_eq!(body["by"], 1);
+/// assert_eq!(send(&app, "DELETE", "/projects/p1", Some(&token(2, &[]))).await.0, StatusCode::FORBIDDEN);
+/// assert_eq!(send(&app, "DELETE", "/projects/p1", None).await.0, StatusCode::UNAUTHORIZED);
+/// # }
+/// ```
 pub struct Access<M: AccessModel, S: Stores + 'static> {
     /// The engine's context for this request's user and tenant.
     pub ctx: AccessContext<'static, M, S>,
@@ -401,6 +1320,97 @@ where
 
 /// The 403 response of a denied check: the reasons with their meta (roles that would grant it,
 /// `plan_required` with the plans that include it, `limit_reached` with max and used).
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::{Access, Authz};
+/// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, user],
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// Auth state over a fresh in-memory database.
+/// # async fn auth_state() -> AuthState {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+/// # }
+/// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+/// # async fn stores() -> &'static MemoryStore {
+/// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     let acme = Resource::new(EntityType::Organization, "acme");
+/// #     s.add_resource(acme, &[]).await.unwrap();
+/// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+/// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+/// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+/// #     s
+/// # }
+/// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+/// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+/// # fn current_user(id: i64) -> access_axum::CurrentUser {
+/// #     access_axum::CurrentUser {
+/// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+/// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_core::{AccessContext, Principal};
+///
+/// // User 3 holds no role anywhere.
+/// let ctx = AccessContext::new(&Model, stores().await, Principal::new("3"));
+/// let d = ctx.check(Entitlement::ProjectDelete, Resource::new(EntityType::Project, "p1")).await.unwrap();
+/// let res = access_axum::authz::denied(&d);
+/// assert_eq!(res.status(), StatusCode::FORBIDDEN);
+/// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+/// assert_eq!(body["error"], "forbidden");
+/// assert_eq!(body["entitlement"], "project:delete");
+/// assert!(!body["reasons"].as_array().unwrap().is_empty());
+/// # }
+/// ```
 pub fn denied(d: &Decision) -> Response {
     let body = serde_json::json!({
         "error": "forbidden",
@@ -412,6 +1422,19 @@ pub fn denied(d: &Decision) -> Response {
 }
 
 /// The 500 response when the authorization stores fail (details go to the logs only).
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let res = access_axum::authz::store_failed();
+/// assert_eq!(res.status(), 500);
+/// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+/// assert_eq!(body["error"], "internal");
+/// # }
+/// ```
 pub fn store_failed() -> Response {
     tracing::error!("authorization store failed");
     ApiError::new(
@@ -473,6 +1496,95 @@ fn role_guard(
 impl AuthState {
     /// A route layer: the user must hold one of these global roles (superusers pass). 401
     /// without credentials, 403 with the reason otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let auth = auth_state().await;
+    /// let app = Router::new()
+    ///     .route("/admin", axum::routing::get(|| async { "welcome" }))
+    ///     .route_layer(auth.require_role(&["admin"]));
+    ///
+    /// assert_eq!(send(&app, "GET", "/admin", Some(&token(1, &["admin"]))).await.0, StatusCode::OK);
+    /// let (status, body) = send(&app, "GET", "/admin", Some(&token(1, &["user"]))).await;
+    /// assert_eq!(status, StatusCode::FORBIDDEN);
+    /// assert_eq!(body["reasons"][0]["kind"], "role_required");
+    /// assert_eq!(send(&app, "GET", "/admin", None).await.0, StatusCode::UNAUTHORIZED);
+    /// # }
+    /// ```
     pub fn require_role(&self, roles: &[&str]) -> RoleLayer {
         let roles: Arc<Vec<String>> = Arc::new(roles.iter().map(|r| (*r).to_owned()).collect());
         axum::middleware::from_fn_with_state((self.clone(), roles), role_guard as fn(_, _, _) -> _)
@@ -483,6 +1595,103 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// A route layer: the user must hold `entitlement` on the resource `resource_of` finds in
     /// the request (a path segment, ..), through all five layers. 401 without credentials, 404
     /// when the request names no resource, 403 with every reason otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::{Access, Authz};
+    /// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// Auth state over a fresh in-memory database.
+    /// # async fn auth_state() -> AuthState {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+    /// # }
+    /// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+    /// # async fn stores() -> &'static MemoryStore {
+    /// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     let acme = Resource::new(EntityType::Organization, "acme");
+    /// #     s.add_resource(acme, &[]).await.unwrap();
+    /// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+    /// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+    /// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+    /// #     s
+    /// # }
+    /// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+    /// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+    /// # fn current_user(id: i64) -> access_axum::CurrentUser {
+    /// #     access_axum::CurrentUser {
+    /// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+    /// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (auth, stores) = (auth_state().await, stores().await);
+    /// let authz = Authz::new(&Model, stores);
+    /// // The project is the last path segment.
+    /// let guard = authz.require_entitlement(&auth, Entitlement::ProjectDelete, |parts| {
+    ///     let id = parts.uri.path().rsplit('/').next()?;
+    ///     Some((EntityType::Project.into(), id.to_owned()))
+    /// });
+    /// let app = Router::new().route(
+    ///     "/projects/{id}",
+    ///     axum::routing::delete(|| async { StatusCode::NO_CONTENT }).layer(guard),
+    /// );
+    ///
+    /// // User 1 owns the organization (so manages its projects), user 2 is a member.
+    /// assert_eq!(send(&app, "DELETE", "/projects/p1", Some(&token(1, &[]))).await.0, StatusCode::NO_CONTENT);
+    /// let (status, body) = send(&app, "DELETE", "/projects/p1", Some(&token(2, &[]))).await;
+    /// assert_eq!(status, StatusCode::FORBIDDEN);
+    /// assert_eq!(body["entitlement"], "project:delete");
+    /// assert_eq!(send(&app, "DELETE", "/projects/p1", None).await.0, StatusCode::UNAUTHORIZED);
+    /// # }
+    /// ```
     pub fn require_entitlement(
         &self,
         auth: &AuthState,
@@ -553,7 +1762,102 @@ where
     })
 }
 
-/// State of an entitlement guard.
+/// State of an entitlement guard: what [`Authz::require_entitlement`] captures. Applications
+/// only name it, through [`EntitlementLayer`].
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::{Access, Authz};
+/// # use access_axum::{AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, user],
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// Auth state over a fresh in-memory database.
+/// # async fn auth_state() -> AuthState {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
+/// # }
+/// # /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
+/// # async fn stores() -> &'static MemoryStore {
+/// #     let s: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     let acme = Resource::new(EntityType::Organization, "acme");
+/// #     s.add_resource(acme, &[]).await.unwrap();
+/// #     s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme]).await.unwrap();
+/// #     s.assign("1", acme, OrganizationRole::Owner.index()).await.unwrap();
+/// #     s.assign("2", acme, OrganizationRole::Member.index()).await.unwrap();
+/// #     s
+/// # }
+/// # /// An access token for user `id` of tenant `acme`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (with a bearer token when given); the status and the JSON body.
+/// # async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # /// The user a valid token of user `id` (tenant `acme`) stands for.
+/// # fn current_user(id: i64) -> access_axum::CurrentUser {
+/// #     access_axum::CurrentUser {
+/// #         id, session_id: "s1".into(), roles: vec![], tenant: Some("acme".into()), superuser: false,
+/// #         issued_at: access_core::time::now(), via_cookie: false, claims: Default::default(),
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_axum::authz::{EntitlementLayer, GuardState};
+///
+/// fn delete_guard(authz: &Authz<Model, MemoryStore>, auth: &AuthState) -> EntitlementLayer<Model, MemoryStore> {
+///     authz.require_entitlement(auth, Entitlement::ProjectDelete, |parts| {
+///         Some((EntityType::Project.into(), parts.uri.path().rsplit('/').next()?.to_owned()))
+///     })
+/// }
+/// // The layer's state is a `GuardState`, cloned into every request.
+/// fn is_clone<T: Clone + std::fmt::Debug>() {}
+/// is_clone::<GuardState<Model, MemoryStore>>();
+///
+/// let (auth, stores) = (auth_state().await, stores().await);
+/// let guard = delete_guard(&Authz::new(&Model, stores), &auth);
+/// let app = Router::new().route("/projects/{id}", axum::routing::delete(|| async { "gone" }).layer(guard));
+/// assert_eq!(send(&app, "DELETE", "/projects/p1", None).await.0, StatusCode::UNAUTHORIZED);
+/// # }
+/// ```
 pub struct GuardState<M: AccessModel, S: Stores + 'static> {
     auth: AuthState,
     authz: Authz<M, S>,

@@ -6,6 +6,16 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
 /// A configuration mistake, found at startup. Never contains a secret.
+///
+/// # Examples
+/// ```
+/// use access_axum::{AuthConfig, ConfigError};
+/// // No signing key: `build` lists every mistake.
+/// let errors: Vec<ConfigError> = AuthConfig::builder().build().unwrap_err();
+/// assert_eq!(errors.len(), 1);
+/// assert!(errors[0].to_string().starts_with("no signing key"));
+/// assert_eq!(errors[0].to_string(), errors[0].0);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError(pub String);
 
@@ -22,6 +32,21 @@ fn err(msg: impl Into<String>) -> ConfigError {
 }
 
 /// How tokens reach the client.
+///
+/// # Examples
+/// ```
+/// use access_axum::AuthConfig;
+/// use access_axum::config::TokenTransport;
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// let config = AuthConfig::builder().keys(keys.clone()).build().unwrap();
+/// assert_eq!(config.transport, TokenTransport::Both); // the default
+/// let api_only = AuthConfig::builder()
+///     .keys(keys)
+///     .transport(TokenTransport::Body)
+///     .build()
+///     .unwrap();
+/// assert_eq!(api_only.transport, TokenTransport::Body);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenTransport {
     /// `HttpOnly` cookies only (browsers).
@@ -33,6 +58,18 @@ pub enum TokenTransport {
 }
 
 /// `SameSite` for the auth cookies.
+///
+/// # Examples
+/// ```
+/// use access_axum::AuthConfig;
+/// use access_axum::config::{CookieConfig, SameSite};
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// assert_eq!(CookieConfig::default().same_site, SameSite::Lax);
+/// // `SameSite=None` needs `Secure`.
+/// let insecure = CookieConfig { secure: false, same_site: SameSite::None, host_prefix: false };
+/// let errors = AuthConfig::builder().keys(keys).cookies(insecure).build().unwrap_err();
+/// assert_eq!(errors[0].0, "SameSite=None cookies must be Secure");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SameSite {
     /// `Strict`
@@ -44,6 +81,17 @@ pub enum SameSite {
 }
 
 /// Cookie settings.
+///
+/// # Examples
+/// ```
+/// use access_axum::config::{CookieConfig, SameSite};
+/// let c = CookieConfig::default();
+/// assert!(c.secure && c.host_prefix);
+/// assert_eq!(c.same_site, SameSite::Lax);
+/// // Plain-HTTP development: no `Secure`, so no `__Host-` prefix either.
+/// let dev = CookieConfig { secure: false, ..CookieConfig::default() };
+/// assert_eq!(dev.name("access_token"), "access_token");
+/// ```
 #[derive(Clone, Debug)]
 pub struct CookieConfig {
     /// `Secure` (default on; turn off only for plain-HTTP development).
@@ -67,6 +115,15 @@ impl Default for CookieConfig {
 
 impl CookieConfig {
     /// The cookie name for `base` (`access_token`), prefixed when allowed.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::config::CookieConfig;
+    /// let c = CookieConfig::default();
+    /// assert_eq!(c.name("access_token"), "__Host-access_token");
+    /// let unprefixed = CookieConfig { host_prefix: false, ..c };
+    /// assert_eq!(unprefixed.name("refresh_token"), "refresh_token");
+    /// ```
     pub fn name(&self, base: &str) -> String {
         if self.host_prefix && self.secure {
             format!("__Host-{base}")
@@ -77,6 +134,17 @@ impl CookieConfig {
 }
 
 /// Password rules.
+///
+/// # Examples
+/// ```
+/// use access_axum::AuthConfig;
+/// use access_axum::config::PasswordPolicy;
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// let policy = PasswordPolicy { min_len: 12, require_digit: true, ..PasswordPolicy::default() };
+/// let config = AuthConfig::builder().keys(keys).password(policy).build().unwrap();
+/// assert_eq!(config.password.min_len, 12);
+/// assert_eq!(PasswordPolicy::default().max_len, 256);
+/// ```
 #[derive(Clone, Debug)]
 pub struct PasswordPolicy {
     /// Minimum length in characters (default 10).
@@ -108,6 +176,21 @@ impl Default for PasswordPolicy {
 
 impl PasswordPolicy {
     /// Every rule `password` breaks.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::config::PasswordPolicy;
+    /// let p = PasswordPolicy {
+    ///     require_digit: true,
+    ///     require_upper: true,
+    ///     ..PasswordPolicy::default()
+    /// };
+    /// assert_eq!(
+    ///     p.violations("short"),
+    ///     ["at least 10 characters", "an uppercase letter", "a digit"]
+    /// );
+    /// assert!(p.violations("Long enough 1").is_empty());
+    /// ```
     pub fn violations(&self, password: &str) -> Vec<String> {
         let mut v = Vec::new();
         if password.chars().count() < self.min_len {
@@ -133,6 +216,21 @@ impl PasswordPolicy {
 }
 
 /// Which identifiers log a user in.
+///
+/// # Examples
+/// ```
+/// use access_axum::AuthConfig;
+/// use access_axum::config::LoginIdentifier;
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// let config = AuthConfig::builder().keys(keys.clone()).build().unwrap();
+/// assert_eq!(config.identifiers, LoginIdentifier::EmailOrUsername); // the default
+/// let config = AuthConfig::builder()
+///     .keys(keys)
+///     .identifiers(LoginIdentifier::Email)
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.identifiers, LoginIdentifier::Email);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginIdentifier {
     /// Email only.
@@ -144,6 +242,16 @@ pub enum LoginIdentifier {
 }
 
 /// A fixed-window rate limit.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use access_axum::config::{RateLimit, RateLimits};
+/// let three_per_minute = RateLimit { max: 3, window: Duration::from_secs(60) };
+/// let limits = RateLimits { login: three_per_minute, ..RateLimits::default() };
+/// assert_eq!(limits.login.max, 3);
+/// assert_ne!(limits.login, RateLimits::default().login);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     /// Attempts allowed per window.
@@ -153,6 +261,16 @@ pub struct RateLimit {
 }
 
 /// Rate limits per endpoint (keyed by identifier and by IP).
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use access_axum::config::{RateLimit, RateLimits};
+/// let d = RateLimits::default();
+/// // 10 logins per 5 minutes, 5 emails per hour.
+/// assert_eq!(d.login, RateLimit { max: 10, window: Duration::from_secs(300) });
+/// assert_eq!(d.email, RateLimit { max: 5, window: Duration::from_secs(3600) });
+/// ```
 #[derive(Clone, Debug)]
 pub struct RateLimits {
     /// `POST login`, per identifier and per IP.
@@ -181,6 +299,20 @@ impl Default for RateLimits {
 }
 
 /// Argon2id cost parameters.
+///
+/// # Examples
+/// ```
+/// use access_axum::AuthConfig;
+/// use access_axum::config::Argon2Params;
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// assert_eq!(Argon2Params::default(), Argon2Params { m_cost: 19_456, t_cost: 2, p_cost: 1 });
+/// // Cheap hashing, for tests only.
+/// let fast = Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+/// assert_eq!(config.argon2, fast);
+/// // Stored hashes costlier than this cap are refused without being computed.
+/// assert_eq!(config.argon2_max.m_cost, 262_144);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Argon2Params {
     /// Memory in KiB (default 19,456 = 19 MiB, OWASP).
@@ -202,6 +334,18 @@ impl Default for Argon2Params {
 }
 
 /// Signing keys: one algorithm family per key.
+///
+/// # Examples
+/// ```
+/// use access_axum::JwtKeys;
+/// use jsonwebtoken::Algorithm;
+/// // A literal secret, for this example only: read real ones from the environment.
+/// let keys = JwtKeys::hmac(Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// assert_eq!(keys.algorithm, Algorithm::HS256);
+/// assert_eq!(keys.kid, "hmac");
+/// // `Debug` never shows key material.
+/// assert!(!format!("{keys:?}").contains("example-only"));
+/// ```
 #[derive(Clone)]
 pub struct JwtKeys {
     /// The algorithm.
@@ -226,6 +370,18 @@ impl JwtKeys {
     ///
     /// # Errors
     /// A short secret or a non-HMAC algorithm.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::JwtKeys;
+    /// use jsonwebtoken::Algorithm;
+    /// // A literal secret, for this example only.
+    /// let keys = JwtKeys::hmac(Algorithm::HS512, &[7u8; 64]).unwrap();
+    /// assert_eq!(keys.algorithm, Algorithm::HS512);
+    /// let short = JwtKeys::hmac(Algorithm::HS256, b"too short").unwrap_err();
+    /// assert_eq!(short.0, "JWT_SECRET must be at least 32 bytes (it is 9)");
+    /// assert!(JwtKeys::hmac(Algorithm::ES256, &[7u8; 64]).is_err());
+    /// ```
     pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
         if !matches!(
             algorithm,
@@ -251,6 +407,24 @@ impl JwtKeys {
     ///
     /// # Errors
     /// A key that does not parse or does not fit the algorithm.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::JwtKeys;
+    /// use jsonwebtoken::Algorithm;
+    /// # let dir = std::env::temp_dir().join(format!("access-axum-doc-pem-{}", std::process::id()));
+    /// # JwtKeys::development(&dir).unwrap();
+    /// // An EC (P-256) key pair in PEM, as `JwtKeys::development` writes them.
+    /// let private = std::fs::read(dir.join("jwt-private.pem")).unwrap();
+    /// let public = std::fs::read(dir.join("jwt-public.pem")).unwrap();
+    /// let keys = JwtKeys::pem(Algorithm::ES256, &private, &public, "key-1").unwrap();
+    /// assert_eq!(keys.kid, "key-1");
+    /// assert!(keys.is_asymmetric());
+    /// // An EC key does not fit an RSA algorithm.
+    /// let err = JwtKeys::pem(Algorithm::RS256, &private, &public, "key-1").unwrap_err();
+    /// assert_eq!(err.0, "JWT private key is not an RSA PEM key");
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn pem(
         algorithm: Algorithm,
         private_pem: &[u8],
@@ -286,6 +460,21 @@ impl JwtKeys {
     ///
     /// # Errors
     /// The folder cannot be written or holds keys that do not parse.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::JwtKeys;
+    /// use jsonwebtoken::Algorithm;
+    /// let dir = std::env::temp_dir().join(format!("access-axum-doc-dev-{}", std::process::id()));
+    /// let keys = JwtKeys::development(&dir).unwrap();
+    /// assert_eq!((keys.algorithm, keys.kid.as_str()), (Algorithm::ES256, "dev-1"));
+    /// assert!(dir.join("jwt-private.pem").exists() && dir.join("jwt-public.pem").exists());
+    /// // Later calls reuse the pair.
+    /// let first = std::fs::read(dir.join("jwt-private.pem")).unwrap();
+    /// JwtKeys::development(&dir).unwrap();
+    /// assert_eq!(std::fs::read(dir.join("jwt-private.pem")).unwrap(), first);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn development(dir: &std::path::Path) -> Result<Self, ConfigError> {
         let private = dir.join("jwt-private.pem");
         let public = dir.join("jwt-public.pem");
@@ -315,6 +504,19 @@ impl JwtKeys {
     }
 
     /// Whether the keys are asymmetric (then a JWKS is served).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::JwtKeys;
+    /// use jsonwebtoken::Algorithm;
+    /// // A literal secret, for this example only.
+    /// let hmac = JwtKeys::hmac(Algorithm::HS256, &[7u8; 32]).unwrap();
+    /// assert!(!hmac.is_asymmetric());
+    /// # let dir = std::env::temp_dir().join(format!("access-axum-doc-asym-{}", std::process::id()));
+    /// let ec = JwtKeys::development(&dir).unwrap();
+    /// assert!(ec.is_asymmetric());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn is_asymmetric(&self) -> bool {
         !matches!(
             self.algorithm,
@@ -328,6 +530,7 @@ impl JwtKeys {
 /// # Errors
 /// Anything else, or zero.
 ///
+/// # Examples
 /// ```
 /// use std::time::Duration;
 /// assert_eq!(access_axum::config::parse_duration("30m"), Ok(Duration::from_secs(1800)));
@@ -363,6 +566,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
 }
 
 /// Paths of the endpoints, under [`AuthConfig::base_path`]. Each starts with `/`.
+///
+/// # Examples
+/// ```
+/// use access_axum::{AuthConfig, AuthPaths};
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// assert_eq!(AuthPaths::default().register, "/register");
+/// let paths = AuthPaths { register: "/sign-up".into(), ..AuthPaths::default() };
+/// let config = AuthConfig::builder().keys(keys.clone()).paths(paths).build().unwrap();
+/// assert_eq!(config.paths.register, "/sign-up");
+/// // Two endpoints cannot share a path.
+/// let clash = AuthPaths { logout: "/login".into(), ..AuthPaths::default() };
+/// let errors = AuthConfig::builder().keys(keys).paths(clash).build().unwrap_err();
+/// assert_eq!(errors[0].0, "endpoint path `/login` is used twice");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthPaths {
     /// `POST` sign-up (default `/register`).
@@ -426,6 +643,21 @@ impl AuthPaths {
 }
 
 /// The authentication configuration.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use access_axum::AuthConfig;
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// let config = AuthConfig::builder().keys(keys).issuer("https://api.example.com").build().unwrap();
+/// assert_eq!(config.issuer, "https://api.example.com");
+/// // Defaults for everything else.
+/// assert_eq!(config.audience, "access");
+/// assert_eq!(config.access_ttl, Duration::from_secs(60));
+/// assert_eq!(config.refresh_ttl, Duration::from_secs(30 * 86_400));
+/// assert_eq!(config.base_path, "/auth");
+/// assert!(config.registration);
+/// ```
 #[derive(Clone, Debug)]
 pub struct AuthConfig {
     /// Signing keys.
@@ -478,12 +710,36 @@ pub struct AuthConfig {
 
 impl AuthConfig {
     /// A builder with sane defaults; keys must be set (or read with `from_env`).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthConfig;
+    /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+    /// assert!(AuthConfig::builder().build().is_err()); // no keys
+    /// let config = AuthConfig::builder().keys(keys).build().unwrap();
+    /// assert_eq!(config.max_sessions, 50);
+    /// ```
     pub fn builder() -> AuthConfigBuilder {
         AuthConfigBuilder::default()
     }
 }
 
 /// Builds an [`AuthConfig`].
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use access_axum::config::AuthConfigBuilder;
+/// use access_axum::AuthConfig;
+/// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+/// let builder: AuthConfigBuilder = AuthConfig::builder()
+///     .keys(keys)
+///     .access_ttl(Duration::from_secs(300))
+///     .registration(false);
+/// let config = builder.build().unwrap();
+/// assert_eq!(config.access_ttl, Duration::from_secs(300));
+/// assert!(!config.registration);
+/// ```
 #[derive(Debug, Default)]
 pub struct AuthConfigBuilder {
     keys: Option<JwtKeys>,
@@ -525,62 +781,276 @@ macro_rules! setter {
 impl AuthConfigBuilder {
     setter! {
         /// Signing keys.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::{AuthConfig, JwtKeys};
+        /// use jsonwebtoken::Algorithm;
+        /// // A literal secret, for this example only.
+        /// let keys = JwtKeys::hmac(Algorithm::HS384, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).build().unwrap();
+        /// assert_eq!(config.keys.algorithm, Algorithm::HS384);
+        /// ```
         keys: JwtKeys,
         /// Access token lifetime.
+        ///
+        /// # Examples
+        /// ```
+        /// use std::time::Duration;
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).access_ttl(Duration::from_secs(300)).build().unwrap();
+        /// assert_eq!(config.access_ttl, Duration::from_secs(300));
+        /// ```
         access_ttl: Duration,
         /// Refresh lifetime.
+        ///
+        /// # Examples
+        /// ```
+        /// use std::time::Duration;
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let week = Duration::from_secs(7 * 86_400);
+        /// let config = AuthConfig::builder().keys(keys).refresh_ttl(week).build().unwrap();
+        /// assert_eq!(config.refresh_ttl, week);
+        /// ```
         refresh_ttl: Duration,
         /// Grace window for rotated refresh tokens.
+        ///
+        /// # Examples
+        /// ```
+        /// use std::time::Duration;
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).refresh_grace(Duration::from_secs(2)).build().unwrap();
+        /// assert_eq!(config.refresh_grace, Duration::from_secs(2));
+        /// ```
         refresh_grace: Duration,
         /// Clock leeway in seconds.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys.clone()).leeway(0).build().unwrap();
+        /// assert_eq!(config.leeway, 0);
+        /// // More than a minute is refused.
+        /// assert!(AuthConfig::builder().keys(keys).leeway(61).build().is_err());
+        /// ```
         leeway: u64,
         /// Token transport.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// use access_axum::config::TokenTransport;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).transport(TokenTransport::Cookie).build().unwrap();
+        /// assert_eq!(config.transport, TokenTransport::Cookie);
+        /// ```
         transport: TokenTransport,
         /// Cookies.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// use access_axum::config::{CookieConfig, SameSite};
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let strict = CookieConfig { same_site: SameSite::Strict, ..CookieConfig::default() };
+        /// let config = AuthConfig::builder().keys(keys).cookies(strict).build().unwrap();
+        /// assert_eq!(config.cookies.same_site, SameSite::Strict);
+        /// ```
         cookies: CookieConfig,
         /// Login identifiers.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// use access_axum::config::LoginIdentifier;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).identifiers(LoginIdentifier::Username).build().unwrap();
+        /// assert_eq!(config.identifiers, LoginIdentifier::Username);
+        /// ```
         identifiers: LoginIdentifier,
         /// Password policy.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// use access_axum::config::PasswordPolicy;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let policy = PasswordPolicy { require_symbol: true, ..PasswordPolicy::default() };
+        /// let config = AuthConfig::builder().keys(keys).password(policy).build().unwrap();
+        /// assert_eq!(config.password.violations("nosymbolshere"), ["a symbol"]);
+        /// ```
         password: PasswordPolicy,
         /// Argon2 parameters.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// use access_axum::config::Argon2Params;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let stronger = Argon2Params { t_cost: 3, ..Argon2Params::default() };
+        /// let config = AuthConfig::builder().keys(keys).argon2(stronger).build().unwrap();
+        /// assert_eq!(config.argon2.t_cost, 3);
+        /// ```
         argon2: Argon2Params,
         /// Rate limits.
+        ///
+        /// # Examples
+        /// ```
+        /// use std::time::Duration;
+        /// use access_axum::AuthConfig;
+        /// use access_axum::config::{RateLimit, RateLimits};
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let limits = RateLimits {
+        ///     register: RateLimit { max: 2, window: Duration::from_secs(60) },
+        ///     ..RateLimits::default()
+        /// };
+        /// let config = AuthConfig::builder().keys(keys).rate_limits(limits).build().unwrap();
+        /// assert_eq!(config.rate_limits.register.max, 2);
+        /// ```
         rate_limits: RateLimits,
         /// Registration on/off.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).registration(false).build().unwrap();
+        /// assert!(!config.registration);
+        /// ```
         registration: bool,
         /// Sessions per user.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys.clone()).max_sessions(5).build().unwrap();
+        /// assert_eq!(config.max_sessions, 5);
+        /// // At least one session is always allowed.
+        /// let config = AuthConfig::builder().keys(keys).max_sessions(0).build().unwrap();
+        /// assert_eq!(config.max_sessions, 1);
+        /// ```
         max_sessions: usize,
         /// Body size limit.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).body_limit(4096).build().unwrap();
+        /// assert_eq!(config.body_limit, 4096);
+        /// ```
         body_limit: usize,
         /// Revoke sessions on reset.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).reset_revokes_sessions(false).build().unwrap();
+        /// assert!(!config.reset_revokes_sessions);
+        /// ```
         reset_revokes_sessions: bool,
         /// One-time token lifetime.
+        ///
+        /// # Examples
+        /// ```
+        /// use std::time::Duration;
+        /// use access_axum::AuthConfig;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let config = AuthConfig::builder().keys(keys).one_time_ttl(Duration::from_secs(900)).build().unwrap();
+        /// assert_eq!(config.one_time_ttl, Duration::from_secs(900));
+        /// ```
         one_time_ttl: Duration,
         /// The application's own users table and its column names.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::AuthConfig;
+        /// use access_axum::db::UsersTable;
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let users = UsersTable { table: "accounts".into(), email: "mail".into(), ..UsersTable::default() };
+        /// let config = AuthConfig::builder().keys(keys).users(users).build().unwrap();
+        /// assert_eq!(config.users.table, "accounts");
+        /// assert_eq!(config.users.email, "mail");
+        /// ```
         users: crate::db::UsersTable,
         /// Each endpoint's path.
+        ///
+        /// # Examples
+        /// ```
+        /// use access_axum::{AuthConfig, AuthPaths};
+        /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+        /// let paths = AuthPaths { me: "/whoami".into(), ..AuthPaths::default() };
+        /// let config = AuthConfig::builder().keys(keys).paths(paths).build().unwrap();
+        /// assert_eq!(config.paths.me, "/whoami");
+        /// ```
         paths: AuthPaths,
     }
 
     /// `iss`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthConfig;
+    /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+    /// let config = AuthConfig::builder().keys(keys).issuer("https://id.example.com").build().unwrap();
+    /// assert_eq!(config.issuer, "https://id.example.com");
+    /// ```
     #[must_use]
     pub fn issuer(mut self, v: impl Into<String>) -> Self {
         self.issuer = Some(v.into());
         self
     }
     /// `aud`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthConfig;
+    /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+    /// let config = AuthConfig::builder().keys(keys).audience("api").build().unwrap();
+    /// assert_eq!(config.audience, "api");
+    /// ```
     #[must_use]
     pub fn audience(mut self, v: impl Into<String>) -> Self {
         self.audience = Some(v.into());
         self
     }
     /// Where the endpoints are mounted.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthConfig;
+    /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+    /// let config = AuthConfig::builder().keys(keys.clone()).base_path("/api/auth").build().unwrap();
+    /// assert_eq!(config.base_path, "/api/auth");
+    /// // It starts with `/` and does not end with one.
+    /// assert!(AuthConfig::builder().keys(keys).base_path("/auth/").build().is_err());
+    /// ```
     #[must_use]
     pub fn base_path(mut self, v: impl Into<String>) -> Self {
         self.base_path = Some(v.into());
         self
     }
     /// An origin allowed to send cookie-authenticated mutations (`https://app.example.com`).
+    /// Call it once per origin.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthConfig;
+    /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+    /// let config = AuthConfig::builder()
+    ///     .keys(keys)
+    ///     .allow_origin("https://app.example.com")
+    ///     .allow_origin("https://admin.example.com")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.allowed_origins, ["https://app.example.com", "https://admin.example.com"]);
+    /// ```
     #[must_use]
     pub fn allow_origin(mut self, v: impl Into<String>) -> Self {
         self.allowed_origins.push(v.into());
@@ -591,12 +1061,55 @@ impl AuthConfigBuilder {
     /// and `JWT_PUBLIC_KEY[_FILE]` (PEM) with `JWT_ALGORITHM` (default HS256), `JWT_EXPIRES_IN`,
     /// `JWT_REFRESH_EXPIRES_IN`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_KEY_ID`, `AUTH_REGISTRATION`
     /// (`on`/`off`). Values set on the builder before win.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthConfig;
+    /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+    /// // Values set before `from_env` win over the environment's.
+    /// let config = AuthConfig::builder()
+    ///     .keys(keys)
+    ///     .issuer("https://id.example.com")
+    ///     .from_env()
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.issuer, "https://id.example.com");
+    /// assert_eq!(config.keys.kid, "hmac");
+    /// ```
     #[must_use]
     pub fn from_env(self) -> Self {
         self.from_vars(|k| std::env::var(k).ok())
     }
 
     /// [`Self::from_env`] over any source of variables (for tests).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::collections::HashMap;
+    /// use std::time::Duration;
+    /// use access_axum::AuthConfig;
+    /// // A literal secret, for this example only.
+    /// let vars = HashMap::from([
+    ///     ("JWT_SECRET", "example-only-secret-0123456789abcdef"),
+    ///     ("JWT_EXPIRES_IN", "5m"),
+    ///     ("AUTH_REGISTRATION", "off"),
+    /// ]);
+    /// let config = AuthConfig::builder()
+    ///     .from_vars(|k| vars.get(k).map(|v| v.to_string()))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.access_ttl, Duration::from_secs(300));
+    /// assert!(!config.registration);
+    ///
+    /// // Every mistake is reported, none with the secret in it.
+    /// let bad = HashMap::from([("JWT_SECRET", "hunter2"), ("JWT_EXPIRES_IN", "soon")]);
+    /// let errors = AuthConfig::builder()
+    ///     .from_vars(|k| bad.get(k).map(|v| v.to_string()))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(errors.len(), 3); // short secret, bad duration, so no key
+    /// assert!(errors.iter().all(|e| !e.0.contains("hunter2")));
+    /// ```
     #[must_use]
     pub fn from_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
         if self.keys.is_none() {
@@ -642,6 +1155,22 @@ impl AuthConfigBuilder {
     ///
     /// # Errors
     /// Every mistake found (missing keys, short secret, bad durations, ..).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthConfig;
+    /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
+    /// let config = AuthConfig::builder().keys(keys.clone()).build().unwrap();
+    /// assert_eq!(config.leeway, 5);
+    /// // Mistakes come all at once.
+    /// let errors = AuthConfig::builder()
+    ///     .keys(keys)
+    ///     .leeway(3600)
+    ///     .base_path("auth")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(errors.len(), 2);
+    /// ```
     pub fn build(self) -> Result<AuthConfig, Vec<ConfigError>> {
         let mut errors = self.errors;
         let cookies = self.cookies.unwrap_or_default();

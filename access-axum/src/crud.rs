@@ -42,7 +42,123 @@ use serde::de::DeserializeOwned;
 use crate::auth::{ApiError, AuthState, CurrentUser};
 use crate::authz::Authz;
 
-/// What the routes need from the model type and its entity.
+/// What the routes need from the model type and its entity: a sea-orm model that derives
+/// `Schema` (with `entity = Entity`), `Serialize`, `Deserialize` and `Clone`. Implemented for
+/// every such type.
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::Authz;
+/// # use access_axum::crud::{Crud, crud_router};
+/// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{Action, MemoryStore, Stores};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, editor, user],
+/// #         entity product { roles: [owner] }
+/// #         entitlements {
+/// #             "product:read"  on product => roles [owner],
+/// #             "product:write" on product => roles [owner],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType};
+/// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+/// # /// admins delete; only admins set `cost`.
+/// # mod product {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "products")]
+/// #     #[schema(access = super::model::Access, entity = Entity, permission(
+/// #         create = [admin, editor],
+/// #         read   = public,
+/// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+/// #         delete = [admin],
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         #[serde(default)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub name: String,
+/// #         #[schema(permission(write = [admin]))]
+/// #         #[serde(default)]
+/// #         pub cost: Option<f64>,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+/// # impl<S: Stores + 'static> Clone for AppState<S> {
+/// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+/// # }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// A fresh in-memory database with the auth tables and `products`.
+/// # async fn products_db() -> DatabaseConnection {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+/// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+/// #     db
+/// # }
+/// # /// The state over a fresh database, with in-memory stores.
+/// # async fn state() -> AppState {
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+/// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+/// # }
+/// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+/// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let body = match body {
+/// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+/// #         None => Body::empty(),
+/// #     };
+/// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # fn main() {
+/// use access_axum::crud::CrudModel;
+///
+/// fn routes_for<E: EntityTrait>(_rows: &[E::Model]) -> usize
+/// where
+///     E::Model: CrudModel<E>,
+/// {
+///     _rows.len()
+/// }
+/// let lamp = product::Model { id: 1, owner_id: 2, name: "Lamp".into(), cost: Some(9.5) };
+/// assert_eq!(routes_for::<product::Entity>(&[lamp.clone()]), 1);
+/// // The routes read and write rows as JSON.
+/// let json = serde_json::to_value(&lamp).unwrap();
+/// assert_eq!(serde_json::from_value::<product::Model>(json).unwrap(), lamp);
+/// # }
+/// ```
 pub trait CrudModel<E: EntityTrait>:
     Schema + SeaOrmSchema<Entity = E> + serde::Serialize + DeserializeOwned + Send + Sync + Clone
 {
@@ -60,6 +176,18 @@ impl<E: EntityTrait, T> CrudModel<E> for T where
 }
 
 /// Page parameters of `GET /`.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::crud::PageQuery;
+/// use axum::extract::Query;
+///
+/// let Query(q) = Query::<PageQuery>::try_from_uri(&"/products?page=3&per_page=50".parse().unwrap()).unwrap();
+/// assert_eq!((q.page, q.per_page), (Some(3), Some(50)));
+/// let Query(q) = Query::<PageQuery>::try_from_uri(&"/products".parse().unwrap()).unwrap();
+/// assert_eq!((q.page, q.per_page), (None, None));
+/// ```
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     /// 1-based page (default 1).
@@ -69,6 +197,139 @@ pub struct PageQuery {
 }
 
 /// What a hook receives: the action and everything the route knows at that point.
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::Authz;
+/// # use access_axum::crud::{Crud, crud_router};
+/// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{Action, MemoryStore, Stores};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, editor, user],
+/// #         entity product { roles: [owner] }
+/// #         entitlements {
+/// #             "product:read"  on product => roles [owner],
+/// #             "product:write" on product => roles [owner],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType};
+/// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+/// # /// admins delete; only admins set `cost`.
+/// # mod product {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "products")]
+/// #     #[schema(access = super::model::Access, entity = Entity, permission(
+/// #         create = [admin, editor],
+/// #         read   = public,
+/// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+/// #         delete = [admin],
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         #[serde(default)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub name: String,
+/// #         #[schema(permission(write = [admin]))]
+/// #         #[serde(default)]
+/// #         pub cost: Option<f64>,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+/// # impl<S: Stores + 'static> Clone for AppState<S> {
+/// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+/// # }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// A fresh in-memory database with the auth tables and `products`.
+/// # async fn products_db() -> DatabaseConnection {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+/// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+/// #     db
+/// # }
+/// # /// The state over a fresh database, with in-memory stores.
+/// # async fn state() -> AppState {
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+/// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+/// # }
+/// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+/// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let body = match body {
+/// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+/// #         None => Body::empty(),
+/// #     };
+/// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_axum::crud::Hook;
+/// use serde_json::json;
+/// use std::sync::{Arc, Mutex};
+///
+/// type Seen = (Action, Option<i64>, Option<String>, Option<String>, Option<serde_json::Value>);
+/// let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+/// let log = seen.clone();
+/// let products = Crud::<product::Entity, Model, MemoryStore>::new()
+///     .before([Action::Update], move |hook: Hook<product::Model, Model, MemoryStore>| {
+///         let log = log.clone();
+///         async move {
+///             let user = hook.user.as_ref().map(|u| u.id);
+///             let stored = hook.row.as_ref().map(|p| p.name.clone());
+///             log.lock().unwrap().push((hook.action, user, hook.id, stored, hook.body));
+///             Ok(())
+///         }
+///     })
+///     .router::<AppState>();
+/// let app = Router::new().nest("/products", products).with_state(state().await);
+///
+/// let admin = token(1, &["admin"]);
+/// let (_, lamp) = call(&app, "POST", "/products", Some(&admin), Some(json!({ "owner_id": 1, "name": "Lamp" }))).await;
+/// let url = format!("/products/{}", lamp["id"]);
+/// call(&app, "PATCH", &url, Some(&admin), Some(json!({ "name": "Desk lamp" }))).await;
+///
+/// let seen = seen.lock().unwrap();
+/// let (action, user, id, stored, body) = &seen[0];
+/// assert_eq!((*action, *user), (Action::Update, Some(1)));
+/// assert_eq!(id.as_deref(), Some("1"));
+/// assert_eq!(stored.as_deref(), Some("Lamp")); // the row before the change
+/// assert_eq!(body.as_ref().unwrap()["name"], "Desk lamp");
+/// # }
+/// ```
 pub struct Hook<T, M: AccessModel, S: Stores + 'static> {
     /// The action.
     pub action: Action,
@@ -146,19 +407,137 @@ impl<T: Clone, M: AccessModel, S: Stores + 'static> Hooks<T, M, S> {
 
 /// A CRUD router with hooks. `crud_router::<E, M, S, St>()` is `Crud::new().router()`.
 ///
-/// ```ignore
-/// let projects = Crud::<project::Entity, Access, Stores>::new()
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::Authz;
+/// # use access_axum::crud::{Crud, crud_router};
+/// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{Action, MemoryStore, Stores};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, editor, user],
+/// #         entity product { roles: [owner] }
+/// #         entitlements {
+/// #             "product:read"  on product => roles [owner],
+/// #             "product:write" on product => roles [owner],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType};
+/// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+/// # /// admins delete; only admins set `cost`.
+/// # mod product {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "products")]
+/// #     #[schema(access = super::model::Access, entity = Entity, permission(
+/// #         create = [admin, editor],
+/// #         read   = public,
+/// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+/// #         delete = [admin],
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         #[serde(default)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub name: String,
+/// #         #[schema(permission(write = [admin]))]
+/// #         #[serde(default)]
+/// #         pub cost: Option<f64>,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+/// # impl<S: Stores + 'static> Clone for AppState<S> {
+/// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+/// # }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// A fresh in-memory database with the auth tables and `products`.
+/// # async fn products_db() -> DatabaseConnection {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+/// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+/// #     db
+/// # }
+/// # /// The state over a fresh database, with in-memory stores.
+/// # async fn state() -> AppState {
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+/// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+/// # }
+/// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+/// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let body = match body {
+/// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+/// #         None => Body::empty(),
+/// #     };
+/// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use serde_json::json;
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// let saved = Arc::new(AtomicUsize::new(0));
+/// let counter = saved.clone();
+/// let products = Crud::<product::Entity, Model, MemoryStore>::new()
 ///     .before([Action::Delete], |hook| async move {
-///         if hook.row.as_ref().is_some_and(|p| p.locked) {
-///             return Err(ApiError::new(StatusCode::CONFLICT, "locked", "the project is locked"));
+///         if hook.row.as_ref().is_some_and(|p| p.name.starts_with("locked")) {
+///             return Err(ApiError::new(StatusCode::CONFLICT, "locked", "the product is locked"));
 ///         }
 ///         Ok(())
 ///     })
-///     .after([Action::Create, Action::Update], |hook| async move {
-///         tracing::info!(id = ?hook.row.map(|p| p.id), "project saved");
-///         Ok(())
+///     .after([Action::Create, Action::Update], move |_hook| {
+///         let counter = counter.clone();
+///         async move {
+///             counter.fetch_add(1, Ordering::Relaxed);
+///             Ok(())
+///         }
 ///     })
 ///     .router::<AppState>();
+/// let app = Router::new().nest("/products", products).with_state(state().await);
+///
+/// let admin = token(1, &["admin"]);
+/// let new = json!({ "owner_id": 1, "name": "locked lamp", "cost": 9.5 });
+/// let (status, lamp) = call(&app, "POST", "/products", Some(&admin), Some(new)).await;
+/// assert_eq!(status, StatusCode::CREATED);
+/// assert_eq!(saved.load(Ordering::Relaxed), 1);
+/// let (status, body) = call(&app, "DELETE", &format!("/products/{}", lamp["id"]), Some(&admin), None).await;
+/// assert_eq!(status, StatusCode::CONFLICT);
+/// assert_eq!(body["error"], "locked");
+/// # }
 /// ```
 pub struct Crud<E: EntityTrait, M: AccessModel, S: Stores + 'static> {
     hooks: Hooks<E::Model, M, S>,
@@ -199,12 +578,236 @@ where
     S: Stores + 'static,
 {
     /// No hooks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # fn main() {
+    /// let crud = Crud::<product::Entity, Model, MemoryStore>::new();
+    /// assert_eq!(format!("{crud:?}"), "Crud { before: 0, after: 0 }");
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Runs `f` before each of `actions`, after the permission checks (and, for update and
     /// delete, with the stored row). An `Err` is the response; nothing is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use serde_json::json;
+    ///
+    /// let products = Crud::<product::Entity, Model, MemoryStore>::new()
+    ///     .before([Action::Delete], |hook| async move {
+    ///         match hook.row {
+    ///             Some(p) if p.cost.is_some() => Err(ApiError::new(StatusCode::CONFLICT, "priced", "unprice it first")),
+    ///             _ => Ok(()),
+    ///         }
+    ///     })
+    ///     .router::<AppState>();
+    /// let state = state().await;
+    /// let db = state.auth.db.clone();
+    /// let app = Router::new().nest("/products", products).with_state(state);
+    ///
+    /// let admin = token(1, &["admin"]);
+    /// let (_, lamp) = call(&app, "POST", "/products", Some(&admin), Some(json!({ "owner_id": 1, "name": "Lamp", "cost": 9.5 }))).await;
+    /// let (status, _) = call(&app, "DELETE", &format!("/products/{}", lamp["id"]), Some(&admin), None).await;
+    /// assert_eq!(status, StatusCode::CONFLICT);
+    /// assert_eq!(product::Entity::find().count(&db).await.unwrap(), 1); // still there
+    /// # }
+    /// ```
     #[must_use]
     pub fn before<F, Fut>(mut self, actions: impl IntoIterator<Item = Action>, f: F) -> Self
     where
@@ -220,6 +823,128 @@ where
     /// Runs `f` after each of `actions` with the resulting row. For create, update and delete
     /// it runs inside the write's transaction: an `Err` rolls the write back and is the
     /// response.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use serde_json::json;
+    ///
+    /// // At most one product per name, checked after the insert, in its transaction.
+    /// let products = Crud::<product::Entity, Model, MemoryStore>::new()
+    ///     .after([Action::Create], |hook| async move {
+    ///         if hook.row.is_some_and(|p| p.name == "Lamp" && p.id > 1) {
+    ///             return Err(ApiError::new(StatusCode::CONFLICT, "duplicate", "one lamp is enough"));
+    ///         }
+    ///         Ok(())
+    ///     })
+    ///     .router::<AppState>();
+    /// let state = state().await;
+    /// let db = state.auth.db.clone();
+    /// let app = Router::new().nest("/products", products).with_state(state);
+    ///
+    /// let admin = token(1, &["admin"]);
+    /// let lamp = json!({ "owner_id": 1, "name": "Lamp" });
+    /// assert_eq!(call(&app, "POST", "/products", Some(&admin), Some(lamp.clone())).await.0, StatusCode::CREATED);
+    /// assert_eq!(call(&app, "POST", "/products", Some(&admin), Some(lamp)).await.0, StatusCode::CONFLICT);
+    /// assert_eq!(product::Entity::find().count(&db).await.unwrap(), 1); // the second insert was rolled back
+    /// # }
+    /// ```
     #[must_use]
     pub fn after<F, Fut>(mut self, actions: impl IntoIterator<Item = Action>, f: F) -> Self
     where
@@ -240,6 +965,135 @@ where
     /// entity's ids equal to the resources' ids. Anonymous callers get an empty list. When the
     /// model's type graph makes the sub-query a superset (see `Accessible::exact`), rows are also
     /// checked with `can`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_core::sea::SeaStore;
+    /// use access_core::{ClosureStore, Resource, RoleStore};
+    /// use model::ProductRole;
+    ///
+    /// // The engine's tables next to `products`, in the same database.
+    /// let AppState { auth, .. } = state().await;
+    /// let store = SeaStore::new(&Model, auth.db.clone());
+    /// store.migrate().await.unwrap();
+    /// let stores: &'static SeaStore = Box::leak(Box::new(store));
+    /// // Products 1 and 2 are resources too; user 5 owns product 1.
+    /// auth.db.execute_unprepared("INSERT INTO products (id, owner_id, name, cost) VALUES (1, 0, 'Lamp', 1), (2, 0, 'Desk', 2)").await.unwrap();
+    /// for id in ["1", "2"] {
+    ///     stores.add_resource(Resource::new(EntityType::Product, id), &[]).await.unwrap();
+    /// }
+    /// stores.assign("5", Resource::new(EntityType::Product, "1"), ProductRole::Owner.index()).await.unwrap();
+    ///
+    /// let products = Crud::<product::Entity, Model, SeaStore>::new()
+    ///     .list_accessible(Entitlement::ProductRead)
+    ///     .router::<AppState<SeaStore>>();
+    /// let state = AppState { auth, authz: Authz::new(&Model, stores) };
+    /// let app = Router::new().nest("/products", products).with_state(state);
+    ///
+    /// let (_, page) = call(&app, "GET", "/products", Some(&token(5, &[])), None).await;
+    /// assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    /// assert_eq!(page["items"][0]["name"], "Lamp");
+    /// let (_, page) = call(&app, "GET", "/products", None, None).await; // anonymous
+    /// assert!(page["items"].as_array().unwrap().is_empty());
+    /// # }
+    /// ```
     #[must_use]
     pub fn list_accessible(mut self, entitlement: M::Entitlement) -> Self {
         self.hooks.listing = Some(entitlement.into());
@@ -252,6 +1106,118 @@ where
     /// `access.superuser`), so the policies from [`access_core::sea::rls_policies`] see who is
     /// asking. Connect as a role RLS applies to ([`access_core::sea::rls_applies`]). On other
     /// databases the transaction is opened without claims.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use serde_json::json;
+    ///
+    /// let products = Crud::<product::Entity, Model, MemoryStore>::new().rls().router::<AppState>();
+    /// let app = Router::new().nest("/products", products).with_state(state().await);
+    /// // On SQLite (no row-level security) the routes answer as without `rls`.
+    /// let lamp = json!({ "owner_id": 1, "name": "Lamp" });
+    /// assert_eq!(call(&app, "POST", "/products", Some(&token(1, &["admin"])), Some(lamp)).await.0, StatusCode::CREATED);
+    /// let (status, page) = call(&app, "GET", "/products", None, None).await;
+    /// assert_eq!(status, StatusCode::OK);
+    /// assert_eq!(page["items"][0]["name"], "Lamp");
+    /// # }
+    /// ```
     #[must_use]
     pub fn rls(mut self) -> Self {
         self.hooks.rls = true;
@@ -259,6 +1225,132 @@ where
     }
 
     /// The routes: `GET /`, `POST /`, `GET /{id}`, `PATCH /{id}`, `DELETE /{id}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use serde_json::json;
+    ///
+    /// let products = Crud::<product::Entity, Model, MemoryStore>::new().router::<AppState>();
+    /// let app = Router::new().nest("/products", products).with_state(state().await);
+    /// let editor = token(2, &["editor"]);
+    ///
+    /// // Editors create products, but only admins set `cost`.
+    /// let priced = json!({ "owner_id": 2, "name": "Lamp", "cost": 9.5 });
+    /// let (status, body) = call(&app, "POST", "/products", Some(&editor), Some(priced)).await;
+    /// assert_eq!(status, StatusCode::FORBIDDEN);
+    /// assert_eq!(body["fields"][0], "cost");
+    /// let (status, lamp) = call(&app, "POST", "/products", Some(&editor), Some(json!({ "owner_id": 2, "name": "Lamp" }))).await;
+    /// assert_eq!(status, StatusCode::CREATED);
+    /// let url = format!("/products/{}", lamp["id"]);
+    ///
+    /// // Anyone reads.
+    /// assert_eq!(call(&app, "GET", &url, None, None).await.1["name"], "Lamp");
+    /// // The owning editor updates; for another editor the row is not there.
+    /// let rename = json!({ "name": "Desk lamp" });
+    /// assert_eq!(call(&app, "PATCH", &url, Some(&editor), Some(rename.clone())).await.0, StatusCode::OK);
+    /// assert_eq!(call(&app, "PATCH", &url, Some(&token(3, &["editor"])), Some(rename)).await.0, StatusCode::NOT_FOUND);
+    /// // Only admins delete.
+    /// assert_eq!(call(&app, "DELETE", &url, Some(&editor), None).await.0, StatusCode::FORBIDDEN);
+    /// assert_eq!(call(&app, "DELETE", &url, Some(&token(1, &["admin"])), None).await.0, StatusCode::NO_CONTENT);
+    /// # }
+    /// ```
     pub fn router<St>(self) -> Router<St>
     where
         St: Clone + Send + Sync + 'static,
@@ -287,18 +1379,22 @@ impl<T, M: AccessModel, S: Stores + 'static> Clone for HooksExt<T, M, S> {
     }
 }
 
+fn unauthenticated() -> Response {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "valid credentials are required",
+    )
+    .into_response()
+}
+
 fn denial(d: &access_core::Denial, signed_in: bool) -> Response {
     if !signed_in
         && d.reasons
             .iter()
             .any(|r| r.kind == access_core::ReasonKind::AuthenticationRequired)
     {
-        return ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "valid credentials are required",
-        )
-        .into_response();
+        return unauthenticated();
     }
     let body = serde_json::json!({
         "error": "forbidden",
@@ -306,6 +1402,29 @@ fn denial(d: &access_core::Denial, signed_in: bool) -> Response {
         "reasons": d.reasons,
     });
     (StatusCode::FORBIDDEN, Json(body)).into_response()
+}
+
+/// A request body as the row it proposes, for the `where` clauses of a create rule: numbers,
+/// strings and booleans compare as the row's fields would; anything else (or a missing field)
+/// is null, which no `where` clause on a value matches.
+struct BodyRow(serde_json::Value);
+
+impl access_core::schema::RowFields for BodyRow {
+    fn field(&self, field: &str) -> access_core::schema::FieldValue<'_> {
+        use access_core::schema::FieldValue;
+        match self.0.get(field) {
+            Some(serde_json::Value::Number(n)) => {
+                n.as_i64().map_or(FieldValue::Null, FieldValue::Int)
+            }
+            Some(serde_json::Value::String(s)) => FieldValue::Str(s),
+            Some(serde_json::Value::Bool(b)) => FieldValue::Bool(*b),
+            _ => FieldValue::Null,
+        }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 fn row_rule_failed(d: &access_core::Denial) -> bool {
@@ -368,6 +1487,122 @@ fn has_credentials(parts: &Parts) -> bool {
 
 /// Routes for entity `E` under the router's path: `GET /`, `POST /`, `GET /{id}`,
 /// `PATCH /{id}`, `DELETE /{id}`. Without hooks; see [`Crud`] for hooks.
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::authz::Authz;
+/// # use access_axum::crud::{Crud, crud_router};
+/// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{Action, MemoryStore, Stores};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, editor, user],
+/// #         entity product { roles: [owner] }
+/// #         entitlements {
+/// #             "product:read"  on product => roles [owner],
+/// #             "product:write" on product => roles [owner],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType};
+/// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+/// # /// admins delete; only admins set `cost`.
+/// # mod product {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "products")]
+/// #     #[schema(access = super::model::Access, entity = Entity, permission(
+/// #         create = [admin, editor],
+/// #         read   = public,
+/// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+/// #         delete = [admin],
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         #[serde(default)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub name: String,
+/// #         #[schema(permission(write = [admin]))]
+/// #         #[serde(default)]
+/// #         pub cost: Option<f64>,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+/// # impl<S: Stores + 'static> Clone for AppState<S> {
+/// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+/// # }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// A fresh in-memory database with the auth tables and `products`.
+/// # async fn products_db() -> DatabaseConnection {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+/// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+/// #     db
+/// # }
+/// # /// The state over a fresh database, with in-memory stores.
+/// # async fn state() -> AppState {
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+/// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+/// # }
+/// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+/// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let body = match body {
+/// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+/// #         None => Body::empty(),
+/// #     };
+/// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use serde_json::json;
+///
+/// let app = Router::new()
+///     .nest("/products", crud_router::<product::Entity, Model, MemoryStore, AppState>())
+///     .with_state(state().await);
+///
+/// let lamp = json!({ "owner_id": 1, "name": "Lamp" });
+/// assert_eq!(call(&app, "POST", "/products", None, Some(lamp.clone())).await.0, StatusCode::UNAUTHORIZED);
+/// assert_eq!(call(&app, "POST", "/products", Some(&token(1, &["admin"])), Some(lamp)).await.0, StatusCode::CREATED);
+/// let (status, page) = call(&app, "GET", "/products?name[contains]=am&per_page=10", None, None).await;
+/// assert_eq!(status, StatusCode::OK);
+/// assert_eq!((page["items"][0]["name"].as_str(), page["per_page"].as_u64()), (Some("Lamp"), Some(10)));
+/// // A field the schema does not have is a 400.
+/// assert_eq!(call(&app, "GET", "/products?colour=red", None, None).await.0, StatusCode::BAD_REQUEST);
+/// # }
+/// ```
 pub fn crud_router<E, M, S, St>() -> Router<St>
 where
     E: EntityTrait,
@@ -578,6 +1813,15 @@ async fn list(state, hooks; params: Query<BTreeMap<String, String>>, req: axum::
         (Ok(pp), Ok(p)) => (pp.unwrap_or(20).clamp(1, 100), p.unwrap_or(1).max(1)),
         (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
+    // An offset SQL cannot take (or that overflows) is the caller's mistake, not a crash.
+    if (page - 1).checked_mul(per_page).is_none_or(|o| o > i64::MAX as u64) {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "`page` is out of range",
+        )
+        .into_response();
+    }
     // Which fields may be queried matters only when the request filters or sorts.
     let queryable = if params.keys().any(|k| k != "page" && k != "per_page") {
         <E::Model as Schema>::queryable_fields(&pctx).await
@@ -768,7 +2012,11 @@ async fn create(state, hooks; req: axum::extract::Request) {
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
-    if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Create).await {
+    // Refused whatever the row (no role, not signed in): answered before reading the body.
+    // A rule with `where` clauses is then checked on the row the body describes.
+    if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Create).await
+        && !row_rule_failed(&d)
+    {
         return denial(&d, c.user.is_some());
     }
     let json: serde_json::Value =
@@ -776,6 +2024,19 @@ async fn create(state, hooks; req: axum::extract::Request) {
             Ok(v) => v,
             Err(e) => return e.into_response(),
         };
+    // The new row must satisfy the create rule (PostgreSQL's `WITH CHECK`): a member cannot
+    // create a row in another tenant or in someone else's name.
+    let proposed = BodyRow(json.clone());
+    let mut bctx = pctx.clone();
+    bctx.row = Some(&proposed);
+    if let Err(d) = <E::Model as Schema>::authorize_action(&bctx, Action::Create).await {
+        // Rows compared with the caller (`user.id`, `user.tenant_id`) need one: signing in is
+        // what would change the answer.
+        if c.user.is_none() {
+            return unauthenticated();
+        }
+        return denial(&d, true);
+    }
     let denied = <E::Model as Schema>::check_write(&json, None, &pctx).await;
     if !denied.is_empty() {
         return forbidden_fields(&denied);
@@ -790,6 +2051,11 @@ async fn create(state, hooks; req: axum::extract::Request) {
         Ok(row) => row,
         Err(e) => return invalid(format!("the row could not be stored: {}", short(&e))),
     };
+    // As stored (with the database's defaults), the row still satisfies the rule; otherwise
+    // the transaction is dropped, which rolls the insert back.
+    if let Err(d) = <E::Model as Schema>::authorize_action(&pctx.with_row(&row), Action::Create).await {
+        return denial(&d, c.user.is_some());
+    }
     try_response!(finish(txn, &hooks, Action::Create, || c.hook(Action::Create, None, Some(&row), Some(&json))).await);
     match row.redact(&pctx).await {
         Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
@@ -856,6 +2122,12 @@ async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
         },
         Err(e) => return invalid(format!("the row could not be stored: {}", short(&e))),
     };
+    // The changed row must still satisfy the update rule (PostgreSQL's `WITH CHECK`): a row
+    // cannot be moved out of the caller's reach, into another tenant say. Dropping the
+    // transaction rolls the write back.
+    if let Err(d) = <E::Model as Schema>::authorize_action(&pctx.with_row(&updated), Action::Update).await {
+        return denial(&d, c.user.is_some());
+    }
     try_response!(finish(txn, &hooks, Action::Update, || c.hook(Action::Update, Some(&id), Some(&updated), Some(&patch))).await);
     match updated.redact(&pctx).await {
         Ok(v) => Json(v).into_response(),
@@ -905,9 +2177,120 @@ async fn remove(state, hooks; id: Path<String>, req: axum::extract::Request) {
 /// [`consume_as`](access_core::AccessContext::consume_as)). A write without a check does not
 /// compile; each call takes its proof, so one check pays for one write.
 ///
-/// ```ignore
-/// let proof = access.authorize_as::<entitlement::ProjectArchive>(Resource::new(EntityType::Project, &id)).await?;
-/// guarded::update::<project::Entity, _>(&db, archived, proof).await?;
+/// ```
+/// # use access_axum::authz::Authz;
+/// # use access_axum::crud::{Crud, crud_router};
+/// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+/// # use access_core::{Action, MemoryStore, Stores};
+/// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+/// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+/// # use tower::ServiceExt;
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin, editor, user],
+/// #         entity product { roles: [owner] }
+/// #         entitlements {
+/// #             "product:read"  on product => roles [owner],
+/// #             "product:write" on product => roles [owner],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement, EntityType};
+/// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+/// # /// admins delete; only admins set `cost`.
+/// # mod product {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "products")]
+/// #     #[schema(access = super::model::Access, entity = Entity, permission(
+/// #         create = [admin, editor],
+/// #         read   = public,
+/// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+/// #         delete = [admin],
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         #[serde(default)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub name: String,
+/// #         #[schema(permission(write = [admin]))]
+/// #         #[serde(default)]
+/// #         pub cost: Option<f64>,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+/// # impl<S: Stores + 'static> Clone for AppState<S> {
+/// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+/// # }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+/// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+/// # // A literal secret, for the example only.
+/// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+/// # /// A fresh in-memory database with the auth tables and `products`.
+/// # async fn products_db() -> DatabaseConnection {
+/// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+/// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+/// #     db
+/// # }
+/// # /// The state over a fresh database, with in-memory stores.
+/// # async fn state() -> AppState {
+/// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+/// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+/// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+/// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+/// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+/// # }
+/// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+/// # fn token(id: i64, roles: &[&str]) -> String {
+/// #     let now = access_core::time::now();
+/// #     let claims = access_axum::Claims {
+/// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+/// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+/// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+/// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+/// #     };
+/// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+/// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+/// # }
+/// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+/// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+/// #     let mut req = Request::builder().method(method).uri(uri);
+/// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+/// #     let body = match body {
+/// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+/// #         None => Body::empty(),
+/// #     };
+/// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+/// #     let status = res.status();
+/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # use access_axum::crud::guarded;
+/// # use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+/// # use model::{ProductRole, entitlement};
+/// # use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+/// # let db = products_db().await;
+/// # let stores = MemoryStore::new();
+/// # let p1 = Resource::new(EntityType::Product, "1");
+/// # stores.add_resource(p1, &[]).await.unwrap();
+/// # stores.assign("5", p1, ProductRole::Owner.index()).await.unwrap();
+/// # let access = AccessContext::new(&Model, &stores, Principal::new("5"));
+/// # let lamp = product::ActiveModel { id: Set(1), owner_id: Set(5), name: Set("Lamp".into()), cost: Set(Some(9.5)) }.insert(&db).await.unwrap();
+/// let proof = access.authorize_as::<entitlement::ProductWrite>(p1).await.unwrap();
+/// let mut renamed = lamp.into_active_model();
+/// renamed.name = Set("Desk lamp".into());
+/// let row = guarded::update::<product::Entity, _>(&db, renamed, proof).await.unwrap();
+/// assert_eq!(row.name, "Desk lamp");
+/// # }
 /// ```
 pub mod guarded {
     use access_core::{EntitlementMarker, Granted};
@@ -920,6 +2303,126 @@ pub mod guarded {
     ///
     /// # Errors
     /// The database refused it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_axum::crud::guarded;
+    /// # use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+    /// # use model::{ProductRole, entitlement};
+    /// # use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    /// # let db = products_db().await;
+    /// # let stores = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Product, "1");
+    /// # stores.add_resource(p1, &[]).await.unwrap();
+    /// // User 5 owns product 1.
+    /// # stores.assign("5", p1, ProductRole::Owner.index()).await.unwrap();
+    /// let access = AccessContext::new(&Model, &stores, Principal::new("5"));
+    /// let proof = access.authorize_as::<entitlement::ProductWrite>(p1).await.unwrap();
+    /// let lamp = product::ActiveModel { id: Set(1), owner_id: Set(5), name: Set("Lamp".into()), cost: Set(Some(9.5)) };
+    /// let row = guarded::insert::<product::Entity, _>(&db, lamp, proof).await.unwrap();
+    /// assert_eq!(row.name, "Lamp");
+    /// // Another user gets no proof, so has nothing to call `insert` with.
+    /// let other = AccessContext::new(&Model, &stores, Principal::new("6"));
+    /// assert!(other.authorize_as::<entitlement::ProductWrite>(p1).await.is_err());
+    /// # }
+    /// ```
     pub async fn insert<E, G>(
         db: &impl ConnectionTrait,
         row: E::ActiveModel,
@@ -938,6 +2441,125 @@ pub mod guarded {
     ///
     /// # Errors
     /// The database refused it, or the row is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_axum::crud::guarded;
+    /// # use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+    /// # use model::{ProductRole, entitlement};
+    /// # use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    /// # let db = products_db().await;
+    /// # let stores = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Product, "1");
+    /// # stores.add_resource(p1, &[]).await.unwrap();
+    /// // User 5 owns product 1.
+    /// # stores.assign("5", p1, ProductRole::Owner.index()).await.unwrap();
+    /// let access = AccessContext::new(&Model, &stores, Principal::new("5"));
+    /// # let lamp = product::ActiveModel { id: Set(1), owner_id: Set(5), name: Set("Lamp".into()), cost: Set(Some(9.5)) }.insert(&db).await.unwrap();
+    /// let proof = access.authorize_as::<entitlement::ProductWrite>(p1).await.unwrap();
+    /// let mut cheaper = lamp.into_active_model();
+    /// cheaper.cost = Set(Some(7.0));
+    /// let row = guarded::update::<product::Entity, _>(&db, cheaper, proof).await.unwrap();
+    /// assert_eq!(row.cost, Some(7.0));
+    /// # }
+    /// ```
     pub async fn update<E, G>(
         db: &impl ConnectionTrait,
         row: E::ActiveModel,
@@ -956,6 +2578,124 @@ pub mod guarded {
     ///
     /// # Errors
     /// The database refused it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_axum::crud::guarded;
+    /// # use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+    /// # use model::{ProductRole, entitlement};
+    /// # use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    /// # let db = products_db().await;
+    /// # let stores = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Product, "1");
+    /// # stores.add_resource(p1, &[]).await.unwrap();
+    /// // User 5 owns product 1.
+    /// # stores.assign("5", p1, ProductRole::Owner.index()).await.unwrap();
+    /// let access = AccessContext::new(&Model, &stores, Principal::new("5"));
+    /// # let lamp = product::ActiveModel { id: Set(1), owner_id: Set(5), name: Set("Lamp".into()), cost: Set(Some(9.5)) }.insert(&db).await.unwrap();
+    /// let proof = access.authorize_as::<entitlement::ProductWrite>(p1).await.unwrap();
+    /// let res = guarded::delete::<product::Entity, _>(&db, lamp.into_active_model(), proof).await.unwrap();
+    /// assert_eq!(res.rows_affected, 1);
+    /// assert_eq!(product::Entity::find().count(&db).await.unwrap(), 0);
+    /// # }
+    /// ```
     pub async fn delete<E, G>(
         db: &impl ConnectionTrait,
         row: E::ActiveModel,

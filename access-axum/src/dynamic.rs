@@ -2,8 +2,8 @@
 //! custom roles, at run time through an admin API; the changes are stored in the database.
 //!
 //! In static mode (the default) the engine reads the model's compiled tables. With
-//! [`Authz::dynamic`] every request's `AccessContext` carries its tenant's
-//! [`Grants`](access_core::Grants), built from the model and the stored changes, and the engine
+//! [`Authz::dynamic`](crate::authz::Authz::dynamic) every request's `AccessContext` carries its tenant's
+//! [`Grants`], built from the model and the stored changes, and the engine
 //! reads the same bitsets from there. Every change stays inside the model: an entitlement, entity
 //! type or role the model does not declare is a 400 naming the valid choices, and nothing is
 //! stored.
@@ -49,6 +49,51 @@ pub mod role_grant {
     use sea_orm::entity::prelude::*;
 
     /// A grant (`granted`) or revocation of an entitlement to a role, in one tenant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// use access_axum::dynamic::role_grant;
+    /// use sea_orm::EntityTrait;
+    ///
+    /// let grants = DynamicGrants::new(&Model, db.clone());
+    /// grants.grant("acme", "project:delete", "viewer", "42").await.unwrap();
+    /// let row = role_grant::Entity::find().one(&db).await.unwrap().unwrap();
+    /// assert_eq!((row.tenant.as_str(), row.entitlement.as_str(), row.role.as_str()), ("acme", "project:delete", "viewer"));
+    /// assert!(row.granted);
+    /// assert_eq!(row.changed_by, "42");
+    /// # }
+    /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "access_role_grants")]
     pub struct Model {
@@ -71,6 +116,14 @@ pub mod role_grant {
     }
 
     /// No relations are navigated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use access_axum::dynamic::role_grant::Relation;
+    /// use sea_orm::Iterable;
+    /// assert_eq!(Relation::iter().count(), 0);
+    /// ```
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
@@ -82,6 +135,51 @@ pub mod custom_role {
     use sea_orm::entity::prelude::*;
 
     /// A custom role of one entity type in one tenant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// use access_axum::dynamic::custom_role;
+    /// use sea_orm::EntityTrait;
+    ///
+    /// let grants = DynamicGrants::new(&Model, db.clone());
+    /// grants.create_role("acme", "project", "auditor", &["project:read"], "42").await.unwrap();
+    /// let row = custom_role::Entity::find().one(&db).await.unwrap().unwrap();
+    /// assert_eq!((row.entity.as_str(), row.name.as_str()), ("project", "auditor"));
+    /// assert_eq!(row.idx, 2); // after the model's manager and viewer
+    /// assert!(!row.deleted);
+    /// # }
+    /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "access_custom_roles")]
     pub struct Model {
@@ -106,6 +204,14 @@ pub mod custom_role {
     }
 
     /// No relations are navigated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use access_axum::dynamic::custom_role::Relation;
+    /// use sea_orm::Iterable;
+    /// assert_eq!(Relation::iter().count(), 0);
+    /// ```
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
@@ -117,6 +223,22 @@ pub mod custom_role {
 ///
 /// # Errors
 /// The database refused a statement.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use access_axum::dynamic::{self, custom_role, role_grant};
+/// use sea_orm::{EntityTrait, PaginatorTrait};
+///
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// dynamic::migrate(&db).await.unwrap();
+/// dynamic::migrate(&db).await.unwrap(); // again at the next startup: nothing changes
+/// assert_eq!(role_grant::Entity::find().count(&db).await.unwrap(), 0);
+/// assert_eq!(custom_role::Entity::find().count(&db).await.unwrap(), 0);
+/// # }
+/// ```
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let schema = Schema::new(db.get_database_backend());
     for mut stmt in [
@@ -148,6 +270,51 @@ const MAX_CACHED_TENANTS: usize = 10_000;
 
 /// The grants of every tenant: loaded from the database, cached, changed through
 /// [`admin_router`] or the methods here.
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+/// # use access_core::{AccessModel, EntitlementId, Grants};
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement};
+/// # /// The roles `entitlement` is given to in `g`.
+/// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+/// #     let data = Model.data();
+/// #     let id = EntitlementId::from(entitlement);
+/// #     let entity = data.entitlements[id.0 as usize].entity;
+/// #     g.role_names(data, entity, g.listed(id).unwrap())
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// dynamic::migrate(&db).await.unwrap();
+/// let grants = DynamicGrants::new(&Model, db);
+///
+/// // Tenant acme gives `project:delete` to viewers; tenant globex keeps the model's grants.
+/// grants.grant("acme", "project:delete", "viewer", "admin-1").await.unwrap();
+/// let acme = grants.tenant("acme").await.unwrap();
+/// assert_eq!(given_to(&acme, Entitlement::ProjectDelete), ["manager", "viewer"]);
+/// let globex = grants.tenant("globex").await.unwrap();
+/// assert_eq!(given_to(&globex, Entitlement::ProjectDelete), ["manager"]);
+/// // Pass them to an `AccessContext` (`with_grants`), or let `Authz::dynamic` do it per request.
+/// # }
+/// ```
 pub struct DynamicGrants {
     data: &'static ModelData,
     db: DatabaseConnection,
@@ -163,7 +330,51 @@ impl std::fmt::Debug for DynamicGrants {
     }
 }
 
-/// A refused or failed change.
+/// A refused or failed change. As a response: 400 for an unknown or invalid name, 409 for a
+/// name taken or no room left, 500 (without details) when the database failed.
+///
+/// # Examples
+///
+/// ```
+/// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+/// # use access_core::{AccessModel, EntitlementId, Grants};
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         entity organization { roles: [owner, member] }
+/// #         entity project {
+/// #             roles: [manager, viewer],
+/// #             implies: { manager => viewer },
+/// #             inherits: { organization:owner => manager, organization:member => viewer },
+/// #         }
+/// #         entitlements {
+/// #             "organization:manage" on organization => roles [owner],
+/// #             "project:read"   on project => roles [viewer],
+/// #             "project:delete" on project => roles [manager],
+/// #         }
+/// #     }
+/// # }
+/// # use model::{Access as Model, Entitlement};
+/// # /// The roles `entitlement` is given to in `g`.
+/// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+/// #     let data = Model.data();
+/// #     let id = EntitlementId::from(entitlement);
+/// #     let entity = data.entitlements[id.0 as usize].entity;
+/// #     g.role_names(data, entity, g.listed(id).unwrap())
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// # dynamic::migrate(&db).await.unwrap();
+/// use access_core::GrantErrorKind;
+/// use axum::response::IntoResponse;
+///
+/// let grants = DynamicGrants::new(&Model, db);
+/// let err = grants.grant("acme", "project:fly", "viewer", "1").await.unwrap_err();
+/// assert!(matches!(&err, ChangeError::Refused(e) if e.kind == GrantErrorKind::Unknown));
+/// assert_eq!(err.into_response().status(), 400);
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum ChangeError {
     /// Refused: an unknown name, a name taken, ..
@@ -215,6 +426,46 @@ fn now() -> i64 {
 
 impl DynamicGrants {
     /// Dynamic grants for `model`, stored in `db` (run [`migrate`] first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// let grants = DynamicGrants::new(&Model, db);
+    /// // A tenant nobody changed has the model's grants.
+    /// let g = grants.tenant("acme").await.unwrap();
+    /// assert_eq!(*g, Grants::new(Model.data()));
+    /// # }
+    /// ```
     pub fn new<M: AccessModel>(model: &'static M, db: DatabaseConnection) -> Self {
         Self {
             data: model.data(),
@@ -226,6 +477,50 @@ impl DynamicGrants {
 
     /// How long a tenant's grants are reused before they are read again (changes made through
     /// another process show after at most this long). Zero reads them at every request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// use std::time::Duration;
+    ///
+    /// let here = DynamicGrants::new(&Model, db.clone()).cache_ttl(Duration::ZERO);
+    /// let elsewhere = DynamicGrants::new(&Model, db.clone()); // another process, same database
+    /// assert_eq!(given_to(&here.tenant("acme").await.unwrap(), Entitlement::ProjectDelete), ["manager"]);
+    /// elsewhere.grant("acme", "project:delete", "viewer", "1").await.unwrap();
+    /// // Without a cache, the change shows at once.
+    /// assert_eq!(given_to(&here.tenant("acme").await.unwrap(), Entitlement::ProjectDelete), ["manager", "viewer"]);
+    /// # }
+    /// ```
     #[must_use]
     pub fn cache_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
@@ -236,6 +531,49 @@ impl DynamicGrants {
     ///
     /// # Errors
     /// The database failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// use std::sync::Arc;
+    ///
+    /// let grants = DynamicGrants::new(&Model, db);
+    /// let first = grants.tenant("acme").await.unwrap();
+    /// assert_eq!(given_to(&first, Entitlement::ProjectRead), ["viewer"]);
+    /// // Within the cache TTL (2 s by default) the same grants come back, not read again.
+    /// assert!(Arc::ptr_eq(&first, &grants.tenant("acme").await.unwrap()));
+    /// # }
+    /// ```
     pub async fn tenant(&self, tenant: &str) -> Result<Arc<Grants>, DbErr> {
         if let Ok(cache) = self.cache.read()
             && let Some((at, g)) = cache.get(tenant)
@@ -368,10 +706,55 @@ impl DynamicGrants {
         Ok(g)
     }
 
-    /// Gives `entitlement` to `role` in `tenant`.
+    /// Gives `entitlement` to `role` in `tenant`, and returns the tenant's new grants. `by`
+    /// (who made the change) is stored with it.
     ///
     /// # Errors
     /// An unknown name (nothing stored), or the database failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// let grants = DynamicGrants::new(&Model, db);
+    /// let g = grants.grant("acme", "project:delete", "viewer", "user-1").await.unwrap();
+    /// assert_eq!(given_to(&g, Entitlement::ProjectDelete), ["manager", "viewer"]);
+    /// // A role of another entity type is refused.
+    /// assert!(matches!(
+    ///     grants.grant("acme", "project:delete", "owner", "user-1").await,
+    ///     Err(ChangeError::Refused(_))
+    /// ));
+    /// # }
+    /// ```
     pub async fn grant(
         &self,
         tenant: &str,
@@ -382,10 +765,51 @@ impl DynamicGrants {
         self.set(tenant, entitlement, role, true, by).await
     }
 
-    /// Takes `entitlement` from `role` in `tenant`.
+    /// Takes `entitlement` from `role` in `tenant`, and returns the tenant's new grants.
     ///
     /// # Errors
     /// An unknown name (nothing stored), or the database failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// let grants = DynamicGrants::new(&Model, db);
+    /// // In tenant acme, nobody may delete projects any more.
+    /// let g = grants.revoke("acme", "project:delete", "manager", "user-1").await.unwrap();
+    /// assert!(given_to(&g, Entitlement::ProjectDelete).is_empty());
+    /// assert_eq!(given_to(&grants.tenant("globex").await.unwrap(), Entitlement::ProjectDelete), ["manager"]);
+    /// # }
+    /// ```
     pub async fn revoke(
         &self,
         tenant: &str,
@@ -401,6 +825,50 @@ impl DynamicGrants {
     /// # Errors
     /// An unknown or mismatched name, a name taken, no room (nothing stored), or the database
     /// failed (also when another process took the same index at the same moment).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// let grants = DynamicGrants::new(&Model, db);
+    /// let idx = grants.create_role("acme", "project", "auditor", &["project:read"], "user-1").await.unwrap();
+    /// assert_eq!(idx, 2); // after the model's roles of `project` (manager, viewer)
+    /// let g = grants.tenant("acme").await.unwrap();
+    /// assert_eq!(given_to(&g, Entitlement::ProjectRead), ["viewer", "auditor"]);
+    /// // The name is taken now.
+    /// let err = grants.create_role("acme", "project", "auditor", &[], "user-1").await.unwrap_err();
+    /// assert!(matches!(err, ChangeError::Refused(e) if e.kind == access_core::GrantErrorKind::Conflict));
+    /// # }
+    /// ```
     pub async fn create_role(
         &self,
         tenant: &str,
@@ -469,6 +937,49 @@ impl DynamicGrants {
     ///
     /// # Errors
     /// An unknown role or a model role (nothing stored), or the database failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
+    /// # use access_core::{AccessModel, EntitlementId, Grants};
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         entity organization { roles: [owner, member] }
+    /// #         entity project {
+    /// #             roles: [manager, viewer],
+    /// #             implies: { manager => viewer },
+    /// #             inherits: { organization:owner => manager, organization:member => viewer },
+    /// #         }
+    /// #         entitlements {
+    /// #             "organization:manage" on organization => roles [owner],
+    /// #             "project:read"   on project => roles [viewer],
+    /// #             "project:delete" on project => roles [manager],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement};
+    /// # /// The roles `entitlement` is given to in `g`.
+    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
+    /// #     let data = Model.data();
+    /// #     let id = EntitlementId::from(entitlement);
+    /// #     let entity = data.entitlements[id.0 as usize].entity;
+    /// #     g.role_names(data, entity, g.listed(id).unwrap())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// # dynamic::migrate(&db).await.unwrap();
+    /// let grants = DynamicGrants::new(&Model, db);
+    /// grants.create_role("acme", "project", "auditor", &["project:read"], "user-1").await.unwrap();
+    /// grants.delete_role("acme", "project", "auditor", "user-1").await.unwrap();
+    /// let g = grants.tenant("acme").await.unwrap();
+    /// assert_eq!(given_to(&g, Entitlement::ProjectRead), ["viewer"]);
+    /// // The model's roles cannot be deleted.
+    /// assert!(grants.delete_role("acme", "project", "viewer", "user-1").await.is_err());
+    /// # }
+    /// ```
     pub async fn delete_role(
         &self,
         tenant: &str,
@@ -634,6 +1145,21 @@ pub(crate) async fn revoke<M: AccessModel, S: Stores + 'static>(
 }
 
 /// Body of `POST /roles`.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::dynamic::NewRole;
+///
+/// let body = r#"{"entity": "project", "name": "auditor", "entitlements": ["project:read"]}"#;
+/// let role: NewRole = serde_json::from_str(body).unwrap();
+/// assert_eq!((role.entity.as_str(), role.name.as_str()), ("project", "auditor"));
+/// assert_eq!(role.entitlements, ["project:read"]);
+/// // `entitlements` may be left out; unknown fields are refused.
+/// let bare: NewRole = serde_json::from_str(r#"{"entity": "project", "name": "guest"}"#).unwrap();
+/// assert!(bare.entitlements.is_empty());
+/// assert!(serde_json::from_str::<NewRole>(r#"{"entity": "project", "name": "x", "color": 1}"#).is_err());
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {

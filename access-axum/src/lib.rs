@@ -25,6 +25,31 @@ pub use access_core;
 pub use access_macros::authorize;
 
 /// The JSON body of an error response.
+///
+/// # Examples
+/// ```
+/// use access_axum::{ErrorBody, error_response};
+/// use access_core::{AuthorizationError, AuthorizationFailure, Reason, ReasonKind, ReasonMeta};
+/// let denied = AuthorizationError {
+///     entitlement: "project:delete".into(),
+///     user_id: "u1".into(),
+///     reason: AuthorizationFailure::Denied(vec![Reason {
+///         kind: ReasonKind::PlanRequired,
+///         message: "upgrade".into(),
+///         meta: ReasonMeta::None,
+///     }]),
+/// };
+/// let (status, body): (u16, ErrorBody) = error_response(&denied);
+/// assert_eq!(status, 403);
+/// assert_eq!(body.error, "forbidden");
+/// assert_eq!(body.message, "`project:delete` is not allowed");
+/// let json = serde_json::to_value(&body).unwrap();
+/// assert_eq!(json["reasons"].as_array().unwrap().len(), 1);
+///
+/// // Without reasons, the field is left out.
+/// let body = ErrorBody { error: "internal", message: "oops".into(), reasons: vec![] };
+/// assert_eq!(serde_json::to_value(&body).unwrap(), serde_json::json!({ "error": "internal", "message": "oops" }));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ErrorBody {
     /// A stable machine-readable code (`forbidden`, `internal`).

@@ -105,7 +105,30 @@ pub(crate) fn secret_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
-/// The claims of an access token.
+/// The claims of an access token. [`CurrentUser`](crate::CurrentUser) is built from them; custom
+/// claims ([`AuthState::with_claims`](crate::AuthState::with_claims)) are flattened into the
+/// token next to the registered ones and come back in `extra`.
+///
+/// # Examples
+/// ```
+/// use access_axum::Claims;
+/// let json = serde_json::json!({
+///     "sub": "42", "iss": "access", "aud": "access",
+///     "exp": 1_700_000_060, "nbf": 1_700_000_000, "iat": 1_700_000_000,
+///     "sid": "session-1", "roles": ["admin"], "plan": "pro",
+/// });
+/// let claims: Claims = serde_json::from_value(json.clone()).unwrap();
+/// assert_eq!(claims.sub, "42");
+/// assert_eq!(claims.roles, ["admin"]);
+/// assert!(!claims.su); // absent: false
+/// assert_eq!(claims.tenant, None);
+/// // An unknown claim is a custom one.
+/// assert_eq!(claims.extra["plan"], "pro");
+/// // Serialized back, `extra` is flattened (and the absent tenant left out).
+/// let mut back = serde_json::to_value(&claims).unwrap();
+/// assert_eq!(back.as_object_mut().unwrap().remove("su"), Some(false.into()));
+/// assert_eq!(back, json);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// The user id.

@@ -7,6 +7,41 @@ use access_model::ModelData;
 use serde::Serialize;
 
 /// The state of one entitlement in an access set (the first layer that denies it).
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+/// #     flags: [beta_ai],
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+/// #         "project:export" on project => roles [viewer],
+/// #     }
+/// #     plans {
+/// #         free { group: main, features: ["project:read"] }
+/// #         pro  { group: main, features: ["project:read", "project:export"] }
+/// #     }
+/// #     default_plan: free,
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(p1, &[]).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+/// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+/// let set: AccessSet = ctx.access_set().await.unwrap();
+/// assert_eq!(set.state("project:read"), Some(AccessState::Allowed));
+/// assert_eq!(set.state("project:delete"), Some(AccessState::RoleRequired));
+/// assert_eq!(set.state("ai:generate"), Some(AccessState::FlagDisabled));
+/// assert_eq!(set.state("project:export"), Some(AccessState::PlanRequired));
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
@@ -32,6 +67,16 @@ impl AccessState {
         Self::LimitReached,
     ];
     /// The snake_case name.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::AccessState;
+    ///
+    /// assert_eq!(AccessState::Allowed.as_str(), "allowed");
+    /// assert_eq!(AccessState::PlanRequired.as_str(), "plan_required");
+    /// // The same names as in JSON.
+    /// assert_eq!(serde_json::to_string(&AccessState::LimitReached).unwrap(), "\"limit_reached\"");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Allowed => "allowed",
@@ -44,6 +89,16 @@ impl AccessState {
 }
 
 /// Why an encoded access set could not be decoded.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessSet, DecodeError};
+///
+/// let names = ["project:read", "project:delete"];
+/// let err = AccessSet::decode("not an access set", names).unwrap_err();
+/// assert_eq!(err, DecodeError::Malformed);
+/// assert_eq!(err.to_string(), "malformed access set");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// Not `a1.` followed by base64url.
@@ -64,6 +119,45 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// Every entitlement of a model with its [`AccessState`] for one principal.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+/// #     flags: [beta_ai],
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+/// #         "project:export" on project => roles [viewer],
+/// #     }
+/// #     plans {
+/// #         free { group: main, features: ["project:read"] }
+/// #         pro  { group: main, features: ["project:read", "project:export"] }
+/// #     }
+/// #     default_plan: free,
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(p1, &[]).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+/// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+/// let set: AccessSet = ctx.access_set().await.unwrap();
+/// assert!(set.can("project:read"));
+/// assert!(!set.can("project:delete"));
+/// assert_eq!(set.allowed().collect::<Vec<_>>(), ["project:read"]);
+///
+/// // Compact enough for a token claim; decoded with the names alone.
+/// let claim = set.encode();
+/// let names = Entitlement::ALL.iter().map(|e| e.as_str());
+/// assert_eq!(AccessSet::decode(&claim, names).unwrap(), set);
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AccessSet {
     names: Vec<String>,
@@ -73,6 +167,19 @@ pub struct AccessSet {
 const PREFIX: &str = "a1.";
 
 /// FNV-1a over the entitlement names, newline separated: identifies the name list.
+///
+/// # Examples
+/// ```
+/// use access_core::fingerprint;
+///
+/// let a = fingerprint(["project:read", "project:delete"]);
+/// assert_eq!(a, fingerprint(["project:read", "project:delete"]));
+/// // Another list, or the same names in another order, gives another fingerprint.
+/// assert_ne!(a, fingerprint(["project:delete", "project:read"]));
+/// assert_ne!(a, fingerprint(["project:read"]));
+/// // FNV-1a: the empty list is the offset basis.
+/// assert_eq!(fingerprint(std::iter::empty::<&str>()), 0x811c_9dc5);
+/// ```
 pub fn fingerprint<'a>(names: impl IntoIterator<Item = &'a str>) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for n in names {
@@ -97,17 +204,125 @@ impl AccessSet {
     }
 
     /// The state of the entitlement named `name` (`None` if the model has no such name).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    /// #     flags: [beta_ai],
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+    /// #         "project:export" on project => roles [viewer],
+    /// #     }
+    /// #     plans {
+    /// #         free { group: main, features: ["project:read"] }
+    /// #         pro  { group: main, features: ["project:read", "project:export"] }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// let set: AccessSet = ctx.access_set().await.unwrap();
+    /// assert_eq!(set.state("project:delete"), Some(AccessState::RoleRequired));
+    /// assert_eq!(set.state("project:archive"), None); // not in the model
+    /// # }).unwrap(); }
+    /// ```
     pub fn state(&self, name: &str) -> Option<AccessState> {
         let i = self.names.iter().position(|n| n == name)?;
         self.states.get(i).copied()
     }
 
     /// Whether the entitlement named `name` is allowed.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    /// #     flags: [beta_ai],
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+    /// #         "project:export" on project => roles [viewer],
+    /// #     }
+    /// #     plans {
+    /// #         free { group: main, features: ["project:read"] }
+    /// #         pro  { group: main, features: ["project:read", "project:export"] }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// let set: AccessSet = ctx.access_set().await.unwrap();
+    /// assert!(set.can("project:read"));
+    /// assert!(!set.can("ai:generate")); // the flag is off
+    /// assert!(!set.can("project:archive")); // not in the model
+    /// # }).unwrap(); }
+    /// ```
     pub fn can(&self, name: &str) -> bool {
         self.state(name) == Some(AccessState::Allowed)
     }
 
     /// `(name, state)` for every entitlement.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    /// #     flags: [beta_ai],
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+    /// #         "project:export" on project => roles [viewer],
+    /// #     }
+    /// #     plans {
+    /// #         free { group: main, features: ["project:read"] }
+    /// #         pro  { group: main, features: ["project:read", "project:export"] }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// let set: AccessSet = ctx.access_set().await.unwrap();
+    /// let states: Vec<(&str, &str)> = set.iter().map(|(name, s)| (name, s.as_str())).collect();
+    /// assert_eq!(
+    ///     states,
+    ///     [
+    ///         ("project:read", "allowed"),
+    ///         ("project:delete", "role_required"),
+    ///         ("ai:generate", "flag_disabled"),
+    ///         ("project:export", "plan_required"),
+    ///     ]
+    /// );
+    /// # }).unwrap(); }
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, AccessState)> {
         self.names
             .iter()
@@ -116,6 +331,38 @@ impl AccessSet {
     }
 
     /// Names of the allowed entitlements.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    /// #     flags: [beta_ai],
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+    /// #         "project:export" on project => roles [viewer],
+    /// #     }
+    /// #     plans {
+    /// #         free { group: main, features: ["project:read"] }
+    /// #         pro  { group: main, features: ["project:read", "project:export"] }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// let set: AccessSet = ctx.access_set().await.unwrap();
+    /// assert_eq!(set.allowed().collect::<Vec<_>>(), ["project:read"]);
+    /// # }).unwrap(); }
+    /// ```
     pub fn allowed(&self) -> impl Iterator<Item = &str> {
         self.iter()
             .filter(|(_, s)| *s == AccessState::Allowed)
@@ -125,6 +372,41 @@ impl AccessSet {
     /// The compact form: `a1.` + base64url (no padding) of: entitlement count (u16 LE), the
     /// fingerprint of the names (u32 LE), then 3 bits per entitlement, least significant first.
     /// 200 entitlements take 108 characters.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    /// #     flags: [beta_ai],
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+    /// #         "project:export" on project => roles [viewer],
+    /// #     }
+    /// #     plans {
+    /// #         free { group: main, features: ["project:read"] }
+    /// #         pro  { group: main, features: ["project:read", "project:export"] }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// let set: AccessSet = ctx.access_set().await.unwrap();
+    /// let claim = set.encode();
+    /// assert!(claim.starts_with("a1."));
+    /// // 2 + 4 bytes of header and 3 bits for each of the 4 entitlements, in base64url.
+    /// assert_eq!(claim.len(), 3 + 11);
+    /// # }).unwrap(); }
+    /// ```
     pub fn encode(&self) -> String {
         let n = self.states.len().min(u16::MAX as usize);
         let mut bytes = Vec::with_capacity(6 + (n * 3).div_ceil(8));
@@ -154,6 +436,49 @@ impl AccessSet {
     /// # Errors
     /// [`DecodeError::Malformed`] for anything that is not an encoded set,
     /// [`DecodeError::ModelMismatch`] when it was encoded for other names.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    /// #     flags: [beta_ai],
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
+    /// #         "project:export" on project => roles [viewer],
+    /// #     }
+    /// #     plans {
+    /// #         free { group: main, features: ["project:read"] }
+    /// #         pro  { group: main, features: ["project:read", "project:export"] }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// let set: AccessSet = ctx.access_set().await.unwrap();
+    /// let claim = set.encode();
+    /// // The client decodes with the entitlement names only.
+    /// let names = ["project:read", "project:delete", "ai:generate", "project:export"];
+    /// let decoded = AccessSet::decode(&claim, names).unwrap();
+    /// assert!(decoded.can("project:read"));
+    /// assert_eq!(decoded, set);
+    ///
+    /// // Other names (another model, or another version of it) are refused.
+    /// use access_core::DecodeError;
+    /// let old = ["project:read", "project:delete"];
+    /// assert_eq!(AccessSet::decode(&claim, old), Err(DecodeError::ModelMismatch));
+    /// assert_eq!(AccessSet::decode("a1.!!", names), Err(DecodeError::Malformed));
+    /// # }).unwrap(); }
+    /// ```
     pub fn decode<'a>(
         encoded: &str,
         names: impl IntoIterator<Item = &'a str> + Clone,

@@ -10,6 +10,44 @@ use crate::time::Timestamp;
 /// Why a request was denied. The order of the variants is the order of [`Decision::reasons`]:
 /// first what concerns the user themselves, then what a tenant admin can change (roles, then
 /// flags), then billing (plans), then what time resolves (limits).
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::ReasonKind;
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
+/// // vic holds no granting role, and an admin of ws1 would have one.
+/// assert_eq!(d.reasons[0].kind, ReasonKind::HierarchyDenied);
+///
+/// // The order of the variants is the order of the reasons.
+/// assert!(ReasonKind::InactiveUser < ReasonKind::RoleRequired);
+/// assert!(ReasonKind::FlagDisabled < ReasonKind::PlanRequired);
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
@@ -47,6 +85,15 @@ pub enum ReasonKind {
 
 impl ReasonKind {
     /// The snake_case name used in JSON.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::ReasonKind;
+    ///
+    /// assert_eq!(ReasonKind::HierarchyDenied.as_str(), "hierarchy_denied");
+    /// assert_eq!(ReasonKind::LimitReached.to_string(), "limit_reached");
+    /// assert_eq!(serde_json::to_string(&ReasonKind::MfaRequired).unwrap(), "\"mfa_required\"");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InactiveUser => "inactive_user",
@@ -74,6 +121,46 @@ impl fmt::Display for ReasonKind {
 }
 
 /// A role on an ancestor that would grant the entitlement through `inherits`.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::ReasonMeta;
+/// use access_core::decision::GrantOption;
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
+/// let ReasonMeta::Roles { via, .. } = &d.reasons[0].meta else { panic!() };
+/// let option = GrantOption {
+///     entity: "workspace".into(),
+///     resource: "ws1".into(),
+///     roles: vec!["admin".into()],
+/// };
+/// assert_eq!(via, &[option]);
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantOption {
     /// Entity type of the ancestor.
@@ -85,6 +172,49 @@ pub struct GrantOption {
 }
 
 /// The details of a reason: what would fix it.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::ReasonMeta;
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
+/// match &d.reasons[0].meta {
+///     ReasonMeta::Roles { entity, roles, via } => {
+///         assert_eq!(entity, "project");
+///         assert_eq!(roles, &["manager"]);
+///         assert_eq!(via[0].roles, ["admin"]);
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// // Serialized with a `type` tag, for API clients.
+/// let json = serde_json::to_value(&d.reasons[0].meta).unwrap();
+/// assert_eq!(json["type"], "roles");
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReasonMeta {
@@ -134,6 +264,44 @@ pub enum ReasonMeta {
 }
 
 /// One reason a request is denied.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::ReasonKind;
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
+/// let reason = &d.reasons[0];
+/// assert_eq!(reason.kind, ReasonKind::HierarchyDenied);
+/// assert_eq!(
+///     reason.message,
+///     "`project:delete` needs the role `manager` on project:p1, or `admin` on workspace:ws1"
+/// );
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reason {
     /// The kind.
@@ -145,6 +313,41 @@ pub struct Reason {
 }
 
 /// How one step of a grant path holds its role.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::GrantVia;
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+/// let d = ada.check(Entitlement::ProjectRead, p1).await.unwrap();
+/// let via: Vec<GrantVia> = d.grant.unwrap().steps.iter().map(|s| s.via).collect();
+/// // admin of ws1 (assigned) ⇒ manager of p1 (inherits) → viewer of p1 (implies)
+/// assert_eq!(via, [GrantVia::Direct, GrantVia::Inherited, GrantVia::Implied]);
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantVia {
@@ -157,6 +360,49 @@ pub enum GrantVia {
 }
 
 /// One step of a grant path: a role held on a resource.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::{GrantStep, GrantVia};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+/// let d = ada.check(Entitlement::ProjectDelete, p1).await.unwrap();
+/// let steps = d.grant.unwrap().steps;
+/// assert_eq!(
+///     steps[0],
+///     GrantStep {
+///         entity: "workspace".into(),
+///         resource: "ws1".into(),
+///         role: "admin".into(),
+///         via: GrantVia::Direct,
+///     }
+/// );
+/// assert_eq!((steps[1].role.as_str(), steps[1].via), ("manager", GrantVia::Inherited));
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantStep {
     /// Entity type.
@@ -171,6 +417,44 @@ pub struct GrantStep {
 
 /// Why a request was allowed: from the assignment that started it to the role that grants the
 /// entitlement on the resource.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+/// let path = ada.check(Entitlement::ProjectDelete, p1).await.unwrap().grant.unwrap();
+/// assert!(!path.superuser);
+/// assert_eq!(path.to_string(), "workspace:admin on ws1 → project:manager on p1");
+///
+/// let root = AccessContext::new(&Access, &store, Principal::new("root").superuser(true));
+/// let path = root.check(Entitlement::ProjectDelete, p1).await.unwrap().grant.unwrap();
+/// assert!(path.superuser && path.steps.is_empty());
+/// assert_eq!(path.to_string(), "superuser");
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantPath {
     /// The user is a superuser: every check passes.
@@ -196,6 +480,38 @@ impl fmt::Display for GrantPath {
 }
 
 /// Usage of one limit gating the entitlement.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity project { roles: [member] }
+/// #     entitlements { "ai:generate" on project => roles [member] }
+/// #     plans {
+/// #         free { group: main, features: ["ai:generate"],
+/// #                limits: { ai: "ai:generate" per day max 2 } }
+/// #     }
+/// #     default_plan: free,
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(p1, &[]).await.unwrap();
+/// # store.assign("ann", p1, ProjectRole::Member.index()).await.unwrap();
+/// // The free plan allows 2 `ai:generate` a day; ann is a member of p1 in tenant `acme`.
+/// const NOW: i64 = 1_750_000_000;
+/// let ctx = AccessContext::new(&Access, &store, Principal::new("ann").tenant("acme")).at(NOW);
+/// let d = ctx.check(Entitlement::AiGenerate, p1).await.unwrap();
+/// let ai = &d.limits[0];
+/// assert_eq!(ai.limit, "ai");
+/// assert_eq!((ai.max, ai.used, ai.remaining), (Some(2), 0, Some(2)));
+/// // A daily period (the default plan's periods are anchored at 0).
+/// assert_eq!(ai.period_start, NOW - NOW % 86_400);
+/// assert_eq!(ai.resets_at, ai.period_start + 86_400);
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LimitStatus {
     /// The limit's name.
@@ -213,6 +529,46 @@ pub struct LimitStatus {
 }
 
 /// The full answer of `check`.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::ReasonKind;
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+/// let read = vic.check(Entitlement::ProjectRead, p1).await.unwrap();
+/// assert!(read.allowed && read.reasons.is_empty());
+/// assert_eq!(read.to_string(), "allowed `project:read` via project:viewer on p1");
+///
+/// let delete = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
+/// assert!(!delete.allowed && delete.grant.is_none());
+/// assert_eq!(delete.entitlement, "project:delete");
+/// assert_eq!(delete.reasons[0].kind, ReasonKind::HierarchyDenied);
+/// assert!(delete.to_string().starts_with("denied `project:delete`; hierarchy_denied: "));
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
     /// Whether the request is allowed.
@@ -246,6 +602,44 @@ impl fmt::Display for Decision {
 }
 
 /// Why `authorize` failed.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// use access_core::{AuthorizationFailure, ReasonKind};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+/// let err = vic.authorize(Entitlement::ProjectDelete, p1).await.unwrap_err();
+/// match &err.reason {
+///     AuthorizationFailure::Denied(reasons) => {
+///         assert_eq!(reasons[0].kind, ReasonKind::HierarchyDenied)
+///     }
+///     AuthorizationFailure::Store(e) => panic!("store failed: {e}"),
+/// }
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthorizationFailure {
     /// Denied, with every reason.
@@ -255,6 +649,41 @@ pub enum AuthorizationFailure {
 }
 
 /// The error of [`crate::AccessContext::authorize`].
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+/// let err = vic.authorize(Entitlement::ProjectDelete, p1).await.unwrap_err();
+/// assert_eq!(err.entitlement, "project:delete");
+/// assert_eq!(err.user_id, "vic");
+/// let text = err.to_string();
+/// assert!(text.starts_with("`project:delete` denied to user `vic`; hierarchy_denied: "));
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationError {
     /// The entitlement asked about.
@@ -267,6 +696,31 @@ pub struct AuthorizationError {
 
 impl AuthorizationError {
     /// The reasons of a denial (empty for a store failure).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AuthorizationError, AuthorizationFailure, Reason, ReasonKind, ReasonMeta};
+    /// use access_core::{StoreError, StoreErrorKind};
+    ///
+    /// let reason = Reason {
+    ///     kind: ReasonKind::RoleRequired,
+    ///     message: "`project:delete` needs the role `manager` on project:p1".into(),
+    ///     meta: ReasonMeta::None,
+    /// };
+    /// let denied = AuthorizationError {
+    ///     entitlement: "project:delete".into(),
+    ///     user_id: "vic".into(),
+    ///     reason: AuthorizationFailure::Denied(vec![reason.clone()]),
+    /// };
+    /// assert_eq!(denied.reasons(), &[reason]);
+    ///
+    /// // A store failure decided nothing: no reasons.
+    /// let failed = AuthorizationError {
+    ///     reason: AuthorizationFailure::Store(StoreError::new(StoreErrorKind::Backend, "down")),
+    ///     ..denied
+    /// };
+    /// assert!(failed.reasons().is_empty());
+    /// ```
     pub fn reasons(&self) -> &[Reason] {
         match &self.reason {
             AuthorizationFailure::Denied(r) => r,

@@ -20,6 +20,47 @@ use crate::time::{self, Timestamp};
 pub const MAX_BATCH: usize = 100;
 
 /// Who is asking.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity workspace { roles: [admin, member] }
+/// #     entity project {
+/// #         roles: [manager, viewer],
+/// #         implies: { manager => viewer },
+/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+/// #     }
+/// #     entitlements {
+/// #         "project:read"   on project => roles [viewer],
+/// #         "project:delete" on project => roles [manager],
+/// #     }
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(ws1, &[]).await.unwrap();
+/// # store.add_resource(p1, &[ws1]).await.unwrap();
+/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+/// let vic = Principal::new("vic").tenant("acme");
+/// assert_eq!(&*vic.id, "vic");
+/// assert_eq!(vic.tenant.as_deref(), Some("acme"));
+/// assert!(vic.active && !vic.superuser);
+///
+/// let ctx = AccessContext::new(&Access, &store, vic.clone());
+/// assert!(ctx.can(Entitlement::ProjectRead, p1).await.unwrap());
+/// // An inactive user is denied everything, a superuser allowed everything.
+/// let ctx = AccessContext::new(&Access, &store, vic.active(false));
+/// assert!(!ctx.can(Entitlement::ProjectRead, p1).await.unwrap());
+/// let ctx = AccessContext::new(&Access, &store, Principal::new("root").superuser(true));
+/// assert!(ctx.can(Entitlement::ProjectDelete, p1).await.unwrap());
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     /// The user's id.
@@ -38,6 +79,18 @@ pub struct Principal {
 
 impl Principal {
     /// An active, non-superuser user without tenant or global roles.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{Principal, RoleSet};
+    ///
+    /// let p = Principal::new("ann");
+    /// assert_eq!(&*p.id, "ann");
+    /// assert_eq!(p.tenant, None);
+    /// assert_eq!(p.global_roles, RoleSet::EMPTY);
+    /// assert!(p.active && !p.superuser);
+    /// assert_eq!(p.mfa_verified_at, None);
+    /// ```
     pub fn new(id: impl Into<Arc<str>>) -> Self {
         Self {
             id: id.into(),
@@ -49,30 +102,83 @@ impl Principal {
         }
     }
     /// Sets the tenant.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Principal;
+    ///
+    /// let p = Principal::new("ann").tenant("acme");
+    /// assert_eq!(p.tenant.as_deref(), Some("acme"));
+    /// ```
     #[must_use]
     pub fn tenant(mut self, tenant: impl Into<Arc<str>>) -> Self {
         self.tenant = Some(tenant.into());
         self
     }
     /// Sets the global roles.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{Principal, RoleSet};
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     roles: [admin, editor, user],
+    ///     entity project { roles: [viewer] }
+    ///     entitlements { "project:read" on project => roles [viewer] }
+    /// }
+    /// # fn main() {
+    /// // Bit `i` is global role `i` (schemas check them for CRUD permissions).
+    /// let roles = RoleSet::single(Role::Editor.index() as usize);
+    /// let p = Principal::new("ann").global_roles(roles);
+    /// assert!(p.global_roles.contains(1));
+    /// assert!(!p.global_roles.contains(Role::Admin.index() as usize));
+    /// # }
+    /// ```
     #[must_use]
     pub fn global_roles(mut self, roles: RoleSet) -> Self {
         self.global_roles = roles;
         self
     }
     /// Makes the user a superuser (or not).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Principal;
+    ///
+    /// assert!(Principal::new("root").superuser(true).superuser);
+    /// assert!(!Principal::new("ann").superuser);
+    /// ```
     #[must_use]
     pub fn superuser(mut self, yes: bool) -> Self {
         self.superuser = yes;
         self
     }
     /// Marks the user active (or not).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Principal;
+    ///
+    /// let suspended = Principal::new("ann").active(false);
+    /// assert!(!suspended.active);
+    /// assert!(Principal::new("ann").active); // active by default
+    /// ```
     #[must_use]
     pub fn active(mut self, yes: bool) -> Self {
         self.active = yes;
         self
     }
     /// Sets the time of the last MFA verification.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Principal;
+    ///
+    /// let now = access_core::time::now();
+    /// let p = Principal::new("ann").mfa_verified_at(now - 60);
+    /// assert_eq!(p.mfa_verified_at, Some(now - 60));
+    /// ```
     #[must_use]
     pub fn mfa_verified_at(mut self, at: Timestamp) -> Self {
         self.mfa_verified_at = Some(at);
@@ -82,6 +188,38 @@ impl Principal {
 
 /// Units consumed by [`AccessContext::can_and_consume`]; give them back with
 /// [`AccessContext::unconsume`] when the action fails.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+/// # use access_core::{ClosureStore, RoleStore};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity project { roles: [member] }
+/// #     entitlements { "ai:generate" on project => roles [member] }
+/// #     plans {
+/// #         free { group: main, features: ["ai:generate"],
+/// #                limits: { ai: "ai:generate" per day max 2 } }
+/// #     }
+/// #     default_plan: free,
+/// # }
+/// # fn main() { access_core::block_on_ready(async {
+/// # let store = MemoryStore::new();
+/// # let p1 = Resource::new(EntityType::Project, "p1");
+/// # store.add_resource(p1, &[]).await.unwrap();
+/// # store.assign("ann", p1, ProjectRole::Member.index()).await.unwrap();
+/// // The free plan allows 2 `ai:generate` a day; ann is a member of p1 in tenant `acme`.
+/// const NOW: i64 = 1_750_000_000;
+/// let ctx = AccessContext::new(&Access, &store, Principal::new("ann").tenant("acme")).at(NOW);
+/// let used = ctx.can_and_consume(Entitlement::AiGenerate, p1).await.unwrap().unwrap();
+/// assert_eq!(used.tenant.as_deref(), Some("acme"));
+/// assert_eq!(used.charges.len(), 1);
+/// assert_eq!(used.charges[0].limit, Limit::Ai.into());
+/// assert_eq!(used.charges[0].max, 2);
+/// // Give the unit back when the action it paid for fails.
+/// ctx.unconsume(used).await.unwrap();
+/// # }).unwrap(); }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use = "keep it to give the unit back with `unconsume` if the action fails"]
 pub struct Consumption {
@@ -364,6 +502,38 @@ fn limit_max(
 
 impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     /// A context for `principal`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// assert!(ctx.can(Entitlement::ProjectRead, p1).await.unwrap());
+    /// assert_eq!(&*ctx.principal().id, "vic");
+    /// # }).unwrap(); }
+    /// ```
     pub fn new(model: &'a M, stores: &'a S, principal: Principal) -> Self {
         Self {
             model,
@@ -378,6 +548,39 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     /// Remembers store reads (ancestries, the tenant's flags and plans) for the life of this
     /// context and its clones, so repeated checks in one request read the database once. Usage
     /// counters are always read fresh. For database stores; the in-memory store gains nothing.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// // One context per request: the second check reads the ancestry from the cache.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("ada")).with_cache();
+    /// assert!(ctx.can(Entitlement::ProjectRead, p1).await.unwrap());
+    /// assert!(ctx.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    /// # }).unwrap(); }
+    /// ```
     #[must_use]
     pub fn with_cache(mut self) -> Self {
         self.cache = Some(Arc::default());
@@ -445,6 +648,45 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
 
     /// Dynamic mode: reads which roles grant each entitlement from `grants` (the tenant's
     /// grants and custom roles) instead of the model's compiled tables.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::{AccessModel, Grants};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// assert!(!vic.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    ///
+    /// // Tenant acme lets project viewers delete.
+    /// let mut grants = Grants::new(Access.data());
+    /// grants.grant(Access.data(), "project:delete", "viewer").unwrap();
+    /// let vic = vic.with_grants(Arc::new(grants));
+    /// assert!(vic.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    /// # }).unwrap(); }
+    /// ```
     #[must_use]
     pub fn with_grants(mut self, grants: Arc<Grants>) -> Self {
         self.grants = Some(grants);
@@ -452,11 +694,81 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     }
 
     /// The time of evaluation: [`Self::at`]'s, else the clock.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let before = access_core::time::now();
+    /// assert!(ctx.now_or_clock() >= before);
+    /// assert_eq!(ctx.at(1_000).now_or_clock(), 1_000);
+    /// # }).unwrap(); }
+    /// ```
     pub fn now_or_clock(&self) -> Timestamp {
         self.now()
     }
 
     /// The grants of dynamic mode, if set.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::{AccessModel, Grants};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// assert!(ctx.grants().is_none()); // static mode
+    ///
+    /// let grants = Arc::new(Grants::new(Access.data()));
+    /// let ctx = ctx.with_grants(grants.clone());
+    /// assert_eq!(ctx.grants(), Some(&*grants));
+    /// # }).unwrap(); }
+    /// ```
     pub fn grants(&self) -> Option<&Grants> {
         self.grants.as_deref()
     }
@@ -481,6 +793,43 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     }
 
     /// Evaluates as if the time were `now` (plans, periods). Defaults to the clock at each call.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// // tom is a viewer of p1 for one day only.
+    /// const T: i64 = 1_750_000_000;
+    /// let viewer = ProjectRole::Viewer.index();
+    /// store.assign_during("tom", p1, viewer, Some(T), Some(T + 86_400)).await.unwrap();
+    /// let tom = AccessContext::new(&Access, &store, Principal::new("tom"));
+    /// assert!(tom.clone().at(T + 3_600).can(Entitlement::ProjectRead, p1).await.unwrap());
+    /// assert!(!tom.clone().at(T + 86_400).can(Entitlement::ProjectRead, p1).await.unwrap());
+    /// assert!(!tom.at(T - 1).can(Entitlement::ProjectRead, p1).await.unwrap());
+    /// # }).unwrap(); }
+    /// ```
     #[must_use]
     pub fn at(mut self, now: Timestamp) -> Self {
         self.now = Some(now);
@@ -488,16 +837,113 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     }
 
     /// The principal.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
+    /// assert_eq!(ctx.principal(), &Principal::new("vic").tenant("acme"));
+    /// # }).unwrap(); }
+    /// ```
     pub fn principal(&self) -> &Principal {
         &self.principal
     }
 
     /// The model.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::AccessModel;
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// assert_eq!(&*ctx.model().data().name, "Access");
+    /// # }).unwrap(); }
+    /// ```
     pub fn model(&self) -> &'a M {
         self.model
     }
 
     /// The stores.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// // The same stores, e.g. to read a user's assignments.
+    /// let assignments = ctx.stores().assignments("vic").await.unwrap();
+    /// assert_eq!(assignments.len(), 1);
+    /// assert!(std::ptr::eq(ctx.stores(), &store));
+    /// # }).unwrap(); }
+    /// ```
     pub fn stores(&self) -> &'a S {
         self.stores
     }
@@ -515,6 +961,45 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+    /// // admin of ws1 ⇒ manager of p1 → viewer of p1
+    /// assert!(ada.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    /// assert!(ada.can(Entitlement::ProjectRead, p1).await.unwrap());
+    ///
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// assert!(vic.can(Entitlement::ProjectRead, p1).await.unwrap());
+    /// assert!(!vic.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    /// // Checked on the wrong entity type: denied.
+    /// assert!(!ada.can(Entitlement::ProjectRead, ws1).await.unwrap());
+    /// # }).unwrap(); }
+    /// ```
     pub async fn can(
         &self,
         entitlement: M::Entitlement,
@@ -528,6 +1013,40 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::EntitlementId;
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let read = EntitlementId::from(Entitlement::ProjectRead);
+    /// assert!(vic.can_id(read, p1).await.unwrap());
+    /// assert!(!vic.can_id(EntitlementId(99), p1).await.unwrap()); // not in the model
+    /// # }).unwrap(); }
+    /// ```
     pub async fn can_id(
         &self,
         entitlement: EntitlementId,
@@ -669,6 +1188,51 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::ReasonKind;
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+    /// let d = ada.check(Entitlement::ProjectDelete, p1).await.unwrap();
+    /// assert!(d.allowed);
+    /// let path = d.grant.unwrap().to_string();
+    /// assert_eq!(path, "workspace:admin on ws1 → project:manager on p1");
+    ///
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
+    /// assert!(!d.allowed);
+    /// assert_eq!(d.reasons.len(), 1);
+    /// assert_eq!(d.reasons[0].kind, ReasonKind::HierarchyDenied);
+    /// assert_eq!(
+    ///     d.reasons[0].message,
+    ///     "`project:delete` needs the role `manager` on project:p1, or `admin` on workspace:ws1"
+    /// );
+    /// # }).unwrap(); }
+    /// ```
     pub async fn check(
         &self,
         entitlement: M::Entitlement,
@@ -681,6 +1245,44 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::{EntitlementId, ReasonKind};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let d = vic.check_id(Entitlement::ProjectRead.into(), p1).await.unwrap();
+    /// assert!(d.allowed);
+    ///
+    /// let d = vic.check_id(EntitlementId(99), p1).await.unwrap();
+    /// assert!(!d.allowed);
+    /// assert_eq!(d.entitlement, "#99");
+    /// assert_eq!(d.reasons[0].kind, ReasonKind::WrongResourceType);
+    /// # }).unwrap(); }
+    /// ```
     pub async fn check_id(
         &self,
         entitlement: EntitlementId,
@@ -911,6 +1513,42 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// [`AuthorizationError`] with every reason, or the store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+    /// assert_eq!(ada.authorize(Entitlement::ProjectDelete, p1).await, Ok(()));
+    ///
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let err = vic.authorize(Entitlement::ProjectDelete, p1).await.unwrap_err();
+    /// assert_eq!(err.user_id, "vic");
+    /// assert_eq!(err.reasons().len(), 1);
+    /// # }).unwrap(); }
+    /// ```
     pub async fn authorize(
         &self,
         entitlement: M::Entitlement,
@@ -938,6 +1576,47 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// [`AuthorizationError`] with every reason, or the store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::Granted;
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// fn delete_project(_proof: Granted<entitlement::ProjectDelete>) -> bool {
+    ///     true
+    /// }
+    ///
+    /// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+    /// let proof = ada.authorize_as::<entitlement::ProjectDelete>(p1).await.unwrap();
+    /// assert!(delete_project(proof));
+    ///
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let err = vic.authorize_as::<entitlement::ProjectDelete>(p1).await.unwrap_err();
+    /// assert_eq!(err.entitlement, "project:delete");
+    /// # }).unwrap(); }
+    /// ```
     pub async fn authorize_as<E>(
         &self,
         resource: Resource<'_>,
@@ -962,6 +1641,39 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [member] }
+    /// #     entitlements { "ai:generate" on project => roles [member] }
+    /// #     plans {
+    /// #         free { group: main, features: ["ai:generate"],
+    /// #                limits: { ai: "ai:generate" per day max 2 } }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("ann", p1, ProjectRole::Member.index()).await.unwrap();
+    /// // The free plan allows 2 `ai:generate` a day; ann is a member of p1 in tenant `acme`.
+    /// const NOW: i64 = 1_750_000_000;
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("ann").tenant("acme")).at(NOW);
+    /// for _ in 0..2 {
+    ///     let granted = ctx.consume_as::<entitlement::AiGenerate>(p1).await.unwrap();
+    ///     let (proof, used) = granted.unwrap();
+    ///     assert_eq!(proof.entitlement(), "ai:generate");
+    ///     assert_eq!(used.charges.len(), 1);
+    /// }
+    /// // The daily limit is used up: no proof.
+    /// assert!(ctx.consume_as::<entitlement::AiGenerate>(p1).await.unwrap().is_none());
+    /// # }).unwrap(); }
+    /// ```
     pub async fn consume_as<E>(
         &self,
         resource: Resource<'_>,
@@ -981,6 +1693,46 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// More than [`MAX_BATCH`] pairs, or a store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::{MAX_BATCH, StoreErrorKind};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let answers = vic
+    ///     .can_all(&[(Entitlement::ProjectRead, p1), (Entitlement::ProjectDelete, p1)])
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(answers, [true, false]);
+    ///
+    /// let too_many = vec![(Entitlement::ProjectRead, p1); MAX_BATCH + 1];
+    /// let err = vic.can_all(&too_many).await.unwrap_err();
+    /// assert_eq!(err.kind, StoreErrorKind::InvalidRequest);
+    /// # }).unwrap(); }
+    /// ```
     pub async fn can_all(
         &self,
         pairs: &[(M::Entitlement, Resource<'_>)],
@@ -1108,6 +1860,40 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [member] }
+    /// #     entitlements { "ai:generate" on project => roles [member] }
+    /// #     plans {
+    /// #         free { group: main, features: ["ai:generate"],
+    /// #                limits: { ai: "ai:generate" per day max 2 } }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("ann", p1, ProjectRole::Member.index()).await.unwrap();
+    /// // The free plan allows 2 `ai:generate` a day; ann is a member of p1 in tenant `acme`.
+    /// const NOW: i64 = 1_750_000_000;
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("ann").tenant("acme")).at(NOW);
+    /// // Two units a day, each taken atomically with the check.
+    /// assert!(ctx.can_and_consume(Entitlement::AiGenerate, p1).await.unwrap().is_some());
+    /// assert!(ctx.can_and_consume(Entitlement::AiGenerate, p1).await.unwrap().is_some());
+    /// assert!(ctx.can_and_consume(Entitlement::AiGenerate, p1).await.unwrap().is_none());
+    /// let today = NOW - NOW % 86_400;
+    /// assert_eq!(store.usage("acme", Limit::Ai.into(), today), 2);
+    /// // The next day has a fresh counter.
+    /// let tomorrow = ctx.clone().at(NOW + 86_400);
+    /// assert!(tomorrow.can_and_consume(Entitlement::AiGenerate, p1).await.unwrap().is_some());
+    /// # }).unwrap(); }
+    /// ```
     pub async fn can_and_consume(
         &self,
         entitlement: M::Entitlement,
@@ -1120,6 +1906,40 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::EntitlementId;
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [member] }
+    /// #     entitlements { "ai:generate" on project => roles [member] }
+    /// #     plans {
+    /// #         free { group: main, features: ["ai:generate"],
+    /// #                limits: { ai: "ai:generate" per day max 2 } }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("ann", p1, ProjectRole::Member.index()).await.unwrap();
+    /// // The free plan allows 2 `ai:generate` a day; ann is a member of p1 in tenant `acme`.
+    /// const NOW: i64 = 1_750_000_000;
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("ann").tenant("acme")).at(NOW);
+    /// let ai = EntitlementId::from(Entitlement::AiGenerate);
+    /// assert!(ctx.can_and_consume_id(ai, p1).await.unwrap().is_some());
+    /// let today = NOW - NOW % 86_400;
+    /// assert_eq!(store.usage("acme", Limit::Ai.into(), today), 1);
+    /// // A user without a role consumes nothing.
+    /// let bob = AccessContext::new(&Access, &store, Principal::new("bob").tenant("acme")).at(NOW);
+    /// assert!(bob.can_and_consume_id(ai, p1).await.unwrap().is_none());
+    /// assert_eq!(store.usage("acme", Limit::Ai.into(), today), 1);
+    /// # }).unwrap(); }
+    /// ```
     pub async fn can_and_consume_id(
         &self,
         entitlement: EntitlementId,
@@ -1215,6 +2035,37 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [member] }
+    /// #     entitlements { "ai:generate" on project => roles [member] }
+    /// #     plans {
+    /// #         free { group: main, features: ["ai:generate"],
+    /// #                limits: { ai: "ai:generate" per day max 2 } }
+    /// #     }
+    /// #     default_plan: free,
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("ann", p1, ProjectRole::Member.index()).await.unwrap();
+    /// // The free plan allows 2 `ai:generate` a day; ann is a member of p1 in tenant `acme`.
+    /// const NOW: i64 = 1_750_000_000;
+    /// let ctx = AccessContext::new(&Access, &store, Principal::new("ann").tenant("acme")).at(NOW);
+    /// let first = ctx.can_and_consume(Entitlement::AiGenerate, p1).await.unwrap().unwrap();
+    /// let _second = ctx.can_and_consume(Entitlement::AiGenerate, p1).await.unwrap().unwrap();
+    /// assert!(!ctx.can(Entitlement::AiGenerate, p1).await.unwrap());
+    /// // The action the first unit paid for failed: give it back.
+    /// ctx.unconsume(first).await.unwrap();
+    /// assert!(ctx.can(Entitlement::AiGenerate, p1).await.unwrap());
+    /// # }).unwrap(); }
+    /// ```
     pub async fn unconsume(&self, consumption: Consumption) -> StoreResult<()> {
         match consumption.tenant {
             Some(t) if !consumption.charges.is_empty() => {
@@ -1231,6 +2082,44 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     ///
     /// # Errors
     /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::AccessState;
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin, member] }
+    /// #     entity project {
+    /// #         roles: [manager, viewer],
+    /// #         implies: { manager => viewer },
+    /// #         inherits: { workspace:admin => manager, workspace:member => viewer },
+    /// #     }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(ws1, &[]).await.unwrap();
+    /// # store.add_resource(p1, &[ws1]).await.unwrap();
+    /// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let set = vic.access_set().await.unwrap();
+    /// assert!(set.can("project:read"));
+    /// assert_eq!(set.state("project:delete"), Some(AccessState::RoleRequired));
+    ///
+    /// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
+    /// let set = ada.access_set().await.unwrap();
+    /// assert_eq!(set.allowed().collect::<Vec<_>>(), ["project:read", "project:delete"]);
+    /// # }).unwrap(); }
+    /// ```
     pub async fn access_set(&self) -> StoreResult<crate::AccessSet> {
         use crate::access_set::AccessState;
         let data = self.model.data();

@@ -45,6 +45,29 @@ use crate::model::{EntitlementId, EntityTypeId};
 pub const MAX_ROLES: usize = 64;
 
 /// A tenant custom role.
+///
+/// # Examples
+/// ```
+/// use access_core::{CustomRole, EntityTypeId, Grants};
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .entitlement("org:billing", "org", ["owner"], [])
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .entitlement("project:delete", "project", ["manager"], [])
+/// #     .build()
+/// #     .unwrap();
+/// # let data = &data;
+/// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+/// let mut grants = Grants::new(data);
+/// grants.create_role(data, "project", "auditor", &["project:read"]).unwrap();
+/// assert_eq!(
+///     grants.custom_roles(),
+///     [CustomRole { entity: EntityTypeId(1), index: 2, name: "auditor".into(), deleted: false }]
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomRole {
     /// Its entity type.
@@ -59,6 +82,32 @@ pub struct CustomRole {
 }
 
 /// What went wrong in a grant change.
+///
+/// # Examples
+/// ```
+/// use access_core::{GrantErrorKind, Grants};
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .entitlement("org:billing", "org", ["owner"], [])
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .entitlement("project:delete", "project", ["manager"], [])
+/// #     .build()
+/// #     .unwrap();
+/// # let data = &data;
+/// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+/// let mut grants = Grants::new(data);
+/// let kind = |r: Result<u16, access_core::GrantError>| r.unwrap_err().kind;
+/// assert_eq!(kind(grants.create_role(data, "projct", "auditor", &[])), GrantErrorKind::Unknown);
+/// assert_eq!(kind(grants.create_role(data, "project", "bad name", &[])), GrantErrorKind::Invalid);
+/// assert_eq!(kind(grants.create_role(data, "project", "viewer", &[])), GrantErrorKind::Conflict);
+/// for i in 2..64 {
+///     grants.create_role(data, "project", &format!("r{i}"), &[]).unwrap();
+/// }
+/// assert_eq!(kind(grants.create_role(data, "project", "one_more", &[])), GrantErrorKind::Full);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GrantErrorKind {
     /// A name the model (or the tenant's custom roles) does not declare.
@@ -72,6 +121,28 @@ pub enum GrantErrorKind {
 }
 
 /// A refused grant change; the message names what is valid.
+///
+/// # Examples
+/// ```
+/// use access_core::{GrantErrorKind, Grants};
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .entitlement("org:billing", "org", ["owner"], [])
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .entitlement("project:delete", "project", ["manager"], [])
+/// #     .build()
+/// #     .unwrap();
+/// # let data = &data;
+/// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+/// let mut grants = Grants::new(data);
+/// let err = grants.grant(data, "project:delete", "viewr").unwrap_err();
+/// assert_eq!(err.kind, GrantErrorKind::Unknown);
+/// assert_eq!(err.message, "unknown role `viewr` of `project`, did you mean `viewer`?");
+/// assert_eq!(err.to_string(), err.message);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GrantError {
     /// What went wrong.
@@ -98,6 +169,40 @@ impl fmt::Display for GrantError {
 impl std::error::Error for GrantError {}
 
 /// The role → entitlement tables of one tenant in dynamic mode.
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+/// use access_core::{AccessContext, DynamicModel, Grants, MemoryStore, Principal, Resource};
+/// use access_core::{AccessModel, ClosureStore, RoleStore};
+/// use access_core::model_builder::ModelBuilder;
+///
+/// let model = DynamicModel::build(
+///     ModelBuilder::new("Access")
+///         .entity("project", ["manager", "viewer"])
+///         .entitlement("project:read", "project", ["viewer"], [])
+///         .entitlement("project:delete", "project", ["manager"], [])
+///         .spec(),
+/// )
+/// .unwrap();
+/// let project = model.entity_type("project").unwrap();
+/// let delete = model.entitlement("project:delete").unwrap();
+/// # access_core::block_on_ready(async {
+/// let store = MemoryStore::new();
+/// let p1 = Resource::new(project, "p1");
+/// store.add_resource(p1, &[]).await.unwrap();
+/// store.assign("vic", p1, 1).await.unwrap(); // viewer
+///
+/// // This tenant's administrator lets viewers delete projects.
+/// let mut grants = Grants::new(model.data());
+/// grants.grant(model.data(), "project:delete", "viewer").unwrap();
+///
+/// let stat = AccessContext::new(&model, &store, Principal::new("vic"));
+/// assert!(!stat.can(delete, p1).await.unwrap());
+/// let dynamic = stat.with_grants(Arc::new(grants));
+/// assert!(dynamic.can(delete, p1).await.unwrap());
+/// # }).unwrap();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grants {
     /// Per entitlement: the roles it is given to (as the model's `roles`).
@@ -109,6 +214,29 @@ pub struct Grants {
 
 impl Grants {
     /// The model's own grants, no custom roles.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, Grants, RoleSet};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let grants = Grants::new(data);
+    /// // The model's tables: project:read is granted by viewer and by manager (which implies it).
+    /// let read = EntitlementId(data.entitlement_index("project:read").unwrap());
+    /// assert_eq!(grants.granting(read), Some(data.entitlements[read.0 as usize].granting));
+    /// assert_eq!(grants.granting(read), Some(RoleSet(0b11)));
+    /// assert!(grants.custom_roles().is_empty());
+    /// ```
     pub fn new(data: &ModelData) -> Self {
         Self {
             listed: data.entitlements.iter().map(|e| e.roles).collect(),
@@ -118,22 +246,114 @@ impl Grants {
     }
 
     /// Every role that grants `entitlement` (`None` outside the model).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, Grants, RoleSet};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// let delete = EntitlementId(2);
+    /// assert_eq!(grants.granting(delete), Some(RoleSet::single(0))); // manager
+    /// grants.grant(data, "project:delete", "viewer").unwrap();
+    /// assert_eq!(grants.granting(delete), Some(RoleSet(0b11))); // and viewer
+    /// assert_eq!(grants.granting(EntitlementId(9)), None);
+    /// ```
     #[inline]
     pub fn granting(&self, entitlement: EntitlementId) -> Option<RoleSet> {
         self.granting.get(entitlement.0 as usize).copied()
     }
 
     /// The roles `entitlement` is given to directly.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, Grants, RoleSet};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let grants = Grants::new(data);
+    /// let read = EntitlementId(1);
+    /// // Given to viewer; manager grants it too, through `implies`.
+    /// assert_eq!(grants.listed(read), Some(RoleSet::single(1)));
+    /// assert_eq!(grants.granting(read), Some(RoleSet(0b11)));
+    /// ```
     pub fn listed(&self, entitlement: EntitlementId) -> Option<RoleSet> {
         self.listed.get(entitlement.0 as usize).copied()
     }
 
     /// The custom roles, deleted ones included.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Grants;
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// grants.create_role(data, "project", "auditor", &[]).unwrap();
+    /// grants.create_role(data, "project", "billing", &[]).unwrap();
+    /// grants.delete_role(data, "project", "auditor").unwrap();
+    /// let roles: Vec<(&str, bool)> =
+    ///     grants.custom_roles().iter().map(|c| (c.name.as_str(), c.deleted)).collect();
+    /// assert_eq!(roles, [("auditor", true), ("billing", false)]);
+    /// ```
     pub fn custom_roles(&self) -> &[CustomRole] {
         &self.custom
     }
 
     /// The name of role `index` of entity type `entity` (a model role or a live custom role).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Grants;
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// grants.create_role(data, "project", "auditor", &[]).unwrap();
+    /// assert_eq!(grants.role_name(data, 1, 0), Some("manager"));
+    /// assert_eq!(grants.role_name(data, 1, 2), Some("auditor"));
+    /// grants.delete_role(data, "project", "auditor").unwrap();
+    /// assert_eq!(grants.role_name(data, 1, 2), None);
+    /// ```
     pub fn role_name<'a>(
         &'a self,
         data: &'a ModelData,
@@ -151,6 +371,28 @@ impl Grants {
     }
 
     /// The index of the role named `role` of entity type `entity` (model or live custom role).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Grants;
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// grants.create_role(data, "project", "auditor", &[]).unwrap();
+    /// assert_eq!(grants.role_index(data, 1, "viewer"), Some(1));
+    /// assert_eq!(grants.role_index(data, 1, "auditor"), Some(2));
+    /// assert_eq!(grants.role_index(data, 0, "auditor"), None); // not an org role
+    /// ```
     pub fn role_index(&self, data: &ModelData, entity: u16, role: &str) -> Option<u16> {
         data.role_index(entity, role).or_else(|| {
             self.custom
@@ -161,6 +403,28 @@ impl Grants {
     }
 
     /// The names of the roles in `set` on `entity`, model roles first.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, Grants, RoleSet};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// grants.create_role(data, "project", "auditor", &["project:read"]).unwrap();
+    /// let read = grants.granting(EntitlementId(1)).unwrap();
+    /// assert_eq!(grants.role_names(data, 1, read), ["manager", "viewer", "auditor"]);
+    /// assert!(grants.role_names(data, 1, RoleSet::EMPTY).is_empty());
+    /// ```
     pub fn role_names(&self, data: &ModelData, entity: u16, set: RoleSet) -> Vec<String> {
         set.iter()
             .filter_map(|r| self.role_name(data, entity, r).map(str::to_owned))
@@ -168,6 +432,29 @@ impl Grants {
     }
 
     /// The entitlements role `role` of `entity` is given directly.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Grants;
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// assert_eq!(grants.entitlements_of(data, 1, 1), ["project:read"]); // viewer
+    /// grants.grant(data, "project:delete", "viewer").unwrap();
+    /// assert_eq!(grants.entitlements_of(data, 1, 1), ["project:read", "project:delete"]);
+    /// // Only what is given directly: manager gets project:read through `implies`.
+    /// assert_eq!(grants.entitlements_of(data, 1, 0), ["project:delete"]);
+    /// ```
     pub fn entitlements_of(&self, data: &ModelData, entity: u16, role: usize) -> Vec<String> {
         data.entitlements
             .iter()
@@ -195,6 +482,26 @@ impl Grants {
     ///
     /// # Errors
     /// An unknown entity type.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Grants;
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// assert_eq!(Grants::entity(data, "project"), Ok(1));
+    /// let err = Grants::entity(data, "projct").unwrap_err();
+    /// assert_eq!(err.message, "unknown entity `projct`, did you mean `project`?");
+    /// ```
     pub fn entity(data: &ModelData, name: &str) -> Result<u16, GrantError> {
         data.entity_index(name).ok_or_else(|| {
             GrantError::new(
@@ -209,6 +516,30 @@ impl Grants {
     ///
     /// # Errors
     /// An unknown role.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Grants;
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let grants = Grants::new(data);
+    /// assert_eq!(grants.role(data, 1, "viewer"), Ok(1));
+    /// let err = grants.role(data, 1, "owner").unwrap_err();
+    /// assert_eq!(
+    ///     err.message,
+    ///     "unknown role `owner` of `project`, expected one of `manager`, `viewer`"
+    /// );
+    /// ```
     pub fn role(&self, data: &ModelData, entity: u16, role: &str) -> Result<u16, GrantError> {
         self.role_index(data, entity, role).ok_or_else(|| {
             let e = &data.entities[entity as usize];
@@ -274,6 +605,32 @@ impl Grants {
     ///
     /// # Errors
     /// An unknown entitlement or role (with the valid names).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, Grants};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// grants.grant(data, "project:delete", "viewer").unwrap();
+    /// assert!(grants.granting(EntitlementId(2)).unwrap().contains(1));
+    /// // Again: no change.
+    /// let before = grants.clone();
+    /// grants.grant(data, "project:delete", "viewer").unwrap();
+    /// assert_eq!(grants, before);
+    /// // An entitlement is given to roles of its own entity type only.
+    /// assert!(grants.grant(data, "org:billing", "viewer").is_err());
+    /// ```
     pub fn grant(
         &mut self,
         data: &ModelData,
@@ -288,6 +645,31 @@ impl Grants {
     ///
     /// # Errors
     /// An unknown entitlement or role (with the valid names).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, Grants};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// let read = EntitlementId(1);
+    /// grants.grant(data, "project:read", "manager").unwrap();
+    /// grants.revoke(data, "project:read", "manager").unwrap();
+    /// // manager implies viewer, which still has it.
+    /// assert!(grants.granting(read).unwrap().contains(0));
+    /// grants.revoke(data, "project:read", "viewer").unwrap();
+    /// assert!(grants.granting(read).unwrap().is_empty());
+    /// ```
     pub fn revoke(
         &mut self,
         data: &ModelData,
@@ -303,6 +685,34 @@ impl Grants {
     /// # Errors
     /// An unknown entity or entitlement, an entitlement of another type, a name already taken,
     /// or no room left (64 roles per type, deleted custom roles included).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, GrantErrorKind, Grants};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// let auditor = grants.create_role(data, "project", "auditor", &["project:read"]).unwrap();
+    /// assert_eq!(auditor, 2); // after the model's two project roles
+    /// assert!(grants.granting(EntitlementId(1)).unwrap().contains(2));
+    ///
+    /// // All or nothing: an entitlement of another type refuses the whole role.
+    /// let err = grants
+    ///     .create_role(data, "project", "billing", &["project:read", "org:billing"])
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind, GrantErrorKind::Invalid);
+    /// assert_eq!(grants.role_index(data, 1, "billing"), None);
+    /// ```
     pub fn create_role(
         &mut self,
         data: &ModelData,
@@ -357,6 +767,34 @@ impl Grants {
     ///
     /// # Errors
     /// A name taken, an index that is a model role or taken, or past the last index.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{GrantErrorKind, Grants};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// // Load a tenant's custom roles as the store recorded them.
+    /// let mut grants = Grants::new(data);
+    /// grants.restore_role(data, 1, 2, "auditor", true).unwrap(); // deleted
+    /// grants.restore_role(data, 1, 3, "auditor", false).unwrap();
+    /// assert_eq!(grants.role_index(data, 1, "auditor"), Some(3));
+    /// grants.grant(data, "project:read", "auditor").unwrap();
+    ///
+    /// // Taken indices are refused: model roles and restored ones.
+    /// let err = grants.restore_role(data, 1, 0, "lead", false).unwrap_err();
+    /// assert_eq!(err.kind, GrantErrorKind::Invalid);
+    /// assert!(grants.restore_role(data, 1, 3, "lead", false).is_err());
+    /// ```
     pub fn restore_role(
         &mut self,
         data: &ModelData,
@@ -424,6 +862,32 @@ impl Grants {
     ///
     /// # Errors
     /// An unknown entity or custom role; model roles cannot be deleted.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{EntitlementId, GrantErrorKind, Grants};
+    /// # use access_core::model_builder::ModelBuilder;
+    /// # let data = ModelBuilder::new("Access")
+    /// #     .entity("org", ["owner"])
+    /// #     .entity("project", ["manager", "viewer"])
+    /// #     .implies("project", "manager", "viewer")
+    /// #     .entitlement("org:billing", "org", ["owner"], [])
+    /// #     .entitlement("project:read", "project", ["viewer"], [])
+    /// #     .entitlement("project:delete", "project", ["manager"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// # let data = &data;
+    /// // Entity types: org (0), project (1) with roles manager (0) ⇒ viewer (1).
+    /// let mut grants = Grants::new(data);
+    /// let index = grants.create_role(data, "project", "auditor", &["project:read"]).unwrap();
+    /// assert_eq!(grants.delete_role(data, "project", "auditor"), Ok(index));
+    /// assert!(!grants.granting(EntitlementId(1)).unwrap().contains(index as usize));
+    /// // A new role never reuses the index.
+    /// assert_eq!(grants.create_role(data, "project", "auditor", &[]), Ok(index + 1));
+    /// // Model roles stay.
+    /// let err = grants.delete_role(data, "project", "viewer").unwrap_err();
+    /// assert_eq!(err.kind, GrantErrorKind::Invalid);
+    /// ```
     pub fn delete_role(
         &mut self,
         data: &ModelData,

@@ -61,6 +61,63 @@ pub mod __private {
 }
 
 /// Declares the access model. See `docs/model.md`.
+///
+/// Generates a unit struct implementing [`AccessModel`] (its tables computed at compile time),
+/// the enums `Entitlement`, `EntityType`, `Role`, `Plan`, `Flag`, `Limit` and one
+/// `<Entity>Role` per entity type, and a module `entitlement` with one
+/// [`EntitlementMarker`] type per entitlement. A mistake in the model is a compile error.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, AccessModel, MemoryStore, Principal, Resource};
+/// use access_core::{ClosureStore, RoleStore};
+///
+/// access_core::define_access! {
+///     /// The application's access model.
+///     pub Access;
+///     roles: [admin, user],
+///     default_role: user,
+///     entity workspace { roles: [admin, member] }
+///     entity project {
+///         roles: [manager, viewer],
+///         implies: { manager => viewer },
+///         inherits: { workspace:admin => manager, workspace:member => viewer },
+///     }
+///     flags: [beta_ai],
+///     entitlements {
+///         "project:read"   on project => roles [viewer],
+///         "project:delete" on project => roles [manager],
+///         "ai:generate"    on project => roles [manager], flags [beta_ai],
+///     }
+///     plans {
+///         free { group: main, features: ["project:delete"] }
+///         pro  { group: main, features: ["project:delete", "ai:generate"],
+///                limits: { ai: "ai:generate" per month max 100 } }
+///     }
+///     default_plan: free,
+/// }
+/// # fn main() {
+///
+/// assert_eq!(Access.data().entitlements.len(), 3);
+/// assert_eq!(Entitlement::ProjectDelete.as_str(), "project:delete");
+/// assert_eq!("pro".parse::<Plan>().unwrap(), Plan::Pro);
+///
+/// access_core::block_on_ready(async {
+///     let store = MemoryStore::new();
+///     let ws = Resource::new(EntityType::Workspace, "ws1");
+///     let p1 = Resource::new(EntityType::Project, "p1");
+///     store.add_resource(ws, &[]).await.unwrap();
+///     store.add_resource(p1, &[ws]).await.unwrap();
+///     store.assign("wes", ws, WorkspaceRole::Member.index()).await.unwrap();
+///
+///     let wes = AccessContext::new(&Access, &store, Principal::new("wes").tenant("acme"));
+///     // workspace:member => project:viewer
+///     assert!(wes.can(Entitlement::ProjectRead, p1).await.unwrap());
+///     assert!(!wes.can(Entitlement::ProjectDelete, p1).await.unwrap());
+/// })
+/// .unwrap();
+/// # }
+/// ```
 #[cfg(feature = "macros")]
 #[macro_export]
 macro_rules! define_access {

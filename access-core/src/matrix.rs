@@ -28,6 +28,24 @@ use std::fmt::Write as _;
 use access_model::ModelData;
 
 /// One way to hold an entitlement: a role on some entity type and the path from it.
+///
+/// # Examples
+/// ```
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .inherits("project", "org", "owner", "manager")
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .build()
+/// #     .unwrap();
+/// // org:owner => project:manager, and project:manager implies project:viewer.
+/// let row = &access_core::matrix::rows(&data)[0];
+/// let owner = &row.holders[2];
+/// assert_eq!((owner.entity.as_str(), owner.role.as_str()), ("org", "owner"));
+/// assert_eq!(owner.path, "org:owner ⇒ project:manager → viewer");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Holder {
     /// The entity type the role is held on.
@@ -39,6 +57,29 @@ pub struct Holder {
 }
 
 /// One entitlement's row of the matrix.
+///
+/// # Examples
+/// ```
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .inherits("project", "org", "owner", "manager")
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .build()
+/// #     .unwrap();
+/// // org:owner => project:manager, and project:manager implies project:viewer.
+/// let rows = access_core::matrix::rows(&data);
+/// let row = &rows[0];
+/// assert_eq!(row.entitlement, "project:read");
+/// assert_eq!(row.entity, "project");
+/// assert_eq!(row.roles, ["viewer"]);
+/// assert!(row.flags.is_empty() && row.plans.is_empty() && row.limits.is_empty());
+/// let holders: Vec<String> =
+///     row.holders.iter().map(|h| format!("{}:{}", h.entity, h.role)).collect();
+/// assert_eq!(holders, ["project:manager", "project:viewer", "org:owner"]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Row {
     /// The entitlement.
@@ -58,6 +99,27 @@ pub struct Row {
 }
 
 /// The matrix of `data`, one row per entitlement in declaration order.
+///
+/// # Examples
+/// ```
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .inherits("project", "org", "owner", "manager")
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .build()
+/// #     .unwrap();
+/// // org:owner => project:manager, and project:manager implies project:viewer.
+/// let rows = access_core::matrix::rows(&data);
+/// assert_eq!(rows.len(), 1);
+/// let paths: Vec<&str> = rows[0].holders.iter().map(|h| h.path.as_str()).collect();
+/// assert_eq!(
+///     paths,
+///     ["project:manager → viewer", "project:viewer", "org:owner ⇒ project:manager → viewer"]
+/// );
+/// ```
 pub fn rows(data: &ModelData) -> Vec<Row> {
     data.entitlements
         .iter()
@@ -181,6 +243,24 @@ fn list(v: &[String]) -> String {
 
 /// The matrix as Markdown: a gates table, then per entitlement every role that grants it and
 /// how.
+///
+/// # Examples
+/// ```
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .inherits("project", "org", "owner", "manager")
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .build()
+/// #     .unwrap();
+/// // org:owner => project:manager, and project:manager implies project:viewer.
+/// let md = access_core::matrix::markdown(&data);
+/// assert!(md.starts_with("# Permission matrix of `Access`"));
+/// assert!(md.contains("| `project:read` | `project` | `viewer` | — | any plan | — |"));
+/// assert!(md.contains("| `org:owner` | org:owner ⇒ project:manager → viewer |"));
+/// ```
 pub fn markdown(data: &ModelData) -> String {
     let rows = rows(data);
     let mut out = String::new();
@@ -222,6 +302,25 @@ pub fn markdown(data: &ModelData) -> String {
 }
 
 /// The matrix as JSON: `{ "model": name, "entitlements": [Row, ..] }`.
+///
+/// # Examples
+/// ```
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .inherits("project", "org", "owner", "manager")
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .build()
+/// #     .unwrap();
+/// // org:owner => project:manager, and project:manager implies project:viewer.
+/// let v = access_core::matrix::json(&data);
+/// assert_eq!(v["model"], "Access");
+/// assert_eq!(v["entitlements"][0]["entitlement"], "project:read");
+/// let path = &v["entitlements"][0]["holders"][2]["path"];
+/// assert_eq!(path, "org:owner ⇒ project:manager → viewer");
+/// ```
 pub fn json(data: &ModelData) -> serde_json::Value {
     serde_json::json!({ "model": &*data.name, "entitlements": rows(data) })
 }
@@ -232,6 +331,33 @@ pub fn json(data: &ModelData) -> serde_json::Value {
 ///
 /// # Errors
 /// The file differs (or cannot be read/written).
+///
+/// # Examples
+/// ```
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .inherits("project", "org", "owner", "manager")
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .build()
+/// #     .unwrap();
+/// // org:owner => project:manager, and project:manager implies project:viewer.
+/// use access_core::matrix::{check_file, markdown};
+///
+/// let path = std::env::temp_dir().join(format!("matrix-doc-{}.md", std::process::id()));
+/// std::fs::write(&path, "# an old matrix\n").unwrap();
+/// # if std::env::var("ACCESS_UPDATE_MATRIX").as_deref() != Ok("1") {
+/// let err = check_file(&data, &path).unwrap_err();
+/// assert!(err.contains("is out of date with the model"));
+/// assert!(err.contains("-# an old matrix"));
+/// # }
+///
+/// std::fs::write(&path, markdown(&data)).unwrap();
+/// assert_eq!(check_file(&data, &path), Ok(()));
+/// # std::fs::remove_file(&path).unwrap();
+/// ```
 pub fn check_file(data: &ModelData, path: &std::path::Path) -> Result<(), String> {
     let have = std::fs::read_to_string(path).unwrap_or_default();
     match compare(data, &have) {
@@ -251,6 +377,26 @@ pub fn check_file(data: &ModelData, path: &std::path::Path) -> Result<(), String
 ///
 /// # Errors
 /// They differ.
+///
+/// # Examples
+/// ```
+/// # use access_core::model_builder::ModelBuilder;
+/// # let data = ModelBuilder::new("Access")
+/// #     .entity("org", ["owner"])
+/// #     .entity("project", ["manager", "viewer"])
+/// #     .implies("project", "manager", "viewer")
+/// #     .inherits("project", "org", "owner", "manager")
+/// #     .entitlement("project:read", "project", ["viewer"], [])
+/// #     .build()
+/// #     .unwrap();
+/// // org:owner => project:manager, and project:manager implies project:viewer.
+/// use access_core::matrix::{compare, markdown};
+///
+/// assert_eq!(compare(&data, &markdown(&data)), Ok(()));
+/// let diff = compare(&data, "# Permission matrix of `Access`\n").unwrap_err();
+/// assert!(!diff.contains("-# Permission matrix")); // the same in both
+/// assert!(diff.contains("+| `org:owner` | org:owner ⇒ project:manager → viewer |"));
+/// ```
 pub fn compare(data: &ModelData, current: &str) -> Result<(), String> {
     let want = markdown(data);
     if current == want {
@@ -261,6 +407,14 @@ pub fn compare(data: &ModelData, current: &str) -> Result<(), String> {
 }
 
 /// A line diff: `-` lines only in `old`, `+` lines only in `new` (longest common subsequence).
+///
+/// # Examples
+/// ```
+/// use access_core::matrix::diff;
+///
+/// assert_eq!(diff("a\nb\nc\n", "a\nc\nd\n"), "-b\n+d\n");
+/// assert_eq!(diff("same\n", "same\n"), "");
+/// ```
 pub fn diff(old: &str, new: &str) -> String {
     let a: Vec<&str> = old.lines().collect();
     let b: Vec<&str> = new.lines().collect();

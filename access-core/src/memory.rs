@@ -125,6 +125,20 @@ fn poisoned() -> StoreError {
 
 impl MemoryStore {
     /// An empty store.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{ClosureStore, EntityTypeId, MemoryStore, Resource, RoleStore};
+    /// # access_core::block_on_ready(async {
+    /// let store = MemoryStore::new();
+    /// assert!(store.assignments("ann").await.unwrap().is_empty());
+    ///
+    /// let p1 = Resource::new(EntityTypeId(0), "p1");
+    /// store.add_resource(p1, &[]).await.unwrap();
+    /// store.assign("ann", p1, 0).await.unwrap();
+    /// assert_eq!(store.assignments("ann").await.unwrap().len(), 1);
+    /// # }).unwrap();
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -249,6 +263,21 @@ impl MemoryStore {
     }
 
     /// Units used of a limit by a tenant in a period (for tests and dashboards).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{Charge, LimitId, MemoryStore, WalletStore};
+    /// # access_core::block_on_ready(async {
+    /// let store = MemoryStore::new();
+    /// let ai = LimitId(0);
+    /// let charge = Charge { limit: ai, period_start: 1_000, max: 2 };
+    /// assert!(store.consume("acme", &[charge]).await.unwrap());
+    /// assert_eq!(store.usage("acme", ai, 1_000), 1);
+    /// // Per tenant and per period.
+    /// assert_eq!(store.usage("globex", ai, 1_000), 0);
+    /// assert_eq!(store.usage("acme", ai, 2_000), 0);
+    /// # }).unwrap();
+    /// ```
     pub fn usage(&self, tenant: &str, limit: LimitId, period_start: Timestamp) -> u64 {
         self.wallets
             .lock()

@@ -8,22 +8,118 @@ pub use access_model::{
 };
 
 /// Index of an entitlement in a model's tables.
+///
+/// # Examples
+/// ```
+/// use access_core::EntitlementId;
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [viewer] }
+///     entitlements {
+///         "project:read" on project => roles [viewer],
+///         "project:share" on project => roles [viewer],
+///     }
+/// }
+/// # fn main() {
+///
+/// // The generated enum converts into its index; the engine's `*_id` methods take these.
+/// assert_eq!(EntitlementId::from(Entitlement::ProjectShare), EntitlementId(1));
+/// assert_eq!(Entitlement::ProjectShare.index(), 1);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntitlementId(pub u16);
 
 /// Index of an entity type in a model's tables.
+///
+/// # Examples
+/// ```
+/// use access_core::{EntityTypeId, Resource};
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity workspace { roles: [admin] }
+///     entity project { roles: [viewer] }
+///     entitlements { "project:read" on project => roles [viewer] }
+/// }
+/// # fn main() {
+///
+/// assert_eq!(EntityTypeId::from(EntityType::Project), EntityTypeId(1));
+/// // A resource names its type by id; the generated enum converts.
+/// assert_eq!(Resource::new(EntityType::Project, "p1").ty, EntityTypeId(1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntityTypeId(pub u16);
 
 /// Index of a plan in a model's tables.
+///
+/// # Examples
+/// ```
+/// use access_core::{PlanId, Subscription};
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [viewer] }
+///     entitlements { "project:read" on project => roles [viewer] }
+///     plans {
+///         free { group: main, features: [] }
+///         pro { group: main, features: ["project:read"] }
+///     }
+/// }
+/// # fn main() {
+///
+/// assert_eq!(PlanId::from(Plan::Pro), PlanId(1));
+/// // Subscriptions name their plan by id.
+/// assert_eq!(Subscription::new(Plan::Pro, 0).plan, PlanId(1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PlanId(pub u16);
 
 /// Index of a flag in a model's tables.
+///
+/// # Examples
+/// ```
+/// use access_core::FlagId;
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [viewer] }
+///     flags: [pdf_export, beta_ai],
+///     entitlements { "ai:generate" on project => roles [viewer], flags [beta_ai] }
+/// }
+/// # fn main() {
+///
+/// // `FlagStore::set_flag` takes the id.
+/// assert_eq!(FlagId::from(Flag::BetaAi), FlagId(1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlagId(pub u16);
 
 /// Index of a limit in a model's tables.
+///
+/// # Examples
+/// ```
+/// use access_core::LimitId;
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [viewer] }
+///     entitlements { "ai:generate" on project => roles [viewer] }
+///     plans {
+///         free { group: main, features: ["ai:generate"],
+///                limits: { ai: "ai:generate" per day max 3 } }
+///     }
+/// }
+/// # fn main() {
+///
+/// // Usage counters are keyed by the id.
+/// assert_eq!(LimitId::from(Limit::Ai), LimitId(0));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LimitId(pub u16);
 
@@ -31,6 +127,35 @@ pub struct LimitId(pub u16);
 ///
 /// Implemented by the type `define_access!` generates (its tables are `static` data computed at
 /// compile time) and by [`DynamicModel`] (built at run time by the same validation code).
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessModel, DynamicModel};
+/// use access_core::model_builder::ModelBuilder;
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [viewer] }
+///     entitlements { "project:read" on project => roles [viewer] }
+/// }
+/// # fn main() {
+///
+/// // Code generic over the model works with both kinds.
+/// fn entitlement_names<M: AccessModel>(model: &M) -> Vec<String> {
+///     model.data().entitlements.iter().map(|e| e.name.to_string()).collect()
+/// }
+///
+/// let dynamic = DynamicModel::build(
+///     ModelBuilder::new("Access")
+///         .entity("project", ["viewer"])
+///         .entitlement("project:read", "project", ["viewer"], [])
+///         .spec(),
+/// )
+/// .unwrap();
+/// assert_eq!(entitlement_names(&Access), ["project:read"]);
+/// assert_eq!(entitlement_names(&dynamic), entitlement_names(&Access));
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an access model",
     note = "declare one with `access_core::define_access! {{ pub Access; .. }}`"
@@ -42,21 +167,116 @@ pub trait AccessModel: Send + Sync + 'static {
     type EntityType: Copy + Into<EntityTypeId>;
 
     /// The model's tables.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::AccessModel;
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    ///     entitlements { "project:read" on project => roles [viewer] }
+    /// }
+    /// # fn main() {
+    ///
+    /// let data = Access.data();
+    /// assert_eq!(&*data.name, "Access");
+    /// assert_eq!(&*data.entities[0].name, "project");
+    /// assert_eq!(data.entities[0].roles.len(), 2);
+    /// assert_eq!(data.entitlement_index("project:read"), Some(0));
+    /// # }
+    /// ```
     fn data(&self) -> &ModelData;
 }
 
 /// A closed set of names generated by `define_access!` (entitlements, entity types, roles,
 /// plans, flags, limits).
+///
+/// # Examples
+/// ```
+/// use access_core::ModelEnum;
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [manager, viewer] }
+///     entitlements { "project:read" on project => roles [viewer] }
+///     plans {
+///         free { group: main, features: [] }
+///         pro { group: main, features: ["project:read"] }
+///     }
+/// }
+/// # fn main() {
+///
+/// // Code generic over every generated enum.
+/// fn describe<E: ModelEnum>() -> String {
+///     let names: Vec<&str> = E::ALL.iter().map(|e| e.as_str()).collect();
+///     format!("{}: {}", E::KIND, names.join(", "))
+/// }
+/// assert_eq!(describe::<Plan>(), "plan: free, pro");
+/// assert_eq!(describe::<ProjectRole>(), "role: manager, viewer");
+/// assert_eq!(describe::<Entitlement>(), "entitlement: project:read");
+/// # }
+/// ```
 pub trait ModelEnum: Copy + Eq + fmt::Debug + fmt::Display + std::str::FromStr + 'static {
     /// What the names are (`"entitlement"`, `"plan"`, ..), for error messages.
     const KIND: &'static str;
     /// Every value, in declaration order.
     const ALL: &'static [Self];
     /// The name as declared.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::ModelEnum;
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [viewer] }
+    ///     flags: [beta_ai],
+    ///     entitlements { "ai:generate" on project => roles [viewer], flags [beta_ai] }
+    /// }
+    /// # fn main() {
+    ///
+    /// assert_eq!(ModelEnum::as_str(Flag::BetaAi), "beta_ai");
+    /// assert_eq!(ModelEnum::as_str(Entitlement::AiGenerate), "ai:generate");
+    /// # }
+    /// ```
     fn as_str(self) -> &'static str;
     /// The index in the model's tables.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::ModelEnum;
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [manager, contributor, viewer] }
+    ///     entitlements { "project:read" on project => roles [viewer] }
+    /// }
+    /// # fn main() {
+    ///
+    /// // Role indices are what role stores take (`RoleStore::assign`).
+    /// assert_eq!(ModelEnum::index(ProjectRole::Manager), 0);
+    /// assert_eq!(ModelEnum::index(ProjectRole::Viewer), 2);
+    /// # }
+    /// ```
     fn index(self) -> u16;
     /// The value at `index`, if any.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::ModelEnum;
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [manager, viewer] }
+    ///     entitlements { "project:read" on project => roles [viewer] }
+    /// }
+    /// # fn main() {
+    ///
+    /// assert_eq!(ProjectRole::from_index(1), Some(ProjectRole::Viewer));
+    /// assert_eq!(ProjectRole::from_index(2), None);
+    /// # }
+    /// ```
     fn from_index(index: u16) -> Option<Self> {
         Self::ALL.get(index as usize).copied()
     }
@@ -64,6 +284,25 @@ pub trait ModelEnum: Copy + Eq + fmt::Debug + fmt::Display + std::str::FromStr +
 
 /// A name that is not in the model (from `FromStr` of the generated enums, or the run-time
 /// lookups of [`DynamicModel`]).
+///
+/// # Examples
+/// ```
+/// use access_core::UnknownName;
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [viewer] }
+///     entitlements { "project:read" on project => roles [viewer] }
+/// }
+/// # fn main() {
+///
+/// let err: UnknownName = "projct".parse::<EntityType>().unwrap_err();
+/// assert_eq!(err.kind, "entity type");
+/// assert_eq!(err.name, "projct");
+/// assert_eq!(err.suggestion, Some("project"));
+/// assert_eq!(err.to_string(), "unknown entity type `projct`, did you mean `project`?");
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownName {
     /// What kind of name was looked up (`"entitlement"`, `"plan"`, ..).
@@ -88,6 +327,19 @@ impl std::error::Error for UnknownName {}
 
 impl UnknownName {
     /// The error for `name` among `valid` names of `kind`, with a suggestion when one is close.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::UnknownName;
+    ///
+    /// let close = UnknownName::new("plan", "por", &["free", "pro"]);
+    /// assert_eq!(close.suggestion, Some("pro"));
+    /// assert_eq!(close.to_string(), "unknown plan `por`, did you mean `pro`?");
+    ///
+    /// let far = UnknownName::new("plan", "gold", &["free", "pro"]);
+    /// assert_eq!(far.suggestion, None);
+    /// assert_eq!(far.to_string(), "unknown plan `gold`");
+    /// ```
     pub fn new(kind: &'static str, name: &str, valid: &'static [&'static str]) -> Self {
         let suggestion = access_model::suggest(name, valid.iter().copied());
         Self {
@@ -103,6 +355,34 @@ impl UnknownName {
 ///
 /// Requests name entitlements and entity types by index: look them up once with
 /// [`DynamicModel::entitlement`] and [`DynamicModel::entity_type`].
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessContext, DynamicModel, MemoryStore, Principal, Resource};
+/// use access_core::{ClosureStore, RoleStore};
+/// use access_core::model_builder::ModelBuilder;
+///
+/// let model = DynamicModel::build(
+///     ModelBuilder::new("Access")
+///         .entity("project", ["manager", "viewer"])
+///         .implies("project", "manager", "viewer")
+///         .entitlement("project:read", "project", ["viewer"], [])
+///         .spec(),
+/// )
+/// .unwrap();
+/// let project = model.entity_type("project").unwrap();
+/// let read = model.entitlement("project:read").unwrap();
+///
+/// access_core::block_on_ready(async {
+///     let store = MemoryStore::new();
+///     let p1 = Resource::new(project, "p1");
+///     store.add_resource(p1, &[]).await.unwrap();
+///     store.assign("ann", p1, 0).await.unwrap(); // role 0: manager
+///     let ctx = AccessContext::new(&model, &store, Principal::new("ann"));
+///     assert!(ctx.can(read, p1).await.unwrap()); // manager implies viewer
+/// })
+/// .unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct DynamicModel {
     data: ModelData,
@@ -114,20 +394,95 @@ impl DynamicModel {
     ///
     /// # Errors
     /// The model's mistakes: unknown names, duplicates, cycles, ..
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::DynamicModel;
+    /// use access_core::model_builder::{ErrorKind, ModelBuilder};
+    ///
+    /// let ok = DynamicModel::build(
+    ///     ModelBuilder::new("Access")
+    ///         .entity("project", ["viewer"])
+    ///         .entitlement("project:read", "project", ["viewer"], [])
+    ///         .spec(),
+    /// );
+    /// assert!(ok.is_ok());
+    ///
+    /// let errors = DynamicModel::build(
+    ///     ModelBuilder::new("Access")
+    ///         .entity("project", ["viewer"])
+    ///         .entitlement("project:read", "project", ["viewr"], [])
+    ///         .spec(),
+    /// )
+    /// .unwrap_err();
+    /// assert_eq!(errors.len(), 1);
+    /// assert_eq!(errors[0].kind, ErrorKind::UnknownRole);
+    /// assert!(errors[0].message.contains("did you mean `viewer`?"));
+    /// ```
     pub fn build<S: Copy>(
         spec: &access_model::ModelSpec<S>,
     ) -> Result<Self, Vec<access_model::ModelError<S>>> {
         access_model::compile(spec).map(|data| Self { data })
     }
     /// Wraps already computed tables.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessModel, DynamicModel};
+    /// use access_core::model_builder::ModelBuilder;
+    ///
+    /// // `ModelBuilder::build` validates and computes the tables in one step.
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .entitlement("project:read", "project", ["viewer"], [])
+    ///     .build()
+    ///     .unwrap();
+    /// let model = DynamicModel::from_data(data.clone());
+    /// assert_eq!(model.data(), &data);
+    /// assert!(model.entitlement("project:read").is_some());
+    /// ```
     pub fn from_data(data: ModelData) -> Self {
         Self { data }
     }
     /// The entitlement named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{DynamicModel, EntitlementId};
+    /// use access_core::model_builder::ModelBuilder;
+    ///
+    /// let model = DynamicModel::build(
+    ///     ModelBuilder::new("Access")
+    ///         .entity("project", ["manager", "viewer"])
+    ///         .entitlement("project:read", "project", ["viewer"], [])
+    ///         .entitlement("project:delete", "project", ["manager"], [])
+    ///         .spec(),
+    /// )
+    /// .unwrap();
+    /// assert_eq!(model.entitlement("project:delete"), Some(EntitlementId(1)));
+    /// assert_eq!(model.entitlement("project:archive"), None);
+    /// ```
     pub fn entitlement(&self, name: &str) -> Option<EntitlementId> {
         self.data.entitlement_index(name).map(EntitlementId)
     }
     /// The entity type named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{DynamicModel, EntityTypeId};
+    /// use access_core::model_builder::ModelBuilder;
+    ///
+    /// let model = DynamicModel::build(
+    ///     ModelBuilder::new("Access")
+    ///         .entity("workspace", ["admin"])
+    ///         .entity("project", ["viewer"])
+    ///         .entitlement("project:read", "project", ["viewer"], [])
+    ///         .spec(),
+    /// )
+    /// .unwrap();
+    /// assert_eq!(model.entity_type("project"), Some(EntityTypeId(1)));
+    /// assert_eq!(model.entity_type("folder"), None);
+    /// ```
     pub fn entity_type(&self, name: &str) -> Option<EntityTypeId> {
         self.data.entity_index(name).map(EntityTypeId)
     }

@@ -20,6 +20,16 @@ use crate::store::{Resource, StoreResult};
 use crate::time::Timestamp;
 
 /// A CRUD action on a schema.
+///
+/// # Examples
+/// ```
+/// use access_core::Action;
+///
+/// assert_eq!(Action::ALL.len(), 5);
+/// assert_eq!(Action::Update.to_string(), "update");
+/// let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+/// assert_eq!(names, ["create", "read", "list", "update", "delete"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Creating a row.
@@ -44,6 +54,15 @@ impl Action {
         Action::Delete,
     ];
     /// `create`, `read`, ..
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::Action;
+    ///
+    /// const NAME: &str = Action::Delete.as_str();
+    /// assert_eq!(NAME, "delete");
+    /// assert_eq!(Action::List.as_str(), "list");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -69,6 +88,34 @@ pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
 pub type DynCheck = for<'a> fn(&'a PermissionCtx<'a>) -> CheckFuture<'a>;
 
 /// A dynamic check with the name it was written as (for explanations).
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{CheckFuture, NamedCheck, Rule, evaluate};
+/// use access_core::{PermissionCtx, Principal, ReasonKind};
+///
+/// fn is_staff<'a>(ctx: &'a PermissionCtx<'a>) -> CheckFuture<'a> {
+///     Box::pin(async move { ctx.principal.is_some_and(|p| p.id.starts_with("staff-")) })
+/// }
+///
+/// let check = NamedCheck { name: "is_staff", check: is_staff };
+/// assert_eq!(format!("{check:?}"), "is_staff");
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let rule = Rule::Dynamic(check);
+/// let (staff, guest) = (Principal::new("staff-1"), Principal::new("guest"));
+/// let ctx = PermissionCtx::new(&model, Some(&staff));
+/// assert_eq!(access_core::block_on_ready(evaluate(&rule, &ctx)), Some(Ok(())));
+/// let ctx = PermissionCtx::new(&model, Some(&guest));
+/// let reasons = access_core::block_on_ready(evaluate(&rule, &ctx)).unwrap().unwrap_err();
+/// assert_eq!(reasons[0].kind, ReasonKind::DynamicCheckFailed);
+/// assert!(reasons[0].message.contains("`is_staff`"));
+/// ```
 #[derive(Clone, Copy)]
 pub struct NamedCheck {
     /// The function's path as written.
@@ -84,6 +131,49 @@ impl fmt::Debug for NamedCheck {
 }
 
 /// The right-hand side of a `where` clause.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{FieldValue, RowFields, Rule, Where, WhereValue, evaluate_sync};
+/// use access_core::{PermissionCtx, Principal};
+///
+/// struct Doc {
+///     tenant: &'static str,
+///     level: i64,
+/// }
+/// impl RowFields for Doc {
+///     fn field(&self, field: &str) -> FieldValue<'_> {
+///         match field {
+///             "tenant" => FieldValue::Str(self.tenant),
+///             "level" => FieldValue::Int(self.level),
+///             _ => FieldValue::Null,
+///         }
+///     }
+///     fn as_any(&self) -> &dyn std::any::Any {
+///         self
+///     }
+/// }
+///
+/// // where(tenant = user.tenant_id, level = 3)
+/// const CLAUSES: &[Where] = &[
+///     Where { field: "tenant", value: WhereValue::TenantId },
+///     Where { field: "level", value: WhereValue::Int(3) },
+/// ];
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let user = Principal::new("u1").tenant("acme");
+/// let row = Doc { tenant: "acme", level: 3 };
+/// let mut ctx = PermissionCtx::new(&model, Some(&user));
+/// ctx.row = Some(&row);
+/// assert_eq!(evaluate_sync(&Rule::Where(CLAUSES), &ctx), Some(Ok(())));
+/// let other = Doc { tenant: "globex", level: 3 };
+/// ctx.row = Some(&other);
+/// assert!(evaluate_sync(&Rule::Where(CLAUSES), &ctx).unwrap().is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WhereValue {
     /// `user.id`
@@ -99,6 +189,45 @@ pub enum WhereValue {
 }
 
 /// `field = value` in a `where` rule.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{FieldValue, RowFields, Rule, Where, WhereValue, evaluate_sync};
+/// use access_core::{PermissionCtx, Principal, ReasonKind};
+///
+/// struct Post {
+///     owner_id: i64,
+/// }
+/// impl RowFields for Post {
+///     fn field(&self, field: &str) -> FieldValue<'_> {
+///         match field {
+///             "owner_id" => FieldValue::Int(self.owner_id),
+///             _ => FieldValue::Null,
+///         }
+///     }
+///     fn as_any(&self) -> &dyn std::any::Any {
+///         self
+///     }
+/// }
+///
+/// // where(owner_id = user.id): the user's id is compared as the column's type.
+/// const MINE: &[Where] = &[Where { field: "owner_id", value: WhereValue::UserId }];
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let user = Principal::new("42");
+/// let (mine, theirs) = (Post { owner_id: 42 }, Post { owner_id: 7 });
+/// let mut ctx = PermissionCtx::new(&model, Some(&user));
+/// ctx.row = Some(&mine);
+/// assert!(evaluate_sync(&Rule::Where(MINE), &ctx).unwrap().is_ok());
+/// ctx.row = Some(&theirs);
+/// let reasons = evaluate_sync(&Rule::Where(MINE), &ctx).unwrap().unwrap_err();
+/// assert_eq!(reasons[0].kind, ReasonKind::RowRuleFailed);
+/// assert!(reasons[0].message.contains("`owner_id`"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Where {
     /// The struct field (and column) compared.
@@ -108,6 +237,40 @@ pub struct Where {
 }
 
 /// A permission rule.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{Rule, evaluate_sync};
+/// use access_core::{PermissionCtx, Principal, ReasonKind, RoleSet};
+///
+/// let model = ModelBuilder::new("Access")
+///     .global_roles(["admin", "editor"])
+///     .entity("doc", ["owner"])
+///     .entitlement("doc:edit", "doc", ["owner"], [])
+///     .build()
+///     .unwrap();
+/// // any(role(admin), fva(300))
+/// const RULE: Rule = Rule::Any(&[Rule::GlobalRoles(RoleSet(0b01)), Rule::Fva(300)]);
+///
+/// let admin = Principal::new("a").global_roles(RoleSet::single(0));
+/// let ctx = PermissionCtx::new(&model, Some(&admin));
+/// assert_eq!(evaluate_sync(&RULE, &ctx), Some(Ok(())));
+///
+/// let editor = Principal::new("e").global_roles(RoleSet::single(1));
+/// let ctx = PermissionCtx::new(&model, Some(&editor));
+/// let reasons = evaluate_sync(&RULE, &ctx).unwrap().unwrap_err();
+/// let mut kinds: Vec<ReasonKind> = reasons.iter().map(|r| r.kind).collect();
+/// kinds.sort();
+/// let mut want = vec![ReasonKind::RoleRequired, ReasonKind::MfaRequired];
+/// want.sort();
+/// assert_eq!(kinds, want); // every branch's reason
+///
+/// // Nobody signed in passes `Public` only.
+/// let ctx = PermissionCtx::new(&model, None);
+/// assert!(evaluate_sync(&Rule::Public, &ctx).unwrap().is_ok());
+/// assert!(evaluate_sync(&Rule::Authenticated, &ctx).unwrap().is_err());
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Rule {
     /// No authentication needed.
@@ -142,6 +305,34 @@ pub enum Rule {
 }
 
 /// One field's permissions.
+///
+/// # Examples
+/// ```
+/// # use access_core::{RoleSet, Schema};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin, editor],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// #[derive(access_core::Schema)]
+/// #[schema(access = Access)]
+/// pub struct Note {
+///     pub id: i64,
+///     #[schema(permission(read = [admin], write = [admin]))]
+///     pub secret: String,
+///     #[schema(read_only)]
+///     pub created_at: i64,
+/// }
+///
+/// # fn main() {
+/// let secret = Note::PERMISSIONS.field("secret").unwrap();
+/// assert_eq!(secret.name, "secret");
+/// assert!(secret.read.is_some() && secret.write.is_some() && !secret.read_only);
+/// let created = Note::PERMISSIONS.field("created_at").unwrap();
+/// assert!(created.read.is_none() && created.read_only);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct FieldPermission {
     /// The field's name (as serialized).
@@ -155,6 +346,35 @@ pub struct FieldPermission {
 }
 
 /// A schema's permissions, generated by `#[derive(Schema)]`.
+///
+/// # Examples
+/// ```
+/// # use access_core::schema::Rule;
+/// # use access_core::{Action, Schema};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin, editor],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// #[derive(access_core::Schema)]
+/// #[schema(access = Access, permission(create = [admin], read = public))]
+/// pub struct Note {
+///     pub id: i64,
+///     pub body: String,
+/// }
+///
+/// # fn main() {
+/// let perms = Note::PERMISSIONS;
+/// assert_eq!(perms.name, "note");
+/// assert_eq!(perms.id_field, "id");
+/// assert!(matches!(perms.create, Some(Rule::List(_))));
+/// assert!(perms.update.is_none()); // the model's `default_permission`
+/// assert_eq!(perms.fields.len(), 2);
+/// assert_eq!((perms.field_index)("body"), Some(1));
+/// assert!(matches!(perms.rule(Action::Read), Some(Rule::Public)));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct SchemaPermissions {
     /// The schema's name (`product`).
@@ -179,6 +399,30 @@ pub struct SchemaPermissions {
 
 impl SchemaPermissions {
     /// The rule for `action`: the schema's own, else (for `list`) its `read`, else `None`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::schema::Rule;
+    /// # use access_core::{Action, Schema};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access, permission(read = public, delete = blocked))]
+    /// pub struct Note {
+    ///     pub id: i64,
+    /// }
+    ///
+    /// # fn main() {
+    /// let perms = Note::PERMISSIONS;
+    /// assert!(matches!(perms.rule(Action::Delete), Some(Rule::Blocked)));
+    /// assert!(matches!(perms.rule(Action::List), Some(Rule::Public))); // follows `read`
+    /// assert!(perms.rule(Action::Update).is_none());
+    /// # }
+    /// ```
     pub fn rule(&self, action: Action) -> Option<Rule> {
         match action {
             Action::Create => self.create,
@@ -189,12 +433,48 @@ impl SchemaPermissions {
         }
     }
     /// The field named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::Schema;
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access)]
+    /// pub struct Note {
+    ///     pub id: i64,
+    ///     #[schema(permission(read = [admin]))]
+    ///     pub secret: String,
+    /// }
+    ///
+    /// # fn main() {
+    /// assert!(Note::PERMISSIONS.field("secret").unwrap().read.is_some());
+    /// assert!(Note::PERMISSIONS.field("id").unwrap().read.is_none());
+    /// assert!(Note::PERMISSIONS.field("missing").is_none());
+    /// # }
+    /// ```
     pub fn field(&self, name: &str) -> Option<&FieldPermission> {
         (self.field_index)(name).and_then(|i| self.fields.get(i))
     }
 }
 
 /// A field's value as `where` rules compare it.
+///
+/// # Examples
+/// ```
+/// use access_core::schema::{AsFieldValue, FieldValue};
+///
+/// assert_eq!(7u8.as_field_value(), FieldValue::Int(7));
+/// assert_eq!("acme".as_field_value(), FieldValue::Str("acme"));
+/// assert_eq!(Some(true).as_field_value(), FieldValue::Bool(true));
+/// assert_eq!(None::<i64>.as_field_value(), FieldValue::Null);
+/// // An integer outside `i64` cannot equal anything.
+/// assert_eq!(u64::MAX.as_field_value(), FieldValue::Null);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldValue<'a> {
     /// `None` / SQL NULL: matches nothing.
@@ -209,12 +489,33 @@ pub enum FieldValue<'a> {
 
 /// Types a `where` rule can compare. Implemented for integers, strings, `bool` and `Option`s
 /// of them; a `where` on a field of another type is a compile error naming this trait.
+///
+/// # Examples
+/// ```
+/// use access_core::schema::{AsFieldValue, FieldValue};
+///
+/// fn same<T: AsFieldValue + ?Sized>(a: &T, b: FieldValue<'_>) -> bool {
+///     a.as_field_value() == b
+/// }
+/// assert!(same(&String::from("x"), FieldValue::Str("x")));
+/// assert!(same(&-3i32, FieldValue::Int(-3)));
+/// assert!(!same(&Some(1u16), FieldValue::Null));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "a `where` rule cannot compare a field of type `{Self}`",
     note = "`where` compares integers, strings, `bool` and `Option`s of them"
 )]
 pub trait AsFieldValue {
     /// The value.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::schema::{AsFieldValue, FieldValue};
+    ///
+    /// let tenant: Option<String> = Some("acme".into());
+    /// assert_eq!(tenant.as_field_value(), FieldValue::Str("acme"));
+    /// assert_eq!(false.as_field_value(), FieldValue::Bool(false));
+    /// ```
     fn as_field_value(&self) -> FieldValue<'_>;
 }
 
@@ -251,15 +552,121 @@ impl<T: AsFieldValue> AsFieldValue for Option<T> {
 }
 
 /// A row's fields, for `where` rules evaluated in memory.
+///
+/// # Examples
+/// ```
+/// # use access_core::schema::{FieldValue, RowFields};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin, editor],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// // `#[derive(Schema)]` implements it.
+/// #[derive(access_core::Schema)]
+/// #[schema(access = Access, permission(update = where(owner_id = user.id)))]
+/// pub struct Note {
+///     pub id: i64,
+///     pub owner_id: i64,
+/// }
+///
+/// # fn main() {
+/// let note = Note { id: 7, owner_id: 42 };
+/// assert_eq!(note.field("owner_id"), FieldValue::Int(42)); // compared by `where`
+/// assert_eq!(note.field("nope"), FieldValue::Null);
+/// # }
+/// ```
 pub trait RowFields: Sync {
     /// The value of `field`: the fields `where` rules compare and the id field; `Null` for the
     /// rest (dynamic checks read the typed row with [`PermissionCtx::row_as`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::schema::{FieldValue, RowFields};
+    ///
+    /// struct Doc {
+    ///     tenant: Option<String>,
+    /// }
+    /// impl RowFields for Doc {
+    ///     fn field(&self, field: &str) -> FieldValue<'_> {
+    ///         match (field, &self.tenant) {
+    ///             ("tenant", Some(t)) => FieldValue::Str(t),
+    ///             _ => FieldValue::Null,
+    ///         }
+    ///     }
+    ///     fn as_any(&self) -> &dyn std::any::Any {
+    ///         self
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(Doc { tenant: Some("acme".into()) }.field("tenant"), FieldValue::Str("acme"));
+    /// assert_eq!(Doc { tenant: None }.field("tenant"), FieldValue::Null);
+    /// ```
     fn field(&self, field: &str) -> FieldValue<'_>;
     /// The row itself, for [`PermissionCtx::row_as`].
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::schema::{FieldValue, RowFields};
+    ///
+    /// struct Doc(i64);
+    /// impl RowFields for Doc {
+    ///     fn field(&self, _: &str) -> FieldValue<'_> {
+    ///         FieldValue::Int(self.0)
+    ///     }
+    ///     fn as_any(&self) -> &dyn std::any::Any {
+    ///         self
+    ///     }
+    /// }
+    ///
+    /// let row: &dyn RowFields = &Doc(5);
+    /// assert_eq!(row.as_any().downcast_ref::<Doc>().map(|d| d.0), Some(5));
+    /// assert!(row.as_any().downcast_ref::<String>().is_none());
+    /// ```
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// Entity permissions generated by `#[derive(Schema)]`.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessModel, Action, PermissionCtx, Principal, RoleSet, Schema};
+///
+/// access_core::define_access! {
+///     pub Access;
+///     roles: [admin, editor],
+///     entity project { roles: [owner] }
+///     entitlements { "project:edit" on project => roles [owner] }
+/// }
+///
+/// #[derive(access_core::Schema, serde::Serialize)]
+/// #[schema(access = Access, permission(
+///     create = [admin, editor],
+///     read   = public,
+///     update = any(role(admin), where(owner_id = user.id)),
+/// ))]
+/// pub struct Note {
+///     pub id: i64,
+///     pub owner_id: i64,
+///     #[schema(permission(read = [admin]))]
+///     pub secret: String,
+/// }
+///
+/// fn main() {
+///     let bob = Principal::new("2");
+///     let note = Note { id: 7, owner_id: 2, secret: "s".into() };
+///     let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+///     access_core::block_on_ready(async {
+///         // Bob owns the note: he may update it, but not create notes.
+///         assert!(Note::authorize_action(&ctx.with_row(&note), Action::Update).await.is_ok());
+///         assert!(Note::authorize_action(&ctx, Action::Create).await.is_err());
+///         // He does not see `secret`.
+///         let json = note.redact(&ctx).await.unwrap();
+///         assert_eq!(json, serde_json::json!({ "id": 7, "owner_id": 2 }));
+///     })
+///     .unwrap();
+/// }
+/// ```
 #[diagnostic::on_unimplemented(note = "add `#[derive(access_core::Schema)]` to `{Self}`")]
 pub trait Schema: RowFields + Sized + 'static {
     /// The permissions, as data.
@@ -269,6 +676,42 @@ pub trait Schema: RowFields + Sized + 'static {
     ///
     /// # Errors
     /// The rule that failed and why.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::{AccessModel, Action, PermissionCtx, Principal, ReasonKind, RoleSet, Schema};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access, permission(
+    ///     create = [admin],
+    ///     update = any(role(admin), where(owner_id = user.id)),
+    /// ))]
+    /// pub struct Note {
+    ///     pub id: i64,
+    ///     pub owner_id: i64,
+    /// }
+    ///
+    /// # fn main() {
+    /// let bob = Principal::new("2");
+    /// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+    /// let (mine, theirs) = (Note { id: 1, owner_id: 2 }, Note { id: 2, owner_id: 3 });
+    /// access_core::block_on_ready(async {
+    ///     assert!(Note::authorize_action(&ctx.with_row(&mine), Action::Update).await.is_ok());
+    ///     let denial = Note::authorize_action(&ctx.with_row(&theirs), Action::Update)
+    ///         .await
+    ///         .unwrap_err();
+    ///     assert_eq!((denial.action, denial.schema), ("update", "note"));
+    ///     let denial = Note::authorize_action(&ctx, Action::Create).await.unwrap_err();
+    ///     assert_eq!(denial.reasons[0].kind, ReasonKind::RoleRequired);
+    /// })
+    /// .unwrap();
+    /// # }
+    /// ```
     fn authorize_action<'a>(
         ctx: &'a PermissionCtx<'a>,
         action: Action,
@@ -279,6 +722,35 @@ pub trait Schema: RowFields + Sized + 'static {
     /// The fields the caller may filter and sort on: those readable whatever the row (their
     /// read rule passes without a row). Filtering on a field the caller may not read would
     /// reveal its values.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::{AccessModel, PermissionCtx, Principal, RoleSet, Schema};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access)]
+    /// pub struct Note {
+    ///     pub id: i64,
+    ///     #[schema(permission(read = [admin]))]
+    ///     pub secret: String,
+    ///     pub title: String,
+    /// }
+    ///
+    /// # fn main() {
+    /// let (bob, admin) = (Principal::new("2"), Principal::new("1").global_roles(RoleSet::single(0)));
+    /// let fields = |p: &Principal| {
+    ///     let ctx = PermissionCtx::new(Access.data(), Some(p));
+    ///     access_core::block_on_ready(Note::queryable_fields(&ctx)).unwrap()
+    /// };
+    /// assert_eq!(fields(&bob), ["id", "title"]);
+    /// assert_eq!(fields(&admin), ["id", "secret", "title"]);
+    /// # }
+    /// ```
     fn queryable_fields<'a>(
         ctx: &'a PermissionCtx<'a>,
     ) -> impl Future<Output = Vec<&'static str>> + Send + 'a {
@@ -294,6 +766,36 @@ pub trait Schema: RowFields + Sized + 'static {
     }
 
     /// The names of the fields of this row the caller may read.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::{AccessModel, PermissionCtx, Principal, Schema};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access)]
+    /// pub struct Note {
+    ///     pub id: i64,
+    ///     pub owner_id: i64,
+    ///     // Only its owner reads it.
+    ///     #[schema(permission(read = where(owner_id = user.id)))]
+    ///     pub draft: String,
+    /// }
+    ///
+    /// # fn main() {
+    /// let bob = Principal::new("2");
+    /// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+    /// let mine = Note { id: 1, owner_id: 2, draft: String::new() };
+    /// let theirs = Note { id: 2, owner_id: 3, draft: String::new() };
+    /// let readable = |n: &Note| access_core::block_on_ready(n.readable_fields(&ctx)).unwrap();
+    /// assert_eq!(readable(&mine), ["id", "owner_id", "draft"]);
+    /// assert_eq!(readable(&theirs), ["id", "owner_id"]);
+    /// # }
+    /// ```
     fn readable_fields<'a>(
         &'a self,
         ctx: &'a PermissionCtx<'a>,
@@ -317,6 +819,36 @@ pub trait Schema: RowFields + Sized + 'static {
     ///
     /// # Errors
     /// Serialization failed.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::{AccessModel, PermissionCtx, Principal, RoleSet, Schema};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema, serde::Serialize)]
+    /// #[schema(access = Access)]
+    /// pub struct Note {
+    ///     pub id: i64,
+    ///     #[schema(permission(read = [admin, editor]))]
+    ///     pub notes: String,
+    /// }
+    ///
+    /// # fn main() {
+    /// let note = Note { id: 1, notes: "internal".into() };
+    /// let editor = Principal::new("e").global_roles(RoleSet::single(1));
+    /// let guest = Principal::new("g");
+    /// let redact = |p: &Principal| {
+    ///     let ctx = PermissionCtx::new(Access.data(), Some(p));
+    ///     access_core::block_on_ready(note.redact(&ctx)).unwrap().unwrap()
+    /// };
+    /// assert_eq!(redact(&editor), serde_json::json!({ "id": 1, "notes": "internal" }));
+    /// assert_eq!(redact(&guest), serde_json::json!({ "id": 1 }));
+    /// # }
+    /// ```
     fn redact<'a>(
         &'a self,
         ctx: &'a PermissionCtx<'a>,
@@ -340,6 +872,51 @@ pub trait Schema: RowFields + Sized + 'static {
 
     /// Every field of `patch` (a JSON object of field → value) the caller may not set on this
     /// row (`existing`: the row being updated, none on create). Empty: the write may proceed.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::{AccessModel, PermissionCtx, Principal, ReasonKind, RoleSet, Schema};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access)]
+    /// pub struct Note {
+    ///     pub id: i64,
+    ///     pub title: String,
+    ///     #[schema(permission(write = [admin]))]
+    ///     pub pinned: bool,
+    ///     #[schema(read_only)]
+    ///     pub created_at: i64,
+    /// }
+    ///
+    /// # fn main() {
+    /// let bob = Principal::new("2");
+    /// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+    /// let note = Note { id: 1, title: "t".into(), pinned: false, created_at: 0 };
+    ///
+    /// let ok = serde_json::json!({ "title": "new" });
+    /// let denied = access_core::block_on_ready(Note::check_write(&ok, Some(&note), &ctx)).unwrap();
+    /// assert!(denied.is_empty());
+    ///
+    /// let patch = serde_json::json!({ "title": "x", "pinned": true, "created_at": 5, "color": "red" });
+    /// let denied = access_core::block_on_ready(Note::check_write(&patch, Some(&note), &ctx)).unwrap();
+    /// let mut fields: Vec<(&str, ReasonKind)> =
+    ///     denied.iter().map(|d| (d.field.as_str(), d.reason.kind)).collect();
+    /// fields.sort();
+    /// assert_eq!(
+    ///     fields,
+    ///     [
+    ///         ("color", ReasonKind::Blocked),      // no such field
+    ///         ("created_at", ReasonKind::Blocked), // read-only
+    ///         ("pinned", ReasonKind::RoleRequired),
+    ///     ]
+    /// );
+    /// # }
+    /// ```
     fn check_write<'a>(
         patch: &'a serde_json::Value,
         existing: Option<&'a Self>,
@@ -362,6 +939,36 @@ pub trait Schema: RowFields + Sized + 'static {
 }
 
 /// Why a field write was refused.
+///
+/// # Examples
+/// ```
+/// # use access_core::{AccessModel, FieldDenial, PermissionCtx, Principal, ReasonKind, Schema};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin, editor],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// #[derive(access_core::Schema)]
+/// #[schema(access = Access)]
+/// pub struct Note {
+///     pub id: i64,
+///     #[schema(read_only)]
+///     pub created_at: i64,
+/// }
+///
+/// # fn main() {
+/// let bob = Principal::new("2");
+/// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+/// let patch = serde_json::json!({ "created_at": 5 });
+/// let denied: Vec<FieldDenial> =
+///     access_core::block_on_ready(Note::check_write(&patch, None, &ctx)).unwrap();
+/// assert_eq!(denied.len(), 1);
+/// assert_eq!(denied[0].field, "created_at");
+/// assert_eq!(denied[0].reason.kind, ReasonKind::Blocked);
+/// assert_eq!(denied[0].reason.message, "`created_at` is read-only");
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldDenial {
     /// The field.
@@ -371,6 +978,36 @@ pub struct FieldDenial {
 }
 
 /// A denied schema check: the rule that failed (as written) and why.
+///
+/// # Examples
+/// ```
+/// # use access_core::{AccessModel, Action, Denial, PermissionCtx, Principal, ReasonKind, Schema};
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin, editor],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// #[derive(access_core::Schema)]
+/// #[schema(access = Access, permission(create = [admin, editor]))]
+/// pub struct Note {
+///     pub id: i64,
+/// }
+///
+/// # fn main() {
+/// let bob = Principal::new("2");
+/// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+/// let denial: Denial =
+///     access_core::block_on_ready(Note::authorize_action(&ctx, Action::Create)).unwrap().unwrap_err();
+/// assert_eq!(denial.action, "create");
+/// assert_eq!(denial.schema, "note");
+/// assert_eq!(denial.reasons[0].kind, ReasonKind::RoleRequired);
+/// assert_eq!(
+///     denial.to_string(),
+///     "`create` on `note` denied; role_required: needs the role `admin`, `editor`"
+/// );
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Denial {
     /// The action.
@@ -395,8 +1032,69 @@ impl std::error::Error for Denial {}
 
 /// Checks entitlements for `entitlement(..)` rules: implemented by
 /// [`AccessContext`](crate::AccessContext).
+///
+/// # Examples
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+///
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{EntitlementCheck, Rule, evaluate};
+/// use access_core::{EntitlementId, EntityTypeId, PermissionCtx, Principal, Resource, StoreResult};
+///
+/// /// Allows everything on resources whose id starts with `public-`.
+/// struct PublicOnly;
+/// impl EntitlementCheck for PublicOnly {
+///     fn can_entitlement<'a>(
+///         &'a self,
+///         _entitlement: EntitlementId,
+///         resource: Resource<'a>,
+///     ) -> Pin<Box<dyn Future<Output = StoreResult<bool>> + Send + 'a>> {
+///         Box::pin(async move { Ok(resource.id.starts_with("public-")) })
+///     }
+/// }
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let rule = Rule::Entitlement { id: EntitlementId(0), name: "doc:edit" };
+/// let user = Principal::new("u1");
+/// let ctx = PermissionCtx::new(&model, Some(&user)).with_entitlements(&PublicOnly);
+/// let on = |id: &'static str| ctx.clone().on_resource(Resource::new(EntityTypeId(0), id));
+/// assert!(access_core::block_on_ready(evaluate(&rule, &on("public-1"))).unwrap().is_ok());
+/// assert!(access_core::block_on_ready(evaluate(&rule, &on("secret-1"))).unwrap().is_err());
+/// ```
 pub trait EntitlementCheck: Sync {
     /// Whether the caller holds `entitlement` on `resource`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::schema::EntitlementCheck;
+    /// use access_core::{AccessContext, ClosureStore, MemoryStore, Principal, Resource, RoleStore};
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [owner] }
+    ///     entitlements { "project:edit" on project => roles [owner] }
+    /// }
+    ///
+    /// fn main() {
+    ///     let store = MemoryStore::new();
+    ///     let p1 = Resource::new(EntityType::Project, "p1");
+    ///     access_core::block_on_ready(async {
+    ///         store.add_resource(p1, &[]).await.unwrap();
+    ///         store.assign("ann", p1, 0).await.unwrap();
+    ///         let ann = AccessContext::new(&Access, &store, Principal::new("ann"));
+    ///         let bob = AccessContext::new(&Access, &store, Principal::new("bob"));
+    ///         let edit = Entitlement::ProjectEdit.into();
+    ///         assert_eq!(ann.can_entitlement(edit, p1).await, Ok(true));
+    ///         assert_eq!(bob.can_entitlement(edit, p1).await, Ok(false));
+    ///     })
+    ///     .unwrap();
+    /// }
+    /// ```
     fn can_entitlement<'a>(
         &'a self,
         entitlement: EntitlementId,
@@ -417,6 +1115,28 @@ impl<M: crate::AccessModel, S: crate::Stores + Sync> EntitlementCheck
 }
 
 /// What a rule is evaluated against.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{Rule, evaluate_sync};
+/// use access_core::{PermissionCtx, Principal, RoleSet};
+///
+/// let model = ModelBuilder::new("Access")
+///     .global_roles(["admin"])
+///     .entity("doc", ["owner"])
+///     .entitlement("doc:edit", "doc", ["owner"], [])
+///     .build()
+///     .unwrap();
+/// let admin = Principal::new("a").global_roles(RoleSet::single(0));
+/// let ctx = PermissionCtx::new(&model, Some(&admin));
+/// assert_eq!(ctx.principal.map(|p| &*p.id), Some("a"));
+/// assert!(ctx.row.is_none() && ctx.resource.is_none() && ctx.entitlements.is_none());
+/// assert!(evaluate_sync(&Rule::GlobalRoles(RoleSet::single(0)), &ctx).unwrap().is_ok());
+///
+/// let anonymous = PermissionCtx::new(&model, None);
+/// assert!(evaluate_sync(&Rule::GlobalRoles(RoleSet::single(0)), &anonymous).unwrap().is_err());
+/// ```
 #[derive(Clone)]
 pub struct PermissionCtx<'a> {
     /// The signed-in user, if any.
@@ -448,6 +1168,24 @@ impl fmt::Debug for PermissionCtx<'_> {
 
 impl<'a> PermissionCtx<'a> {
     /// A context for `principal` (`None`: nobody is signed in) on `model`'s tables, now.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::model_builder::ModelBuilder;
+    /// use access_core::{PermissionCtx, Principal};
+    ///
+    /// # let model = ModelBuilder::new("Access")
+    /// #     .entity("doc", ["owner"])
+    /// #     .entitlement("doc:edit", "doc", ["owner"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// let before = access_core::time::now();
+    /// let user = Principal::new("u1");
+    /// let ctx = PermissionCtx::new(&model, Some(&user));
+    /// assert!(ctx.now >= before);
+    /// assert_eq!(ctx.principal, Some(&user));
+    /// assert!(PermissionCtx::new(&model, None).principal.is_none());
+    /// ```
     pub fn new(model: &'a ModelData, principal: Option<&'a Principal>) -> Self {
         Self {
             principal,
@@ -460,24 +1198,118 @@ impl<'a> PermissionCtx<'a> {
         }
     }
     /// At another time.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::model_builder::ModelBuilder;
+    /// use access_core::schema::{Rule, evaluate_sync};
+    /// use access_core::{PermissionCtx, Principal};
+    ///
+    /// # let model = ModelBuilder::new("Access")
+    /// #     .entity("doc", ["owner"])
+    /// #     .entitlement("doc:edit", "doc", ["owner"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// // fva(300): the second factor verified within 5 minutes.
+    /// let user = Principal::new("u1").mfa_verified_at(1_000);
+    /// let ctx = PermissionCtx::new(&model, Some(&user));
+    /// assert_eq!(ctx.clone().at(1_200).now, 1_200);
+    /// assert!(evaluate_sync(&Rule::Fva(300), &ctx.clone().at(1_200)).unwrap().is_ok());
+    /// assert!(evaluate_sync(&Rule::Fva(300), &ctx.at(1_400)).unwrap().is_err());
+    /// ```
     #[must_use]
     pub fn at(mut self, now: Timestamp) -> Self {
         self.now = now;
         self
     }
     /// With an entitlement checker (an `AccessContext` for the same principal).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::schema::{Rule, evaluate};
+    /// use access_core::{
+    ///     AccessContext, AccessModel, ClosureStore, MemoryStore, PermissionCtx, Principal, Resource,
+    ///     ReasonKind, RoleStore,
+    /// };
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [owner] }
+    ///     entitlements { "project:edit" on project => roles [owner] }
+    /// }
+    ///
+    /// fn main() {
+    ///     let store = MemoryStore::new();
+    ///     let p1 = Resource::new(EntityType::Project, "p1");
+    ///     let ann = Principal::new("ann");
+    ///     let rule = Rule::Entitlement { id: Entitlement::ProjectEdit.into(), name: "project:edit" };
+    ///     access_core::block_on_ready(async {
+    ///         store.add_resource(p1, &[]).await.unwrap();
+    ///         store.assign("ann", p1, 0).await.unwrap();
+    ///         let access = AccessContext::new(&Access, &store, ann.clone());
+    ///         let ctx = PermissionCtx::new(Access.data(), Some(&ann)).on_resource(p1);
+    ///         // Without a checker, `entitlement(..)` rules deny.
+    ///         let reasons = evaluate(&rule, &ctx).await.unwrap_err();
+    ///         assert_eq!(reasons[0].kind, ReasonKind::ResourceRequired);
+    ///         let ctx = ctx.with_entitlements(&access);
+    ///         assert!(evaluate(&rule, &ctx).await.is_ok());
+    ///     })
+    ///     .unwrap();
+    /// }
+    /// ```
     #[must_use]
     pub fn with_entitlements(mut self, checker: &'a dyn EntitlementCheck) -> Self {
         self.entitlements = Some(checker);
         self
     }
     /// Checks `entitlement(..)` rules on this resource instead of the row's id.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::model_builder::ModelBuilder;
+    /// use access_core::{EntityTypeId, PermissionCtx, Resource};
+    ///
+    /// # let model = ModelBuilder::new("Access")
+    /// #     .entity("doc", ["owner"])
+    /// #     .entitlement("doc:edit", "doc", ["owner"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// let folder = Resource::new(EntityTypeId(0), "folder-1");
+    /// let ctx = PermissionCtx::new(&model, None).on_resource(folder);
+    /// assert_eq!(ctx.resource, Some(folder));
+    /// ```
     #[must_use]
     pub fn on_resource(mut self, resource: Resource<'a>) -> Self {
         self.resource = Some(resource);
         self
     }
     /// With the row the action concerns.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::{AccessModel, PermissionCtx, Schema};
+    /// # use access_core::schema::FieldValue;
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access, permission(read = where(id = 7)))]
+    /// pub struct Note {
+    ///     pub id: i64,
+    /// }
+    ///
+    /// # fn main() {
+    /// let ctx = PermissionCtx::new(Access.data(), None);
+    /// let note = Note { id: 7 };
+    /// let with = ctx.with_row(&note);
+    /// assert!(ctx.row.is_none()); // the original is unchanged
+    /// assert_eq!(with.row.map(|r| r.field("id")), Some(FieldValue::Int(7)));
+    /// assert_eq!(with.row_as::<Note>().map(|n| n.id), Some(7));
+    /// # }
+    /// ```
     #[must_use]
     pub fn with_row<T: Schema>(&self, row: &'a T) -> Self {
         let mut c = self.clone();
@@ -487,6 +1319,43 @@ impl<'a> PermissionCtx<'a> {
     }
     /// The row as its own type, for dynamic checks:
     /// `ctx.row_as::<Product>().is_some_and(|p| p.owner_id == ..)`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use access_core::{AccessModel, Action, PermissionCtx, Principal, Schema};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     roles: [admin, editor],
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// async fn is_short(ctx: &PermissionCtx<'_>) -> bool {
+    ///     ctx.row_as::<Note>().is_some_and(|n| n.body.len() < 10)
+    /// }
+    ///
+    /// #[derive(access_core::Schema)]
+    /// #[schema(access = Access, permission(update = [self::is_short]))]
+    /// pub struct Note {
+    ///     pub id: i64,
+    ///     pub body: String,
+    /// }
+    ///
+    /// # fn main() {
+    /// let user = Principal::new("u1");
+    /// let ctx = PermissionCtx::new(Access.data(), Some(&user));
+    /// assert!(ctx.row_as::<Note>().is_none()); // no row yet
+    /// let note = Note { id: 1, body: "short".into() };
+    /// let long = Note { id: 2, body: "a much longer body".into() };
+    /// let allowed = |n: &Note| {
+    ///     access_core::block_on_ready(Note::authorize_action(&ctx.with_row(n), Action::Update))
+    ///         .unwrap()
+    ///         .is_ok()
+    /// };
+    /// assert!(allowed(&note));
+    /// assert!(!allowed(&long));
+    /// assert!(ctx.with_row(&note).row_as::<String>().is_none()); // wrong type
+    /// # }
+    /// ```
     pub fn row_as<T: 'static>(&self) -> Option<&'a T> {
         self.row.and_then(|r| r.as_any().downcast_ref())
     }
@@ -519,6 +1388,25 @@ fn push_role_names(out: &mut String, model: &ModelData, roles: RoleSet) {
 }
 
 /// The rule `default_permission` gives an action.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{Rule, default_rule};
+/// use access_core::Action;
+///
+/// let model = ModelBuilder::new("Access")
+///     .entity("doc", ["owner"])
+///     .entitlement("doc:edit", "doc", ["owner"], [])
+///     .build()
+///     .unwrap();
+/// // Without `default_permission`: reads need a signed-in user, writes are blocked.
+/// let d = &model.default_permission;
+/// assert!(matches!(default_rule(d, Action::Read), Rule::Authenticated));
+/// assert!(matches!(default_rule(d, Action::List), Rule::Authenticated));
+/// assert!(matches!(default_rule(d, Action::Create), Rule::Blocked));
+/// assert!(matches!(default_rule(d, Action::Delete), Rule::Blocked));
+/// ```
 pub fn default_rule(d: &DefaultPermission, action: Action) -> Rule {
     let p = match action {
         Action::Create => d.create,
@@ -560,6 +1448,27 @@ fn matches(clause: &Where, value: FieldValue<'_>, p: Option<&Principal>) -> bool
 ///
 /// Rules that need no I/O (everything but dynamic checks and entitlements) complete without
 /// suspending.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{Rule, evaluate};
+/// use access_core::{PermissionCtx, Principal, ReasonKind};
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// const RULE: Rule = Rule::All(&[Rule::Authenticated, Rule::Fva(60)]);
+/// let user = Principal::new("u1").mfa_verified_at(100);
+/// let ctx = PermissionCtx::new(&model, Some(&user)).at(130);
+/// assert_eq!(access_core::block_on_ready(evaluate(&RULE, &ctx)), Some(Ok(())));
+///
+/// let anonymous = PermissionCtx::new(&model, None);
+/// let reasons = access_core::block_on_ready(evaluate(&RULE, &anonymous)).unwrap().unwrap_err();
+/// assert!(reasons.iter().all(|r| r.kind == ReasonKind::AuthenticationRequired));
+/// ```
 pub fn evaluate<'a>(
     rule: &'a Rule,
     ctx: &'a PermissionCtx<'a>,
@@ -751,6 +1660,31 @@ fn roles_reason_with(ctx: &PermissionCtx<'_>, roles: RoleSet, message: String) -
 
 /// Evaluates what needs no I/O; `None` when the rule (or a part it cannot decide without) needs
 /// a dynamic check or an entitlement.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{CheckFuture, NamedCheck, Rule, evaluate_sync};
+/// use access_core::{PermissionCtx, Principal, ReasonKind};
+///
+/// fn never<'a>(_: &'a PermissionCtx<'a>) -> CheckFuture<'a> {
+///     Box::pin(async { false })
+/// }
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let user = Principal::new("u1");
+/// let ctx = PermissionCtx::new(&model, Some(&user));
+/// assert_eq!(evaluate_sync(&Rule::Authenticated, &ctx), Some(Ok(())));
+/// let blocked = evaluate_sync(&Rule::Blocked, &ctx).unwrap().unwrap_err();
+/// assert_eq!(blocked[0].kind, ReasonKind::Blocked);
+/// // A dynamic check needs `evaluate`.
+/// let dynamic = Rule::Dynamic(NamedCheck { name: "never", check: never });
+/// assert!(evaluate_sync(&dynamic, &ctx).is_none());
+/// ```
 pub fn evaluate_sync(rule: &Rule, ctx: &PermissionCtx<'_>) -> Option<Result<(), Vec<Reason>>> {
     let mut reasons = Vec::new();
     let ok = evaluate_sync_into(rule, ctx, &mut reasons)?;
@@ -777,6 +1711,25 @@ fn list_allows(p: &Principal, entries: &[ListEntry], ctx: &PermissionCtx<'_>) ->
 /// [`evaluate_sync`] into a caller's buffer: `Some(true)` allows; `Some(false)` denies, with
 /// the reasons pushed onto `out`; `None` needs [`evaluate`]. Nothing is pushed on `Some(true)`
 /// or `None`.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{Rule, evaluate_sync_into};
+/// use access_core::{PermissionCtx, ReasonKind};
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let anonymous = PermissionCtx::new(&model, None);
+/// let mut reasons = Vec::new();
+/// assert_eq!(evaluate_sync_into(&Rule::Public, &anonymous, &mut reasons), Some(true));
+/// assert!(reasons.is_empty());
+/// assert_eq!(evaluate_sync_into(&Rule::Authenticated, &anonymous, &mut reasons), Some(false));
+/// assert_eq!(reasons[0].kind, ReasonKind::AuthenticationRequired);
+/// ```
 pub fn evaluate_sync_into(
     rule: &Rule,
     ctx: &PermissionCtx<'_>,
@@ -900,6 +1853,38 @@ fn describe(c: &Where) -> String {
 ///
 /// # Errors
 /// The failed rule's reasons.
+///
+/// # Examples
+/// ```
+/// # use access_core::{AccessModel, Action, PermissionCtx, Principal, ReasonKind, Schema};
+/// # use access_core::schema::authorize;
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin, editor],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// #[derive(access_core::Schema)]
+/// #[schema(access = Access, permission(read = public))]
+/// pub struct Note {
+///     pub id: i64,
+/// }
+///
+/// # fn main() {
+/// let active = Principal::new("u1");
+/// let inactive = Principal::new("u2").active(false);
+/// let run = |p: &Principal, action| {
+///     let ctx = PermissionCtx::new(Access.data(), Some(p));
+///     access_core::block_on_ready(authorize(Note::PERMISSIONS, &ctx, action)).unwrap()
+/// };
+/// assert!(run(&active, Action::Read).is_ok());
+/// // `update` has no rule: the model's default (`blocked` for writes).
+/// assert_eq!(run(&active, Action::Update).unwrap_err().reasons[0].kind, ReasonKind::Blocked);
+/// // Inactive users are refused everything, `public` included.
+/// let denial = run(&inactive, Action::Read).unwrap_err();
+/// assert_eq!(denial.reasons[0].kind, ReasonKind::InactiveUser);
+/// # }
+/// ```
 pub async fn authorize(
     perms: &'static SchemaPermissions,
     ctx: &PermissionCtx<'_>,
@@ -1049,6 +2034,36 @@ async fn check_fields(
 
 /// A future that is often ready at once: schema checks that need no I/O complete when they are
 /// called, without building a state machine.
+///
+/// # Examples
+/// ```
+/// # use access_core::{AccessModel, PermissionCtx, Principal, Schema};
+/// # use access_core::schema::MaybeReady;
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin, editor],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// #[derive(access_core::Schema)]
+/// #[schema(access = Access)]
+/// pub struct Note {
+///     pub id: i64,
+/// }
+///
+/// # fn main() {
+/// let user = Principal::new("u1");
+/// let ctx = PermissionCtx::new(Access.data(), Some(&user));
+/// let patch = serde_json::json!({ "id": 2 });
+/// // No dynamic check or entitlement involved: computed at once.
+/// let fut = Note::check_write(&patch, None, &ctx);
+/// assert!(matches!(fut, MaybeReady::Ready(Some(_))));
+/// assert!(access_core::block_on_ready(fut).unwrap().is_empty());
+///
+/// let ready = MaybeReady::<u8>::Pending(Box::pin(async { 3 }));
+/// assert_eq!(access_core::block_on_ready(ready), Some(3));
+/// # }
+/// ```
 #[allow(missing_debug_implementations)]
 pub enum MaybeReady<'a, T> {
     /// Computed already.
@@ -1072,10 +2087,51 @@ impl<T: Unpin> Future for MaybeReady<'_, T> {
 
 /// A global role, as schema attributes name it: `define_access!` generates one constant per
 /// global role in a hidden module, and the derive resolves role identifiers to them.
+///
+/// # Examples
+/// ```
+/// use access_core::schema::GlobalRole;
+///
+/// access_core::define_access! {
+///     pub Access;
+///     roles: [admin, editor],
+///     entity project { roles: [owner] }
+///     entitlements { "project:edit" on project => roles [owner] }
+/// }
+///
+/// fn main() {
+///     assert_eq!(Access::admin, GlobalRole(0));
+///     assert_eq!(Access::editor, GlobalRole(1));
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GlobalRole(pub u16);
 
 /// What an entry of a role list is, for one evaluation.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{GlobalRole, IntoListItem, ListItem};
+/// use access_core::{PermissionCtx, Principal};
+///
+/// async fn is_bob(ctx: &PermissionCtx<'_>) -> bool {
+///     ctx.principal.is_some_and(|p| &*p.id == "bob")
+/// }
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let bob = Principal::new("bob");
+/// let ctx = PermissionCtx::new(&model, Some(&bob));
+/// assert!(matches!(GlobalRole(1).into_list_item(&ctx), ListItem::Role(1)));
+/// match is_bob.into_list_item(&ctx) {
+///     ListItem::Check(fut) => assert_eq!(access_core::block_on_ready(fut), Some(true)),
+///     ListItem::Role(_) => unreachable!(),
+/// }
+/// ```
 #[allow(missing_debug_implementations)]
 pub enum ListItem<'a> {
     /// A global role.
@@ -1086,6 +2142,45 @@ pub enum ListItem<'a> {
 
 /// One entry of a role list (`[admin, owns_product]`), as generated: a function that resolves
 /// the name written (a global role constant, or the application's async fn) for a context.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{GlobalRole, IntoListItem, ListEntry, ListItem, Rule, evaluate};
+/// use access_core::{PermissionCtx, Principal, RoleSet};
+///
+/// async fn is_bob(ctx: &PermissionCtx<'_>) -> bool {
+///     ctx.principal.is_some_and(|p| &*p.id == "bob")
+/// }
+/// fn admin<'a>(ctx: &'a PermissionCtx<'a>) -> ListItem<'a> {
+///     GlobalRole(0).into_list_item(ctx)
+/// }
+/// fn bob<'a>(ctx: &'a PermissionCtx<'a>) -> ListItem<'a> {
+///     is_bob.into_list_item(ctx)
+/// }
+///
+/// // `[admin, self::is_bob]`, as the derive writes it.
+/// const ADMIN_OR_BOB: &[ListEntry] = &[
+///     ListEntry { name: "admin", item: admin },
+///     ListEntry { name: "self::is_bob", item: bob },
+/// ];
+/// assert_eq!(format!("{:?}", ADMIN_OR_BOB[1]), "self::is_bob");
+///
+/// let model = ModelBuilder::new("Access")
+///     .global_roles(["admin"])
+///     .entity("doc", ["owner"])
+///     .entitlement("doc:edit", "doc", ["owner"], [])
+///     .build()
+///     .unwrap();
+/// let rule = Rule::List(ADMIN_OR_BOB);
+/// let allowed = |p: &Principal| {
+///     let ctx = PermissionCtx::new(&model, Some(p));
+///     access_core::block_on_ready(evaluate(&rule, &ctx)).unwrap().is_ok()
+/// };
+/// assert!(allowed(&Principal::new("bob")));
+/// assert!(allowed(&Principal::new("ann").global_roles(RoleSet::single(0))));
+/// assert!(!allowed(&Principal::new("ann")));
+/// ```
 #[derive(Clone, Copy)]
 pub struct ListEntry {
     /// The name as written.
@@ -1102,12 +2197,54 @@ impl fmt::Debug for ListEntry {
 
 /// What a role list entry may name: a global role, or an
 /// `async fn(&PermissionCtx<'_>) -> bool` whose future is `Send`.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{GlobalRole, IntoListItem, ListItem};
+/// use access_core::PermissionCtx;
+///
+/// async fn signed_in(ctx: &PermissionCtx<'_>) -> bool {
+///     ctx.principal.is_some()
+/// }
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let ctx = PermissionCtx::new(&model, None);
+/// assert!(matches!(GlobalRole(0).into_list_item(&ctx), ListItem::Role(0)));
+/// assert!(matches!(signed_in.into_list_item(&ctx), ListItem::Check(_)));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a global role of the model nor an `async fn(&PermissionCtx<'_>) -> bool`",
     note = "role lists name global roles of the model or dynamic checks"
 )]
 pub trait IntoListItem<'a> {
     /// Resolves the entry.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::model_builder::ModelBuilder;
+    /// use access_core::schema::{GlobalRole, IntoListItem, ListItem};
+    /// use access_core::PermissionCtx;
+    ///
+    /// # let model = ModelBuilder::new("Access")
+    /// #     .entity("doc", ["owner"])
+    /// #     .entitlement("doc:edit", "doc", ["owner"], [])
+    /// #     .build()
+    /// #     .unwrap();
+    /// let ctx = PermissionCtx::new(&model, None);
+    /// let item = (|c: &PermissionCtx<'_>| {
+    ///     let signed_in = c.principal.is_some();
+    ///     async move { signed_in }
+    /// })
+    /// .into_list_item(&ctx);
+    /// let ListItem::Check(fut) = item else { unreachable!() };
+    /// assert_eq!(access_core::block_on_ready(fut), Some(false));
+    /// assert!(matches!(GlobalRole(3).into_list_item(&ctx), ListItem::Role(3)));
+    /// ```
     fn into_list_item(self, ctx: &'a PermissionCtx<'a>) -> ListItem<'a>;
 }
 
@@ -1128,6 +2265,32 @@ where
 }
 
 /// Wraps a dynamic check for [`Rule::Dynamic`].
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::schema::{CheckFuture, NamedCheck, Rule, dynamic_check, evaluate};
+/// use access_core::{PermissionCtx, Principal};
+///
+/// async fn is_bob(ctx: &PermissionCtx<'_>) -> bool {
+///     ctx.principal.is_some_and(|p| &*p.id == "bob")
+/// }
+/// // What the derive generates for `self::is_bob`.
+/// fn is_bob_check<'a>(ctx: &'a PermissionCtx<'a>) -> CheckFuture<'a> {
+///     dynamic_check(is_bob, ctx)
+/// }
+///
+/// # let model = ModelBuilder::new("Access")
+/// #     .entity("doc", ["owner"])
+/// #     .entitlement("doc:edit", "doc", ["owner"], [])
+/// #     .build()
+/// #     .unwrap();
+/// let bob = Principal::new("bob");
+/// let ctx = PermissionCtx::new(&model, Some(&bob));
+/// assert_eq!(access_core::block_on_ready(dynamic_check(is_bob, &ctx)), Some(true));
+/// let rule = Rule::Dynamic(NamedCheck { name: "self::is_bob", check: is_bob_check });
+/// assert_eq!(access_core::block_on_ready(evaluate(&rule, &ctx)), Some(Ok(())));
+/// ```
 pub fn dynamic_check<'a, F, Fut>(f: F, ctx: &'a PermissionCtx<'a>) -> CheckFuture<'a>
 where
     F: FnOnce(&'a PermissionCtx<'a>) -> Fut,
@@ -1199,6 +2362,16 @@ const fn push(buf: &mut [u8; 1024], mut n: usize, s: &str) -> usize {
 
 /// The index of entitlement `name` in `names`, or `u16::MAX` (which no rule grants) when there
 /// is none: the value side of a check that [`entitlement_index`] makes at compile time.
+///
+/// # Examples
+/// ```
+/// use access_core::schema::entitlement_lookup;
+///
+/// const NAMES: &[&str] = &["project:read", "project:edit"];
+/// const EDIT: u16 = entitlement_lookup(NAMES, "project:edit");
+/// assert_eq!(EDIT, 1);
+/// assert_eq!(entitlement_lookup(NAMES, "project:delete"), u16::MAX);
+/// ```
 pub const fn entitlement_lookup(names: &[&str], name: &str) -> u16 {
     let mut i = 0;
     while i < names.len() {
@@ -1213,12 +2386,41 @@ pub const fn entitlement_lookup(names: &[&str], name: &str) -> u16 {
 /// The index of entitlement `name` in `names`; otherwise compilation fails (this runs in a
 /// `const` the derive emits at the string's span) with `unknown entitlement `x`, did you mean
 /// `y`?` or the list of valid names.
+///
+/// # Examples
+/// ```
+/// use access_core::schema::entitlement_index;
+///
+/// const NAMES: &[&str] = &["project:read", "project:edit"];
+/// const EDIT: u16 = entitlement_index(NAMES, "project:edit");
+/// assert_eq!(EDIT, 1);
+/// // In a `const`, a wrong name fails the build; at run time it panics with the same message.
+/// let err = std::panic::catch_unwind(|| entitlement_index(NAMES, "project:edt")).unwrap_err();
+/// assert_eq!(
+///     err.downcast_ref::<String>().map(String::as_str),
+///     Some("unknown entitlement `project:edt`, did you mean `project:edit`?")
+/// );
+/// ```
 pub const fn entitlement_index(names: &[&str], name: &str) -> u16 {
     name_index("entitlement", names, name)
 }
 
 /// The index of entity type `name` in `names`; otherwise compilation fails like
 /// [`entitlement_index`] (`unknown entity `projct`, did you mean `project`?`).
+///
+/// # Examples
+/// ```
+/// use access_core::schema::entity_index;
+///
+/// const TYPES: &[&str] = &["org", "project"];
+/// const PROJECT: u16 = entity_index(TYPES, "project");
+/// assert_eq!(PROJECT, 1);
+/// let err = std::panic::catch_unwind(|| entity_index(TYPES, "zzz")).unwrap_err();
+/// assert_eq!(
+///     err.downcast_ref::<String>().map(String::as_str),
+///     Some("unknown entity `zzz`, expected one of `org`, `project`")
+/// );
+/// ```
 pub const fn entity_index(names: &[&str], name: &str) -> u16 {
     name_index("entity", names, name)
 }

@@ -26,12 +26,35 @@ use crate::schema::{
 
 /// Types a `where` rule can compare in SQL: how the caller's id or tenant (strings) become a
 /// value of the column's type.
+///
+/// # Examples
+/// ```
+/// use access_core::sea::SqlField;
+/// use sea_orm::Value;
+///
+/// // The caller's id "42" against an integer column, a text column, a nullable column.
+/// assert_eq!(i64::sql_value("42"), Some(Value::from(42i64)));
+/// assert_eq!(String::sql_value("42"), Some(Value::from("42".to_owned())));
+/// assert_eq!(<Option<i32>>::sql_value("42"), Some(Value::from(42i32)));
+/// // A non-numeric id cannot equal any integer.
+/// assert_eq!(i64::sql_value("alice"), None);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "a `where` rule cannot compare a column of type `{Self}` in SQL",
     note = "`where` compares integers, strings, `bool` and `Option`s of them"
 )]
 pub trait SqlField {
     /// `raw` as a value of this column's type (`None`: it cannot equal any row).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SqlField;
+    /// use sea_orm::Value;
+    ///
+    /// assert_eq!(u8::sql_value("7"), Some(Value::from(7u8)));
+    /// assert_eq!(u8::sql_value("300"), None); // out of range
+    /// assert_eq!(bool::sql_value("true"), Some(Value::from(true)));
+    /// ```
     fn sql_value(raw: &str) -> Option<Value>;
 }
 
@@ -63,14 +86,147 @@ impl<T: SqlField> SqlField for Option<T> {
 }
 
 /// A schema bound to a sea-orm entity (`#[schema(entity = Entity)]`).
+///
+/// # Examples
+/// ```
+/// use access_core::sea::SeaOrmSchema;
+/// use sea_orm::{EntityName, Value};
+///
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// mod note {
+///     use sea_orm::entity::prelude::*;
+///
+///     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema)]
+///     #[sea_orm(table_name = "notes")]
+///     #[schema(access = super::Access, name = "note", entity = Entity, permission(
+///         list = where(owner_id = user.id),
+///     ))]
+///     pub struct Model {
+///         #[sea_orm(primary_key)]
+///         pub id: i64,
+///         pub owner_id: i64,
+///     }
+///
+///     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+///     pub enum Relation {}
+///
+///     impl ActiveModelBehavior for ActiveModel {}
+/// }
+///
+/// fn table<T: SeaOrmSchema>() -> &'static str {
+///     T::Entity::default().table_name()
+/// }
+///
+/// # fn main() {
+/// assert_eq!(table::<note::Model>(), "notes");
+/// assert_eq!(note::Model::sql_value("owner_id", "42"), Some(Value::from(42i64)));
+/// # }
+/// ```
 pub trait SeaOrmSchema: Schema {
     /// The entity whose columns the fields are.
     type Entity: EntityTrait;
     /// `raw` (the caller's id or tenant) as a value of `field`'s column type.
+    ///
+    /// # Examples
+    /// ```
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin],
+    /// #         entity project { roles: [owner] }
+    /// #         entitlements { "project:edit" on project => roles [owner] }
+    /// #     }
+    /// # }
+    /// # mod note {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+    /// #              serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "notes")]
+    /// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
+    /// #         create = authenticated,
+    /// #         list   = any(role(admin), where(owner_id = user.id)),
+    /// #         update = where(owner_id = user.id),
+    /// #         delete = all(role(admin), where(archived = false)),
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub archived: bool,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # use model::Access;
+    /// use access_core::sea::SeaOrmSchema;
+    /// use sea_orm::Value;
+    ///
+    /// # fn main() {
+    /// assert_eq!(note::Model::sql_value("owner_id", "7"), Some(Value::from(7i64)));
+    /// assert_eq!(note::Model::sql_value("owner_id", "alice"), None);
+    /// # }
+    /// ```
     fn sql_value(field: &str, raw: &str) -> Option<Value>;
 }
 
 /// What to add to a statement for an action.
+///
+/// # Examples
+/// ```
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin],
+/// #         entity project { roles: [owner] }
+/// #         entitlements { "project:edit" on project => roles [owner] }
+/// #     }
+/// # }
+/// # mod note {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+/// #              serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "notes")]
+/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
+/// #         create = authenticated,
+/// #         list   = any(role(admin), where(owner_id = user.id)),
+/// #         update = where(owner_id = user.id),
+/// #         delete = all(role(admin), where(archived = false)),
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub archived: bool,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # use model::Access;
+/// use access_core::sea::row_filter;
+/// use access_core::{AccessModel, Action, PermissionCtx, Principal};
+/// use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+///
+/// # fn main() {
+/// let bob = Principal::new("2");
+/// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+/// // update = where(owner_id = user.id)
+/// let f = row_filter::<note::Model>(&ctx, Action::Update);
+/// assert!(!f.recheck && !f.deny_all);
+/// let sql = note::Entity::find().filter(f.condition).build(DbBackend::Sqlite).to_string();
+/// assert!(sql.contains(r#""notes"."owner_id" = 2"#), "{sql}");
+///
+/// // Nobody signed in: no row can pass, the statement need not run.
+/// let anonymous = PermissionCtx::new(Access.data(), None);
+/// assert!(row_filter::<note::Model>(&anonymous, Action::Update).deny_all);
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RowFilter {
     /// Add it to the statement's `WHERE` (for list, get, update and delete).
@@ -180,9 +336,72 @@ fn to_sql<T: SeaOrmSchema>(rule: &Rule, ctx: &PermissionCtx<'_>) -> (Sql, bool) 
 
 /// The filter `T`'s rule for `action` puts on statements for the caller in `ctx`.
 ///
-/// ```ignore
-/// let filter = row_filter::<product::Model>(&ctx, Action::List);
-/// let rows = product::Entity::find().filter(filter.condition).all(&db).await?;
+/// # Examples
+/// ```
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin],
+/// #         entity project { roles: [owner] }
+/// #         entitlements { "project:edit" on project => roles [owner] }
+/// #     }
+/// # }
+/// # mod note {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+/// #              serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "notes")]
+/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
+/// #         create = authenticated,
+/// #         list   = any(role(admin), where(owner_id = user.id)),
+/// #         update = where(owner_id = user.id),
+/// #         delete = all(role(admin), where(archived = false)),
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub archived: bool,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # use model::Access;
+/// use access_core::sea::row_filter;
+/// use access_core::{AccessModel, Action, PermissionCtx, Principal, RoleSet};
+/// use sea_orm::{ActiveModelTrait, EntityTrait, QueryFilter, Set};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// # let schema = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
+/// # sea_orm::ConnectionTrait::execute(&db, &schema.create_table_from_entity(note::Entity))
+/// #     .await
+/// #     .unwrap();
+/// for (id, owner_id, archived) in [(1, 1, false), (2, 2, false), (3, 2, true)] {
+///     note::ActiveModel { id: Set(id), owner_id: Set(owner_id), archived: Set(archived) }
+///         .insert(&db)
+///         .await
+///         .unwrap();
+/// }
+/// let ids = |rows: Vec<note::Model>| rows.into_iter().map(|n| n.id).collect::<Vec<_>>();
+///
+/// // list = any(role(admin), where(owner_id = user.id))
+/// let bob = Principal::new("2");
+/// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+/// let filter = row_filter::<note::Model>(&ctx, Action::List);
+/// let rows = note::Entity::find().filter(filter.condition).all(&db).await.unwrap();
+/// assert_eq!(ids(rows), [2, 3]);
+///
+/// // delete = all(role(admin), where(archived = false))
+/// let admin = Principal::new("9").global_roles(RoleSet::single(0));
+/// let ctx = PermissionCtx::new(Access.data(), Some(&admin));
+/// let filter = row_filter::<note::Model>(&ctx, Action::Delete);
+/// let deleted = note::Entity::delete_many().filter(filter.condition).exec(&db).await.unwrap();
+/// assert_eq!(deleted.rows_affected, 2);
+/// assert_eq!(ids(note::Entity::find().all(&db).await.unwrap()), [3]);
+/// # }
 /// ```
 pub fn row_filter<T: SeaOrmSchema>(ctx: &PermissionCtx<'_>, action: Action) -> RowFilter {
     if ctx.principal.is_some_and(|p| !p.active) {
@@ -220,6 +439,42 @@ fn deny_all() -> RowFilter {
 }
 
 /// Why a rule has no row-level security policy.
+///
+/// # Examples
+/// ```
+/// use access_core::AccessModel;
+/// use access_core::sea::{RlsError, rls_policies};
+///
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     roles: [admin],
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:edit" on project => roles [owner] }
+/// # }
+/// mod vault {
+///     use sea_orm::entity::prelude::*;
+///
+///     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema)]
+///     #[sea_orm(table_name = "vaults")]
+///     #[schema(access = super::Access, entity = Entity, permission(
+///         delete = all(role(admin), in_memory(fva(300))),
+///     ))]
+///     pub struct Model {
+///         #[sea_orm(primary_key)]
+///         pub id: i64,
+///     }
+///
+///     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+///     pub enum Relation {}
+///
+///     impl ActiveModelBehavior for ActiveModel {}
+/// }
+///
+/// # fn main() {
+/// let err: RlsError = rls_policies::<vault::Model>(Access.data(), "vaults").unwrap_err();
+/// assert_eq!(err.to_string(), "`delete`: `fva` depends on the session's MFA time, not on the row");
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RlsError(pub String);
 
@@ -328,6 +583,51 @@ fn rule_sql(rule: &Rule, ctx: &PermissionCtx<'_>) -> Result<String, RlsError> {
 ///
 /// # Errors
 /// The first rule that has no SQL form.
+///
+/// # Examples
+/// ```
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin],
+/// #         entity project { roles: [owner] }
+/// #         entitlements { "project:edit" on project => roles [owner] }
+/// #     }
+/// # }
+/// # mod note {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+/// #              serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "notes")]
+/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
+/// #         create = authenticated,
+/// #         list   = any(role(admin), where(owner_id = user.id)),
+/// #         update = where(owner_id = user.id),
+/// #         delete = all(role(admin), where(archived = false)),
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub archived: bool,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # use model::Access;
+/// use access_core::AccessModel;
+/// use access_core::sea::rls_policies;
+///
+/// # fn main() {
+/// let policies = rls_policies::<note::Model>(Access.data(), "notes").unwrap();
+/// assert_eq!(policies.len(), 4); // SELECT, UPDATE, DELETE, INSERT
+/// assert!(policies[0].starts_with(r#"CREATE POLICY "access_note_select" ON "notes" FOR SELECT USING ("#));
+/// // update = where(owner_id = user.id)
+/// assert!(policies[1].contains(r#""owner_id"::text = current_setting('access.sub', true)"#));
+/// assert!(policies[3].contains("FOR INSERT WITH CHECK"));
+/// # }
+/// ```
 pub fn rls_policies<T: SeaOrmSchema>(
     model: &crate::ModelData,
     table: &str,
@@ -365,6 +665,62 @@ pub fn rls_policies<T: SeaOrmSchema>(
 ///
 /// # Errors
 /// The database refused the statement.
+///
+/// # Examples
+/// ```
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin],
+/// #         entity project { roles: [owner] }
+/// #         entitlements { "project:edit" on project => roles [owner] }
+/// #     }
+/// # }
+/// # mod note {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+/// #              serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "notes")]
+/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
+/// #         create = authenticated,
+/// #         list   = any(role(admin), where(owner_id = user.id)),
+/// #         update = where(owner_id = user.id),
+/// #         delete = all(role(admin), where(archived = false)),
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub archived: bool,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # use model::Access;
+/// use access_core::sea::set_claims;
+/// use access_core::{AccessModel, Principal, RoleSet};
+/// use sea_orm::{DbBackend, MockDatabase, MockExecResult, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // A mock PostgreSQL connection records the statement.
+/// let db = MockDatabase::new(DbBackend::Postgres)
+///     .append_exec_results([MockExecResult::default()])
+///     .into_connection();
+/// let alice = Principal::new("7").tenant("acme").global_roles(RoleSet::single(0));
+/// set_claims(&db, Access.data(), Some(&alice)).await.unwrap();
+///
+/// let log = db.into_transaction_log();
+/// let stmt = &log[0].statements()[0];
+/// assert!(stmt.sql.contains("set_config('access.sub', $1, true)"));
+/// let values: Vec<Value> = ["7", "acme", "admin", "false"]
+///     .into_iter()
+///     .map(|v| Value::from(v.to_owned()))
+///     .collect();
+/// assert_eq!(stmt.values.as_ref().unwrap().0, values);
+/// # }
+/// ```
 pub async fn set_claims<C: sea_orm::ConnectionTrait>(
     txn: &C,
     model: &crate::ModelData,
@@ -406,6 +762,25 @@ pub async fn set_claims<C: sea_orm::ConnectionTrait>(
 ///
 /// # Errors
 /// The database refused the query.
+///
+/// # Examples
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// use access_core::sea::rls_applies;
+/// use sea_orm::{DbBackend, MockDatabase, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // What PostgreSQL answers for a role with BYPASSRLS, and for a plain role.
+/// let db = MockDatabase::new(DbBackend::Postgres)
+///     .append_query_results([[BTreeMap::from([("bypass", Value::from(true))])]])
+///     .append_query_results([[BTreeMap::from([("bypass", Value::from(false))])]])
+///     .into_connection();
+/// assert!(!rls_applies(&db).await.unwrap());
+/// assert!(rls_applies(&db).await.unwrap());
+/// # }
+/// ```
 pub async fn rls_applies<C: sea_orm::ConnectionTrait>(db: &C) -> Result<bool, sea_orm::DbErr> {
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(

@@ -6,6 +6,13 @@ use access_model::Period;
 pub type Timestamp = i64;
 
 /// The current time.
+///
+/// # Examples
+/// ```
+/// let t = access_core::time::now();
+/// assert!(t > 1_700_000_000); // after November 2023
+/// assert!(access_core::time::now() >= t);
+/// ```
 pub fn now() -> Timestamp {
     match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
@@ -51,6 +58,20 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 /// `anchor` moved forward by `months` calendar months, the day of month clamped to the
 /// target month's length (Jan 31 + 1 month = Feb 28/29), time of day kept.
+///
+/// # Examples
+/// ```
+/// use access_core::time::add_months;
+///
+/// const JAN_31_2025: i64 = 1_738_281_600; // 2025-01-31T00:00:00Z
+/// const FEB_28_2025: i64 = 1_740_700_800;
+/// const MAR_31_2025: i64 = 1_743_379_200;
+/// assert_eq!(add_months(JAN_31_2025, 1), FEB_28_2025);
+/// assert_eq!(add_months(JAN_31_2025, 2), MAR_31_2025);
+/// // The time of day is kept; months may be negative.
+/// let jan_28_2025 = JAN_31_2025 - 3 * 86_400;
+/// assert_eq!(add_months(FEB_28_2025 + 3_600, -1), jan_28_2025 + 3_600);
+/// ```
 pub fn add_months(anchor: Timestamp, months: i64) -> Timestamp {
     let days = anchor.div_euclid(DAY);
     let secs = anchor.rem_euclid(DAY);
@@ -63,6 +84,23 @@ pub fn add_months(anchor: Timestamp, months: i64) -> Timestamp {
 
 /// The start of the period of kind `period` that contains `now`, with periods anchored at
 /// `anchor` (a plan's start). Before the anchor, the first period is returned.
+///
+/// # Examples
+/// ```
+/// use access_core::Period;
+/// use access_core::time::period_start;
+///
+/// const JAN_31_2025: i64 = 1_738_281_600; // a plan started 2025-01-31T00:00:00Z
+/// const FEB_28_2025: i64 = 1_740_700_800;
+/// const MAR_15_2025: i64 = 1_741_996_800;
+/// // Monthly periods start on the anchor's day of month, clamped: Jan 31, Feb 28, Mar 31, ..
+/// assert_eq!(period_start(Period::Month, JAN_31_2025, MAR_15_2025), FEB_28_2025);
+/// // Fixed-length periods count from the anchor.
+/// assert_eq!(period_start(Period::Hour, 100, 100 + 3 * 3_600 + 5), 100 + 3 * 3_600);
+/// assert_eq!(period_start(Period::Day, 0, 2 * 86_400 + 7), 2 * 86_400);
+/// // Before the anchor: the first period.
+/// assert_eq!(period_start(Period::Day, 1_000, 10), 1_000);
+/// ```
 pub fn period_start(period: Period, anchor: Timestamp, now: Timestamp) -> Timestamp {
     if now <= anchor {
         return anchor;
@@ -89,6 +127,24 @@ pub fn period_start(period: Period, anchor: Timestamp, now: Timestamp) -> Timest
 }
 
 /// The end (exclusive) of the period that starts at `start`.
+///
+/// # Examples
+/// ```
+/// use access_core::Period;
+/// use access_core::time::{period_end, period_start};
+///
+/// const JAN_31_2025: i64 = 1_738_281_600; // a plan started 2025-01-31T00:00:00Z
+/// const FEB_28_2025: i64 = 1_740_700_800;
+/// const MAR_31_2025: i64 = 1_743_379_200;
+/// // The period after Feb 28 ends on Mar 31 (the anchor's day), not Mar 28.
+/// assert_eq!(period_end(Period::Month, JAN_31_2025, FEB_28_2025), MAR_31_2025);
+/// assert_eq!(period_end(Period::Day, 0, 86_400), 2 * 86_400);
+///
+/// // A timestamp always lies in [period_start, period_end).
+/// let now = FEB_28_2025 + 5 * 86_400;
+/// let start = period_start(Period::Month, JAN_31_2025, now);
+/// assert!(start <= now && now < period_end(Period::Month, JAN_31_2025, start));
+/// ```
 pub fn period_end(period: Period, anchor: Timestamp, start: Timestamp) -> Timestamp {
     let step = |months: i64| {
         // Periods are computed from the anchor, so derive the index of `start` first.

@@ -19,6 +19,18 @@ pub const MAX_FLAGS: usize = 64;
 pub const NO_EDGE: u16 = u16::MAX;
 
 /// A set of roles of one entity type (bit `i` = role index `i`), or of global roles.
+///
+/// # Examples
+/// ```
+/// use access_model::RoleSet;
+/// let mut set = RoleSet::EMPTY;
+/// set.insert(0);
+/// set.insert(2);
+/// assert_eq!(set, RoleSet(0b101));
+/// assert!(set.contains(2) && !set.contains(1));
+/// assert_eq!(set.iter().collect::<Vec<_>>(), [0, 2]);
+/// assert_eq!(set.len(), 2);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RoleSet(pub u64);
 
@@ -26,44 +38,115 @@ impl RoleSet {
     /// The empty set.
     pub const EMPTY: Self = Self(0);
 
-    /// The set holding only role `index`.
+    /// The set holding only role `index`; empty when `index` is 64 or more (a model has at
+    /// most 64 roles per entity, so such an index names no role).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// assert_eq!(RoleSet::single(3), RoleSet(0b1000));
+    /// assert_eq!(RoleSet::single(3).iter().collect::<Vec<_>>(), [3]);
+    /// assert!(RoleSet::single(64).is_empty());
+    /// ```
     #[inline]
     pub const fn single(index: usize) -> Self {
-        Self(1u64 << index)
+        if index < 64 {
+            Self(1u64 << index)
+        } else {
+            Self::EMPTY
+        }
     }
     /// Whether role `index` is in the set.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// let set = RoleSet(0b110);
+    /// assert!(set.contains(1) && set.contains(2));
+    /// assert!(!set.contains(0));
+    /// assert!(!set.contains(64)); // out of range: never in the set
+    /// ```
     #[inline]
     pub const fn contains(self, index: usize) -> bool {
         index < 64 && self.0 & (1u64 << index) != 0
     }
     /// Whether the set is empty.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// assert!(RoleSet::EMPTY.is_empty());
+    /// assert!(!RoleSet::single(0).is_empty());
+    /// ```
     #[inline]
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
     /// Whether the two sets share a role.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// let a = RoleSet(0b011);
+    /// assert!(a.intersects(RoleSet(0b110)));
+    /// assert!(!a.intersects(RoleSet(0b100)));
+    /// assert!(!a.intersects(RoleSet::EMPTY));
+    /// ```
     #[inline]
     pub const fn intersects(self, other: Self) -> bool {
         self.0 & other.0 != 0
     }
     /// The union.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// assert_eq!(RoleSet(0b001).union(RoleSet(0b100)), RoleSet(0b101));
+    /// ```
     #[inline]
     #[must_use]
     pub const fn union(self, other: Self) -> Self {
         Self(self.0 | other.0)
     }
     /// The intersection.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// assert_eq!(RoleSet(0b011).intersection(RoleSet(0b110)), RoleSet(0b010));
+    /// assert!(RoleSet(0b001).intersection(RoleSet(0b100)).is_empty());
+    /// ```
     #[inline]
     #[must_use]
     pub const fn intersection(self, other: Self) -> Self {
         Self(self.0 & other.0)
     }
-    /// Adds role `index`.
+    /// Adds role `index`; an index of 64 or more names no role and changes nothing (as
+    /// [`contains`](Self::contains) never finds it).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// let mut set = RoleSet::EMPTY;
+    /// set.insert(5);
+    /// set.insert(5); // already there: no change
+    /// assert_eq!(set, RoleSet::single(5));
+    /// set.insert(64); // out of range: no change, no panic
+    /// assert_eq!(set, RoleSet::single(5));
+    /// ```
     #[inline]
     pub fn insert(&mut self, index: usize) {
-        self.0 |= 1u64 << index;
+        self.0 |= Self::single(index).0;
     }
     /// The indices in the set, ascending.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// let set = RoleSet(0b1001).union(RoleSet::single(63));
+    /// assert_eq!(set.iter().collect::<Vec<_>>(), [0, 3, 63]);
+    /// assert_eq!(RoleSet::EMPTY.iter().count(), 0);
+    /// ```
     pub fn iter(self) -> impl Iterator<Item = usize> {
         let mut bits = self.0;
         std::iter::from_fn(move || {
@@ -77,6 +160,13 @@ impl RoleSet {
         })
     }
     /// Number of roles in the set.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::RoleSet;
+    /// assert_eq!(RoleSet(0b1011).len(), 3);
+    /// assert_eq!(RoleSet::EMPTY.len(), 0);
+    /// ```
     #[inline]
     pub const fn len(self) -> u32 {
         self.0.count_ones()
@@ -87,6 +177,17 @@ impl RoleSet {
 pub type FlagSet = RoleSet;
 
 /// A usage period of a limit. Periods start at the plan's anchor (its start time).
+///
+/// # Examples
+/// ```
+/// use access_model::Period;
+/// assert_eq!(Period::from_name("month"), Some(Period::Month));
+/// assert_eq!(Period::Month.as_str(), "month");
+/// // Every period round-trips through its name.
+/// for p in Period::ALL {
+///     assert_eq!(Period::from_name(p.as_str()), Some(p));
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
     /// One hour.
@@ -114,10 +215,25 @@ impl Period {
     pub const NAMES: [&'static str; 5] = ["hour", "day", "month", "quarter", "year"];
 
     /// The period's name as written after `per`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::Period;
+    /// assert_eq!(Period::Hour.as_str(), "hour");
+    /// assert_eq!(Period::Quarter.as_str(), "quarter");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
     }
     /// The period of a name written after `per`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::Period;
+    /// assert_eq!(Period::from_name("year"), Some(Period::Year));
+    /// assert_eq!(Period::from_name("week"), None);
+    /// assert_eq!(Period::from_name("Day"), None); // names are lowercase
+    /// ```
     pub fn from_name(name: &str) -> Option<Self> {
         Self::NAMES
             .iter()
@@ -128,6 +244,20 @@ impl Period {
 
 /// What an action of a schema needs when the schema declares nothing
 /// (`default_permission` of `define_access!`).
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, Name, Permission, PermissionSpec, RoleSet};
+/// let data = ModelBuilder::new("Access")
+///     .global_roles(["admin", "editor"])
+///     .entity("project", ["viewer"])
+///     .default_permission("read", PermissionSpec::Public(()))
+///     .default_permission("update", PermissionSpec::Roles(vec![Name::plain("editor")]))
+///     .build()
+///     .unwrap();
+/// assert_eq!(data.default_permission.read, Permission::Public);
+/// assert_eq!(data.default_permission.update, Permission::Roles(RoleSet::single(1)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Permission {
     /// No authentication needed.
@@ -141,6 +271,23 @@ pub enum Permission {
 }
 
 /// `default_permission` per action.
+///
+/// # Examples
+/// ```
+/// use access_model::{DefaultPermission, ModelBuilder, Permission, PermissionSpec};
+/// // A model that says nothing gets the fallback.
+/// let data = ModelBuilder::new("Access").entity("project", ["viewer"]).build().unwrap();
+/// assert_eq!(data.default_permission, DefaultPermission::FALLBACK);
+/// assert_eq!(DefaultPermission::FALLBACK.read, Permission::Authenticated);
+/// assert_eq!(DefaultPermission::FALLBACK.delete, Permission::Blocked);
+/// // `list` defaults to what `read` says.
+/// let data = ModelBuilder::new("Access")
+///     .entity("project", ["viewer"])
+///     .default_permission("read", PermissionSpec::Blocked(()))
+///     .build()
+///     .unwrap();
+/// assert_eq!(data.default_permission.list, Permission::Blocked);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DefaultPermission {
     /// Creating a row.
@@ -170,6 +317,25 @@ impl DefaultPermission {
 }
 
 /// One entity type.
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, RoleSet};
+/// let data = ModelBuilder::new("Access")
+///     .entity("workspace", ["admin"])
+///     .entity("project", ["manager", "viewer"])
+///     .implies("project", "manager", "viewer")
+///     .inherits("project", "workspace", "admin", "manager")
+///     .entitlement("project:read", "project", ["viewer"], [])
+///     .build()
+///     .unwrap();
+/// let project = &data.entities[1];
+/// assert_eq!(project.name, "project");
+/// assert_eq!(*project.roles, ["manager", "viewer"]);
+/// assert_eq!(*project.implies, [RoleSet(0b11), RoleSet(0b10)]);
+/// assert_eq!(*project.parent_edges, [0]); // the workspace -> project edge
+/// assert_eq!(*project.entitlements, [0]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntityData {
     /// The entity type's name (`project`).
@@ -185,6 +351,25 @@ pub struct EntityData {
 }
 
 /// One (parent type → child type) edge of the hierarchy, from the `inherits` lines.
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, RoleSet};
+/// let data = ModelBuilder::new("Access")
+///     .entity("workspace", ["admin", "member"])
+///     .entity("project", ["manager", "viewer"])
+///     .implies("workspace", "admin", "member")
+///     .implies("project", "manager", "viewer")
+///     .inherits("project", "workspace", "member", "viewer")
+///     .inherits("project", "workspace", "admin", "manager")
+///     .build()
+///     .unwrap();
+/// let edge = &data.edges[0];
+/// assert_eq!((edge.parent, edge.child), (0, 1));
+/// assert_eq!(*edge.lines, [(1, 1), (0, 0)]); // as written
+/// // `admin` gets `manager` and, through `implies`, `viewer`; `member` gets `viewer`.
+/// assert_eq!(*edge.map, [RoleSet(0b11), RoleSet(0b10)]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EdgeData {
     /// Parent entity type index.
@@ -199,6 +384,27 @@ pub struct EdgeData {
 }
 
 /// One entitlement.
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, RoleSet};
+/// let data = ModelBuilder::new("Access")
+///     .flags(["beta"])
+///     .entity("project", ["manager", "viewer"])
+///     .implies("project", "manager", "viewer")
+///     .entitlement("project:read", "project", ["viewer"], ["beta"])
+///     .base_plan("pro", "main", ["project:read"])
+///     .build()
+///     .unwrap();
+/// let e = &data.entitlements[0];
+/// assert_eq!((&*e.name, e.entity), ("project:read", 0));
+/// assert_eq!(e.roles, RoleSet::single(1)); // `viewer`, as listed
+/// assert_eq!(e.granting, RoleSet(0b11)); // `manager` implies `viewer`
+/// assert_eq!(e.flags, RoleSet::single(0));
+/// assert!(e.plan_gated);
+/// assert_eq!(*e.plans, [0]);
+/// assert!(e.limits.is_empty());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntitlementData {
     /// `resource:action`.
@@ -220,6 +426,24 @@ pub struct EntitlementData {
 }
 
 /// One plan (a base plan of a group, or an add-on).
+///
+/// # Examples
+/// ```
+/// use access_model::ModelBuilder;
+/// let data = ModelBuilder::new("Access")
+///     .entity("project", ["viewer"])
+///     .entitlement("project:read", "project", ["viewer"], [])
+///     .entitlement("ai:generate", "project", ["viewer"], [])
+///     .base_plan("pro", "main", ["ai:generate"])
+///     .limit("pro", "ai", "ai:generate", "day", 50)
+///     .build()
+///     .unwrap();
+/// let pro = &data.plans[0];
+/// assert_eq!((&*pro.name, pro.group, pro.add_on), ("pro", Some(0), false));
+/// assert_eq!(*pro.features, [0b10]); // entitlement 1, `ai:generate`
+/// assert!(pro.includes(1) && !pro.includes(0));
+/// assert_eq!(pro.limit_max(0), Some(50));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanData {
     /// The plan's name.
@@ -238,6 +462,22 @@ pub struct PlanData {
 
 impl PlanData {
     /// Whether the plan includes entitlement `index`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .entitlement("project:read", "project", ["viewer"], [])
+    ///     .entitlement("ai:generate", "project", ["viewer"], [])
+    ///     .base_plan("pro", "main", ["ai:generate"])
+    ///     .build()
+    ///     .unwrap();
+    /// let ai = data.entitlement_index("ai:generate").unwrap() as usize;
+    /// assert!(data.plans[0].includes(ai));
+    /// assert!(!data.plans[0].includes(0));
+    /// assert!(!data.plans[0].includes(1000)); // out of range: not included
+    /// ```
     #[inline]
     pub fn includes(&self, index: usize) -> bool {
         self.features
@@ -245,12 +485,41 @@ impl PlanData {
             .is_some_and(|w| w & (1u64 << (index % 64)) != 0)
     }
     /// The max this plan sets for `limit`, if any.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .entitlement("ai:generate", "project", ["viewer"], [])
+    ///     .base_plan("free", "main", Vec::<&str>::new())
+    ///     .base_plan("pro", "main", ["ai:generate"])
+    ///     .limit("pro", "ai", "ai:generate", "month", 1000)
+    ///     .build()
+    ///     .unwrap();
+    /// let ai = data.limit_index("ai").unwrap();
+    /// assert_eq!(data.plans[1].limit_max(ai), Some(1000));
+    /// assert_eq!(data.plans[0].limit_max(ai), None); // `free` sets no max
+    /// ```
     pub fn limit_max(&self, limit: u16) -> Option<u64> {
         self.limits.iter().find(|l| l.limit == limit).map(|l| l.max)
     }
 }
 
 /// A limit's maximum in one plan.
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, PlanLimit};
+/// let data = ModelBuilder::new("Access")
+///     .entity("project", ["viewer"])
+///     .entitlement("ai:generate", "project", ["viewer"], [])
+///     .base_plan("pro", "main", ["ai:generate"])
+///     .limit("pro", "ai", "ai:generate", "month", 1000)
+///     .build()
+///     .unwrap();
+/// assert_eq!(*data.plans[0].limits, [PlanLimit { limit: 0, max: 1000 }]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlanLimit {
     /// Index into [`ModelData::limits`].
@@ -260,6 +529,25 @@ pub struct PlanLimit {
 }
 
 /// One named limit (a usage counter).
+///
+/// # Examples
+/// ```
+/// use access_model::{LimitData, ModelBuilder, Period};
+/// let data = ModelBuilder::new("Access")
+///     .entity("project", ["viewer"])
+///     .entitlement("ai:generate", "project", ["viewer"], [])
+///     .base_plan("pro", "main", ["ai:generate"])
+///     .base_plan("team", "main", ["ai:generate"])
+///     .limit("pro", "ai", "ai:generate", "month", 1000)
+///     .limit("team", "ai", "ai:generate", "month", 5000)
+///     .build()
+///     .unwrap();
+/// // The same name in two plans is one counter.
+/// assert_eq!(data.limits.len(), 1);
+/// let LimitData { name, entitlement, period } = &data.limits[0];
+/// assert_eq!((&**name, *entitlement, *period), ("ai", 0, Period::Month));
+/// assert_eq!(*data.entitlements[0].limits, [0]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LimitData {
     /// The limit's name (`ai`).
@@ -271,6 +559,28 @@ pub struct LimitData {
 }
 
 /// The compiled model.
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, ModelData};
+/// let data: ModelData = ModelBuilder::new("Access")
+///     .global_roles(["admin", "user"])
+///     .default_role("user")
+///     .entity("workspace", ["admin"])
+///     .entity("project", ["viewer"])
+///     .inherits("project", "workspace", "admin", "viewer")
+///     .entitlement("project:read", "project", ["viewer"], [])
+///     .base_plan("free", "main", Vec::<&str>::new())
+///     .default_plan("free")
+///     .build()
+///     .unwrap();
+/// assert_eq!(data.name, "Access");
+/// assert_eq!(data.default_role, data.global_role_index("user"));
+/// assert_eq!(data.entities.len(), 2);
+/// assert_eq!(data.edges.len(), 1);
+/// assert_eq!(data.edge_lookup.len(), 2 * 2);
+/// assert_eq!(data.default_plan, data.plan_index("free"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelData {
     /// Name of the model type.
@@ -306,9 +616,27 @@ pub struct ModelData {
 
 impl ModelData {
     /// The edge from `parent` type to `child` type, if the model has one.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("workspace", ["admin"])
+    ///     .entity("project", ["viewer"])
+    ///     .inherits("project", "workspace", "admin", "viewer")
+    ///     .build()
+    ///     .unwrap();
+    /// let (ws, p) = (data.entity_index("workspace").unwrap(), data.entity_index("project").unwrap());
+    /// assert_eq!(data.edge(ws, p).map(|e| e.child), Some(p));
+    /// assert!(data.edge(p, ws).is_none()); // edges are directed
+    /// assert!(data.edge(9, 9).is_none());
+    /// ```
     #[inline]
     pub fn edge(&self, parent: u16, child: u16) -> Option<&EdgeData> {
         let n = self.entities.len();
+        if parent as usize >= n || child as usize >= n {
+            return None;
+        }
         let i = *self.edge_lookup.get(parent as usize * n + child as usize)?;
         if i == NO_EDGE {
             None
@@ -317,31 +645,120 @@ impl ModelData {
         }
     }
     /// Index of the entity type named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("workspace", ["admin"])
+    ///     .entity("project", ["viewer"])
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(data.entity_index("project"), Some(1));
+    /// assert_eq!(data.entity_index("task"), None);
+    /// ```
     pub fn entity_index(&self, name: &str) -> Option<u16> {
         position(self.entities.iter().map(|e| &*e.name), name)
     }
     /// Index of the entitlement named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .entitlement("project:read", "project", ["viewer"], [])
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(data.entitlement_index("project:read"), Some(0));
+    /// assert_eq!(data.entitlement_index("project:write"), None);
+    /// ```
     pub fn entitlement_index(&self, name: &str) -> Option<u16> {
         position(self.entitlements.iter().map(|e| &*e.name), name)
     }
     /// Index of the plan named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .base_plan("free", "main", Vec::<&str>::new())
+    ///     .base_plan("pro", "main", Vec::<&str>::new())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(data.plan_index("pro"), Some(1));
+    /// assert_eq!(data.plan_index("enterprise"), None);
+    /// ```
     pub fn plan_index(&self, name: &str) -> Option<u16> {
         position(self.plans.iter().map(|p| &*p.name), name)
     }
     /// Index of the flag named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .flags(["beta", "legacy"])
+    ///     .entity("project", ["viewer"])
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(data.flag_index("legacy"), Some(1));
+    /// assert_eq!(data.flag_index("alpha"), None);
+    /// ```
     pub fn flag_index(&self, name: &str) -> Option<u16> {
         position(self.flags.iter().map(|f| &**f), name)
     }
     /// Index of the global role named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .global_roles(["admin", "user"])
+    ///     .entity("project", ["viewer"])
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(data.global_role_index("admin"), Some(0));
+    /// assert_eq!(data.global_role_index("viewer"), None); // an entity role, not a global one
+    /// ```
     pub fn global_role_index(&self, name: &str) -> Option<u16> {
         position(self.global_roles.iter().map(|f| &**f), name)
     }
     /// Index of the role `role` of entity type `entity`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("workspace", ["admin", "member"])
+    ///     .entity("project", ["viewer"])
+    ///     .build()
+    ///     .unwrap();
+    /// let ws = data.entity_index("workspace").unwrap();
+    /// assert_eq!(data.role_index(ws, "member"), Some(1));
+    /// assert_eq!(data.role_index(ws, "viewer"), None); // a role of `project`
+    /// assert_eq!(data.role_index(7, "member"), None); // no such entity type
+    /// ```
     pub fn role_index(&self, entity: u16, role: &str) -> Option<u16> {
         let e = self.entities.get(entity as usize)?;
         position(e.roles.iter().map(|r| &**r), role)
     }
     /// Index of the limit named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::ModelBuilder;
+    /// let data = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .entitlement("ai:generate", "project", ["viewer"], [])
+    ///     .base_plan("pro", "main", ["ai:generate"])
+    ///     .limit("pro", "ai", "ai:generate", "hour", 10)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(data.limit_index("ai"), Some(0));
+    /// assert_eq!(data.limit_index("storage"), None);
+    /// ```
     pub fn limit_index(&self, name: &str) -> Option<u16> {
         position(self.limits.iter().map(|l| &*l.name), name)
     }
@@ -349,4 +766,35 @@ impl ModelData {
 
 fn position<'a>(mut names: impl Iterator<Item = &'a str>, name: &str) -> Option<u16> {
     names.position(|n| n == name).map(|i| i as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::ModelBuilder;
+
+    #[test]
+    fn an_out_of_range_child_names_no_edge() {
+        // project = 0, workspace = 1: the only edge (1 → 0) is at flat index 1 * 2 + 0 = 2,
+        // which (0, 2) would also reach without the range check.
+        let data = ModelBuilder::new("Access")
+            .entity("project", ["viewer"])
+            .entity("workspace", ["admin"])
+            .inherits("project", "workspace", "admin", "viewer")
+            .build()
+            .unwrap();
+        assert!(data.edge(1, 0).is_some());
+        assert!(data.edge(0, 2).is_none());
+        assert!(data.edge(2, 0).is_none());
+    }
+
+    #[test]
+    fn role_indices_past_64_name_no_role() {
+        let mut set = RoleSet::single(64);
+        assert!(set.is_empty());
+        set.insert(200);
+        set.insert(63);
+        assert_eq!(set, RoleSet(1 << 63));
+        assert!(!set.contains(200));
+    }
 }

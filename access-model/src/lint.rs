@@ -6,6 +6,14 @@ use crate::data::{ModelData, RoleSet};
 use crate::spec::ModelSpec;
 
 /// The lints, by name.
+///
+/// # Examples
+/// ```
+/// use access_model::LintKind;
+/// assert_eq!(LintKind::IdleRole.name(), "idle_role");
+/// assert_eq!(LintKind::from_name("idle_role"), Some(LintKind::IdleRole));
+/// assert_eq!(LintKind::ALL.len(), 5);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LintKind {
     /// An entitlement no role can obtain (no role grants it, directly or through `implies` or
@@ -33,6 +41,13 @@ impl LintKind {
     ];
 
     /// The name used in `lints: { .. }`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::LintKind;
+    /// assert_eq!(LintKind::UnobtainableEntitlement.name(), "unobtainable_entitlement");
+    /// assert_eq!(LintKind::InheritEscalation.name(), "inherit_escalation");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             LintKind::UnobtainableEntitlement => "unobtainable_entitlement",
@@ -44,12 +59,44 @@ impl LintKind {
     }
 
     /// The lint named `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::LintKind;
+    /// for kind in LintKind::ALL {
+    ///     assert_eq!(LintKind::from_name(kind.name()), Some(kind));
+    /// }
+    /// assert_eq!(LintKind::from_name("idle-role"), None);
+    /// ```
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
 }
 
 /// One finding.
+///
+/// # Examples
+/// ```
+/// use access_model::{LintKind, ModelBuilder, lints};
+/// // `member` grants less than `admin` on the workspace, yet more on its projects.
+/// let b = ModelBuilder::new("Access")
+///     .entity("workspace", ["admin", "member"])
+///     .entity("project", ["owner", "viewer"])
+///     .inherits("project", "workspace", "member", "owner")
+///     .inherits("project", "workspace", "admin", "viewer")
+///     .entitlement("workspace:manage", "workspace", ["admin"], [])
+///     .entitlement("workspace:read", "workspace", ["admin", "member"], [])
+///     .entitlement("project:delete", "project", ["owner"], [])
+///     .entitlement("project:read", "project", ["viewer"], []);
+/// let found = lints(b.spec(), &b.build().unwrap());
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].kind, LintKind::InheritEscalation);
+/// assert_eq!(
+///     found[0].message,
+///     "`workspace:member` grants less on `workspace` than `workspace:admin`, yet through \
+///      `inherits` it gets `project:delete` on `project` (`owner`) that `workspace:admin` does not get"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lint<S> {
     /// Which lint.
@@ -78,6 +125,20 @@ fn granted(data: &ModelData, ty: usize, roles: RoleSet) -> Vec<usize> {
 }
 
 /// The lints of a model that compiled (`data` is `compile(spec)`'s result).
+///
+/// # Examples
+/// ```
+/// use access_model::{LintKind, ModelBuilder, lints};
+/// let b = ModelBuilder::new("Access")
+///     .entity("project", ["manager", "viewer"])
+///     .entitlement("project:read", "project", ["viewer"], [])
+///     .entitlement("project:archive", "project", Vec::<&str>::new(), []);
+/// let found = lints(b.spec(), &b.build().unwrap());
+/// let kinds: Vec<LintKind> = found.iter().map(|l| l.kind).collect();
+/// assert_eq!(kinds, [LintKind::UnobtainableEntitlement, LintKind::IdleRole]);
+/// assert_eq!(found[0].message, "no role can obtain `project:archive`: give it a role of `project`");
+/// assert!(found[1].message.starts_with("role `manager` of `project` grants nothing"));
+/// ```
 pub fn lints<S: Copy>(spec: &ModelSpec<S>, data: &ModelData) -> Vec<Lint<S>> {
     let mut out = Vec::new();
     // 1. Entitlements no role obtains.

@@ -28,13 +28,19 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// "`a`, `b`, `c`".
+///
+/// ```
+/// assert_eq!(access_model::backticked(["a", "b", "c"]), "`a`, `b`, `c`");
+/// assert_eq!(access_model::backticked([]), "");
+/// ```
 pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let v: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
     v.join(", ")
 }
 
-/// `unknown <what> `<name>`<context>, did you mean `x`?`, or `, expected one of ..`, or `: none is
-/// declared`: the one wording of every unknown-name error, in both macros and the builder.
+/// ``unknown <what> `<name>`<context>, did you mean `x`?``, or ``, expected one of ..``, or
+/// ``: none is declared``: the one wording of every unknown-name error, in both macros and the
+/// builder.
 ///
 /// ```
 /// let m = access_model::unknown_message("role", "admn", " on `project`", ["admin", "viewer"]);

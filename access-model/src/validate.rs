@@ -13,6 +13,19 @@ use crate::spec::*;
 use crate::suggest::{backticked, suggest, unknown_message};
 
 /// What kind of mistake a [`ModelError`] reports.
+///
+/// # Examples
+/// ```
+/// use access_model::{ErrorKind, ModelBuilder};
+/// let err = ModelBuilder::new("Access")
+///     .entity("project", ["viewer"])
+///     .entity("project", ["owner"])
+///     .entitlement("project:read", "task", ["viewer"], [])
+///     .build()
+///     .unwrap_err();
+/// let kinds: Vec<ErrorKind> = err.iter().map(|e| e.kind).collect();
+/// assert_eq!(kinds, [ErrorKind::Duplicate, ErrorKind::UnknownEntity]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// A name that is not a declared entity type.
@@ -58,6 +71,29 @@ pub enum ErrorKind {
 }
 
 /// One mistake in a model, at the location of the offending name.
+///
+/// # Examples
+/// ```
+/// use access_model::{EntitySpec, ErrorKind, ModelError, ModelSpec, Name, compile};
+/// let mut spec = ModelSpec::new(Name::new("Access", 1));
+/// spec.flags.push(Name::new("beta", 2));
+/// spec.flags.push(Name::new("beta", 3));
+/// spec.entities.push(EntitySpec {
+///     name: Name::new("project", 4),
+///     roles: vec![],
+///     implies: vec![],
+///     inherits: vec![],
+/// });
+/// let err: Vec<ModelError<i32>> = compile(&spec).unwrap_err();
+/// assert_eq!(err, [ModelError {
+///     span: 3,
+///     kind: ErrorKind::Duplicate,
+///     message: "duplicate flag `beta`".to_owned(),
+/// }]);
+/// // It displays as its message, and is a `std::error::Error`.
+/// let e: Box<dyn std::error::Error> = Box::new(err[0].clone());
+/// assert_eq!(e.to_string(), "duplicate flag `beta`");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelError<S> {
     /// Where.
@@ -169,6 +205,25 @@ fn well_formed_entitlement(name: &str) -> bool {
 ///
 /// # Errors
 /// Every mistake of the model.
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, compile};
+/// let mut spec = ModelBuilder::new("Access")
+///     .entity("project", ["viewer"])
+///     .entitlement("project:read", "project", ["viewer"], [])
+///     .into_spec();
+/// let data = compile(&spec).unwrap();
+/// assert!(data.entitlements[0].granting.contains(0));
+/// // Every error is collected, not only the first.
+/// spec.entitlements[0].name.text = "read".into();
+/// spec.entitlements[0].roles[0].text = "viewr".into();
+/// let messages: Vec<String> = compile(&spec).unwrap_err().into_iter().map(|e| e.message).collect();
+/// assert_eq!(messages, [
+///     "malformed entitlement name `read`: expected `resource:action` in lowercase snake case",
+///     "unknown role `viewr` on `project`, did you mean `viewer`?",
+/// ]);
+/// ```
 pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError<S>>> {
     let mut e = Errors { list: Vec::new() };
     let max16 = (u16::MAX - 1) as usize;

@@ -25,6 +25,43 @@ pub const OPERATORS: &[&str] = &[
 const RESERVED: &[&str] = &["page", "per_page", "sort"];
 
 /// A list request's filters and sort, parsed and checked.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::crud::query;
+/// use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
+/// use std::collections::BTreeMap;
+/// # mod product {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "products")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub name: String,
+/// #         pub cost: f64,
+/// #         pub supplier: String,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+///
+/// let params = BTreeMap::from([
+///     ("cost[lt]".to_owned(), "10".to_owned()),
+///     ("sort".to_owned(), "-cost".to_owned()),
+/// ]);
+/// let q = query::parse::<product::Entity>(&params, &["id", "name", "cost"], &["id", "name", "cost", "supplier"]).unwrap();
+/// assert_eq!(q.order, [("cost".to_owned(), sea_orm::Order::Desc)]);
+/// // Put it in a statement.
+/// let mut select = product::Entity::find().filter(q.condition);
+/// for (field, order) in q.order {
+///     select = select.order_by(field.parse::<product::Column>().unwrap(), order);
+/// }
+/// let sql = select.build(DbBackend::Sqlite).to_string();
+/// assert!(sql.ends_with(r#"WHERE "products"."cost" < 10 ORDER BY "products"."cost" DESC"#), "{sql}");
+/// ```
 #[derive(Debug)]
 pub struct ListQuery {
     /// Added to the statement's `WHERE`.
@@ -122,6 +159,45 @@ fn is_text(ty: &ColumnType) -> bool {
 /// # Errors
 /// 400 for an unknown field, operator or a value of the wrong type; 403 for a field the caller
 /// may not read.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::crud::query;
+/// use axum::http::StatusCode;
+/// use std::collections::BTreeMap;
+/// # mod product {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "products")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub name: String,
+/// #         pub cost: f64,
+/// #         pub supplier: String,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+///
+/// let queryable = ["id", "name", "cost"]; // the caller may not read `supplier`
+/// let all = ["id", "name", "cost", "supplier"];
+/// let params = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+///     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+/// };
+///
+/// let q = query::parse::<product::Entity>(&params(&[("name[contains]", "lamp"), ("page", "2")]), &queryable, &all).unwrap();
+/// assert!(q.order.is_empty()); // paging parameters are not filters
+///
+/// let hidden = query::parse::<product::Entity>(&params(&[("supplier", "acme")]), &queryable, &all).unwrap_err();
+/// assert_eq!(hidden.status, StatusCode::FORBIDDEN);
+/// let unknown = query::parse::<product::Entity>(&params(&[("colour", "red")]), &queryable, &all).unwrap_err();
+/// assert_eq!((unknown.status, unknown.code), (StatusCode::BAD_REQUEST, "unknown_field"));
+/// let typed = query::parse::<product::Entity>(&params(&[("cost[gt]", "cheap")]), &queryable, &all).unwrap_err();
+/// assert_eq!(typed.code, "invalid_filter");
+/// ```
 pub fn parse<E: EntityTrait>(
     params: &BTreeMap<String, String>,
     queryable: &[&'static str],

@@ -85,7 +85,7 @@ mod note {
     )]
     #[sea_orm(table_name = "notes")]
     #[schema(access = super::model::Access, entity = Entity, permission(
-        create = authenticated,
+        create = where(tenant = user.tenant_id),
         read   = where(tenant = user.tenant_id),
         update = where(tenant = user.tenant_id),
         delete = where(tenant = user.tenant_id),
@@ -541,6 +541,76 @@ async fn one_tenant_never_sees_updates_or_deletes_another_tenants_rows() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(body_in_db(h.db.clone()).await, None);
+}
+
+/// The rules hold for the row a write leaves behind, as PostgreSQL's `WITH CHECK` would have
+/// them: no creating in another tenant, no moving a row out of one's own.
+#[tokio::test]
+async fn writes_cannot_put_rows_outside_the_rule() {
+    let Some(h) = harness().await else {
+        return;
+    };
+    let (acme, _) = h.user("a2@example.com", "user", "acme").await;
+    let count =
+        |db: DatabaseConnection| async move { note::Entity::find().all(&db).await.unwrap().len() };
+    let before = count(h.db.clone()).await;
+    for body in [
+        json!({ "tenant": "globex", "body": "planted" }),
+        json!({ "body": "no tenant given" }),
+    ] {
+        let (s, b) = h.call("POST", "/notes", Some(&acme), Some(body)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        assert_eq!(b["reasons"][0]["kind"], "row_rule_failed", "{b}");
+    }
+    assert_eq!(count(h.db.clone()).await, before, "nothing was stored");
+    let (s, b) = h
+        .call(
+            "POST",
+            "/notes",
+            None,
+            Some(json!({ "tenant": "acme", "body": "x" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+
+    let (s, b) = h
+        .call(
+            "POST",
+            "/notes",
+            Some(&acme),
+            Some(json!({ "tenant": "acme", "body": "mine" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    let (s, b) = h
+        .call(
+            "PATCH",
+            &format!("/notes/{id}"),
+            Some(&acme),
+            Some(json!({ "tenant": "globex" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["reasons"][0]["kind"], "row_rule_failed", "{b}");
+    let stored = note::Entity::find_by_id(id)
+        .one(&h.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.tenant, "acme", "the update was rolled back");
+
+    // A page past any offset SQL takes is a 400, not a crash.
+    let (s, b) = h
+        .call(
+            "GET",
+            &format!("/notes?page={}", u64::MAX),
+            Some(&acme),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(b["error"], "invalid_query", "{b}");
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! One rule, three enforcers: a schema's row rules are checked in memory
-//! ([`Schema::authorize_action`]), pushed into SQL ([`row_filter`](super::row_filter)) and, on
-//! PostgreSQL, enforced by row-level security ([`rls_policies`](super::rls_policies)).
+//! ([`Schema::authorize_action`](crate::Schema::authorize_action)), pushed into SQL
+//! ([`row_filter`]) and, on PostgreSQL, enforced by row-level security ([`rls_policies`]).
 //! [`enforcers_agree`] checks on random rows that all three give the same answer, in one call
 //! from a test.
 
@@ -20,6 +20,61 @@ use crate::model::{ModelData, RoleSet};
 use crate::schema::{Action, PermissionCtx, Rule, WhereValue, default_rule};
 
 /// What [`enforcers_agree`] checked.
+///
+/// # Examples
+/// ```
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin],
+/// #         entity project { roles: [owner] }
+/// #         entitlements { "project:edit" on project => roles [owner] }
+/// #     }
+/// # }
+/// # mod note {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+/// #              serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "notes")]
+/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
+/// #         create = authenticated,
+/// #         list   = any(role(admin), where(owner_id = user.id)),
+/// #         update = where(owner_id = user.id),
+/// #         delete = all(role(admin), where(archived = false)),
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub archived: bool,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # use model::Access;
+/// use access_core::AccessModel;
+/// use access_core::sea::agree::{Agreement, enforcers_agree, principals};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// # let schema = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
+/// # sea_orm::ConnectionTrait::execute(&db, &schema.create_table_from_entity(note::Entity))
+/// #     .await
+/// #     .unwrap();
+/// let callers = principals(Access.data());
+/// let template = note::Model { id: 0, owner_id: 0, archived: false };
+/// let report: Agreement =
+///     enforcers_agree(&db, Access.data(), "notes", &template, &callers, 20, 1, None)
+///         .await
+///         .unwrap();
+/// assert_eq!(report.rows, 20);
+/// assert_eq!(report.cases, callers.len() * 3); // list, update, delete
+/// assert!(!report.rls); // SQLite: no row-level security
+/// assert!(report.allowed > 0);
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Agreement {
     /// Random rows written.
@@ -34,6 +89,27 @@ pub struct Agreement {
 
 /// A spread of callers for a model: anonymous, users with each global role alone and none, in
 /// two tenants, and a superuser.
+///
+/// # Examples
+/// ```
+/// use access_core::model_builder::ModelBuilder;
+/// use access_core::sea::agree::principals;
+/// use access_core::RoleSet;
+///
+/// let model = ModelBuilder::new("Access")
+///     .global_roles(["admin"])
+///     .entity("doc", ["owner"])
+///     .entitlement("doc:edit", "doc", ["owner"], [])
+///     .build()
+///     .unwrap();
+/// let callers = principals(&model);
+/// // Anonymous; per tenant a user without roles and one per global role; a superuser.
+/// assert_eq!(callers.len(), 1 + 2 * 2 + 1);
+/// assert!(callers[0].is_none());
+/// let admin = callers[2].as_ref().unwrap();
+/// assert_eq!((admin.tenant.as_deref(), admin.global_roles), (Some("acme"), RoleSet::single(0)));
+/// assert!(callers.last().unwrap().as_ref().unwrap().superuser);
+/// ```
 pub fn principals(model: &ModelData) -> Vec<Option<Principal>> {
     let mut out = vec![None];
     let mut n = 0;
@@ -85,6 +161,62 @@ fn where_fields(rule: &Rule, out: &mut Vec<(&'static str, Vec<WhereValue>)>) {
 /// # Errors
 /// The first disagreement (caller, action and the rows each enforcer allowed), or a database
 /// error.
+///
+/// # Examples
+/// ```
+/// # mod model {
+/// #     access_core::define_access! {
+/// #         pub Access;
+/// #         roles: [admin],
+/// #         entity project { roles: [owner] }
+/// #         entitlements { "project:edit" on project => roles [owner] }
+/// #     }
+/// # }
+/// # mod note {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+/// #              serde::Serialize, serde::Deserialize)]
+/// #     #[sea_orm(table_name = "notes")]
+/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
+/// #         create = authenticated,
+/// #         list   = any(role(admin), where(owner_id = user.id)),
+/// #         update = where(owner_id = user.id),
+/// #         delete = all(role(admin), where(archived = false)),
+/// #     ))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub owner_id: i64,
+/// #         pub archived: bool,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # use model::Access;
+/// use access_core::AccessModel;
+/// use access_core::sea::agree::{enforcers_agree, principals};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// # let schema = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
+/// # sea_orm::ConnectionTrait::execute(&db, &schema.create_table_from_entity(note::Entity))
+/// #     .await
+/// #     .unwrap();
+/// let template = note::Model { id: 0, owner_id: 0, archived: false };
+/// let callers = principals(Access.data());
+/// for seed in 1..=3 {
+///     let report = enforcers_agree(&db, Access.data(), "notes", &template, &callers, 10, seed, None)
+///         .await
+///         .unwrap();
+///     assert_eq!(report.rows, 10);
+/// }
+/// // The rows are deleted afterwards.
+/// use sea_orm::{EntityTrait, PaginatorTrait};
+/// assert_eq!(note::Entity::find().count(&db).await.unwrap(), 0);
+/// # }
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub async fn enforcers_agree<T>(
     db: &DatabaseConnection,

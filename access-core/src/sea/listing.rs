@@ -12,6 +12,36 @@ use crate::model::{AccessModel, EntitlementId, ModelData, RoleSet};
 use crate::store::{Resource, StoreResult, Stores};
 
 /// The resources the principal may act on, from [`list_accessible`].
+///
+/// # Examples
+/// ```
+/// use access_core::sea::{Accessible, SeaStore, list_accessible};
+/// use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+///
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:read" on project => roles [owner] }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// let store = SeaStore::new(&Access, db);
+/// store.migrate().await.unwrap();
+/// let p1 = Resource::new(EntityType::Project, "p1");
+/// store.add_resource(p1, &[]).await.unwrap();
+/// store.assign("ann", p1, 0).await.unwrap();
+///
+/// let read = Entitlement::ProjectRead.into();
+/// let list = |p: Principal| {
+///     let store = &store;
+///     async move { list_accessible(&AccessContext::new(&Access, store, p), read).await.unwrap() }
+/// };
+/// assert!(matches!(list(Principal::new("root").superuser(true)).await, Accessible::All));
+/// assert!(matches!(list(Principal::new("ann").active(false)).await, Accessible::Nothing));
+/// assert!(matches!(list(Principal::new("ann")).await, Accessible::Where { exact: true, .. }));
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub enum Accessible {
     /// Every resource of the type (superusers).
@@ -32,11 +62,46 @@ pub enum Accessible {
 
 impl Accessible {
     /// A condition on the caller's text id column.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::Accessible;
+    /// use sea_orm::sea_query::{Alias, Query, SqliteQueryBuilder};
+    ///
+    /// let sql = |acc: &Accessible| {
+    ///     Query::select()
+    ///         .column(Alias::new("id"))
+    ///         .from(Alias::new("docs"))
+    ///         .cond_where(acc.condition(Alias::new("id")))
+    ///         .to_string(SqliteQueryBuilder)
+    /// };
+    /// assert!(Accessible::All.condition(Alias::new("id")).is_empty()); // every row
+    /// assert!(sql(&Accessible::Nothing).contains("WHERE 1 = 0")); // none
+    /// ```
     pub fn condition<C: IntoColumnRef>(&self, id: C) -> Condition {
         self.cond(id, false)
     }
 
     /// A condition on the caller's integer id column (ids are compared as `BIGINT`).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::Accessible;
+    /// use sea_orm::sea_query::{Alias, Expr, Query, SqliteQueryBuilder};
+    ///
+    /// // The shape `list_accessible` returns: ids from the closure table.
+    /// let ids = Query::select()
+    ///     .expr(Expr::col((Alias::new("c"), Alias::new("desc_id"))))
+    ///     .from_as(Alias::new("access_closure"), Alias::new("c"))
+    ///     .to_owned();
+    /// let acc = Accessible::Where { ids: Box::new(ids), exact: true };
+    /// let sql = Query::select()
+    ///     .column(Alias::new("id"))
+    ///     .from(Alias::new("projects"))
+    ///     .cond_where(acc.condition_int(Alias::new("id")))
+    ///     .to_string(SqliteQueryBuilder);
+    /// assert!(sql.contains(r#""id" IN (SELECT CAST("c"."desc_id" AS BIGINT)"#), "{sql}");
+    /// ```
     pub fn condition_int<C: IntoColumnRef>(&self, id: C) -> Condition {
         self.cond(id, true)
     }
@@ -57,6 +122,18 @@ impl Accessible {
     }
 
     /// Whether the answer is exact (see [`Accessible::Where`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::Accessible;
+    /// use sea_orm::sea_query::{Alias, Query};
+    ///
+    /// assert!(Accessible::All.exact());
+    /// assert!(Accessible::Nothing.exact());
+    /// let ids = Box::new(Query::select().column(Alias::new("desc_id")).to_owned());
+    /// // A superset: check each row with `can`.
+    /// assert!(!Accessible::Where { ids, exact: false }.exact());
+    /// ```
     pub fn exact(&self) -> bool {
         match self {
             Accessible::Where { exact, .. } => *exact,
@@ -134,14 +211,44 @@ fn reach(data: &ModelData, target: u16, need: RoleSet) -> (Vec<RoleSet>, bool) {
 /// context). Add it to your own query with [`Accessible::condition`] and keep your filters,
 /// order and keyset pagination.
 ///
-/// ```ignore
-/// let acc = list_accessible(&ctx, Entitlement::ProjectRead.into()).await?;
-/// let page = project::Entity::find()
-///     .filter(acc.condition_int(project::Column::Id))
-///     .filter(project::Column::Id.gt(after))
-///     .order_by_asc(project::Column::Id)
+/// # Examples
+/// ```
+/// use access_core::sea::{SeaStore, list_accessible};
+/// use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+/// use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+/// use sea_orm::ConnectionTrait;
+///
+/// # access_core::define_access! {
+/// #     pub Access;
+/// #     entity project { roles: [owner] }
+/// #     entitlements { "project:read" on project => roles [owner] }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// let store = SeaStore::new(&Access, db);
+/// store.migrate().await.unwrap();
+/// for id in ["p1", "p2", "p3"] {
+///     store.add_resource(Resource::new(EntityType::Project, id), &[]).await.unwrap();
+/// }
+/// store.assign("ann", Resource::new(EntityType::Project, "p2"), 0).await.unwrap();
+///
+/// let ctx = AccessContext::new(&Access, &store, Principal::new("ann"));
+/// let acc = list_accessible(&ctx, Entitlement::ProjectRead.into()).await.unwrap();
+/// assert!(acc.exact());
+/// // Your query (here over the store's own table), filtered, ordered and paged as you like.
+/// let page = Query::select()
+///     .column(Alias::new("id"))
+///     .from(Alias::new("access_resources"))
+///     .and_where(Expr::col(Alias::new("ty")).eq("project"))
+///     .cond_where(acc.condition(Alias::new("id")))
+///     .order_by(Alias::new("id"), sea_orm::sea_query::Order::Asc)
 ///     .limit(50)
-///     .all(&db).await?;
+///     .to_owned();
+/// let rows = store.db().query_all(&page).await.unwrap();
+/// let ids: Vec<String> = rows.iter().map(|r| r.try_get("", "id").unwrap()).collect();
+/// assert_eq!(ids, ["p2"]);
+/// # }
 /// ```
 ///
 /// # Errors

@@ -61,6 +61,33 @@ fn not_found(r: Resource<'_>, ty: &str) -> StoreError {
 ///   own ancestor is refused) and `remove_resource`.
 /// * Wallets are [`SeaWallet`]: one conditional statement per unit.
 /// * Subscriptions, overrides and flags are read at every check: a change counts at the next one.
+///
+/// # Examples
+/// ```
+/// use access_core::sea::SeaStore;
+/// use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [owner] }
+///     entitlements { "project:edit" on project => roles [owner] }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// let store = SeaStore::new(&Access, db);
+/// store.migrate().await.unwrap();
+/// let p1 = Resource::new(EntityType::Project, "p1");
+/// store.add_resource(p1, &[]).await.unwrap();
+/// store.assign("ann", p1, 0).await.unwrap();
+///
+/// let ann = AccessContext::new(&Access, &store, Principal::new("ann"));
+/// assert!(ann.can(Entitlement::ProjectEdit, p1).await.unwrap());
+/// let bob = AccessContext::new(&Access, &store, Principal::new("bob"));
+/// assert!(!bob.can(Entitlement::ProjectEdit, p1).await.unwrap());
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct SeaStore {
     db: DatabaseConnection,
@@ -188,6 +215,31 @@ fn s(v: &str) -> Value {
 
 impl SeaStore {
     /// Stores for `model` in `db`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    /// use access_core::{ClosureStore, Resource, StoreErrorKind};
+    ///
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// let store = SeaStore::new(&Access, db);
+    /// store.migrate().await.unwrap();
+    /// store.add_resource(Resource::new(EntityType::Project, "p1"), &[]).await.unwrap();
+    /// // Entity types are stored by name: one the model lacks is refused.
+    /// let err = store
+    ///     .add_resource(Resource::new(access_core::EntityTypeId(9), "x"), &[])
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind, StoreErrorKind::InvalidRequest);
+    /// # }
+    /// ```
     pub fn new<M: AccessModel>(model: &M, db: DatabaseConnection) -> Self {
         Self {
             names: Arc::new(Names::new(model.data())),
@@ -200,6 +252,34 @@ impl SeaStore {
     ///
     /// # Errors
     /// The database refused a statement.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    /// use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    ///
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// let store = SeaStore::new(&Access, db);
+    /// store.migrate().await.unwrap();
+    /// store.migrate().await.unwrap(); // again at the next startup: nothing changes
+    /// let tables = store
+    ///     .db()
+    ///     .query_all_raw(Statement::from_string(
+    ///         DbBackend::Sqlite,
+    ///         "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'access_%'",
+    ///     ))
+    ///     .await
+    ///     .unwrap();
+    /// assert!(tables.len() >= 8);
+    /// # }
+    /// ```
     pub async fn migrate(&self) -> Result<(), DbErr> {
         for sql in SCHEMA {
             self.db.execute_unprepared(sql).await?;
@@ -208,6 +288,38 @@ impl SeaStore {
     }
 
     /// The database connection.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    /// use access_core::{ClosureStore, Resource};
+    /// use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    ///
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// let store = SeaStore::new(&Access, db);
+    /// store.migrate().await.unwrap();
+    /// store.add_resource(Resource::new(EntityType::Project, "p1"), &[]).await.unwrap();
+    /// // Your own queries, on the same database.
+    /// let row = store
+    ///     .db()
+    ///     .query_one_raw(Statement::from_string(
+    ///         DbBackend::Sqlite,
+    ///         "SELECT ty, id FROM access_resources",
+    ///     ))
+    ///     .await
+    ///     .unwrap()
+    ///     .unwrap();
+    /// assert_eq!(row.try_get::<String>("", "ty").unwrap(), "project");
+    /// assert_eq!(row.try_get::<String>("", "id").unwrap(), "p1");
+    /// # }
+    /// ```
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }

@@ -35,6 +35,39 @@ fn backend(e: DbErr) -> StoreError {
 ///
 /// A new period is a new row, so periods roll over without a job. Charges on several limits are
 /// consumed in one transaction, all or nothing.
+///
+/// # Examples
+/// ```
+/// use access_core::sea::SeaWallet;
+/// use access_core::{Charge, LimitId, WalletStore};
+///
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [owner] }
+///     entitlements { "project:export" on project => roles [owner] }
+///     plans {
+///         free { group: main, features: ["project:export"],
+///                limits: { exports: "project:export" per day max 1,
+///                          pages: "project:export" per month max 10 } }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// let wallet = SeaWallet::new(&Access, db);
+/// wallet.migrate().await.unwrap();
+/// let exports = Charge { limit: LimitId(0), period_start: 0, max: 1 };
+/// let pages = Charge { limit: LimitId(1), period_start: 0, max: 10 };
+/// assert!(wallet.consume("acme", &[exports, pages]).await.unwrap());
+/// // `exports` is at its max: nothing is consumed, `pages` included.
+/// assert!(!wallet.consume("acme", &[exports, pages]).await.unwrap());
+/// assert_eq!(wallet.used("acme", LimitId(1), 0).await.unwrap(), 1);
+/// // The next day is a new row with a fresh counter.
+/// let tomorrow = Charge { period_start: 86_400, ..exports };
+/// assert!(wallet.consume("acme", &[tomorrow]).await.unwrap());
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct SeaWallet {
     db: DatabaseConnection,
@@ -43,6 +76,34 @@ pub struct SeaWallet {
 
 impl SeaWallet {
     /// Wallets of `model`'s limits in `db` (create the table with [`SeaWallet::migrate`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaWallet;
+    /// use access_core::{Charge, LimitId, WalletStore};
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [owner] }
+    ///     entitlements { "project:export" on project => roles [owner] }
+    ///     plans {
+    ///         free { group: main, features: ["project:export"],
+    ///                limits: { exports: "project:export" per day max 2 } }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// let wallet = SeaWallet::new(&Access, db);
+    /// wallet.migrate().await.unwrap();
+    /// let exports = Charge { limit: LimitId(0), period_start: 0, max: 2 };
+    /// assert!(wallet.consume("acme", &[exports]).await.unwrap());
+    /// assert!(wallet.consume("acme", &[exports]).await.unwrap());
+    /// assert!(!wallet.consume("acme", &[exports]).await.unwrap()); // at its max
+    /// assert_eq!(wallet.used("acme", LimitId(0), 0).await.unwrap(), 2);
+    /// # }
+    /// ```
     pub fn new<M: AccessModel>(model: &M, db: DatabaseConnection) -> Self {
         Self {
             db,
@@ -59,6 +120,30 @@ impl SeaWallet {
     ///
     /// # Errors
     /// The database refused the statement.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaWallet;
+    /// use access_core::{LimitId, WalletStore};
+    ///
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:export" on project => roles [owner] }
+    /// #     plans {
+    /// #         free { group: main, features: ["project:export"],
+    /// #                limits: { exports: "project:export" per day max 2 } }
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// let wallet = SeaWallet::new(&Access, db);
+    /// wallet.migrate().await.unwrap();
+    /// wallet.migrate().await.unwrap(); // safe at every startup
+    /// assert_eq!(wallet.used("acme", LimitId(0), 0).await.unwrap(), 0);
+    /// # }
+    /// ```
     pub async fn migrate(&self) -> Result<(), DbErr> {
         let t = Table::create()
             .table(col(TABLE))

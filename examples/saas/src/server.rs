@@ -279,8 +279,18 @@ pub const SEED_USERS: &[(&str, &str, &str, bool)] = &[
         "owner of organization acme",
         false,
     ),
-    ("ada@acme.test", "acme", "admin of organization acme", false),
-    ("wes@acme.test", "acme", "editor of workspace design", false),
+    (
+        "ada@acme.test",
+        "acme",
+        "admin of organization acme, global role admin",
+        false,
+    ),
+    (
+        "wes@acme.test",
+        "acme",
+        "editor of workspace design, global role editor",
+        false,
+    ),
     ("vic@acme.test", "acme", "viewer of project website", false),
     ("mia@acme.test", "acme", "manager of project app", false),
     (
@@ -440,6 +450,34 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
     for (user, r, role) in grants {
         store.assign(&user, r, role).await.map_err(e)?;
     }
+    // Global roles (in the users table, carried by the token): ada is an admin, wes an editor.
+    for (email, roles) in [("ada@acme.test", "admin"), ("wes@acme.test", "editor")] {
+        user::Entity::update_many()
+            .col_expr(user::Column::Roles, Expr::value(roles))
+            .filter(user::Column::Email.eq(email))
+            .exec(&auth.db)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    // Products: two for acme, one for globex.
+    for (tenant, name, price, cost, supplier) in [
+        ("acme", "Widget", 1_200, 700, "parts@widgets.test"),
+        ("acme", "Gadget", 4_500, 3_100, "sales@gadgets.test"),
+        ("globex", "Sprocket", 800, 350, "orders@sprockets.test"),
+    ] {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        saas::schema::product::Entity::insert(saas::schema::product::ActiveModel {
+            tenant: Set(tenant.to_owned()),
+            name: Set(name.to_owned()),
+            price_cents: Set(price),
+            cost_cents: Set(cost),
+            supplier: Set(supplier.to_owned()),
+            ..Default::default()
+        })
+        .exec_without_returning(&auth.db)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
     // Documents: two per tenant, one published.
     {
         let author = |email: &str| id(email).parse::<i64>().unwrap_or(0);
@@ -509,11 +547,16 @@ pub async fn serve() -> Result<(), String> {
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    // The example's own table, with row and field rules (`saas::schema::document`).
+    // The example's own tables, with row and field rules (`saas::schema`).
     {
         use sea_orm::ConnectionTrait;
         let schema = sea_orm::Schema::new(db.get_database_backend());
         let mut t = schema.create_table_from_entity(saas::schema::document::Entity);
+        t.if_not_exists();
+        db.execute(&t)
+            .await
+            .map_err(|e| format!("migration: {e}"))?;
+        let mut t = schema.create_table_from_entity(saas::schema::product::Entity);
         t.if_not_exists();
         db.execute(&t)
             .await
@@ -547,6 +590,11 @@ pub async fn serve() -> Result<(), String> {
         .nest(
             "/documents",
             access_axum::crud::Crud::<saas::schema::document::Entity, Model, Stores>::new()
+                .router::<AppState>(),
+        )
+        .nest(
+            "/products",
+            access_axum::crud::Crud::<saas::schema::product::Entity, Model, Stores>::new()
                 .router::<AppState>(),
         )
         .route("/projects/{id}", get(read_project).delete(delete_project))
@@ -603,6 +651,9 @@ pub async fn serve() -> Result<(), String> {
     println!("  curl -s {base}/me/access -H \"authorization: Bearer $TOKEN\"");
     println!(
         "  curl -s '{base}/documents?sort=title' -H \"authorization: Bearer $TOKEN\"   # row and field rules"
+    );
+    println!(
+        "  curl -s '{base}/products?sort=name' -H \"authorization: Bearer $TOKEN\"   # acme's only; cost and supplier hidden from vic"
     );
     println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
     axum::serve(listener, app)

@@ -158,6 +158,129 @@ async fn quick_start_as_a_new_user() {
     assert!(docs["items"][0].get("notes").is_none(), "{docs}");
     assert!(text.contains("/documents"), "{text}");
 
+    // A member writes documents in her tenant as herself, not elsewhere or as someone else.
+    let vic_id = login["user"]["id"]
+        .as_i64()
+        .expect("the login answer names the user");
+    let doc = json!({ "tenant": "acme", "owner_id": vic_id, "title": "Notes", "published": false, "notes": "" });
+    let (s, b) = http(port, "POST", "/documents", Some(&token), Some(doc.clone()))
+        .await
+        .unwrap();
+    assert_eq!(s, 201, "{b}");
+    for (field, value) in [("tenant", json!("globex")), ("owner_id", json!(vic_id + 1))] {
+        let mut other = doc.clone();
+        other[field] = value;
+        let (s, b) = http(port, "POST", "/documents", Some(&token), Some(other))
+            .await
+            .unwrap();
+        assert_eq!(
+            (s, b["reasons"][0]["kind"].clone()),
+            (403, json!("row_rule_failed")),
+            "{field}: {b}"
+        );
+    }
+
+    // Products: the tenant's only, with field rules by global role.
+    let (s, products) = http(port, "GET", "/products?sort=name", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "{products}");
+    let names: Vec<&str> = products["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Gadget", "Widget"],
+        "acme's products only: {products}"
+    );
+    let first = &products["items"][0];
+    assert!(
+        first.get("cost_cents").is_none() && first.get("supplier").is_none(),
+        "vic has neither role: {products}"
+    );
+    assert!(text.contains("/products"), "{text}");
+    let widget = json!({ "tenant": "acme", "name": "Bolt", "price_cents": 10, "cost_cents": 4, "supplier": "x@bolts.test" });
+    let (s, b) = http(
+        port,
+        "POST",
+        "/products",
+        Some(&token),
+        Some(widget.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (s, b["reasons"][0]["kind"].clone()),
+        (403, json!("role_required")),
+        "{b}"
+    );
+    // wes (global editor) reads the supplier, not the cost; may not set the cost.
+    let wes = login_as(port, "wes@acme.test").await;
+    let (s, products) = http(port, "GET", "/products?sort=name", Some(&wes), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "{products}");
+    assert!(
+        products["items"][0].get("supplier").is_some()
+            && products["items"][0].get("cost_cents").is_none(),
+        "{products}"
+    );
+    let (s, b) = http(port, "POST", "/products", Some(&wes), Some(widget.clone()))
+        .await
+        .unwrap();
+    assert_eq!(s, 403, "the cost is written by admins only: {b}");
+    // ada (global admin) creates in her tenant, not in another one, and cannot move a row out.
+    let ada = login_as(port, "ada@acme.test").await;
+    let (s, created) = http(port, "POST", "/products", Some(&ada), Some(widget.clone()))
+        .await
+        .unwrap();
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["cost_cents"], 4, "admins read the cost: {created}");
+    let mut elsewhere = widget.clone();
+    elsewhere["tenant"] = json!("globex");
+    let (s, b) = http(port, "POST", "/products", Some(&ada), Some(elsewhere))
+        .await
+        .unwrap();
+    assert_eq!(
+        (s, b["reasons"][0]["kind"].clone()),
+        (403, json!("row_rule_failed")),
+        "{b}"
+    );
+    let id = created["id"].as_i64().unwrap();
+    let (s, b) = http(
+        port,
+        "PATCH",
+        &format!("/products/{id}"),
+        Some(&ada),
+        Some(json!({ "tenant": "globex" })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (s, b["reasons"][0]["kind"].clone()),
+        (403, json!("row_rule_failed")),
+        "{b}"
+    );
+    let gil = login_as(port, "gil@globex.test").await;
+    let (s, globex) = http(port, "GET", "/products", Some(&gil), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200);
+    let names: Vec<&str> = globex["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Sprocket"],
+        "nothing of acme's reached globex: {globex}"
+    );
+
     // The page, the model, the decoder.
     let (s, page) = get_text(port, "/").await;
     assert_eq!(s, 200);
@@ -200,4 +323,19 @@ async fn quick_start_as_a_new_user() {
         eprintln!("quick_start: node not found, the JavaScript decoder check is skipped");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Signs in as a seeded user; the access token.
+async fn login_as(port: u16, email: &str) -> String {
+    let (s, login) = http(
+        port,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({ "identifier": email, "password": "correct horse battery staple" })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s, 200, "{login}");
+    login["access_token"].as_str().unwrap().to_owned()
 }

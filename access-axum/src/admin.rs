@@ -748,12 +748,24 @@ pub struct Placement {
     pub parents: Vec<ResourceBody>,
 }
 
-async fn parents_of<S: Stores>(s: &S, ty: EntityTypeId, id: &str) -> Json_ {
+/// The direct parents of a resource, named as audit targets are (`workspace:design`).
+async fn parents_of<S: Stores>(
+    data: &access_core::ModelData,
+    s: &S,
+    ty: EntityTypeId,
+    id: &str,
+) -> Json_ {
     match s.ancestors(Resource::new(ty, id)).await {
         Ok(a) => json!(
             a.iter()
                 .filter(|(_, d)| *d == 1)
-                .map(|(r, _)| format!("{}:{}", r.ty.0, r.id))
+                .map(|(r, _)| {
+                    let entity = data
+                        .entities
+                        .get(r.ty.0 as usize)
+                        .map_or_else(|| format!("#{}", r.ty.0), |e| e.name.to_string());
+                    format!("{entity}:{}", r.id)
+                })
                 .collect::<Vec<_>>()
         ),
         Err(_) => Json_::Null,
@@ -785,13 +797,13 @@ async fn put_resource<M: AccessModel, S: Stores + 'static>(
         .ancestors(Resource::new(EntityTypeId(ty), &id))
         .await
         .is_ok();
+    // A resource that exists must be the tenant's; a new one is placed under the tenant's
+    // parents checked above (or is the tenant's own resource).
     if exists {
         try_r!(a.in_tenant(ty, &id).await);
-    } else if ty == a.tenant_type && id == a.tenant {
-        // The tenant's own resource may be created by its admin.
     }
     let before = if exists {
-        parents_of(stores, EntityTypeId(ty), &id).await
+        parents_of(a.data(), stores, EntityTypeId(ty), &id).await
     } else {
         Json_::Null
     };
@@ -808,7 +820,7 @@ async fn put_resource<M: AccessModel, S: Stores + 'static>(
     if let Err(e) = res {
         return store_error(e);
     }
-    let after = parents_of(stores, EntityTypeId(ty), &id).await;
+    let after = parents_of(a.data(), stores, EntityTypeId(ty), &id).await;
     a.record(
         if exists { "move" } else { "create" },
         &format!("{entity}:{id}"),
@@ -839,7 +851,7 @@ async fn delete_resource<M: AccessModel, S: Stores + 'static>(
     }
     try_r!(a.in_tenant(ty, &id).await);
     let stores = a.ctx.stores();
-    let before = parents_of(stores, EntityTypeId(ty), &id).await;
+    let before = parents_of(a.data(), stores, EntityTypeId(ty), &id).await;
     if let Err(e) = stores
         .remove_resource(Resource::new(EntityTypeId(ty), &id))
         .await

@@ -1368,10 +1368,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        let ip = match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            Some(c) => c.0.ip().to_string(),
+            None => {
+                // Every client then shares one rate-limit bucket: say so, once.
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    tracing::warn!(
+                        target: "access::auth",
+                        "no client address on the request: rate limits apply to all clients together; \
+                         serve with `into_make_service_with_connect_info::<SocketAddr>()`"
+                    );
+                });
+                "unknown".to_owned()
+            }
+        };
         let device = parts
             .headers
             .get(header::USER_AGENT)

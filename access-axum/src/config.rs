@@ -98,8 +98,8 @@ pub struct CookieConfig {
     pub secure: bool,
     /// `SameSite` (default `Lax`).
     pub same_site: SameSite,
-    /// Prefix names with `__Host-` (requires `Secure`, path `/`, no domain; default on when
-    /// `secure`).
+    /// Prefix names with `__Host-` (path `/`, no domain; default on). Applied only when
+    /// `secure` is on too, since browsers refuse `__Host-` cookies without `Secure`.
     pub host_prefix: bool,
 }
 
@@ -922,7 +922,7 @@ impl AuthConfigBuilder {
         /// assert!(!config.registration);
         /// ```
         registration: bool,
-        /// Sessions per user.
+        /// Sessions per user (at least 1; the oldest is revoked when a login passes it).
         ///
         /// # Examples
         /// ```
@@ -930,9 +930,9 @@ impl AuthConfigBuilder {
         /// # let keys = access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap();
         /// let config = AuthConfig::builder().keys(keys.clone()).max_sessions(5).build().unwrap();
         /// assert_eq!(config.max_sessions, 5);
-        /// // At least one session is always allowed.
-        /// let config = AuthConfig::builder().keys(keys).max_sessions(0).build().unwrap();
-        /// assert_eq!(config.max_sessions, 1);
+        /// // Zero would lock everyone out: a configuration error, not a silent 1.
+        /// let errors = AuthConfig::builder().keys(keys).max_sessions(0).build().unwrap_err();
+        /// assert!(errors[0].to_string().contains("max_sessions"));
         /// ```
         max_sessions: usize,
         /// Body size limit.
@@ -1196,6 +1196,9 @@ impl AuthConfigBuilder {
                 errors.push(err(format!("endpoint path `{p}` is used twice")));
             }
         }
+        if self.max_sessions == Some(0) {
+            errors.push(err("max_sessions must be at least 1"));
+        }
         let Some(keys) = self.keys else {
             errors.push(err(
                 "no signing key: set JWT_SECRET (at least 32 bytes) or JWT_PRIVATE_KEY and JWT_PUBLIC_KEY",
@@ -1226,7 +1229,7 @@ impl AuthConfigBuilder {
             },
             rate_limits: self.rate_limits.unwrap_or_default(),
             registration: self.registration.unwrap_or(true),
-            max_sessions: self.max_sessions.unwrap_or(50).max(1),
+            max_sessions: self.max_sessions.unwrap_or(50),
             base_path,
             paths,
             body_limit: self.body_limit.unwrap_or(16 * 1024),

@@ -19,7 +19,6 @@ pub mod query;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -1615,7 +1614,6 @@ where
     AuthState: FromRef<St>,
     Authz<M, S>: FromRef<St>,
 {
-    let _ = PhantomData::<(E, M, S)>;
     Crud::<E, M, S>::new().router()
 }
 

@@ -541,8 +541,13 @@ impl Grants {
     /// );
     /// ```
     pub fn role(&self, data: &ModelData, entity: u16, role: &str) -> Result<u16, GrantError> {
+        let Some(e) = data.entities.get(entity as usize) else {
+            return Err(GrantError::new(
+                GrantErrorKind::Unknown,
+                format!("entity type #{entity} is not in the model"),
+            ));
+        };
         self.role_index(data, entity, role).ok_or_else(|| {
-            let e = &data.entities[entity as usize];
             let names: Vec<&str> = e
                 .roles
                 .iter()
@@ -721,8 +726,15 @@ impl Grants {
         entitlements: &[&str],
     ) -> Result<u16, GrantError> {
         let ty = Self::entity(data, entity)?;
-        let next = data.entities[ty as usize].roles.len()
-            + self.custom.iter().filter(|c| c.entity.0 == ty).count();
+        // After every index in use on this type, deleted ones included: indices are never
+        // reused (a stale assignment must not come back as another role), and restored roles
+        // may have left gaps.
+        let next = self
+            .custom
+            .iter()
+            .filter(|c| c.entity.0 == ty)
+            .map(|c| usize::from(c.index) + 1)
+            .fold(data.entities[ty as usize].roles.len(), usize::max);
         self.restore_role(data, ty, next as u16, name, false)?;
         let index = next as u16;
         for e in entitlements {
@@ -935,6 +947,20 @@ mod tests {
             .entitlement("project:delete", "project", ["manager"], [])
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn new_roles_go_after_restored_gaps_and_bad_entities_are_errors() {
+        let d = data();
+        let mut g = Grants::new(&d);
+        // project has 3 model roles (0..=2); the store recorded custom roles at 3 and 5.
+        g.restore_role(&d, 1, 3, "auditor", false).unwrap();
+        g.restore_role(&d, 1, 5, "intern", true).unwrap();
+        assert_eq!(g.create_role(&d, "project", "lead", &[]).unwrap(), 6);
+        assert_eq!(
+            g.role(&d, 9, "owner").unwrap_err().kind,
+            GrantErrorKind::Unknown
+        );
     }
 
     fn names(g: &Grants, d: &ModelData, e: &str) -> Vec<String> {

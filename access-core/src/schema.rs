@@ -577,8 +577,9 @@ impl<T: AsFieldValue> AsFieldValue for Option<T> {
 /// # }
 /// ```
 pub trait RowFields: Sync {
-    /// The value of `field`: the fields `where` rules compare and the id field; `Null` for the
-    /// rest (dynamic checks read the typed row with [`PermissionCtx::row_as`]).
+    /// The value of `field`: the fields `where` rules compare (and the id field when the schema
+    /// has `entitlement(..)` rules); `Null` for the rest (dynamic checks read the typed row with
+    /// [`PermissionCtx::row_as`]).
     ///
     /// # Examples
     /// ```

@@ -232,11 +232,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct AncestryNode {
     /// Entity type.
     pub ty: EntityTypeId,
-    /// Id, when the engine asked for ids ([`Ancestry::want_ids`]); empty otherwise.
+    /// Id, when the engine asked for ids ([`Ancestry::want_ids`]); `None` otherwise.
     pub id: Option<Arc<str>>,
     /// The roles the user holds on this resource directly.
     pub roles: RoleSet,
-    /// Range of this node's parents in [`Ancestry::parents`].
+    /// This node's parents in [`Ancestry::parents`], as `(start, len)`.
     pub parents: (u32, u32),
 }
 

@@ -1092,6 +1092,34 @@ async fn admin_api_changes_are_checked_applied_and_audited() {
     assert_eq!(items[0]["before"], "{\"on\":true}");
     assert_eq!(items[0]["after"], "{\"on\":false}");
     let _ = member_id;
+    // The move of p7 names its parents as audit targets are named.
+    let (_, b) = h
+        .call("GET", "/admin/audit?per_page=200", Some(&owner), None)
+        .await;
+    let moved = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            i["target"] == "project:p7" && i["after"].as_str().is_some_and(|a| a.contains("ws1"))
+        })
+        .unwrap_or_else(|| panic!("the move is in the trail: {b}"));
+    assert!(
+        moved["after"].as_str().unwrap().contains("workspace:ws1"),
+        "{moved}"
+    );
+    let (s, b) = h
+        .call(
+            "GET",
+            &format!("/admin/audit?page={}", u64::MAX),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_query"))
+    );
     let (_, b) = h.call("GET", "/admin/audit", Some(&other), None).await;
     assert_eq!(b["items"], json!([]), "globex sees none of acme's trail");
 }

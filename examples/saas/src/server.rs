@@ -656,10 +656,14 @@ pub async fn serve() -> Result<(), String> {
         "  curl -s '{base}/products?sort=name' -H \"authorization: Bearer $TOKEN\"   # acme's only; cost and supplier hidden from vic"
     );
     println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    // The client address feeds the per-IP rate limits and the sessions list.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
 }

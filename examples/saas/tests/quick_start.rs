@@ -148,12 +148,7 @@ async fn quick_start_as_a_new_user() {
         .await
         .unwrap();
     assert_eq!(s, 200, "{docs}");
-    let titles: Vec<&str> = docs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["title"].as_str().unwrap())
-        .collect();
+    let titles = strings(&docs, "title");
     assert_eq!(titles, ["Changelog", "Roadmap", "Style guide"]);
     assert!(docs["items"][0].get("notes").is_none(), "{docs}");
     assert!(text.contains("/documents"), "{text}");
@@ -185,12 +180,7 @@ async fn quick_start_as_a_new_user() {
         .await
         .unwrap();
     assert_eq!(s, 200, "{products}");
-    let names: Vec<&str> = products["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&products, "name");
     assert_eq!(
         names,
         ["Gadget", "Widget"],
@@ -269,12 +259,7 @@ async fn quick_start_as_a_new_user() {
         .await
         .unwrap();
     assert_eq!(s, 200);
-    let names: Vec<&str> = globex["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&globex, "name");
     assert_eq!(
         names,
         ["Sprocket"],
@@ -338,4 +323,14 @@ async fn login_as(port: u16, email: &str) -> String {
     .unwrap();
     assert_eq!(s, 200, "{login}");
     login["access_token"].as_str().unwrap().to_owned()
+}
+
+/// The `field` of every item of a list answer.
+fn strings<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list["items"]
+        .as_array()
+        .expect("a list answer")
+        .iter()
+        .map(|i| i[field].as_str().expect("a string field"))
+        .collect()
 }

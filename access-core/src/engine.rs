@@ -1122,6 +1122,25 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         if resource.ty.0 != ent.entity {
             return Ok(Some("wrong_resource_type"));
         }
+        if let Some(layer) = self.flags_and_roles(ei, ent, resource).await? {
+            return Ok(Some(layer));
+        }
+        // 4 + 5. plan and wallet
+        if !ent.plan_gated && ent.limits.is_empty() {
+            return Ok(None);
+        }
+        self.plan_and_wallet_ok(data, ei, ent).await
+    }
+
+    /// Layers 1–3 (flags, roles on the resource and through its ancestry), shared by `can` and
+    /// `can_and_consume` so both deny for the same first reason.
+    async fn flags_and_roles(
+        &self,
+        ei: usize,
+        ent: &EntitlementData,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<&'static str>> {
+        let data = self.model.data();
         // 1. flags
         if !ent.flags.is_empty() {
             let Some(t) = self.tenant() else {
@@ -1142,11 +1161,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         if !eff?.intersects(self.granting(ei, ent)) {
             return Ok(Some("role_required"));
         }
-        // 4 + 5. plan and wallet
-        if !ent.plan_gated && ent.limits.is_empty() {
-            return Ok(None);
-        }
-        self.plan_and_wallet_ok(data, ei, ent).await
+        Ok(None)
     }
 
     async fn plan_and_wallet_ok(
@@ -1969,39 +1984,18 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         let Some(ent) = data.entitlements.get(ei) else {
             return Ok(Err("wrong_resource_type"));
         };
-        // Every layer except the wallet's count, which the consume itself checks atomically.
-        if ent.limits.is_empty() {
-            return Ok(match self.can_layers(entitlement, resource).await? {
-                None => Ok(Consumption {
-                    tenant: None,
-                    charges: Vec::new(),
-                }),
-                Some(layer) => Err(layer),
-            });
-        }
-        let Some(tenant) = self.principal.tenant.clone() else {
-            return Ok(Err("tenant_required"));
-        };
         if resource.ty.0 != ent.entity {
             return Ok(Err("wrong_resource_type"));
         }
-        if !ent.flags.is_empty() {
-            let on = self.cached_flags(&tenant).await?;
-            if on.intersection(ent.flags) != ent.flags {
-                return Ok(Err("flag_disabled"));
-            }
+        if let Some(layer) = self.flags_and_roles(ei, ent, resource).await? {
+            return Ok(Err(layer));
         }
-        let mut s = take_scratch();
-        s.ancestry.want_ids = false;
-        s.ancestry.at = self.now;
-        let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
-        let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
-        give_scratch(s);
-        if !eff?.intersects(self.granting(ei, ent)) {
-            return Ok(Err("role_required"));
-        }
+        // Plan as `can` has it; the wallet's count is checked by the consume itself, atomically.
         let now = self.now();
-        let plans = self.cached_plans(&tenant).await?;
+        let plans = match self.tenant() {
+            Some(t) => self.cached_plans(t).await?,
+            None => TenantPlans::default(),
+        };
         let active = active_plans(data, &plans, now);
         if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
             return Ok(Err("plan_required"));
@@ -2021,7 +2015,17 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 max,
             });
         }
-        if charges.is_empty() || self.stores.consume(&tenant, &charges).await? {
+        if charges.is_empty() {
+            return Ok(Ok(Consumption {
+                tenant: None,
+                charges,
+            }));
+        }
+        // A wallet is per tenant: without one there is nothing to count against.
+        let Some(tenant) = self.principal.tenant.clone() else {
+            return Ok(Err("tenant_required"));
+        };
+        if self.stores.consume(&tenant, &charges).await? {
             Ok(Ok(Consumption {
                 tenant: Some(tenant),
                 charges,

@@ -68,6 +68,7 @@ fn decisions_are_logged_as_tracing_events() {
             .entitlement("ai:generate", "project", ["contributor"], ["beta_ai"])
             .base_plan("free", "main", Vec::<&str>::new())
             .base_plan("pro", "main", ["ai:generate"])
+            .limit("pro", "ai", "ai:generate", "month", 10)
             .default_plan("free")
             .spec(),
     )
@@ -94,8 +95,13 @@ fn decisions_are_logged_as_tracing_events() {
     assert!(run(ctx.can(model.entitlement("project:read").unwrap(), p1)).unwrap());
     let d = run(ctx.check(model.entitlement("ai:generate").unwrap(), p1)).unwrap();
     assert!(!d.allowed);
+    // Consuming stops at the same layer as `can` (flags, before the wallet needs a tenant).
+    let nobody = AccessContext::new(&model, &store, Principal::new("nobody"));
+    let ai = model.entitlement("ai:generate").unwrap();
+    assert!(run(nobody.can_and_consume(ai, p1)).unwrap().is_none());
+    assert!(!run(nobody.can(ai, p1)).unwrap());
     let events = cap.0.lock().unwrap().clone();
-    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events.len(), 5, "{events:?}");
     assert_eq!(events[0].0, tracing::Level::INFO);
     assert_eq!(
         events[0].1,
@@ -110,4 +116,9 @@ fn decisions_are_logged_as_tracing_events() {
         "{}",
         events[2].1
     );
+    assert_eq!(
+        events[3].1,
+        "user=nobody entitlement=ai:generate resource_type=project resource_id=p1 decision=deny reasons=flag_disabled"
+    );
+    assert_eq!(events[4].1, events[3].1);
 }

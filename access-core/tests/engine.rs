@@ -756,3 +756,49 @@ fn dynamic_grants_change_who_may_do_what_on_the_same_path() {
     g.delete_role(data, "project", "auditor").unwrap();
     assert!(!dynamic(&g, user("aud"), "project:read", "p2"));
 }
+
+#[test]
+fn consuming_needs_a_tenant_only_when_a_limit_applies() {
+    // `export` is limited on pro only; the default plan (free) includes it without a limit.
+    let m = DynamicModel::build(
+        ModelBuilder::new("Access")
+            .entity("project", ["viewer"])
+            .entitlement("project:export", "project", ["viewer"], [])
+            .base_plan("free", "main", ["project:export"])
+            .base_plan("pro", "main", ["project:export"])
+            .limit("pro", "exports", "project:export", "day", 1)
+            .default_plan("free")
+            .spec(),
+    )
+    .unwrap();
+    let s = MemoryStore::new();
+    let p1 = Resource::new(m.entity_type("project").unwrap(), "p1");
+    run(s.add_resource(p1, &[])).unwrap();
+    run(s.assign("ann", p1, 0)).unwrap();
+    let export = m.entitlement("project:export").unwrap();
+    let ctx = |p: Principal| AccessContext::new(&m, &s, p).at(T0);
+    // No tenant: the default plan, no limit, so `can` and consuming both allow.
+    assert!(run(ctx(Principal::new("ann")).can(export, p1)).unwrap());
+    let c = run(ctx(Principal::new("ann")).can_and_consume(export, p1))
+        .unwrap()
+        .expect("nothing to count");
+    assert!(c.charges.is_empty());
+    // Pro tenant: one a day, counted per tenant.
+    let pro = PlanId(m.data_ref().plan_index("pro").unwrap());
+    run(s.set_base_plan("acme", 0, Subscription::new(pro, T0))).unwrap();
+    let acme = || ctx(user("ann").tenant("acme"));
+    assert!(run(acme().can_and_consume(export, p1)).unwrap().is_some());
+    assert!(run(acme().can_and_consume(export, p1)).unwrap().is_none());
+    assert!(!run(acme().can(export, p1)).unwrap());
+    // Someone without the role is refused whatever the wallet says.
+    assert!(
+        run(ctx(Principal::new("bob")).can_and_consume(export, p1))
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        run(ctx(user("bob")).can_and_consume(export, p1))
+            .unwrap()
+            .is_none()
+    );
+}

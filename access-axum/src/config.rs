@@ -1298,13 +1298,19 @@ fn keys_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Option<JwtKey
             )));
         }
     };
-    let kid = var("JWT_KEY_ID").unwrap_or_else(|| "key-1".to_owned());
+    let kid = var("JWT_KEY_ID");
     if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
         return match var("JWT_SECRET") {
-            Some(s) => JwtKeys::hmac(alg, s.as_bytes()).map(Some),
+            Some(s) => JwtKeys::hmac(alg, s.as_bytes()).map(|mut keys| {
+                if let Some(kid) = kid {
+                    keys.kid = kid;
+                }
+                Some(keys)
+            }),
             None => Ok(None),
         };
     }
+    let kid = kid.unwrap_or_else(|| "key-1".to_owned());
     match (
         read_key(var, "JWT_PRIVATE_KEY")?,
         read_key(var, "JWT_PUBLIC_KEY")?,
@@ -1364,6 +1370,16 @@ mod tests {
         assert!(!c.registration);
         assert_eq!(c.leeway, 5);
         assert!(!format!("{:?}", c.keys).contains("0123"));
+        // HMAC keys are named `hmac` unless JWT_KEY_ID names them.
+        assert_eq!(c.keys.kid, "hmac");
+        let named = AuthConfig::builder()
+            .from_vars(vars(&[
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("JWT_KEY_ID", "2026-11"),
+            ]))
+            .build()
+            .unwrap();
+        assert_eq!(named.keys.kid, "2026-11");
     }
 
     #[test]

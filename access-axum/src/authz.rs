@@ -23,7 +23,15 @@ const ACCESS_JS: &str = include_str!("../assets/access.js");
 /// Finds the tenant of a request ([`TenantFrom::Custom`]).
 pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync>;
 
-/// Where the tenant of a request comes from (flags, plans and wallets are per tenant).
+/// Where the tenant of a request comes from (flags, plans, wallets, dynamic grants, row rules on
+/// `user.tenant_id` and RLS claims are per tenant).
+///
+/// The token's tenant is trusted as issued. A tenant named by the request ([`Self::Header`],
+/// [`Self::Path`], [`Self::ResourceAncestor`]) is accepted only when it is the token's tenant,
+/// the user is a superuser, or the user holds a role (model or custom) directly on the tenant's
+/// resource; otherwise the request is refused with 403 `not_a_member`. Membership is
+/// remembered for [`Authz::active_ttl`]. A role on a resource *below* the tenant (a project
+/// shared with a guest) is not membership: a guest acts in their own tenant.
 ///
 /// # Examples
 ///
@@ -112,7 +120,14 @@ pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + 
 /// async fn whoami(access: Access<Model, MemoryStore>) -> axum::Json<serde_json::Value> {
 ///     axum::Json(serde_json::json!({ "tenant": access.principal().tenant.as_deref() }))
 /// }
-/// let authz = Authz::new(&Model, stores().await).tenant_from(TenantFrom::Path("org"));
+/// let stores = stores().await;
+/// // User 1 (whose token names acme) is also a member of organization globex.
+/// let globex = Resource::new(EntityType::Organization, "globex");
+/// stores.add_resource(globex, &[]).await.unwrap();
+/// stores.assign("1", globex, OrganizationRole::Member.index()).await.unwrap();
+///
+/// let from_path = TenantFrom::Path { param: "org", tenant: EntityType::Organization.into() };
+/// let authz = Authz::new(&Model, stores).tenant_from(from_path);
 /// let state = AppState { auth: auth_state().await, authz };
 /// let app = Router::new()
 ///     .route("/orgs/{org}/whoami", axum::routing::get(whoami))
@@ -120,22 +135,41 @@ pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + 
 /// let (status, body) = send(&app, "GET", "/orgs/globex/whoami", Some(&token(1, &[]))).await;
 /// assert_eq!(status, StatusCode::OK);
 /// assert_eq!(body["tenant"], "globex");
+/// // The caller chooses the path, so a tenant they hold no role in is refused.
+/// let (status, body) = send(&app, "GET", "/orgs/globex/whoami", Some(&token(2, &[]))).await;
+/// assert_eq!(status, StatusCode::FORBIDDEN);
+/// assert_eq!(body["error"], "not_a_member");
 ///
 /// // Other sources print what they read.
-/// assert_eq!(format!("{:?}", TenantFrom::Header("x-tenant")), "Header(x-tenant)");
+/// let from_header = TenantFrom::Header { header: "x-tenant", tenant: EntityType::Organization.into() };
+/// assert!(format!("{from_header:?}").starts_with("Header(x-tenant: "));
 /// # }
 /// ```
 #[derive(Clone)]
 pub enum TenantFrom {
     /// The `tenant` claim of the access token (the user's tenant).
     Token,
-    /// A request header (`X-Tenant`).
-    Header(&'static str),
-    /// A path parameter of the route (`/orgs/{org}/..` → `Path("org")`).
-    Path(&'static str),
+    /// A request header (`X-Tenant`) naming a resource of entity type `tenant` (an
+    /// organization). The caller chooses it, so it is accepted only from a member: see
+    /// [`TenantFrom`].
+    Header {
+        /// The header's name.
+        header: &'static str,
+        /// The tenant's entity type (`organization`).
+        tenant: EntityTypeId,
+    },
+    /// A path parameter of the route (`/orgs/{org}/..` → `Path { param: "org", .. }`) naming a
+    /// resource of entity type `tenant`. Accepted only from a member: see [`TenantFrom`].
+    Path {
+        /// The path parameter's name.
+        param: &'static str,
+        /// The tenant's entity type (`organization`).
+        tenant: EntityTypeId,
+    },
     /// The resource the route acts on: its id is path parameter `param`, of entity type
     /// `resource`; the tenant is the id of its ancestor of type `tenant` (or the resource itself
-    /// when it is of that type). A resource the store does not know has no tenant.
+    /// when it is of that type). A resource the store does not know has no tenant. Accepted only
+    /// from a member: see [`TenantFrom`].
     ResourceAncestor {
         /// The path parameter holding the resource's id.
         param: &'static str,
@@ -144,7 +178,8 @@ pub enum TenantFrom {
         /// The tenant's entity type (`organization`).
         tenant: EntityTypeId,
     },
-    /// The application decides from the request and the user.
+    /// The application decides from the request and the user; it is trusted as returned, so
+    /// the function must itself check that the user belongs to the tenant it picks.
     Custom(TenantFn),
 }
 
@@ -152,8 +187,8 @@ impl std::fmt::Debug for TenantFrom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TenantFrom::Token => f.write_str("Token"),
-            TenantFrom::Header(h) => write!(f, "Header({h})"),
-            TenantFrom::Path(p) => write!(f, "Path({p})"),
+            TenantFrom::Header { header, tenant } => write!(f, "Header({header}: {tenant:?})"),
+            TenantFrom::Path { param, tenant } => write!(f, "Path({param}: {tenant:?})"),
             TenantFrom::ResourceAncestor {
                 param,
                 resource,
@@ -291,7 +326,11 @@ pub struct Authz<M: AccessModel, S: Stores + 'static> {
     /// How long an account's `active` flag is reused ([`Authz::active_ttl`]).
     pub active_ttl: std::time::Duration,
     active: Arc<std::sync::RwLock<std::collections::HashMap<i64, (std::time::Instant, bool)>>>,
+    members: Arc<std::sync::RwLock<MemberCache>>,
 }
+
+/// (user, tenant type, tenant) → when read, whether a member.
+type MemberCache = std::collections::HashMap<(i64, u16, String), (std::time::Instant, bool)>;
 
 /// Most accounts whose `active` flag is remembered at once.
 const ACTIVE_CACHE: usize = 100_000;
@@ -306,6 +345,7 @@ impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
             cache: self.cache,
             active_ttl: self.active_ttl,
             active: self.active.clone(),
+            members: self.members.clone(),
         }
     }
 }
@@ -352,6 +392,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             cache: true,
             active_ttl: std::time::Duration::from_secs(2),
             active: Arc::default(),
+            members: Arc::default(),
         }
     }
     /// How long an account's `active` flag, read from the users table, is reused before it is
@@ -487,6 +528,55 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             cache.insert(id, (std::time::Instant::now(), active));
         }
         Ok(active)
+    }
+
+    /// Whether `user` belongs to tenant `tenant` named by the request (a header, a path segment
+    /// or the resource acted on): it is the tenant of their token, they are a superuser, or they
+    /// hold a role (model or custom) directly on the tenant's resource. Remembered for
+    /// [`Authz::active_ttl`], like the `active` flag.
+    async fn member_of(
+        &self,
+        user: &CurrentUser,
+        user_id: &str,
+        ty: EntityTypeId,
+        tenant: &str,
+    ) -> Result<bool, ApiError> {
+        if user.superuser || user.tenant.as_deref() == Some(tenant) {
+            return Ok(true);
+        }
+        let key = (user.id, ty.0, tenant.to_owned());
+        if let Ok(cache) = self.members.read()
+            && let Some((at, member)) = cache.get(&key)
+            && at.elapsed() < self.active_ttl
+        {
+            return Ok(*member);
+        }
+        let mut a = access_core::Ancestry {
+            at: Some(access_core::time::now()),
+            ..Default::default()
+        };
+        if let Err(e) = self
+            .stores
+            .ancestry(user_id, Resource::new(ty, tenant), &mut a)
+            .await
+        {
+            tracing::error!(error = %e, "the user's roles in the tenant could not be read");
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the request could not be authorized",
+            ));
+        }
+        let member = a.found && a.nodes.first().is_some_and(|n| !n.roles.is_empty());
+        if !self.active_ttl.is_zero()
+            && let Ok(mut cache) = self.members.write()
+        {
+            if cache.len() >= ACTIVE_CACHE {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), member));
+        }
+        Ok(member)
     }
     /// Whether each request's `AccessContext` remembers the ancestries, flags and plans it read
     /// (on by default), so repeated checks in one request hit the database once. Usage counters
@@ -1104,10 +1194,20 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// use access_axum::authz::TenantFrom;
     ///
     /// let (auth, stores) = (auth_state().await, stores().await);
-    /// let authz = Authz::new(&Model, stores).tenant_from(TenantFrom::Header("x-tenant"));
+    /// // User 2 (whose token names acme) is also a member of organization globex.
+    /// let globex = Resource::new(EntityType::Organization, "globex");
+    /// stores.add_resource(globex, &[]).await.unwrap();
+    /// stores.assign("2", globex, OrganizationRole::Member.index()).await.unwrap();
+    ///
+    /// let from = TenantFrom::Header { header: "x-tenant", tenant: EntityType::Organization.into() };
+    /// let authz = Authz::new(&Model, stores).tenant_from(from);
     /// let (mut parts, ()) = Request::get("/").header("x-tenant", "globex").body(()).unwrap().into_parts();
     /// let ctx = authz.context(&auth, &mut parts, &current_user(2)).await.unwrap();
     /// assert_eq!(ctx.principal().tenant.as_deref(), Some("globex"));
+    /// // User 1 owns acme but holds no role in globex.
+    /// let (mut parts, ()) = Request::get("/").header("x-tenant", "globex").body(()).unwrap().into_parts();
+    /// let refused = authz.context(&auth, &mut parts, &current_user(1)).await.unwrap_err();
+    /// assert_eq!(refused.code, "not_a_member");
     /// # }
     /// ```
     #[must_use]
@@ -1126,35 +1226,51 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         user: &CurrentUser,
     ) -> Result<Principal, ApiError> {
         let mut p = user.principal(self.model.data());
-        p.tenant = match &self.tenant {
-            TenantFrom::Token => user.tenant.clone(),
-            TenantFrom::Header(h) => parts
+        let header = |h: &str| {
+            parts
                 .headers
-                .get(*h)
+                .get(h)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            TenantFrom::Path(name) => path_param(parts, name).await,
+                .map(str::to_owned)
+        };
+        // The tenant, and the entity type whose resource it names when the caller chose it.
+        let (tenant, chosen) = match &self.tenant {
+            TenantFrom::Token => (user.tenant.clone(), None),
+            TenantFrom::Header { header: h, tenant } => (header(h), Some(*tenant)),
+            TenantFrom::Path { param, tenant } => (path_param(parts, param).await, Some(*tenant)),
             TenantFrom::ResourceAncestor {
                 param,
                 resource,
                 tenant,
-            } => match path_param(parts, param).await {
-                Some(id) if resource == tenant => Some(id),
-                Some(id) => self
-                    .stores
-                    .ancestors(Resource::new(*resource, &id))
-                    .await
-                    .ok()
-                    .and_then(|anc| {
-                        anc.into_iter()
-                            .find(|(r, _)| r.ty == *tenant)
-                            .map(|(r, _)| r.id.to_string())
-                    }),
-                None => None,
-            },
-            TenantFrom::Custom(f) => f(parts, user),
+            } => {
+                let found = match path_param(parts, param).await {
+                    Some(id) if resource == tenant => Some(id),
+                    Some(id) => self
+                        .stores
+                        .ancestors(Resource::new(*resource, &id))
+                        .await
+                        .ok()
+                        .and_then(|anc| {
+                            anc.into_iter()
+                                .find(|(r, _)| r.ty == *tenant)
+                                .map(|(r, _)| r.id.to_string())
+                        }),
+                    None => None,
+                };
+                (found, Some(*tenant))
+            }
+            TenantFrom::Custom(f) => (f(parts, user), None),
+        };
+        if let (Some(t), Some(ty)) = (&tenant, chosen)
+            && !self.member_of(user, &p.id, ty, t).await?
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_a_member",
+                "you hold no role in the tenant this request names",
+            ));
         }
-        .map(Into::into);
+        p.tenant = tenant.map(Into::into);
         p.active = self.account_active(auth, user.id).await?;
         Ok(p)
     }

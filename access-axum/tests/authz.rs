@@ -103,10 +103,15 @@ async fn admin_only() -> &'static str {
 struct Harness {
     router: Router,
     auth: AuthState,
+    authz_stores: &'static MemoryStore,
 }
 
 async fn harness() -> Harness {
-    harness_with(access_axum::authz::TenantFrom::Header("x-tenant")).await
+    harness_with(access_axum::authz::TenantFrom::Header {
+        header: "x-tenant",
+        tenant: EntityType::Organization.into(),
+    })
+    .await
 }
 
 /// The tenant and state of the request's principal, as the engine sees them.
@@ -174,7 +179,8 @@ async fn harness_with_ttl(
         )
         .with_state(state)
         .merge(auth.router());
-    // Memberships in the engine's store for users 1 (owner) and 2 (member).
+    // Memberships in the engine's store: user 1 owns acme, user 2 is a member of acme and of
+    // globex.
     stores
         .assign("1", org, OrganizationRole::Owner.index())
         .await
@@ -183,7 +189,17 @@ async fn harness_with_ttl(
         .assign("2", org, OrganizationRole::Member.index())
         .await
         .unwrap();
-    Harness { router, auth }
+    let globex = access_core::Resource::new(EntityType::Organization, "globex");
+    stores.add_resource(globex, &[]).await.unwrap();
+    stores
+        .assign("2", globex, OrganizationRole::Member.index())
+        .await
+        .unwrap();
+    Harness {
+        router,
+        auth,
+        authz_stores: stores,
+    }
 }
 
 impl Harness {
@@ -327,6 +343,57 @@ async fn the_authorize_attribute_guards_the_handler() {
 }
 
 #[tokio::test]
+async fn a_tenant_named_by_the_request_needs_a_role_in_it() {
+    let h = harness().await;
+    let owner = h.token("owner@example.com").await; // user 1: acme
+    let member = h.token("member@example.com").await; // user 2: acme and globex
+    let whoami = |token: &str, tenant: &str| {
+        Request::get("/projects/p1/whoami")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("x-tenant", tenant)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (s, b) = h.call(whoami(&member, "globex")).await;
+    assert_eq!((s, &b["tenant"]), (StatusCode::OK, &json!("globex")));
+    let (s, b) = h.call(whoami(&owner, "acme")).await;
+    assert_eq!((s, &b["tenant"]), (StatusCode::OK, &json!("acme")));
+    for other in ["globex", "nobody-knows", "acme "] {
+        let (s, b) = h.call(whoami(&owner, other)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{other}: {b}");
+        assert_eq!(b["error"], "not_a_member");
+        assert!(b["reasons"].is_null(), "no details of the tenant: {b}");
+    }
+    // Consuming handlers refuse it before anything is spent.
+    let (s, b) = h
+        .call(
+            Request::post("/projects/p1/generate")
+                .header(header::AUTHORIZATION, format!("Bearer {owner}"))
+                .header("x-tenant", "globex")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (s, &b["error"]),
+        (StatusCode::FORBIDDEN, &json!("not_a_member"))
+    );
+    // Losing the role ends the membership (the TTL is zero in this harness).
+    h.authz_stores
+        .revoke(
+            "2",
+            access_core::Resource::new(EntityType::Organization, "globex"),
+            OrganizationRole::Member.index(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        h.call(whoami(&member, "globex")).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
 async fn consuming_handlers_spend_the_limit_and_give_it_back_on_failure() {
     let h = harness().await;
     let member = h.token("member@example.com").await;
@@ -363,7 +430,8 @@ async fn consuming_handlers_spend_the_limit_and_give_it_back_on_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_consuming_requests_stop_exactly_at_the_limit() {
     let h = harness().await;
-    let member = h.token("member@example.com").await;
+    let _owner = h.token("owner@example.com").await; // user 1
+    let member = h.token("member@example.com").await; // user 2, a member of globex too
     let mut tasks = Vec::new();
     for _ in 0..200 {
         let router = h.router.clone();
@@ -421,11 +489,18 @@ async fn deactivated_accounts_are_refused_with_a_still_valid_token() {
 #[tokio::test]
 async fn the_tenant_comes_from_a_path_segment_or_the_resource() {
     use access_axum::authz::TenantFrom;
-    let h = harness_with(TenantFrom::Path("org")).await;
-    let t = h.token("a@example.com").await;
-    let (s, b) = h.with("GET", "/orgs/globex/whoami", &t).await;
+    let h = harness_with(TenantFrom::Path {
+        param: "org",
+        tenant: EntityType::Organization.into(),
+    })
+    .await;
+    let t = h.token("a@example.com").await; // user 1, owner of acme only
+    let (s, b) = h.with("GET", "/orgs/acme/whoami", &t).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    assert_eq!(b["tenant"], "globex");
+    assert_eq!(b["tenant"], "acme");
+    let (s, b) = h.with("GET", "/orgs/globex/whoami", &t).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["error"], "not_a_member");
     assert_eq!(
         h.with("GET", "/projects/p1/whoami", &t).await.1["tenant"],
         Value::Null
@@ -449,6 +524,22 @@ async fn the_tenant_comes_from_a_path_segment_or_the_resource() {
     assert_eq!(
         h.with("GET", "/orgs/x/whoami", &t).await.1["tenant"],
         Value::Null
+    );
+    // A project of globex names globex, where user 1 holds no role.
+    h.authz_stores
+        .add_resource(
+            access_core::Resource::new(EntityType::Project, "g1"),
+            &[access_core::Resource::new(
+                EntityType::Organization,
+                "globex",
+            )],
+        )
+        .await
+        .unwrap();
+    let (s, b) = h.with("GET", "/projects/g1/whoami", &t).await;
+    assert_eq!(
+        (s, &b["error"]),
+        (StatusCode::FORBIDDEN, &json!("not_a_member"))
     );
 
     let h = harness_with(TenantFrom::Custom(std::sync::Arc::new(|parts, user| {

@@ -2047,7 +2047,7 @@ async fn create(state, hooks; req: axum::extract::Request) {
     let txn = try_response!(c.begin(hooks.rls).await);
     let row = match am.insert(&txn).await {
         Ok(row) => row,
-        Err(e) => return invalid(format!("the row could not be stored: {}", short(&e))),
+        Err(e) => return write_failed(&e),
     };
     // As stored (with the database's defaults), the row still satisfies the rule; otherwise
     // the transaction is dropped, which rolls the insert back.
@@ -2062,12 +2062,24 @@ async fn create(state, hooks; req: axum::extract::Request) {
 }
 }
 
-fn short(e: &sea_orm::DbErr) -> &'static str {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => "a unique value is taken",
-        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => "a referenced row is missing",
-        _ => "invalid values",
-    }
+/// A write the database refused. The statement's own failures (a constraint, a value the column
+/// does not take) are the body's fault: 422 naming the kind, never the database's text, which
+/// goes to the log. Anything else (no connection, a pool timeout) is a 500.
+fn write_failed(e: &sea_orm::DbErr) -> Response {
+    use sea_orm::{DbErr, SqlErr};
+    let what = match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => "a unique value is taken",
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => "a referenced row is missing",
+        Some(_) => "invalid values",
+        None => match e {
+            DbErr::Exec(_) | DbErr::Query(_) | DbErr::Type(_) | DbErr::Json(_) => {
+                tracing::warn!(error = %e, "crud: the database refused a write");
+                "invalid values"
+            }
+            _ => return internal(e),
+        },
+    };
+    invalid(format!("the row could not be stored: {what}"))
 }
 
 handler! {
@@ -2076,6 +2088,12 @@ async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
     let (mut parts, body) = req.into_parts();
     let c = ctx_or_return!(parts, state);
     let pctx = c.permission_ctx();
+    // The body first: no transaction (and pooled connection) waits on a slow client.
+    let patch: serde_json::Value =
+        match crate::auth::read_json(&parts, body, c.auth.config.body_limit).await {
+            Ok(v) => v,
+            Err(e) => return e.into_response(),
+        };
     // Load and write in one transaction.
     let txn = try_response!(c.begin(hooks.rls).await);
     let row = match load::<E, E::Model, _>(&txn, &pctx, Action::Update, &id).await {
@@ -2086,11 +2104,6 @@ async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
     if let Err(r) = authorize_row::<E::Model>(&pctx, &row, Action::Update, c.user.is_some()).await {
         return r;
     }
-    let patch: serde_json::Value =
-        match crate::auth::read_json(&parts, body, c.auth.config.body_limit).await {
-            Ok(v) => v,
-            Err(e) => return e.into_response(),
-        };
     let denied = <E::Model as Schema>::check_write(&patch, Some(&row), &pctx).await;
     if !denied.is_empty() {
         return forbidden_fields(&denied);
@@ -2118,7 +2131,7 @@ async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
             Ok(None) => return not_found(),
             Err(e) => return internal(e),
         },
-        Err(e) => return invalid(format!("the row could not be stored: {}", short(&e))),
+        Err(e) => return write_failed(&e),
     };
     // The changed row must still satisfy the update rule (PostgreSQL's `WITH CHECK`): a row
     // cannot be moved out of the caller's reach, into another tenant say. Dropping the

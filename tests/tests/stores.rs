@@ -646,3 +646,57 @@ async fn listing_on_postgres() {
         listing_agrees_with_can(&store, seed).await;
     }
 }
+
+/// Two ways down from a workspace to a project, directly and through a team that carries none of
+/// the roles `project:delete` needs:
+/// a listing that follows the closure table cannot tell them apart, so it must not claim to be
+/// exact, and what it lists with `can` re-checking is exactly what `can` allows.
+#[tokio::test]
+async fn listing_is_not_exact_when_a_type_has_two_ways_down() {
+    use access_core::sea::list_accessible;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let m = DynamicModel::build(
+        ModelBuilder::new("Access")
+            .entity("workspace", ["admin", "member"])
+            .entity("team", ["lead", "member"])
+            .inherits("team", "workspace", "admin", "member")
+            .entity("project", ["manager", "viewer"])
+            .implies("project", "manager", "viewer")
+            .inherits("project", "workspace", "admin", "manager")
+            .inherits("project", "team", "member", "viewer")
+            .entitlement("project:delete", "project", ["manager"], [])
+            .spec(),
+    )
+    .unwrap();
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let store = SeaStore::new(&m, db);
+    store.migrate().await.unwrap();
+    let w = W { m: &m, s: &store };
+    w.add("workspace", "ws1", &[]).await;
+    w.add("team", "t1", &[("workspace", "ws1")]).await;
+    w.add("project", "direct", &[("workspace", "ws1")]).await;
+    w.add("project", "in-team", &[("team", "t1")]).await;
+    w.assign("ann", "workspace", "ws1", "admin").await;
+    // ann manages the project directly under ws1; through t1 she is a member, so a viewer.
+    assert!(w.can("ann", "project:delete", "project", "direct").await);
+    assert!(!w.can("ann", "project:delete", "project", "in-team").await);
+    let ctx = w.ctx("ann");
+    let acc = list_accessible(&ctx, w.ent("project:delete"))
+        .await
+        .unwrap();
+    assert!(!acc.exact(), "the closure holds in-team under ws1 too");
+    let q = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("access_resources"))
+        .and_where(Expr::col(Alias::new("ty")).eq("project"))
+        .cond_where(acc.condition(Alias::new("id")))
+        .to_owned();
+    let mut kept = Vec::new();
+    for r in store.db().query_all(&q).await.unwrap() {
+        let id: String = r.try_get("", "id").unwrap();
+        if w.can("ann", "project:delete", "project", &id).await {
+            kept.push(id);
+        }
+    }
+    assert_eq!(kept, ["direct"]);
+}

@@ -53,9 +53,16 @@ pub enum Accessible {
     Where {
         /// `SELECT desc_id FROM access_closure JOIN access_assignments ..`.
         ids: Box<SelectStatement>,
-        /// Whether the sub-query is exactly the set `can` allows. It is unless the model's
-        /// type graph gives one role different reach along different type paths to the same
-        /// type; then it is a superset and rows must be checked with `can`.
+        /// Whether the sub-query is exactly the set `can` allows. It is unless a type above the
+        /// target has more than one way down to it in the model's type graph (two `inherits`
+        /// paths, even one that carries none of the roles needed), or a recursive edge changes
+        /// the roles it carries; then it is a superset and rows must be checked with `can`.
+        ///
+        /// Exactness assumes resources are linked along the model's `inherits` edges. A parent
+        /// link the model has no edge for (a project placed directly under an organization
+        /// when only workspaces pass roles to projects) carries no roles for `can`, but the
+        /// closure table still puts the organization above the project: list such data with
+        /// `can` re-checking each row.
         exact: bool,
     },
 }
@@ -172,8 +179,25 @@ fn reach(data: &ModelData, target: u16, need: RoleSet) -> (Vec<RoleSet>, bool) {
             break;
         }
     }
+    // Which types lie above the target in the type graph, whatever roles their edges carry.
+    let mut above = vec![false; n];
+    above[target as usize] = true;
+    for _ in 0..n {
+        let mut changed = false;
+        for e in data.edges.iter() {
+            if above[e.child as usize] && !above[e.parent as usize] {
+                above[e.parent as usize] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
     // Exact when no type has two ways down that disagree: each type reaching the target has at
-    // most one outgoing edge towards it other than to itself, and self edges keep the set.
+    // most one outgoing edge towards it other than to itself (counting edges through types that
+    // carry none of the needed roles: the closure table holds those paths too), and self edges
+    // keep the set.
     let mut exact = true;
     for p in 0..n {
         if p == target as usize || needed[p].is_empty() {
@@ -181,7 +205,7 @@ fn reach(data: &ModelData, target: u16, need: RoleSet) -> (Vec<RoleSet>, bool) {
         }
         let mut outs = 0;
         for e in data.edges.iter().filter(|e| e.parent as usize == p) {
-            if needed[e.child as usize].is_empty() && e.child != target {
+            if !above[e.child as usize] {
                 continue;
             }
             if e.child as usize == p {

@@ -832,6 +832,11 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     /// ```
     #[must_use]
     pub fn at(mut self, now: Timestamp) -> Self {
+        // Time-bound assignments make what the cache holds depend on the time: another time
+        // gets a fresh cache.
+        if self.cache.is_some() && self.now != Some(now) {
+            self.cache = Some(Arc::default());
+        }
         self.now = Some(now);
         self
     }
@@ -1780,7 +1785,16 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             (true, Some(t)) => self.cached_flags(t).await?,
             _ => RoleSet::EMPTY,
         };
-        let resources: Vec<Resource<'_>> = pairs.iter().map(|(_, r)| *r).collect();
+        // Only the pairs that can be allowed at all reach the store: a pair of the wrong type
+        // is `false`, as `can` has it, not an error for the whole batch.
+        let mut slot = vec![usize::MAX; pairs.len()];
+        let mut resources: Vec<Resource<'_>> = Vec::with_capacity(pairs.len());
+        for (i, (_, r)) in pairs.iter().enumerate() {
+            if ents[i].is_some() {
+                slot[i] = resources.len();
+                resources.push(*r);
+            }
+        }
         let mut ancestries = Vec::new();
         ancestries.resize_with(resources.len(), || Ancestry {
             at: self.now,
@@ -1818,7 +1832,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 out.push(false);
                 continue;
             }
-            let Some(a) = ancestries.get(i) else {
+            let Some(a) = ancestries.get(slot[i]) else {
                 return Err(bad_ancestry(
                     "store returned fewer ancestries than resources",
                 ));

@@ -802,3 +802,24 @@ fn consuming_needs_a_tenant_only_when_a_limit_applies() {
             .is_none()
     );
 }
+
+#[test]
+fn a_cached_context_moved_in_time_reads_assignments_again() {
+    let w = world();
+    let p1 = w.res("project", "p1");
+    // A grant valid for one day from T0 + 10 days (the worlds' `now`).
+    let from = T0 + 86_400 * 10;
+    run(w.s.assign_during(
+        "tmp",
+        p1,
+        w.role("project", "manager"),
+        Some(from),
+        Some(from + 86_400),
+    ))
+    .unwrap();
+    let delete = w.ent("project:delete");
+    let cached = w.ctx(user("tmp")).with_cache();
+    assert!(run(cached.clone().at(from + 3_600).can(delete, p1)).unwrap());
+    assert!(!run(cached.clone().at(from + 2 * 86_400).can(delete, p1)).unwrap());
+    assert!(run(cached.at(from + 60).can(delete, p1)).unwrap());
+}

@@ -700,3 +700,28 @@ async fn listing_is_not_exact_when_a_type_has_two_ways_down() {
     }
     assert_eq!(kept, ["direct"]);
 }
+
+/// A pair `can` answers `false` for (a type the model does not have, an entitlement of another
+/// type) is `false` in a batch too, not a failure of the whole batch.
+#[tokio::test]
+async fn can_all_answers_false_for_pairs_no_store_can_hold() {
+    let m = model();
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let store = SeaStore::new(&m, db);
+    store.migrate().await.unwrap();
+    let w = W { m: &m, s: &store };
+    w.add("organization", "acme", &[]).await;
+    w.add("workspace", "ws1", &[("organization", "acme")]).await;
+    w.add("project", "p1", &[("workspace", "ws1")]).await;
+    w.assign("ann", "workspace", "ws1", "admin").await;
+    let read = w.ent("project:read");
+    let ghost = Resource::new(EntityTypeId(999), "x");
+    let ctx = w.ctx("ann");
+    assert!(!ctx.can(read, ghost).await.unwrap());
+    let pairs = [
+        (read, ghost),
+        (read, w.r("project", "p1")),
+        (read, w.r("workspace", "ws1")),
+    ];
+    assert_eq!(ctx.can_all(&pairs).await.unwrap(), [false, true, false]);
+}

@@ -21,6 +21,15 @@ pub fn now() -> Timestamp {
 }
 
 const DAY: i64 = 86_400;
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: period arithmetic clamps instants to these
+/// years, so no timestamp (a subscription started at `i64::MIN`, a context at `i64::MAX`) can
+/// overflow it.
+const EARLIEST: Timestamp = -62_135_596_800;
+const LATEST: Timestamp = 253_402_300_799;
+
+fn clamp(t: Timestamp) -> Timestamp {
+    t.clamp(EARLIEST, LATEST)
+}
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -73,13 +82,15 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 /// assert_eq!(add_months(FEB_28_2025 + 3_600, -1), jan_28_2025 + 3_600);
 /// ```
 pub fn add_months(anchor: Timestamp, months: i64) -> Timestamp {
+    let anchor = clamp(anchor);
+    let months = months.clamp(-12 * 10_000, 12 * 10_000);
     let days = anchor.div_euclid(DAY);
     let secs = anchor.rem_euclid(DAY);
     let (y, m, d) = civil_from_days(days);
     let total = y * 12 + i64::from(m) - 1 + months;
     let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
     let nd = d.min(days_in_month(ny, nm));
-    days_from_civil(ny, nm, nd) * DAY + secs
+    clamp(days_from_civil(ny, nm, nd) * DAY + secs)
 }
 
 /// The start of the period of kind `period` that contains `now`, with periods anchored at
@@ -102,6 +113,7 @@ pub fn add_months(anchor: Timestamp, months: i64) -> Timestamp {
 /// assert_eq!(period_start(Period::Day, 1_000, 10), 1_000);
 /// ```
 pub fn period_start(period: Period, anchor: Timestamp, now: Timestamp) -> Timestamp {
+    let (anchor, now) = (clamp(anchor), clamp(now));
     if now <= anchor {
         return anchor;
     }
@@ -146,23 +158,31 @@ pub fn period_start(period: Period, anchor: Timestamp, now: Timestamp) -> Timest
 /// assert!(start <= now && now < period_end(Period::Month, JAN_31_2025, start));
 /// ```
 pub fn period_end(period: Period, anchor: Timestamp, start: Timestamp) -> Timestamp {
+    let (anchor, start) = (clamp(anchor), clamp(start));
     let step = |months: i64| {
-        // Periods are computed from the anchor, so derive the index of `start` first.
-        let mut k = 0;
-        let mut at = anchor;
-        while at < start && k < 100_000 {
-            k += 1;
-            at = add_months(anchor, k * months);
+        // Periods are computed from the anchor, so derive the index of `start` first: from
+        // the months between them, then by at most a step or two for clamped days.
+        let (ay, am, _) = civil_from_days(anchor.div_euclid(DAY));
+        let (sy, sm, _) = civil_from_days(start.div_euclid(DAY));
+        let diff = (sy - ay) * 12 + i64::from(sm) - i64::from(am);
+        let mut k = diff.div_euclid(months).max(0);
+        while k > 0 && add_months(anchor, k * months) > start {
+            k -= 1;
         }
-        if at == start {
+        while add_months(anchor, k * months) < start
+            && add_months(anchor, (k + 1) * months) <= start
+        {
+            k += 1;
+        }
+        if add_months(anchor, k * months) == start {
             add_months(anchor, (k + 1) * months)
         } else {
             add_months(start, months)
         }
     };
     match period {
-        Period::Hour => start + 3_600,
-        Period::Day => start + DAY,
+        Period::Hour => clamp(start + 3_600),
+        Period::Day => clamp(start + DAY),
         Period::Month => step(1),
         Period::Quarter => step(3),
         Period::Year => step(12),
@@ -175,6 +195,50 @@ mod tests {
 
     fn ts(y: i64, m: u32, d: u32) -> Timestamp {
         days_from_civil(y, m, d) * DAY
+    }
+
+    #[test]
+    fn extreme_instants_are_clamped_not_overflowed() {
+        use Period::*;
+        for p in [Hour, Day, Month, Quarter, Year] {
+            for (anchor, now) in [
+                (i64::MIN, i64::MAX),
+                (i64::MIN, 0),
+                (0, i64::MAX),
+                (i64::MAX, i64::MIN),
+                (i64::MAX, i64::MAX),
+            ] {
+                let s = period_start(p, anchor, now);
+                assert!(
+                    (EARLIEST..=LATEST).contains(&s),
+                    "{p:?} {anchor} {now}: {s}"
+                );
+                let e = period_end(p, anchor, s);
+                assert!(e >= s && e <= LATEST, "{p:?}: {s}..{e}");
+            }
+        }
+        assert_eq!(add_months(0, i64::MAX), LATEST);
+        assert_eq!(add_months(i64::MIN, i64::MIN), EARLIEST);
+        assert_eq!(add_months(ts(2025, 1, 31), 1), ts(2025, 2, 28));
+    }
+
+    #[test]
+    fn period_ends_agree_with_period_starts() {
+        // Anchored on the 31st: ends follow the anchor's sequence, clamped days included.
+        let anchor = ts(2024, 1, 31) + 7;
+        for p in [Period::Month, Period::Quarter, Period::Year] {
+            for day in (0..900).step_by(7) {
+                let now = anchor + day * DAY;
+                let s = period_start(p, anchor, now);
+                let e = period_end(p, anchor, s);
+                assert!(s <= now && now < e, "{p:?} {now}: {s}..{e}");
+                assert_eq!(
+                    period_start(p, anchor, e),
+                    e,
+                    "{p:?}: the next period starts at the end"
+                );
+            }
+        }
     }
 
     #[test]

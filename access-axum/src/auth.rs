@@ -1399,7 +1399,7 @@ fn normalize_email(s: &str) -> Option<String> {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !e.chars().any(char::is_whitespace)
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
         && e.len() <= 254;
     ok.then_some(e)
 }
@@ -2144,6 +2144,11 @@ async fn revoke_session(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such session");
+    if id.contains('\0') {
+        // No stored id has one (PostgreSQL cannot even compare with it).
+        return Err(not_found());
+    }
     let n = revoke(
         &state.db,
         sea_orm::Condition::all()
@@ -2152,11 +2157,7 @@ async fn revoke_session(
     )
     .await?;
     if n == 0 {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such session",
-        ));
+        return Err(not_found());
     }
     Ok(StatusCode::NO_CONTENT)
 }

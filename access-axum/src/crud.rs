@@ -1705,6 +1705,10 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
 }
 
 fn id_condition<E: EntityTrait, T: SeaOrmSchema<Entity = E>>(id: &str) -> Option<Condition> {
+    // No stored id holds a NUL (PostgreSQL refuses the comparison itself): a 404.
+    if id.contains('\0') {
+        return None;
+    }
     let field = T::PERMISSIONS.id_field;
     let col = field.parse::<E::Column>().ok()?;
     let v = T::sql_value(field, id)?;

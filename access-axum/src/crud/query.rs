@@ -135,6 +135,9 @@ fn value(ty: &ColumnType, field: &str, raw: &str) -> Result<Value, ApiError> {
                 .map_err(|_| invalid("`true` or `false`"))?,
         ),
         ColumnType::Char(_) | ColumnType::String(_) | ColumnType::Text => {
+            if raw.contains('\0') {
+                return Err(invalid("text without NUL characters"));
+            }
             Value::from(raw.to_owned())
         }
         _ => {
@@ -242,6 +245,7 @@ pub fn parse<E: EntityTrait>(
                 col.is_in(vals)
             }
             "contains" if is_text(&ty) => {
+                value(&ty, name, raw)?; // a text value: no NUL
                 // The value is matched literally: LIKE's wildcards are escaped.
                 let escaped = raw
                     .replace('\\', "\\\\")

@@ -417,6 +417,13 @@ async fn invalid_email_is_422() {
     let r = app.register("not an email", "correct horse battery").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&r), "invalid_email");
+    // Control characters (a NUL, which PostgreSQL refuses in text) are not an address either.
+    for bad in ["ann\u{0}@example.com", "ann@exam\u{7}ple.com"] {
+        let r = app.register(bad, "correct horse battery").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert_eq!(error_code(&r), "invalid_email");
+    }
+    assert_eq!(app.users().await, 0);
 }
 
 #[tokio::test]
@@ -1048,6 +1055,15 @@ async fn sessions_are_listed_and_revoked_by_their_owner_only() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Request::delete("/auth/sessions/a%00b")
+                .header(header::AUTHORIZATION, format!("Bearer {access}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
     // Revoke all the others.
     let r = app
         .call(

@@ -727,6 +727,29 @@ async fn list_filters_and_sorts_on_readable_fields_only() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = h.call("GET", "/products?sort=a,b,c,d", None, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // A NUL byte (which PostgreSQL refuses in text) is a 400, not a database error.
+    let (s, b) = h.call("GET", "/products?name=a%00b", None, None).await;
+    assert_eq!(
+        (s, &b["error"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_filter"))
+    );
+    let (s, b) = h
+        .call("GET", "/products?name[contains]=%00", None, None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    // A body with one: refused without a 500, nothing stored.
+    let (s, b) = h
+        .call(
+            "POST",
+            "/products",
+            Some(&admin),
+            Some(json!({ "owner_id": 1, "name": "nul\u{0}name", "supplier_email": "n@s.com", "cost": 1.0 })),
+        )
+        .await;
+    assert!(
+        s.is_success() || s == StatusCode::UNPROCESSABLE_ENTITY,
+        "{s} {b}"
+    );
 }
 
 #[tokio::test]

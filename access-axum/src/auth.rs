@@ -1136,7 +1136,8 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// The user as an `access_core` principal (global roles resolved against `model`).
+    /// The user as an `access_core` principal: global roles resolved against `model`, plus the
+    /// model's `default_role`, which every signed-in account holds.
     ///
     /// # Examples
     /// ```
@@ -1145,7 +1146,8 @@ impl CurrentUser {
     ///
     /// access_core::define_access! {
     ///     pub Access;
-    ///     roles: [admin, user],
+    ///     roles: [admin, user, guest],
+    ///     default_role: guest,
     ///     entity project { roles: [viewer] }
     ///     entitlements { "project:read" on project => roles [viewer] }
     /// }
@@ -1164,8 +1166,10 @@ impl CurrentUser {
     ///     let p = user.principal(Access.data());
     ///     assert_eq!(&*p.id, "7");
     ///     assert_eq!(p.tenant.as_deref(), Some("acme"));
-    ///     // `user` is the model's global role 1; `retired` is not in the model and is dropped.
+    ///     // `user` is the model's global role 1; `retired` is not in the model and is dropped;
+    ///     // `guest` (2) is the default role.
     ///     assert!(p.global_roles.contains(1) && !p.global_roles.contains(0));
+    ///     assert!(p.global_roles.contains(2));
     /// }
     /// ```
     pub fn principal(&self, model: &access_core::ModelData) -> access_core::Principal {
@@ -1176,6 +1180,10 @@ impl CurrentUser {
             if let Some(i) = model.global_roles.iter().position(|g| **g == **r) {
                 p.global_roles.insert(i);
             }
+        }
+        // Every signed-in account holds the model's `default_role`.
+        if let Some(d) = model.default_role {
+            p.global_roles.insert(usize::from(d));
         }
         p
     }

@@ -1,11 +1,16 @@
 //! The saas example: a multi-tenant model (organizations → workspaces → projects, plans,
-//! flags, limits) run from the command line until the HTTP server lands.
+//! flags, limits), served over HTTP or explored from the command line.
 //!
 //! ```text
-//! cargo run -p saas                                   # diagram + a tour of decisions
-//! cargo run -p saas -- check olga project:delete project:app
+//! cargo run -p saas                                   # the HTTP server (same as `serve`)
+//! cargo run -p saas -- serve                          # 127.0.0.1:$PORT (3000), see server.rs
+//! cargo run -p saas -- tour                           # diagram + a tour of decisions
+//! cargo run -p saas -- check olga project:delete project:app   # exit 0 allowed, 1 denied
 //! cargo run -p saas -- mermaid                        # only the diagram
 //! ```
+//!
+//! `tour`, `check` and `mermaid` use an in-memory store seeded here; the server keeps its data
+//! in a database (see `server.rs`).
 
 use std::process::ExitCode;
 

@@ -199,8 +199,8 @@ fn reach(data: &ModelData, target: u16, need: RoleSet) -> (Vec<RoleSet>, bool) {
     // carry none of the needed roles: the closure table holds those paths too), and self edges
     // keep the set.
     let mut exact = true;
-    for p in 0..n {
-        if p == target as usize || needed[p].is_empty() {
+    for (p, &here) in needed.iter().enumerate() {
+        if p == target as usize || here.is_empty() {
             continue;
         }
         let mut outs = 0;
@@ -210,10 +210,10 @@ fn reach(data: &ModelData, target: u16, need: RoleSet) -> (Vec<RoleSet>, bool) {
             }
             if e.child as usize == p {
                 // folder → folder: the roles carried must stay inside what is needed.
-                let stays = needed[p].iter().all(|q| {
+                let stays = here.iter().all(|q| {
                     e.map
                         .get(q)
-                        .is_none_or(|c| c.is_empty() || c.intersects(needed[p]))
+                        .is_none_or(|c| c.is_empty() || c.intersects(here))
                 });
                 exact &= stays;
             } else {

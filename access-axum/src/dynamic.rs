@@ -407,6 +407,20 @@ impl IntoResponse for ChangeError {
                 };
                 ApiError::new(status, code, e.message).into_response()
             }
+            // Two changes to the same tenant at once: the loser's insert meets the winner's row.
+            ChangeError::Db(e)
+                if matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "another change to these grants was made at the same time; retry",
+                )
+                .into_response()
+            }
             ChangeError::Db(e) => {
                 tracing::error!(error = %e, "dynamic grants: database error");
                 ApiError::new(
@@ -1222,5 +1236,30 @@ pub(crate) async fn delete_role<M: AccessModel, S: Stores + 'static>(
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::ConnectionTrait as _;
+
+    #[tokio::test]
+    async fn a_change_that_lost_a_race_is_a_conflict_not_a_500() {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (k TEXT PRIMARY KEY)")
+            .await
+            .unwrap();
+        db.execute_unprepared("INSERT INTO t VALUES ('a')")
+            .await
+            .unwrap();
+        let lost = db
+            .execute_unprepared("INSERT INTO t VALUES ('a')")
+            .await
+            .unwrap_err();
+        let r = ChangeError::Db(lost).into_response();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let other = ChangeError::Db(DbErr::Custom("disk on fire".into())).into_response();
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

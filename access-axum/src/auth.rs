@@ -1189,7 +1189,7 @@ impl CurrentUser {
     }
 }
 
-fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -1951,7 +1951,11 @@ fn refresh_cookie_or_body(
     body: Option<RefreshBody>,
 ) -> Option<String> {
     body.and_then(|b| b.refresh_token).or_else(|| {
-        cookie_value(headers, &state.config.cookies.name("refresh_token")).map(str::to_owned)
+        // With `TokenTransport::Body` cookies are not read, as for access tokens.
+        (state.config.transport != TokenTransport::Body)
+            .then(|| cookie_value(headers, &state.config.cookies.name("refresh_token")))
+            .flatten()
+            .map(str::to_owned)
     })
 }
 

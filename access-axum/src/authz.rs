@@ -1613,6 +1613,12 @@ impl AuthState {
     /// A route layer: the user must hold one of these global roles (superusers pass). 401
     /// without credentials, 403 with the reason otherwise.
     ///
+    /// It reads the roles from the access token, as they were when it was issued (at most the
+    /// access token's lifetime ago, 60 s by default), and reads nothing from the database: a
+    /// role taken away or an account deactivated since counts from the next refresh. Routes
+    /// that must see such changes at once use the [`Authz`] layers or extractor, which read the
+    /// account's `active` flag ([`Authz::active_ttl`]) and roles from the stores.
+    ///
     /// # Examples
     ///
     /// ```

@@ -49,9 +49,11 @@ fn err(msg: impl Into<String>) -> ConfigError {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenTransport {
-    /// `HttpOnly` cookies only (browsers).
+    /// Tokens are issued in `HttpOnly` cookies only (browsers). A client holding a token may
+    /// still present it as `Authorization: Bearer` (access) or in the body (refresh).
     Cookie,
-    /// The JSON body only (mobile and API clients; `Authorization: Bearer`).
+    /// Tokens are issued in the JSON body only (mobile and API clients; `Authorization:
+    /// Bearer`); cookies are neither set nor read.
     Body,
     /// Both.
     Both,

@@ -1469,19 +1469,25 @@ fn internal(e: impl std::fmt::Display) -> Response {
     .into_response()
 }
 
-/// The caller, if any, with a token that must be valid when present.
+/// The caller, if any, with a token that must be valid when present (an `Authorization`
+/// header, or the access-token cookie where cookies are read): an expired one is a 401, so the
+/// client refreshes instead of being served as anonymous.
 async fn caller(parts: &mut Parts, auth: &AuthState) -> Result<Option<CurrentUser>, Response> {
     match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, auth).await {
         Ok(u) => Ok(Some(u)),
-        Err(e) if e.status == StatusCode::UNAUTHORIZED && !has_credentials(parts) => Ok(None),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED && !has_credentials(parts, auth) => Ok(None),
         Err(e) => Err(e.into_response()),
     }
 }
 
-fn has_credentials(parts: &Parts) -> bool {
+fn has_credentials(parts: &Parts, auth: &AuthState) -> bool {
+    let config = &auth.config;
     parts
         .headers
         .contains_key(axum::http::header::AUTHORIZATION)
+        || (config.transport != crate::config::TokenTransport::Body
+            && crate::auth::cookie_value(&parts.headers, &config.cookies.name("access_token"))
+                .is_some())
 }
 
 /// Routes for entity `E` under the router's path: `GET /`, `POST /`, `GET /{id}`,

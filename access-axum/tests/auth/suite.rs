@@ -1199,6 +1199,36 @@ async fn cookie_mutation_from_a_foreign_origin_is_403() {
 }
 
 #[tokio::test]
+async fn body_transport_reads_no_cookies() {
+    if skip() {
+        return;
+    }
+    let app = app_with(config().transport(TokenTransport::Body)).await;
+    let r = app
+        .register("ann@example.com", "correct horse battery")
+        .await;
+    assert!(r.headers.get(header::SET_COOKIE).is_none());
+    let refresh = token(&r, "refresh_token");
+    let access = token(&r, "access_token");
+    let by_cookie = Request::post("/auth/refresh")
+        .header(header::COOKIE, format!("__Host-refresh_token={refresh}"))
+        .header("x-requested-with", "fetch")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.call(by_cookie).await.status, StatusCode::UNAUTHORIZED);
+    let me = Request::get("/auth/me")
+        .header(header::COOKIE, format!("__Host-access_token={access}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.call(me).await.status, StatusCode::UNAUTHORIZED);
+    // The same tokens in the body and the header work.
+    let r = app
+        .post("/auth/refresh", json!({ "refresh_token": refresh }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}
+
+#[tokio::test]
 async fn cookies_are_http_only() {
     if skip() {
         return;

@@ -727,6 +727,13 @@ async fn list_filters_and_sorts_on_readable_fields_only() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = h.call("GET", "/products?sort=a,b,c,d", None, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // An access-token cookie that no longer verifies is a 401 (refresh), not an anonymous list.
+    let req = Request::get("/products")
+        .header(header::COOKIE, "__Host-access_token=expired.or.forged")
+        .body(Body::empty())
+        .unwrap();
+    let r = h.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // A NUL byte (which PostgreSQL refuses in text) is a 400, not a database error.
     let (s, b) = h.call("GET", "/products?name=a%00b", None, None).await;
     assert_eq!(

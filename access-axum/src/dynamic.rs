@@ -1242,7 +1242,6 @@ pub(crate) async fn delete_role<M: AccessModel, S: Stores + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::ConnectionTrait as _;
 
     #[tokio::test]
     async fn a_change_that_lost_a_race_is_a_conflict_not_a_500() {

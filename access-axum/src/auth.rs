@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -1624,12 +1624,27 @@ fn claims_for(
 }
 
 /// Opens a session for `u` and issues its first tokens; revokes the oldest sessions beyond the
-/// limit.
+/// limit. The rows are written in one transaction: a failure leaves no session behind and
+/// revokes none.
 async fn open_session(
     state: &AuthState,
     u: &user::Model,
     client: &Client,
 ) -> Result<Tokens, ApiError> {
+    let txn = state.db.begin().await?;
+    let (sid, refresh) = open_session_in(&txn, state, u, client).await?;
+    txn.commit().await?;
+    sign_tokens(state, u, &sid, refresh).await
+}
+
+/// The rows of a new session (session, oldest ones revoked, refresh token) on `db`: the
+/// session id and the refresh token.
+async fn open_session_in(
+    db: &impl ConnectionTrait,
+    state: &AuthState,
+    u: &user::Model,
+    client: &Client,
+) -> Result<(String, String), ApiError> {
     let config = &state.config;
     let now = now();
     let sid = uuid::Uuid::new_v4().to_string();
@@ -1643,13 +1658,13 @@ async fn open_session(
         expires_at: Set(now + config.refresh_ttl.as_secs() as i64),
         revoked_at: Set(None),
     }
-    .insert(&state.db)
+    .insert(db)
     .await?;
     let live = session::Entity::find()
         .filter(session::Column::UserId.eq(u.id))
         .filter(session::Column::RevokedAt.is_null())
         .order_by_desc(session::Column::CreatedAt)
-        .all(&state.db)
+        .all(db)
         .await?;
     if live.len() > config.max_sessions {
         let old: Vec<String> = live[config.max_sessions..]
@@ -1659,30 +1674,47 @@ async fn open_session(
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(now))
             .filter(session::Column::Id.is_in(old))
-            .exec(&state.db)
+            .exec(db)
             .await?;
     }
-    issue_tokens(state, u, &sid).await
+    let refresh = store_refresh(db, &sid).await?;
+    Ok((sid, refresh))
 }
 
-async fn issue_tokens(state: &AuthState, u: &user::Model, sid: &str) -> Result<Tokens, ApiError> {
-    let config = &state.config;
-    let now = now();
+/// A new refresh token for session `sid`, stored (as its hash) on `db`.
+async fn store_refresh(db: &impl ConnectionTrait, sid: &str) -> Result<String, ApiError> {
     let refresh = secret::random_token();
     refresh_token::ActiveModel {
         session_id: Set(sid.to_owned()),
         token_hash: Set(secret::token_hash(&refresh)),
-        created_at: Set(now),
+        created_at: Set(now()),
         rotated_at: Set(None),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(db)
     .await?;
+    Ok(refresh)
+}
+
+async fn issue_tokens(state: &AuthState, u: &user::Model, sid: &str) -> Result<Tokens, ApiError> {
+    let refresh = store_refresh(&state.db, sid).await?;
+    sign_tokens(state, u, sid, refresh).await
+}
+
+/// The access token for `u` in session `sid` (with the async claims, read after any
+/// transaction is committed), next to its refresh token.
+async fn sign_tokens(
+    state: &AuthState,
+    u: &user::Model,
+    sid: &str,
+    refresh: String,
+) -> Result<Tokens, ApiError> {
+    let config = &state.config;
     let more = match &state.async_claims {
         Some(f) => f(u.clone()).await,
         None => serde_json::Map::new(),
     };
-    let access = secret::issue_access(config, claims_for(state, u, sid, more), now)
+    let access = secret::issue_access(config, claims_for(state, u, sid, more), now())
         .ok_or_else(|| ApiError::internal("token signing failed"))?;
     Ok(Tokens {
         access,
@@ -1740,8 +1772,22 @@ async fn send_one_time(
     u: &user::Model,
     kind: &'static str,
 ) -> Result<(), ApiError> {
+    if let Some((email, token)) = store_one_time(&state.db, state, u, kind).await? {
+        state.mailer.send(kind, &email, &token).await;
+    }
+    Ok(())
+}
+
+/// A one-time token of `kind` for `u`, stored (as its hash) on `db`: the address to send it
+/// to and the token, or `None` for an account without an address.
+async fn store_one_time(
+    db: &impl ConnectionTrait,
+    state: &AuthState,
+    u: &user::Model,
+    kind: &'static str,
+) -> Result<Option<(String, String)>, ApiError> {
     let Some(email) = &u.email else {
-        return Ok(());
+        return Ok(None);
     };
     let token = secret::random_token();
     one_time_token::ActiveModel {
@@ -1752,10 +1798,9 @@ async fn send_one_time(
         used_at: Set(None),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(db)
     .await?;
-    state.mailer.send(kind, email, &token).await;
-    Ok(())
+    Ok(Some((email.clone(), token)))
 }
 
 async fn register(
@@ -1828,9 +1873,12 @@ async fn register(
     }
     let hash = hash_blocking(body.password, config.argon2).await?;
     let now = now();
+    // The account, its verification token and its first session in one transaction: a failure
+    // leaves no account behind (a retry is not refused as `already_registered`).
+    let txn = state.db.begin().await?;
     let inserted = users
         .insert(
-            &state.db,
+            &txn,
             NewUser {
                 email,
                 username,
@@ -1856,8 +1904,13 @@ async fn register(
         }
         Err(e) => return Err(e.into()),
     };
-    send_one_time(&state, &u, "verify").await?;
-    let tokens = open_session(&state, &u, &client).await?;
+    let verify = store_one_time(&txn, &state, &u, "verify").await?;
+    let (sid, refresh) = open_session_in(&txn, &state, &u, &client).await?;
+    txn.commit().await?;
+    if let Some((email, token)) = verify {
+        state.mailer.send("verify", &email, &token).await;
+    }
+    let tokens = sign_tokens(&state, &u, &sid, refresh).await?;
     Ok(token_response(
         config,
         StatusCode::CREATED,
@@ -1935,7 +1988,7 @@ fn invalid_credentials() -> ApiError {
     )
 }
 
-async fn revoke(db: &DatabaseConnection, filter: sea_orm::Condition) -> Result<u64, ApiError> {
+async fn revoke(db: &impl ConnectionTrait, filter: sea_orm::Condition) -> Result<u64, ApiError> {
     let res = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now()))
         .filter(filter)
@@ -2216,7 +2269,7 @@ async fn forgot_password(
 
 /// Takes a one-time token: exactly once, before it expires.
 async fn take_one_time(
-    state: &AuthState,
+    db: &impl ConnectionTrait,
     token: &str,
     kind: &str,
 ) -> Result<one_time_token::Model, ApiError> {
@@ -2231,7 +2284,7 @@ async fn take_one_time(
     let t = one_time_token::Entity::find()
         .filter(one_time_token::Column::TokenHash.eq(hash.clone()))
         .filter(one_time_token::Column::Kind.eq(kind))
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(invalid)?;
     let now = now();
@@ -2242,7 +2295,7 @@ async fn take_one_time(
         .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
         .filter(one_time_token::Column::Id.eq(t.id))
         .filter(one_time_token::Column::UsedAt.is_null())
-        .exec(&state.db)
+        .exec(db)
         .await?
         .rows_affected
         == 1;
@@ -2263,21 +2316,25 @@ async fn reset_password(
     JsonBody(body): JsonBody<ResetBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     check_password(&state.config, &body.password)?;
-    let t = take_one_time(&state, &body.token, "reset").await?;
     let hash = hash_blocking(body.password, state.config.argon2).await?;
+    // Token, password and sessions change together or not at all: a failure does not burn the
+    // token or leave sessions open.
+    let txn = state.db.begin().await?;
+    let t = take_one_time(&txn, &body.token, "reset").await?;
     let now = now();
     state
         .config
         .users
-        .update(&state.db, t.user_id, UserChange::Password(hash, Some(now)))
+        .update(&txn, t.user_id, UserChange::Password(hash, Some(now)))
         .await?;
     if state.config.reset_revokes_sessions {
         revoke(
-            &state.db,
+            &txn,
             sea_orm::Condition::all().add(session::Column::UserId.eq(t.user_id)),
         )
         .await?;
     }
+    txn.commit().await?;
     Ok(Json(serde_json::json!({ "reset": true })))
 }
 
@@ -2290,12 +2347,14 @@ async fn verify_email(
     State(state): State<AuthState>,
     JsonBody(body): JsonBody<TokenBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let t = take_one_time(&state, &body.token, "verify").await?;
+    let txn = state.db.begin().await?;
+    let t = take_one_time(&txn, &body.token, "verify").await?;
     state
         .config
         .users
-        .update(&state.db, t.user_id, UserChange::EmailVerified(true))
+        .update(&txn, t.user_id, UserChange::EmailVerified(true))
         .await?;
+    txn.commit().await?;
     Ok(Json(serde_json::json!({ "verified": true })))
 }
 

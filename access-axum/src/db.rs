@@ -717,7 +717,7 @@ impl UsersTable {
 
     async fn find_where(
         &self,
-        db: &DatabaseConnection,
+        db: &impl sea_orm::ConnectionTrait,
         col: &str,
         value: sea_orm::Value,
     ) -> Result<Option<user::Model>, DbErr> {
@@ -756,7 +756,7 @@ impl UsersTable {
     /// ```
     pub async fn by_id(
         &self,
-        db: &DatabaseConnection,
+        db: &impl sea_orm::ConnectionTrait,
         id: i64,
     ) -> Result<Option<user::Model>, DbErr> {
         self.find_where(db, &self.id, id.into()).await
@@ -785,7 +785,7 @@ impl UsersTable {
     /// ```
     pub async fn by_email(
         &self,
-        db: &DatabaseConnection,
+        db: &impl sea_orm::ConnectionTrait,
         email: &str,
     ) -> Result<Option<user::Model>, DbErr> {
         self.find_where(db, &self.email, email.into()).await
@@ -813,7 +813,7 @@ impl UsersTable {
     /// ```
     pub async fn by_username(
         &self,
-        db: &DatabaseConnection,
+        db: &impl sea_orm::ConnectionTrait,
         username: &str,
     ) -> Result<Option<user::Model>, DbErr> {
         self.find_where(db, &self.username, username.into()).await
@@ -841,7 +841,11 @@ impl UsersTable {
     /// assert!(matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))));
     /// # });
     /// ```
-    pub async fn insert(&self, db: &DatabaseConnection, u: NewUser) -> Result<user::Model, DbErr> {
+    pub async fn insert(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        u: NewUser,
+    ) -> Result<user::Model, DbErr> {
         use sea_orm::sea_query::{Alias, Query};
         let stmt = Query::insert()
             .into_table(Alias::new(&self.table))
@@ -904,7 +908,7 @@ impl UsersTable {
     /// ```
     pub async fn update(
         &self,
-        db: &DatabaseConnection,
+        db: &impl sea_orm::ConnectionTrait,
         id: i64,
         change: UserChange,
     ) -> Result<(), DbErr> {
@@ -950,7 +954,7 @@ impl UsersTable {
     /// ```
     pub async fn taken(
         &self,
-        db: &DatabaseConnection,
+        db: &impl sea_orm::ConnectionTrait,
         email: bool,
         value: &str,
     ) -> Result<bool, DbErr> {

@@ -16,8 +16,8 @@ use http_body_util::BodyExt;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -424,6 +424,37 @@ async fn invalid_email_is_422() {
         assert_eq!(error_code(&r), "invalid_email");
     }
     assert_eq!(app.users().await, 0);
+}
+
+#[tokio::test]
+async fn a_registration_that_fails_halfway_leaves_no_account() {
+    if skip() {
+        return;
+    }
+    let app = app().await;
+    // The session cannot be stored (its table is gone): the whole registration is undone.
+    app.state
+        .db
+        .execute_unprepared("ALTER TABLE auth_refresh_tokens RENAME TO gone")
+        .await
+        .unwrap();
+    let r = app
+        .register("ann@example.com", "correct horse battery")
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(error_code(&r), "internal");
+    assert_eq!(app.users().await, 0, "no account left behind");
+    assert!(app.outbox.last("verify").is_none(), "no mail for it");
+    app.state
+        .db
+        .execute_unprepared("ALTER TABLE gone RENAME TO auth_refresh_tokens")
+        .await
+        .unwrap();
+    // So the retry is a registration, not `already_registered`.
+    let r = app
+        .register("ann@example.com", "correct horse battery")
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
 }
 
 #[tokio::test]

@@ -1696,11 +1696,6 @@ async fn store_refresh(db: &impl ConnectionTrait, sid: &str) -> Result<String, A
     Ok(refresh)
 }
 
-async fn issue_tokens(state: &AuthState, u: &user::Model, sid: &str) -> Result<Tokens, ApiError> {
-    let refresh = store_refresh(&state.db, sid).await?;
-    sign_tokens(state, u, sid, refresh).await
-}
-
 /// The access token for `u` in session `sid` (with the async claims, read after any
 /// transaction is committed), next to its refresh token.
 async fn sign_tokens(
@@ -2097,18 +2092,20 @@ async fn refresh(
         .await?;
         return Err(ApiError::unauthorized());
     }
-    // Rotate: exactly one request wins the conditional update.
+    // Rotate: exactly one request wins the conditional update; the old token is marked and the
+    // new one stored together.
+    let txn = state.db.begin().await?;
     let won = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(rt.id))
         .filter(refresh_token::Column::RotatedAt.is_null())
-        .exec(&state.db)
+        .exec(&txn)
         .await?
         .rows_affected
         == 1;
     if !won {
         let rotated_at = refresh_token::Entity::find_by_id(rt.id)
-            .one(&state.db)
+            .one(&txn)
             .await?
             .and_then(|r| r.rotated_at)
             .unwrap_or(0);
@@ -2116,19 +2113,22 @@ async fn refresh(
             // Reuse of a rotated token: someone else holds it. End the session.
             tracing::warn!(session = %s.id, "refresh token reuse detected; session revoked");
             revoke(
-                &state.db,
+                &txn,
                 sea_orm::Condition::all().add(session::Column::Id.eq(s.id.clone())),
             )
             .await?;
+            txn.commit().await?;
             return Err(ApiError::unauthorized());
         }
     }
     session::Entity::update_many()
         .col_expr(session::Column::LastActiveAt, Expr::value(now))
         .filter(session::Column::Id.eq(s.id.clone()))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
-    let tokens = issue_tokens(&state, &u, &s.id).await?;
+    let refresh = store_refresh(&txn, &s.id).await?;
+    txn.commit().await?;
+    let tokens = sign_tokens(&state, &u, &s.id, refresh).await?;
     Ok(token_response(config, StatusCode::OK, &tokens, None))
 }
 

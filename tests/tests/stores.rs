@@ -725,3 +725,41 @@ async fn can_all_answers_false_for_pairs_no_store_can_hold() {
     ];
     assert_eq!(ctx.can_all(&pairs).await.unwrap(), [false, true, false]);
 }
+
+/// Custom roles are stored as `#index`. A row naming an index the model itself uses (a custom
+/// role stored before the model gained a role) is not read as the model's role.
+#[tokio::test]
+async fn a_stored_custom_role_never_reads_as_a_model_role() {
+    use access_core::RoleStore;
+    let m = model();
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let store = SeaStore::new(&m, db);
+    store.migrate().await.unwrap();
+    let w = W { m: &m, s: &store };
+    w.add("organization", "acme", &[]).await;
+    w.add("workspace", "ws1", &[("organization", "acme")]).await;
+    w.add("project", "p1", &[("workspace", "ws1")]).await;
+    // `#0` is the index of project's `manager`; `#5` is past the model's two roles.
+    for (user, role) in [("old", "#0"), ("custom", "#5")] {
+        store
+            .db()
+            .execute_unprepared(&format!(
+                "INSERT INTO access_assignments (user_id, res_ty, res_id, role) VALUES ('{user}', 'project', 'p1', '{role}')"
+            ))
+            .await
+            .unwrap();
+    }
+    assert!(!w.can("old", "project:delete", "project", "p1").await);
+    assert!(!w.can("old", "project:read", "project", "p1").await);
+    let held = |user: &'static str| {
+        let store = &store;
+        let p1 = w.r("project", "p1");
+        async move {
+            let mut a = access_core::Ancestry::default();
+            store.ancestry(user, p1, &mut a).await.unwrap();
+            a.nodes[0].roles
+        }
+    };
+    assert!(held("old").await.is_empty());
+    assert!(held("custom").await.contains(5));
+}

@@ -169,10 +169,14 @@ impl Names {
         if let Some(i) = self.role_index.get(ty as usize)?.get(name) {
             return Some(*i);
         }
+        // A custom role is stored as `#index`, its index after the model's roles. An index the
+        // model has since given to a role of its own is not read as that role: an assignment
+        // of an old custom role never turns into a model role.
+        let model_roles = self.data.entities.get(ty as usize)?.roles.len();
         name.strip_prefix('#')?
             .parse::<u16>()
             .ok()
-            .filter(|i| *i < 64)
+            .filter(|i| usize::from(*i) >= model_roles && *i < 64)
     }
 }
 

@@ -15,6 +15,11 @@ pub type List<T> = Cow<'static, [T]>;
 pub const MAX_ROLES: usize = 64;
 /// The most flags a model can declare: flag sets are `u64`.
 pub const MAX_FLAGS: usize = 64;
+/// The most entity types a model can declare: the edge lookup is `entities²` entries.
+pub const MAX_ENTITIES: usize = 1024;
+/// The most (parent type, child type) pairs with `inherits` lines, and the most limits: the
+/// tables index them with `u16` ([`NO_EDGE`] excluded).
+pub const MAX_EDGES: usize = (u16::MAX - 1) as usize;
 /// Marks "no edge" in [`ModelData::edge_lookup`].
 pub const NO_EDGE: u16 = u16::MAX;
 

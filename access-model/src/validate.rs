@@ -170,7 +170,10 @@ impl<'s> Names<'s> {
                 errors.push(
                     n.span,
                     ErrorKind::TooMany,
-                    format!("too many {what}s{context}: at most {max} are supported"),
+                    format!(
+                        "too many {}{context}: at most {max} are supported",
+                        plural(what)
+                    ),
                 );
                 continue;
             }
@@ -184,6 +187,46 @@ impl<'s> Names<'s> {
     }
     fn iter(&self) -> impl Iterator<Item = &'s str> + Clone + '_ {
         self.list.iter().copied()
+    }
+}
+
+fn plural(what: &str) -> String {
+    match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{what}s"),
+    }
+}
+
+/// Rule: the `u16`-indexed tables hold at most [`MAX_EDGES`] (parent type, child type) pairs
+/// with `inherits` lines and [`MAX_EDGES`] limits.
+fn check_table_sizes<S: Copy>(spec: &ModelSpec<S>, specs: &[&EntitySpec<S>], e: &mut Errors<S>) {
+    let mut pairs = std::collections::HashSet::new();
+    'edges: for x in specs {
+        for line in &x.inherits {
+            if pairs.insert((line.parent_entity.text.as_str(), x.name.text.as_str()))
+                && pairs.len() > MAX_EDGES
+            {
+                e.push(
+                    line.parent_entity.span,
+                    ErrorKind::TooMany,
+                    format!(
+                        "too many pairs of entity types with `inherits` lines: at most {MAX_EDGES} are supported"
+                    ),
+                );
+                break 'edges;
+            }
+        }
+    }
+    let mut limits = std::collections::HashSet::new();
+    for l in spec.plans.iter().flat_map(|p| p.limits.iter()) {
+        if limits.insert(l.name.text.as_str()) && limits.len() > MAX_EDGES {
+            e.push(
+                l.name.span,
+                ErrorKind::TooMany,
+                format!("too many limits: at most {MAX_EDGES} are supported"),
+            );
+            break;
+        }
     }
 }
 
@@ -234,7 +277,7 @@ pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError
         spec.entities.iter().map(|x| &x.name),
         "entity",
         "",
-        max16,
+        MAX_ENTITIES,
         &mut e,
     );
     // The spec of each kept entity (the first of duplicates).
@@ -277,6 +320,7 @@ pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError
     check_default_role(spec, &globals, &mut e);
     check_implies(&specs, &roles, &mut e);
     check_inherits(&specs, &entities, &roles, &mut e);
+    check_table_sizes(spec, &specs, &mut e);
     check_entitlements(spec, &entities, &roles, &flags, &mut e);
     let groups = check_plans(spec, &entitlements, &plans, &mut e);
     check_default_permission(spec, &globals, &mut e);
@@ -1048,5 +1092,49 @@ fn tables<S: Copy>(
             .map(|i| i as u16),
         default_permission,
         superuser_bypasses_blocked: spec.superuser_bypasses_blocked,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::builder::ModelBuilder;
+
+    fn messages(b: ModelBuilder) -> Vec<String> {
+        super::compile(&b.into_spec())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
+    }
+
+    #[test]
+    fn too_many_entities_is_an_error_not_a_huge_table() {
+        let mut b = ModelBuilder::new("Big");
+        for i in 0..=crate::data::MAX_ENTITIES {
+            b = b.entity(format!("e{i}"), ["r"]);
+        }
+        assert_eq!(
+            messages(b),
+            ["too many entities: at most 1024 are supported"]
+        );
+    }
+
+    #[test]
+    fn too_many_inheriting_type_pairs_is_an_error_not_a_wrapped_index() {
+        // 257 types, each inheriting from every other: 257 × 256 = 65,792 pairs.
+        let n = 257;
+        let mut b = ModelBuilder::new("Dense");
+        for i in 0..n {
+            b = b.entity(format!("e{i}"), ["r"]);
+        }
+        for c in 0..n {
+            for p in (0..n).filter(|p| *p != c) {
+                b = b.inherits(&format!("e{c}"), &format!("e{p}"), "r", "r");
+            }
+        }
+        assert_eq!(
+            messages(b),
+            ["too many pairs of entity types with `inherits` lines: at most 65534 are supported"]
+        );
     }
 }

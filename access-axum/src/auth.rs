@@ -2257,11 +2257,21 @@ async fn forgot_password(
             state.config.rate_limits.email,
         )
         .await?;
-        if let Some(u) = state.config.users.by_email(&state.db, &email).await?
-            && u.active
-        {
-            send_one_time(&state, &u, "reset").await?;
-        }
+        // The lookup, the token and the mail run after the answer, so its timing is the same
+        // whether or not the account exists.
+        tokio::spawn(async move {
+            let sent = async {
+                if let Some(u) = state.config.users.by_email(&state.db, &email).await?
+                    && u.active
+                {
+                    send_one_time(&state, &u, "reset").await?;
+                }
+                Ok::<(), ApiError>(())
+            };
+            if let Err(e) = sent.await {
+                tracing::error!(error = %e.message, "password reset mail not sent");
+            }
+        });
     }
     // The same answer whether or not the account exists.
     Ok(Json(serde_json::json!({ "sent": true })))
@@ -2369,11 +2379,20 @@ async fn resend_verification(
             state.config.rate_limits.email,
         )
         .await?;
-        if let Some(u) = state.config.users.by_email(&state.db, &email).await?
-            && !u.email_verified
-        {
-            send_one_time(&state, &u, "verify").await?;
-        }
+        // As for resets: the answer does not wait on whether the account exists.
+        tokio::spawn(async move {
+            let sent = async {
+                if let Some(u) = state.config.users.by_email(&state.db, &email).await?
+                    && !u.email_verified
+                {
+                    send_one_time(&state, &u, "verify").await?;
+                }
+                Ok::<(), ApiError>(())
+            };
+            if let Err(e) = sent.await {
+                tracing::error!(error = %e.message, "verification mail not sent");
+            }
+        });
     }
     Ok(Json(serde_json::json!({ "sent": true })))
 }

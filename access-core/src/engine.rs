@@ -476,24 +476,25 @@ fn limit_max(
     limit: u16,
 ) -> Option<(Option<u64>, Timestamp)> {
     let mut max: Option<u64> = Some(0);
-    let mut anchor: Option<Timestamp> = None;
+    // The period is anchored at one of the plans that count: a base plan before an add-on, then
+    // the earliest start, then the first plan of the model, whatever order the store returned
+    // them in (every store must agree on the wallet's period).
+    let mut anchor: Option<(bool, Timestamp, u16)> = None;
     for a in active {
         let Some(p) = plan(data, a.plan) else {
             continue;
         };
         match p.limit_max(limit) {
-            Some(m) => {
-                max = max.map(|x| x.saturating_add(m));
-                anchor.get_or_insert(a.anchor);
-            }
-            None if p.includes(ei) => {
-                max = None;
-                anchor.get_or_insert(a.anchor);
-            }
-            None => {}
+            Some(m) => max = max.map(|x| x.saturating_add(m)),
+            None if p.includes(ei) => max = None,
+            None => continue,
+        }
+        let key = (!a.base, a.anchor, a.plan);
+        if anchor.is_none_or(|k| key < k) {
+            anchor = Some(key);
         }
     }
-    let anchor = anchor?;
+    let (_, anchor, _) = anchor?;
     if let Some((_, o)) = overrides.iter().find(|(l, _)| l.0 == limit) {
         max = max.map(|m| m.max(*o));
     }

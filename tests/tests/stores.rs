@@ -763,3 +763,56 @@ async fn a_stored_custom_role_never_reads_as_a_model_role() {
     assert!(held("old").await.is_empty());
     assert!(held("custom").await.contains(5));
 }
+
+/// The wallet's period is anchored the same way whatever order a store keeps a tenant's plans
+/// in (the memory store in insertion order, the database by start): two add-ons with the same
+/// limit, added newest first, anchor it at the earliest start in both.
+#[tokio::test]
+async fn every_store_anchors_the_wallet_period_at_the_same_plan() {
+    let m = DynamicModel::build(
+        ModelBuilder::new("Access")
+            .entity("project", ["viewer"])
+            .entitlement("ai:generate", "project", ["viewer"], [])
+            .base_plan("free", "main", Vec::<&str>::new())
+            .add_on("small", ["ai:generate"], None::<(&str, [&str; 0])>)
+            .limit("small", "ai", "ai:generate", "month", 10)
+            .add_on("large", ["ai:generate"], None::<(&str, [&str; 0])>)
+            .limit("large", "ai", "ai:generate", "month", 20)
+            .default_plan("free")
+            .spec(),
+    )
+    .unwrap();
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let sea = SeaStore::new(&m, db);
+    sea.migrate().await.unwrap();
+    let memory = MemoryStore::new();
+    async fn period<S: Stores>(m: &DynamicModel, s: &S) -> (i64, i64) {
+        let w = W { m, s };
+        w.add("project", "p1", &[]).await;
+        w.assign("ann", "project", "p1", "viewer").await;
+        let plan = |n: &str| PlanId(m.data().plan_index(n).unwrap());
+        s.add_add_on("acme", Subscription::new(plan("large"), T0 - 86_400 * 3))
+            .await
+            .unwrap();
+        s.add_add_on("acme", Subscription::new(plan("small"), T0 - 86_400 * 40))
+            .await
+            .unwrap();
+        let d = w
+            .ctx("ann")
+            .check(w.ent("ai:generate"), w.r("project", "p1"))
+            .await
+            .unwrap();
+        assert!(d.allowed, "{d:?}");
+        assert_eq!(d.limits[0].max, Some(30));
+        (d.limits[0].period_start, d.limits[0].resets_at)
+    }
+    let a = period(&m, &memory).await;
+    let b = period(&m, &sea).await;
+    assert_eq!(a, b, "memory and database agree");
+    let start = T0 - 86_400 * 40;
+    assert_eq!(
+        a.0,
+        access_core::time::period_start(access_core::Period::Month, start, NOW),
+        "anchored at the earliest start"
+    );
+}

@@ -325,12 +325,38 @@ pub struct Authz<M: AccessModel, S: Stores + 'static> {
     pub cache: bool,
     /// How long an account's `active` flag is reused ([`Authz::active_ttl`]).
     pub active_ttl: std::time::Duration,
-    active: Arc<std::sync::RwLock<std::collections::HashMap<i64, (std::time::Instant, bool)>>>,
-    members: Arc<std::sync::RwLock<MemberCache>>,
+    active: Arc<TtlCache<i64>>,
+    members: Arc<TtlCache<(i64, u16, String)>>,
 }
 
-/// (user, tenant type, tenant) → when read, whether a member.
-type MemberCache = std::collections::HashMap<(i64, u16, String), (std::time::Instant, bool)>;
+/// Answers read from the database, reused for [`Authz::active_ttl`]: accounts' `active` flags
+/// and tenant memberships.
+struct TtlCache<K>(std::sync::RwLock<std::collections::HashMap<K, (std::time::Instant, bool)>>);
+
+impl<K> Default for TtlCache<K> {
+    fn default() -> Self {
+        Self(std::sync::RwLock::default())
+    }
+}
+
+impl<K: std::hash::Hash + Eq> TtlCache<K> {
+    fn get(&self, key: &K, ttl: std::time::Duration) -> Option<bool> {
+        let cache = self.0.read().ok()?;
+        let (at, v) = cache.get(key)?;
+        (at.elapsed() < ttl).then_some(*v)
+    }
+    fn put(&self, key: K, v: bool, ttl: std::time::Duration) {
+        if ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut cache) = self.0.write() {
+            if cache.len() >= ACTIVE_CACHE {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), v));
+        }
+    }
+}
 
 /// Most accounts whose `active` flag is remembered at once.
 const ACTIVE_CACHE: usize = 100_000;
@@ -502,11 +528,8 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// Whether account `id` is active (from the cache when fresh). An account without a row
     /// (from a custom [`crate::Authenticator`]) counts as active.
     async fn account_active(&self, auth: &AuthState, id: i64) -> Result<bool, ApiError> {
-        if let Ok(cache) = self.active.read()
-            && let Some((at, active)) = cache.get(&id)
-            && at.elapsed() < self.active_ttl
-        {
-            return Ok(*active);
+        if let Some(active) = self.active.get(&id, self.active_ttl) {
+            return Ok(active);
         }
         let active = match auth.config.users.by_id(&auth.db, id).await {
             Ok(row) => row.is_none_or(|r| r.active),
@@ -519,14 +542,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
                 ));
             }
         };
-        if !self.active_ttl.is_zero()
-            && let Ok(mut cache) = self.active.write()
-        {
-            if cache.len() >= ACTIVE_CACHE {
-                cache.clear();
-            }
-            cache.insert(id, (std::time::Instant::now(), active));
-        }
+        self.active.put(id, active, self.active_ttl);
         Ok(active)
     }
 
@@ -545,11 +561,8 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             return Ok(true);
         }
         let key = (user.id, ty.0, tenant.to_owned());
-        if let Ok(cache) = self.members.read()
-            && let Some((at, member)) = cache.get(&key)
-            && at.elapsed() < self.active_ttl
-        {
-            return Ok(*member);
+        if let Some(member) = self.members.get(&key, self.active_ttl) {
+            return Ok(member);
         }
         let mut a = access_core::Ancestry {
             at: Some(access_core::time::now()),
@@ -568,14 +581,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             ));
         }
         let member = a.found && a.nodes.first().is_some_and(|n| !n.roles.is_empty());
-        if !self.active_ttl.is_zero()
-            && let Ok(mut cache) = self.members.write()
-        {
-            if cache.len() >= ACTIVE_CACHE {
-                cache.clear();
-            }
-            cache.insert(key, (std::time::Instant::now(), member));
-        }
+        self.members.put(key, member, self.active_ttl);
         Ok(member)
     }
     /// Whether each request's `AccessContext` remembers the ancestries, flags and plans it read

@@ -56,6 +56,13 @@ struct W<'a, S: Stores> {
 }
 
 impl<S: Stores> W<'_, S> {
+    /// Organization acme ⊃ workspace ws1 ⊃ project p1.
+    async fn acme_ws1_p1(&self) {
+        self.add("organization", "acme", &[]).await;
+        self.add("workspace", "ws1", &[("organization", "acme")])
+            .await;
+        self.add("project", "p1", &[("workspace", "ws1")]).await;
+    }
     fn ty(&self, t: &str) -> EntityTypeId {
         self.m.entity_type(t).unwrap()
     }
@@ -647,6 +654,14 @@ async fn listing_on_postgres() {
     }
 }
 
+/// A `SeaStore` for `m` on a fresh in-memory SQLite database.
+async fn in_memory_sqlite(m: &DynamicModel) -> SeaStore {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let store = SeaStore::new(m, db);
+    store.migrate().await.unwrap();
+    store
+}
+
 /// Two ways down from a workspace to a project, directly and through a team that carries none of
 /// the roles `project:delete` needs:
 /// a listing that follows the closure table cannot tell them apart, so it must not claim to be
@@ -668,9 +683,7 @@ async fn listing_is_not_exact_when_a_type_has_two_ways_down() {
             .spec(),
     )
     .unwrap();
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    let store = SeaStore::new(&m, db);
-    store.migrate().await.unwrap();
+    let store = in_memory_sqlite(&m).await;
     let w = W { m: &m, s: &store };
     w.add("workspace", "ws1", &[]).await;
     w.add("team", "t1", &[("workspace", "ws1")]).await;
@@ -706,13 +719,9 @@ async fn listing_is_not_exact_when_a_type_has_two_ways_down() {
 #[tokio::test]
 async fn can_all_answers_false_for_pairs_no_store_can_hold() {
     let m = model();
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    let store = SeaStore::new(&m, db);
-    store.migrate().await.unwrap();
+    let store = in_memory_sqlite(&m).await;
     let w = W { m: &m, s: &store };
-    w.add("organization", "acme", &[]).await;
-    w.add("workspace", "ws1", &[("organization", "acme")]).await;
-    w.add("project", "p1", &[("workspace", "ws1")]).await;
+    w.acme_ws1_p1().await;
     w.assign("ann", "workspace", "ws1", "admin").await;
     let read = w.ent("project:read");
     let ghost = Resource::new(EntityTypeId(999), "x");
@@ -732,13 +741,9 @@ async fn can_all_answers_false_for_pairs_no_store_can_hold() {
 async fn a_stored_custom_role_never_reads_as_a_model_role() {
     use access_core::RoleStore;
     let m = model();
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    let store = SeaStore::new(&m, db);
-    store.migrate().await.unwrap();
+    let store = in_memory_sqlite(&m).await;
     let w = W { m: &m, s: &store };
-    w.add("organization", "acme", &[]).await;
-    w.add("workspace", "ws1", &[("organization", "acme")]).await;
-    w.add("project", "p1", &[("workspace", "ws1")]).await;
+    w.acme_ws1_p1().await;
     // `#0` is the index of project's `manager`; `#5` is past the model's two roles.
     for (user, role) in [("old", "#0"), ("custom", "#5")] {
         store
@@ -782,9 +787,7 @@ async fn every_store_anchors_the_wallet_period_at_the_same_plan() {
             .spec(),
     )
     .unwrap();
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    let sea = SeaStore::new(&m, db);
-    sea.migrate().await.unwrap();
+    let sea = in_memory_sqlite(&m).await;
     let memory = MemoryStore::new();
     async fn period<S: Stores>(m: &DynamicModel, s: &S) -> (i64, i64) {
         let w = W { m, s };

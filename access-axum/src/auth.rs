@@ -1189,7 +1189,20 @@ impl CurrentUser {
     }
 }
 
-pub(crate) fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// The token cookie `base` (`access_token`, `refresh_token`) under the configured name, unless
+/// the transport is `Body`, where cookies are not read.
+pub(crate) fn token_cookie<'h>(
+    config: &AuthConfig,
+    headers: &'h HeaderMap,
+    base: &str,
+) -> Option<&'h str> {
+    if config.transport == TokenTransport::Body {
+        return None;
+    }
+    cookie_value(headers, &config.cookies.name(base))
+}
+
+fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -1260,9 +1273,9 @@ impl FromRequestParts<AuthState> for CurrentUser {
         let config = &state.config;
         let (token, via_cookie) = match bearer(&parts.headers) {
             Some(t) => (t.to_owned(), false),
-            None => match cookie_value(&parts.headers, &config.cookies.name("access_token")) {
-                Some(t) if config.transport != TokenTransport::Body => (t.to_owned(), true),
-                _ => return Err(ApiError::unauthorized()),
+            None => match token_cookie(config, &parts.headers, "access_token") {
+                Some(t) => (t.to_owned(), true),
+                None => return Err(ApiError::unauthorized()),
             },
         };
         let claims = secret::verify_with(config, &state.validation, &token)
@@ -1762,17 +1775,6 @@ async fn verify_blocking(
         .map_err(ApiError::internal)
 }
 
-async fn send_one_time(
-    state: &AuthState,
-    u: &user::Model,
-    kind: &'static str,
-) -> Result<(), ApiError> {
-    if let Some((email, token)) = store_one_time(&state.db, state, u, kind).await? {
-        state.mailer.send(kind, &email, &token).await;
-    }
-    Ok(())
-}
-
 /// A one-time token of `kind` for `u`, stored (as its hash) on `db`: the address to send it
 /// to and the token, or `None` for an account without an address.
 async fn store_one_time(
@@ -1998,13 +2000,8 @@ fn refresh_cookie_or_body(
     headers: &HeaderMap,
     body: Option<RefreshBody>,
 ) -> Option<String> {
-    body.and_then(|b| b.refresh_token).or_else(|| {
-        // With `TokenTransport::Body` cookies are not read, as for access tokens.
-        (state.config.transport != TokenTransport::Body)
-            .then(|| cookie_value(headers, &state.config.cookies.name("refresh_token")))
-            .flatten()
-            .map(str::to_owned)
-    })
+    body.and_then(|b| b.refresh_token)
+        .or_else(|| token_cookie(&state.config, headers, "refresh_token").map(str::to_owned))
 }
 
 async fn refresh(
@@ -2250,30 +2247,41 @@ async fn forgot_password(
     State(state): State<AuthState>,
     JsonBody(body): JsonBody<EmailBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if let Some(email) = normalize_email(&body.email) {
+    mail_after_answering(state, &body.email, "reset", |u| u.active).await
+}
+
+/// Counts the attempt against the address's rate limit, then answers `{ "sent": true }`
+/// whether or not an account has the address. The lookup, the token and the mail run after
+/// the answer (failures are logged), so its timing does not tell either: a token of `kind` is
+/// sent to the account with the address when `wanted` says so.
+async fn mail_after_answering(
+    state: AuthState,
+    email: &str,
+    kind: &'static str,
+    wanted: fn(&user::Model) -> bool,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if let Some(email) = normalize_email(email) {
         rate_limit(
             &state.db,
             format!("email:{email}"),
             state.config.rate_limits.email,
         )
         .await?;
-        // The lookup, the token and the mail run after the answer, so its timing is the same
-        // whether or not the account exists.
         tokio::spawn(async move {
             let sent = async {
                 if let Some(u) = state.config.users.by_email(&state.db, &email).await?
-                    && u.active
+                    && wanted(&u)
+                    && let Some((to, token)) = store_one_time(&state.db, &state, &u, kind).await?
                 {
-                    send_one_time(&state, &u, "reset").await?;
+                    state.mailer.send(kind, &to, &token).await;
                 }
                 Ok::<(), ApiError>(())
             };
             if let Err(e) = sent.await {
-                tracing::error!(error = %e.message, "password reset mail not sent");
+                tracing::error!(error = %e.message, kind, "one-time token mail not sent");
             }
         });
     }
-    // The same answer whether or not the account exists.
     Ok(Json(serde_json::json!({ "sent": true })))
 }
 
@@ -2372,29 +2380,7 @@ async fn resend_verification(
     State(state): State<AuthState>,
     JsonBody(body): JsonBody<EmailBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if let Some(email) = normalize_email(&body.email) {
-        rate_limit(
-            &state.db,
-            format!("email:{email}"),
-            state.config.rate_limits.email,
-        )
-        .await?;
-        // As for resets: the answer does not wait on whether the account exists.
-        tokio::spawn(async move {
-            let sent = async {
-                if let Some(u) = state.config.users.by_email(&state.db, &email).await?
-                    && !u.email_verified
-                {
-                    send_one_time(&state, &u, "verify").await?;
-                }
-                Ok::<(), ApiError>(())
-            };
-            if let Err(e) = sent.await {
-                tracing::error!(error = %e.message, "verification mail not sent");
-            }
-        });
-    }
-    Ok(Json(serde_json::json!({ "sent": true })))
+    mail_after_answering(state, &body.email, "verify", |u| !u.email_verified).await
 }
 
 async fn jwks(State(state): State<AuthState>) -> Result<Json<serde_json::Value>, ApiError> {

@@ -533,14 +533,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         }
         let active = match auth.config.users.by_id(&auth.db, id).await {
             Ok(row) => row.is_none_or(|r| r.active),
-            Err(e) => {
-                tracing::error!(error = %e, "the user's row could not be read");
-                return Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the request could not be authorized",
-                ));
-            }
+            Err(e) => return Err(authorization_failed("the user's row could not be read", e)),
         };
         self.active.put(id, active, self.active_ttl);
         Ok(active)
@@ -573,11 +566,9 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             .ancestry(user_id, Resource::new(ty, tenant), &mut a)
             .await
         {
-            tracing::error!(error = %e, "the user's roles in the tenant could not be read");
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the request could not be authorized",
+            return Err(authorization_failed(
+                "the user's roles in the tenant could not be read",
+                e,
             ));
         }
         let member = a.found && a.nodes.first().is_some_and(|n| !n.roles.is_empty());
@@ -1107,14 +1098,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         match (&self.dynamic, tenant) {
             (Some(d), Some(t)) => match d.tenant(&t).await {
                 Ok(g) => Ok(ctx.with_grants(g)),
-                Err(e) => {
-                    tracing::error!(error = %e, "dynamic grants could not be read");
-                    Err(ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        "the request could not be authorized",
-                    ))
-                }
+                Err(e) => Err(authorization_failed("dynamic grants could not be read", e)),
             },
             _ => Ok(ctx),
         }
@@ -1567,6 +1551,16 @@ pub fn store_failed() -> Response {
     .into_response()
 }
 
+/// A 500 without details for the client; `what` and the error go to the log.
+fn authorization_failed(what: &str, e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "{what}");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the request could not be authorized",
+    )
+}
+
 type GuardFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 /// Resolves the resource a guarded route acts on, from the request.
@@ -1875,15 +1869,7 @@ where
         match ctx.check(g.entitlement, Resource::new(ty, &id)).await {
             Ok(d) if d.allowed => {}
             Ok(d) => return denied(&d),
-            Err(e) => {
-                tracing::error!(error = %e, "authorization store failed");
-                return ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the request could not be authorized",
-                )
-                .into_response();
-            }
+            Err(e) => return authorization_failed("authorization store failed", e).into_response(),
         }
         parts.extensions.insert(user);
         next.run(Request::from_parts(parts, body)).await

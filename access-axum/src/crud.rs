@@ -1481,13 +1481,10 @@ async fn caller(parts: &mut Parts, auth: &AuthState) -> Result<Option<CurrentUse
 }
 
 fn has_credentials(parts: &Parts, auth: &AuthState) -> bool {
-    let config = &auth.config;
     parts
         .headers
         .contains_key(axum::http::header::AUTHORIZATION)
-        || (config.transport != crate::config::TokenTransport::Body
-            && crate::auth::cookie_value(&parts.headers, &config.cookies.name("access_token"))
-                .is_some())
+        || crate::auth::token_cookie(&auth.config, &parts.headers, "access_token").is_some()
 }
 
 /// Routes for entity `E` under the router's path: `GET /`, `POST /`, `GET /{id}`,

@@ -1132,9 +1132,6 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             return Ok(Some(layer));
         }
         // 4 + 5. plan and wallet
-        if !ent.plan_gated && ent.limits.is_empty() {
-            return Ok(None);
-        }
         self.plan_and_wallet_ok(data, ei, ent).await
     }
 
@@ -1176,32 +1173,66 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         ei: usize,
         ent: &EntitlementData,
     ) -> StoreResult<Option<&'static str>> {
-        let now = self.now();
-        let plans = match self.tenant() {
-            Some(t) => self.cached_plans(t).await?,
-            None => TenantPlans::default(),
+        let charges = match self.plan_and_charges(data, ei, ent).await? {
+            Ok(charges) => charges,
+            Err(layer) => return Ok(Some(layer)),
         };
+        if charges.is_empty() {
+            return Ok(None);
+        }
+        let Some(t) = self.tenant() else {
+            return Ok(Some("tenant_required"));
+        };
+        for c in &charges {
+            if self.stores.used(t, c.limit, c.period_start).await? >= c.max {
+                return Ok(Some("limit_reached"));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The tenant's plans; the model's default plans without a tenant.
+    async fn plans_or_default(&self) -> StoreResult<TenantPlans> {
+        match self.tenant() {
+            Some(t) => self.cached_plans(t).await,
+            None => Ok(TenantPlans::default()),
+        }
+    }
+
+    /// Layer 4 (`plan_required`), then what layer 5 counts: one charge per limit of the
+    /// entitlement that has a max on the active plans (none when unlimited). Shared by `can`,
+    /// which compares the counters, and `can_and_consume`, which takes a unit of each.
+    async fn plan_and_charges(
+        &self,
+        data: &ModelData,
+        ei: usize,
+        ent: &EntitlementData,
+    ) -> StoreResult<Result<Vec<Charge>, &'static str>> {
+        if !ent.plan_gated && ent.limits.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
+        let now = self.now();
+        let plans = self.plans_or_default().await?;
         let active = active_plans(data, &plans, now);
         if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
-            return Ok(Some("plan_required"));
+            return Ok(Err("plan_required"));
         }
+        let mut charges = Vec::new();
         for &l in ent.limits.iter() {
             let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
             else {
                 continue;
             };
-            let Some(t) = self.tenant() else {
-                return Ok(Some("tenant_required"));
-            };
             let Some(limit) = data.limits.get(l as usize) else {
                 continue;
             };
-            let start = time::period_start(limit.period, anchor, now);
-            if self.stores.used(t, LimitId(l), start).await? >= max {
-                return Ok(Some("limit_reached"));
-            }
+            charges.push(Charge {
+                limit: LimitId(l),
+                period_start: time::period_start(limit.period, anchor, now),
+                max,
+            });
         }
-        Ok(None)
+        Ok(Ok(charges))
     }
 
     /// Evaluates every layer and returns every reason, with meta, and the grant path when
@@ -1425,10 +1456,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         };
         // 4 + 5. plan and wallet
         if ent.plan_gated || !ent.limits.is_empty() {
-            let plans = match tenant {
-                Some(t) => self.cached_plans(t).await?,
-                None => TenantPlans::default(),
-            };
+            let plans = self.plans_or_default().await?;
             let active = active_plans(data, &plans, now);
             if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
                 let plans: Vec<String> = ent
@@ -2006,30 +2034,10 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             return Ok(Err(layer));
         }
         // Plan as `can` has it; the wallet's count is checked by the consume itself, atomically.
-        let now = self.now();
-        let plans = match self.tenant() {
-            Some(t) => self.cached_plans(t).await?,
-            None => TenantPlans::default(),
+        let charges = match self.plan_and_charges(data, ei, ent).await? {
+            Ok(charges) => charges,
+            Err(layer) => return Ok(Err(layer)),
         };
-        let active = active_plans(data, &plans, now);
-        if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
-            return Ok(Err("plan_required"));
-        }
-        let mut charges = Vec::new();
-        for &l in ent.limits.iter() {
-            let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
-            else {
-                continue;
-            };
-            let Some(limit) = data.limits.get(l as usize) else {
-                continue;
-            };
-            charges.push(Charge {
-                limit: LimitId(l),
-                period_start: time::period_start(limit.period, anchor, now),
-                max,
-            });
-        }
         if charges.is_empty() {
             return Ok(Ok(Consumption {
                 tenant: None,
@@ -2180,10 +2188,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             Some(t) => self.cached_flags(t).await?,
             None => RoleSet::EMPTY,
         };
-        let plans = match tenant {
-            Some(t) => self.cached_plans(t).await?,
-            None => TenantPlans::default(),
-        };
+        let plans = self.plans_or_default().await?;
         let now = self.now();
         let active = active_plans(data, &plans, now);
         let mut states = Vec::with_capacity(n);

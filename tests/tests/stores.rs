@@ -501,7 +501,6 @@ async fn sea_store_on_postgres() {
 async fn listing_agrees_with_can(store: &SeaStore, seed: u64) {
     use access_core::RoleStore;
     use access_core::sea::list_accessible;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let m = model();
     let w = W { m: &m, s: store };
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d);
@@ -578,17 +577,7 @@ async fn listing_agrees_with_can(store: &SeaStore, seed: u64) {
         ] {
             let acc = list_accessible(&ctx, w.ent(e)).await.unwrap();
             assert!(acc.exact(), "{e}");
-            let q = Query::select()
-                .column(Alias::new("id"))
-                .from(Alias::new("access_resources"))
-                .and_where(Expr::col(Alias::new("ty")).eq(ty))
-                .cond_where(acc.condition(Alias::new("id")))
-                .to_owned();
-            let rows = store.db().query_all(&q).await.unwrap();
-            let mut listed: Vec<String> = rows
-                .iter()
-                .map(|r| r.try_get::<String>("", "id").unwrap())
-                .collect();
+            let mut listed = listed(store, ty, &acc).await;
             listed.sort();
             let mut expected = Vec::new();
             for id in ids.iter() {
@@ -654,6 +643,21 @@ async fn listing_on_postgres() {
     }
 }
 
+/// The ids of type `ty` a `list_accessible` answer selects, as the store's table holds them.
+async fn listed(store: &SeaStore, ty: &str, acc: &access_core::sea::Accessible) -> Vec<String> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let q = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("access_resources"))
+        .and_where(Expr::col(Alias::new("ty")).eq(ty))
+        .cond_where(acc.condition(Alias::new("id")))
+        .to_owned();
+    let rows = store.db().query_all(&q).await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "id").unwrap())
+        .collect()
+}
+
 /// A `SeaStore` for `m` on a fresh in-memory SQLite database.
 async fn in_memory_sqlite(m: &DynamicModel) -> SeaStore {
     let db = Database::connect("sqlite::memory:").await.unwrap();
@@ -669,7 +673,6 @@ async fn in_memory_sqlite(m: &DynamicModel) -> SeaStore {
 #[tokio::test]
 async fn listing_is_not_exact_when_a_type_has_two_ways_down() {
     use access_core::sea::list_accessible;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let m = DynamicModel::build(
         ModelBuilder::new("Access")
             .entity("workspace", ["admin", "member"])
@@ -698,15 +701,8 @@ async fn listing_is_not_exact_when_a_type_has_two_ways_down() {
         .await
         .unwrap();
     assert!(!acc.exact(), "the closure holds in-team under ws1 too");
-    let q = Query::select()
-        .column(Alias::new("id"))
-        .from(Alias::new("access_resources"))
-        .and_where(Expr::col(Alias::new("ty")).eq("project"))
-        .cond_where(acc.condition(Alias::new("id")))
-        .to_owned();
     let mut kept = Vec::new();
-    for r in store.db().query_all(&q).await.unwrap() {
-        let id: String = r.try_get("", "id").unwrap();
+    for id in listed(&store, "project", &acc).await {
         if w.can("ann", "project:delete", "project", &id).await {
             kept.push(id);
         }

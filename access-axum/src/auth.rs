@@ -1173,20 +1173,38 @@ impl CurrentUser {
     /// }
     /// ```
     pub fn principal(&self, model: &access_core::ModelData) -> access_core::Principal {
-        let mut p = access_core::Principal::new(self.id.to_string());
-        p.tenant = self.tenant.as_deref().map(Into::into);
-        p.superuser = self.superuser;
-        for r in &self.roles {
-            if let Some(i) = model.global_roles.iter().position(|g| **g == **r) {
-                p.global_roles.insert(i);
-            }
-        }
-        // Every signed-in account holds the model's `default_role`.
-        if let Some(d) = model.default_role {
-            p.global_roles.insert(usize::from(d));
-        }
-        p
+        principal_for(
+            model,
+            self.id,
+            self.roles.iter().map(String::as_str),
+            self.tenant.as_deref(),
+            self.superuser,
+        )
     }
+}
+
+/// The principal for account `id`: global role names resolved against `model` (unknown ones
+/// dropped) plus the model's `default_role`, which every signed-in account holds. Shared by
+/// requests ([`CurrentUser::principal`]) and the access-set claim, so both see the same roles.
+pub(crate) fn principal_for<'r>(
+    model: &access_core::ModelData,
+    id: i64,
+    roles: impl IntoIterator<Item = &'r str>,
+    tenant: Option<&str>,
+    superuser: bool,
+) -> access_core::Principal {
+    let mut p = access_core::Principal::new(id.to_string());
+    p.tenant = tenant.map(Into::into);
+    p.superuser = superuser;
+    for r in roles {
+        if let Some(i) = model.global_role_index(r) {
+            p.global_roles.insert(usize::from(i));
+        }
+    }
+    if let Some(d) = model.default_role {
+        p.global_roles.insert(usize::from(d));
+    }
+    p
 }
 
 /// The token cookie `base` (`access_token`, `refresh_token`) under the configured name, unless

@@ -1062,15 +1062,13 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         move |u: crate::db::user::Model| {
             let authz = authz.clone();
             Box::pin(async move {
-                let mut p = Principal::new(u.id.to_string());
-                let data = authz.model.data();
-                for r in u.roles.split(',').map(str::trim) {
-                    if let Some(i) = data.global_role_index(r) {
-                        p.global_roles.insert(i as usize);
-                    }
-                }
-                p.tenant = u.tenant.as_deref().map(Into::into);
-                p.superuser = u.superuser;
+                let mut p = crate::auth::principal_for(
+                    authz.model.data(),
+                    u.id,
+                    u.roles.split(',').map(str::trim),
+                    u.tenant.as_deref(),
+                    u.superuser,
+                );
                 p.active = u.active;
                 let mut out = serde_json::Map::new();
                 let ctx = match authz.context_for(p).await {

@@ -371,7 +371,7 @@ impl AccessSet {
 
     /// The compact form: `a1.` + base64url (no padding) of: entitlement count (u16 LE), the
     /// fingerprint of the names (u32 LE), then 3 bits per entitlement, least significant first.
-    /// 200 entitlements take 108 characters.
+    /// 200 entitlements take 111 characters (`a1.` and 108 of base64url).
     ///
     /// # Examples
     /// ```

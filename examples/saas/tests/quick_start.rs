@@ -274,10 +274,8 @@ async fn quick_start_as_a_new_user() {
     assert_eq!(s, 200);
     assert!(model.contains("class=\"mermaid\""), "{model}");
     let (s, mmd) = get_text(port, "/model.mmd").await;
-    assert!(
-        s == 200 && mmd.starts_with("flowchart") || mmd.contains("graph"),
-        "{mmd}"
-    );
+    assert_eq!(s, 200);
+    assert!(mmd.starts_with("flowchart LR\n"), "{mmd}");
     let (s, js) = get_text(port, "/auth/access.js").await;
     assert_eq!(s, 200);
     assert!(

@@ -2,6 +2,7 @@
 // No dependencies. The server re-checks every request: this only enables or disables buttons.
 //
 //   const access = AccessSet.fromToken(token);      // or AccessSet.decode("a1.…")
+//   AccessSet.inToken(token)                         // false when the server left the claim out
 //   access.can("project:delete")                     // true / false
 //   access.check("ai:generate")                      // "allowed" | "role_required" | "flag_disabled"
 //                                                    // | "plan_required" | "limit_reached" | "unknown"
@@ -89,14 +90,25 @@
     return new AccessSet(states);
   };
 
-  // The access set in a JWT's "access" claim (the signature is the server's business).
-  AccessSet.fromToken = function (token, names) {
+  function claims(token) {
     var part = String(token).split(".")[1];
-    var bytes = base64url(part.replace(/=+$/, ""));
+    var bytes = part === undefined ? null : base64url(part.replace(/=+$/, ""));
     if (!bytes) throw new Error("malformed token");
     var json = decodeURIComponent(bytes.map(function (b) { return "%" + ("0" + b.toString(16)).slice(-2); }).join(""));
-    var claims = JSON.parse(json);
-    return AccessSet.decode(claims.access, names);
+    return JSON.parse(json);
+  }
+
+  // Whether the token carries an access set: the server leaves the claim out when the model's
+  // set is longer than its cap (Authz::access_claim_max); then read it from an endpoint.
+  AccessSet.inToken = function (token) {
+    return typeof claims(token).access === "string";
+  };
+
+  // The access set in a JWT's "access" claim (the signature is the server's business).
+  AccessSet.fromToken = function (token, names) {
+    var c = claims(token);
+    if (typeof c.access !== "string") throw new Error("the token carries no access set: read it from the server (GET /me/access)");
+    return AccessSet.decode(c.access, names);
   };
 
   AccessSet.NAMES = NAMES;

@@ -325,6 +325,9 @@ pub struct Authz<M: AccessModel, S: Stores + 'static> {
     pub cache: bool,
     /// How long an account's `active` flag is reused ([`Authz::active_ttl`]).
     pub active_ttl: std::time::Duration,
+    /// The longest `access` claim [`Authz::access_set_claims`] puts in a token, in characters
+    /// ([`Authz::access_claim_max`]).
+    pub access_claim_max: usize,
     active: Arc<TtlCache<i64>>,
     members: Arc<TtlCache<(i64, u16, String)>>,
 }
@@ -358,6 +361,10 @@ impl<K: std::hash::Hash + Eq> TtlCache<K> {
     }
 }
 
+/// The default longest `access` claim: 2,048 characters, the access set of a model of up to
+/// 4,072 entitlements, which keeps a token well under the 4 KB browsers allow a cookie.
+pub const DEFAULT_ACCESS_CLAIM_MAX: usize = 2048;
+
 /// Most accounts whose `active` flag is remembered at once.
 const ACTIVE_CACHE: usize = 100_000;
 
@@ -370,6 +377,7 @@ impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
             dynamic: self.dynamic.clone(),
             cache: self.cache,
             active_ttl: self.active_ttl,
+            access_claim_max: self.access_claim_max,
             active: self.active.clone(),
             members: self.members.clone(),
         }
@@ -408,6 +416,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// assert!(authz.cache);
     /// assert!(authz.dynamic.is_none());
     /// assert_eq!(authz.active_ttl, std::time::Duration::from_secs(2));
+    /// assert_eq!(authz.access_claim_max, 2048);
     /// ```
     pub fn new(model: &'static M, stores: &'static S) -> Self {
         Self {
@@ -417,6 +426,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             dynamic: None,
             cache: true,
             active_ttl: std::time::Duration::from_secs(2),
+            access_claim_max: DEFAULT_ACCESS_CLAIM_MAX,
             active: Arc::default(),
             members: Arc::default(),
         }
@@ -522,6 +532,51 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     #[must_use]
     pub fn active_ttl(mut self, ttl: std::time::Duration) -> Self {
         self.active_ttl = ttl;
+        self
+    }
+
+    /// The longest `access` claim [`Authz::access_set_claims`] puts in a token, in characters
+    /// (default [`DEFAULT_ACCESS_CLAIM_MAX`], 2,048). An encoded access set is
+    /// `3 + ⌈4·(6 + ⌈3n/8⌉)/3⌉` characters for `n` entitlements, whatever the user holds, so a
+    /// model either always fits or never does: past the cap the claim is left out (a warning is
+    /// logged once), tokens stay small enough for cookies, and clients read the set from an
+    /// endpoint instead (the example's `GET /me/access`, built on
+    /// [`AccessContext::access_set`](access_core::AccessContext::access_set);
+    /// `AccessSet.inToken(token)` in `access.js` tells which).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_core::MemoryStore;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, user],
+    /// #         entity project { roles: [viewer] }
+    /// #         entitlements { "project:read" on project => roles [viewer] }
+    /// #     }
+    /// # }
+    /// # use model::Access as Model;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// let user = access_axum::db::user::Model {
+    ///     id: 2, email: Some("m@example.com".into()), username: None, password_hash: String::new(),
+    ///     active: true, email_verified: true, roles: String::new(), tenant: Some("acme".into()),
+    ///     superuser: false, password_changed_at: 0, created_at: 0,
+    /// };
+    /// // One entitlement encodes to 3 + ⌈4·7/3⌉ = 13 characters.
+    /// let claims = Authz::new(&Model, stores).access_set_claims();
+    /// assert_eq!(claims(user.clone()).await["access"].as_str().map(str::len), Some(13));
+    /// let capped = Authz::new(&Model, stores).access_claim_max(12).access_set_claims();
+    /// assert!(!claims_have_access(&capped(user).await));
+    /// # }
+    /// # fn claims_have_access(c: &serde_json::Map<String, serde_json::Value>) -> bool { c.contains_key("access") }
+    /// ```
+    #[must_use]
+    pub fn access_claim_max(mut self, chars: usize) -> Self {
+        self.access_claim_max = chars;
         self
     }
 
@@ -1077,7 +1132,20 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
                 };
                 match ctx.access_set().await {
                     Ok(set) => {
-                        out.insert("access".into(), serde_json::Value::from(set.encode()));
+                        let encoded = set.encode();
+                        if encoded.len() <= authz.access_claim_max {
+                            out.insert("access".into(), serde_json::Value::from(encoded));
+                        } else {
+                            static WARNED: std::sync::Once = std::sync::Once::new();
+                            WARNED.call_once(|| {
+                                tracing::warn!(
+                                    chars = encoded.len(),
+                                    max = authz.access_claim_max,
+                                    "the access set is longer than access_claim_max: tokens carry \
+                                     no `access` claim; serve it from an endpoint instead"
+                                );
+                            });
+                        }
                     }
                     Err(e) => tracing::warn!(error = %e, "access set claim left out"),
                 }

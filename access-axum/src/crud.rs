@@ -345,6 +345,13 @@ pub struct Hook<T, M: AccessModel, S: Stores + 'static> {
     pub rows: Vec<T>,
     /// Create and update: the request body (its fields already checked).
     pub body: Option<serde_json::Value>,
+    /// After create, update and delete: the write's transaction. Statements run on it
+    /// (`hook.txn.as_deref()`) commit or roll back with the row, such as the hierarchy's
+    /// [`SeaStore::add_resource_in`](access_core::sea::SeaStore::add_resource_in) for a row that
+    /// is a resource too. On SQLite, a write through another connection would wait for this
+    /// transaction, which holds the database, and fail. Do not keep it past the hook: the
+    /// commit needs it back (a hook that keeps it gets a 500 and the write is rolled back).
+    pub txn: Option<Arc<sea_orm::DatabaseTransaction>>,
 }
 
 impl<T: std::fmt::Debug, M: AccessModel, S: Stores + 'static> std::fmt::Debug for Hook<T, M, S> {
@@ -374,6 +381,11 @@ struct Hooks<T, M: AccessModel, S: Stores + 'static> {
     /// Every statement runs in a transaction that first sets the caller's claims for
     /// row-level security ([`Crud::rls`]).
     rls: bool,
+    /// `__access` on listed and read rows: these entitlements on each row's resource
+    /// ([`Crud::row_access`]) ...
+    row_access: Vec<access_core::EntitlementId>,
+    /// ... and these actions' rules on each row ([`Crud::row_actions`]).
+    row_actions: Vec<Action>,
 }
 
 impl<T, M: AccessModel, S: Stores + 'static> Default for Hooks<T, M, S> {
@@ -383,6 +395,8 @@ impl<T, M: AccessModel, S: Stores + 'static> Default for Hooks<T, M, S> {
             after: Vec::new(),
             listing: None,
             rls: false,
+            row_access: Vec::new(),
+            row_actions: Vec::new(),
         }
     }
 }
@@ -1099,6 +1113,280 @@ where
         self
     }
 
+    /// Adds `__access` to every row `GET /` lists and to the row `GET /{id}` returns: for each
+    /// entitlement, whether the caller may exercise it on the row's resource (the row's id on the
+    /// entitlement's entity type), through all five layers — flags, roles, hierarchy, plan and
+    /// the usage wallet — in one [`can_all`](access_core::AccessContext::can_all) per page
+    /// (per 100 verdicts). Keys are the entitlements' names
+    /// (`"__access": {"project:delete": false}`); anonymous callers get `false` throughout.
+    /// A UI hint only: every action is checked again when it is asked for. Combine with
+    /// [`Crud::row_actions`] for the schema's own rules.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use access_core::sea::SeaStore;
+    /// use access_core::{ClosureStore, Resource, RoleStore};
+    /// use model::ProductRole;
+    ///
+    /// let AppState { auth, .. } = state().await;
+    /// let store = SeaStore::new(&Model, auth.db.clone());
+    /// store.migrate().await.unwrap();
+    /// let stores: &'static SeaStore = Box::leak(Box::new(store));
+    /// // Products 1 and 2 are resources too; user 5 owns product 1.
+    /// auth.db.execute_unprepared("INSERT INTO products (id, owner_id, name, cost) VALUES (1, 0, 'Lamp', 1), (2, 0, 'Desk', 2)").await.unwrap();
+    /// for id in ["1", "2"] {
+    ///     stores.add_resource(Resource::new(EntityType::Product, id), &[]).await.unwrap();
+    /// }
+    /// stores.assign("5", Resource::new(EntityType::Product, "1"), ProductRole::Owner.index()).await.unwrap();
+    ///
+    /// let products = Crud::<product::Entity, Model, SeaStore>::new()
+    ///     .row_access([Entitlement::ProductWrite])
+    ///     .router::<AppState<SeaStore>>();
+    /// let state = AppState { auth, authz: Authz::new(&Model, stores) };
+    /// let app = Router::new().nest("/products", products).with_state(state);
+    ///
+    /// let (_, page) = call(&app, "GET", "/products", Some(&token(5, &[])), None).await;
+    /// assert_eq!(page["items"][0]["name"], "Lamp");
+    /// assert_eq!(page["items"][0]["__access"]["product:write"], true);
+    /// assert_eq!(page["items"][1]["__access"]["product:write"], false); // the desk is not theirs
+    /// let (_, desk) = call(&app, "GET", "/products/2", None, None).await; // anonymous
+    /// assert_eq!(desk["__access"], serde_json::json!({ "product:write": false }));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn row_access(mut self, entitlements: impl IntoIterator<Item = M::Entitlement>) -> Self {
+        self.hooks
+            .row_access
+            .extend(entitlements.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds `__access` to every row `GET /` lists and to the row `GET /{id}` returns: for each
+    /// action, whether the schema's rule for it allows the caller on that row (`where` clauses,
+    /// roles, `entitlement(..)` and dynamic checks, as the action's own route checks them, field
+    /// permissions aside). Keys are the actions' names (`"__access": {"update": true,
+    /// "delete": false}`), next to those of [`Crud::row_access`]. A UI hint only: every action
+    /// is checked again when it is asked for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use access_axum::authz::Authz;
+    /// # use access_axum::crud::{Crud, crud_router};
+    /// # use access_axum::{ApiError, AuthConfig, AuthState, JwtKeys};
+    /// # use access_core::{Action, MemoryStore, Stores};
+    /// # use axum::{Router, body::Body, extract::FromRef, http::{Request, StatusCode}};
+    /// # use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+    /// # use tower::ServiceExt;
+    /// # mod model {
+    /// #     access_core::define_access! {
+    /// #         pub Access;
+    /// #         roles: [admin, editor, user],
+    /// #         entity product { roles: [owner] }
+    /// #         entitlements {
+    /// #             "product:read"  on product => roles [owner],
+    /// #             "product:write" on product => roles [owner],
+    /// #         }
+    /// #     }
+    /// # }
+    /// # use model::{Access as Model, Entitlement, EntityType};
+    /// # /// Products: editors and admins create, anyone reads, admins and the owning editor update,
+    /// # /// admins delete; only admins set `cost`.
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "products")]
+    /// #     #[schema(access = super::model::Access, entity = Entity, permission(
+    /// #         create = [admin, editor],
+    /// #         read   = public,
+    /// #         update = any(role(admin), all(role(editor), where(owner_id = user.id))),
+    /// #         delete = [admin],
+    /// #     ))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         #[serde(default)]
+    /// #         pub id: i64,
+    /// #         pub owner_id: i64,
+    /// #         pub name: String,
+    /// #         #[schema(permission(write = [admin]))]
+    /// #         #[serde(default)]
+    /// #         pub cost: Option<f64>,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # struct AppState<S: Stores + 'static = MemoryStore> { auth: AuthState, authz: Authz<Model, S> }
+    /// # impl<S: Stores + 'static> Clone for AppState<S> {
+    /// #     fn clone(&self) -> Self { Self { auth: self.auth.clone(), authz: self.authz.clone() } }
+    /// # }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for AuthState { fn from_ref(s: &AppState<S>) -> Self { s.auth.clone() } }
+    /// # impl<S: Stores + 'static> FromRef<AppState<S>> for Authz<Model, S> { fn from_ref(s: &AppState<S>) -> Self { s.authz.clone() } }
+    /// # // A literal secret, for the example only.
+    /// # const SECRET: &[u8] = b"example-only-secret-example-only-secret";
+    /// # /// A fresh in-memory database with the auth tables and `products`.
+    /// # async fn products_db() -> DatabaseConnection {
+    /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
+    /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
+    /// #     db
+    /// # }
+    /// # /// The state over a fresh database, with in-memory stores.
+    /// # async fn state() -> AppState {
+    /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
+    /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
+    /// #     let config = AuthConfig::builder().keys(keys).argon2(fast).build().unwrap();
+    /// #     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+    /// #     AppState { auth: AuthState::new(products_db().await, config), authz: Authz::new(&Model, stores) }
+    /// # }
+    /// # /// An access token for user `id` with global `roles`, as `POST /auth/login` issues them.
+    /// # fn token(id: i64, roles: &[&str]) -> String {
+    /// #     let now = access_core::time::now();
+    /// #     let claims = access_axum::Claims {
+    /// #         sub: id.to_string(), iss: "access".into(), aud: "access".into(),
+    /// #         exp: now + 600, nbf: now, iat: now, sid: "s1".into(),
+    /// #         roles: roles.iter().map(|r| r.to_string()).collect(),
+    /// #         tenant: Some("acme".into()), su: false, extra: Default::default(),
+    /// #     };
+    /// #     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+    /// #     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key).unwrap()
+    /// # }
+    /// # /// Sends a request (bearer token and JSON body when given); the status and the JSON body.
+    /// # async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+    /// #     let mut req = Request::builder().method(method).uri(uri);
+    /// #     if let Some(t) = token { req = req.header("authorization", format!("Bearer {t}")); }
+    /// #     let body = match body {
+    /// #         Some(b) => { req = req.header("content-type", "application/json"); Body::from(b.to_string()) }
+    /// #         None => Body::empty(),
+    /// #     };
+    /// #     let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    /// #     let status = res.status();
+    /// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    /// #     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let products = Crud::<product::Entity, Model, MemoryStore>::new()
+    ///     .row_actions([Action::Update, Action::Delete])
+    ///     .router::<AppState>();
+    /// let app = Router::new().nest("/products", products).with_state(state().await);
+    /// let lamp = serde_json::json!({ "owner_id": 2, "name": "Lamp" });
+    /// call(&app, "POST", "/products", Some(&token(2, &["editor"])), Some(lamp)).await;
+    ///
+    /// // Its editor may update it but not delete it; another editor neither; an admin both.
+    /// let access = |id: i64, role: &'static str| {
+    ///     let app = app.clone();
+    ///     async move { call(&app, "GET", "/products", Some(&token(id, &[role])), None).await.1["items"][0]["__access"].clone() }
+    /// };
+    /// assert_eq!(access(2, "editor").await, serde_json::json!({ "update": true, "delete": false }));
+    /// assert_eq!(access(3, "editor").await, serde_json::json!({ "update": false, "delete": false }));
+    /// assert_eq!(access(1, "admin").await, serde_json::json!({ "update": true, "delete": true }));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn row_actions(mut self, actions: impl IntoIterator<Item = Action>) -> Self {
+        self.hooks.row_actions.extend(actions);
+        self
+    }
+
     /// PostgreSQL row-level security as a second wall: every request's statements run in one
     /// transaction that first sets the caller's claims as transaction-local settings
     /// ([`access_core::sea::set_claims`]: `access.sub`, `access.tenant_id`, `access.roles`,
@@ -1694,6 +1982,7 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
             row: row.cloned(),
             rows: Vec::new(),
             body: body.cloned(),
+            txn: None,
         }
     }
 
@@ -1937,6 +2226,7 @@ async fn list(state, hooks; params: Query<BTreeMap<String, String>>, req: axum::
             Err(e) => return internal(e),
         }
     }
+    try_response!(annotate(&hooks, c.engine.as_ref(), &pctx, &kept, &mut items).await);
     Json(serde_json::json!({ "items": items, "page": page, "per_page": per_page })).into_response()
 }
 }
@@ -1963,10 +2253,13 @@ async fn read(state, hooks; id: Path<String>, req: axum::extract::Request) {
     }
     try_response!(Hooks::run(&hooks.before, Action::Read, || c.hook(Action::Read, Some(&id), Some(&row), None)).await);
     try_response!(Hooks::run(&hooks.after, Action::Read, || c.hook(Action::Read, Some(&id), Some(&row), None)).await);
-    match row.redact(&pctx).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => internal(e),
-    }
+    let mut item = match row.redact(&pctx).await {
+        Ok(v) => [v],
+        Err(e) => return internal(e),
+    };
+    try_response!(annotate(&hooks, c.engine.as_ref(), &pctx, std::slice::from_ref(&row), &mut item).await);
+    let [v] = item;
+    Json(v).into_response()
 }
 }
 
@@ -1981,6 +2274,72 @@ fn row_id<T: serde::Serialize + Schema>(row: &T) -> String {
         Some(v) => v.to_string(),
         None => String::new(),
     }
+}
+
+/// Adds `__access` to each item (the rows' JSON, in the order of `rows`):
+/// [`Crud::row_access`]'s entitlements through `can_all`, [`Crud::row_actions`]' rules per row.
+async fn annotate<T, M, S>(
+    hooks: &Hooks<T, M, S>,
+    engine: Option<&AccessContext<'static, M, S>>,
+    pctx: &PermissionCtx<'_>,
+    rows: &[T],
+    items: &mut [serde_json::Value],
+) -> Result<(), Response>
+where
+    T: Schema + serde::Serialize + Sync,
+    M: AccessModel,
+    S: Stores + 'static,
+{
+    if hooks.row_access.is_empty() && hooks.row_actions.is_empty() {
+        return Ok(());
+    }
+    let data = pctx.model;
+    let n = hooks.row_access.len();
+    let mut verdicts = vec![false; rows.len() * n];
+    if let Some(engine) = engine.filter(|_| n > 0) {
+        let ids: Vec<String> = rows.iter().map(row_id).collect();
+        let pairs: Vec<(access_core::EntitlementId, access_core::Resource<'_>)> = ids
+            .iter()
+            .flat_map(|id| {
+                hooks.row_access.iter().map(move |e| {
+                    let ty = data
+                        .entitlements
+                        .get(e.0 as usize)
+                        .map_or(u16::MAX, |d| d.entity);
+                    (
+                        *e,
+                        access_core::Resource::new(access_core::EntityTypeId(ty), id),
+                    )
+                })
+            })
+            .collect();
+        for (c, chunk) in pairs.chunks(access_core::MAX_BATCH).enumerate() {
+            let answers = engine.can_all_id(chunk).await.map_err(internal)?;
+            let at = c * access_core::MAX_BATCH;
+            for (slot, ok) in verdicts[at..].iter_mut().zip(answers) {
+                *slot = ok;
+            }
+        }
+    }
+    for (i, (row, item)) in rows.iter().zip(items.iter_mut()).enumerate() {
+        let mut meta = serde_json::Map::new();
+        for (k, e) in hooks.row_access.iter().enumerate() {
+            if let Some(d) = data.entitlements.get(e.0 as usize) {
+                meta.insert(d.name.to_string(), verdicts[i * n + k].into());
+            }
+        }
+        if !hooks.row_actions.is_empty() {
+            let rctx = pctx.with_row(row);
+            for a in &hooks.row_actions {
+                let ok = T::authorize_action(&rctx, *a).await.is_ok();
+                meta.insert(a.as_str().into(), ok.into());
+            }
+        }
+        if let Some(obj) = item.as_object_mut() {
+            obj.insert("__access".into(), meta.into());
+        }
+    }
+    Ok(())
 }
 
 fn forbidden_fields(denied: &[access_core::FieldDenial]) -> Response {
@@ -2005,7 +2364,17 @@ async fn finish<T: Clone, M: AccessModel, S: Stores + 'static>(
     action: Action,
     make: impl Fn() -> Hook<T, M, S>,
 ) -> Result<(), Response> {
-    if let Err(r) = Hooks::run(&hooks.after, action, make).await {
+    let shared = Arc::new(txn);
+    let ran = Hooks::run(&hooks.after, action, || Hook {
+        txn: Some(shared.clone()),
+        ..make()
+    })
+    .await;
+    let Ok(txn) = Arc::try_unwrap(shared) else {
+        // Dropped by its last holder, it rolls back.
+        return Err(internal("an after-hook kept the write's transaction"));
+    };
+    if let Err(r) = ran {
         txn.rollback().await.map_err(internal)?;
         return Err(r);
     }

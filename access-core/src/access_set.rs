@@ -588,6 +588,18 @@ mod tests {
         assert_eq!(set(200).encode().len(), 3 + 108);
     }
 
+    /// The length is `3 + ⌈4·(6 + ⌈3n/8⌉)/3⌉` whatever the states: access-axum's default cap
+    /// (2,048 characters) holds models of up to 4,072 entitlements.
+    #[test]
+    fn encoded_length_follows_the_formula() {
+        let formula = |n: usize| 3 + (4 * (6 + (3 * n).div_ceil(8))).div_ceil(3);
+        for n in [0, 1, 2, 3, 7, 8, 9, 200, 1000, 4072, 4073] {
+            assert_eq!(set(n).encode().len(), formula(n), "{n} entitlements");
+        }
+        assert_eq!(set(4072).encode().len(), 2047);
+        assert!(set(4073).encode().len() > 2048);
+    }
+
     #[test]
     fn decode_refuses_other_models_and_garbage() {
         let s = set(10);

@@ -1786,6 +1786,46 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         &self,
         pairs: &[(M::Entitlement, Resource<'_>)],
     ) -> StoreResult<Vec<bool>> {
+        let ids: Vec<(EntitlementId, Resource<'_>)> =
+            pairs.iter().map(|(e, r)| ((*e).into(), *r)).collect();
+        self.can_all_id(&ids).await
+    }
+
+    /// [`AccessContext::can_all`] by entitlement id, for code that holds ids rather than the
+    /// generated enum (an id outside the model is `false`, as [`AccessContext::can_id`] has it).
+    ///
+    /// # Errors
+    /// More than [`MAX_BATCH`] pairs, or a store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, EntitlementId, MemoryStore, Principal, Resource};
+    /// # use access_core::{ClosureStore, RoleStore};
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    /// #     entitlements {
+    /// #         "project:read"   on project => roles [viewer],
+    /// #         "project:delete" on project => roles [manager],
+    /// #     }
+    /// # }
+    /// # fn main() { access_core::block_on_ready(async {
+    /// # let store = MemoryStore::new();
+    /// # let p1 = Resource::new(EntityType::Project, "p1");
+    /// # store.add_resource(p1, &[]).await.unwrap();
+    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    /// // vic is a viewer of p1.
+    /// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    /// let read = EntitlementId::from(Entitlement::ProjectRead);
+    /// let delete = EntitlementId::from(Entitlement::ProjectDelete);
+    /// let answers = vic.can_all_id(&[(read, p1), (delete, p1), (EntitlementId(99), p1)]).await;
+    /// assert_eq!(answers.unwrap(), [true, false, false]);
+    /// # }).unwrap(); }
+    /// ```
+    pub async fn can_all_id(
+        &self,
+        pairs: &[(EntitlementId, Resource<'_>)],
+    ) -> StoreResult<Vec<bool>> {
         if pairs.len() > MAX_BATCH {
             return Err(StoreError::new(
                 StoreErrorKind::InvalidRequest,
@@ -1804,7 +1844,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             .iter()
             .map(|(e, r)| {
                 data.entitlements
-                    .get(Into::<EntitlementId>::into(*e).0 as usize)
+                    .get(e.0 as usize)
                     .filter(|ent| ent.entity == r.ty.0)
             })
             .collect();
@@ -1854,7 +1894,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 out.push(false);
                 continue;
             };
-            let ei = Into::<EntitlementId>::into(*e).0 as usize;
+            let ei = e.0 as usize;
             if !ent.flags.is_empty()
                 && (tenant.is_none() || flags.intersection(ent.flags) != ent.flags)
             {
@@ -1907,7 +1947,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             out.push(ok);
         }
         for ((e, r), ok) in pairs.iter().zip(&out) {
-            self.log((*e).into(), *r, (!ok).then_some("denied"));
+            self.log(*e, *r, (!ok).then_some("denied"));
         }
         Ok(out)
     }

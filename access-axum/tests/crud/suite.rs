@@ -180,6 +180,9 @@ async fn harness() -> Option<H> {
     db.execute(&schema.create_table_from_entity(note::Entity))
         .await
         .unwrap();
+    db.execute_unprepared("CREATE TABLE trail (what VARCHAR(200) NOT NULL)")
+        .await
+        .unwrap();
     let config = test_config();
     let auth = AuthState::new(db.clone(), config);
     let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
@@ -248,6 +251,29 @@ async fn harness() -> Option<H> {
                         h.action,
                         h.rows.len()
                     ));
+                    // Writes carry their transaction: the trail row commits or rolls back
+                    // with the product (on this one-connection SQLite pool, another
+                    // connection could not even be had).
+                    let write =
+                        matches!(h.action, Action::Create | Action::Update | Action::Delete);
+                    assert_eq!(h.txn.is_some(), write, "{:?}", h.action);
+                    if let Some(txn) = h.txn.as_deref() {
+                        let what = format!("{:?} {name}", h.action);
+                        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                            txn.get_database_backend(),
+                            match txn.get_database_backend() {
+                                sea_orm::DbBackend::Postgres => {
+                                    "INSERT INTO trail (what) VALUES ($1)"
+                                }
+                                _ => "INSERT INTO trail (what) VALUES (?)",
+                            },
+                            [what.into()],
+                        ))
+                        .await
+                        .map_err(|e| {
+                            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "trail", e.to_string())
+                        })?;
+                    }
                     if name == "rollback" {
                         return Err(ApiError::new(
                             StatusCode::CONFLICT,
@@ -328,6 +354,19 @@ impl H {
             .await;
         assert_eq!(s, StatusCode::OK);
         (b["access_token"].as_str().unwrap().to_owned(), id)
+    }
+    /// What the after-hooks wrote in the writes' transactions, in order.
+    async fn trail(&self) -> Vec<String> {
+        self.db
+            .query_all_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT what FROM trail",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "what").unwrap())
+            .collect()
     }
     async fn product_names(&self) -> Vec<String> {
         let mut v: Vec<String> = product::Entity::find()
@@ -861,6 +900,11 @@ async fn hooks_run_around_each_action_and_can_refuse() {
         "the update was rolled back"
     );
     take();
+    assert_eq!(
+        h.trail().await,
+        ["Create locked"],
+        "what the refused writes' hooks wrote went with them"
+    );
 
     // Read and list: the typed row(s) reach the hooks; anonymous callers are `None`.
     let (s, _) = h.call("GET", &format!("/hooked/{id}"), None, None).await;
@@ -890,6 +934,10 @@ async fn hooks_run_around_each_action_and_can_refuse() {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert!(h.product_names().await.is_empty());
+    assert_eq!(
+        h.trail().await,
+        ["Create locked", "Update free", "Delete free"]
+    );
     assert_eq!(
         take(),
         [

@@ -262,6 +262,8 @@ async fn harness() -> Option<H> {
             "/crud/projects",
             Crud::<project::Entity, Model, Stores>::new()
                 .list_accessible(Entitlement::ProjectRead)
+                .row_access([Entitlement::ProjectDelete, Entitlement::ExportPdf])
+                .row_actions([access_core::Action::Update])
                 .router::<AppState>(),
         )
         .nest(
@@ -1204,6 +1206,90 @@ async fn crud_list_shows_only_accessible_rows_in_full_pages() {
             .0,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn crud_rows_carry_the_callers_access() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let ws1 = res(EntityType::Workspace, "ws1");
+    let (member, _) = h
+        .user(
+            "member@acme.test",
+            "acme",
+            &[(acme, OrganizationRole::Member.index())],
+        )
+        .await;
+    let (wsadmin, _) = h
+        .user(
+            "wsadmin@acme.test",
+            "acme",
+            &[(ws1, WorkspaceRole::Admin.index())],
+        )
+        .await;
+    let access = |b: &Value| -> Vec<(String, Value)> {
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["id"].as_str().unwrap().to_owned(), i["__access"].clone()))
+            .collect()
+    };
+    let row = |delete: bool, pdf: bool| json!({ "project:delete": delete, "export:pdf": pdf, "update": delete });
+    // On the free plan nobody may export; ws1's admin manages (deletes, updates) ws1's projects.
+    let (s, b) = h
+        .call("GET", "/crud/projects?sort=id", Some(&wsadmin), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        access(&b),
+        [
+            ("p1".to_owned(), row(true, false)),
+            ("p2".to_owned(), row(true, false))
+        ]
+    );
+    // The plan layer counts: on pro, whoever views a project may export it.
+    h.pro("acme").await;
+    let (_, b) = h
+        .call("GET", "/crud/projects?sort=id", Some(&member), None)
+        .await;
+    assert_eq!(
+        access(&b),
+        [
+            ("p1".to_owned(), row(false, true)),
+            ("p2".to_owned(), row(false, true)),
+            ("p3".to_owned(), row(false, true))
+        ]
+    );
+    let (_, b) = h
+        .call("GET", "/crud/projects/p2", Some(&wsadmin), None)
+        .await;
+    assert_eq!(
+        b["__access"],
+        row(true, true),
+        "one row carries it too: {b}"
+    );
+    // The hints agree with what the routes then do.
+    assert_eq!(
+        h.call(
+            "PATCH",
+            "/crud/projects/p2",
+            Some(&member),
+            Some(json!({ "name": "x" }))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, b) = h
+        .call(
+            "PATCH",
+            "/crud/projects/p2",
+            Some(&wsadmin),
+            Some(json!({ "name": "x" })),
+        )
+        .await;
+    assert_eq!((s, b["name"].clone()), (StatusCode::OK, json!("x")));
 }
 
 #[tokio::test]

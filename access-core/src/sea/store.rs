@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement,
-    TransactionTrait, Value,
+    TransactionSession, TransactionTrait, Value,
 };
 
 use super::wallet::SeaWallet;
@@ -326,6 +326,152 @@ impl SeaStore {
     /// ```
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// [`ClosureStore::add_resource`] through `db`: a transaction of the application's (the
+    /// statements run in a savepoint of it and commit or roll back with it) or another
+    /// connection. For a resource created with a row of the application's own, in the row's
+    /// transaction: on SQLite a second connection could not write while that transaction
+    /// holds the database.
+    ///
+    /// # Errors
+    /// As [`ClosureStore::add_resource`].
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    /// use access_core::{ClosureStore, Resource};
+    /// use sea_orm::TransactionTrait;
+    ///
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity workspace { roles: [admin] }
+    /// #     entity project { roles: [owner], inherits: { workspace:admin => owner } }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// let store = SeaStore::new(&Access, db.clone());
+    /// store.migrate().await.unwrap();
+    /// let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// let (p1, p2) = (Resource::new(EntityType::Project, "p1"), Resource::new(EntityType::Project, "p2"));
+    /// store.add_resource(ws1, &[]).await.unwrap();
+    ///
+    /// // Rolled back with the transaction it was written in.
+    /// let txn = db.begin().await.unwrap();
+    /// store.add_resource_in(&txn, p1, &[ws1]).await.unwrap();
+    /// txn.rollback().await.unwrap();
+    /// assert!(store.ancestors(p1).await.is_err());
+    /// // Committed with it.
+    /// let txn = db.begin().await.unwrap();
+    /// store.add_resource_in(&txn, p2, &[ws1]).await.unwrap();
+    /// txn.commit().await.unwrap();
+    /// assert_eq!(&*store.ancestors(p2).await.unwrap()[0].0.id, "ws1");
+    /// # }
+    /// ```
+    pub async fn add_resource_in<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        resource: Resource<'_>,
+        parents: &[Resource<'_>],
+    ) -> StoreResult<()> {
+        let ty = self.names.entity(resource.ty)?;
+        if !storable(resource.id) {
+            return Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                "a resource id cannot contain NUL",
+            ));
+        }
+        let txn = db.begin().await.map_err(backend)?;
+        for p in parents {
+            let pt = self.names.entity(p.ty)?;
+            if !Self::exists(&txn, pt, p.id).await? {
+                return Err(not_found(*p, pt));
+            }
+        }
+        if Self::exists(&txn, ty, resource.id).await? {
+            self.set_parents_in(&txn, resource, parents).await?;
+        } else {
+            Self::exec(
+                &txn,
+                "INSERT INTO access_resources (ty, id) VALUES (?, ?)",
+                vec![s(ty), s(resource.id)],
+            )
+            .await?;
+            Self::exec(
+                &txn,
+                "INSERT INTO access_closure (desc_ty, desc_id, anc_ty, anc_id, depth) VALUES (?, ?, ?, ?, 0)",
+                vec![s(ty), s(resource.id), s(ty), s(resource.id)],
+            )
+            .await?;
+            for p in parents {
+                let pt = self.names.entity(p.ty)?;
+                Self::exec(
+                    &txn,
+                    "INSERT INTO access_parents (child_ty, child_id, parent_ty, parent_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    vec![s(ty), s(resource.id), s(pt), s(p.id)],
+                )
+                .await?;
+            }
+            Self::link(&txn, ty, resource.id).await?;
+        }
+        txn.commit().await.map_err(backend)
+    }
+
+    /// [`ClosureStore::remove_resource`] through `db` (see [`SeaStore::add_resource_in`]).
+    ///
+    /// # Errors
+    /// As [`ClosureStore::remove_resource`].
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    /// use access_core::{ClosureStore, Resource};
+    /// use sea_orm::TransactionTrait;
+    ///
+    /// # access_core::define_access! {
+    /// #     pub Access;
+    /// #     entity project { roles: [owner] }
+    /// #     entitlements { "project:edit" on project => roles [owner] }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    /// let store = SeaStore::new(&Access, db.clone());
+    /// store.migrate().await.unwrap();
+    /// let p1 = Resource::new(EntityType::Project, "p1");
+    /// store.add_resource(p1, &[]).await.unwrap();
+    /// let txn = db.begin().await.unwrap();
+    /// store.remove_resource_in(&txn, p1).await.unwrap();
+    /// txn.commit().await.unwrap();
+    /// assert!(store.ancestors(p1).await.is_err());
+    /// # }
+    /// ```
+    pub async fn remove_resource_in<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        resource: Resource<'_>,
+    ) -> StoreResult<()> {
+        let ty = self.names.entity(resource.ty)?;
+        let txn = db.begin().await.map_err(backend)?;
+        if !Self::exists(&txn, ty, resource.id).await? {
+            return Err(not_found(resource, ty));
+        }
+        let below = Self::descendants(&txn, ty, resource.id).await?;
+        let key = || vec![s(ty), s(resource.id)];
+        for sql in [
+            "DELETE FROM access_parents WHERE child_ty = ? AND child_id = ?",
+            "DELETE FROM access_parents WHERE parent_ty = ? AND parent_id = ?",
+            "DELETE FROM access_closure WHERE desc_ty = ? AND desc_id = ?",
+            "DELETE FROM access_closure WHERE anc_ty = ? AND anc_id = ?",
+            "DELETE FROM access_assignments WHERE res_ty = ? AND res_id = ?",
+            "DELETE FROM access_resources WHERE ty = ? AND id = ?",
+        ] {
+            Self::exec(&txn, sql, key()).await?;
+        }
+        Self::rebuild(&txn, &below).await?;
+        txn.commit().await.map_err(backend)
     }
 
     async fn query<C: ConnectionTrait>(
@@ -850,47 +996,7 @@ impl ClosureStore for SeaStore {
         resource: Resource<'_>,
         parents: &[Resource<'_>],
     ) -> StoreResult<()> {
-        let ty = self.names.entity(resource.ty)?;
-        if !storable(resource.id) {
-            return Err(StoreError::new(
-                StoreErrorKind::InvalidRequest,
-                "a resource id cannot contain NUL",
-            ));
-        }
-        let txn = self.db.begin().await.map_err(backend)?;
-        for p in parents {
-            let pt = self.names.entity(p.ty)?;
-            if !Self::exists(&txn, pt, p.id).await? {
-                return Err(not_found(*p, pt));
-            }
-        }
-        if Self::exists(&txn, ty, resource.id).await? {
-            self.set_parents_in(&txn, resource, parents).await?;
-        } else {
-            Self::exec(
-                &txn,
-                "INSERT INTO access_resources (ty, id) VALUES (?, ?)",
-                vec![s(ty), s(resource.id)],
-            )
-            .await?;
-            Self::exec(
-                &txn,
-                "INSERT INTO access_closure (desc_ty, desc_id, anc_ty, anc_id, depth) VALUES (?, ?, ?, ?, 0)",
-                vec![s(ty), s(resource.id), s(ty), s(resource.id)],
-            )
-            .await?;
-            for p in parents {
-                let pt = self.names.entity(p.ty)?;
-                Self::exec(
-                    &txn,
-                    "INSERT INTO access_parents (child_ty, child_id, parent_ty, parent_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    vec![s(ty), s(resource.id), s(pt), s(p.id)],
-                )
-                .await?;
-            }
-            Self::link(&txn, ty, resource.id).await?;
-        }
-        txn.commit().await.map_err(backend)
+        self.add_resource_in(&self.db, resource, parents).await
     }
 
     async fn set_parents(
@@ -908,25 +1014,7 @@ impl ClosureStore for SeaStore {
     }
 
     async fn remove_resource(&self, resource: Resource<'_>) -> StoreResult<()> {
-        let ty = self.names.entity(resource.ty)?;
-        let txn = self.db.begin().await.map_err(backend)?;
-        if !Self::exists(&txn, ty, resource.id).await? {
-            return Err(not_found(resource, ty));
-        }
-        let below = Self::descendants(&txn, ty, resource.id).await?;
-        let key = || vec![s(ty), s(resource.id)];
-        for sql in [
-            "DELETE FROM access_parents WHERE child_ty = ? AND child_id = ?",
-            "DELETE FROM access_parents WHERE parent_ty = ? AND parent_id = ?",
-            "DELETE FROM access_closure WHERE desc_ty = ? AND desc_id = ?",
-            "DELETE FROM access_closure WHERE anc_ty = ? AND anc_id = ?",
-            "DELETE FROM access_assignments WHERE res_ty = ? AND res_id = ?",
-            "DELETE FROM access_resources WHERE ty = ? AND id = ?",
-        ] {
-            Self::exec(&txn, sql, key()).await?;
-        }
-        Self::rebuild(&txn, &below).await?;
-        txn.commit().await.map_err(backend)
+        self.remove_resource_in(&self.db, resource).await
     }
 
     async fn ancestors(&self, resource: Resource<'_>) -> StoreResult<Vec<(ResourceRef, u32)>> {

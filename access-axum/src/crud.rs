@@ -1735,10 +1735,20 @@ async fn authorize_row<T: Schema + Sync>(
     }
 }
 
-/// No row to act on: not found, unless the action itself is refused whatever the row.
+/// No row to act on: not found, unless the action itself is refused whatever the row. A rule
+/// that needs the row to be decided (a `where` clause, an `entitlement(..)` on the row's
+/// resource) is not a refusal of a row that does not exist.
 async fn absent<T: Schema>(pctx: &PermissionCtx<'_>, action: Action, signed_in: bool) -> Response {
     match T::authorize_action(pctx, action).await {
-        Err(d) if !row_rule_failed(&d) => denial(&d, signed_in),
+        Err(d)
+            if !row_rule_failed(&d)
+                && !d
+                    .reasons
+                    .iter()
+                    .any(|r| r.kind == access_core::ReasonKind::ResourceRequired) =>
+        {
+            denial(&d, signed_in)
+        }
         _ => not_found(),
     }
 }

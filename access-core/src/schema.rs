@@ -1101,6 +1101,52 @@ pub trait EntitlementCheck: Sync {
         entitlement: EntitlementId,
         resource: Resource<'a>,
     ) -> Pin<Box<dyn Future<Output = StoreResult<bool>> + Send + 'a>>;
+
+    /// Why the caller may not exercise `entitlement` on `resource` (every reason, with what
+    /// would fix it), asked only after [`EntitlementCheck::can_entitlement`] said no, so that an
+    /// `entitlement(..)` rule's denial says what `check` would. `None` (the default) keeps the
+    /// rule's own sentence (`hierarchy_denied`: "… is not granted on …").
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::schema::{EntitlementCheck, Rule, evaluate};
+    /// use access_core::{
+    ///     AccessContext, AccessModel, ClosureStore, MemoryStore, PermissionCtx, Principal, Resource,
+    ///     RoleStore,
+    /// };
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    ///     entitlements { "project:delete" on project => roles [manager] }
+    /// }
+    ///
+    /// fn main() {
+    ///     let store = MemoryStore::new();
+    ///     let p1 = Resource::new(EntityType::Project, "p1");
+    ///     access_core::block_on_ready(async {
+    ///         store.add_resource(p1, &[]).await.unwrap();
+    ///         store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
+    ///         let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    ///         let why = vic.explain_entitlement(Entitlement::ProjectDelete.into(), p1).await.unwrap();
+    ///         assert!(why[0].message.contains("needs the role `manager`"), "{}", why[0].message);
+    ///         // A rule's denial carries the same reasons.
+    ///         let rule = Rule::Entitlement { id: Entitlement::ProjectDelete.into(), name: "project:delete" };
+    ///         let principal = Principal::new("vic");
+    ///         let ctx = PermissionCtx::new(Access.data(), Some(&principal)).on_resource(p1).with_entitlements(&vic);
+    ///         assert_eq!(evaluate(&rule, &ctx).await.unwrap_err(), why);
+    ///     })
+    ///     .unwrap();
+    /// }
+    /// ```
+    fn explain_entitlement<'a>(
+        &'a self,
+        entitlement: EntitlementId,
+        resource: Resource<'a>,
+    ) -> Pin<Box<dyn Future<Output = Option<Vec<Reason>>> + Send + 'a>> {
+        let _ = (entitlement, resource);
+        Box::pin(async { None })
+    }
 }
 
 impl<M: crate::AccessModel, S: crate::Stores + Sync> EntitlementCheck
@@ -1112,6 +1158,17 @@ impl<M: crate::AccessModel, S: crate::Stores + Sync> EntitlementCheck
         resource: Resource<'a>,
     ) -> Pin<Box<dyn Future<Output = StoreResult<bool>> + Send + 'a>> {
         Box::pin(self.can_id(entitlement, resource))
+    }
+
+    fn explain_entitlement<'a>(
+        &'a self,
+        entitlement: EntitlementId,
+        resource: Resource<'a>,
+    ) -> Pin<Box<dyn Future<Output = Option<Vec<Reason>>> + Send + 'a>> {
+        Box::pin(async move {
+            let d = self.check_id(entitlement, resource).await.ok()?;
+            (!d.allowed && !d.reasons.is_empty()).then_some(d.reasons)
+        })
     }
 }
 
@@ -1537,14 +1594,17 @@ pub fn evaluate<'a>(
                 };
                 match checker.can_entitlement(*id, resource).await {
                     Ok(true) => Ok(()),
-                    Ok(false) => Err(vec![reason(
-                        ReasonKind::HierarchyDenied,
-                        format!(
-                            "`{name}` is not granted on {}:{}",
-                            entity_of(ctx, *id),
-                            resource.id
-                        ),
-                    )]),
+                    Ok(false) => Err(match checker.explain_entitlement(*id, resource).await {
+                        Some(reasons) => reasons,
+                        None => vec![reason(
+                            ReasonKind::HierarchyDenied,
+                            format!(
+                                "`{name}` is not granted on {}:{}",
+                                entity_of(ctx, *id),
+                                resource.id
+                            ),
+                        )],
+                    }),
                     Err(_) => Err(vec![reason(
                         ReasonKind::HierarchyDenied,
                         format!("`{name}` could not be checked"),

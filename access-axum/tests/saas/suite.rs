@@ -1290,6 +1290,26 @@ async fn crud_rows_carry_the_callers_access() {
         )
         .await;
     assert_eq!((s, b["name"].clone()), (StatusCode::OK, json!("x")));
+    // A project that does not exist is not found, not refused for want of a resource.
+    for method in ["GET", "PATCH"] {
+        let (s, b) = h
+            .call(
+                method,
+                "/crud/projects/nope",
+                Some(&wsadmin),
+                Some(json!({ "name": "y" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{method}: {b}");
+    }
+    // A refusal whatever the row still says so.
+    let (s, b) = h
+        .call("DELETE", "/crud/projects/nope", Some(&wsadmin), None)
+        .await;
+    assert_eq!(
+        (s, b["reasons"][0]["kind"].clone()),
+        (StatusCode::FORBIDDEN, json!("blocked"))
+    );
 }
 
 #[tokio::test]

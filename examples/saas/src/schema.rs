@@ -17,7 +17,7 @@ pub mod document {
         serde::Deserialize,
     )]
     #[sea_orm(table_name = "documents")]
-    #[schema(access = crate::model::Access, entity = Entity, permission(
+    #[schema(access = crate::model::Access, name = "document", entity = Entity, permission(
         create = where(tenant = user.tenant_id, owner_id = user.id),
         list   = any(where(published = true), where(tenant = user.tenant_id)),
         read   = any(where(published = true), where(tenant = user.tenant_id)),
@@ -67,7 +67,7 @@ pub mod product {
         serde::Deserialize,
     )]
     #[sea_orm(table_name = "products")]
-    #[schema(access = crate::model::Access, entity = Entity, permission(
+    #[schema(access = crate::model::Access, name = "product", entity = Entity, permission(
         create = all(any(role(admin), role(editor)), where(tenant = user.tenant_id)),
         list   = where(tenant = user.tenant_id),
         read   = where(tenant = user.tenant_id),
@@ -98,4 +98,83 @@ pub mod product {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Projects: rows of this table and resources of the hierarchy (organization → workspace →
+/// project) at once, under the same id. Who may do what follows the model's entitlements on the
+/// project (`project:read`, `project:update`, `project:delete`: roles inherited down the
+/// hierarchy); creating one takes `project:create` on the workspace the body names. The id and
+/// the workspace are set when the project is created and never change (moving a project is a
+/// change to the hierarchy, not to a row).
+pub mod project {
+    use access_core::schema::FieldValue;
+    use access_core::{PermissionCtx, Resource};
+    use sea_orm::entity::prelude::*;
+
+    use crate::model::{Entitlement, EntityType};
+
+    /// A project.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        DeriveEntityModel,
+        access_core::Schema,
+        serde::Serialize,
+        serde::Deserialize,
+    )]
+    #[sea_orm(table_name = "projects")]
+    #[schema(access = crate::model::Access, name = "project", entity = Entity, permission(
+        create = in_memory(self::may_create_in_workspace),
+        list   = authenticated,
+        read   = in_memory(entitlement("project:read")),
+        update = in_memory(entitlement("project:update")),
+        delete = in_memory(entitlement("project:delete")),
+    ))]
+    pub struct Model {
+        /// Id: also the project's id in the hierarchy.
+        #[sea_orm(primary_key, auto_increment = false)]
+        #[schema(permission(write = self::only_when_created))]
+        pub id: String,
+        /// The workspace it belongs to.
+        #[schema(permission(write = self::only_when_created))]
+        pub workspace: String,
+        /// Name.
+        pub name: String,
+    }
+
+    /// No relations are navigated.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    /// `project:create` on the workspace the new row names. Without a row (the check made before
+    /// the body is read) it defers to the row.
+    pub async fn may_create_in_workspace(ctx: &PermissionCtx<'_>) -> bool {
+        let Some(row) = ctx.row else {
+            return true;
+        };
+        // The stored row, or the body of a create (which has only the fields it names).
+        let workspace = match ctx.row_as::<Model>() {
+            Some(stored) => stored.workspace.as_str(),
+            None => match row.field("workspace") {
+                FieldValue::Str(w) => w,
+                _ => return false,
+            },
+        };
+        let Some(engine) = ctx.entitlements else {
+            return false;
+        };
+        let on = Resource::new(EntityType::Workspace, workspace);
+        engine
+            .can_entitlement(Entitlement::ProjectCreate.into(), on)
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Written with the row's creation only (a patch has the stored row).
+    pub async fn only_when_created(ctx: &PermissionCtx<'_>) -> bool {
+        ctx.row.is_none()
+    }
 }

@@ -50,16 +50,6 @@ impl FromRef<AppState> for Authz<Model, Stores> {
     }
 }
 
-#[access_axum::authorize("project:read", resource = project(id))]
-async fn read_project(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
-    Json(json!({ "project": id, "user": access.user.id }))
-}
-
-#[access_axum::authorize("project:delete", resource = project(id))]
-async fn delete_project(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
-    Json(json!({ "deleted": id, "by": access.user.id }))
-}
-
 #[access_axum::authorize("export:pdf", resource = project(id))]
 async fn export_pdf(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
     let _ = &access;
@@ -87,78 +77,170 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// The projects the caller may read, each with `__access`: the row's verdict for the actions
-/// the page offers (all five layers, one `can_all`).
-async fn list_projects(access: Access<Model, Stores>) -> axum::response::Response {
+/// The workspaces the caller sees: those holding a project they may read, and those they may
+/// create projects in; each with its organization and `__access` (`project:create` there).
+async fn list_workspaces(access: Access<Model, Stores>) -> axum::response::Response {
+    match workspaces_of(&access).await {
+        Ok(items) => Json(json!({ "items": items })).into_response(),
+        Err(e) => {
+            eprintln!("error: listing workspaces: {e}");
+            access_axum::authz::store_failed()
+        }
+    }
+}
+
+async fn workspaces_of(access: &Access<Model, Stores>) -> Result<Vec<Value>, String> {
     use access_core::sea::list_accessible;
     use sea_orm::ConnectionTrait;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-    let store = access.ctx.stores();
-    let acc = match list_accessible(&access.ctx, Entitlement::ProjectRead.into()).await {
-        Ok(a) => a,
-        Err(_) => return access_axum::authz::store_failed(),
-    };
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use std::collections::BTreeMap;
+    let db = access.ctx.stores().db();
+    let text =
+        |r: &sea_orm::QueryResult, c: &str| r.try_get::<String>("", c).map_err(|e| e.to_string());
+    let mut found: BTreeMap<String, Option<String>> = BTreeMap::new();
+    // Where the caller may create projects.
+    let create = list_accessible(&access.ctx, Entitlement::ProjectCreate.into())
+        .await
+        .map_err(|e| e.to_string())?;
     let q = Query::select()
         .column(Alias::new("id"))
         .from(Alias::new("access_resources"))
-        .and_where(Expr::col(Alias::new("ty")).eq("project"))
-        .cond_where(acc.condition(Alias::new("id")))
-        .order_by(Alias::new("id"), Order::Asc)
-        .limit(100)
+        .and_where(Expr::col(Alias::new("ty")).eq("workspace"))
+        .cond_where(create.condition(Alias::new("id")))
+        .limit(200)
         .to_owned();
-    let rows = match store.db().query_all(&q).await {
-        Ok(r) => r,
-        Err(_) => return access_axum::authz::store_failed(),
-    };
-    let ids: Vec<String> = rows
+    for r in db.query_all(&q).await.map_err(|e| e.to_string())? {
+        found.insert(text(&r, "id")?, None);
+    }
+    // The workspaces of the projects the caller may read.
+    let read = list_accessible(&access.ctx, Entitlement::ProjectRead.into())
+        .await
+        .map_err(|e| e.to_string())?;
+    let q = Query::select()
+        .columns([Alias::new("child_id"), Alias::new("parent_id")])
+        .from(Alias::new("access_parents"))
+        .and_where(Expr::col(Alias::new("child_ty")).eq("project"))
+        .and_where(Expr::col(Alias::new("parent_ty")).eq("workspace"))
+        .cond_where(read.condition(Alias::new("child_id")))
+        .limit(1000)
+        .to_owned();
+    let pairs: Vec<(String, String)> = db
+        .query_all(&q)
+        .await
+        .map_err(|e| e.to_string())?
         .iter()
-        .filter_map(|r| r.try_get::<String>("", "id").ok())
-        .collect();
-    let offered = [
-        Entitlement::ProjectDelete,
-        Entitlement::ExportPdf,
-        Entitlement::AiGenerate,
-    ];
-    let mut items = Vec::new();
-    for chunk in ids.chunks(access_core::MAX_BATCH / offered.len()) {
-        let pairs: Vec<_> = chunk
+        .map(|r| Ok((text(r, "child_id")?, text(r, "parent_id")?)))
+        .collect::<Result<_, String>>()?;
+    for chunk in pairs.chunks(access_core::MAX_BATCH) {
+        // The listing is a superset when the model has two ways down to projects: `can` decides.
+        let readable = if read.exact() {
+            vec![true; chunk.len()]
+        } else {
+            let asked: Vec<_> = chunk
+                .iter()
+                .map(|(p, _)| {
+                    (
+                        Entitlement::ProjectRead,
+                        Resource::new(EntityType::Project, p),
+                    )
+                })
+                .collect();
+            access.can_all(&asked).await.map_err(|e| e.to_string())?
+        };
+        for ((_, ws), ok) in chunk.iter().zip(readable) {
+            if ok {
+                found.entry(ws.clone()).or_default();
+            }
+        }
+    }
+    // Each workspace's organization, in one query.
+    let ids: Vec<String> = found.keys().cloned().collect();
+    if !ids.is_empty() {
+        let q = Query::select()
+            .columns([Alias::new("child_id"), Alias::new("parent_id")])
+            .from(Alias::new("access_parents"))
+            .and_where(Expr::col(Alias::new("child_ty")).eq("workspace"))
+            .and_where(Expr::col(Alias::new("parent_ty")).eq("organization"))
+            .and_where(Expr::col(Alias::new("child_id")).is_in(ids.clone()))
+            .to_owned();
+        for r in db.query_all(&q).await.map_err(|e| e.to_string())? {
+            if let Some(org) = found.get_mut(&text(&r, "child_id")?) {
+                *org = Some(text(&r, "parent_id")?);
+            }
+        }
+    }
+    let mut items = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(access_core::MAX_BATCH) {
+        let asked: Vec<_> = chunk
             .iter()
-            .flat_map(|id| {
-                offered
-                    .iter()
-                    .map(move |e| (*e, Resource::new(EntityType::Project, id)))
+            .map(|w| {
+                (
+                    Entitlement::ProjectCreate,
+                    Resource::new(EntityType::Workspace, w),
+                )
             })
             .collect();
-        let verdicts = match access.can_all(&pairs).await {
-            Ok(v) => v,
-            Err(_) => return access_axum::authz::store_failed(),
-        };
-        for (i, id) in chunk.iter().enumerate() {
-            let anc = store
-                .ancestors(Resource::new(EntityType::Project, id))
-                .await
-                .unwrap_or_default();
-            let find = |ty: EntityType| {
-                anc.iter()
-                    .find(|(r, _)| r.ty == ty.into())
-                    .map(|(r, _)| r.id.to_string())
-            };
-            let mut meta = serde_json::Map::new();
-            for (k, e) in offered.iter().enumerate() {
-                meta.insert(
-                    e.as_str().into(),
-                    Value::from(verdicts[i * offered.len() + k]),
-                );
-            }
+        let may = access.can_all(&asked).await.map_err(|e| e.to_string())?;
+        for (w, ok) in chunk.iter().zip(may) {
             items.push(json!({
-                "id": id,
-                "workspace": find(EntityType::Workspace),
-                "organization": find(EntityType::Organization),
-                "__access": meta,
+                "id": w,
+                "organization": found.get(w).cloned().flatten(),
+                "__access": { "project:create": ok },
             }));
         }
     }
-    Json(json!({ "items": items })).into_response()
+    items.sort_by(|a, b| {
+        (a["organization"].as_str(), a["id"].as_str())
+            .cmp(&(b["organization"].as_str(), b["id"].as_str()))
+    });
+    Ok(items)
+}
+
+/// `/projects`: the CRUD routes over the projects table (`saas::schema::project`). A list shows
+/// the projects the caller may read (`list_accessible`, in the SQL), each with `__access` for
+/// the page's buttons; a created project joins the hierarchy under its workspace, and a deleted
+/// one leaves it, in the row's own transaction.
+fn projects_router(stores: &'static Stores) -> Router<AppState> {
+    use access_axum::ApiError;
+    use access_axum::crud::Crud;
+    use access_core::Action;
+    use saas::schema::project;
+    let failed = |e: access_core::StoreError| {
+        eprintln!("error: updating the hierarchy: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the project could not be placed in the hierarchy",
+        )
+    };
+    Crud::<project::Entity, Model, Stores>::new()
+        .list_accessible(Entitlement::ProjectRead)
+        .row_access([
+            Entitlement::ProjectDelete,
+            Entitlement::ExportPdf,
+            Entitlement::AiGenerate,
+        ])
+        .row_actions([Action::Update])
+        .after([Action::Create], move |hook| async move {
+            let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
+                return Ok(());
+            };
+            let under = [Resource::new(EntityType::Workspace, &row.workspace)];
+            stores
+                .add_resource_in(txn, Resource::new(EntityType::Project, &row.id), &under)
+                .await
+                .map_err(failed)
+        })
+        .after([Action::Delete], move |hook| async move {
+            let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
+                return Ok(());
+            };
+            stores
+                .remove_resource_in(txn, Resource::new(EntityType::Project, &row.id))
+                .await
+                .map_err(failed)
+        })
+        .router::<AppState>()
 }
 
 async fn index() -> axum::response::Html<&'static str> {
@@ -202,13 +284,21 @@ fn keys() -> Result<Option<JwtKeys>, String> {
     let has_env = ["JWT_SECRET", "JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE"]
         .iter()
         .any(|k| std::env::var_os(k).is_some());
+    keys_for(has_env, !cfg!(debug_assertions), &data_dir())
+}
+
+/// [`keys`] for a build (`release`) and an environment (`has_env`: a secret or key is set).
+fn keys_for(
+    has_env: bool,
+    release: bool,
+    dir: &std::path::Path,
+) -> Result<Option<JwtKeys>, String> {
     if has_env {
         return Ok(None);
     }
-    if !cfg!(debug_assertions) {
+    if release {
         return Err("JWT_SECRET is not set (a release build never makes one up)".into());
     }
-    let dir = data_dir();
     let path = dir.join("jwt-secret");
     let secret = match std::fs::read(&path) {
         Ok(s) if s.len() >= 32 => s,
@@ -217,7 +307,7 @@ fn keys() -> Result<Option<JwtKeys>, String> {
             let mut s = [0u8; 48];
             rand::rng().fill_bytes(&mut s);
             let hex: String = s.iter().map(|b| format!("{b:02x}")).collect();
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             write_secret(&path, hex.as_bytes())?;
             eprintln!(
                 "warning: JWT_SECRET is not set; generated a development secret in {} (debug builds only)",
@@ -291,8 +381,22 @@ pub const SEED_USERS: &[(&str, &str, &str, bool)] = &[
         "editor of workspace design, global role editor",
         false,
     ),
+    (
+        "mel@acme.test",
+        "acme",
+        "member of organization acme",
+        false,
+    ),
+    (
+        "abe@acme.test",
+        "acme",
+        "admin of workspace engineering",
+        false,
+    ),
+    ("val@acme.test", "acme", "viewer of workspace design", false),
     ("vic@acme.test", "acme", "viewer of project website", false),
     ("mia@acme.test", "acme", "manager of project app", false),
+    ("cal@acme.test", "acme", "contributor to project app", false),
     (
         "nora@acme.test",
         "acme",
@@ -432,6 +536,26 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
             WorkspaceRole::Editor.index(),
         ),
         (
+            id("mel@acme.test"),
+            org("acme"),
+            OrganizationRole::Member.index(),
+        ),
+        (
+            id("abe@acme.test"),
+            ws("engineering"),
+            WorkspaceRole::Admin.index(),
+        ),
+        (
+            id("val@acme.test"),
+            ws("design"),
+            WorkspaceRole::Viewer.index(),
+        ),
+        (
+            id("cal@acme.test"),
+            proj("app"),
+            ProjectRole::Contributor.index(),
+        ),
+        (
             id("vic@acme.test"),
             proj("website"),
             ProjectRole::Viewer.index(),
@@ -458,6 +582,23 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
             .exec(&auth.db)
             .await
             .map_err(|e| e.to_string())?;
+    }
+    // The projects' rows (their places in the hierarchy were added above).
+    for (id, workspace, name) in [
+        ("website", "design", "Website"),
+        ("app", "engineering", "Mobile app"),
+        ("api", "engineering", "Public API"),
+        ("infra", "ops", "Infrastructure"),
+    ] {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        saas::schema::project::Entity::insert(saas::schema::project::ActiveModel {
+            id: Set(id.to_owned()),
+            workspace: Set(workspace.to_owned()),
+            name: Set(name.to_owned()),
+        })
+        .exec_without_returning(&auth.db)
+        .await
+        .map_err(|e| e.to_string())?;
     }
     // Products: two for acme, one for globex.
     for (tenant, name, price, cost, supplier) in [
@@ -561,6 +702,11 @@ pub async fn serve() -> Result<(), String> {
         db.execute(&t)
             .await
             .map_err(|e| format!("migration: {e}"))?;
+        let mut t = schema.create_table_from_entity(saas::schema::project::Entity);
+        t.if_not_exists();
+        db.execute(&t)
+            .await
+            .map_err(|e| format!("migration: {e}"))?;
     }
     let stores: &'static Stores = Box::leak(Box::new(store));
     let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
@@ -586,7 +732,8 @@ pub async fn serve() -> Result<(), String> {
         .route("/model", get(model_page))
         .route("/model.mmd", get(model_mmd))
         .route("/model.json", get(model_json))
-        .route("/projects", get(list_projects))
+        .route("/workspaces", get(list_workspaces))
+        .nest("/projects", projects_router(stores))
         .nest(
             "/documents",
             access_axum::crud::Crud::<saas::schema::document::Entity, Model, Stores>::new()
@@ -597,7 +744,6 @@ pub async fn serve() -> Result<(), String> {
             access_axum::crud::Crud::<saas::schema::product::Entity, Model, Stores>::new()
                 .router::<AppState>(),
         )
-        .route("/projects/{id}", get(read_project).delete(delete_project))
         .route("/projects/{id}/export", post(export_pdf))
         .route("/projects/{id}/ai", post(generate))
         .route("/me/access", get(my_access))
@@ -639,14 +785,20 @@ pub async fn serve() -> Result<(), String> {
         "  TOKEN=$(curl -s {base}/auth/login -H 'content-type: application/json' -d '{{\"identifier\":\"vic@acme.test\",\"password\":\"{SEED_PASSWORD}\"}}' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
     );
     println!(
-        "  curl -s {base}/projects -H \"authorization: Bearer $TOKEN\"   # with per-row __access"
+        "  curl -s {base}/workspaces -H \"authorization: Bearer $TOKEN\"   # her organizations and workspaces"
+    );
+    println!(
+        "  curl -s {base}/projects -H \"authorization: Bearer $TOKEN\"   # the projects she may read, with per-row __access"
     );
     println!("  curl -s {base}/projects/website -H \"authorization: Bearer $TOKEN\"");
     println!(
         "  curl -s -X DELETE {base}/projects/website -H \"authorization: Bearer $TOKEN\"   # denied, with the reasons"
     );
     println!(
-        "  curl -s -X POST {base}/projects/website/export -H \"authorization: Bearer $TOKEN\""
+        "  curl -s -X POST {base}/projects -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"id\":\"brochure\",\"workspace\":\"design\",\"name\":\"Brochure\"}}'   # denied: project:create on design"
+    );
+    println!(
+        "  curl -s -X POST {base}/projects/website/export -H \"authorization: Bearer $TOKEN\"   # plan-gated (pro)"
     );
     println!("  curl -s {base}/me/access -H \"authorization: Bearer $TOKEN\"");
     println!(
@@ -666,4 +818,44 @@ pub async fn serve() -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keys_for;
+
+    fn fresh_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("saas-keys-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_release_build_refuses_to_start_without_a_secret() {
+        let dir = fresh_dir("release");
+        let err = keys_for(false, true, &dir).unwrap_err();
+        assert!(err.contains("JWT_SECRET is not set"), "{err}");
+        assert!(!dir.exists(), "nothing is written");
+        // With a secret in the environment, the configuration reads it.
+        assert!(keys_for(true, true, &dir).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_debug_build_makes_a_private_development_secret_once() {
+        let dir = fresh_dir("debug");
+        assert!(keys_for(false, false, &dir).unwrap().is_some());
+        let path = dir.join("jwt-secret");
+        let first = std::fs::read(&path).unwrap();
+        assert_eq!(first.len(), 96, "48 random bytes, hex");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0);
+        }
+        // The next start reuses it (tokens survive a restart).
+        assert!(keys_for(false, false, &dir).unwrap().is_some());
+        assert_eq!(std::fs::read(&path).unwrap(), first);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,6 +1,7 @@
 //! The example's page in headless Chromium, driven through the W3C WebDriver protocol
-//! (`chromedriver`, Debian's `chromium-driver`): two users sign in, each sees the buttons their
-//! access allows enabled, and a forbidden action shows the server's reasons. Screenshots go to
+//! (`chromedriver`, Debian's `chromium-driver`): three users sign in, each sees the buttons their
+//! access allows enabled (from the token's access set and each row's `__access`), one creates a
+//! project, and a forbidden action shows the server's reasons. Screenshots go to
 //! `target/browser-screenshots/`. Skipped when `chromedriver` is not installed (`.ci/run`
 //! installs it).
 
@@ -221,7 +222,8 @@ async fn two_users_see_their_own_buttons() {
     };
     let base = format!("http://127.0.0.1:{app_port}/");
 
-    // vic: viewer of project website. Export yes, delete no; the forced delete shows why.
+    // vic: viewer of project website. Export yes; delete, rename, AI no; no new project (the
+    // access set says `role_required`); the forced delete shows why.
     d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
     d.fill("#email", "vic@acme.test").await;
     d.fill("#password", "correct horse battery staple").await;
@@ -231,6 +233,14 @@ async fn two_users_see_their_own_buttons() {
     assert!(!d.enabled("#delete-website").await, "vic cannot delete");
     assert!(d.enabled("#export-website").await, "vic can export");
     assert!(!d.enabled("#ai-website").await, "vic is no contributor");
+    assert!(!d.enabled("#rename-website").await, "vic cannot rename");
+    assert!(!d.enabled("#new-project").await, "vic creates no project");
+    assert!(
+        d.text("#new-hint").await.contains("role_required"),
+        "the access set says why"
+    );
+    let places = d.wait_text("#places", "acme").await;
+    assert!(places.contains("acme: design"), "{places}");
     let allowed = d.text("#allowed").await;
     assert!(
         allowed.contains("project:read") && !allowed.contains("project:delete"),
@@ -245,18 +255,44 @@ async fn two_users_see_their_own_buttons() {
     );
     d.screenshot("vic").await;
 
-    // mia: manager of project app. Delete and AI enabled there.
+    // mia: manager of project app. Delete and AI enabled there; still no new project.
     d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
     d.fill("#email", "mia@acme.test").await;
     d.fill("#password", "correct horse battery staple").await;
     d.click("#signin").await;
     d.wait_text("#who", "mia@acme.test").await;
+    d.element("#delete-app").await;
     assert!(d.enabled("#delete-app").await, "mia manages app");
     assert!(d.enabled("#ai-app").await, "mia may generate on app");
+    assert!(d.enabled("#rename-app").await, "mia may rename app");
+    assert!(
+        !d.enabled("#new-project").await,
+        "mia has no workspace role"
+    );
     d.screenshot("mia").await;
     d.click("#ai-app").await;
     let answer = d.wait_text("#answer", "200").await;
     assert!(answer.contains("generated"), "{answer}");
+
+    // wes: editor of workspace design. The access set enables "New project"; the project he
+    // creates appears with the buttons an editor gets (rename yes, delete no).
+    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
+    d.fill("#email", "wes@acme.test").await;
+    d.fill("#password", "correct horse battery staple").await;
+    d.click("#signin").await;
+    d.wait_text("#who", "wes@acme.test").await;
+    d.element("#rename-website").await;
+    assert!(d.enabled("#new-project").await, "wes may create projects");
+    d.wait_text("#new-workspace", "design").await;
+    d.fill("#new-id", "brochure").await;
+    d.fill("#new-name", "Brochure").await;
+    d.click("#new-project").await;
+    let answer = d.wait_text("#answer", "ok").await;
+    assert!(answer.starts_with("201"), "{answer}");
+    d.element("#rename-brochure").await;
+    assert!(d.enabled("#rename-brochure").await, "an editor renames");
+    assert!(!d.enabled("#delete-brochure").await, "but does not delete");
+    d.screenshot("wes").await;
 
     let _ = http(
         wd_port,

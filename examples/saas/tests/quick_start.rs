@@ -46,7 +46,15 @@ async fn quick_start_as_a_new_user() {
         .spawn()
         .unwrap();
     let stdout = spawned.stdout.take().unwrap();
+    let stderr = spawned.stderr.take().unwrap();
     let _guard = Child(spawned);
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let w = warnings.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            w.lock().unwrap().push(line);
+        }
+    });
     // Read what it prints until the last line of its introduction.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -88,9 +96,26 @@ async fn quick_start_as_a_new_user() {
             "a curl command with `{needle}` is printed: {text}"
         );
     }
-    // A development secret was written, readable only by its owner.
+    // A development secret was written, readable only by its owner, with a warning.
     let secret = dir.join("jwt-secret");
     assert!(secret.exists());
+    let wanted = format!(
+        "warning: JWT_SECRET is not set; generated a development secret in {} (debug builds only)",
+        secret.display()
+    );
+    // Printed before the server listens; its reader thread may lag a little.
+    let warned_by = Instant::now() + Duration::from_secs(5);
+    while !warnings.lock().unwrap().iter().any(|l| l == &wanted) && Instant::now() < warned_by {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let warned = warnings.lock().unwrap().join("\n");
+    assert!(
+        warned.contains(&format!(
+            "warning: JWT_SECRET is not set; generated a development secret in {} (debug builds only)",
+            secret.display()
+        )),
+        "{warned}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -98,7 +123,14 @@ async fn quick_start_as_a_new_user() {
         assert_eq!(mode & 0o077, 0, "the secret file is private");
     }
 
-    // The printed commands, in order.
+    // The printed commands, pasted into a shell as they are (with curl on the machine).
+    if Command::new("curl").arg("--version").output().is_ok() {
+        run_printed_commands(&text);
+    } else {
+        eprintln!("quick_start: curl not found, the printed commands are not run as printed");
+    }
+
+    // Their equivalents, and what the page's buttons rely on.
     let (s, login) = http(
         port,
         "POST",
@@ -118,12 +150,10 @@ async fn quick_start_as_a_new_user() {
     assert_eq!(items.len(), 1, "vic sees the one project she views: {list}");
     assert_eq!(items[0]["id"], "website");
     assert_eq!(items[0]["workspace"], "design");
-    assert_eq!(items[0]["__access"]["project:delete"], false);
-    assert_eq!(items[0]["__access"]["export:pdf"], true);
-    let (s, b) = http(port, "GET", "/projects/website", Some(&token), None)
-        .await
-        .unwrap();
-    assert_eq!((s, b["project"].clone()), (200, json!("website")));
+    assert_eq!(
+        items[0]["__access"],
+        json!({ "project:delete": false, "export:pdf": true, "ai:generate": false, "update": false })
+    );
     let (s, b) = http(port, "DELETE", "/projects/website", Some(&token), None)
         .await
         .unwrap();
@@ -141,6 +171,84 @@ async fn quick_start_as_a_new_user() {
         .unwrap();
     assert_eq!(s, 200);
     assert!(me["access"].as_str().unwrap().starts_with("a1."));
+
+    // Projects through the CRUD routes: wes (editor of design) creates one there, not in
+    // engineering; it joins the hierarchy (olga, owner of acme, may delete it), and leaves it
+    // when deleted.
+    let wes = login_as(port, "wes@acme.test").await;
+    let brochure = json!({ "id": "brochure", "workspace": "design", "name": "Brochure" });
+    let (s, b) = http(port, "POST", "/projects", Some(&wes), Some(brochure))
+        .await
+        .unwrap();
+    assert_eq!(s, 201, "{b}");
+    let elsewhere = json!({ "id": "x", "workspace": "engineering", "name": "X" });
+    let (s, b) = http(port, "POST", "/projects", Some(&wes), Some(elsewhere))
+        .await
+        .unwrap();
+    assert_eq!(s, 403, "{b}");
+    let (s, b) = http(
+        port,
+        "PATCH",
+        "/projects/brochure",
+        Some(&wes),
+        Some(json!({ "workspace": "engineering" })),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s, b["fields"].clone()), (403, json!(["workspace"])), "{b}");
+    let olga = login_as(port, "olga@acme.test").await;
+    let (s, b) = http(port, "GET", "/projects/brochure", Some(&olga), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (s, b["__access"]["project:delete"].clone()),
+        (200, json!(true)),
+        "{b}"
+    );
+    let (s, _) = http(port, "DELETE", "/projects/brochure", Some(&olga), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 204);
+    let (s, _) = http(port, "GET", "/projects/brochure", Some(&olga), None)
+        .await
+        .unwrap();
+    assert_eq!(s, 404);
+    // Each seeded role shows: mel (member of acme) sees both workspaces of acme, creates in
+    // neither; abe (admin of engineering) creates there; val (viewer of design) reads its
+    // projects; cal (contributor to app) may generate there but not delete.
+    let mel = login_as(port, "mel@acme.test").await;
+    let (_, w) = http(port, "GET", "/workspaces", Some(&mel), None)
+        .await
+        .unwrap();
+    assert_eq!(strings(&w, "id"), ["design", "engineering"], "{w}");
+    assert!(
+        w["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["__access"]["project:create"] == false)
+    );
+    let abe = login_as(port, "abe@acme.test").await;
+    let (_, w) = http(port, "GET", "/workspaces", Some(&abe), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        w["items"],
+        json!([{ "id": "engineering", "organization": "acme", "__access": { "project:create": true } }])
+    );
+    let val = login_as(port, "val@acme.test").await;
+    let (_, list) = http(port, "GET", "/projects", Some(&val), None)
+        .await
+        .unwrap();
+    assert_eq!(strings(&list, "id"), ["website"], "{list}");
+    let cal = login_as(port, "cal@acme.test").await;
+    let (_, app) = http(port, "GET", "/projects/app", Some(&cal), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        app["__access"],
+        json!({ "project:delete": false, "export:pdf": true, "ai:generate": true, "update": true })
+    );
 
     // The CRUD routes: acme's documents and everyone's published ones; `notes` hidden from a
     // user without the admin or editor role.
@@ -208,7 +316,6 @@ async fn quick_start_as_a_new_user() {
         "{b}"
     );
     // wes (global editor) reads the supplier, not the cost; may not set the cost.
-    let wes = login_as(port, "wes@acme.test").await;
     let (s, products) = http(port, "GET", "/products?sort=name", Some(&wes), None)
         .await
         .unwrap();
@@ -289,7 +396,10 @@ async fn quick_start_as_a_new_user() {
         std::fs::write(&js_path, &js).unwrap();
         let script = format!(
             "const A = require({path:?}); const a = A.fromToken({token:?}); \
-             console.log(JSON.stringify({{allowed: a.allowed(), del: a.check('project:delete'), read: a.can('project:read')}}));",
+             const bare = 'x.' + Buffer.from(JSON.stringify({{sub: '1'}})).toString('base64url') + '.y'; \
+             let thrown = ''; try {{ A.fromToken(bare); }} catch (e) {{ thrown = e.message; }} \
+             console.log(JSON.stringify({{allowed: a.allowed(), del: a.check('project:delete'), read: a.can('project:read'), \
+             inToken: A.inToken({token:?}), bare: A.inToken(bare), thrown}}));",
             path = js_path.display().to_string()
         );
         let out = Command::new("node").arg("-e").arg(script).output().unwrap();
@@ -302,10 +412,136 @@ async fn quick_start_as_a_new_user() {
         assert_eq!(v["allowed"], me["allowed"], "JS decoder vs server");
         assert_eq!(v["del"], "role_required");
         assert_eq!(v["read"], true);
+        assert_eq!(v["inToken"], true);
+        assert_eq!(v["bare"], false, "a token the server left the claim out of");
+        assert!(
+            v["thrown"].as_str().unwrap().contains("GET /me/access"),
+            "{v}"
+        );
     } else {
         eprintln!("quick_start: node not found, the JavaScript decoder check is skipped");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs every printed command in `bash` as a user would paste it (the `TOKEN=…` line first),
+/// and checks each answer. Every printed `curl` command must have its check here.
+fn run_printed_commands(text: &str) {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let login = lines
+        .iter()
+        .find(|l| l.starts_with("TOKEN=$(curl"))
+        .expect("a login command is printed");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("{login}\nprintf %s \"$TOKEN\""))
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        token.split('.').count(),
+        3,
+        "the login command yields a token: {token}"
+    );
+    type Check = fn(&Value);
+    let checks: Vec<(&str, Check)> = vec![
+        ("curl -s http://127.0.0.1:PORT/workspaces ", |b| {
+            assert_eq!(
+                b["items"],
+                json!([{ "id": "design", "organization": "acme", "__access": { "project:create": false } }])
+            );
+        }),
+        ("curl -s http://127.0.0.1:PORT/projects ", |b| {
+            assert_eq!(strings(b, "id"), ["website"]);
+            assert_eq!(b["items"][0]["__access"]["project:delete"], false);
+            assert_eq!(b["items"][0]["__access"]["export:pdf"], true);
+        }),
+        ("curl -s http://127.0.0.1:PORT/projects/website ", |b| {
+            assert_eq!(
+                (b["id"].as_str(), b["name"].as_str()),
+                (Some("website"), Some("Website"))
+            );
+        }),
+        (
+            "curl -s -X DELETE http://127.0.0.1:PORT/projects/website ",
+            |b| {
+                assert_eq!(b["error"], "forbidden");
+                assert_eq!(b["reasons"][0]["kind"], "hierarchy_denied");
+                let why = b["reasons"][0]["message"].as_str().unwrap();
+                assert!(why.contains("needs the role `manager`"), "{why}");
+            },
+        ),
+        ("curl -s -X POST http://127.0.0.1:PORT/projects ", |b| {
+            assert_eq!(b["error"], "forbidden");
+            assert_eq!(b["reasons"][0]["kind"], "dynamic_check_failed");
+        }),
+        (
+            "curl -s -X POST http://127.0.0.1:PORT/projects/website/export ",
+            |b| {
+                assert_eq!(b, &json!({ "exported": "website", "format": "pdf" }));
+            },
+        ),
+        ("curl -s http://127.0.0.1:PORT/me/access ", |b| {
+            assert!(b["access"].as_str().unwrap().starts_with("a1."));
+            assert_eq!(b["allowed"], json!(["project:read", "export:pdf"]));
+        }),
+        (
+            "curl -s 'http://127.0.0.1:PORT/documents?sort=title' ",
+            |b| {
+                assert_eq!(strings(b, "title"), ["Changelog", "Roadmap", "Style guide"]);
+            },
+        ),
+        ("curl -s 'http://127.0.0.1:PORT/products?sort=name' ", |b| {
+            assert_eq!(strings(b, "name"), ["Gadget", "Widget"]);
+            assert!(b["items"][0].get("cost_cents").is_none());
+        }),
+    ];
+    let commands: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("curl "))
+        .collect();
+    assert_eq!(
+        commands.len(),
+        checks.len(),
+        "every printed command has a check: {commands:#?}"
+    );
+    for cmd in commands {
+        let shape = cmd
+            .split("127.0.0.1:")
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part.to_owned()
+                } else {
+                    format!(
+                        "127.0.0.1:PORT{}",
+                        part.trim_start_matches(|c: char| c.is_ascii_digit())
+                    )
+                }
+            })
+            .collect::<String>();
+        let matching: Vec<&(&str, Check)> = checks
+            .iter()
+            .filter(|(start, _)| shape.starts_with(start))
+            .collect();
+        assert_eq!(matching.len(), 1, "one check for `{cmd}`");
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(cmd)
+            .env("TOKEN", &token)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`{cmd}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let body: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!("`{cmd}` answered {}", String::from_utf8_lossy(&out.stdout))
+        });
+        (matching[0].1)(&body);
+    }
 }
 
 /// Signs in as a seeded user; the access token.

@@ -329,6 +329,7 @@ pub struct PageQuery {
 /// assert_eq!(body.as_ref().unwrap()["name"], "Desk lamp");
 /// # }
 /// ```
+#[non_exhaustive]
 pub struct Hook<T, M: AccessModel, S: Stores + 'static> {
     /// The action.
     pub action: Action,
@@ -347,10 +348,11 @@ pub struct Hook<T, M: AccessModel, S: Stores + 'static> {
     pub body: Option<serde_json::Value>,
     /// After create, update and delete: the write's transaction. Statements run on it
     /// (`hook.txn.as_deref()`) commit or roll back with the row, such as the hierarchy's
-    /// [`SeaStore::add_resource_in`](access_core::sea::SeaStore::add_resource_in) for a row that
+    /// [`SeaStore::create_resource_in`](access_core::sea::SeaStore::create_resource_in) for a row that
     /// is a resource too. On SQLite, a write through another connection would wait for this
     /// transaction, which holds the database, and fail. Do not keep it past the hook: the
-    /// commit needs it back (a hook that keeps it gets a 500 and the write is rolled back).
+    /// commit needs it back. A hook that keeps a copy gets a 500 for the request, and the write
+    /// is then in the kept copy's hands (dropped, it rolls back; committed, it commits).
     pub txn: Option<Arc<sea_orm::DatabaseTransaction>>,
 }
 
@@ -1745,7 +1747,7 @@ async fn absent<T: Schema>(pctx: &PermissionCtx<'_>, action: Action, signed_in: 
                 && !d
                     .reasons
                     .iter()
-                    .any(|r| r.kind == access_core::ReasonKind::ResourceRequired) =>
+                    .all(|r| r.kind == access_core::ReasonKind::ResourceRequired) =>
         {
             denial(&d, signed_in)
         }
@@ -2201,7 +2203,8 @@ async fn list(state, hooks; params: Query<BTreeMap<String, String>>, req: axum::
     };
     let mut kept = Vec::with_capacity(rows.len());
     for row in rows {
-        let rctx = pctx.with_row(&row);
+        // Rows that fail are skipped, not explained.
+        let rctx = pctx.with_row(&row).verdicts_only();
         if filter.recheck
             && <E::Model as Schema>::authorize_action(&rctx, Action::List)
                 .await
@@ -2339,7 +2342,7 @@ where
             }
         }
         if !hooks.row_actions.is_empty() {
-            let rctx = pctx.with_row(row);
+            let rctx = pctx.with_row(row).verdicts_only();
             for a in &hooks.row_actions {
                 let ok = T::authorize_action(&rctx, *a).await.is_ok();
                 meta.insert(a.as_str().into(), ok.into());

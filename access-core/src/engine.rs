@@ -1436,7 +1436,16 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                     Ok(grant_path(data, grants, &s.ancestry, &s.eff, listed))
                 } else {
                     let needed = (self.granting(ei, ent), listed);
-                    Err(role_reason(data, grants, entity, ent, needed, &s.ancestry))
+                    let tenant = self.principal.tenant.as_deref();
+                    Err(role_reason(
+                        data,
+                        grants,
+                        entity,
+                        ent,
+                        needed,
+                        &s.ancestry,
+                        tenant,
+                    ))
                 }
             } else {
                 Err(reason(
@@ -2376,7 +2385,9 @@ fn grant_path(
 }
 
 /// The role reason of a denial: the roles needed on the resource and, through the actual
-/// ancestry, on each ancestor.
+/// ancestry, on each ancestor. For a user of a tenant asking about a resource outside it (no
+/// root of the ancestry is the tenant), the ancestors are not named: a 403 must not map another
+/// tenant's hierarchy.
 fn role_reason(
     data: &ModelData,
     grants: Option<&Grants>,
@@ -2384,7 +2395,12 @@ fn role_reason(
     ent: &EntitlementData,
     (granting, listed): (RoleSet, RoleSet),
     a: &Ancestry,
+    tenant: Option<&str>,
 ) -> Reason {
+    let outside = tenant.is_some_and(|t| {
+        !(0..a.nodes.len())
+            .any(|i| a.parents_of(i).is_empty() && a.nodes[i].id.as_deref() == Some(t))
+    });
     let n = a.nodes.len();
     let mut needed = vec![RoleSet::EMPTY; n];
     if let Some(first) = needed.first_mut() {
@@ -2406,7 +2422,7 @@ fn role_reason(
         }
     }
     let via: Vec<GrantOption> = (1..n)
-        .filter(|&j| !needed[j].is_empty())
+        .filter(|&j| !outside && !needed[j].is_empty())
         .filter_map(|j| {
             let ty = a.nodes[j].ty.0;
             let e = data.entities.get(ty as usize)?;
@@ -2418,7 +2434,8 @@ fn role_reason(
         })
         .collect();
     let roles = role_names(data, grants, ent.entity, listed);
-    let kind = if via.is_empty() {
+    let above = (1..n).any(|j| !needed[j].is_empty());
+    let kind = if !above {
         ReasonKind::RoleRequired
     } else {
         ReasonKind::HierarchyDenied

@@ -1212,6 +1212,9 @@ pub struct PermissionCtx<'a> {
     pub entitlements: Option<&'a dyn EntitlementCheck>,
     /// The row's id field (for `entitlement(..)` rules on the row).
     id_field: &'static str,
+    /// Whether a denied `entitlement(..)` rule asks for `check`'s reasons
+    /// ([`PermissionCtx::verdicts_only`]).
+    explain: bool,
 }
 
 impl fmt::Debug for PermissionCtx<'_> {
@@ -1253,6 +1256,7 @@ impl<'a> PermissionCtx<'a> {
             resource: None,
             entitlements: None,
             id_field: "",
+            explain: true,
         }
     }
     /// At another time.
@@ -1339,6 +1343,46 @@ impl<'a> PermissionCtx<'a> {
     #[must_use]
     pub fn on_resource(mut self, resource: Resource<'a>) -> Self {
         self.resource = Some(resource);
+        self
+    }
+    /// Denials without `check`'s reasons: a denied `entitlement(..)` rule keeps its own sentence
+    /// instead of asking [`EntitlementCheck::explain_entitlement`] (a second store read). For
+    /// callers that only need the verdict, such as a list filtering rows.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::schema::{Rule, evaluate};
+    /// use access_core::{
+    ///     AccessContext, AccessModel, ClosureStore, MemoryStore, PermissionCtx, Principal, Resource,
+    ///     RoleStore,
+    /// };
+    ///
+    /// access_core::define_access! {
+    ///     pub Access;
+    ///     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+    ///     entitlements { "project:delete" on project => roles [manager] }
+    /// }
+    ///
+    /// fn main() {
+    ///     let store = MemoryStore::new();
+    ///     let p1 = Resource::new(EntityType::Project, "p1");
+    ///     access_core::block_on_ready(async {
+    ///         store.add_resource(p1, &[]).await.unwrap();
+    ///         let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
+    ///         let rule = Rule::Entitlement { id: Entitlement::ProjectDelete.into(), name: "project:delete" };
+    ///         let principal = Principal::new("vic");
+    ///         let ctx = PermissionCtx::new(Access.data(), Some(&principal)).on_resource(p1).with_entitlements(&vic);
+    ///         let explained = evaluate(&rule, &ctx).await.unwrap_err();
+    ///         assert!(explained[0].message.contains("needs the role `manager`"));
+    ///         let verdict = evaluate(&rule, &ctx.verdicts_only()).await.unwrap_err();
+    ///         assert!(verdict[0].message.contains("is not granted on project:p1"));
+    ///     })
+    ///     .unwrap();
+    /// }
+    /// ```
+    #[must_use]
+    pub fn verdicts_only(mut self) -> Self {
+        self.explain = false;
         self
     }
     /// With the row the action concerns.
@@ -1594,7 +1638,7 @@ pub fn evaluate<'a>(
                 };
                 match checker.can_entitlement(*id, resource).await {
                     Ok(true) => Ok(()),
-                    Ok(false) => Err(match checker.explain_entitlement(*id, resource).await {
+                    Ok(false) => Err(match explained(ctx, checker, *id, resource).await {
                         Some(reasons) => reasons,
                         None => vec![reason(
                             ReasonKind::HierarchyDenied,
@@ -2322,6 +2366,20 @@ where
 {
     fn into_list_item(self, ctx: &'a PermissionCtx<'a>) -> ListItem<'a> {
         ListItem::Check(Box::pin(self(ctx)))
+    }
+}
+
+/// `check`'s reasons for a denied `entitlement(..)` rule, unless the context wants verdicts only.
+async fn explained(
+    ctx: &PermissionCtx<'_>,
+    checker: &dyn EntitlementCheck,
+    id: EntitlementId,
+    resource: Resource<'_>,
+) -> Option<Vec<Reason>> {
+    if ctx.explain {
+        checker.explain_entitlement(id, resource).await
+    } else {
+        None
     }
 }
 

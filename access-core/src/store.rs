@@ -148,6 +148,7 @@ impl<'a> From<&'a ResourceRef> for Resource<'a> {
 /// assert_eq!(err.kind, StoreErrorKind::NotFound);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreErrorKind {
     /// The change would make a resource its own ancestor.
     Cycle,
@@ -159,6 +160,8 @@ pub enum StoreErrorKind {
     Backend,
     /// The request is malformed (too many pairs for `can_all`, ..).
     InvalidRequest,
+    /// The resource to create exists already (`SeaStore::create_resource_in`).
+    AlreadyExists,
 }
 
 /// A store failure. Its message is for logs; do not send it to clients.

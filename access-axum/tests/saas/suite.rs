@@ -450,6 +450,25 @@ async fn roles_are_inherited_down_the_hierarchy() {
     let (s, b) = h.call("GET", "/projects/p1", Some(&stranger), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(kinds(&b), ["hierarchy_denied"]);
+    // ... and learns nothing of acme's hierarchy from the refusal.
+    assert_eq!(b["reasons"][0]["meta"]["via"], json!([]), "{b}");
+    let text = b.to_string();
+    assert!(!text.contains("ws1") && !text.contains("acme"), "{b}");
+    // Through a CRUD schema's entitlement(..) rule, the refusal says what `check` says, within
+    // the tenant (the roles above) and outside it (no names).
+    let (s, b) = h
+        .call("GET", "/crud/projects/p3", Some(&wsadmin), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(b["reasons"][0]["meta"]["via"][0]["resource"], "ws2", "{b}");
+    let (s, b) = h
+        .call("GET", "/crud/projects/p1", Some(&stranger), None)
+        .await;
+    assert_eq!(
+        (s, b["reasons"][0]["kind"].clone()),
+        (StatusCode::FORBIDDEN, json!("hierarchy_denied"))
+    );
+    assert!(!b.to_string().contains("acme"), "{b}");
     assert_eq!(
         h.call("GET", "/projects/p1", None, None).await.0,
         StatusCode::UNAUTHORIZED
@@ -1310,6 +1329,66 @@ async fn crud_rows_carry_the_callers_access() {
         (s, b["reasons"][0]["kind"].clone()),
         (StatusCode::FORBIDDEN, json!("blocked"))
     );
+}
+
+#[tokio::test]
+async fn row_access_answers_each_row_across_batches() {
+    let Some(h) = harness().await else { return };
+    let acme = res(EntityType::Organization, "acme");
+    let (ws1, ws2) = (
+        res(EntityType::Workspace, "ws1"),
+        res(EntityType::Workspace, "ws2"),
+    );
+    // 60 more projects, alternately in ws1 and ws2: with p1..p3, 63 rows × 2 entitlements is
+    // more than one `can_all` (100 pairs) holds.
+    for i in 0..60 {
+        let (w, ws) = if i % 2 == 0 {
+            ("ws1", ws1)
+        } else {
+            ("ws2", ws2)
+        };
+        let id = format!("q{i:02}-{w}");
+        h.db.execute_unprepared(&format!(
+            "INSERT INTO projects (id, name) VALUES ('{id}', 'Project {id}')"
+        ))
+        .await
+        .unwrap();
+        h.stores
+            .add_resource(res(EntityType::Project, &id), &[ws])
+            .await
+            .unwrap();
+    }
+    // A member of acme who administers ws1: reads every project, deletes ws1's only.
+    let (token, _) = h
+        .user(
+            "both@acme.test",
+            "acme",
+            &[
+                (acme, OrganizationRole::Member.index()),
+                (ws1, WorkspaceRole::Admin.index()),
+            ],
+        )
+        .await;
+    let (s, b) = h
+        .call(
+            "GET",
+            "/crud/projects?per_page=100&sort=id",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let items = b["items"].as_array().unwrap();
+    assert_eq!(items.len(), 63);
+    for item in items {
+        let id = item["id"].as_str().unwrap();
+        let in_ws1 = id.ends_with("-ws1") || id == "p1" || id == "p2";
+        assert_eq!(
+            item["__access"],
+            json!({ "project:delete": in_ws1, "export:pdf": false, "update": in_ws1 }),
+            "{id}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -328,19 +328,22 @@ impl SeaStore {
         &self.db
     }
 
-    /// [`ClosureStore::add_resource`] through `db`: a transaction of the application's (the
+    /// Creates `resource` under `parents` through `db`: a transaction of the application's (the
     /// statements run in a savepoint of it and commit or roll back with it) or another
     /// connection. For a resource created with a row of the application's own, in the row's
-    /// transaction: on SQLite a second connection could not write while that transaction
-    /// holds the database.
+    /// transaction (on SQLite a second connection could not write while that transaction holds
+    /// the database). Unlike [`ClosureStore::add_resource`], which moves an existing resource
+    /// under the new parents, an existing resource is refused: creating a row must not take
+    /// over a resource someone else placed.
     ///
     /// # Errors
-    /// As [`ClosureStore::add_resource`].
+    /// [`StoreErrorKind::AlreadyExists`] when the resource exists; otherwise as
+    /// [`ClosureStore::add_resource`] (an unknown parent is `NotFound`).
     ///
     /// # Examples
     /// ```
     /// use access_core::sea::SeaStore;
-    /// use access_core::{ClosureStore, Resource};
+    /// use access_core::{ClosureStore, Resource, StoreErrorKind};
     /// use sea_orm::TransactionTrait;
     ///
     /// # access_core::define_access! {
@@ -354,27 +357,43 @@ impl SeaStore {
     /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
     /// let store = SeaStore::new(&Access, db.clone());
     /// store.migrate().await.unwrap();
-    /// let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    /// let (ws1, ws2) = (Resource::new(EntityType::Workspace, "ws1"), Resource::new(EntityType::Workspace, "ws2"));
     /// let (p1, p2) = (Resource::new(EntityType::Project, "p1"), Resource::new(EntityType::Project, "p2"));
     /// store.add_resource(ws1, &[]).await.unwrap();
+    /// store.add_resource(ws2, &[]).await.unwrap();
     ///
     /// // Rolled back with the transaction it was written in.
     /// let txn = db.begin().await.unwrap();
-    /// store.add_resource_in(&txn, p1, &[ws1]).await.unwrap();
+    /// store.create_resource_in(&txn, p1, &[ws1]).await.unwrap();
     /// txn.rollback().await.unwrap();
     /// assert!(store.ancestors(p1).await.is_err());
     /// // Committed with it.
     /// let txn = db.begin().await.unwrap();
-    /// store.add_resource_in(&txn, p2, &[ws1]).await.unwrap();
+    /// store.create_resource_in(&txn, p2, &[ws1]).await.unwrap();
     /// txn.commit().await.unwrap();
+    /// assert_eq!(&*store.ancestors(p2).await.unwrap()[0].0.id, "ws1");
+    /// // Once it exists, it is not created again (nor moved).
+    /// let err = store.create_resource_in(&db, p2, &[ws2]).await.unwrap_err();
+    /// assert_eq!(err.kind, StoreErrorKind::AlreadyExists);
     /// assert_eq!(&*store.ancestors(p2).await.unwrap()[0].0.id, "ws1");
     /// # }
     /// ```
-    pub async fn add_resource_in<C: ConnectionTrait + TransactionTrait>(
+    pub async fn create_resource_in<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         resource: Resource<'_>,
         parents: &[Resource<'_>],
+    ) -> StoreResult<()> {
+        self.put_resource_in(db, resource, parents, true).await
+    }
+
+    /// Adds `resource` under `parents`; an existing one moves there unless `create_only`.
+    async fn put_resource_in<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        resource: Resource<'_>,
+        parents: &[Resource<'_>],
+        create_only: bool,
     ) -> StoreResult<()> {
         let ty = self.names.entity(resource.ty)?;
         if !storable(resource.id) {
@@ -391,6 +410,12 @@ impl SeaStore {
             }
         }
         if Self::exists(&txn, ty, resource.id).await? {
+            if create_only {
+                return Err(StoreError::new(
+                    StoreErrorKind::AlreadyExists,
+                    format!("{ty}:{} exists already", resource.id),
+                ));
+            }
             self.set_parents_in(&txn, resource, parents).await?;
         } else {
             Self::exec(
@@ -419,7 +444,7 @@ impl SeaStore {
         txn.commit().await.map_err(backend)
     }
 
-    /// [`ClosureStore::remove_resource`] through `db` (see [`SeaStore::add_resource_in`]).
+    /// [`ClosureStore::remove_resource`] through `db` (see [`SeaStore::create_resource_in`]).
     ///
     /// # Errors
     /// As [`ClosureStore::remove_resource`].
@@ -996,7 +1021,8 @@ impl ClosureStore for SeaStore {
         resource: Resource<'_>,
         parents: &[Resource<'_>],
     ) -> StoreResult<()> {
-        self.add_resource_in(&self.db, resource, parents).await
+        self.put_resource_in(&self.db, resource, parents, false)
+            .await
     }
 
     async fn set_parents(

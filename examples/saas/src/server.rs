@@ -107,6 +107,7 @@ async fn workspaces_of(access: &Access<Model, Stores>) -> Result<Vec<Value>, Str
         .from(Alias::new("access_resources"))
         .and_where(Expr::col(Alias::new("ty")).eq("workspace"))
         .cond_where(create.condition(Alias::new("id")))
+        .order_by(Alias::new("id"), sea_orm::sea_query::Order::Asc)
         .limit(200)
         .to_owned();
     for r in db.query_all(&q).await.map_err(|e| e.to_string())? {
@@ -122,6 +123,7 @@ async fn workspaces_of(access: &Access<Model, Stores>) -> Result<Vec<Value>, Str
         .and_where(Expr::col(Alias::new("child_ty")).eq("project"))
         .and_where(Expr::col(Alias::new("parent_ty")).eq("workspace"))
         .cond_where(read.condition(Alias::new("child_id")))
+        .order_by(Alias::new("child_id"), sea_orm::sea_query::Order::Asc)
         .limit(1000)
         .to_owned();
     let pairs: Vec<(String, String)> = db
@@ -205,12 +207,32 @@ fn projects_router(stores: &'static Stores) -> Router<AppState> {
     use access_axum::crud::Crud;
     use access_core::Action;
     use saas::schema::project;
-    let failed = |e: access_core::StoreError| {
-        eprintln!("error: updating the hierarchy: {e}");
+    let placed = |e: access_core::StoreError| match e.kind {
+        access_core::StoreErrorKind::AlreadyExists => ApiError::new(
+            StatusCode::CONFLICT,
+            "project_exists",
+            "a project with this id exists",
+        ),
+        access_core::StoreErrorKind::NotFound => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_workspace",
+            "no such workspace",
+        ),
+        _ => {
+            eprintln!("error: placing a project in the hierarchy: {e}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the project could not be created",
+            )
+        }
+    };
+    let removed = |e: access_core::StoreError| {
+        eprintln!("error: removing a project from the hierarchy: {e}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            "the project could not be placed in the hierarchy",
+            "the project could not be deleted",
         )
     };
     Crud::<project::Entity, Model, Stores>::new()
@@ -221,15 +243,34 @@ fn projects_router(stores: &'static Stores) -> Router<AppState> {
             Entitlement::AiGenerate,
         ])
         .row_actions([Action::Update])
+        .before([Action::Create], |hook| async move {
+            // Ids appear in URLs and in the hierarchy: short, plain, and checked before anything
+            // is written.
+            let id = hook
+                .body
+                .as_ref()
+                .and_then(|b| b["id"].as_str())
+                .unwrap_or("");
+            let plain =
+                |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+            if id.is_empty() || id.len() > 64 || !id.chars().all(plain) {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_id",
+                    "a project id is 1 to 64 of a-z, 0-9, `-` and `_`",
+                ));
+            }
+            Ok(())
+        })
         .after([Action::Create], move |hook| async move {
             let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
                 return Ok(());
             };
             let under = [Resource::new(EntityType::Workspace, &row.workspace)];
             stores
-                .add_resource_in(txn, Resource::new(EntityType::Project, &row.id), &under)
+                .create_resource_in(txn, Resource::new(EntityType::Project, &row.id), &under)
                 .await
-                .map_err(failed)
+                .map_err(placed)
         })
         .after([Action::Delete], move |hook| async move {
             let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
@@ -238,7 +279,7 @@ fn projects_router(stores: &'static Stores) -> Router<AppState> {
             stores
                 .remove_resource_in(txn, Resource::new(EntityType::Project, &row.id))
                 .await
-                .map_err(failed)
+                .map_err(removed)
         })
         .router::<AppState>()
 }
@@ -707,6 +748,17 @@ pub async fn serve() -> Result<(), String> {
         db.execute(&t)
             .await
             .map_err(|e| format!("migration: {e}"))?;
+        // Every project of the hierarchy has its row: one placed without (a database from before
+        // the table, or the admin API) gets one, named by its id, so no id is left to take.
+        db.execute_unprepared(
+            "INSERT INTO projects (id, workspace, name) \
+             SELECT r.id, COALESCE(MIN(p.parent_id), ''), r.id FROM access_resources r \
+             LEFT JOIN access_parents p ON p.child_ty = 'project' AND p.child_id = r.id AND p.parent_ty = 'workspace' \
+             WHERE r.ty = 'project' AND NOT EXISTS (SELECT 1 FROM projects x WHERE x.id = r.id) \
+             GROUP BY r.id",
+        )
+        .await
+        .map_err(|e| format!("migration: {e}"))?;
     }
     let stores: &'static Stores = Box::leak(Box::new(store));
     let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));

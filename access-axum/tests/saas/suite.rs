@@ -285,6 +285,26 @@ impl H {
     ) -> (StatusCode, Value) {
         call(&self.router, method, path, token, body).await
     }
+    /// Tokens of a member of acme and of an admin of ws1 (and of nothing else).
+    async fn member_and_ws1_admin(&self) -> (String, String) {
+        let acme = res(EntityType::Organization, "acme");
+        let ws1 = res(EntityType::Workspace, "ws1");
+        let (member, _) = self
+            .user(
+                "member@acme.test",
+                "acme",
+                &[(acme, OrganizationRole::Member.index())],
+            )
+            .await;
+        let (wsadmin, _) = self
+            .user(
+                "wsadmin@acme.test",
+                "acme",
+                &[(ws1, WorkspaceRole::Admin.index())],
+            )
+            .await;
+        (member, wsadmin)
+    }
     /// Registers a user of `tenant`, gives them `roles` on resources, and returns (token, id).
     async fn user(
         &self,
@@ -1148,22 +1168,7 @@ async fn admin_api_changes_are_checked_applied_and_audited() {
 #[tokio::test]
 async fn crud_list_shows_only_accessible_rows_in_full_pages() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
-    let ws1 = res(EntityType::Workspace, "ws1");
-    let (member, _) = h
-        .user(
-            "member@acme.test",
-            "acme",
-            &[(acme, OrganizationRole::Member.index())],
-        )
-        .await;
-    let (wsadmin, _) = h
-        .user(
-            "wsadmin@acme.test",
-            "acme",
-            &[(ws1, WorkspaceRole::Admin.index())],
-        )
-        .await;
+    let (member, wsadmin) = h.member_and_ws1_admin().await;
     let (stranger, _) = h.user("x@globex.test", "globex", &[]).await;
     let ids = |b: &Value| -> Vec<String> {
         b["items"]
@@ -1230,22 +1235,7 @@ async fn crud_list_shows_only_accessible_rows_in_full_pages() {
 #[tokio::test]
 async fn crud_rows_carry_the_callers_access() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
-    let ws1 = res(EntityType::Workspace, "ws1");
-    let (member, _) = h
-        .user(
-            "member@acme.test",
-            "acme",
-            &[(acme, OrganizationRole::Member.index())],
-        )
-        .await;
-    let (wsadmin, _) = h
-        .user(
-            "wsadmin@acme.test",
-            "acme",
-            &[(ws1, WorkspaceRole::Admin.index())],
-        )
-        .await;
+    let (member, wsadmin) = h.member_and_ws1_admin().await;
     let access = |b: &Value| -> Vec<(String, Value)> {
         b["items"]
             .as_array()

@@ -121,6 +121,14 @@ impl Driver {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    /// Opens the page and signs in as a seeded user.
+    async fn sign_in(&self, base: &str, email: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": base }))).await;
+        self.fill("#email", email).await;
+        self.fill("#password", "correct horse battery staple").await;
+        self.click("#signin").await;
+        self.wait_text("#who", email).await;
+    }
     async fn screenshot(&self, name: &str) {
         let png = self.cmd("GET", "/screenshot", None).await;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -224,11 +232,7 @@ async fn two_users_see_their_own_buttons() {
 
     // vic: viewer of project website. Export yes; delete, rename, AI no; no new project (the
     // access set says `role_required`); the forced delete shows why.
-    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
-    d.fill("#email", "vic@acme.test").await;
-    d.fill("#password", "correct horse battery staple").await;
-    d.click("#signin").await;
-    d.wait_text("#who", "vic@acme.test").await;
+    d.sign_in(&base, "vic@acme.test").await;
     d.element("#delete-website").await;
     assert!(!d.enabled("#delete-website").await, "vic cannot delete");
     assert!(d.enabled("#export-website").await, "vic can export");
@@ -256,11 +260,7 @@ async fn two_users_see_their_own_buttons() {
     d.screenshot("vic").await;
 
     // mia: manager of project app. Delete and AI enabled there; still no new project.
-    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
-    d.fill("#email", "mia@acme.test").await;
-    d.fill("#password", "correct horse battery staple").await;
-    d.click("#signin").await;
-    d.wait_text("#who", "mia@acme.test").await;
+    d.sign_in(&base, "mia@acme.test").await;
     d.element("#delete-app").await;
     assert!(d.enabled("#delete-app").await, "mia manages app");
     assert!(d.enabled("#ai-app").await, "mia may generate on app");
@@ -276,11 +276,7 @@ async fn two_users_see_their_own_buttons() {
 
     // wes: editor of workspace design. The access set enables "New project"; the project he
     // creates appears with the buttons an editor gets (rename yes, delete no).
-    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
-    d.fill("#email", "wes@acme.test").await;
-    d.fill("#password", "correct horse battery staple").await;
-    d.click("#signin").await;
-    d.wait_text("#who", "wes@acme.test").await;
+    d.sign_in(&base, "wes@acme.test").await;
     d.element("#rename-website").await;
     assert!(d.enabled("#new-project").await, "wes may create projects");
     d.wait_text("#new-workspace", "design").await;

@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use saas::model::{
-    Access as Model, Entitlement, EntityType, Flag, OrganizationRole, Plan, ProjectRole,
-    WorkspaceRole,
+    Access as Model, Entitlement, EntityType, Flag, FolderRole, OrganizationRole, Plan,
+    ProjectRole, WorkspaceRole,
 };
 
 type Stores = SeaStore;
@@ -48,6 +48,12 @@ impl FromRef<AppState> for Authz<Model, Stores> {
     fn from_ref(s: &AppState) -> Self {
         s.authz.clone()
     }
+}
+
+#[access_axum::authorize("folder:read", resource = folder(id))]
+async fn read_folder(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
+    let _ = &access;
+    Json(json!({ "folder": id }))
 }
 
 #[access_axum::authorize("export:pdf", resource = project(id))]
@@ -299,9 +305,31 @@ async fn model_page() -> axum::response::Html<String> {
          <body style=\"font: 15px system-ui, sans-serif; margin: 2rem\"><h1>The saas model</h1>\
          <p><a href=\"/\">back</a> · <a href=\"/model.mmd\">Mermaid source</a> · <a href=\"/model.json\">permission matrix (JSON)</a></p>\
          <pre class=\"mermaid\">{escaped}</pre>\
-         <script type=\"module\">import mermaid from \"https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs\"; mermaid.initialize({{ startOnLoad: true }});</script>\
+         <script src=\"/model/mermaid.js\"></script>\
+         <script>if (window.mermaid) mermaid.initialize({{ startOnLoad: true }});</script>\
          </body></html>"
     ))
+}
+
+/// Where the page gets Mermaid: a local copy when `SAAS_MERMAID_JS` names one (for machines
+/// without the internet, and the browser test), else the CDN. Without either, the page shows the
+/// diagram's source.
+const MERMAID_CDN: &str = "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.min.js";
+
+async fn mermaid_js() -> axum::response::Response {
+    if let Some(path) = std::env::var_os("SAAS_MERMAID_JS") {
+        return match tokio::fs::read(&path).await {
+            Ok(js) => ([(header::CONTENT_TYPE, "text/javascript")], js).into_response(),
+            Err(e) => {
+                eprintln!(
+                    "error: SAAS_MERMAID_JS: {}: {e}",
+                    PathBuf::from(path).display()
+                );
+                StatusCode::NOT_FOUND.into_response()
+            }
+        };
+    }
+    axum::response::Redirect::temporary(MERMAID_CDN).into_response()
 }
 
 async fn model_mmd() -> String {
@@ -435,6 +463,8 @@ pub const SEED_USERS: &[(&str, &str, &str, bool)] = &[
         false,
     ),
     ("val@acme.test", "acme", "viewer of workspace design", false),
+    ("fay@acme.test", "acme", "owner of folder brand", false),
+    ("fin@acme.test", "acme", "viewer of folder brand", false),
     ("vic@acme.test", "acme", "viewer of project website", false),
     ("mia@acme.test", "acme", "manager of project app", false),
     ("cal@acme.test", "acme", "contributor to project app", false),
@@ -485,6 +515,10 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
         .map_err(e)?;
     store
         .add_resource(proj("website"), &[ws("design")])
+        .await
+        .map_err(e)?;
+    store
+        .add_resource(Resource::new(EntityType::Folder, "brand"), &[ws("design")])
         .await
         .map_err(e)?;
     store
@@ -595,6 +629,16 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
             id("cal@acme.test"),
             proj("app"),
             ProjectRole::Contributor.index(),
+        ),
+        (
+            id("fay@acme.test"),
+            Resource::new(EntityType::Folder, "brand"),
+            FolderRole::Owner.index(),
+        ),
+        (
+            id("fin@acme.test"),
+            Resource::new(EntityType::Folder, "brand"),
+            FolderRole::Viewer.index(),
         ),
         (
             id("vic@acme.test"),
@@ -782,6 +826,7 @@ pub async fn serve() -> Result<(), String> {
         .route("/health", get(health))
         .route("/", get(index))
         .route("/model", get(model_page))
+        .route("/model/mermaid.js", get(mermaid_js))
         .route("/model.mmd", get(model_mmd))
         .route("/model.json", get(model_json))
         .route("/workspaces", get(list_workspaces))
@@ -796,6 +841,7 @@ pub async fn serve() -> Result<(), String> {
             access_axum::crud::Crud::<saas::schema::product::Entity, Model, Stores>::new()
                 .router::<AppState>(),
         )
+        .route("/folders/{id}", get(read_folder))
         .route("/projects/{id}/export", post(export_pdf))
         .route("/projects/{id}/ai", post(generate))
         .route("/me/access", get(my_access))
@@ -828,7 +874,7 @@ pub async fn serve() -> Result<(), String> {
             println!("  {email:20} id {id:<3} tenant {tenant:7} {about}");
         }
         println!(
-            "  organization acme on plan pro + ai_boost: workspaces design (website), engineering (app, api)"
+            "  organization acme on plan pro + ai_boost: workspaces design (project website, folder brand), engineering (app, api)"
         );
         println!("  organization globex on plan pro: workspace ops (infra)");
     }

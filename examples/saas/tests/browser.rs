@@ -290,6 +290,27 @@ async fn two_users_see_their_own_buttons() {
     assert!(!d.enabled("#delete-brochure").await, "but does not delete");
     d.screenshot("wes").await;
 
+    // The model, drawn by Mermaid from the diagram the server generates: with a local copy of
+    // mermaid.js (`SAAS_MERMAID_JS`, which `.ci/run` provides) it must render without a syntax
+    // error; without one the page shows the source.
+    if std::env::var_os("SAAS_MERMAID_JS").is_some() {
+        d.cmd(
+            "POST",
+            "/url",
+            Some(json!({ "url": format!("{base}model") })),
+        )
+        .await;
+        d.element("pre.mermaid svg").await;
+        let drawn = d.text("pre.mermaid").await;
+        assert!(!drawn.contains("Syntax error"), "{drawn}");
+        for name in ["organization", "workspace", "folder", "project"] {
+            assert!(drawn.contains(name), "`{name}` is drawn: {drawn}");
+        }
+        d.screenshot("model").await;
+    } else {
+        eprintln!("browser: SAAS_MERMAID_JS is not set, the diagram's rendering is not checked");
+    }
+
     let _ = http(
         wd_port,
         "DELETE",

@@ -1,6 +1,6 @@
 //! `cargo run -p saas` as a new user would run it: a fresh data directory, no secrets set. The
-//! server must listen, print what it seeded and ready-to-paste `curl` commands, and each
-//! command's equivalent must answer as the printed comment says. The page, the model diagram and
+//! server must listen, print what it seeded and ready-to-paste `curl` commands, and each command,
+//! run as printed in bash (with curl on the machine), must answer as its comment says. The page, the model diagram and
 //! the JavaScript decoder are served; with `node` on the machine, the decoder reads the access
 //! set out of a real token and agrees with the server.
 
@@ -13,12 +13,55 @@ use serde_json::{Value, json};
 mod common;
 use common::{get_text, http};
 
+/// Other clients, for the logins past the per-address limit of ten in five minutes.
+const OTHER_CLIENT: [u8; 4] = [127, 0, 0, 2];
+const THIRD_CLIENT: [u8; 4] = [127, 0, 0, 3];
+
+/// `cargo run` and the server it started (cargo's child): both stopped at the end.
 struct Child(std::process::Child);
 impl Drop for Child {
     fn drop(&mut self) {
+        for pid in children_of(self.0.id()) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// The processes whose parent is `parent` (Linux's /proc; none elsewhere).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // pid (comm) state ppid ...: the command may hold spaces, so read after its `)`.
+        let ppid: u32 = stat
+            .rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        (ppid == parent).then_some(pid)
+    })
+    .collect()
+}
+
+/// The command a new user types in the workspace: `cargo run -p saas` (the same cargo that runs
+/// the tests). Its build may differ in features from the test build's, so the first run can
+/// compile for a while.
+fn cargo_run_saas() -> Command {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["run", "--quiet", "-p", "saas"])
+        .current_dir(root)
+        .stdin(Stdio::null());
+    cmd
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,7 +79,7 @@ async fn quick_start_as_a_new_user() {
         .local_addr()
         .unwrap()
         .port();
-    let mut spawned = Command::new(env!("CARGO_BIN_EXE_saas"))
+    let mut spawned = cargo_run_saas()
         .env_remove("JWT_SECRET")
         .env_remove("DATABASE_URL")
         .env("SAAS_DATA_DIR", &dir)
@@ -62,7 +105,8 @@ async fn quick_start_as_a_new_user() {
             let _ = tx.send(line);
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(180);
+    // Building (when `cargo run`'s features differ from the test build's) and seeding.
+    let deadline = Instant::now() + Duration::from_secs(900);
     let mut printed = Vec::new();
     while !printed
         .iter()
@@ -71,7 +115,10 @@ async fn quick_start_as_a_new_user() {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(l) => printed.push(l),
-            Err(_) => panic!("the server printed {printed:#?} and stopped"),
+            Err(_) => panic!(
+                "the server printed {printed:#?} and stopped; stderr: {:#?}",
+                warnings.lock().unwrap()
+            ),
         }
     }
     let text = printed.join("\n");
@@ -216,7 +263,7 @@ async fn quick_start_as_a_new_user() {
     // Each seeded role shows: mel (member of acme) sees both workspaces of acme, creates in
     // neither; abe (admin of engineering) creates there; val (viewer of design) reads its
     // projects; cal (contributor to app) may generate there but not delete.
-    let mel = login_as(port, "mel@acme.test").await;
+    let mel = login_from(OTHER_CLIENT, port, "mel@acme.test").await;
     let (_, w) = http(port, "GET", "/workspaces", Some(&mel), None)
         .await
         .unwrap();
@@ -228,7 +275,7 @@ async fn quick_start_as_a_new_user() {
             .iter()
             .all(|i| i["__access"]["project:create"] == false)
     );
-    let abe = login_as(port, "abe@acme.test").await;
+    let abe = login_from(OTHER_CLIENT, port, "abe@acme.test").await;
     let (_, w) = http(port, "GET", "/workspaces", Some(&abe), None)
         .await
         .unwrap();
@@ -236,12 +283,12 @@ async fn quick_start_as_a_new_user() {
         w["items"],
         json!([{ "id": "engineering", "organization": "acme", "__access": { "project:create": true } }])
     );
-    let val = login_as(port, "val@acme.test").await;
+    let val = login_from(OTHER_CLIENT, port, "val@acme.test").await;
     let (_, list) = http(port, "GET", "/projects", Some(&val), None)
         .await
         .unwrap();
     assert_eq!(strings(&list, "id"), ["website"], "{list}");
-    let cal = login_as(port, "cal@acme.test").await;
+    let cal = login_from(OTHER_CLIENT, port, "cal@acme.test").await;
     let (_, app) = http(port, "GET", "/projects/app", Some(&cal), None)
         .await
         .unwrap();
@@ -249,6 +296,20 @@ async fn quick_start_as_a_new_user() {
         app["__access"],
         json!({ "project:delete": false, "export:pdf": true, "ai:generate": true, "update": true })
     );
+    // Folders: fay owns brand, fin views it, val views it through workspace design; vic (a
+    // project's viewer) does not.
+    for (email, status) in [
+        ("fay@acme.test", 200),
+        ("fin@acme.test", 200),
+        ("val@acme.test", 200),
+        ("vic@acme.test", 403),
+    ] {
+        let t = login_from(THIRD_CLIENT, port, email).await;
+        let (s, b) = http(port, "GET", "/folders/brand", Some(&t), None)
+            .await
+            .unwrap();
+        assert_eq!(s, status, "{email}: {b}");
+    }
 
     // The CRUD routes: acme's documents and everyone's published ones; `notes` hidden from a
     // user without the admin or editor role.
@@ -546,7 +607,14 @@ fn run_printed_commands(text: &str) {
 
 /// Signs in as a seeded user; the access token.
 async fn login_as(port: u16, email: &str) -> String {
-    let (s, login) = http(
+    login_from([127, 0, 0, 1], port, email).await
+}
+
+/// Signs in as a seeded user from a client address (logins are rate-limited per address: ten
+/// in five minutes).
+async fn login_from(from: [u8; 4], port: u16, email: &str) -> String {
+    let (s, login) = common::http_from(
+        from,
         port,
         "POST",
         "/auth/login",

@@ -12,7 +12,24 @@ pub async fn http(
     token: Option<&str>,
     body: Option<Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    http_from([127, 0, 0, 1], port, method, path, token, body).await
+}
+
+/// [`http`] from another loopback address: another client, as per-address rate limits see it.
+#[allow(dead_code)]
+pub async fn http_from(
+    from: [u8; 4],
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> std::io::Result<(u16, Value)> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::from((from, 0)))?;
+    let mut s = socket
+        .connect(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .await?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let mut req = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n");
     if let Some(t) = token {

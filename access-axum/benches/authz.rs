@@ -1,5 +1,7 @@
 //! A guarded `GET /projects/{id}` (JWT + `can` through the hierarchy + one SQLite read) against
-//! the same handler unguarded (the SQLite read only), through the same kind of router.
+//! the same handler unguarded (the SQLite read only), through the same kind of router; and a CRUD
+//! list page of 20 projects with and without per-row `__access` (`Crud::row_access`: two
+//! entitlements per row, 40 verdicts in one `can_all`).
 //!
 //! Run: `cargo bench -p access-axum --bench authz`. Results: docs/performance.md.
 
@@ -7,6 +9,7 @@ use std::hint::black_box;
 
 use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
+use access_axum::crud::Crud;
 use access_axum::{AuthConfig, AuthState, JwtKeys, db};
 use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
 use axum::Router;
@@ -30,8 +33,44 @@ mod model {
             implies: { manager => viewer },
             inherits: { organization:owner => manager, organization:member => viewer },
         }
-        entitlements { "project:read" on project => roles [viewer] }
+        entitlements {
+            "project:read"   on project => roles [viewer],
+            "project:delete" on project => roles [manager],
+        }
     }
+}
+
+/// The projects table, for the CRUD routes.
+mod project {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        DeriveEntityModel,
+        access_core::Schema,
+        serde::Serialize,
+        serde::Deserialize,
+    )]
+    #[sea_orm(table_name = "projects")]
+    #[schema(access = super::model::Access, entity = Entity, permission(
+        create = blocked,
+        list   = authenticated,
+        read   = authenticated,
+        update = blocked,
+        delete = blocked,
+    ))]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
 }
 
 use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
@@ -149,6 +188,16 @@ fn bench(c: &mut Criterion) {
         let router: Router = Router::new()
             .route("/open/projects/{id}", get(unguarded))
             .route("/projects/{id}", get(guarded))
+            .nest(
+                "/crud/projects",
+                Crud::<project::Entity, Model, MemoryStore>::new().router::<AppState>(),
+            )
+            .nest(
+                "/crud-access/projects",
+                Crud::<project::Entity, Model, MemoryStore>::new()
+                    .row_access([Entitlement::ProjectRead, Entitlement::ProjectDelete])
+                    .router::<AppState>(),
+            )
             .with_state(state);
         (router, v["access_token"].as_str().unwrap().to_owned())
     });
@@ -174,6 +223,27 @@ fn bench(c: &mut Criterion) {
             i = (i + 1) % 100;
             black_box(call(format!("/projects/p{i}")))
         })
+    });
+    // A page of 20 rows, without and with `__access` for two entitlements per row.
+    let page = |prefix: &str| {
+        let res = call(format!("{prefix}/projects?per_page=20&sort=name"));
+        assert_eq!(res.status(), StatusCode::OK);
+        res
+    };
+    let first = rt.block_on(http_body_util::BodyExt::collect(
+        page("/crud-access").into_body(),
+    ));
+    let v: serde_json::Value = serde_json::from_slice(&first.unwrap().to_bytes()).unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 20);
+    assert_eq!(
+        v["items"][0]["__access"],
+        serde_json::json!({ "project:read": true, "project:delete": false })
+    );
+    c.bench_function("http/crud_list_20/plain", |b| {
+        b.iter(|| black_box(page("/crud")))
+    });
+    c.bench_function("http/crud_list_20/row_access", |b| {
+        b.iter(|| black_box(page("/crud-access")))
     });
 }
 

@@ -13,7 +13,7 @@ JS=$DIR/mermaid.min.js
 if [ ! -s "$JS" ]; then
   mkdir -p "$DIR"
   curl -fsSL --retry 3 -o "$DIR/mermaid.tgz" "https://registry.npmjs.org/mermaid/-/mermaid-$VERSION.tgz" >&2
-  got="sha512-$(openssl dgst -sha512 -binary "$DIR/mermaid.tgz" | base64 -w0)"
+  got="sha512-$(openssl dgst -sha512 -binary "$DIR/mermaid.tgz" | openssl base64 -A)"
   if [ "$got" != "$INTEGRITY" ]; then
     echo "mermaid-$VERSION.tgz: integrity $got, expected $INTEGRITY" >&2
     exit 1

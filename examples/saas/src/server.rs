@@ -314,7 +314,7 @@ async fn model_page() -> axum::response::Html<String> {
 /// Where the page gets Mermaid: a local copy when `SAAS_MERMAID_JS` names one (for machines
 /// without the internet, and the browser test), else the CDN. Without either, the page shows the
 /// diagram's source.
-const MERMAID_CDN: &str = "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.min.js";
+const MERMAID_CDN: &str = "https://cdn.jsdelivr.net/npm/mermaid@11.12.1/dist/mermaid.min.js";
 
 async fn mermaid_js() -> axum::response::Response {
     if let Some(path) = std::env::var_os("SAAS_MERMAID_JS") {
@@ -903,7 +903,7 @@ pub async fn serve() -> Result<(), String> {
         "  curl -s '{base}/documents?sort=title' -H \"authorization: Bearer $TOKEN\"   # row and field rules"
     );
     println!(
-        "  curl -s '{base}/products?sort=name' -H \"authorization: Bearer $TOKEN\"   # acme's only; cost and supplier hidden from vic"
+        "  curl -s '{base}/products?sort=name' -H \"authorization: Bearer $TOKEN\"   # only those of acme, without cost and supplier for vic"
     );
     println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
     // The client address feeds the per-IP rate limits and the sessions list.

@@ -1795,9 +1795,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         &self,
         pairs: &[(M::Entitlement, Resource<'_>)],
     ) -> StoreResult<Vec<bool>> {
-        let ids: Vec<(EntitlementId, Resource<'_>)> =
-            pairs.iter().map(|(e, r)| ((*e).into(), *r)).collect();
-        self.can_all_id(&ids).await
+        self.batch(pairs).await
     }
 
     /// [`AccessContext::can_all`] by entitlement id, for code that holds ids rather than the
@@ -1835,6 +1833,15 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
         &self,
         pairs: &[(EntitlementId, Resource<'_>)],
     ) -> StoreResult<Vec<bool>> {
+        self.batch(pairs).await
+    }
+
+    /// [`AccessContext::can_all`] for any entitlement type (the enum or ids), without copying
+    /// the pairs.
+    async fn batch<E: Copy + Into<EntitlementId>>(
+        &self,
+        pairs: &[(E, Resource<'_>)],
+    ) -> StoreResult<Vec<bool>> {
         if pairs.len() > MAX_BATCH {
             return Err(StoreError::new(
                 StoreErrorKind::InvalidRequest,
@@ -1853,7 +1860,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             .iter()
             .map(|(e, r)| {
                 data.entitlements
-                    .get(e.0 as usize)
+                    .get(Into::<EntitlementId>::into(*e).0 as usize)
                     .filter(|ent| ent.entity == r.ty.0)
             })
             .collect();
@@ -1903,7 +1910,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
                 out.push(false);
                 continue;
             };
-            let ei = e.0 as usize;
+            let ei = Into::<EntitlementId>::into(*e).0 as usize;
             if !ent.flags.is_empty()
                 && (tenant.is_none() || flags.intersection(ent.flags) != ent.flags)
             {
@@ -1956,7 +1963,7 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
             out.push(ok);
         }
         for ((e, r), ok) in pairs.iter().zip(&out) {
-            self.log(*e, *r, (!ok).then_some("denied"));
+            self.log((*e).into(), *r, (!ok).then_some("denied"));
         }
         Ok(out)
     }

@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
         let mut opts = ConnectOptions::new("sqlite::memory:");
         opts.max_connections(1);
         let db = Database::connect(opts).await.expect("sqlite");
-        db::migrate(&db).await.expect("migrate");
+        access_axum::migrate(&db).await.expect("migrate");
         let config = AuthConfig::builder()
             .keys(
                 JwtKeys::hmac(Algorithm::HS256, b"bench-secret-bench-secret-bench-secret").unwrap(),

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
 use access_axum::crud::Crud;
-use access_axum::{AuthConfig, AuthState, JwtKeys, db};
+use access_axum::{AuthConfig, AuthState, JwtKeys};
 use access_core::{ClosureStore, MemoryStore, Resource, RoleStore};
 use axum::Router;
 use axum::body::Body;
@@ -138,7 +138,7 @@ fn bench(c: &mut Criterion) {
         let mut opts = ConnectOptions::new("sqlite::memory:");
         opts.max_connections(1);
         let db = Database::connect(opts).await.unwrap();
-        db::migrate(&db).await.unwrap();
+        access_axum::migrate(&db).await.unwrap();
         db.execute_unprepared("CREATE TABLE projects (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
             .await
             .unwrap();

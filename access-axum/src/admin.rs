@@ -38,13 +38,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use sea_orm::entity::prelude::*;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryOrder, QuerySelect, Schema, Set};
+use sea_orm::{DatabaseConnection, QueryOrder, QuerySelect, Set};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
-use crate::auth::{ApiError, AuthState, JsonBody};
+use crate::auth::AuthState;
 use crate::authz::{Access, Authz, denied, store_failed};
 use crate::dynamic::{ChangeError, DynamicGrants};
+use crate::error::{ApiError, JsonBody};
 
 /// The audit trail.
 pub mod audit {
@@ -61,7 +62,7 @@ pub mod audit {
     /// use sea_orm::EntityTrait;
     ///
     /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// admin::migrate(&db).await.unwrap();
+    /// access_axum::migrate(&db).await.unwrap();
     /// let on = serde_json::json!({ "on": true });
     /// admin::record(&db, "acme", "7", "flag", "flag:beta", serde_json::Value::Null, on).await;
     /// let row: audit::Model = audit::Entity::find().one(&db).await.unwrap().unwrap();
@@ -107,37 +108,6 @@ pub mod audit {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Creates the audit table. Safe to call at every startup ([`crate::db::migrate`] calls it).
-///
-/// # Errors
-/// The database refused a statement.
-///
-/// # Examples
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use access_axum::admin::{self, audit};
-/// use sea_orm::{EntityTrait, PaginatorTrait};
-///
-/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// admin::migrate(&db).await.unwrap();
-/// admin::migrate(&db).await.unwrap(); // again at the next startup: nothing changes
-/// assert_eq!(audit::Entity::find().count(&db).await.unwrap(), 0);
-/// # }
-/// ```
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let schema = Schema::new(db.get_database_backend());
-    let mut t = schema.create_table_from_entity(audit::Entity);
-    t.if_not_exists();
-    db.execute(&t).await?;
-    for mut idx in schema.create_index_from_entity(audit::Entity) {
-        idx.if_not_exists();
-        db.execute(&idx).await?;
-    }
-    Ok(())
-}
-
 /// Records one change. A failure to record is logged and the change stands (it happened).
 ///
 /// # Examples
@@ -150,7 +120,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// use serde_json::json;
 ///
 /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// admin::migrate(&db).await.unwrap();
+/// access_axum::migrate(&db).await.unwrap();
 /// // The application's own admin change, in the same trail as the admin API's.
 /// admin::record(&db, "acme", "7", "rename", "project:p1", json!({ "name": "old" }), json!({ "name": "new" })).await;
 /// let rows = audit::Entity::find().all(&db).await.unwrap();
@@ -261,7 +231,7 @@ impl<M: AccessModel> Clone for AdminConfig<M> {
 /// # /// Auth state over a fresh in-memory database.
 /// # async fn auth_state() -> AuthState {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
 /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
 /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())

@@ -5,9 +5,8 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{
-    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Path, Request, State,
+    ConnectInfo, FromRequestParts, OptionalFromRequestParts, Path, Request, State,
 };
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
@@ -17,197 +16,16 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{AuthConfig, LoginIdentifier, RateLimit, SameSite, TokenTransport};
 use crate::db::{NewUser, UserChange, one_time_token, rate_limit, refresh_token, session, user};
+use crate::error::{ApiError, JsonBody};
 use crate::secret::{self, Claims, Verified};
-
-/// An error response: a status and a JSON body `{ "error": code, "message": .. }` that never
-/// carries internals.
-///
-/// # Examples
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// use access_axum::ApiError;
-/// use axum::http::StatusCode;
-/// use axum::response::IntoResponse;
-/// let res = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "try again later").into_response();
-/// assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-/// assert_eq!(res.headers()["cache-control"], "no-store");
-/// let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-/// let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-/// assert_eq!(body, serde_json::json!({ "error": "rate_limited", "message": "try again later" }));
-/// # });
-/// ```
-#[derive(Debug)]
-pub struct ApiError {
-    /// The status.
-    pub status: StatusCode,
-    /// A stable code (`invalid_credentials`, `rate_limited`, ..).
-    pub code: &'static str,
-    /// A sentence for people.
-    pub message: String,
-}
-
-impl ApiError {
-    /// An error.
-    ///
-    /// # Examples
-    /// ```
-    /// use access_axum::ApiError;
-    /// use axum::http::StatusCode;
-    /// let e = ApiError::new(StatusCode::FORBIDDEN, "read_only", format!("{} is read-only", "this workspace"));
-    /// assert_eq!(e.status, StatusCode::FORBIDDEN);
-    /// assert_eq!(e.code, "read_only");
-    /// assert_eq!(e.message, "this workspace is read-only");
-    /// ```
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-    fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "valid credentials are required",
-        )
-    }
-    fn internal(e: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %e, "auth: internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the request could not be completed",
-        )
-    }
-}
-
-impl From<DbErr> for ApiError {
-    fn from(e: DbErr) -> Self {
-        Self::internal(e)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code, "message": self.message });
-        let mut r = (self.status, Json(body)).into_response();
-        r.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        r
-    }
-}
-
-/// A JSON body whose every rejection is a JSON error: 415 without `application/json`, 413 when
-/// too large, 400 when malformed, 422 when it does not fit the expected shape.
-///
-/// # Examples
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
-/// # opts.max_connections(1);
-/// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
-/// # // A literal secret and cheap hashing, for the example only.
-/// # let config = access_axum::AuthConfig::builder()
-/// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
-/// #     .argon2(access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 })
-/// #     .build()
-/// #     .unwrap();
-/// # async fn call(app: &axum::Router, req: axum::http::Request<axum::body::Body>) -> (axum::http::StatusCode, serde_json::Value) {
-/// #     use tower::ServiceExt as _;
-/// #     let res = app.clone().oneshot(req).await.unwrap();
-/// #     let status = res.status();
-/// #     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-/// #     let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
-/// #     (status, body)
-/// # }
-/// # fn post_json(uri: &str, body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
-/// #     axum::http::Request::post(uri).header("content-type", "application/json").body(body.to_string().into()).unwrap()
-/// # }
-/// # fn get_bearer(uri: &str, token: &str) -> axum::http::Request<axum::body::Body> {
-/// #     axum::http::Request::get(uri).header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).unwrap()
-/// # }
-/// # async fn sign_up(app: &axum::Router, email: &str) -> String {
-/// #     let body = serde_json::json!({ "email": email, "password": "correct horse battery" });
-/// #     let (_, body) = call(app, post_json("/auth/register", body)).await;
-/// #     body["access_token"].as_str().unwrap().to_owned()
-/// # }
-/// use access_axum::JsonBody;
-/// use axum::Router;
-/// use axum::routing::post;
-///
-/// #[derive(serde::Deserialize)]
-/// struct Rename {
-///     name: String,
-/// }
-///
-/// async fn rename(JsonBody(body): JsonBody<Rename>) -> String {
-///     format!("renamed to {}", body.name)
-/// }
-///
-/// let app: Router = Router::new().route("/rename", post(rename));
-/// let (status, body) = call(&app, post_json("/rename", serde_json::json!({ "name": "Ada" }))).await;
-/// assert_eq!((status.as_u16(), body.as_str()), (200, Some("renamed to Ada")));
-/// // The wrong shape: 422, as JSON.
-/// let (status, body) = call(&app, post_json("/rename", serde_json::json!({ "title": "Ada" }))).await;
-/// assert_eq!((status.as_u16(), body["error"].as_str()), (422, Some("invalid_body")));
-/// // No `Content-Type: application/json`: 415.
-/// let plain = axum::http::Request::post("/rename").body(axum::body::Body::from("{}")).unwrap();
-/// let (status, body) = call(&app, plain).await;
-/// assert_eq!((status.as_u16(), body["error"].as_str()), (415, Some("unsupported_media_type")));
-/// # });
-/// ```
-#[derive(Debug)]
-pub struct JsonBody<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(e) => Err(match e {
-                JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send `Content-Type: application/json`",
-                ),
-                JsonRejection::JsonSyntaxError(_) => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
-                    "the body is not valid JSON",
-                ),
-                JsonRejection::JsonDataError(_) => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
-                    "the body does not have the expected fields",
-                ),
-                JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "body_too_large",
-                        "the body is too large",
-                    )
-                }
-                _ => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_body",
-                    "the body could not be read",
-                ),
-            }),
-        }
-    }
-}
 
 /// What the application sends to users (email verification, password reset). Implement it with
 /// your mail provider; the token goes into a link to your front end.
@@ -218,7 +36,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// # // A literal secret and cheap hashing, for the example only.
 /// # let config = access_axum::AuthConfig::builder()
 /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -339,7 +157,7 @@ impl Mailer for NoMailer {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// # // A literal secret and cheap hashing, for the example only.
 /// # let config = access_axum::AuthConfig::builder()
 /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -415,7 +233,7 @@ pub type AsyncClaims = dyn Fn(
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// # // A literal secret and cheap hashing, for the example only.
 /// # let config = access_axum::AuthConfig::builder()
 /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -496,7 +314,7 @@ pub trait Authenticator: Send + Sync + 'static {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// # // A literal secret and cheap hashing, for the example only.
     /// # let config = access_axum::AuthConfig::builder()
     /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -593,7 +411,7 @@ impl AuthState {
     /// let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// opts.max_connections(1); // one connection: one in-memory database
     /// let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// db::migrate(&db).await.unwrap();
+    /// access_axum::migrate(&db).await.unwrap();
     /// let state = AuthState::new(db, config);
     /// assert_eq!(state.config.base_path, "/auth");
     /// assert_eq!(state.config.users.by_id(&state.db, 1).await.unwrap(), None);
@@ -621,7 +439,7 @@ impl AuthState {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// # // A literal secret and cheap hashing, for the example only.
     /// # let config = access_axum::AuthConfig::builder()
     /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -708,7 +526,7 @@ impl AuthState {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// # // A literal secret and cheap hashing, for the example only.
     /// # let config = access_axum::AuthConfig::builder()
     /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -770,7 +588,7 @@ impl AuthState {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// # // A literal secret and cheap hashing, for the example only.
     /// # let config = access_axum::AuthConfig::builder()
     /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -834,7 +652,7 @@ impl AuthState {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// # // A literal secret and cheap hashing, for the example only.
     /// # let config = access_axum::AuthConfig::builder()
     /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -888,7 +706,7 @@ impl AuthState {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// # // A literal secret and cheap hashing, for the example only.
     /// # let config = access_axum::AuthConfig::builder()
     /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -956,7 +774,7 @@ impl AuthState {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// # // A literal secret and cheap hashing, for the example only.
     /// # let config = access_axum::AuthConfig::builder()
     /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -1075,7 +893,7 @@ fn authenticated_layer(
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// # // A literal secret and cheap hashing, for the example only.
 /// # let config = access_axum::AuthConfig::builder()
 /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -1293,12 +1111,15 @@ impl FromRequestParts<AuthState> for CurrentUser {
             Some(t) => (t.to_owned(), false),
             None => match token_cookie(config, &parts.headers, "access_token") {
                 Some(t) => (t.to_owned(), true),
-                None => return Err(ApiError::unauthorized()),
+                None => return Err(ApiError::unauthenticated()),
             },
         };
         let claims = secret::verify_with(config, &state.validation, &token)
-            .ok_or_else(ApiError::unauthorized)?;
-        let id: i64 = claims.sub.parse().map_err(|_| ApiError::unauthorized())?;
+            .ok_or_else(ApiError::unauthenticated)?;
+        let id: i64 = claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::unauthenticated())?;
         if via_cookie && !csrf_ok(config, parts) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -1327,7 +1148,7 @@ impl FromRequestParts<AuthState> for CurrentUser {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// # // A literal secret and cheap hashing, for the example only.
 /// # let config = access_axum::AuthConfig::builder()
 /// #     .keys(access_axum::JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, b"example-only-secret-0123456789abcdef").unwrap())
@@ -2060,7 +1881,7 @@ async fn refresh(
     };
     let from_body = body.as_ref().is_some_and(|b| b.refresh_token.is_some());
     let Some(token) = refresh_cookie_or_body(&state, &headers, body) else {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     };
     if !from_body {
         // A refresh driven by the cookie is a cookie-authenticated mutation.
@@ -2081,23 +1902,23 @@ async fn refresh(
         .one(&state.db)
         .await?
     else {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     };
     if !secret::secret_eq(&rt.token_hash, &hash) {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     }
     let now = now();
     let Some(s) = session::Entity::find_by_id(rt.session_id.clone())
         .one(&state.db)
         .await?
     else {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     };
     if s.revoked_at.is_some() || s.expires_at <= now {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     }
     let Some(u) = state.config.users.by_id(&state.db, s.user_id).await? else {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     };
     if !u.active || s.created_at < u.password_changed_at {
         revoke(
@@ -2105,7 +1926,7 @@ async fn refresh(
             sea_orm::Condition::all().add(session::Column::Id.eq(s.id.clone())),
         )
         .await?;
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     }
     // Rotate: exactly one request wins the conditional update; the old token is marked and the
     // new one stored together.
@@ -2133,7 +1954,7 @@ async fn refresh(
             )
             .await?;
             txn.commit().await?;
-            return Err(ApiError::unauthorized());
+            return Err(ApiError::unauthenticated());
         }
     }
     session::Entity::update_many()
@@ -2180,9 +2001,9 @@ async fn current_record(state: &AuthState, user: &CurrentUser) -> Result<user::M
         .users
         .by_id(&state.db, user.id)
         .await?
-        .ok_or_else(ApiError::unauthorized)?;
+        .ok_or_else(ApiError::unauthenticated)?;
     if !u.active || user.issued_at < u.password_changed_at {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::unauthenticated());
     }
     Ok(u)
 }
@@ -2414,39 +2235,4 @@ async fn jwks(State(state): State<AuthState>) -> Result<Json<serde_json::Value>,
         .map_err(ApiError::internal)?;
     jwk.common.key_id = Some(keys.kid.clone());
     Ok(Json(serde_json::json!({ "keys": [jwk] })))
-}
-
-/// Reads a JSON body with a size limit: 415 without `application/json`, 413 beyond the limit,
-/// 400 when malformed.
-pub(crate) async fn read_json(
-    parts: &Parts,
-    body: axum::body::Body,
-    limit: usize,
-) -> Result<serde_json::Value, ApiError> {
-    let json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send `Content-Type: application/json`",
-        ));
-    }
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "the body is too large",
-        )
-    })?;
-    serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "the body is not valid JSON",
-        )
-    })
 }

@@ -14,8 +14,9 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{ApiError, AuthState, CurrentUser};
+use crate::auth::{AuthState, CurrentUser};
 use crate::dynamic::DynamicGrants;
+use crate::error::ApiError;
 
 /// The decoder's source (names filled in by [`Authz::access_js`]).
 const ACCESS_JS: &str = include_str!("../assets/access.js");
@@ -66,7 +67,7 @@ pub type TenantFn = Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + 
 /// # /// Auth state over a fresh in-memory database.
 /// # async fn auth_state() -> AuthState {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
 /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
 /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -237,7 +238,7 @@ impl std::fmt::Debug for TenantFrom {
 /// # /// Auth state over a fresh in-memory database.
 /// # async fn auth_state() -> AuthState {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
 /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
 /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -474,7 +475,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -699,7 +700,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -747,7 +748,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// use access_axum::dynamic::{self, DynamicGrants};
     ///
     /// let (auth, stores) = (auth_state().await, stores().await);
-    /// dynamic::migrate(&auth.db).await.unwrap();
+    /// access_axum::migrate(&auth.db).await.unwrap();
     /// let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, auth.db.clone()));
     /// // In tenant acme, viewers may now delete projects too.
     /// let grants = authz.dynamic.as_ref().unwrap();
@@ -803,7 +804,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -935,7 +936,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -1047,7 +1048,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -1210,7 +1211,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -1385,7 +1386,7 @@ async fn path_param(parts: &mut Parts, name: &str) -> Option<String> {
 /// # /// Auth state over a fresh in-memory database.
 /// # async fn auth_state() -> AuthState {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
 /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
 /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -1532,7 +1533,7 @@ where
 /// # /// Auth state over a fresh in-memory database.
 /// # async fn auth_state() -> AuthState {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
 /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
 /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -1724,7 +1725,7 @@ impl AuthState {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -1823,7 +1824,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # /// Auth state over a fresh in-memory database.
     /// # async fn auth_state() -> AuthState {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
     /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
     /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())
@@ -1984,7 +1985,7 @@ where
 /// # /// Auth state over a fresh in-memory database.
 /// # async fn auth_state() -> AuthState {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap();
 /// #     let fast = access_axum::config::Argon2Params { m_cost: 256, t_cost: 1, p_cost: 1 };
 /// #     AuthState::new(db, AuthConfig::builder().keys(keys).argon2(fast).build().unwrap())

@@ -38,8 +38,9 @@ use sea_orm::{
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::auth::{ApiError, AuthState, CurrentUser};
+use crate::auth::{AuthState, CurrentUser};
 use crate::authz::Authz;
+use crate::error::ApiError;
 
 /// What the routes need from the model type and its entity: a sea-orm model that derives
 /// `Schema` (with `entity = Entity`), `Serialize`, `Deserialize` and `Clone`. Implemented for
@@ -104,7 +105,7 @@ use crate::authz::Authz;
 /// # /// A fresh in-memory database with the auth tables and `products`.
 /// # async fn products_db() -> DatabaseConnection {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
 /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
 /// #     db
@@ -256,7 +257,7 @@ pub struct PageQuery {
 /// # /// A fresh in-memory database with the auth tables and `products`.
 /// # async fn products_db() -> DatabaseConnection {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
 /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
 /// #     db
@@ -481,7 +482,7 @@ impl<T: Clone, M: AccessModel, S: Stores + 'static> Hooks<T, M, S> {
 /// # /// A fresh in-memory database with the auth tables and `products`.
 /// # async fn products_db() -> DatabaseConnection {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
 /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
 /// #     db
@@ -653,7 +654,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -762,7 +763,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -898,7 +899,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -1040,7 +1041,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -1183,7 +1184,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -1326,7 +1327,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -1455,7 +1456,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -1574,7 +1575,7 @@ where
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -1849,7 +1850,7 @@ fn has_credentials(parts: &Parts, auth: &AuthState) -> bool {
 /// # /// A fresh in-memory database with the auth tables and `products`.
 /// # async fn products_db() -> DatabaseConnection {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
 /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
 /// #     db
@@ -2407,7 +2408,7 @@ async fn create(state, hooks; req: axum::extract::Request) {
         return denial(&d, c.user.is_some());
     }
     let json: serde_json::Value =
-        match crate::auth::read_json(&parts, body, c.auth.config.body_limit).await {
+        match crate::error::read_json(&parts.headers, body, c.auth.config.body_limit).await {
             Ok(v) => v,
             Err(e) => return e.into_response(),
         };
@@ -2479,7 +2480,7 @@ async fn update(state, hooks; id: Path<String>, req: axum::extract::Request) {
     let pctx = c.permission_ctx();
     // The body first: no transaction (and pooled connection) waits on a slow client.
     let patch: serde_json::Value =
-        match crate::auth::read_json(&parts, body, c.auth.config.body_limit).await {
+        match crate::error::read_json(&parts.headers, body, c.auth.config.body_limit).await {
             Ok(v) => v,
             Err(e) => return e.into_response(),
         };
@@ -2634,7 +2635,7 @@ async fn remove(state, hooks; id: Path<String>, req: axum::extract::Request) {
 /// # /// A fresh in-memory database with the auth tables and `products`.
 /// # async fn products_db() -> DatabaseConnection {
 /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// #     access_axum::db::migrate(&db).await.unwrap();
+/// #     access_axum::migrate(&db).await.unwrap();
 /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
 /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
 /// #     db
@@ -2763,7 +2764,7 @@ pub mod guarded {
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -2901,7 +2902,7 @@ pub mod guarded {
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db
@@ -3038,7 +3039,7 @@ pub mod guarded {
     /// # /// A fresh in-memory database with the auth tables and `products`.
     /// # async fn products_db() -> DatabaseConnection {
     /// #     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// #     access_axum::db::migrate(&db).await.unwrap();
+    /// #     access_axum::migrate(&db).await.unwrap();
     /// #     let schema = sea_orm::Schema::new(db.get_database_backend());
     /// #     db.execute(&schema.create_table_from_entity(product::Entity)).await.unwrap();
     /// #     db

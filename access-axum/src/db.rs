@@ -1,6 +1,6 @@
-//! The tables authentication keeps, as sea-orm entities, and [`migrate`] to create them.
+//! The tables authentication keeps, as sea-orm entities (created by [`crate::migrate`]).
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Schema};
+use sea_orm::DbErr;
 
 /// Users and their credentials.
 ///
@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Schema};
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::{NewUser, UsersTable, user};
 /// use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 /// let users = UsersTable::default();
@@ -47,7 +47,7 @@ pub mod user {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::{NewUser, UsersTable, user};
     /// let u: user::Model = UsersTable::default()
     ///     .insert(&db, NewUser {
@@ -121,7 +121,7 @@ pub mod user {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::session;
 /// use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 /// for (id, revoked_at) in [("s1", None), ("s2", Some(150))] {
@@ -161,7 +161,7 @@ pub mod session {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::session;
     /// use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
     /// let s = session::Model {
@@ -227,7 +227,7 @@ pub mod session {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::refresh_token;
 /// use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 /// refresh_token::ActiveModel {
@@ -262,7 +262,7 @@ pub mod refresh_token {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::refresh_token;
     /// use sea_orm::{ActiveModelTrait, IntoActiveModel};
     /// let t = refresh_token::Model {
@@ -320,7 +320,7 @@ pub mod refresh_token {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::one_time_token;
 /// use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 /// one_time_token::ActiveModel {
@@ -356,7 +356,7 @@ pub mod one_time_token {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::one_time_token;
     /// use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
     /// let t = one_time_token::Model {
@@ -416,7 +416,7 @@ pub mod one_time_token {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::rate_limit;
 /// use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 /// for (key, count) in [("login:ip:a1b2", 3), ("login:ip:c3d4", 11)] {
@@ -450,7 +450,7 @@ pub mod rate_limit {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::rate_limit;
     /// use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
     /// let c = rate_limit::Model { key: "register:ip:a1b2".into(), window_start: 1_700_000_000, count: 1 };
@@ -484,50 +484,6 @@ pub mod rate_limit {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Creates the tables (and their indexes) that do not exist yet. Safe to call at every
-/// startup. With an application users table ([`UsersTable`]), that table is the
-/// application's; the built-in one is still created (and stays empty).
-///
-/// # Errors
-/// The database refused a statement.
-///
-/// # Examples
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// use access_axum::db::{self, user};
-/// use sea_orm::{EntityTrait, PaginatorTrait};
-/// let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
-/// opts.max_connections(1);
-/// let db = sea_orm::Database::connect(opts).await.unwrap();
-/// db::migrate(&db).await.unwrap();
-/// // Again at the next startup: nothing to do.
-/// db::migrate(&db).await.unwrap();
-/// assert_eq!(user::Entity::find().count(&db).await.unwrap(), 0);
-/// # });
-/// ```
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let schema = Schema::new(backend);
-    macro_rules! table {
-        ($e:expr) => {{
-            let mut stmt = schema.create_table_from_entity($e);
-            stmt.if_not_exists();
-            db.execute(&stmt).await?;
-            for mut idx in schema.create_index_from_entity($e) {
-                idx.if_not_exists();
-                db.execute(&idx).await?;
-            }
-        }};
-    }
-    table!(user::Entity);
-    table!(session::Entity);
-    table!(refresh_token::Entity);
-    table!(one_time_token::Entity);
-    table!(rate_limit::Entity);
-    crate::admin::migrate(db).await?;
-    Ok(())
-}
-
 /// Where users live: the built-in `auth_users` table, or the application's own table with its
 /// own column names. Every user query of the endpoints goes through it.
 ///
@@ -537,7 +493,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::{NewUser, UsersTable};
 /// use sea_orm::ConnectionTrait as _;
 /// // The application's table, with its own names.
@@ -626,7 +582,7 @@ impl Default for UsersTable {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::{NewUser, UsersTable};
 /// let u = UsersTable::default()
 ///     .insert(&db, NewUser {
@@ -661,7 +617,7 @@ pub struct NewUser {
 /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
 /// # opts.max_connections(1);
 /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-/// # access_axum::db::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_axum::db::{NewUser, UserChange, UsersTable};
 /// let users = UsersTable::default();
 /// # let new = NewUser { email: Some("ada@example.com".into()), username: None, password_hash: "old".into(), now: 100 };
@@ -745,7 +701,7 @@ impl UsersTable {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::UsersTable;
     /// # let new = |email: &str, username: &str| access_axum::db::NewUser { email: Some(email.into()), username: Some(username.into()), password_hash: "$argon2id$...".into(), now: 100 };
     /// let users = UsersTable::default();
@@ -772,7 +728,7 @@ impl UsersTable {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::UsersTable;
     /// # let new = |email: &str, username: &str| access_axum::db::NewUser { email: Some(email.into()), username: Some(username.into()), password_hash: "$argon2id$...".into(), now: 100 };
     /// let users = UsersTable::default();
@@ -801,7 +757,7 @@ impl UsersTable {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::UsersTable;
     /// # let new = |email: &str, username: &str| access_axum::db::NewUser { email: Some(email.into()), username: Some(username.into()), password_hash: "$argon2id$...".into(), now: 100 };
     /// let users = UsersTable::default();
@@ -830,7 +786,7 @@ impl UsersTable {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::UsersTable;
     /// # let new = |email: &str, username: &str| access_axum::db::NewUser { email: Some(email.into()), username: Some(username.into()), password_hash: "$argon2id$...".into(), now: 100 };
     /// let users = UsersTable::default();
@@ -895,7 +851,7 @@ impl UsersTable {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::{UserChange, UsersTable};
     /// # let new = |email: &str, username: &str| access_axum::db::NewUser { email: Some(email.into()), username: Some(username.into()), password_hash: "$argon2id$...".into(), now: 100 };
     /// let users = UsersTable::default();
@@ -942,7 +898,7 @@ impl UsersTable {
     /// # let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
     /// # opts.max_connections(1);
     /// # let db = sea_orm::Database::connect(opts).await.unwrap();
-    /// # access_axum::db::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::db::UsersTable;
     /// # let new = |email: &str, username: &str| access_axum::db::NewUser { email: Some(email.into()), username: Some(username.into()), password_hash: "$argon2id$...".into(), now: 100 };
     /// let users = UsersTable::default();

@@ -37,12 +37,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Schema, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Deserialize;
 
 use crate::admin::{Admin, AdminOf};
-use crate::auth::ApiError;
+use crate::error::ApiError;
 
 /// Stored grant changes: one row per (tenant, entitlement, role), the last word wins.
 pub mod role_grant {
@@ -82,7 +82,7 @@ pub mod role_grant {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::dynamic::role_grant;
     /// use sea_orm::EntityTrait;
     ///
@@ -168,7 +168,7 @@ pub mod custom_role {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use access_axum::dynamic::custom_role;
     /// use sea_orm::EntityTrait;
     ///
@@ -218,53 +218,11 @@ pub mod custom_role {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Creates the tables of dynamic mode (and a unique index per tenant, entity type and role
-/// index, so two processes cannot hand out one index twice). Safe to call at every startup.
-///
-/// # Errors
-/// The database refused a statement.
-///
-/// # Examples
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use access_axum::dynamic::{self, custom_role, role_grant};
-/// use sea_orm::{EntityTrait, PaginatorTrait};
-///
-/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// dynamic::migrate(&db).await.unwrap();
-/// dynamic::migrate(&db).await.unwrap(); // again at the next startup: nothing changes
-/// assert_eq!(role_grant::Entity::find().count(&db).await.unwrap(), 0);
-/// assert_eq!(custom_role::Entity::find().count(&db).await.unwrap(), 0);
-/// # }
-/// ```
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let schema = Schema::new(db.get_database_backend());
-    for mut stmt in [
-        schema.create_table_from_entity(role_grant::Entity),
-        schema.create_table_from_entity(custom_role::Entity),
-    ] {
-        stmt.if_not_exists();
-        db.execute(&stmt).await?;
-    }
-    for mut idx in schema
-        .create_index_from_entity(role_grant::Entity)
-        .into_iter()
-        .chain(schema.create_index_from_entity(custom_role::Entity))
-    {
-        idx.if_not_exists();
-        db.execute(&idx).await?;
-    }
-    let unique = [
-        "CREATE UNIQUE INDEX IF NOT EXISTS access_role_grants_key ON access_role_grants (tenant, entitlement, role)",
-        "CREATE UNIQUE INDEX IF NOT EXISTS access_custom_roles_key ON access_custom_roles (tenant, entity, idx)",
-    ];
-    for sql in unique {
-        db.execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
+/// The unique keys of the grants tables, which their entities cannot declare.
+pub(crate) const UNIQUE_KEYS: [&str; 2] = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS access_role_grants_key ON access_role_grants (tenant, entitlement, role)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS access_custom_roles_key ON access_custom_roles (tenant, entity, idx)",
+];
 
 const MAX_CACHED_TENANTS: usize = 10_000;
 
@@ -303,7 +261,7 @@ const MAX_CACHED_TENANTS: usize = 10_000;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// dynamic::migrate(&db).await.unwrap();
+/// access_axum::migrate(&db).await.unwrap();
 /// let grants = DynamicGrants::new(&Model, db);
 ///
 /// // Tenant acme gives `project:delete` to viewers; tenant globex keeps the model's grants.
@@ -365,7 +323,7 @@ impl std::fmt::Debug for DynamicGrants {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// # dynamic::migrate(&db).await.unwrap();
+/// # access_axum::migrate(&db).await.unwrap();
 /// use access_core::GrantErrorKind;
 /// use axum::response::IntoResponse;
 ///
@@ -473,7 +431,7 @@ impl DynamicGrants {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// let grants = DynamicGrants::new(&Model, db);
     /// // A tenant nobody changed has the model's grants.
     /// let g = grants.tenant("acme").await.unwrap();
@@ -524,7 +482,7 @@ impl DynamicGrants {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use std::time::Duration;
     ///
     /// let here = DynamicGrants::new(&Model, db.clone()).cache_ttl(Duration::ZERO);
@@ -578,7 +536,7 @@ impl DynamicGrants {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// use std::sync::Arc;
     ///
     /// let grants = DynamicGrants::new(&Model, db);
@@ -758,7 +716,7 @@ impl DynamicGrants {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// let grants = DynamicGrants::new(&Model, db);
     /// let g = grants.grant("acme", "project:delete", "viewer", "user-1").await.unwrap();
     /// assert_eq!(given_to(&g, Entitlement::ProjectDelete), ["manager", "viewer"]);
@@ -816,7 +774,7 @@ impl DynamicGrants {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// let grants = DynamicGrants::new(&Model, db);
     /// // In tenant acme, nobody may delete projects any more.
     /// let g = grants.revoke("acme", "project:delete", "manager", "user-1").await.unwrap();
@@ -872,7 +830,7 @@ impl DynamicGrants {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// let grants = DynamicGrants::new(&Model, db);
     /// let idx = grants.create_role("acme", "project", "auditor", &["project:read"], "user-1").await.unwrap();
     /// assert_eq!(idx, 2); // after the model's roles of `project` (manager, viewer)
@@ -984,7 +942,7 @@ impl DynamicGrants {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # dynamic::migrate(&db).await.unwrap();
+    /// # access_axum::migrate(&db).await.unwrap();
     /// let grants = DynamicGrants::new(&Model, db);
     /// grants.create_role("acme", "project", "auditor", &["project:read"], "user-1").await.unwrap();
     /// grants.delete_role("acme", "project", "auditor", "user-1").await.unwrap();
@@ -1188,7 +1146,7 @@ pub struct NewRole {
 
 pub(crate) async fn create_role<M: AccessModel, S: Stores + 'static>(
     AdminOf(a): AdminOf<M, S>,
-    crate::auth::JsonBody(body): crate::auth::JsonBody<NewRole>,
+    crate::error::JsonBody(body): crate::error::JsonBody<NewRole>,
 ) -> Response {
     let dynamic = dynamic_or_return!(a);
     let ents: Vec<&str> = body.entitlements.iter().map(String::as_str).collect();

@@ -2,7 +2,7 @@
 
 use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
-use access_axum::db::{self, user};
+use access_axum::db::user;
 use access_axum::{AuthConfig, AuthState, JwtKeys};
 use access_core::{ClosureStore, MemoryStore, RoleStore};
 use axum::body::Body;
@@ -131,7 +131,7 @@ async fn harness_with_ttl(
     let mut opts = ConnectOptions::new("sqlite::memory:");
     opts.max_connections(1);
     let db = Database::connect(opts).await.unwrap();
-    db::migrate(&db).await.unwrap();
+    access_axum::migrate(&db).await.unwrap();
     let config = AuthConfig::builder()
         .keys(JwtKeys::hmac(Algorithm::HS256, b"authz-test-secret-authz-test-secret").unwrap())
         .argon2(Argon2Params {

@@ -254,8 +254,8 @@ pub struct Consumption {
 /// ```
 #[derive(Debug)]
 pub struct AccessContext<'a, M: AccessModel, S: Stores> {
-    model: &'a M,
-    stores: &'a S,
+    model: Held<'a, M>,
+    stores: Held<'a, S>,
     principal: Principal,
     now: Option<Timestamp>,
     grants: Option<Arc<Grants>>,
@@ -265,8 +265,8 @@ pub struct AccessContext<'a, M: AccessModel, S: Stores> {
 impl<M: AccessModel, S: Stores> Clone for AccessContext<'_, M, S> {
     fn clone(&self) -> Self {
         Self {
-            model: self.model,
-            stores: self.stores,
+            model: self.model.clone(),
+            stores: self.stores.clone(),
             principal: self.principal.clone(),
             now: self.now,
             grants: self.grants.clone(),
@@ -537,8 +537,31 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     /// ```
     pub fn new(model: &'a M, stores: &'a S, principal: Principal) -> Self {
         Self {
-            model,
-            stores,
+            model: Held::Borrowed(model),
+            stores: Held::Borrowed(stores),
+            principal,
+            now: None,
+            grants: None,
+            cache: None,
+        }
+    }
+
+    /// A context that shares the model and the stores through [`Arc`]s instead of borrowing
+    /// them: it lives as long as it is needed (`'static`), as a web framework's request
+    /// extractor must.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use access_core::{AccessContext, MemoryStore, Principal};
+    /// # access_core::define_access! { pub Access; entity project { roles: [viewer] } }
+    /// let ctx: AccessContext<'static, Access, MemoryStore> =
+    ///     AccessContext::shared(Arc::new(Access), Arc::new(MemoryStore::new()), Principal::new("vic"));
+    /// ```
+    pub fn shared(model: Arc<M>, stores: Arc<S>, principal: Principal) -> Self {
+        Self {
+            model: Held::Shared(model),
+            stores: Held::Shared(stores),
             principal,
             now: None,
             grants: None,
@@ -911,8 +934,8 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     /// assert_eq!(&*ctx.model().data().name, "Access");
     /// # }).unwrap(); }
     /// ```
-    pub fn model(&self) -> &'a M {
-        self.model
+    pub fn model(&self) -> &M {
+        &self.model
     }
 
     /// The stores.
@@ -950,8 +973,8 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     /// assert!(std::ptr::eq(ctx.stores(), &store));
     /// # }).unwrap(); }
     /// ```
-    pub fn stores(&self) -> &'a S {
-        self.stores
+    pub fn stores(&self) -> &S {
+        &self.stores
     }
 
     fn now(&self) -> Timestamp {
@@ -2469,5 +2492,38 @@ fn role_reason(
             roles,
             via,
         },
+    }
+}
+
+/// The model or the stores of an [`AccessContext`]: borrowed, or shared through an [`Arc`].
+enum Held<'a, T> {
+    Borrowed(&'a T),
+    Shared(Arc<T>),
+}
+
+impl<T> Clone for Held<'_, T> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Borrowed(t) => Self::Borrowed(t),
+            Self::Shared(t) => Self::Shared(Arc::clone(t)),
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Held<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<T> std::ops::Deref for Held<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        match self {
+            Self::Borrowed(t) => t,
+            Self::Shared(t) => t,
+        }
     }
 }

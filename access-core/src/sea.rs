@@ -13,7 +13,7 @@ mod listing;
 mod store;
 mod wallet;
 pub use listing::{Accessible, list_accessible};
-pub use store::SeaStore;
+pub use store::{SeaStore, migrate};
 pub use wallet::SeaWallet;
 
 use sea_orm::sea_query::{Expr, ExprTrait};

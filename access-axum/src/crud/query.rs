@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use sea_orm::sea_query::{ColumnType, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, Value};
 
-use crate::auth::ApiError;
+use crate::error::ApiError;
 
 /// Most sort keys one request may give.
 pub const MAX_SORT_KEYS: usize = 3;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use access_axum::config::{Argon2Params, PasswordPolicy, RateLimit, RateLimits, TokenTransport};
-use access_axum::db::{self, one_time_token, refresh_token, session, user};
+use access_axum::db::{one_time_token, refresh_token, session, user};
 use access_axum::{AuthConfig, AuthState, Claims, JwtKeys, Mailer};
 use axum::Router;
 use axum::body::Body;
@@ -118,10 +118,10 @@ async fn database() -> DatabaseConnection {
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(4).set_schema_search_path(schema);
         let db = Database::connect(opts).await.expect("database");
-        db::migrate(&db).await.expect("migrate");
+        access_axum::migrate(&db).await.expect("migrate");
         return db;
     }
-    db::migrate(&db).await.expect("migrate");
+    access_axum::migrate(&db).await.expect("migrate");
     db
 }
 

@@ -6,7 +6,7 @@ use access_axum::ApiError;
 use access_axum::authz::Authz;
 use access_axum::config::Argon2Params;
 use access_axum::crud::{Crud, crud_router};
-use access_axum::db::{self, user};
+use access_axum::db::user;
 use access_axum::{AuthConfig, AuthState, JwtKeys};
 use access_core::Action;
 use access_core::MemoryStore;
@@ -172,7 +172,7 @@ fn test_config() -> AuthConfig {
 
 async fn harness() -> Option<H> {
     let db = connect().await?;
-    db::migrate(&db).await.unwrap();
+    access_axum::migrate(&db).await.unwrap();
     let schema = sea_orm::Schema::new(db.get_database_backend());
     db.execute(&schema.create_table_from_entity(product::Entity))
         .await

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
 use access_axum::crud::Crud;
-use access_axum::db::{self, user};
-use access_axum::dynamic::{self, DynamicGrants, admin_router};
+use access_axum::db::user;
+use access_axum::dynamic::{DynamicGrants, admin_router};
 use access_axum::{AuthConfig, AuthState, JwtKeys};
 use access_core::sea::SeaStore;
 use access_core::{ClosureStore, Resource, RoleStore, Subscription, SubscriptionStore};
@@ -201,8 +201,7 @@ fn res<'a>(ty: EntityType, id: &'a str) -> Resource<'a> {
 
 async fn harness() -> Option<H> {
     let db = connect().await?;
-    db::migrate(&db).await.unwrap();
-    dynamic::migrate(&db).await.unwrap();
+    access_axum::migrate(&db).await.unwrap();
     let store = SeaStore::new(&Model, db.clone());
     store.migrate().await.unwrap();
     let stores: &'static Stores = Box::leak(Box::new(store));

@@ -285,10 +285,7 @@ impl SeaStore {
     /// # }
     /// ```
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        for sql in SCHEMA {
-            self.db.execute_unprepared(sql).await?;
-        }
-        self.wallet.migrate().await
+        migrate(&self.db).await
     }
 
     /// The database connection.
@@ -1262,4 +1259,16 @@ impl WalletStore for SeaStore {
     async fn unconsume(&self, tenant: &str, charges: &[Charge]) -> StoreResult<()> {
         self.wallet.unconsume(tenant, charges).await
     }
+}
+
+/// Creates every table of [`SeaStore`] and its wallet when missing, in `db` (what
+/// [`SeaStore::migrate`] runs; the tables do not depend on the model).
+///
+/// # Errors
+/// The database refused a statement.
+pub async fn migrate(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    for sql in SCHEMA {
+        db.execute_unprepared(sql).await?;
+    }
+    super::wallet::migrate(db).await
 }

@@ -145,22 +145,7 @@ impl SeaWallet {
     /// # }
     /// ```
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        let t = Table::create()
-            .table(col(TABLE))
-            .if_not_exists()
-            .col(ColumnDef::new(col("tenant")).string().not_null())
-            .col(ColumnDef::new(col("limit_name")).string().not_null())
-            .col(ColumnDef::new(col("period_start")).big_integer().not_null())
-            .col(ColumnDef::new(col("used")).big_integer().not_null())
-            .primary_key(
-                Index::create()
-                    .col(col("tenant"))
-                    .col(col("limit_name"))
-                    .col(col("period_start")),
-            )
-            .to_owned();
-        self.db.execute(&t).await?;
-        Ok(())
+        migrate(&self.db).await
     }
 
     fn name(&self, limit: LimitId) -> StoreResult<&str> {
@@ -280,4 +265,24 @@ impl WalletStore for SeaWallet {
         txn.commit().await.map_err(backend)?;
         Ok(())
     }
+}
+
+/// Creates the wallet's table when missing (what [`SeaWallet::migrate`] runs).
+pub(crate) async fn migrate(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let t = Table::create()
+        .table(col(TABLE))
+        .if_not_exists()
+        .col(ColumnDef::new(col("tenant")).string().not_null())
+        .col(ColumnDef::new(col("limit_name")).string().not_null())
+        .col(ColumnDef::new(col("period_start")).big_integer().not_null())
+        .col(ColumnDef::new(col("used")).big_integer().not_null())
+        .primary_key(
+            Index::create()
+                .col(col("tenant"))
+                .col(col("limit_name"))
+                .col(col("period_start")),
+        )
+        .to_owned();
+    db.execute(&t).await?;
+    Ok(())
 }

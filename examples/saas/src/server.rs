@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use access_axum::authz::{Access, Authz};
-use access_axum::db::{self, user};
-use access_axum::dynamic::{self, DynamicGrants};
+use access_axum::db::user;
+use access_axum::dynamic::DynamicGrants;
 use access_axum::{AuthConfig, AuthState, JwtKeys};
 use access_core::sea::SeaStore;
 use access_core::{
@@ -752,10 +752,7 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
 /// Runs the server until it is stopped.
 pub async fn serve() -> Result<(), String> {
     let (db, shown) = connect().await?;
-    db::migrate(&db)
-        .await
-        .map_err(|e| format!("migration: {e}"))?;
-    dynamic::migrate(&db)
+    access_axum::migrate(&db)
         .await
         .map_err(|e| format!("migration: {e}"))?;
     let store = SeaStore::new(&Model, db.clone());

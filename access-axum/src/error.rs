@@ -1,0 +1,302 @@
+//! The crate's one rejection vocabulary: [`ApiError`] (a status and a JSON body that never
+//! carries internals) and [`JsonBody`], a JSON extractor whose every rejection is an `ApiError`.
+//!
+//! Every handler and extractor of access-axum answers a failure through `ApiError`, so a 403
+//! looks the same whether a route guard, the `Access` extractor, a CRUD route or the admin API
+//! refused the request:
+//!
+//! ```json
+//! { "error": "forbidden", "message": "`project:delete` is not allowed",
+//!   "entitlement": "project:delete", "reasons": [ { "kind": "role_required", .. } ] }
+//! ```
+
+use access_core::{AuthorizationError, AuthorizationFailure, Decision, Denial, Reason, ReasonKind};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use sea_orm::DbErr;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// An error response: a status and a JSON body `{ "error": code, "message": .. }` (plus
+/// `entitlement` and `reasons` for a 403, and a `Retry-After` header for a 429) that never
+/// carries internals.
+///
+/// # Examples
+/// ```
+/// use access_axum::ApiError;
+/// async fn handler() -> Result<&'static str, ApiError> {
+///     Err(ApiError::conflict("the name is taken"))
+/// }
+/// ```
+#[derive(Debug)]
+pub struct ApiError {
+    /// The status.
+    pub status: StatusCode,
+    /// A stable code (`invalid_credentials`, `rate_limited`, ..).
+    pub code: &'static str,
+    /// A sentence for people.
+    pub message: String,
+    entitlement: Option<String>,
+    reasons: Vec<Reason>,
+    retry_after: Option<u64>,
+}
+
+/// The JSON body of an [`ApiError`].
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entitlement: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[Reason]>::is_empty")]
+    reasons: &'a [Reason],
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a sentence.
+    ///
+    /// ```
+    /// use access_axum::ApiError;
+    /// use axum::http::StatusCode;
+    /// let e = ApiError::new(StatusCode::FORBIDDEN, "read_only", "this workspace is read-only");
+    /// assert_eq!((e.status, e.code), (StatusCode::FORBIDDEN, "read_only"));
+    /// ```
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            entitlement: None,
+            reasons: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 401 `unauthenticated`: no valid credentials.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "valid credentials are required",
+        )
+    }
+
+    /// 403 `forbidden` for a denied [`Decision`], with its entitlement and reasons.
+    pub fn forbidden(decision: &Decision) -> Self {
+        Self {
+            entitlement: Some(decision.entitlement.clone()),
+            reasons: decision.reasons.clone(),
+            ..Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("`{}` is not allowed", decision.entitlement),
+            )
+        }
+    }
+
+    /// A schema's refusal of an action: 401 when the caller is not signed in and the rule
+    /// needs them to be, else 403 `forbidden` with the reasons.
+    pub fn denied(denial: &Denial, signed_in: bool) -> Self {
+        let needs_sign_in = denial
+            .reasons
+            .iter()
+            .any(|r| r.kind == ReasonKind::AuthenticationRequired);
+        if !signed_in && needs_sign_in {
+            return Self::unauthenticated();
+        }
+        Self {
+            reasons: denial.reasons.clone(),
+            ..Self::new(StatusCode::FORBIDDEN, "forbidden", denial.to_string())
+        }
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 409 `conflict`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// 422 with a code naming what is wrong with the input.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// 429 `rate_limited`, with `Retry-After: seconds`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many attempts; try again later",
+            )
+        }
+    }
+
+    /// 500 `internal`: `e` goes to the log, never to the client.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request could not be completed",
+        )
+    }
+
+    /// 500 `internal` when authorization itself failed (a store error): `what` and `e` go to
+    /// the log.
+    pub fn authorization_failed(what: &str, e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "{what}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request could not be authorized",
+        )
+    }
+
+    /// The reasons of a 403 (empty otherwise).
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+
+    /// The `Retry-After` of a 429, in seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(e: DbErr) -> Self {
+        Self::internal(e)
+    }
+}
+
+/// 403 with the reasons when denied, 500 without details when a store failed.
+impl From<AuthorizationError> for ApiError {
+    fn from(e: AuthorizationError) -> Self {
+        match e.reason {
+            AuthorizationFailure::Denied(reasons) => Self {
+                message: format!("`{}` is not allowed", e.entitlement),
+                entitlement: Some(e.entitlement),
+                reasons,
+                ..Self::new(StatusCode::FORBIDDEN, "forbidden", "")
+            },
+            AuthorizationFailure::Store(s) => {
+                Self::authorization_failed("authorization store failed", s)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: self.code,
+            message: &self.message,
+            entitlement: self.entitlement.as_deref(),
+            reasons: &self.reasons,
+        };
+        let mut r = (self.status, Json(body)).into_response();
+        let headers: &mut HeaderMap = r.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        r
+    }
+}
+
+/// A JSON body whose every rejection is a JSON error: 415 without `application/json`, 413 when
+/// too large, 400 when malformed, 422 when it does not fit the expected shape.
+///
+/// # Examples
+/// ```
+/// use access_axum::JsonBody;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Rename { name: String }
+///
+/// async fn rename(JsonBody(body): JsonBody<Rename>) -> String {
+///     format!("renamed to {}", body.name)
+/// }
+/// let app: axum::Router = axum::Router::new().route("/rename", axum::routing::post(rename));
+/// ```
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(e) => Err(match e {
+                JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
+                JsonRejection::JsonSyntaxError(_) => malformed_json(),
+                JsonRejection::JsonDataError(_) => {
+                    ApiError::invalid("invalid_body", "the body does not have the expected fields")
+                }
+                JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    too_large()
+                }
+                _ => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    "the body could not be read",
+                ),
+            }),
+        }
+    }
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "send `Content-Type: application/json`",
+    )
+}
+
+fn malformed_json() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+        "the body is not valid JSON",
+    )
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        "the body is too large",
+    )
+}
+
+/// Reads a JSON body with a size limit: 415 without `application/json`, 413 beyond the limit,
+/// 400 when malformed.
+pub(crate) async fn read_json(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<serde_json::Value, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(unsupported_media_type());
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
+    serde_json::from_slice(&bytes).map_err(|_| malformed_json())
+}

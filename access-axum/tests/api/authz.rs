@@ -1,0 +1,4 @@
+//! authz: behaviour moved out of the doc examples of `access_axum::authz`.
+
+#[allow(unused_imports)] // filled in as the examples move here
+use crate::harness::*;

@@ -1,0 +1,4 @@
+//! config: behaviour moved out of the doc examples of `access_axum::config`.
+
+#[allow(unused_imports)] // filled in as the examples move here
+use crate::harness::*;

@@ -1,0 +1,203 @@
+//! Extractors: [`Access`], the request's engine context for the signed-in user (401 without
+//! one), and [`MaybeAccess`], its optional form for routes open to anonymous callers.
+
+use access_core::{AccessContext, AccessModel, Principal, Stores};
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use super::Authz;
+use crate::auth::{AuthState, CurrentUser};
+use crate::error::ApiError;
+
+/// The request's [`AccessContext`] for the authenticated user: 401 without valid credentials,
+/// 403 `not_a_member` for a tenant the request names that the user does not belong to. It
+/// dereferences to the context: `access.check(Entitlement::ProjectDelete, resource).await`.
+///
+/// The application's state must give axum the [`AuthState`] and the [`Authz`] (`FromRef`); see
+/// the [module](super) for a complete application.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::{ApiError, authz::Access};
+/// use access_core::{MemoryStore, Resource};
+/// use axum::extract::Path;
+/// # access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } }
+///
+/// async fn show(access: Access<Model, MemoryStore>, Path(id): Path<String>) -> Result<String, ApiError> {
+///     let d = access.check(Entitlement::ProjectRead, Resource::new(EntityType::Project, &id)).await?;
+///     if !d.allowed {
+///         return Err(ApiError::forbidden(&d));
+///     }
+///     Ok(format!("project {id}, shown to user {}", access.user.id))
+/// }
+/// ```
+pub struct Access<M: AccessModel, S: Stores + 'static> {
+    /// The engine's context for this request's user and tenant.
+    pub ctx: AccessContext<'static, M, S>,
+    /// The user.
+    pub user: CurrentUser,
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for Access<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::ops::Deref for Access<M, S> {
+    type Target = AccessContext<'static, M, S>;
+    fn deref(&self) -> &Self::Target {
+        &self.ctx
+    }
+}
+
+impl<St, M, S> FromRequestParts<St> for Access<M, S>
+where
+    St: Send + Sync,
+    AuthState: FromRef<St>,
+    Authz<M, S>: FromRef<St>,
+    M: AccessModel,
+    S: Stores + 'static,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, ApiError> {
+        let auth = AuthState::from_ref(state);
+        let user =
+            <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, &auth).await?;
+        let authz = Authz::<M, S>::from_ref(state);
+        let ctx = authz.context(&auth, parts, &user).await?;
+        Ok(Access { ctx, user })
+    }
+}
+
+/// The optional form of [`Access`], for routes open to anonymous callers:
+///
+/// - no credentials (no `Authorization` header, no access-token cookie): anonymous, with no
+///   user, principal nor engine context;
+/// - credentials that are invalid or expired: 401, so a client refreshes its token instead of
+///   being served as anonymous;
+/// - valid credentials: the user, their principal and the engine context, as [`Access`] builds
+///   them (403 `not_a_member` for a tenant the request names that they do not belong to).
+///
+/// It also carries the [`AuthState`] and the [`Authz`] it was built from.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::{ApiError, authz::MaybeAccess};
+/// use access_core::{MemoryStore, Resource};
+/// # access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } }
+///
+/// async fn greet(access: MaybeAccess<Model, MemoryStore>) -> Result<String, ApiError> {
+///     let Some(ctx) = access.context() else {
+///         return Ok("hello, stranger".into());
+///     };
+///     let p1 = Resource::new(EntityType::Project, "p1");
+///     Ok(format!("hello, user {}; p1 readable: {}", ctx.principal().id, ctx.can(Entitlement::ProjectRead, p1).await?))
+/// }
+/// ```
+pub struct MaybeAccess<M: AccessModel, S: Stores + 'static> {
+    auth: AuthState,
+    authz: Authz<M, S>,
+    signed_in: Option<(CurrentUser, AccessContext<'static, M, S>)>,
+}
+
+impl<M: AccessModel, S: Stores + 'static> MaybeAccess<M, S> {
+    /// The signed-in user; `None` for an anonymous caller.
+    pub fn user(&self) -> Option<&CurrentUser> {
+        self.signed_in.as_ref().map(|(u, _)| u)
+    }
+
+    /// The user's principal (tenant and active flag resolved); `None` for an anonymous caller.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.context().map(AccessContext::principal)
+    }
+
+    /// The engine context; `None` for an anonymous caller.
+    pub fn context(&self) -> Option<&AccessContext<'static, M, S>> {
+        self.signed_in.as_ref().map(|(_, c)| c)
+    }
+
+    /// Whether the caller is signed in.
+    pub fn is_signed_in(&self) -> bool {
+        self.signed_in.is_some()
+    }
+
+    /// The auth state (database, configuration) the request was read with.
+    pub fn auth(&self) -> &AuthState {
+        &self.auth
+    }
+
+    /// The authorization (model, stores, settings) the context was built with.
+    pub fn authz(&self) -> &Authz<M, S> {
+        &self.authz
+    }
+
+    /// The [`Access`] of a signed-in caller; 401 `unauthenticated` for an anonymous one.
+    ///
+    /// # Errors
+    /// The caller is anonymous.
+    pub fn require(self) -> Result<Access<M, S>, ApiError> {
+        match self.signed_in {
+            Some((user, ctx)) => Ok(Access { ctx, user }),
+            None => Err(ApiError::unauthenticated()),
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for MaybeAccess<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MaybeAccess")
+            .field("user", &self.user())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<St, M, S> FromRequestParts<St> for MaybeAccess<M, S>
+where
+    St: Send + Sync,
+    AuthState: FromRef<St>,
+    Authz<M, S>: FromRef<St>,
+    M: AccessModel,
+    S: Stores + 'static,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, ApiError> {
+        let auth = AuthState::from_ref(state);
+        let authz = Authz::<M, S>::from_ref(state);
+        let signed_in =
+            match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, &auth)
+                .await
+            {
+                Ok(user) => {
+                    let ctx = authz.context(&auth, parts, &user).await?;
+                    Some((user, ctx))
+                }
+                Err(e)
+                    if e.status == StatusCode::UNAUTHORIZED && !has_credentials(parts, &auth) =>
+                {
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+        Ok(Self {
+            auth,
+            authz,
+            signed_in,
+        })
+    }
+}
+
+/// Whether the request carries credentials: an `Authorization` header or an access-token
+/// cookie.
+fn has_credentials(parts: &Parts, auth: &AuthState) -> bool {
+    parts.headers.contains_key(AUTHORIZATION)
+        || crate::auth::token_cookie(&auth.config, &parts.headers, "access_token").is_some()
+}

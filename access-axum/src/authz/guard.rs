@@ -1,0 +1,289 @@
+//! Route layers: [`AuthState::require_role`] (a global role from the token) and
+//! [`Authz::require_entitlement`] (an entitlement on the resource the request names, through
+//! every layer of the engine). Both answer 401 without credentials and 403 with the reasons
+//! when denied, and put the [`CurrentUser`] in the request's extensions for the handler.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use access_core::{
+    AccessModel, Denial, EntityTypeId, Reason, ReasonKind, ReasonMeta, Resource, Stores,
+};
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
+
+use super::Authz;
+use crate::auth::{AuthState, CurrentUser};
+use crate::error::ApiError;
+
+/// The layer of [`AuthState::require_role`]: the user must hold one of its global roles.
+#[derive(Clone)]
+pub struct RequireRole {
+    auth: AuthState,
+    roles: Arc<[String]>,
+}
+
+impl std::fmt::Debug for RequireRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireRole")
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthState {
+    /// A route layer: the user must hold one of these global roles (superusers pass). 401
+    /// without credentials, 403 with the reason (`role_required`) otherwise.
+    ///
+    /// It reads the roles from the access token, as they were when it was issued (at most the
+    /// access token's lifetime ago, 60 s by default), and reads nothing from the database: a
+    /// role taken away or an account deactivated since counts from the next refresh. Routes
+    /// that must see such changes at once use the [`Authz`] layers or extractor, which read the
+    /// account's `active` flag ([`Authz::active_ttl`]) and roles from the stores.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn f(auth: access_axum::AuthState) {
+    /// let app: axum::Router = axum::Router::new()
+    ///     .route("/admin", axum::routing::get(|| async { "welcome" }))
+    ///     .route_layer(auth.require_role(&["admin"]));
+    /// # }
+    /// ```
+    pub fn require_role(&self, roles: &[&str]) -> RequireRole {
+        RequireRole {
+            auth: self.clone(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
+}
+
+impl RequireRole {
+    /// The request, with the user in its extensions, when they hold one of the roles.
+    async fn admit(self, req: Request) -> Result<Request, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let user = <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(
+            &mut parts, &self.auth,
+        )
+        .await?;
+        if !user.superuser && !user.roles.iter().any(|r| self.roles.contains(r)) {
+            return Err(role_required(&self.roles));
+        }
+        parts.extensions.insert(user);
+        Ok(Request::from_parts(parts, body))
+    }
+}
+
+/// 403 `forbidden` with one `role_required` reason naming `roles` (as a schema's role rule
+/// explains itself).
+fn role_required(roles: &[String]) -> ApiError {
+    let names: Vec<String> = roles.iter().map(|r| format!("`{r}`")).collect();
+    let message = format!("needs the role {}", names.join(", "));
+    let reason = Reason {
+        kind: ReasonKind::RoleRequired,
+        message: message.clone(),
+        meta: ReasonMeta::Roles {
+            entity: String::new(),
+            roles: roles.to_vec(),
+            via: Vec::new(),
+        },
+    };
+    let denial = Denial {
+        action: "access",
+        schema: "route",
+        reasons: vec![reason],
+    };
+    let mut e = ApiError::denied(&denial, true);
+    e.message = message;
+    e
+}
+
+/// Finds the resource a guarded route acts on, from the request.
+type ResourceOf = Arc<dyn Fn(&Parts) -> Option<(EntityTypeId, String)> + Send + Sync>;
+
+/// The layer of [`Authz::require_entitlement`]: the user must hold an entitlement on the
+/// resource the request names.
+pub struct RequireEntitlement<M: AccessModel, S: Stores + 'static> {
+    auth: AuthState,
+    authz: Authz<M, S>,
+    entitlement: M::Entitlement,
+    resource_of: ResourceOf,
+}
+
+impl<M: AccessModel, S: Stores + 'static> Clone for RequireEntitlement<M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            auth: self.auth.clone(),
+            authz: self.authz.clone(),
+            entitlement: self.entitlement,
+            resource_of: Arc::clone(&self.resource_of),
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for RequireEntitlement<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireEntitlement")
+            .field("authz", &self.authz)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
+    /// A route layer: the user must hold `entitlement` on the resource `resource_of` finds in
+    /// the request (a path segment, ..), through all five layers. 401 without credentials, 404
+    /// when the request names no resource, 403 with every reason otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use access_axum::{AuthState, authz::Authz};
+    /// # use access_core::MemoryStore;
+    /// # access_core::define_access! { pub Model; entity project { roles: [manager] } entitlements { "project:delete" on project => roles [manager] } }
+    /// # fn f(auth: AuthState, authz: Authz<Model, MemoryStore>) {
+    /// // The project is the last path segment.
+    /// let guard = authz.require_entitlement(&auth, Entitlement::ProjectDelete, |parts| {
+    ///     let id = parts.uri.path().rsplit('/').next()?;
+    ///     Some((EntityType::Project.into(), id.to_owned()))
+    /// });
+    /// let app: axum::Router = axum::Router::new()
+    ///     .route("/projects/{id}", axum::routing::delete(|| async { "deleted" }).layer(guard));
+    /// # }
+    /// ```
+    pub fn require_entitlement(
+        &self,
+        auth: &AuthState,
+        entitlement: M::Entitlement,
+        resource_of: impl Fn(&Parts) -> Option<(EntityTypeId, String)> + Send + Sync + 'static,
+    ) -> RequireEntitlement<M, S> {
+        RequireEntitlement {
+            auth: auth.clone(),
+            authz: self.clone(),
+            entitlement,
+            resource_of: Arc::new(resource_of),
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> RequireEntitlement<M, S> {
+    /// The request, with the user in its extensions, when they hold the entitlement.
+    async fn admit(self, req: Request) -> Result<Request, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let user = <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(
+            &mut parts, &self.auth,
+        )
+        .await?;
+        let Some((ty, id)) = (self.resource_of)(&parts) else {
+            return Err(ApiError::not_found("no such resource"));
+        };
+        let ctx = self.authz.context(&self.auth, &mut parts, &user).await?;
+        let d = ctx
+            .check(self.entitlement, Resource::new(ty, &id))
+            .await
+            .map_err(|e| ApiError::authorization_failed("authorization store failed", e))?;
+        if !d.allowed {
+            return Err(ApiError::forbidden(&d));
+        }
+        parts.extensions.insert(user);
+        Ok(Request::from_parts(parts, body))
+    }
+}
+
+/// A route guarded by [`RequireRole`] or [`RequireEntitlement`]: the service their
+/// [`Layer`] implementations wrap a route in.
+#[derive(Clone, Debug)]
+pub struct Guarded<G, Svc> {
+    guard: G,
+    inner: Svc,
+}
+
+impl<Svc> Layer<Svc> for RequireRole {
+    type Service = Guarded<Self, Svc>;
+    fn layer(&self, inner: Svc) -> Self::Service {
+        Guarded {
+            guard: self.clone(),
+            inner,
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static, Svc> Layer<Svc> for RequireEntitlement<M, S> {
+    type Service = Guarded<Self, Svc>;
+    fn layer(&self, inner: Svc) -> Self::Service {
+        Guarded {
+            guard: self.clone(),
+            inner,
+        }
+    }
+}
+
+impl<Svc> Service<Request> for Guarded<RequireRole, Svc>
+where
+    Svc: Service<Request> + Clone + Send + 'static,
+    Svc::Response: IntoResponse,
+    Svc::Error: Send,
+    Svc::Future: Send,
+{
+    type Response = Response;
+    type Error = Svc::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Svc::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Svc::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let admit = self.guard.clone().admit(req);
+        run_guarded(&mut self.inner, admit)
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static, Svc> Service<Request>
+    for Guarded<RequireEntitlement<M, S>, Svc>
+where
+    Svc: Service<Request> + Clone + Send + 'static,
+    Svc::Response: IntoResponse,
+    Svc::Error: Send,
+    Svc::Future: Send,
+    M::Entitlement: Send + Sync + 'static,
+{
+    type Response = Response;
+    type Error = Svc::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Svc::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Svc::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let admit = self.guard.clone().admit(req);
+        run_guarded(&mut self.inner, admit)
+    }
+}
+
+/// Runs `inner` on the request `admit` lets through, else answers its error. `inner` is the
+/// service made ready by `poll_ready`; a clone takes its place for the next call.
+fn run_guarded<Svc>(
+    inner: &mut Svc,
+    admit: impl Future<Output = Result<Request, ApiError>> + Send + 'static,
+) -> Pin<Box<dyn Future<Output = Result<Response, Svc::Error>> + Send>>
+where
+    Svc: Service<Request> + Clone + Send + 'static,
+    Svc::Response: IntoResponse,
+    Svc::Error: Send,
+    Svc::Future: Send,
+{
+    let clone = inner.clone();
+    let ready = std::mem::replace(inner, clone);
+    Box::pin(async move {
+        let mut ready = ready;
+        match admit.await {
+            Ok(req) => ready.call(req).await.map(IntoResponse::into_response),
+            Err(e) => Ok(e.into_response()),
+        }
+    })
+}

@@ -1,0 +1,206 @@
+//! Where the tenant of a request comes from ([`TenantFrom`]), and the membership check for a
+//! tenant the request names.
+
+use std::sync::Arc;
+
+use access_core::{AccessModel, Ancestry, EntityTypeId, Resource, Stores};
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+use super::Authz;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+
+/// Where the tenant of a request comes from (flags, plans, wallets, dynamic grants, row rules on
+/// `user.tenant_id` and RLS claims are per tenant).
+///
+/// The token's tenant is trusted as issued. A tenant named by the request ([`Self::Header`],
+/// [`Self::Path`], [`Self::ResourceAncestor`]) is accepted only when it is the token's tenant,
+/// the user is a superuser, or the user holds a role (model or custom) directly on the tenant's
+/// resource; otherwise the request is refused with 403 `not_a_member`. Membership is
+/// remembered for [`Authz::active_ttl`]. A role on a resource *below* the tenant (a project
+/// shared with a guest) is not membership: a guest acts in their own tenant.
+///
+/// # Examples
+///
+/// The tenant from a path segment of the route (`/orgs/{org}/..`), or chosen by the
+/// application:
+///
+/// ```
+/// use access_axum::authz::{Authz, TenantFrom};
+/// # access_core::define_access! { pub Model; entity organization { roles: [owner] } }
+///
+/// let from_path = TenantFrom::Path { param: "org", tenant: EntityType::Organization.into() };
+/// let authz = Authz::new(Model, access_core::MemoryStore::new()).tenant_from(from_path);
+///
+/// // Trusted as returned: the function checks membership itself.
+/// let own = TenantFrom::custom(|_parts, user| Some(format!("user-{}", user.id)));
+/// ```
+#[derive(Clone)]
+pub enum TenantFrom {
+    /// The `tenant` claim of the access token (the user's tenant).
+    Token,
+    /// A request header (`X-Tenant`) naming a resource of entity type `tenant` (an
+    /// organization). The caller chooses it, so it is accepted only from a member: see
+    /// [`TenantFrom`].
+    Header {
+        /// The header's name.
+        header: &'static str,
+        /// The tenant's entity type (`organization`).
+        tenant: EntityTypeId,
+    },
+    /// A path parameter of the route (`/orgs/{org}/..` → `Path { param: "org", .. }`) naming a
+    /// resource of entity type `tenant`. Accepted only from a member: see [`TenantFrom`].
+    Path {
+        /// The path parameter's name.
+        param: &'static str,
+        /// The tenant's entity type (`organization`).
+        tenant: EntityTypeId,
+    },
+    /// The resource the route acts on: its id is path parameter `param`, of entity type
+    /// `resource`; the tenant is the id of its ancestor of type `tenant` (or the resource itself
+    /// when it is of that type). A resource the store does not know has no tenant. Accepted only
+    /// from a member: see [`TenantFrom`].
+    ResourceAncestor {
+        /// The path parameter holding the resource's id.
+        param: &'static str,
+        /// The resource's entity type.
+        resource: EntityTypeId,
+        /// The tenant's entity type (`organization`).
+        tenant: EntityTypeId,
+    },
+    /// The application decides from the request and the user ([`TenantFrom::custom`]); it is
+    /// trusted as returned, so the function must itself check that the user belongs to the
+    /// tenant it picks.
+    Custom(Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync>),
+}
+
+impl TenantFrom {
+    /// [`TenantFrom::Custom`] with function `f`.
+    pub fn custom(
+        f: impl Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        Self::Custom(Arc::new(f))
+    }
+}
+
+/// What it reads: `Header(x-tenant: ..)`, `Path(org: ..)`, ...
+impl std::fmt::Debug for TenantFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TenantFrom::Token => f.write_str("Token"),
+            TenantFrom::Header { header, tenant } => write!(f, "Header({header}: {tenant:?})"),
+            TenantFrom::Path { param, tenant } => write!(f, "Path({param}: {tenant:?})"),
+            TenantFrom::ResourceAncestor {
+                param,
+                resource,
+                tenant,
+            } => write!(f, "ResourceAncestor({param}: {resource:?} → {tenant:?})"),
+            TenantFrom::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
+    /// The tenant of this request for `user` (whose principal id is `user_id`), checked for
+    /// membership when the request names it.
+    pub(super) async fn tenant_of(
+        &self,
+        parts: &mut Parts,
+        user: &CurrentUser,
+        user_id: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let header = |h: &str| {
+            parts
+                .headers
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        // The tenant, and the entity type whose resource it names when the caller chose it.
+        let (tenant, chosen) = match &self.tenant {
+            TenantFrom::Token => (user.tenant.clone(), None),
+            TenantFrom::Header { header: h, tenant } => (header(h), Some(*tenant)),
+            TenantFrom::Path { param, tenant } => (path_param(parts, param).await, Some(*tenant)),
+            TenantFrom::ResourceAncestor {
+                param,
+                resource,
+                tenant,
+            } => {
+                let found = match path_param(parts, param).await {
+                    Some(id) if resource == tenant => Some(id),
+                    Some(id) => self
+                        .stores
+                        .ancestors(Resource::new(*resource, &id))
+                        .await
+                        .ok()
+                        .and_then(|anc| {
+                            anc.into_iter()
+                                .find(|(r, _)| r.ty == *tenant)
+                                .map(|(r, _)| r.id.to_string())
+                        }),
+                    None => None,
+                };
+                (found, Some(*tenant))
+            }
+            TenantFrom::Custom(f) => (f(parts, user), None),
+        };
+        if let (Some(t), Some(ty)) = (&tenant, chosen)
+            && !self.member_of(user, user_id, ty, t).await?
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_a_member",
+                "you hold no role in the tenant this request names",
+            ));
+        }
+        Ok(tenant)
+    }
+
+    /// Whether `user` belongs to tenant `tenant` named by the request (a header, a path segment
+    /// or the resource acted on): it is the tenant of their token, they are a superuser, or they
+    /// hold a role (model or custom) directly on the tenant's resource. Remembered for
+    /// [`Authz::active_ttl`], like the `active` flag.
+    async fn member_of(
+        &self,
+        user: &CurrentUser,
+        user_id: &str,
+        ty: EntityTypeId,
+        tenant: &str,
+    ) -> Result<bool, ApiError> {
+        if user.superuser || user.tenant.as_deref() == Some(tenant) {
+            return Ok(true);
+        }
+        let key = (user.id, ty.0, tenant.to_owned());
+        if let Some(member) = self.members.get(&key, self.active_ttl) {
+            return Ok(member);
+        }
+        let mut a = Ancestry {
+            at: Some(access_core::time::now()),
+            ..Default::default()
+        };
+        if let Err(e) = self
+            .stores
+            .ancestry(user_id, Resource::new(ty, tenant), &mut a)
+            .await
+        {
+            return Err(ApiError::authorization_failed(
+                "the user's roles in the tenant could not be read",
+                e,
+            ));
+        }
+        let member = a.found && a.nodes.first().is_some_and(|n| !n.roles.is_empty());
+        self.members.put(key, member, self.active_ttl);
+        Ok(member)
+    }
+}
+
+/// The value of path parameter `name` of the matched route.
+async fn path_param(parts: &mut Parts, name: &str) -> Option<String> {
+    let params = RawPathParams::from_request_parts(parts, &()).await.ok()?;
+    params
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}

@@ -1,47 +1,59 @@
-//! Dynamic mode: administrators change which roles grant which entitlements, and create tenant
-//! custom roles, at run time through an admin API; the changes are stored in the database.
+//! Dynamic mode: a tenant's administrators change which roles grant which entitlements, and
+//! create custom roles, at run time; the changes are stored in the database.
 //!
 //! In static mode (the default) the engine reads the model's compiled tables. With
-//! [`Authz::dynamic`](crate::authz::Authz::dynamic) every request's `AccessContext` carries its tenant's
-//! [`Grants`], built from the model and the stored changes, and the engine
-//! reads the same bitsets from there. Every change stays inside the model: an entitlement, entity
-//! type or role the model does not declare is a 400 naming the valid choices, and nothing is
-//! stored.
+//! [`Authz::dynamic`](crate::authz::Authz::dynamic) every request's `AccessContext` carries its
+//! tenant's [`Grants`], built from the model and the stored changes, and the engine reads the
+//! same bitsets from there. Every change stays inside the model: an entitlement, entity type or
+//! role the model does not declare is refused ([`ChangeError::Refused`]) and nothing is stored.
 //!
 //! Changes are per tenant. A tenant's grants are cached in the process for
 //! [`DynamicGrants::cache_ttl`] (default 2 s); a change made through this process is visible at
 //! once, one made through another process sharing the database at the latest after the TTL.
+//! Over HTTP, the admin API ([`admin_router`](crate::admin::admin_router)) makes these changes.
 //!
-//! Routes of [`admin_router`] (mount them under a prefix with `Router::nest`), all for the
-//! request's tenant and behind one entitlement of the model checked on the tenant's resource:
+//! ```
+//! use access_axum::dynamic::DynamicGrants;
+//! use access_core::{AccessModel, Grants};
 //!
-//! | method and path | body | effect |
-//! |---|---|---|
-//! | `GET /grants` | | every entitlement with the roles it is given to and the roles that grant it; the custom roles |
-//! | `PUT /grants/{entitlement}/{role}` | | gives the entitlement to the role |
-//! | `DELETE /grants/{entitlement}/{role}` | | takes it back |
-//! | `POST /roles` | `{"entity", "name", "entitlements": [..]}` | creates a custom role (201) |
-//! | `DELETE /roles/{entity}/{name}` | | deletes a custom role |
-//! | `PUT /assignments/{entity}/{id}/{role}/{user}` | | gives a user a role (model or custom) on a resource of the tenant |
-//! | `DELETE /assignments/{entity}/{id}/{role}/{user}` | | takes it back |
+//! mod model {
+//!     access_core::define_access! {
+//!         pub Access;
+//!         entity project { roles: [manager, viewer], implies: { manager => viewer } }
+//!         entitlements {
+//!             "project:read"   on project => roles [viewer],
+//!             "project:delete" on project => roles [manager],
+//!         }
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = sea_orm::Database::connect("sqlite::memory:").await?;
+//! access_axum::migrate(&db).await?; // creates access_role_grants and access_custom_roles
+//! let grants = DynamicGrants::new(&model::Access, db);
+//!
+//! // Tenant acme lets viewers delete projects; tenant globex keeps the model's grants.
+//! grants.grant("acme", "project:delete", "viewer", "admin-1").await?;
+//! let model_grants = Grants::new(model::Access.data());
+//! assert_ne!(*grants.tenant("acme").await?, model_grants);
+//! assert_eq!(*grants.tenant("globex").await?, model_grants);
+//! # Ok(()) }
+//! ```
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use access_core::model::ModelData;
-use access_core::{AccessModel, GrantError, GrantErrorKind, Grants, Stores};
-use axum::Json;
-use axum::extract::Path;
+use access_core::{AccessModel, GrantError, GrantErrorKind, Grants};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
-use serde::Deserialize;
 
-use crate::admin::{Admin, AdminOf};
 use crate::error::ApiError;
 
 /// Stored grant changes: one row per (tenant, entitlement, role), the last word wins.
@@ -49,51 +61,6 @@ pub mod role_grant {
     use sea_orm::entity::prelude::*;
 
     /// A grant (`granted`) or revocation of an entitlement to a role, in one tenant.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// use access_axum::dynamic::role_grant;
-    /// use sea_orm::EntityTrait;
-    ///
-    /// let grants = DynamicGrants::new(&Model, db.clone());
-    /// grants.grant("acme", "project:delete", "viewer", "42").await.unwrap();
-    /// let row = role_grant::Entity::find().one(&db).await.unwrap().unwrap();
-    /// assert_eq!((row.tenant.as_str(), row.entitlement.as_str(), row.role.as_str()), ("acme", "project:delete", "viewer"));
-    /// assert!(row.granted);
-    /// assert_eq!(row.changed_by, "42");
-    /// # }
-    /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "access_role_grants")]
     pub struct Model {
@@ -116,14 +83,6 @@ pub mod role_grant {
     }
 
     /// No relations are navigated.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use access_axum::dynamic::role_grant::Relation;
-    /// use sea_orm::Iterable;
-    /// assert_eq!(Relation::iter().count(), 0);
-    /// ```
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
@@ -135,51 +94,6 @@ pub mod custom_role {
     use sea_orm::entity::prelude::*;
 
     /// A custom role of one entity type in one tenant.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// use access_axum::dynamic::custom_role;
-    /// use sea_orm::EntityTrait;
-    ///
-    /// let grants = DynamicGrants::new(&Model, db.clone());
-    /// grants.create_role("acme", "project", "auditor", &["project:read"], "42").await.unwrap();
-    /// let row = custom_role::Entity::find().one(&db).await.unwrap().unwrap();
-    /// assert_eq!((row.entity.as_str(), row.name.as_str()), ("project", "auditor"));
-    /// assert_eq!(row.idx, 2); // after the model's manager and viewer
-    /// assert!(!row.deleted);
-    /// # }
-    /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "access_custom_roles")]
     pub struct Model {
@@ -204,14 +118,6 @@ pub mod custom_role {
     }
 
     /// No relations are navigated.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use access_axum::dynamic::custom_role::Relation;
-    /// use sea_orm::Iterable;
-    /// assert_eq!(Relation::iter().count(), 0);
-    /// ```
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
@@ -226,53 +132,9 @@ pub(crate) const UNIQUE_KEYS: [&str; 2] = [
 
 const MAX_CACHED_TENANTS: usize = 10_000;
 
-/// The grants of every tenant: loaded from the database, cached, changed through
-/// [`admin_router`] or the methods here.
-///
-/// # Examples
-///
-/// ```
-/// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-/// # use access_core::{AccessModel, EntitlementId, Grants};
-/// # mod model {
-/// #     access_core::define_access! {
-/// #         pub Access;
-/// #         entity organization { roles: [owner, member] }
-/// #         entity project {
-/// #             roles: [manager, viewer],
-/// #             implies: { manager => viewer },
-/// #             inherits: { organization:owner => manager, organization:member => viewer },
-/// #         }
-/// #         entitlements {
-/// #             "organization:manage" on organization => roles [owner],
-/// #             "project:read"   on project => roles [viewer],
-/// #             "project:delete" on project => roles [manager],
-/// #         }
-/// #     }
-/// # }
-/// # use model::{Access as Model, Entitlement};
-/// # /// The roles `entitlement` is given to in `g`.
-/// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-/// #     let data = Model.data();
-/// #     let id = EntitlementId::from(entitlement);
-/// #     let entity = data.entitlements[id.0 as usize].entity;
-/// #     g.role_names(data, entity, g.listed(id).unwrap())
-/// # }
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// access_axum::migrate(&db).await.unwrap();
-/// let grants = DynamicGrants::new(&Model, db);
-///
-/// // Tenant acme gives `project:delete` to viewers; tenant globex keeps the model's grants.
-/// grants.grant("acme", "project:delete", "viewer", "admin-1").await.unwrap();
-/// let acme = grants.tenant("acme").await.unwrap();
-/// assert_eq!(given_to(&acme, Entitlement::ProjectDelete), ["manager", "viewer"]);
-/// let globex = grants.tenant("globex").await.unwrap();
-/// assert_eq!(given_to(&globex, Entitlement::ProjectDelete), ["manager"]);
-/// // Pass them to an `AccessContext` (`with_grants`), or let `Authz::dynamic` do it per request.
-/// # }
-/// ```
+/// The grants of every tenant: loaded from the database, cached, changed through the admin API
+/// ([`admin_router`](crate::admin::admin_router)) or the methods here. See the module docs for
+/// an example.
 pub struct DynamicGrants {
     data: &'static ModelData,
     db: DatabaseConnection,
@@ -288,49 +150,19 @@ impl std::fmt::Debug for DynamicGrants {
     }
 }
 
-/// A refused or failed change. As a response: 400 for an unknown or invalid name, 409 for a
-/// name taken or no room left, 500 (without details) when the database failed.
+/// A refused or failed change. As an [`ApiError`]: 400 `unknown_name` or `invalid` for an
+/// unknown or invalid name, 409 `conflict` for a name taken (or a change that lost a race with
+/// another), 409 `too_many_roles` when no room is left, 500 (without details) when the database
+/// failed.
 ///
-/// # Examples
-///
-/// ```
-/// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-/// # use access_core::{AccessModel, EntitlementId, Grants};
-/// # mod model {
-/// #     access_core::define_access! {
-/// #         pub Access;
-/// #         entity organization { roles: [owner, member] }
-/// #         entity project {
-/// #             roles: [manager, viewer],
-/// #             implies: { manager => viewer },
-/// #             inherits: { organization:owner => manager, organization:member => viewer },
-/// #         }
-/// #         entitlements {
-/// #             "organization:manage" on organization => roles [owner],
-/// #             "project:read"   on project => roles [viewer],
-/// #             "project:delete" on project => roles [manager],
-/// #         }
-/// #     }
-/// # }
-/// # use model::{Access as Model, Entitlement};
-/// # /// The roles `entitlement` is given to in `g`.
-/// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-/// #     let data = Model.data();
-/// #     let id = EntitlementId::from(entitlement);
-/// #     let entity = data.entitlements[id.0 as usize].entity;
-/// #     g.role_names(data, entity, g.listed(id).unwrap())
-/// # }
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// # access_axum::migrate(&db).await.unwrap();
-/// use access_core::GrantErrorKind;
-/// use axum::response::IntoResponse;
-///
-/// let grants = DynamicGrants::new(&Model, db);
-/// let err = grants.grant("acme", "project:fly", "viewer", "1").await.unwrap_err();
-/// assert!(matches!(&err, ChangeError::Refused(e) if e.kind == GrantErrorKind::Unknown));
-/// assert_eq!(err.into_response().status(), 400);
+/// ```no_run
+/// # use access_axum::dynamic::{ChangeError, DynamicGrants};
+/// # async fn example(grants: &DynamicGrants) {
+/// match grants.grant("acme", "project:fly", "viewer", "user-1").await {
+///     Err(ChangeError::Refused(e)) => println!("refused: {e}"), // an unknown entitlement
+///     Err(ChangeError::Db(e)) => println!("the database failed: {e}"),
+///     Ok(_) => {}
+/// }
 /// # }
 /// ```
 #[derive(Debug)]
@@ -353,9 +185,20 @@ impl From<GrantError> for ChangeError {
     }
 }
 
-impl IntoResponse for ChangeError {
-    fn into_response(self) -> Response {
+impl std::fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Self::Refused(e) => write!(f, "{e}"),
+            Self::Db(e) => write!(f, "database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ChangeError {}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
             ChangeError::Refused(e) => {
                 let (status, code) = match e.kind {
                     GrantErrorKind::Unknown => (StatusCode::BAD_REQUEST, "unknown_name"),
@@ -363,7 +206,7 @@ impl IntoResponse for ChangeError {
                     GrantErrorKind::Conflict => (StatusCode::CONFLICT, "conflict"),
                     GrantErrorKind::Full => (StatusCode::CONFLICT, "too_many_roles"),
                 };
-                ApiError::new(status, code, e.message).into_response()
+                ApiError::new(status, code, e.message)
             }
             // Two changes to the same tenant at once: the loser's insert meets the winner's row.
             ChangeError::Db(e)
@@ -372,12 +215,9 @@ impl IntoResponse for ChangeError {
                     Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
                 ) =>
             {
-                ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
+                ApiError::conflict(
                     "another change to these grants was made at the same time; retry",
                 )
-                .into_response()
             }
             ChangeError::Db(e) => {
                 tracing::error!(error = %e, "dynamic grants: database error");
@@ -386,9 +226,21 @@ impl IntoResponse for ChangeError {
                     "internal",
                     "the change could not be stored",
                 )
-                .into_response()
             }
         }
+    }
+}
+
+/// A refused change to a tenant's grants, as [`ChangeError::Refused`] answers it.
+impl From<GrantError> for ApiError {
+    fn from(e: GrantError) -> Self {
+        ChangeError::Refused(e).into()
+    }
+}
+
+impl IntoResponse for ChangeError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
     }
 }
 
@@ -397,45 +249,12 @@ fn now() -> i64 {
 }
 
 impl DynamicGrants {
-    /// Dynamic grants for `model`, stored in `db` (run [`migrate`] first).
+    /// Dynamic grants for `model`, stored in `db` (run [`crate::migrate`] first).
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// let grants = DynamicGrants::new(&Model, db);
-    /// // A tenant nobody changed has the model's grants.
-    /// let g = grants.tenant("acme").await.unwrap();
-    /// assert_eq!(*g, Grants::new(Model.data()));
+    /// ```no_run
+    /// # fn example(db: sea_orm::DatabaseConnection, model: &'static impl access_core::AccessModel) {
+    /// use access_axum::dynamic::DynamicGrants;
+    /// let grants = DynamicGrants::new(model, db); // `model`: your model, `&Access`
     /// # }
     /// ```
     pub fn new<M: AccessModel>(model: &'static M, db: DatabaseConnection) -> Self {
@@ -450,47 +269,9 @@ impl DynamicGrants {
     /// How long a tenant's grants are reused before they are read again (changes made through
     /// another process show after at most this long). Zero reads them at every request.
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// use std::time::Duration;
-    ///
-    /// let here = DynamicGrants::new(&Model, db.clone()).cache_ttl(Duration::ZERO);
-    /// let elsewhere = DynamicGrants::new(&Model, db.clone()); // another process, same database
-    /// assert_eq!(given_to(&here.tenant("acme").await.unwrap(), Entitlement::ProjectDelete), ["manager"]);
-    /// elsewhere.grant("acme", "project:delete", "viewer", "1").await.unwrap();
-    /// // Without a cache, the change shows at once.
-    /// assert_eq!(given_to(&here.tenant("acme").await.unwrap(), Entitlement::ProjectDelete), ["manager", "viewer"]);
+    /// ```no_run
+    /// # fn example(grants: access_axum::dynamic::DynamicGrants) {
+    /// let grants = grants.cache_ttl(std::time::Duration::from_secs(10));
     /// # }
     /// ```
     #[must_use]
@@ -499,52 +280,13 @@ impl DynamicGrants {
         self
     }
 
-    /// The tenant's grants (from the cache when fresh).
+    /// The tenant's grants (from the cache when fresh); fails when the database does. Hand them
+    /// to an `AccessContext` (`with_grants`), or let `Authz::dynamic` do it per request.
     ///
-    /// # Errors
-    /// The database failed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// use std::sync::Arc;
-    ///
-    /// let grants = DynamicGrants::new(&Model, db);
-    /// let first = grants.tenant("acme").await.unwrap();
-    /// assert_eq!(given_to(&first, Entitlement::ProjectRead), ["viewer"]);
-    /// // Within the cache TTL (2 s by default) the same grants come back, not read again.
-    /// assert!(Arc::ptr_eq(&first, &grants.tenant("acme").await.unwrap()));
-    /// # }
+    /// ```no_run
+    /// # async fn example(grants: &access_axum::dynamic::DynamicGrants) -> Result<(), sea_orm::DbErr> {
+    /// let acme: std::sync::Arc<access_core::Grants> = grants.tenant("acme").await?;
+    /// # Ok(()) }
     /// ```
     pub async fn tenant(&self, tenant: &str) -> Result<Arc<Grants>, DbErr> {
         if let Ok(cache) = self.cache.read()
@@ -679,53 +421,14 @@ impl DynamicGrants {
     }
 
     /// Gives `entitlement` to `role` in `tenant`, and returns the tenant's new grants. `by`
-    /// (who made the change) is stored with it.
+    /// (who made the change) is stored with it. Fails for an unknown name or a role of another
+    /// entity type (nothing stored), or when the database does.
     ///
-    /// # Errors
-    /// An unknown name (nothing stored), or the database failed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// let grants = DynamicGrants::new(&Model, db);
-    /// let g = grants.grant("acme", "project:delete", "viewer", "user-1").await.unwrap();
-    /// assert_eq!(given_to(&g, Entitlement::ProjectDelete), ["manager", "viewer"]);
-    /// // A role of another entity type is refused.
-    /// assert!(matches!(
-    ///     grants.grant("acme", "project:delete", "owner", "user-1").await,
-    ///     Err(ChangeError::Refused(_))
-    /// ));
-    /// # }
+    /// ```no_run
+    /// # async fn example(grants: &access_axum::dynamic::DynamicGrants) -> Result<(), access_axum::dynamic::ChangeError> {
+    /// // In tenant acme, viewers may delete projects too.
+    /// let acme = grants.grant("acme", "project:delete", "viewer", "user-1").await?;
+    /// # Ok(()) }
     /// ```
     pub async fn grant(
         &self,
@@ -737,50 +440,14 @@ impl DynamicGrants {
         self.set(tenant, entitlement, role, true, by).await
     }
 
-    /// Takes `entitlement` from `role` in `tenant`, and returns the tenant's new grants.
+    /// Takes `entitlement` from `role` in `tenant`, and returns the tenant's new grants. Fails
+    /// for an unknown name (nothing stored), or when the database does.
     ///
-    /// # Errors
-    /// An unknown name (nothing stored), or the database failed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// let grants = DynamicGrants::new(&Model, db);
+    /// ```no_run
+    /// # async fn example(grants: &access_axum::dynamic::DynamicGrants) -> Result<(), access_axum::dynamic::ChangeError> {
     /// // In tenant acme, nobody may delete projects any more.
-    /// let g = grants.revoke("acme", "project:delete", "manager", "user-1").await.unwrap();
-    /// assert!(given_to(&g, Entitlement::ProjectDelete).is_empty());
-    /// assert_eq!(given_to(&grants.tenant("globex").await.unwrap(), Entitlement::ProjectDelete), ["manager"]);
-    /// # }
+    /// let acme = grants.revoke("acme", "project:delete", "manager", "user-1").await?;
+    /// # Ok(()) }
     /// ```
     pub async fn revoke(
         &self,
@@ -792,54 +459,15 @@ impl DynamicGrants {
         self.set(tenant, entitlement, role, false, by).await
     }
 
-    /// Creates a custom role in `tenant` and returns its index.
+    /// Creates a custom role in `tenant` made of `entitlements` (of its entity type) and returns
+    /// its index, after the model's roles of that type. Fails for an unknown or mismatched name,
+    /// a name taken, no room (nothing stored), or when the database does (also when another
+    /// process took the same index at the same moment).
     ///
-    /// # Errors
-    /// An unknown or mismatched name, a name taken, no room (nothing stored), or the database
-    /// failed (also when another process took the same index at the same moment).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// let grants = DynamicGrants::new(&Model, db);
-    /// let idx = grants.create_role("acme", "project", "auditor", &["project:read"], "user-1").await.unwrap();
-    /// assert_eq!(idx, 2); // after the model's roles of `project` (manager, viewer)
-    /// let g = grants.tenant("acme").await.unwrap();
-    /// assert_eq!(given_to(&g, Entitlement::ProjectRead), ["viewer", "auditor"]);
-    /// // The name is taken now.
-    /// let err = grants.create_role("acme", "project", "auditor", &[], "user-1").await.unwrap_err();
-    /// assert!(matches!(err, ChangeError::Refused(e) if e.kind == access_core::GrantErrorKind::Conflict));
-    /// # }
+    /// ```no_run
+    /// # async fn example(grants: &access_axum::dynamic::DynamicGrants) -> Result<(), access_axum::dynamic::ChangeError> {
+    /// let index = grants.create_role("acme", "project", "auditor", &["project:read"], "user-1").await?;
+    /// # Ok(()) }
     /// ```
     pub async fn create_role(
         &self,
@@ -905,52 +533,14 @@ impl DynamicGrants {
         Ok(idx)
     }
 
-    /// Deletes custom role `name` of `entity` in `tenant`; it grants nothing from now on.
+    /// Deletes custom role `name` of `entity` in `tenant`; it grants nothing from now on (its
+    /// index is not reused). Fails for an unknown role or a model role (nothing stored), or when
+    /// the database does.
     ///
-    /// # Errors
-    /// An unknown role or a model role (nothing stored), or the database failed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use access_axum::dynamic::{self, ChangeError, DynamicGrants};
-    /// # use access_core::{AccessModel, EntitlementId, Grants};
-    /// # mod model {
-    /// #     access_core::define_access! {
-    /// #         pub Access;
-    /// #         entity organization { roles: [owner, member] }
-    /// #         entity project {
-    /// #             roles: [manager, viewer],
-    /// #             implies: { manager => viewer },
-    /// #             inherits: { organization:owner => manager, organization:member => viewer },
-    /// #         }
-    /// #         entitlements {
-    /// #             "organization:manage" on organization => roles [owner],
-    /// #             "project:read"   on project => roles [viewer],
-    /// #             "project:delete" on project => roles [manager],
-    /// #         }
-    /// #     }
-    /// # }
-    /// # use model::{Access as Model, Entitlement};
-    /// # /// The roles `entitlement` is given to in `g`.
-    /// # fn given_to(g: &Grants, entitlement: Entitlement) -> Vec<String> {
-    /// #     let data = Model.data();
-    /// #     let id = EntitlementId::from(entitlement);
-    /// #     let entity = data.entitlements[id.0 as usize].entity;
-    /// #     g.role_names(data, entity, g.listed(id).unwrap())
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// # access_axum::migrate(&db).await.unwrap();
-    /// let grants = DynamicGrants::new(&Model, db);
-    /// grants.create_role("acme", "project", "auditor", &["project:read"], "user-1").await.unwrap();
-    /// grants.delete_role("acme", "project", "auditor", "user-1").await.unwrap();
-    /// let g = grants.tenant("acme").await.unwrap();
-    /// assert_eq!(given_to(&g, Entitlement::ProjectRead), ["viewer"]);
-    /// // The model's roles cannot be deleted.
-    /// assert!(grants.delete_role("acme", "project", "viewer", "user-1").await.is_err());
-    /// # }
+    /// ```no_run
+    /// # async fn example(grants: &access_axum::dynamic::DynamicGrants) -> Result<(), access_axum::dynamic::ChangeError> {
+    /// grants.delete_role("acme", "project", "auditor", "user-1").await?;
+    /// # Ok(()) }
     /// ```
     pub async fn delete_role(
         &self,
@@ -1003,200 +593,6 @@ fn entitlements_of_type(data: &ModelData, entity: &str) -> Vec<String> {
         .collect()
 }
 
-pub use crate::admin::admin_router;
-
-fn grants_json(data: &ModelData, g: &Grants) -> serde_json::Value {
-    let entitlements: Vec<serde_json::Value> = data
-        .entitlements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let id = access_core::EntitlementId(i as u16);
-            serde_json::json!({
-                "entitlement": &*e.name,
-                "entity": &*data.entities[e.entity as usize].name,
-                "roles": g.role_names(data, e.entity, g.listed(id).unwrap_or_default()),
-                "granted_by": g.role_names(data, e.entity, g.granting(id).unwrap_or_default()),
-            })
-        })
-        .collect();
-    let custom: Vec<serde_json::Value> = g
-        .custom_roles()
-        .iter()
-        .filter(|c| !c.deleted)
-        .map(|c| {
-            serde_json::json!({
-                "entity": &*data.entities[c.entity.0 as usize].name,
-                "name": c.name,
-                "index": c.index,
-                "entitlements": g.entitlements_of(data, c.entity.0, c.index as usize),
-            })
-        })
-        .collect();
-    serde_json::json!({ "entitlements": entitlements, "custom_roles": custom })
-}
-
-macro_rules! dynamic_or_return {
-    ($a:ident) => {
-        match $a.dynamic() {
-            Ok(d) => d,
-            Err(r) => return r,
-        }
-    };
-}
-
-pub(crate) async fn list_grants<M: AccessModel, S: Stores + 'static>(
-    AdminOf(a): AdminOf<M, S>,
-) -> Response {
-    let dynamic = dynamic_or_return!(a);
-    match dynamic.tenant(&a.tenant).await {
-        Ok(g) => Json(grants_json(a.data(), &g)).into_response(),
-        Err(e) => ChangeError::Db(e).into_response(),
-    }
-}
-
-async fn set_grant<M: AccessModel, S: Stores + 'static>(
-    a: Admin<M, S>,
-    entitlement: String,
-    role: String,
-    on: bool,
-) -> Response {
-    let dynamic = dynamic_or_return!(a);
-    let before = dynamic.tenant(&a.tenant).await.ok().and_then(|g| {
-        let ei = a.data().entitlement_index(&entitlement)?;
-        let e = &a.data().entitlements[ei as usize];
-        Some(g.role_names(
-            a.data(),
-            e.entity,
-            g.listed(access_core::EntitlementId(ei))?,
-        ))
-    });
-    let res = if on {
-        dynamic
-            .grant(&a.tenant, &entitlement, &role, &a.actor)
-            .await
-    } else {
-        dynamic
-            .revoke(&a.tenant, &entitlement, &role, &a.actor)
-            .await
-    };
-    match res {
-        Ok(g) => {
-            let ei = a.data().entitlement_index(&entitlement).unwrap_or_default();
-            let e = &a.data().entitlements[ei as usize];
-            let after = g.role_names(
-                a.data(),
-                e.entity,
-                g.listed(access_core::EntitlementId(ei)).unwrap_or_default(),
-            );
-            a.record(
-                if on { "grant" } else { "ungrant" },
-                &format!("entitlement:{entitlement}"),
-                serde_json::json!({ "roles": before }),
-                serde_json::json!({ "roles": after }),
-            )
-            .await;
-            Json(grants_json(a.data(), &g)).into_response()
-        }
-        Err(e) => e.into_response(),
-    }
-}
-
-pub(crate) async fn grant<M: AccessModel, S: Stores + 'static>(
-    AdminOf(a): AdminOf<M, S>,
-    Path((entitlement, role)): Path<(String, String)>,
-) -> Response {
-    set_grant(a, entitlement, role, true).await
-}
-
-pub(crate) async fn revoke<M: AccessModel, S: Stores + 'static>(
-    AdminOf(a): AdminOf<M, S>,
-    Path((entitlement, role)): Path<(String, String)>,
-) -> Response {
-    set_grant(a, entitlement, role, false).await
-}
-
-/// Body of `POST /roles`.
-///
-/// # Examples
-///
-/// ```
-/// use access_axum::dynamic::NewRole;
-///
-/// let body = r#"{"entity": "project", "name": "auditor", "entitlements": ["project:read"]}"#;
-/// let role: NewRole = serde_json::from_str(body).unwrap();
-/// assert_eq!((role.entity.as_str(), role.name.as_str()), ("project", "auditor"));
-/// assert_eq!(role.entitlements, ["project:read"]);
-/// // `entitlements` may be left out; unknown fields are refused.
-/// let bare: NewRole = serde_json::from_str(r#"{"entity": "project", "name": "guest"}"#).unwrap();
-/// assert!(bare.entitlements.is_empty());
-/// assert!(serde_json::from_str::<NewRole>(r#"{"entity": "project", "name": "x", "color": 1}"#).is_err());
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewRole {
-    /// The entity type.
-    pub entity: String,
-    /// The role's name.
-    pub name: String,
-    /// Entitlements of that entity type.
-    #[serde(default)]
-    pub entitlements: Vec<String>,
-}
-
-pub(crate) async fn create_role<M: AccessModel, S: Stores + 'static>(
-    AdminOf(a): AdminOf<M, S>,
-    crate::error::JsonBody(body): crate::error::JsonBody<NewRole>,
-) -> Response {
-    let dynamic = dynamic_or_return!(a);
-    let ents: Vec<&str> = body.entitlements.iter().map(String::as_str).collect();
-    match dynamic
-        .create_role(&a.tenant, &body.entity, &body.name, &ents, &a.actor)
-        .await
-    {
-        Ok(index) => {
-            let after = serde_json::json!({
-                "entity": body.entity,
-                "name": body.name,
-                "index": index,
-                "entitlements": body.entitlements,
-            });
-            a.record(
-                "create_role",
-                &format!("role:{}:{}", body.entity, body.name),
-                serde_json::Value::Null,
-                after.clone(),
-            )
-            .await;
-            (StatusCode::CREATED, Json(after)).into_response()
-        }
-        Err(e) => e.into_response(),
-    }
-}
-
-pub(crate) async fn delete_role<M: AccessModel, S: Stores + 'static>(
-    AdminOf(a): AdminOf<M, S>,
-    Path((entity, name)): Path<(String, String)>,
-) -> Response {
-    let dynamic = dynamic_or_return!(a);
-    match dynamic
-        .delete_role(&a.tenant, &entity, &name, &a.actor)
-        .await
-    {
-        Ok(()) => {
-            a.record(
-                "delete_role",
-                &format!("role:{entity}:{name}"),
-                serde_json::json!({ "name": name }),
-                serde_json::Value::Null,
-            )
-            .await;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => e.into_response(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1214,9 +610,13 @@ mod tests {
             .execute_unprepared("INSERT INTO t VALUES ('a')")
             .await
             .unwrap_err();
-        let r = ChangeError::Db(lost).into_response();
-        assert_eq!(r.status(), StatusCode::CONFLICT);
-        let other = ChangeError::Db(DbErr::Custom("disk on fire".into())).into_response();
-        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let r = ApiError::from(ChangeError::Db(lost));
+        assert_eq!((r.status, r.code), (StatusCode::CONFLICT, "conflict"));
+        let other = ApiError::from(ChangeError::Db(DbErr::Custom("disk on fire".into())));
+        assert_eq!(
+            (other.status, other.code),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        );
+        assert!(!other.message.contains("disk"));
     }
 }

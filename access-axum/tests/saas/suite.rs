@@ -6,11 +6,12 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use access_axum::admin::admin_router;
 use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
 use access_axum::crud::Crud;
 use access_axum::db::user;
-use access_axum::dynamic::{DynamicGrants, admin_router};
+use access_axum::dynamic::DynamicGrants;
 use access_axum::{AuthConfig, AuthState, JwtKeys};
 use access_core::sea::SeaStore;
 use access_core::{ClosureStore, Resource, RoleStore, Subscription, SubscriptionStore};
@@ -158,7 +159,7 @@ async fn generate(access: Access<Model, Stores>, Path(id): Path<String>) -> axum
 struct H {
     router: Router,
     db: DatabaseConnection,
-    stores: &'static Stores,
+    stores: std::sync::Arc<Stores>,
 }
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -204,7 +205,7 @@ async fn harness() -> Option<H> {
     access_axum::migrate(&db).await.unwrap();
     let store = SeaStore::new(&Model, db.clone());
     store.migrate().await.unwrap();
-    let stores: &'static Stores = Box::leak(Box::new(store));
+    let stores = std::sync::Arc::new(store);
     let schema = sea_orm::Schema::new(db.get_database_backend());
     db.execute(&schema.create_table_from_entity(project::Entity))
         .await
@@ -247,7 +248,7 @@ async fn harness() -> Option<H> {
         .build()
         .unwrap();
     let auth = AuthState::new(db.clone(), config);
-    let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
+    let authz = Authz::new(Model, stores.clone()).dynamic(DynamicGrants::new(&Model, db.clone()));
     let state = AppState {
         auth: auth.clone(),
         authz,
@@ -1403,7 +1404,7 @@ async fn guarded_writes_take_the_proof_of_a_check() {
     let ctx = |id: i64| {
         access_core::AccessContext::new(
             &Model,
-            h.stores,
+            &*h.stores,
             access_core::Principal::new(id.to_string()).tenant("acme"),
         )
     };

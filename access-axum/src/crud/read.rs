@@ -1,0 +1,45 @@
+//! `GET /{id}`: the row if the `read` rule allows it (404 for rows outside a row rule),
+//! redacted.
+
+use access_core::schema::Action;
+use access_core::{AccessModel, Stores};
+use axum::Json;
+use axum::extract::{Extension, Path};
+use axum::response::{IntoResponse, Response};
+
+use super::Table;
+use super::context::Ctx;
+use super::hooks::HooksExt;
+use super::respond::{annotate, redacted};
+use super::rows::{authorize_row, load, no_such_row};
+use crate::error::ApiError;
+
+pub(super) async fn read<E: Table, M: AccessModel, S: Stores + 'static>(
+    Extension(HooksExt(hooks)): Extension<HooksExt<E::Model, M, S>>,
+    Path(id): Path<String>,
+    c: Ctx<M, S>,
+) -> Result<Response, ApiError> {
+    let pctx = c.permission_ctx();
+    let loaded = if hooks.rls {
+        let txn = c.begin(true).await?;
+        load::<E, E::Model, _>(&txn, &pctx, Action::Read, &id).await?
+    } else {
+        load::<E, E::Model, _>(c.db(), &pctx, Action::Read, &id).await?
+    };
+    let row = loaded.ok_or_else(no_such_row)?;
+    authorize_row(&pctx, &row, Action::Read, c.signed_in()).await?;
+    let hook = || c.hook(Action::Read, Some(&id), Some(&row), None);
+    hooks.before.run(Action::Read, hook).await?;
+    hooks.after.run(Action::Read, hook).await?;
+    let mut item = [redacted(&row, &pctx).await?];
+    annotate(
+        &hooks,
+        c.engine(),
+        &pctx,
+        std::slice::from_ref(&row),
+        &mut item,
+    )
+    .await?;
+    let [v] = item;
+    Ok(Json(v).into_response())
+}

@@ -1,0 +1,162 @@
+//! What the routes answer beyond [`ApiError`]: rows as JSON with `__access`
+//! ([`Crud::row_access`](super::Crud::row_access), [`Crud::row_actions`](super::Crud::row_actions)),
+//! 403 `forbidden_field` naming the fields a body may not set, and 422 for a write the database
+//! refused.
+
+use access_core::schema::{PermissionCtx, Schema};
+use access_core::{
+    AccessContext, AccessModel, EntitlementId, EntityTypeId, FieldDenial, Resource, Stores,
+};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+use super::hooks::Hooks;
+use crate::error::ApiError;
+
+/// A refusal of a write route: an [`ApiError`], or fields of the body the caller may not set.
+#[derive(Debug)]
+pub(super) enum Refusal {
+    /// Any other refusal.
+    Api(ApiError),
+    /// 403 `forbidden_field`: `{ "error", "message", "fields": [..], "reasons": [{ "field", "reason" }] }`.
+    Fields(Vec<FieldDenial>),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let denied = match self {
+            Self::Api(e) => return e.into_response(),
+            Self::Fields(denied) => denied,
+        };
+        let fields: Vec<&str> = denied.iter().map(|d| d.field.as_str()).collect();
+        let named: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+        let body = serde_json::json!({
+            "error": "forbidden_field",
+            "message": format!("you may not set {}", named.join(", ")),
+            "fields": fields,
+            "reasons": denied,
+        });
+        let mut r = (StatusCode::FORBIDDEN, Json(body)).into_response();
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    }
+}
+
+/// A write the database refused. The statement's own failures (a constraint, a value the column
+/// does not take) are the body's fault: 422 naming the kind, never the database's text, which
+/// goes to the log. Anything else (no connection, a pool timeout) is a 500.
+pub(super) fn write_failed(e: &sea_orm::DbErr) -> ApiError {
+    use sea_orm::{DbErr, SqlErr};
+    let what = match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => "a unique value is taken",
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => "a referenced row is missing",
+        Some(_) => "invalid values",
+        None => match e {
+            DbErr::Exec(_) | DbErr::Query(_) | DbErr::Type(_) | DbErr::Json(_) => {
+                tracing::warn!(error = %e, "crud: the database refused a write");
+                "invalid values"
+            }
+            _ => return ApiError::internal(e),
+        },
+    };
+    invalid_body(format!("the row could not be stored: {what}"))
+}
+
+/// 422 `invalid_body`.
+pub(super) fn invalid_body(msg: impl Into<String>) -> ApiError {
+    ApiError::invalid("invalid_body", msg)
+}
+
+/// The row as the caller may see it.
+pub(super) async fn redacted<T: Schema + serde::Serialize + Sync>(
+    row: &T,
+    pctx: &PermissionCtx<'_>,
+) -> Result<serde_json::Value, ApiError> {
+    row.redact(pctx).await.map_err(ApiError::internal)
+}
+
+/// The row's id as text (from its JSON form).
+pub(super) fn row_id<T: serde::Serialize + Schema>(row: &T) -> String {
+    let id_field = <T as Schema>::PERMISSIONS.id_field;
+    match serde_json::to_value(row)
+        .ok()
+        .and_then(|v| v.get(id_field).cloned())
+    {
+        Some(serde_json::Value::String(s)) => s,
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Adds `__access` to each item (the rows' JSON, in the order of `rows`):
+/// [`Crud::row_access`](super::Crud::row_access)'s entitlements through `can_all`,
+/// [`Crud::row_actions`](super::Crud::row_actions)' rules per row.
+pub(super) async fn annotate<T, M, S>(
+    hooks: &Hooks<T, M, S>,
+    engine: Option<&AccessContext<'static, M, S>>,
+    pctx: &PermissionCtx<'_>,
+    rows: &[T],
+    items: &mut [serde_json::Value],
+) -> Result<(), ApiError>
+where
+    T: Schema + serde::Serialize + Sync,
+    M: AccessModel,
+    S: Stores + 'static,
+{
+    if hooks.row_access.is_empty() && hooks.row_actions.is_empty() {
+        return Ok(());
+    }
+    let data = pctx.model;
+    let n = hooks.row_access.len();
+    let mut verdicts = vec![false; rows.len() * n];
+    if let Some(engine) = engine.filter(|_| n > 0) {
+        let ids: Vec<String> = rows.iter().map(row_id).collect();
+        let pairs: Vec<(EntitlementId, Resource<'_>)> = ids
+            .iter()
+            .flat_map(|id| {
+                hooks.row_access.iter().map(move |e| {
+                    let ty = data
+                        .entitlements
+                        .get(e.0 as usize)
+                        .map_or(u16::MAX, |d| d.entity);
+                    (*e, Resource::new(EntityTypeId(ty), id))
+                })
+            })
+            .collect();
+        for (c, chunk) in pairs.chunks(access_core::MAX_BATCH).enumerate() {
+            let answers = engine.can_all_id(chunk).await.map_err(ApiError::internal)?;
+            let at = c * access_core::MAX_BATCH;
+            for (slot, ok) in verdicts[at..].iter_mut().zip(answers) {
+                *slot = ok;
+            }
+        }
+    }
+    for (i, (row, item)) in rows.iter().zip(items.iter_mut()).enumerate() {
+        let mut meta = serde_json::Map::new();
+        for (k, e) in hooks.row_access.iter().enumerate() {
+            if let Some(d) = data.entitlements.get(e.0 as usize) {
+                meta.insert(d.name.to_string(), verdicts[i * n + k].into());
+            }
+        }
+        if !hooks.row_actions.is_empty() {
+            let rctx = pctx.with_row(row).verdicts_only();
+            for a in &hooks.row_actions {
+                let ok = T::authorize_action(&rctx, *a).await.is_ok();
+                meta.insert(a.as_str().into(), ok.into());
+            }
+        }
+        if let Some(obj) = item.as_object_mut() {
+            obj.insert("__access".into(), meta.into());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! `POST /`, `PATCH /{id}` and `DELETE /{id}`. The rule of a write holds for the row before
+//! and after it (PostgreSQL's `USING` and `WITH CHECK`): update and delete load the row and
+//! write it in one transaction, the statement carries the id and the row rule, and the row as
+//! stored must still satisfy the rule before the commit. After-hooks run in the transaction.
+
+use access_core::schema::{Action, Schema};
+use access_core::sea::row_filter;
+use access_core::{AccessModel, Stores};
+use axum::Json;
+use axum::extract::{Extension, Path, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _, QueryFilter as _};
+
+use super::Table;
+use super::context::Ctx;
+use super::hooks::HooksExt;
+use super::respond::{Refusal, invalid_body, redacted, write_failed};
+use super::rows::{
+    BodyRow, absent, authorize_row, id_condition, load, no_such_row, row_rule_failed,
+};
+use crate::error::{ApiError, read_json};
+
+/// The body as JSON, within the configured size limit.
+async fn body_json<M: AccessModel, S: Stores + 'static>(
+    c: &Ctx<M, S>,
+    req: Request,
+) -> Result<serde_json::Value, ApiError> {
+    let (parts, body) = req.into_parts();
+    read_json(&parts.headers, body, c.body_limit()).await
+}
+
+pub(super) async fn create<E: Table, M: AccessModel, S: Stores + 'static>(
+    Extension(HooksExt(hooks)): Extension<HooksExt<E::Model, M, S>>,
+    c: Ctx<M, S>,
+    req: Request,
+) -> Result<Response, Refusal> {
+    let pctx = c.permission_ctx();
+    // Refused whatever the row (no role, not signed in): answered before reading the body.
+    // A rule with `where` clauses is then checked on the row the body describes.
+    if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Create).await
+        && !row_rule_failed(&d)
+    {
+        return Err(ApiError::denied(&d, c.signed_in()).into());
+    }
+    let json = body_json(&c, req).await?;
+    // The new row must satisfy the create rule (PostgreSQL's `WITH CHECK`): a member cannot
+    // create a row in another tenant or in someone else's name.
+    let proposed = BodyRow(json.clone());
+    let mut bctx = pctx.clone();
+    bctx.row = Some(&proposed);
+    if let Err(d) = <E::Model as Schema>::authorize_action(&bctx, Action::Create).await {
+        // Rows compared with the caller (`user.id`, `user.tenant_id`) need one: signing in is
+        // what would change the answer.
+        if !c.signed_in() {
+            return Err(ApiError::unauthenticated().into());
+        }
+        return Err(ApiError::denied(&d, true).into());
+    }
+    let denied = <E::Model as Schema>::check_write(&json, None, &pctx).await;
+    if !denied.is_empty() {
+        return Err(Refusal::Fields(denied));
+    }
+    hooks
+        .before
+        .run(Action::Create, || {
+            c.hook::<E::Model>(Action::Create, None, None, Some(&json))
+        })
+        .await?;
+    let am = E::ActiveModel::from_json(json.clone())
+        .map_err(|_| invalid_body("the body does not describe a row"))?;
+    let txn = c.begin(hooks.rls).await?;
+    let row = am.insert(&txn).await.map_err(|e| write_failed(&e))?;
+    // As stored (with the database's defaults), the row still satisfies the rule; otherwise
+    // the transaction is dropped, which rolls the insert back.
+    if let Err(d) =
+        <E::Model as Schema>::authorize_action(&pctx.with_row(&row), Action::Create).await
+    {
+        return Err(ApiError::denied(&d, c.signed_in()).into());
+    }
+    hooks
+        .after
+        .run_then_commit(txn, Action::Create, || {
+            c.hook(Action::Create, None, Some(&row), Some(&json))
+        })
+        .await?;
+    let v = redacted(&row, &pctx).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
+    Extension(HooksExt(hooks)): Extension<HooksExt<E::Model, M, S>>,
+    Path(id): Path<String>,
+    c: Ctx<M, S>,
+    req: Request,
+) -> Result<Response, Refusal> {
+    let pctx = c.permission_ctx();
+    // The body first: no transaction (and pooled connection) waits on a slow client.
+    let patch = body_json(&c, req).await?;
+    // Load and write in one transaction.
+    let txn = c.begin(hooks.rls).await?;
+    let Some(row) = load::<E, E::Model, _>(&txn, &pctx, Action::Update, &id).await? else {
+        return Err(absent::<E::Model>(&pctx, Action::Update, c.signed_in())
+            .await
+            .into());
+    };
+    authorize_row(&pctx, &row, Action::Update, c.signed_in()).await?;
+    let denied = <E::Model as Schema>::check_write(&patch, Some(&row), &pctx).await;
+    if !denied.is_empty() {
+        return Err(Refusal::Fields(denied));
+    }
+    let mut am = row.clone().into_active_model();
+    am.set_from_json(patch.clone())
+        .map_err(|_| invalid_body("the body does not fit the row"))?;
+    hooks
+        .before
+        .run(Action::Update, || {
+            c.hook(Action::Update, Some(&id), Some(&row), Some(&patch))
+        })
+        .await?;
+    // The write carries the id and the row rule: a row that stopped matching is not written.
+    let filter = row_filter::<E::Model>(&pctx, Action::Update);
+    let by_id = id_condition::<E, E::Model>(&id).ok_or_else(no_such_row)?;
+    let res = E::update_many()
+        .set(am)
+        .filter(by_id.clone())
+        .filter(filter.condition)
+        .exec(&txn)
+        .await
+        .map_err(|e| write_failed(&e))?;
+    if res.rows_affected == 0 {
+        return Err(no_such_row().into());
+    }
+    let updated = E::find()
+        .filter(by_id)
+        .one(&txn)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(no_such_row)?;
+    // The changed row must still satisfy the update rule (PostgreSQL's `WITH CHECK`): a row
+    // cannot be moved out of the caller's reach, into another tenant say. Dropping the
+    // transaction rolls the write back.
+    if let Err(d) =
+        <E::Model as Schema>::authorize_action(&pctx.with_row(&updated), Action::Update).await
+    {
+        return Err(ApiError::denied(&d, c.signed_in()).into());
+    }
+    hooks
+        .after
+        .run_then_commit(txn, Action::Update, || {
+            c.hook(Action::Update, Some(&id), Some(&updated), Some(&patch))
+        })
+        .await?;
+    let v = redacted(&updated, &pctx).await?;
+    Ok(Json(v).into_response())
+}
+
+pub(super) async fn remove<E: Table, M: AccessModel, S: Stores + 'static>(
+    Extension(HooksExt(hooks)): Extension<HooksExt<E::Model, M, S>>,
+    Path(id): Path<String>,
+    c: Ctx<M, S>,
+) -> Result<StatusCode, ApiError> {
+    let pctx = c.permission_ctx();
+    let txn = c.begin(hooks.rls).await?;
+    let Some(row) = load::<E, E::Model, _>(&txn, &pctx, Action::Delete, &id).await? else {
+        return Err(absent::<E::Model>(&pctx, Action::Delete, c.signed_in()).await);
+    };
+    authorize_row(&pctx, &row, Action::Delete, c.signed_in()).await?;
+    let hook = || c.hook(Action::Delete, Some(&id), Some(&row), None);
+    hooks.before.run(Action::Delete, hook).await?;
+    let filter = row_filter::<E::Model>(&pctx, Action::Delete);
+    let by_id = id_condition::<E, E::Model>(&id).ok_or_else(no_such_row)?;
+    let res = E::delete_many()
+        .filter(by_id)
+        .filter(filter.condition)
+        .exec(&txn)
+        .await
+        .map_err(ApiError::internal)?;
+    if res.rows_affected == 0 {
+        return Err(no_such_row());
+    }
+    hooks
+        .after
+        .run_then_commit(txn, Action::Delete, hook)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

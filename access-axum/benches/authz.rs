@@ -142,7 +142,7 @@ fn bench(c: &mut Criterion) {
         db.execute_unprepared("CREATE TABLE projects (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
             .await
             .unwrap();
-        let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
+        let stores = std::sync::Arc::new(MemoryStore::new());
         let org = Resource::new(EntityType::Organization, "acme");
         stores.add_resource(org, &[]).await.unwrap();
         for i in 0..100 {
@@ -183,7 +183,7 @@ fn bench(c: &mut Criterion) {
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         let state = AppState {
             auth,
-            authz: Authz::new(&Model, stores),
+            authz: Authz::new(Model, stores),
         };
         let router: Router = Router::new()
             .route("/open/projects/{id}", get(unguarded))

@@ -1,5 +1,7 @@
 //! Route guards and the per-request access context, through the real router on SQLite.
 
+use std::sync::Arc;
+
 use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
 use access_axum::db::user;
@@ -103,7 +105,7 @@ async fn admin_only() -> &'static str {
 struct Harness {
     router: Router,
     auth: AuthState,
-    authz_stores: &'static MemoryStore,
+    authz_stores: Arc<MemoryStore>,
 }
 
 async fn harness() -> Harness {
@@ -142,8 +144,8 @@ async fn harness_with_ttl(
         .build()
         .unwrap();
     let auth = AuthState::new(db, config);
-    let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
-    let authz = Authz::new(&Model, stores)
+    let stores = Arc::new(MemoryStore::new());
+    let authz = Authz::new(Model, Arc::clone(&stores))
         .tenant_from(tenant)
         .active_ttl(active_ttl);
     let org = access_core::Resource::new(EntityType::Organization, "acme");
@@ -542,9 +544,9 @@ async fn the_tenant_comes_from_a_path_segment_or_the_resource() {
         (StatusCode::FORBIDDEN, &json!("not_a_member"))
     );
 
-    let h = harness_with(TenantFrom::Custom(std::sync::Arc::new(|parts, user| {
+    let h = harness_with(TenantFrom::custom(|parts, user| {
         (parts.uri.query() == Some("mine=1")).then(|| format!("user-{}", user.id))
-    })))
+    }))
     .await;
     let t = h.token("a@example.com").await;
     assert_eq!(

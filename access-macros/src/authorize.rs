@@ -170,11 +170,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                         .check_id(::access_core::EntitlementId(__ENT), __resource)
                         .await
                     {
-                        ::core::result::Result::Ok(d) => ::access_axum::authz::denied(&d),
-                        ::core::result::Result::Err(_) => ::access_axum::authz::store_failed(),
+                        ::core::result::Result::Ok(d) => ::axum::response::IntoResponse::into_response(::access_axum::ApiError::forbidden(&d)),
+                        ::core::result::Result::Err(e) => ::axum::response::IntoResponse::into_response(::access_axum::ApiError::authorization_failed("authorization store failed", e)),
                     };
                 }
-                ::core::result::Result::Err(_) => return ::access_axum::authz::store_failed(),
+                ::core::result::Result::Err(e) => return ::axum::response::IntoResponse::into_response(::access_axum::ApiError::authorization_failed("authorization store failed", e)),
             };
         }
     } else {
@@ -185,8 +185,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 .await
             {
                 ::core::result::Result::Ok(d) if d.allowed => {}
-                ::core::result::Result::Ok(d) => return ::access_axum::authz::denied(&d),
-                ::core::result::Result::Err(_) => return ::access_axum::authz::store_failed(),
+                ::core::result::Result::Ok(d) => return ::axum::response::IntoResponse::into_response(::access_axum::ApiError::forbidden(&d)),
+                ::core::result::Result::Err(e) => return ::axum::response::IntoResponse::into_response(::access_axum::ApiError::authorization_failed("authorization store failed", e)),
             }
         }
     };

@@ -75,7 +75,10 @@ async fn my_access(access: Access<Model, Stores>) -> axum::response::Response {
             "allowed": set.allowed().collect::<Vec<_>>(),
         }))
         .into_response(),
-        Err(_) => access_axum::authz::store_failed(),
+        Err(e) => {
+            access_axum::ApiError::authorization_failed("the access set could not be read", e)
+                .into_response()
+        }
     }
 }
 
@@ -90,7 +93,7 @@ async fn list_workspaces(access: Access<Model, Stores>) -> axum::response::Respo
         Ok(items) => Json(json!({ "items": items })).into_response(),
         Err(e) => {
             eprintln!("error: listing workspaces: {e}");
-            access_axum::authz::store_failed()
+            access_axum::ApiError::authorization_failed("listing workspaces", e).into_response()
         }
     }
 }
@@ -208,7 +211,7 @@ async fn workspaces_of(access: &Access<Model, Stores>) -> Result<Vec<Value>, Str
 /// the projects the caller may read (`list_accessible`, in the SQL), each with `__access` for
 /// the page's buttons; a created project joins the hierarchy under its workspace, and a deleted
 /// one leaves it, in the row's own transaction.
-fn projects_router(stores: &'static Stores) -> Router<AppState> {
+fn projects_router(stores: std::sync::Arc<Stores>) -> Router<AppState> {
     use access_axum::ApiError;
     use access_axum::crud::Crud;
     use access_core::Action;
@@ -268,24 +271,37 @@ fn projects_router(stores: &'static Stores) -> Router<AppState> {
             }
             Ok(())
         })
-        .after([Action::Create], move |hook| async move {
-            let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
-                return Ok(());
-            };
-            let under = [Resource::new(EntityType::Workspace, &row.workspace)];
-            stores
-                .create_resource_in(txn, Resource::new(EntityType::Project, &row.id), &under)
-                .await
-                .map_err(placed)
+        .after([Action::Create], {
+            let stores = stores.clone();
+            move |hook| {
+                let stores = stores.clone();
+                async move {
+                    let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
+                        return Ok(());
+                    };
+                    let under = [Resource::new(EntityType::Workspace, &row.workspace)];
+                    stores
+                        .create_resource_in(
+                            txn,
+                            Resource::new(EntityType::Project, &row.id),
+                            &under,
+                        )
+                        .await
+                        .map_err(placed)
+                }
+            }
         })
-        .after([Action::Delete], move |hook| async move {
-            let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
-                return Ok(());
-            };
-            stores
-                .remove_resource_in(txn, Resource::new(EntityType::Project, &row.id))
-                .await
-                .map_err(removed)
+        .after([Action::Delete], move |hook| {
+            let stores = stores.clone();
+            async move {
+                let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
+                    return Ok(());
+                };
+                stores
+                    .remove_resource_in(txn, Resource::new(EntityType::Project, &row.id))
+                    .await
+                    .map_err(removed)
+            }
         })
         .router::<AppState>()
 }
@@ -801,16 +817,16 @@ pub async fn serve() -> Result<(), String> {
         .await
         .map_err(|e| format!("migration: {e}"))?;
     }
-    let stores: &'static Stores = Box::leak(Box::new(store));
-    let authz = Authz::new(&Model, stores).dynamic(DynamicGrants::new(&Model, db.clone()));
+    let stores = std::sync::Arc::new(store);
+    let authz = Authz::new(Model, stores.clone()).dynamic(DynamicGrants::new(&Model, db.clone()));
     // Access tokens carry the user's access set (`access` claim) for UI hints.
     let auth = AuthState::new(db.clone(), config).with_async_claims(authz.access_set_claims());
-    let fresh = !seeded(stores).await;
+    let fresh = !seeded(&stores).await;
     let seeded_users = if fresh {
         if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
             Vec::new()
         } else {
-            seed(stores, &auth).await?
+            seed(&stores, &auth).await?
         }
     } else {
         Vec::new()

@@ -1,0 +1,209 @@
+//! Extraction: [`CurrentUser`] and [`MaybeUser`] from a request (the [`Authenticator`] hook,
+//! then the bearer token, then the cookie with the CSRF checks), the client's address and
+//! device, and [`RequireAuthenticatedLayer`], the route layer that needs a signed-in user.
+//!
+//! [`Authenticator`]: super::state::Authenticator
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
+
+use super::cookies::{bearer, token_cookie};
+use super::csrf;
+use super::state::AuthState;
+use super::tokens;
+use super::user::{CurrentUser, MaybeUser};
+use crate::error::ApiError;
+
+impl FromRequestParts<AuthState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AuthState) -> Result<Self, ApiError> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        if let Some(a) = &state.authenticator
+            && let Some(user) = a.authenticate(parts, state).await?
+        {
+            return Ok(user);
+        }
+        let config = &state.config;
+        let (token, via_cookie) = match bearer(&parts.headers) {
+            Some(t) => (t, false),
+            None => match token_cookie(config, &parts.headers, "access_token") {
+                Some(t) => (t, true),
+                None => return Err(ApiError::unauthenticated()),
+            },
+        };
+        let claims = tokens::verify_with(config, &state.validation, token)
+            .ok_or_else(ApiError::unauthenticated)?;
+        let id: i64 = claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::unauthenticated())?;
+        if via_cookie {
+            csrf::check(config, &parts.method, &parts.headers)?;
+        }
+        Ok(CurrentUser {
+            id,
+            session_id: claims.sid,
+            roles: claims.roles,
+            tenant: claims.tenant,
+            superuser: claims.su,
+            issued_at: claims.iat,
+            via_cookie,
+            claims: claims.extra,
+        })
+    }
+}
+
+impl OptionalFromRequestParts<AuthState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AuthState,
+    ) -> Result<Option<Self>, ApiError> {
+        match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(Some(u)),
+            Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl FromRequestParts<AuthState> for MaybeUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AuthState) -> Result<Self, ApiError> {
+        <CurrentUser as OptionalFromRequestParts<AuthState>>::from_request_parts(parts, state)
+            .await
+            .map(MaybeUser)
+    }
+}
+
+/// Client facts for sessions and rate limits.
+pub(crate) struct Client {
+    /// The peer's IP address (`unknown` without `ConnectInfo`).
+    pub(crate) ip: String,
+    /// The User-Agent, at most 200 characters.
+    pub(crate) device: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let ip = match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            Some(c) => c.0.ip().to_string(),
+            None => {
+                // Every client then shares one rate-limit bucket: say so, once.
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    tracing::warn!(
+                        target: "access::auth",
+                        "no client address on the request: rate limits apply to all clients together; \
+                         serve with `into_make_service_with_connect_info::<SocketAddr>()`"
+                    );
+                });
+                "unknown".to_owned()
+            }
+        };
+        let device = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| "unknown".to_owned(), |s| s.chars().take(200).collect());
+        Ok(Client { ip, device })
+    }
+}
+
+impl AuthState {
+    /// A route layer that refuses requests without valid credentials (401) and puts the
+    /// [`CurrentUser`] in the request's extensions.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::{AuthState, CurrentUser};
+    /// use axum::{Extension, Router, routing::get};
+    /// fn reports(state: &AuthState) -> Router {
+    ///     Router::new()
+    ///         .route("/report", get(|Extension(user): Extension<CurrentUser>| async move { format!("report for user {}", user.id) }))
+    ///         .route_layer(state.require_authenticated())
+    /// }
+    /// ```
+    pub fn require_authenticated(&self) -> RequireAuthenticatedLayer {
+        RequireAuthenticatedLayer {
+            state: self.clone(),
+        }
+    }
+}
+
+/// The route layer of [`AuthState::require_authenticated`].
+#[derive(Clone, Debug)]
+pub struct RequireAuthenticatedLayer {
+    state: AuthState,
+}
+
+impl<S> Layer<S> for RequireAuthenticatedLayer {
+    type Service = RequireAuthenticated<S>;
+
+    fn layer(&self, inner: S) -> RequireAuthenticated<S> {
+        RequireAuthenticated {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// The service [`RequireAuthenticatedLayer`] wraps routes in: 401 without valid credentials,
+/// else the inner service with the [`CurrentUser`] in the request's extensions.
+#[derive(Clone, Debug)]
+pub struct RequireAuthenticated<S> {
+    inner: S,
+    state: AuthState,
+}
+
+impl<S> Service<Request> for RequireAuthenticated<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        // The service polled ready is the one called; a clone takes its place.
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let state = self.state.clone();
+        Box::pin(async move {
+            let (mut parts, body) = req.into_parts();
+            match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(
+                &mut parts, &state,
+            )
+            .await
+            {
+                Ok(user) => {
+                    parts.extensions.insert(user);
+                    inner.call(Request::from_parts(parts, body)).await
+                }
+                Err(e) => Ok(e.into_response()),
+            }
+        })
+    }
+}

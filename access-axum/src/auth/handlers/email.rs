@@ -1,0 +1,46 @@
+//! `POST verify-email` (takes the mailed token once) and `POST resend-verification` (a new
+//! token mailed after answering, whether or not the account exists).
+
+use axum::Json;
+use axum::extract::State;
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+
+use crate::auth::one_time;
+use crate::auth::state::AuthState;
+use crate::db::UserChange;
+use crate::error::{ApiError, JsonBody};
+
+/// `{ "email": .. }`.
+#[derive(Deserialize)]
+pub(super) struct EmailBody {
+    pub(super) email: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenBody {
+    token: String,
+}
+
+pub(super) async fn verify(
+    State(state): State<AuthState>,
+    JsonBody(body): JsonBody<TokenBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let txn = state.db.begin().await?;
+    let t = one_time::take(&txn, &body.token, "verify").await?;
+    state
+        .config
+        .users
+        .update(&txn, t.user_id, UserChange::EmailVerified(true))
+        .await?;
+    txn.commit().await?;
+    Ok(Json(serde_json::json!({ "verified": true })))
+}
+
+pub(super) async fn resend(
+    State(state): State<AuthState>,
+    JsonBody(body): JsonBody<EmailBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    one_time::mail_after_answering(state, &body.email, "verify", |u| !u.email_verified).await?;
+    Ok(Json(serde_json::json!({ "sent": true })))
+}

@@ -1,0 +1,72 @@
+//! The endpoints, one file per group, and the router that mounts them under the configured
+//! base path and paths.
+//!
+//! | file | endpoints |
+//! |---|---|
+//! | `register.rs` | `POST register` |
+//! | `login.rs` | `POST login`, `POST logout` |
+//! | `me.rs` | `GET me` |
+//! | `refresh.rs` | `POST refresh` |
+//! | `sessions.rs` | `GET sessions`, `DELETE sessions/{id}`, `DELETE sessions` |
+//! | `password.rs` | `POST forgot-password`, `POST reset-password` |
+//! | `email.rs` | `POST verify-email`, `POST resend-verification` |
+//! | `jwks.rs` | `GET .well-known/jwks.json` |
+//! | `respond.rs` | the user and token answers they share |
+
+mod email;
+mod jwks;
+mod login;
+mod me;
+mod password;
+mod refresh;
+mod register;
+mod respond;
+mod sessions;
+
+use axum::Router;
+use axum::http::header::{self, HeaderValue};
+use axum::routing::{delete, get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::state::AuthState;
+
+impl AuthState {
+    /// The router of the endpoints, under the configured base path, with `Cache-Control:
+    /// no-store` and the body limit.
+    ///
+    /// # Examples
+    /// ```
+    /// fn app(auth: &access_axum::AuthState) -> axum::Router {
+    ///     auth.router() // POST /auth/register, POST /auth/login, GET /auth/me, ..
+    /// }
+    /// ```
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let p = &self.config.paths;
+        let inner = Router::new()
+            .route(&p.register, post(register::register))
+            .route(&p.login, post(login::login))
+            .route(&p.logout, post(login::logout))
+            .route(&p.me, get(me::me))
+            .route(&p.refresh, post(refresh::refresh))
+            .route(
+                &p.sessions,
+                get(sessions::list).delete(sessions::revoke_others),
+            )
+            .route(
+                &format!("{}/{{id}}", p.sessions),
+                delete(sessions::revoke_one),
+            )
+            .route(&p.forgot_password, post(password::forgot))
+            .route(&p.reset_password, post(password::reset))
+            .route(&p.verify_email, post(email::verify))
+            .route(&p.resend_verification, post(email::resend))
+            .route(&p.jwks, get(jwks::jwks))
+            .layer(axum::extract::DefaultBodyLimit::max(self.config.body_limit))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .with_state(self.clone());
+        Router::new().nest(&self.config.base_path, inner)
+    }
+}

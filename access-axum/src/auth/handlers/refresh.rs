@@ -1,0 +1,138 @@
+//! `POST refresh`: rotates the refresh token (from the body or the cookie) and issues a new
+//! access token; reusing a rotated token after the grace window revokes the session.
+
+use axum::extract::State;
+use axum::http::header::{self, HeaderMap};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
+use serde::Deserialize;
+
+use super::respond;
+use crate::auth::cookies::token_cookie;
+use crate::auth::extract::Client;
+use crate::auth::state::AuthState;
+use crate::auth::tokens::{secret_eq, token_hash, unix_now};
+use crate::auth::{csrf, rate_limit, sessions};
+use crate::db::{refresh_token, session};
+use crate::error::ApiError;
+
+#[derive(Deserialize)]
+struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+/// The optional JSON body (the cookie may carry the token instead).
+fn optional_body(headers: &HeaderMap, raw: &[u8]) -> Result<Option<RefreshBody>, ApiError> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send `Content-Type: application/json`",
+        ));
+    }
+    serde_json::from_slice(raw).map(Some).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "the body is not valid JSON",
+        )
+    })
+}
+
+fn the_session(id: &str) -> Condition {
+    Condition::all().add(session::Column::Id.eq(id))
+}
+
+pub(super) async fn refresh(
+    State(state): State<AuthState>,
+    client: Client,
+    headers: HeaderMap,
+    raw: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let config = &state.config;
+    rate_limit::check(
+        &state.db,
+        format!("refresh:ip:{}", client.ip),
+        config.rate_limits.refresh,
+    )
+    .await?;
+    let token = match optional_body(&headers, &raw)?.and_then(|b| b.refresh_token) {
+        Some(t) => t,
+        None => {
+            let t = token_cookie(config, &headers, "refresh_token")
+                .ok_or_else(ApiError::unauthenticated)?;
+            // A refresh driven by the cookie is a cookie-authenticated mutation.
+            csrf::check(config, &Method::POST, &headers)?;
+            t.to_owned()
+        }
+    };
+    let hash = token_hash(&token);
+    let rt = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash.clone()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    if !secret_eq(&rt.token_hash, &hash) {
+        return Err(ApiError::unauthenticated());
+    }
+    let now = unix_now();
+    let s = session::Entity::find_by_id(rt.session_id.clone())
+        .one(&state.db)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    if s.revoked_at.is_some() || s.expires_at <= now {
+        return Err(ApiError::unauthenticated());
+    }
+    let u = config
+        .users
+        .by_id(&state.db, s.user_id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    if !u.active || s.created_at < u.password_changed_at {
+        sessions::revoke(&state.db, the_session(&s.id)).await?;
+        return Err(ApiError::unauthenticated());
+    }
+    // Rotate: exactly one request wins the conditional update; the old token is marked and the
+    // new one stored together.
+    let txn = state.db.begin().await?;
+    let won = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(rt.id))
+        .filter(refresh_token::Column::RotatedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !won {
+        let rotated_at = refresh_token::Entity::find_by_id(rt.id)
+            .one(&txn)
+            .await?
+            .and_then(|r| r.rotated_at)
+            .unwrap_or(0);
+        if now - rotated_at > config.refresh_grace.as_secs() as i64 {
+            // Reuse of a rotated token: someone else holds it. End the session.
+            tracing::warn!(session = %s.id, "refresh token reuse detected; session revoked");
+            sessions::revoke(&txn, the_session(&s.id)).await?;
+            txn.commit().await?;
+            return Err(ApiError::unauthenticated());
+        }
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::LastActiveAt, Expr::value(now))
+        .filter(session::Column::Id.eq(s.id.clone()))
+        .exec(&txn)
+        .await?;
+    let refresh = sessions::store_refresh(&txn, &s.id).await?;
+    txn.commit().await?;
+    let tokens = sessions::sign_tokens(&state, &u, &s.id, refresh).await?;
+    Ok(respond::tokens(config, StatusCode::OK, &tokens, None))
+}

@@ -1,0 +1,142 @@
+//! Sessions: opening one (its row, the oldest sessions revoked beyond the limit, its first
+//! refresh token), signing the access token of a session, storing refresh tokens, and revoking.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use super::extract::Client;
+use super::state::AuthState;
+use super::tokens::{self, Claims, unix_now};
+use super::user::roles_of;
+use crate::db::{refresh_token, session, user};
+use crate::error::ApiError;
+
+/// Issued tokens, sent per the configured transport.
+pub(crate) struct Tokens {
+    pub(crate) access: String,
+    pub(crate) refresh: String,
+    pub(crate) session_id: String,
+    pub(crate) expires_in: u64,
+}
+
+/// Opens a session for `u` and issues its first tokens; revokes the oldest sessions beyond the
+/// limit. The rows are written in one transaction: a failure leaves no session behind and
+/// revokes none.
+pub(crate) async fn open(
+    state: &AuthState,
+    u: &user::Model,
+    client: &Client,
+) -> Result<Tokens, ApiError> {
+    let txn = state.db.begin().await?;
+    let (sid, refresh) = open_in(&txn, state, u, client).await?;
+    txn.commit().await?;
+    sign_tokens(state, u, &sid, refresh).await
+}
+
+/// The rows of a new session (session, oldest ones revoked, refresh token) on `db`: the
+/// session id and the refresh token.
+pub(crate) async fn open_in(
+    db: &impl ConnectionTrait,
+    state: &AuthState,
+    u: &user::Model,
+    client: &Client,
+) -> Result<(String, String), ApiError> {
+    let config = &state.config;
+    let now = unix_now();
+    let sid = uuid::Uuid::new_v4().to_string();
+    session::ActiveModel {
+        id: Set(sid.clone()),
+        user_id: Set(u.id),
+        device: Set(client.device.clone()),
+        ip: Set(client.ip.clone()),
+        created_at: Set(now),
+        last_active_at: Set(now),
+        expires_at: Set(now + config.refresh_ttl.as_secs() as i64),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    let live = session::Entity::find()
+        .filter(session::Column::UserId.eq(u.id))
+        .filter(session::Column::RevokedAt.is_null())
+        .order_by_desc(session::Column::CreatedAt)
+        .all(db)
+        .await?;
+    if live.len() > config.max_sessions {
+        let old: Vec<String> = live[config.max_sessions..]
+            .iter()
+            .map(|s| s.id.clone())
+            .collect();
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(now))
+            .filter(session::Column::Id.is_in(old))
+            .exec(db)
+            .await?;
+    }
+    let refresh = store_refresh(db, &sid).await?;
+    Ok((sid, refresh))
+}
+
+/// A new refresh token for session `sid`, stored (as its hash) on `db`.
+pub(crate) async fn store_refresh(
+    db: &impl ConnectionTrait,
+    sid: &str,
+) -> Result<String, ApiError> {
+    let refresh = tokens::random_token();
+    refresh_token::ActiveModel {
+        session_id: Set(sid.to_owned()),
+        token_hash: Set(tokens::token_hash(&refresh)),
+        created_at: Set(unix_now()),
+        rotated_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(refresh)
+}
+
+/// The access token for `u` in session `sid` (with the custom claims, computed after any
+/// transaction is committed), next to its refresh token.
+pub(crate) async fn sign_tokens(
+    state: &AuthState,
+    u: &user::Model,
+    sid: &str,
+    refresh: String,
+) -> Result<Tokens, ApiError> {
+    let config = &state.config;
+    let claims = Claims {
+        extra: state.custom_claims(u).await,
+        sub: u.id.to_string(),
+        iss: String::new(),
+        aud: String::new(),
+        exp: 0,
+        nbf: 0,
+        iat: 0,
+        sid: sid.to_owned(),
+        roles: roles_of(u),
+        tenant: u.tenant.clone(),
+        su: u.superuser,
+    };
+    let access = tokens::issue_access(config, claims, unix_now())
+        .ok_or_else(|| ApiError::internal("token signing failed"))?;
+    Ok(Tokens {
+        access,
+        refresh,
+        session_id: sid.to_owned(),
+        expires_in: config.access_ttl.as_secs(),
+    })
+}
+
+/// Revokes the live sessions matching `filter`: how many.
+pub(crate) async fn revoke(db: &impl ConnectionTrait, filter: Condition) -> Result<u64, ApiError> {
+    let res = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(unix_now()))
+        .filter(filter)
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

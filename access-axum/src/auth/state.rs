@@ -1,0 +1,212 @@
+//! [`AuthState`], the shared state of the endpoints and extractors, with its builder methods,
+//! and [`Authenticator`], the hook for other credentials. Its router is built in `handlers/`,
+//! its route layer in `extract.rs`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use sea_orm::DatabaseConnection;
+
+use super::mailer::{Mailer, NoMailer};
+use super::passwords::Passwords;
+use super::tokens;
+use super::user::CurrentUser;
+use crate::config::{Argon2Params, AuthConfig};
+use crate::db::user;
+use crate::error::ApiError;
+
+type Extra = serde_json::Map<String, serde_json::Value>;
+type ClaimsFn = dyn Fn(&user::Model) -> Extra + Send + Sync;
+type AsyncClaimsFn =
+    dyn Fn(user::Model) -> Pin<Box<dyn Future<Output = Extra> + Send>> + Send + Sync;
+
+/// Shared state of the auth endpoints and extractors.
+///
+/// # Examples
+/// ```
+/// use access_axum::{AuthConfig, AuthState, CurrentUser};
+/// use axum::{Router, routing::get};
+///
+/// fn app(db: sea_orm::DatabaseConnection, config: AuthConfig) -> Router {
+///     let auth = AuthState::new(db, config); // run `access_axum::migrate(&db)` first
+///     Router::new()
+///         .route("/hello", get(|user: CurrentUser| async move { format!("hello, user {}", user.id) }))
+///         .with_state(auth.clone())
+///         .merge(auth.router()) // /auth/register, /auth/login, ..
+/// }
+/// ```
+#[derive(Clone)]
+pub struct AuthState {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// The configuration.
+    pub config: Arc<AuthConfig>,
+    pub(super) mailer: Arc<dyn Mailer>,
+    pub(super) passwords: Passwords,
+    /// Token validation rules, built once (every request uses them).
+    pub(super) validation: Arc<jsonwebtoken::Validation>,
+    pub(super) authenticator: Option<Arc<dyn Authenticator>>,
+    claims: Option<Arc<ClaimsFn>>,
+    async_claims: Option<Arc<AsyncClaimsFn>>,
+}
+
+/// A replacement (or complement) for the built-in credential check: API keys, an external
+/// identity provider. Return `Ok(Some(user))` to authenticate the request as `user`, `Ok(None)`
+/// to fall back to the built-in bearer/cookie token, `Err` to refuse.
+///
+/// # Examples
+/// ```
+/// use std::{future::Future, pin::Pin};
+/// use access_axum::{ApiError, AuthState, Authenticator, CurrentUser};
+/// use axum::http::request::Parts;
+///
+/// struct ApiKeys;
+///
+/// impl Authenticator for ApiKeys {
+///     fn authenticate<'a>(&'a self, parts: &'a Parts, _state: &'a AuthState)
+///         -> Pin<Box<dyn Future<Output = Result<Option<CurrentUser>, ApiError>> + Send + 'a>> {
+///         Box::pin(async move {
+///             match parts.headers.get("x-api-key") {
+///                 None => Ok(None), // no key: the bearer or cookie token decides
+///                 Some(_key) => Err(ApiError::unauthenticated()), // look the key up here
+///             }
+///         })
+///     }
+/// }
+/// ```
+pub trait Authenticator: Send + Sync + 'static {
+    /// Authenticates the request (see the trait's example).
+    fn authenticate<'a>(
+        &'a self,
+        parts: &'a Parts,
+        state: &'a AuthState,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<CurrentUser>, ApiError>> + Send + 'a>>;
+}
+
+impl std::fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthState {
+    /// State over `db` (run [`crate::migrate`] first).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn run(config: access_axum::AuthConfig) -> Result<(), sea_orm::DbErr> {
+    /// let db = sea_orm::Database::connect("sqlite://app.db?mode=rwc").await?;
+    /// access_axum::migrate(&db).await?;
+    /// let state = access_axum::AuthState::new(db, config);
+    /// # Ok(()) }
+    /// ```
+    pub fn new(db: DatabaseConnection, config: AuthConfig) -> Self {
+        let passwords = Passwords::new(&config);
+        let validation = Arc::new(tokens::validation(&config));
+        Self {
+            db,
+            config: Arc::new(config),
+            mailer: Arc::new(NoMailer),
+            passwords,
+            validation,
+            authenticator: None,
+            claims: None,
+            async_claims: None,
+        }
+    }
+
+    /// With a custom credential check, tried before the built-in token check.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::{AuthState, Authenticator};
+    /// fn with_api_keys(state: AuthState, keys: impl Authenticator) -> AuthState {
+    ///     state.with_authenticator(keys) // see `Authenticator`'s example
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_authenticator(mut self, a: impl Authenticator) -> Self {
+        self.authenticator = Some(Arc::new(a));
+        self
+    }
+
+    /// With extra claims from the user row in every access token (they come back in
+    /// [`CurrentUser::claims`]). Registered claims (`sub`, `roles`, ..) cannot be overridden.
+    ///
+    /// # Examples
+    /// ```
+    /// fn with_plan(state: access_axum::AuthState) -> access_axum::AuthState {
+    ///     state.with_claims(|user| {
+    ///         serde_json::Map::from_iter([("verified".to_owned(), user.email_verified.into())])
+    ///     })
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_claims(
+        mut self,
+        f: impl Fn(&user::Model) -> Extra + Send + Sync + 'static,
+    ) -> Self {
+        self.claims = Some(Arc::new(f));
+        self
+    }
+
+    /// With extra claims computed asynchronously at each token issue (login, refresh), for
+    /// claims that need the stores, such as the user's access set
+    /// ([`crate::authz::Authz::access_set_claims`]).
+    ///
+    /// # Examples
+    /// ```
+    /// fn with_greeting(state: access_axum::AuthState) -> access_axum::AuthState {
+    ///     state.with_async_claims(|user| async move {
+    ///         serde_json::Map::from_iter([("greeting".to_owned(), format!("hello, user {}", user.id).into())])
+    ///     })
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_async_claims<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(user::Model) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Extra> + Send + 'static,
+    {
+        self.async_claims = Some(Arc::new(move |u| Box::pin(f(u))));
+        self
+    }
+
+    /// With a mailer for verification and reset messages.
+    ///
+    /// # Examples
+    /// ```
+    /// fn quiet(state: access_axum::AuthState) -> access_axum::AuthState {
+    ///     state.with_mailer(access_axum::NoMailer) // implement `Mailer` with your provider
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: impl Mailer) -> Self {
+        self.mailer = Arc::new(mailer);
+        self
+    }
+
+    /// The argon2 verifications this state ran, by the parameters they ran with: what the
+    /// login timing test checks (an unknown account costs the same verification as a known one).
+    #[doc(hidden)]
+    pub fn password_verifications(&self) -> Vec<(Argon2Params, u64)> {
+        self.passwords.verifications()
+    }
+
+    /// The custom claims of `u` ([`with_claims`](Self::with_claims), then
+    /// [`with_async_claims`](Self::with_async_claims)), without the registered ones.
+    pub(super) async fn custom_claims(&self, u: &user::Model) -> Extra {
+        let mut extra = self.claims.as_ref().map(|f| f(u)).unwrap_or_default();
+        if let Some(f) = &self.async_claims {
+            extra.extend(f(u.clone()).await);
+        }
+        for k in tokens::REGISTERED {
+            extra.remove(k);
+        }
+        extra
+    }
+}

@@ -1,0 +1,138 @@
+//! Tokens: JWT access tokens ([`Claims`], issued and verified here) and opaque tokens (refresh,
+//! reset and verification tokens: 256-bit random values stored as SHA-256 hashes).
+
+use base64::Engine as _;
+use jsonwebtoken::{Header, Validation};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::config::AuthConfig;
+
+/// The claims of an access token. [`CurrentUser`](crate::CurrentUser) is built from them; custom
+/// claims ([`AuthState::with_claims`](crate::AuthState::with_claims)) are flattened into the
+/// token next to the registered ones and come back in `extra`.
+///
+/// # Examples
+/// ```
+/// use access_axum::Claims;
+/// let json = serde_json::json!({
+///     "sub": "42", "iss": "access", "aud": "access", "exp": 1_700_000_060,
+///     "nbf": 1_700_000_000, "iat": 1_700_000_000, "sid": "session-1", "plan": "pro",
+/// });
+/// let claims: Claims = serde_json::from_value(json).unwrap();
+/// assert_eq!(claims.extra["plan"], "pro"); // an unknown claim is a custom one
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Expires (Unix seconds).
+    pub exp: i64,
+    /// Not before (Unix seconds).
+    pub nbf: i64,
+    /// Issued at (Unix seconds).
+    pub iat: i64,
+    /// The session.
+    pub sid: String,
+    /// Global role names.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Superuser.
+    #[serde(default)]
+    pub su: bool,
+    /// Custom claims.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The registered claims, which custom claims cannot shadow.
+pub(crate) const REGISTERED: [&str; 10] = [
+    "sub", "iss", "aud", "exp", "nbf", "iat", "sid", "roles", "tenant", "su",
+];
+
+/// Now, in Unix seconds.
+pub(crate) fn unix_now() -> i64 {
+    access_core::time::now()
+}
+
+/// Signs `claims` as an access token issued at `now`, with the configured issuer, audience,
+/// lifetime and key.
+pub(crate) fn issue_access(config: &AuthConfig, mut claims: Claims, now: i64) -> Option<String> {
+    claims.iss = config.issuer.clone();
+    claims.aud = config.audience.clone();
+    claims.iat = now;
+    claims.nbf = now;
+    claims.exp = now + config.access_ttl.as_secs() as i64;
+    let mut header = Header::new(config.keys.algorithm);
+    header.kid = Some(config.keys.kid.clone());
+    jsonwebtoken::encode(&header, &claims, &config.keys.encoding).ok()
+}
+
+/// The validation rules of access tokens: signature with the configured algorithm only, `exp`,
+/// `nbf`, `iss`, `aud` and `sub` required, leeway as configured.
+pub(crate) fn validation(config: &AuthConfig) -> Validation {
+    let mut v = Validation::new(config.keys.algorithm);
+    v.algorithms = vec![config.keys.algorithm];
+    v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    v.validate_exp = true;
+    v.validate_nbf = true;
+    v.validate_aud = true;
+    v.leeway = config.leeway;
+    v.set_issuer(&[&config.issuer]);
+    v.set_audience(&[&config.audience]);
+    v
+}
+
+/// Verifies an access token against rules built by [`validation`].
+pub(crate) fn verify_with(config: &AuthConfig, v: &Validation, token: &str) -> Option<Claims> {
+    jsonwebtoken::decode::<Claims>(token, &config.keys.decoding, v)
+        .ok()
+        .map(|d| d.claims)
+}
+
+/// A random URL-safe token (256 bits).
+pub(crate) fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// SHA-256 of a token, hex: what is stored and looked up. Tokens are 256-bit random values, so
+/// a fast hash suffices; the lookup is by hash and the final comparison constant-time.
+pub(crate) fn token_hash(token: &str) -> String {
+    let d = Sha256::digest(token.as_bytes());
+    let mut s = String::with_capacity(64);
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Constant-time equality of two secrets.
+pub(crate) fn secret_eq(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashes_stable() {
+        let (a, b) = (random_token(), random_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert!(secret_eq(&token_hash(&a), &token_hash(&a)));
+        assert!(!secret_eq(&token_hash(&a), &token_hash(&b)));
+    }
+}

@@ -1,0 +1,45 @@
+//! The tables authentication keeps, as sea-orm entities, and [`UsersTable`], through which every
+//! user query goes (the built-in `auth_users` table or the application's own).
+//! [`crate::migrate`] creates them.
+//!
+//! Each table module holds sea-orm's generated `Entity`, `Model`, `Column`, `PrimaryKey` and
+//! `ActiveModel`: query the tables as any sea-orm entity. No relations are navigated.
+//!
+//! | module | table | holds |
+//! |---|---|---|
+//! | [`user`] | `auth_users` | accounts and their credentials |
+//! | [`session`] | `auth_sessions` | login sessions, one per device |
+//! | [`refresh_token`] | `auth_refresh_tokens` | refresh tokens, stored hashed |
+//! | [`one_time_token`] | `auth_one_time_tokens` | email verification and password reset tokens |
+//! | [`rate_limit`] | `auth_rate_limits` | rate-limit counters (fixed windows) |
+//!
+//! # Examples
+//! ```no_run
+//! use access_axum::db::{NewUser, UsersTable, session};
+//! use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+//! # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+//! let users = UsersTable::default(); // the built-in `auth_users` table
+//! let new = NewUser {
+//!     email: Some("ada@example.com".into()), // normalized by the caller
+//!     username: None,
+//!     password_hash: "$argon2id$...".into(),
+//!     now: 1_700_000_000,
+//! };
+//! let ada = users.insert(&db, new).await?;
+//! // Ada's live sessions.
+//! let live = session::Entity::find()
+//!     .filter(session::Column::UserId.eq(ada.id))
+//!     .filter(session::Column::RevokedAt.is_null())
+//!     .all(&db)
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+pub mod one_time_token;
+pub mod rate_limit;
+pub mod refresh_token;
+pub mod session;
+pub mod user;
+mod users;
+
+pub use users::{NewUser, UserChange, UsersTable};

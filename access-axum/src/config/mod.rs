@@ -1,0 +1,54 @@
+//! Authentication configuration: one builder, readable from the environment.
+//!
+//! [`AuthConfig`](crate::AuthConfig) holds every setting; [`AuthConfigBuilder`] sets them with
+//! defaults and reads the environment; `build` reports every mistake at once as
+//! [`ConfigErrors`], each a [`ConfigError`](crate::ConfigError) naming the variable or field to
+//! set. Messages never contain a secret.
+//!
+//! - `settings`: [`AuthConfig`](crate::AuthConfig), the built configuration.
+//! - `builder`: [`AuthConfigBuilder`] and its checks.
+//! - `env`: [`AuthConfigBuilder::from_env`], [`parse_duration`].
+//! - `keys`: [`JwtKeys`](crate::JwtKeys) (HMAC, PEM, development pair).
+//! - `policy`: [`PasswordPolicy`], [`Argon2Params`], [`LoginIdentifier`], [`RateLimits`].
+//! - `http`: [`AuthPaths`](crate::AuthPaths), [`CookieConfig`], [`TokenTransport`].
+//! - `error`: [`ConfigError`](crate::ConfigError), [`ConfigErrors`].
+//!
+//! # Examples
+//! ```no_run
+//! use std::time::Duration;
+//! use access_axum::AuthConfig;
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // JWT_SECRET (or a key pair) and the rest from the environment, defaults otherwise.
+//!     let config = AuthConfig::from_env()?;
+//!     // Or set values first: they win over the environment's.
+//!     let config = AuthConfig::builder()
+//!         .access_ttl(Duration::from_secs(300))
+//!         .base_path("/api/auth")
+//!         .from_env()
+//!         .build()?;
+//!     Ok(())
+//! }
+//! ```
+
+mod builder;
+mod env;
+pub(crate) mod error;
+pub(crate) mod http;
+pub(crate) mod keys;
+mod policy;
+pub(crate) mod settings;
+
+pub use builder::AuthConfigBuilder;
+pub use env::parse_duration;
+pub use error::ConfigErrors;
+pub use http::{CookieConfig, SameSite, TokenTransport};
+pub use policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimit, RateLimits};
+
+// Exported by the crate root only; `pub` here until lib.rs re-exports them from their modules
+// (`config::settings::AuthConfig`, `config::error::ConfigError`, `config::http::AuthPaths`,
+// `config::keys::JwtKeys`).
+pub use error::ConfigError;
+pub use http::AuthPaths;
+pub use keys::JwtKeys;
+pub use settings::AuthConfig;

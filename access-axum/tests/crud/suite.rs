@@ -185,10 +185,9 @@ async fn harness() -> Option<H> {
         .unwrap();
     let config = test_config();
     let auth = AuthState::new(db.clone(), config);
-    let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
     let state = AppState {
         auth: auth.clone(),
-        authz: Authz::new(&model::Access, stores),
+        authz: Authz::new(model::Access, MemoryStore::new()),
     };
     // The same table with hooks: before/after each action, logged; some refuse.
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -1006,10 +1005,9 @@ async fn rls_option_sets_the_claims_each_request_needs() {
     let app_db = Database::connect(opts).await.unwrap();
     assert!(access_core::sea::rls_applies(&app_db).await.unwrap());
     let auth = AuthState::new(app_db, test_config());
-    let stores: &'static MemoryStore = Box::leak(Box::new(MemoryStore::new()));
     let state = AppState {
         auth: auth.clone(),
-        authz: Authz::new(&model::Access, stores),
+        authz: Authz::new(model::Access, MemoryStore::new()),
     };
     let app = Router::new()
         .nest(

@@ -33,7 +33,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```no_run
     /// # use access_axum::{AuthState, authz::Authz};
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// # fn f(auth: AuthState) {
     /// let authz = Authz::new(Model, access_core::MemoryStore::new());
     /// let auth = auth.with_async_claims(authz.access_set_claims());

@@ -18,7 +18,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```
     /// # use access_axum::authz::Authz;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// let js = Authz::new(Model, access_core::MemoryStore::new()).access_js();
     /// assert!(js.contains(r#"["project:read"]"#));
     /// ```
@@ -39,7 +39,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```
     /// # use access_axum::authz::Authz;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// let authz = Authz::new(Model, access_core::MemoryStore::new());
     /// let app: axum::Router = axum::Router::new().merge(authz.access_js_route());
     /// ```

@@ -24,12 +24,14 @@ use crate::error::ApiError;
 /// use access_axum::{ApiError, authz::Access};
 /// use access_core::{MemoryStore, Resource};
 /// use axum::extract::Path;
-/// # access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } }
+/// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
 ///
 /// async fn show(access: Access<Model, MemoryStore>, Path(id): Path<String>) -> Result<String, ApiError> {
-///     let d = access.check(Entitlement::ProjectRead, Resource::new(EntityType::Project, &id)).await?;
+///     let d = access.check(Entitlement::ProjectRead, Resource::new(EntityType::Project, &id))
+///         .await
+///         .map_err(|e| ApiError::authorization_failed("authorization store failed", e))?;
 ///     if !d.allowed {
-///         return Err(ApiError::forbidden(&d));
+///         return Err(ApiError::forbidden(&d)); // 403 with every reason
 ///     }
 ///     Ok(format!("project {id}, shown to user {}", access.user.id))
 /// }
@@ -92,14 +94,14 @@ where
 /// ```
 /// use access_axum::{ApiError, authz::MaybeAccess};
 /// use access_core::{MemoryStore, Resource};
-/// # access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } }
+/// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
 ///
 /// async fn greet(access: MaybeAccess<Model, MemoryStore>) -> Result<String, ApiError> {
 ///     let Some(ctx) = access.context() else {
 ///         return Ok("hello, stranger".into());
 ///     };
-///     let p1 = Resource::new(EntityType::Project, "p1");
-///     Ok(format!("hello, user {}; p1 readable: {}", ctx.principal().id, ctx.can(Entitlement::ProjectRead, p1).await?))
+///     ctx.authorize(Entitlement::ProjectRead, Resource::new(EntityType::Project, "p1")).await?;
+///     Ok(format!("hello, user {}: project p1 is yours to read", ctx.principal().id))
 /// }
 /// ```
 pub struct MaybeAccess<M: AccessModel, S: Stores + 'static> {

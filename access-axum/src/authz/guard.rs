@@ -143,7 +143,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// ```no_run
     /// # use access_axum::{AuthState, authz::Authz};
     /// # use access_core::MemoryStore;
-    /// # access_core::define_access! { pub Model; entity project { roles: [manager] } entitlements { "project:delete" on project => roles [manager] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [manager] } entitlements { "project:delete" on project => roles [manager] } } } use m::*;
     /// # fn f(auth: AuthState, authz: Authz<Model, MemoryStore>) {
     /// // The project is the last path segment.
     /// let guard = authz.require_entitlement(&auth, Entitlement::ProjectDelete, |parts| {

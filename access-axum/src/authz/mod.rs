@@ -37,10 +37,8 @@
 //! impl FromRef<AppState> for Authz<Model, MemoryStore> { fn from_ref(s: &AppState) -> Self { s.authz.clone() } }
 //!
 //! async fn delete_project(access: Access<Model, MemoryStore>, Path(id): Path<String>) -> Result<String, ApiError> {
-//!     let d = access.check(Entitlement::ProjectDelete, Resource::new(EntityType::Project, &id)).await?;
-//!     if !d.allowed {
-//!         return Err(ApiError::forbidden(&d)); // 403 with every reason
-//!     }
+//!     // 403 with every reason when denied; 500 without details when the stores fail.
+//!     access.authorize(Entitlement::ProjectDelete, Resource::new(EntityType::Project, &id)).await?;
 //!     Ok(format!("project {id} deleted by user {}", access.user.id))
 //! }
 //!
@@ -95,7 +93,7 @@ pub use tenant::TenantFrom;
 /// ```
 /// use access_axum::authz::{Authz, TenantFrom};
 /// use access_core::MemoryStore;
-/// # access_core::define_access! { pub Model; entity organization { roles: [owner] } }
+/// # mod m { access_core::define_access! { pub Model; entity organization { roles: [owner] } entitlements { "org:manage" on organization => roles [owner] } } } use m::*;
 ///
 /// let authz = Authz::new(Model, MemoryStore::new())
 ///     .tenant_from(TenantFrom::Header { header: "x-tenant", tenant: EntityType::Organization.into() })
@@ -154,7 +152,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// use std::sync::Arc;
     /// use access_axum::authz::Authz;
     /// use access_core::MemoryStore;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     ///
     /// let stores = Arc::new(MemoryStore::new()); // kept to add resources and roles later
     /// let authz: Authz<Model, MemoryStore> = Authz::new(Model, Arc::clone(&stores));
@@ -177,7 +175,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```
     /// # use access_axum::authz::{Authz, TenantFrom};
-    /// # access_core::define_access! { pub Model; entity organization { roles: [owner] } }
+    /// # mod m { access_core::define_access! { pub Model; entity organization { roles: [owner] } entitlements { "org:manage" on organization => roles [owner] } } } use m::*;
     /// let from = TenantFrom::Path { param: "org", tenant: EntityType::Organization.into() };
     /// let authz = Authz::new(Model, access_core::MemoryStore::new()).tenant_from(from);
     /// ```
@@ -192,7 +190,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```no_run
     /// # use access_axum::{authz::Authz, dynamic::DynamicGrants};
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// # fn f(db: sea_orm::DatabaseConnection) {
     /// let authz = Authz::new(Model, access_core::MemoryStore::new())
     ///     .dynamic(DynamicGrants::new(&Model, db));
@@ -210,7 +208,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```
     /// # use access_axum::authz::Authz;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// let authz = Authz::new(Model, access_core::MemoryStore::new()).cache_per_request(false);
     /// ```
     #[must_use]
@@ -226,7 +224,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```
     /// # use access_axum::authz::Authz;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// let authz = Authz::new(Model, access_core::MemoryStore::new()).active_ttl(std::time::Duration::ZERO);
     /// ```
     #[must_use]
@@ -245,7 +243,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     ///
     /// ```
     /// # use access_axum::authz::Authz;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// let authz = Authz::new(Model, access_core::MemoryStore::new()).access_claim_max(1024);
     /// ```
     #[must_use]
@@ -259,7 +257,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// ```
     /// # use access_axum::authz::Authz;
     /// # use access_core::AccessModel;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// let authz = Authz::new(Model, access_core::MemoryStore::new());
     /// assert_eq!(&*authz.model().data().name, "Model");
     /// ```
@@ -272,7 +270,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// ```
     /// # use access_axum::authz::Authz;
     /// # use access_core::MemoryStore;
-    /// # access_core::define_access! { pub Model; entity project { roles: [viewer] } }
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
     /// let authz = Authz::new(Model, MemoryStore::new());
     /// let stores: std::sync::Arc<MemoryStore> = authz.stores().clone();
     /// ```
@@ -349,7 +347,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         if let Some(active) = self.active.get(&id, self.active_ttl) {
             return Ok(active);
         }
-        let active = match auth.config.users.by_id(&auth.db, id).await {
+        let active = match auth.config.accounts().users.by_id(&auth.db, id).await {
             Ok(row) => row.is_none_or(|r| r.active),
             Err(e) => {
                 return Err(ApiError::authorization_failed(

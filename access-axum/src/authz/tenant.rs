@@ -29,7 +29,7 @@ use crate::error::ApiError;
 ///
 /// ```
 /// use access_axum::authz::{Authz, TenantFrom};
-/// # access_core::define_access! { pub Model; entity organization { roles: [owner] } }
+/// # mod m { access_core::define_access! { pub Model; entity organization { roles: [owner] } entitlements { "org:manage" on organization => roles [owner] } } } use m::*;
 ///
 /// let from_path = TenantFrom::Path { param: "org", tenant: EntityType::Organization.into() };
 /// let authz = Authz::new(Model, access_core::MemoryStore::new()).tenant_from(from_path);

@@ -80,7 +80,7 @@ use cache::TtlCache;
 pub use claims::DEFAULT_ACCESS_CLAIM_MAX;
 pub use extract::{Access, MaybeAccess};
 pub use guard::{Guarded, RequireEntitlement, RequireRole};
-pub use tenant::TenantFrom;
+pub use tenant::{TenantFn, TenantFrom};
 
 /// The model and stores authorization runs on, shared by every request (both are held in
 /// [`Arc`]s, so cloning an `Authz` is cheap), and how each request's context is built.

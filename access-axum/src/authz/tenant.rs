@@ -73,7 +73,7 @@ pub enum TenantFrom {
     /// The application decides from the request and the user ([`TenantFrom::custom`]); it is
     /// trusted as returned, so the function must itself check that the user belongs to the
     /// tenant it picks.
-    Custom(Arc<dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync>),
+    Custom(TenantFn),
 }
 
 impl TenantFrom {
@@ -81,7 +81,27 @@ impl TenantFrom {
     pub fn custom(
         f: impl Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
-        Self::Custom(Arc::new(f))
+        Self::Custom(TenantFn(Arc::new(f)))
+    }
+}
+
+/// The application's function of [`TenantFrom::Custom`] (made by [`TenantFrom::custom`]): the
+/// tenant of a request from its parts and its user.
+#[derive(Clone)]
+pub struct TenantFn(Arc<TenantFnInner>);
+
+type TenantFnInner = dyn Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync;
+
+impl TenantFn {
+    /// The tenant `f` picks for this request.
+    fn call(&self, parts: &Parts, user: &CurrentUser) -> Option<String> {
+        (self.0)(parts, user)
+    }
+}
+
+impl std::fmt::Debug for TenantFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TenantFn")
     }
 }
 
@@ -144,7 +164,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
                 };
                 (found, Some(*tenant))
             }
-            TenantFrom::Custom(f) => (f(parts, user), None),
+            TenantFrom::Custom(f) => (f.call(parts, user), None),
         };
         if let (Some(t), Some(ty)) = (&tenant, chosen)
             && !self.member_of(user, user_id, ty, t).await?

@@ -6,7 +6,9 @@ use super::error::{ConfigError, ConfigErrors};
 use super::http::{AuthPaths, CookieConfig, SameSite, TokenTransport};
 use super::keys::JwtKeys;
 use super::policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimits};
-use super::settings::AuthConfig;
+use super::settings::{
+    AccountConfig, AuthConfig, HttpConfig, PasswordConfig, SessionConfig, TokenConfig,
+};
 use crate::db::UsersTable;
 
 impl AuthConfig {
@@ -325,29 +327,39 @@ impl AuthConfigBuilder {
         }
         let argon2 = self.argon2.unwrap_or_default();
         Ok(AuthConfig {
-            keys,
-            issuer: self.issuer.unwrap_or_else(|| "access".to_owned()),
-            audience: self.audience.unwrap_or_else(|| "access".to_owned()),
-            access_ttl: self.access_ttl.unwrap_or(Duration::from_secs(60)),
-            refresh_ttl: self.refresh_ttl.unwrap_or(Duration::from_secs(30 * 86_400)),
-            refresh_grace: self.refresh_grace.unwrap_or(Duration::from_secs(10)),
-            leeway,
-            transport: self.transport.unwrap_or(TokenTransport::Both),
-            cookies,
-            identifiers: self.identifiers.unwrap_or(LoginIdentifier::EmailOrUsername),
-            password: self.password.unwrap_or_default(),
-            argon2,
-            argon2_max: argon2.cap(),
-            rate_limits: self.rate_limits.unwrap_or_default(),
-            registration: self.registration.unwrap_or(true),
-            max_sessions: self.max_sessions.unwrap_or(50),
-            base_path,
-            paths,
-            body_limit: self.body_limit.unwrap_or(16 * 1024),
-            allowed_origins: self.allowed_origins,
-            reset_revokes_sessions: self.reset_revokes_sessions.unwrap_or(true),
-            one_time_ttl: self.one_time_ttl.unwrap_or(Duration::from_secs(3600)),
-            users: self.users.unwrap_or_default(),
+            tokens: TokenConfig {
+                keys,
+                issuer: self.issuer.unwrap_or_else(|| "access".to_owned()),
+                audience: self.audience.unwrap_or_else(|| "access".to_owned()),
+                access_ttl: self.access_ttl.unwrap_or(Duration::from_secs(60)),
+                refresh_ttl: self.refresh_ttl.unwrap_or(Duration::from_secs(30 * 86_400)),
+                one_time_ttl: self.one_time_ttl.unwrap_or(Duration::from_secs(3600)),
+                leeway,
+            },
+            sessions: SessionConfig {
+                max: self.max_sessions.unwrap_or(50),
+                refresh_grace: self.refresh_grace.unwrap_or(Duration::from_secs(10)),
+                revoke_on_reset: self.reset_revokes_sessions.unwrap_or(true),
+            },
+            passwords: PasswordConfig {
+                policy: self.password.unwrap_or_default(),
+                argon2,
+                argon2_max: argon2.cap(),
+            },
+            accounts: AccountConfig {
+                users: self.users.unwrap_or_default(),
+                identifiers: self.identifiers.unwrap_or(LoginIdentifier::EmailOrUsername),
+                registration: self.registration.unwrap_or(true),
+            },
+            http: HttpConfig {
+                base_path,
+                paths,
+                body_limit: self.body_limit.unwrap_or(16 * 1024),
+                allowed_origins: self.allowed_origins,
+                cookies,
+                transport: self.transport.unwrap_or(TokenTransport::Both),
+                rate_limits: self.rate_limits.unwrap_or_default(),
+            },
         })
     }
 }

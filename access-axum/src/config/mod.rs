@@ -5,7 +5,8 @@
 //! [`ConfigErrors`], each a [`ConfigError`](crate::ConfigError) naming the variable or field to
 //! set. Messages never contain a secret.
 //!
-//! - `settings`: [`AuthConfig`](crate::AuthConfig), the built configuration.
+//! - `settings`: [`AuthConfig`](crate::AuthConfig), the built configuration, and its groups
+//!   ([`TokenConfig`], [`SessionConfig`], [`PasswordConfig`], [`AccountConfig`], [`HttpConfig`]).
 //! - `builder`: [`AuthConfigBuilder`] and its checks.
 //! - `env`: [`AuthConfigBuilder::from_env`], [`parse_duration`].
 //! - `keys`: [`JwtKeys`](crate::JwtKeys) (HMAC, PEM, development pair).
@@ -44,6 +45,7 @@ pub use env::parse_duration;
 pub use error::ConfigErrors;
 pub use http::{CookieConfig, SameSite, TokenTransport};
 pub use policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimit, RateLimits};
+pub use settings::{AccountConfig, HttpConfig, PasswordConfig, SessionConfig, TokenConfig};
 
 // Exported by the crate root only; `pub` here until lib.rs re-exports them from their modules
 // (`config::settings::AuthConfig`, `config::error::ConfigError`, `config::http::AuthPaths`,

@@ -1,13 +1,16 @@
-//! [`AuthConfig`]: the settings every part of authentication reads.
+//! [`AuthConfig`]: the settings every part of authentication reads, in five groups.
 
 use std::time::Duration;
 
 use super::http::{AuthPaths, CookieConfig, TokenTransport};
 use super::keys::JwtKeys;
 use super::policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimits};
+use crate::db::UsersTable;
 
-/// The authentication configuration, built once at startup with
-/// [`AuthConfig::builder`] or [`AuthConfig::from_env`].
+/// The authentication configuration, built once at startup with [`AuthConfig::builder`] or
+/// [`AuthConfig::from_env`] and read through its groups: [`tokens`](Self::tokens),
+/// [`sessions`](Self::sessions), [`passwords`](Self::passwords),
+/// [`accounts`](Self::accounts) and [`http`](Self::http).
 ///
 /// # Examples
 /// ```
@@ -15,53 +18,119 @@ use super::policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimits};
 /// // A literal secret, for this example only.
 /// let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &[7u8; 32]).unwrap();
 /// let config = AuthConfig::builder().keys(keys).issuer("https://api.example.com").build().unwrap();
+/// assert_eq!(config.tokens().issuer, "https://api.example.com");
+/// assert_eq!(config.http().base_path, "/auth"); // the default
 /// ```
 #[derive(Clone, Debug)]
 pub struct AuthConfig {
+    pub(super) tokens: TokenConfig,
+    pub(super) sessions: SessionConfig,
+    pub(super) passwords: PasswordConfig,
+    pub(super) accounts: AccountConfig,
+    pub(super) http: HttpConfig,
+}
+
+impl AuthConfig {
+    /// Keys, claims and lifetimes of the tokens.
+    pub fn tokens(&self) -> &TokenConfig {
+        &self.tokens
+    }
+
+    /// How many sessions a user keeps and how refresh rotation and resets treat them.
+    pub fn sessions(&self) -> &SessionConfig {
+        &self.sessions
+    }
+
+    /// The password policy and hashing cost.
+    pub fn passwords(&self) -> &PasswordConfig {
+        &self.passwords
+    }
+
+    /// Where users live, how they log in, whether they may sign up.
+    pub fn accounts(&self) -> &AccountConfig {
+        &self.accounts
+    }
+
+    /// Paths, body limit, allowed origins, cookies, token transport and rate limits.
+    pub fn http(&self) -> &HttpConfig {
+        &self.http
+    }
+}
+
+/// Keys, claims and lifetimes of the tokens ([`AuthConfig::tokens`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TokenConfig {
     /// Signing keys.
     pub keys: JwtKeys,
-    /// `iss` of issued tokens, required on verification.
+    /// `iss` of issued tokens, required on verification (default `access`).
     pub issuer: String,
-    /// `aud` of issued tokens, required on verification.
+    /// `aud` of issued tokens, required on verification (default `access`).
     pub audience: String,
     /// Access token lifetime (default 60 s).
     pub access_ttl: Duration,
     /// Refresh token and session lifetime (default 30 days).
     pub refresh_ttl: Duration,
-    /// How long a rotated refresh token still works, for concurrent refreshes (default 10 s).
-    pub refresh_grace: Duration,
+    /// Lifetime of email verification and password reset tokens (default 1 hour).
+    pub one_time_ttl: Duration,
     /// Clock leeway on `exp`/`nbf` in seconds (default 5).
     pub leeway: u64,
-    /// How tokens are sent.
-    pub transport: TokenTransport,
-    /// Cookie settings.
-    pub cookies: CookieConfig,
-    /// Which identifiers log in.
-    pub identifiers: LoginIdentifier,
-    /// Password rules.
-    pub password: PasswordPolicy,
-    /// Hashing cost.
+}
+
+/// Sessions ([`AuthConfig::sessions`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// Sessions per user; a login beyond it revokes the oldest (default 50; builder
+    /// `max_sessions`).
+    pub max: usize,
+    /// How long a rotated refresh token still works, for concurrent refreshes (default 10 s).
+    pub refresh_grace: Duration,
+    /// Revoke every session on password reset (default on; builder `reset_revokes_sessions`).
+    pub revoke_on_reset: bool,
+}
+
+/// Passwords ([`AuthConfig::passwords`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PasswordConfig {
+    /// Password rules (builder `password`).
+    pub policy: PasswordPolicy,
+    /// Hashing cost of new hashes.
     pub argon2: Argon2Params,
     /// Stored hashes with parameters above these are refused, not computed.
     pub argon2_max: Argon2Params,
-    /// Rate limits.
-    pub rate_limits: RateLimits,
-    /// Whether `POST register` is open.
+}
+
+/// Accounts ([`AuthConfig::accounts`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AccountConfig {
+    /// Where users live (default: the built-in `auth_users` table).
+    pub users: UsersTable,
+    /// Which identifiers log in (default email or username).
+    pub identifiers: LoginIdentifier,
+    /// Whether `POST register` is open (default on).
     pub registration: bool,
-    /// Sessions per user; the oldest are revoked beyond it (default 50).
-    pub max_sessions: usize,
+}
+
+/// The HTTP side ([`AuthConfig::http`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct HttpConfig {
     /// Where the endpoints are mounted (default `/auth`).
     pub base_path: String,
     /// Each endpoint's path under `base_path`.
     pub paths: AuthPaths,
     /// Largest request body accepted by the auth endpoints (default 16 KiB).
     pub body_limit: usize,
-    /// Origins allowed to send cookie-authenticated mutations (besides the request's own host).
+    /// Origins allowed to send cookie-authenticated mutations (besides the request's own host;
+    /// builder `allow_origin`).
     pub allowed_origins: Vec<String>,
-    /// Revoke every session on password reset (default on).
-    pub reset_revokes_sessions: bool,
-    /// Lifetime of email verification and password reset tokens (default 1 hour).
-    pub one_time_ttl: Duration,
-    /// Where users live (default: the built-in `auth_users` table).
-    pub users: crate::db::UsersTable,
+    /// Cookie settings.
+    pub cookies: CookieConfig,
+    /// How tokens reach the client (default both cookies and body).
+    pub transport: TokenTransport,
+    /// Rate limits per endpoint.
+    pub rate_limits: RateLimits,
 }

@@ -24,6 +24,15 @@ fn with_keys() -> access_axum::config::AuthConfigBuilder {
     AuthConfig::builder().keys(keys())
 }
 
+/// Argon2id parameters `(m, t, p)`.
+fn argon(m_cost: u32, t_cost: u32, p_cost: u32) -> Argon2Params {
+    Argon2Params {
+        m_cost,
+        t_cost,
+        p_cost,
+    }
+}
+
 /// A variable source over `pairs`, for `from_vars`.
 fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let v: HashMap<String, String> = pairs
@@ -55,27 +64,27 @@ impl Drop for TempDir {
 #[test]
 fn defaults() {
     let c = with_keys().build().unwrap();
-    assert_eq!(c.issuer, "access");
-    assert_eq!(c.audience, "access");
-    assert_eq!(c.access_ttl, Duration::from_secs(60));
-    assert_eq!(c.refresh_ttl, Duration::from_secs(30 * 86_400));
-    assert_eq!(c.refresh_grace, Duration::from_secs(10));
-    assert_eq!(c.one_time_ttl, Duration::from_secs(3600));
-    assert_eq!(c.leeway, 5);
-    assert_eq!(c.base_path, "/auth");
-    assert_eq!(c.paths, AuthPaths::default());
-    assert_eq!(c.body_limit, 16 * 1024);
-    assert!(c.allowed_origins.is_empty());
-    assert_eq!(c.transport, TokenTransport::Both);
-    assert_eq!(c.identifiers, LoginIdentifier::EmailOrUsername);
-    assert_eq!(c.cookies.same_site, SameSite::Lax);
-    assert_eq!(c.password.min_len, 10);
-    assert_eq!(c.argon2, Argon2Params::default());
-    assert_eq!(c.rate_limits.login, RateLimits::default().login);
-    assert!(c.registration);
-    assert!(c.reset_revokes_sessions);
-    assert_eq!(c.max_sessions, 50);
-    assert_eq!(c.users, UsersTable::default());
+    assert_eq!(c.tokens().issuer, "access");
+    assert_eq!(c.tokens().audience, "access");
+    assert_eq!(c.tokens().access_ttl, Duration::from_secs(60));
+    assert_eq!(c.tokens().refresh_ttl, Duration::from_secs(30 * 86_400));
+    assert_eq!(c.sessions().refresh_grace, Duration::from_secs(10));
+    assert_eq!(c.tokens().one_time_ttl, Duration::from_secs(3600));
+    assert_eq!(c.tokens().leeway, 5);
+    assert_eq!(c.http().base_path, "/auth");
+    assert_eq!(c.http().paths, AuthPaths::default());
+    assert_eq!(c.http().body_limit, 16 * 1024);
+    assert!(c.http().allowed_origins.is_empty());
+    assert_eq!(c.http().transport, TokenTransport::Both);
+    assert_eq!(c.accounts().identifiers, LoginIdentifier::EmailOrUsername);
+    assert_eq!(c.http().cookies.same_site, SameSite::Lax);
+    assert_eq!(c.passwords().policy.min_len, 10);
+    assert_eq!(c.passwords().argon2, Argon2Params::default());
+    assert_eq!(c.http().rate_limits.login, RateLimits::default().login);
+    assert!(c.accounts().registration);
+    assert!(c.sessions().revoke_on_reset);
+    assert_eq!(c.sessions().max, 50);
+    assert_eq!(c.accounts().users, UsersTable::default());
 }
 
 #[test]
@@ -136,31 +145,34 @@ fn every_setter_lands_in_the_configuration() {
         .allow_origin("https://admin.example.com")
         .build()
         .unwrap();
-    assert_eq!(c.keys.algorithm, Algorithm::HS384);
-    assert_eq!(c.issuer, "https://id.example.com");
-    assert_eq!(c.audience, "api");
-    assert_eq!(c.access_ttl, Duration::from_secs(300));
-    assert_eq!(c.refresh_ttl, week);
-    assert_eq!(c.refresh_grace, Duration::from_secs(2));
-    assert_eq!(c.one_time_ttl, Duration::from_secs(900));
-    assert_eq!(c.leeway, 0);
-    assert_eq!(c.transport, TokenTransport::Cookie);
-    assert_eq!(c.cookies.same_site, SameSite::Strict);
-    assert_eq!(c.identifiers, LoginIdentifier::Username);
-    assert_eq!(c.password.violations("nosymbolshere"), ["a symbol"]);
-    assert_eq!(c.argon2.t_cost, 3);
-    assert_eq!(c.rate_limits.register.max, 2);
-    assert!(!c.registration);
-    assert_eq!(c.max_sessions, 5);
-    assert_eq!(c.body_limit, 4096);
-    assert!(!c.reset_revokes_sessions);
-    assert_eq!(c.users.table, "accounts");
-    assert_eq!(c.users.email, "mail");
-    assert_eq!(c.base_path, "/api/auth");
-    assert_eq!(c.paths.me, "/whoami");
-    assert_eq!(c.paths.register, "/sign-up");
+    assert_eq!(c.tokens().keys.algorithm, Algorithm::HS384);
+    assert_eq!(c.tokens().issuer, "https://id.example.com");
+    assert_eq!(c.tokens().audience, "api");
+    assert_eq!(c.tokens().access_ttl, Duration::from_secs(300));
+    assert_eq!(c.tokens().refresh_ttl, week);
+    assert_eq!(c.sessions().refresh_grace, Duration::from_secs(2));
+    assert_eq!(c.tokens().one_time_ttl, Duration::from_secs(900));
+    assert_eq!(c.tokens().leeway, 0);
+    assert_eq!(c.http().transport, TokenTransport::Cookie);
+    assert_eq!(c.http().cookies.same_site, SameSite::Strict);
+    assert_eq!(c.accounts().identifiers, LoginIdentifier::Username);
     assert_eq!(
-        c.allowed_origins,
+        c.passwords().policy.violations("nosymbolshere"),
+        ["a symbol"]
+    );
+    assert_eq!(c.passwords().argon2.t_cost, 3);
+    assert_eq!(c.http().rate_limits.register.max, 2);
+    assert!(!c.accounts().registration);
+    assert_eq!(c.sessions().max, 5);
+    assert_eq!(c.http().body_limit, 4096);
+    assert!(!c.sessions().revoke_on_reset);
+    assert_eq!(c.accounts().users.table, "accounts");
+    assert_eq!(c.accounts().users.email, "mail");
+    assert_eq!(c.http().base_path, "/api/auth");
+    assert_eq!(c.http().paths.me, "/whoami");
+    assert_eq!(c.http().paths.register, "/sign-up");
+    assert_eq!(
+        c.http().allowed_origins,
         ["https://app.example.com", "https://admin.example.com"]
     );
 }
@@ -168,12 +180,12 @@ fn every_setter_lands_in_the_configuration() {
 #[test]
 fn transport_and_identifiers_can_be_narrowed() {
     let api_only = with_keys().transport(TokenTransport::Body).build().unwrap();
-    assert_eq!(api_only.transport, TokenTransport::Body);
+    assert_eq!(api_only.http().transport, TokenTransport::Body);
     let by_email = with_keys()
         .identifiers(LoginIdentifier::Email)
         .build()
         .unwrap();
-    assert_eq!(by_email.identifiers, LoginIdentifier::Email);
+    assert_eq!(by_email.accounts().identifiers, LoginIdentifier::Email);
 }
 
 #[test]
@@ -184,35 +196,28 @@ fn password_policy_is_taken_as_given() {
         ..PasswordPolicy::default()
     };
     let c = with_keys().password(policy).build().unwrap();
-    assert_eq!(c.password.min_len, 12);
-    assert!(c.password.require_digit);
+    assert_eq!(c.passwords().policy.min_len, 12);
+    assert!(c.passwords().policy.require_digit);
 }
 
 #[test]
 fn argon2_cost_and_its_cap() {
-    let fast = Argon2Params {
-        m_cost: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
+    let fast = argon(256, 1, 1);
     let c = with_keys().argon2(fast).build().unwrap();
-    assert_eq!(c.argon2, fast);
+    assert_eq!(c.passwords().argon2, fast);
     // Stored hashes costlier than this cap are refused without being computed.
-    assert_eq!(
-        c.argon2_max,
-        Argon2Params {
-            m_cost: 262_144,
-            t_cost: 10,
-            p_cost: 8
-        }
-    );
+    assert_eq!(c.passwords().argon2_max, argon(262_144, 10, 8));
     // The cap never falls below the configured cost.
-    let huge = Argon2Params {
-        m_cost: 1 << 20,
-        t_cost: 12,
-        p_cost: 16,
-    };
-    assert_eq!(with_keys().argon2(huge).build().unwrap().argon2_max, huge);
+    let huge = argon(1 << 20, 12, 16);
+    assert_eq!(
+        with_keys()
+            .argon2(huge)
+            .build()
+            .unwrap()
+            .passwords()
+            .argon2_max,
+        huge
+    );
 }
 
 // --- build: every mistake at once, each naming what to set ------------------------------------
@@ -392,15 +397,15 @@ fn env_values_apply() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(c.access_ttl, Duration::from_secs(1800));
-    assert_eq!(c.refresh_ttl, Duration::from_secs(7 * 86_400));
-    assert_eq!(c.issuer, "me");
-    assert_eq!(c.audience, "them");
-    assert!(!c.registration);
-    assert_eq!(c.leeway, 5);
-    assert!(!format!("{:?}", c.keys).contains("0123"));
+    assert_eq!(c.tokens().access_ttl, Duration::from_secs(1800));
+    assert_eq!(c.tokens().refresh_ttl, Duration::from_secs(7 * 86_400));
+    assert_eq!(c.tokens().issuer, "me");
+    assert_eq!(c.tokens().audience, "them");
+    assert!(!c.accounts().registration);
+    assert_eq!(c.tokens().leeway, 5);
+    assert!(!format!("{:?}", c.tokens().keys).contains("0123"));
     // HMAC keys are named `hmac` unless JWT_KEY_ID names them.
-    assert_eq!(c.keys.kid, "hmac");
+    assert_eq!(c.tokens().keys.kid, "hmac");
     let named = AuthConfig::builder()
         .from_vars(vars(&[
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
@@ -408,7 +413,7 @@ fn env_values_apply() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(named.keys.kid, "2026-11");
+    assert_eq!(named.tokens().keys.kid, "2026-11");
     // The example's variables.
     let c = AuthConfig::builder()
         .from_vars(vars(&[
@@ -418,8 +423,8 @@ fn env_values_apply() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(c.access_ttl, Duration::from_secs(300));
-    assert!(!c.registration);
+    assert_eq!(c.tokens().access_ttl, Duration::from_secs(300));
+    assert!(!c.accounts().registration);
 }
 
 #[test]
@@ -437,18 +442,18 @@ fn values_set_before_the_environment_win() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(c.issuer, "https://id.example.com");
-    assert_eq!(c.access_ttl, Duration::from_secs(42));
-    assert!(c.registration);
-    assert_eq!(c.keys.kid, "hmac");
+    assert_eq!(c.tokens().issuer, "https://id.example.com");
+    assert_eq!(c.tokens().access_ttl, Duration::from_secs(42));
+    assert!(c.accounts().registration);
+    assert_eq!(c.tokens().keys.kid, "hmac");
     // The same through the process environment.
     let c = with_keys()
         .issuer("https://id.example.com")
         .from_env()
         .build()
         .unwrap();
-    assert_eq!(c.issuer, "https://id.example.com");
-    assert_eq!(c.keys.kid, "hmac");
+    assert_eq!(c.tokens().issuer, "https://id.example.com");
+    assert_eq!(c.tokens().keys.kid, "hmac");
 }
 
 #[test]
@@ -578,9 +583,9 @@ fn pem_keys_from_files() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(c.keys.algorithm, Algorithm::ES256);
-    assert_eq!(c.keys.kid, "key-1"); // the default kid of PEM keys
-    assert!(c.keys.is_asymmetric());
+    assert_eq!(c.tokens().keys.algorithm, Algorithm::ES256);
+    assert_eq!(c.tokens().keys.kid, "key-1"); // the default kid of PEM keys
+    assert!(c.tokens().keys.is_asymmetric());
 }
 
 #[test]
@@ -683,11 +688,7 @@ async fn tokens_signed_with_development_keys_verify() {
     let dir = TempDir::new("config-dev-tokens");
     let config = AuthConfig::builder()
         .keys(JwtKeys::development(&dir.0).unwrap())
-        .argon2(Argon2Params {
-            m_cost: 256,
-            t_cost: 1,
-            p_cost: 1,
-        })
+        .argon2(argon(256, 1, 1))
         .build()
         .unwrap();
     let app: axum::Router = AuthState::new(db().await, config).router();
@@ -756,14 +757,7 @@ fn rate_limit_defaults() {
 
 #[test]
 fn argon2_defaults_follow_owasp() {
-    assert_eq!(
-        Argon2Params::default(),
-        Argon2Params {
-            m_cost: 19_456,
-            t_cost: 2,
-            p_cost: 1
-        }
-    );
+    assert_eq!(Argon2Params::default(), argon(19_456, 2, 1));
 }
 
 #[test]

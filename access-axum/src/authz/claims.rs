@@ -10,18 +10,6 @@ use serde_json::{Map, Value};
 use super::Authz;
 use crate::db::user;
 
-/// The default longest `access` claim: 2,048 characters, the access set of a model of up to
-/// 4,072 entitlements, which keeps a token well under the 4 KB browsers allow a cookie.
-///
-/// ```
-/// use access_axum::authz::DEFAULT_ACCESS_CLAIM_MAX;
-///
-/// // `a1.` + base64url of 6 header bytes and 3 bits per entitlement.
-/// let chars = |n: usize| 3 + (4 * (6 + (3 * n).div_ceil(8))).div_ceil(3);
-/// assert!(chars(4_072) <= DEFAULT_ACCESS_CLAIM_MAX && chars(4_073) > DEFAULT_ACCESS_CLAIM_MAX);
-/// ```
-pub const DEFAULT_ACCESS_CLAIM_MAX: usize = 2048;
-
 impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// A claims function for [`AuthState::with_async_claims`](crate::AuthState::with_async_claims):
     /// the user's access set, encoded (`"access": "a1.…"`), so clients can enable or disable UI

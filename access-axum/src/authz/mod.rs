@@ -76,11 +76,23 @@ use crate::dynamic::DynamicGrants;
 use crate::error::ApiError;
 
 use cache::TtlCache;
+use tenant::{Members, Memberships};
 
-pub use claims::DEFAULT_ACCESS_CLAIM_MAX;
 pub use extract::{Access, MaybeAccess};
 pub use guard::{Guarded, RequireEntitlement, RequireRole};
 pub use tenant::{TenantFn, TenantFrom};
+
+/// The default longest `access` claim: 2,048 characters, the access set of a model of up to
+/// 4,072 entitlements, which keeps a token well under the 4 KB browsers allow a cookie.
+///
+/// ```
+/// use access_axum::authz::DEFAULT_ACCESS_CLAIM_MAX;
+///
+/// // `a1.` + base64url of 6 header bytes and 3 bits per entitlement.
+/// let chars = |n: usize| 3 + (4 * (6 + (3 * n).div_ceil(8))).div_ceil(3);
+/// assert!(chars(4_072) <= DEFAULT_ACCESS_CLAIM_MAX && chars(4_073) > DEFAULT_ACCESS_CLAIM_MAX);
+/// ```
+pub const DEFAULT_ACCESS_CLAIM_MAX: usize = 2048;
 
 /// The model and stores authorization runs on, shared by every request (both are held in
 /// [`Arc`]s, so cloning an `Authz` is cheap), and how each request's context is built.
@@ -108,7 +120,7 @@ pub struct Authz<M: AccessModel, S: Stores + 'static> {
     active_ttl: Duration,
     access_claim_max: usize,
     active: Arc<TtlCache<i64>>,
-    members: Arc<TtlCache<(i64, u16, String)>>,
+    members: Arc<Memberships>,
 }
 
 impl<M: AccessModel, S: Stores + 'static> Clone for Authz<M, S> {
@@ -335,7 +347,12 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         user: &CurrentUser,
     ) -> Result<Principal, ApiError> {
         let mut p = user.principal(self.model.data());
-        let tenant = self.tenant_of(parts, user, &p.id).await?;
+        let members = Members {
+            stores: &*self.stores,
+            cache: &self.members,
+            ttl: self.active_ttl,
+        };
+        let tenant = self.tenant.resolve(parts, user, &p.id, members).await?;
         p.tenant = tenant.map(Into::into);
         p.active = self.account_active(auth, user.id).await?;
         Ok(p)

@@ -2,13 +2,14 @@
 //! tenant the request names.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use access_core::{AccessModel, Ancestry, EntityTypeId, Resource, Stores};
+use access_core::{Ancestry, EntityTypeId, Resource, Stores};
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
-use super::Authz;
+use super::cache::TtlCache;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 
@@ -19,7 +20,7 @@ use crate::error::ApiError;
 /// [`Self::Path`], [`Self::ResourceAncestor`]) is accepted only when it is the token's tenant,
 /// the user is a superuser, or the user holds a role (model or custom) directly on the tenant's
 /// resource; otherwise the request is refused with 403 `not_a_member`. Membership is
-/// remembered for [`Authz::active_ttl`]. A role on a resource *below* the tenant (a project
+/// remembered for [`Authz::active_ttl`](super::Authz::active_ttl). A role on a resource *below* the tenant (a project
 /// shared with a guest) is not membership: a guest acts in their own tenant.
 ///
 /// # Examples
@@ -122,14 +123,29 @@ impl std::fmt::Debug for TenantFrom {
     }
 }
 
-impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
+/// Memberships in tenants named by requests, as read from the stores: (user, entity type,
+/// tenant) → member.
+pub(super) type Memberships = TtlCache<(i64, u16, String)>;
+
+/// Where membership in a tenant named by the request is read, and remembered.
+pub(super) struct Members<'a, S> {
+    /// The stores holding the roles.
+    pub(super) stores: &'a S,
+    /// Answers already read.
+    pub(super) cache: &'a Memberships,
+    /// How long an answer is reused.
+    pub(super) ttl: Duration,
+}
+
+impl TenantFrom {
     /// The tenant of this request for `user` (whose principal id is `user_id`), checked for
     /// membership when the request names it.
-    pub(super) async fn tenant_of(
+    pub(super) async fn resolve<S: Stores>(
         &self,
         parts: &mut Parts,
         user: &CurrentUser,
         user_id: &str,
+        members: Members<'_, S>,
     ) -> Result<Option<String>, ApiError> {
         let header = |h: &str| {
             parts
@@ -139,7 +155,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
                 .map(str::to_owned)
         };
         // The tenant, and the entity type whose resource it names when the caller chose it.
-        let (tenant, chosen) = match &self.tenant {
+        let (tenant, chosen) = match self {
             TenantFrom::Token => (user.tenant.clone(), None),
             TenantFrom::Header { header: h, tenant } => (header(h), Some(*tenant)),
             TenantFrom::Path { param, tenant } => (path_param(parts, param).await, Some(*tenant)),
@@ -150,7 +166,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             } => {
                 let found = match path_param(parts, param).await {
                     Some(id) if resource == tenant => Some(id),
-                    Some(id) => self
+                    Some(id) => members
                         .stores
                         .ancestors(Resource::new(*resource, &id))
                         .await
@@ -167,7 +183,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             TenantFrom::Custom(f) => (f.call(parts, user), None),
         };
         if let (Some(t), Some(ty)) = (&tenant, chosen)
-            && !self.member_of(user, user_id, ty, t).await?
+            && !members.member_of(user, user_id, ty, t).await?
         {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -177,11 +193,13 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         }
         Ok(tenant)
     }
+}
 
+impl<S: Stores> Members<'_, S> {
     /// Whether `user` belongs to tenant `tenant` named by the request (a header, a path segment
     /// or the resource acted on): it is the tenant of their token, they are a superuser, or they
-    /// hold a role (model or custom) directly on the tenant's resource. Remembered for
-    /// [`Authz::active_ttl`], like the `active` flag.
+    /// hold a role (model or custom) directly on the tenant's resource. Remembered for the
+    /// ttl ([`Authz::active_ttl`](super::Authz::active_ttl), like the `active` flag).
     async fn member_of(
         &self,
         user: &CurrentUser,
@@ -193,7 +211,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             return Ok(true);
         }
         let key = (user.id, ty.0, tenant.to_owned());
-        if let Some(member) = self.members.get(&key, self.active_ttl) {
+        if let Some(member) = self.cache.get(&key, self.ttl) {
             return Ok(member);
         }
         let mut a = Ancestry {
@@ -211,7 +229,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
             ));
         }
         let member = a.found && a.nodes.first().is_some_and(|n| !n.roles.is_empty());
-        self.members.put(key, member, self.active_ttl);
+        self.cache.put(key, member, self.ttl);
         Ok(member)
     }
 }

@@ -1,18 +1,18 @@
 //! Authentication configuration: one builder, readable from the environment.
 //!
-//! [`AuthConfig`](crate::AuthConfig) holds every setting; [`AuthConfigBuilder`] sets them with
+//! [`AuthConfig`] holds every setting; [`AuthConfigBuilder`] sets them with
 //! defaults and reads the environment; `build` reports every mistake at once as
-//! [`ConfigErrors`], each a [`ConfigError`](crate::ConfigError) naming the variable or field to
+//! [`ConfigErrors`], each a [`ConfigError`] naming the variable or field to
 //! set. Messages never contain a secret.
 //!
-//! - `settings`: [`AuthConfig`](crate::AuthConfig), the built configuration, and its groups
+//! - `settings`: [`AuthConfig`], the built configuration, and its groups
 //!   ([`TokenConfig`], [`SessionConfig`], [`PasswordConfig`], [`AccountConfig`], [`HttpConfig`]).
 //! - `builder`: [`AuthConfigBuilder`] and its checks.
 //! - `env`: [`AuthConfigBuilder::from_env`], [`parse_duration`].
-//! - `keys`: [`JwtKeys`](crate::JwtKeys) (HMAC, PEM, development pair).
+//! - `keys`: [`JwtKeys`] (HMAC, PEM, development pair).
 //! - `policy`: [`PasswordPolicy`], [`Argon2Params`], [`LoginIdentifier`], [`RateLimits`].
-//! - `http`: [`AuthPaths`](crate::AuthPaths), [`CookieConfig`], [`TokenTransport`].
-//! - `error`: [`ConfigError`](crate::ConfigError), [`ConfigErrors`].
+//! - `http`: [`AuthPaths`], [`CookieConfig`], [`TokenTransport`].
+//! - `error`: [`ConfigError`], [`ConfigErrors`].
 //!
 //! # Examples
 //! ```no_run

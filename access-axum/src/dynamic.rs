@@ -249,7 +249,8 @@ fn now() -> i64 {
 }
 
 impl DynamicGrants {
-    /// Dynamic grants for `model`, stored in `db` (run [`crate::migrate`] first).
+    /// Dynamic grants for `model`, stored in `db` (run
+    /// [`access_axum::migrate`](fn@crate::migrate) first).
     ///
     /// ```no_run
     /// # fn example(db: sea_orm::DatabaseConnection, model: &'static impl access_core::AccessModel) {

@@ -10,7 +10,7 @@ use sea_orm::{QueryOrder, QuerySelect, Set};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::context::AdminOf;
+use super::context::{Admin, AdminOf};
 use crate::error::ApiError;
 
 /// One change made through the admin API.
@@ -76,6 +76,28 @@ pub async fn record(
     };
     if let Err(e) = row.insert(db).await {
         tracing::error!(error = %e, tenant, action, "access: audit record failed");
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static> Admin<M, S> {
+    /// Records a change of this tenant by this caller.
+    pub(super) async fn record(
+        &self,
+        action: &str,
+        target: &str,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) {
+        record(
+            &self.db,
+            &self.tenant,
+            &self.actor,
+            action,
+            target,
+            before,
+            after,
+        )
+        .await;
     }
 }
 

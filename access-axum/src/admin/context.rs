@@ -1,25 +1,54 @@
-//! The admin request: [`AdminOf`] lets in callers who hold the router's entitlement on their
-//! tenant's resource and hands the handlers an [`Admin`]; the answers the handlers share.
+//! The admin request: [`AdminConfig`] (the router's entitlement), [`AdminOf`] (lets in callers
+//! who hold it on their tenant's resource and hands the handlers an [`Admin`]), and the answers
+//! the handlers share.
 
 use std::sync::Arc;
 
 use access_core::model::ModelData;
 use access_core::{
-    AccessContext, AccessModel, EntityTypeId, GrantError, GrantErrorKind, Grants, Resource,
-    StoreError, StoreErrorKind, Stores, unknown_message,
+    AccessContext, AccessModel, EntitlementId, EntityTypeId, GrantError, GrantErrorKind, Grants,
+    Resource, StoreError, StoreErrorKind, Stores, unknown_message,
 };
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use sea_orm::DatabaseConnection;
-use serde_json::Value;
 
-use super::AdminConfig;
-use super::audit::record;
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
 use crate::dynamic::DynamicGrants;
 use crate::error::ApiError;
+
+/// The entitlement that opens the admin API: [`admin_router`] puts it in the extensions of
+/// each of its requests, where the admin handlers find it. Applications do not build one.
+pub struct AdminConfig<M: AccessModel> {
+    entitlement: EntitlementId,
+    _model: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: AccessModel> AdminConfig<M> {
+    pub(super) fn new(entitlement: EntitlementId) -> Self {
+        Self {
+            entitlement,
+            _model: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<M: AccessModel> std::fmt::Debug for AdminConfig<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminConfig").finish_non_exhaustive()
+    }
+}
+
+impl<M: AccessModel> Clone for AdminConfig<M> {
+    fn clone(&self) -> Self {
+        Self {
+            entitlement: self.entitlement,
+            _model: std::marker::PhantomData,
+        }
+    }
+}
 
 /// An admin request: the checked tenant and what the handlers need.
 pub(super) struct Admin<M: AccessModel, S: Stores + 'static> {
@@ -42,20 +71,6 @@ impl<M: AccessModel, S: Stores + 'static> Admin<M, S> {
         self.authz
             .dynamic_grants()
             .ok_or_else(|| ApiError::not_found("dynamic mode is off"))
-    }
-
-    /// Records a change of this tenant by this caller in the audit trail.
-    pub(super) async fn record(&self, action: &str, target: &str, before: Value, after: Value) {
-        record(
-            &self.db,
-            &self.tenant,
-            &self.actor,
-            action,
-            target,
-            before,
-            after,
-        )
-        .await;
     }
 
     /// The tenant's grants (model roles and custom roles) in dynamic mode, for role names.

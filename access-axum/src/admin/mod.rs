@@ -29,9 +29,7 @@
 //!
 //! The grants and roles routes answer 404 outside dynamic mode.
 
-use std::marker::PhantomData;
-
-use access_core::{AccessModel, EntitlementId, Stores};
+use access_core::{AccessModel, Stores};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{delete, get, post, put};
@@ -49,31 +47,10 @@ mod resources;
 mod roles;
 
 pub use assignments::Window;
+pub use context::AdminConfig;
 pub use plans::{AddOnBody, OverrideBody, PlanBody};
 pub use resources::{Placement, ResourceBody};
 pub use roles::NewRole;
-
-/// The entitlement that opens the admin API: [`admin_router`] puts it in the extensions of
-/// each of its requests, where the admin handlers find it. Applications do not build one.
-pub struct AdminConfig<M: AccessModel> {
-    entitlement: EntitlementId,
-    _model: PhantomData<fn() -> M>,
-}
-
-impl<M: AccessModel> std::fmt::Debug for AdminConfig<M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdminConfig").finish_non_exhaustive()
-    }
-}
-
-impl<M: AccessModel> Clone for AdminConfig<M> {
-    fn clone(&self) -> Self {
-        Self {
-            entitlement: self.entitlement,
-            _model: PhantomData,
-        }
-    }
-}
 
 /// The admin API (see the module docs), opened by `entitlement` on the tenant's resource. Mount
 /// it under a prefix with `Router::nest`.
@@ -141,8 +118,5 @@ where
         )
         .route("/roles", post(roles::create::<M, S>))
         .route("/roles/{entity}/{name}", delete(roles::delete::<M, S>))
-        .layer(axum::Extension(AdminConfig::<M> {
-            entitlement: entitlement.into(),
-            _model: PhantomData,
-        }))
+        .layer(axum::Extension(AdminConfig::<M>::new(entitlement.into())))
 }

@@ -51,7 +51,7 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
 
     /// The largest body a write reads.
     pub(super) fn body_limit(&self) -> usize {
-        self.0.auth().config.body_limit
+        self.0.auth().config.http().body_limit
     }
 
     /// A transaction for this request's statements; with `claims`, on PostgreSQL, it starts by

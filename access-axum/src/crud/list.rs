@@ -1,5 +1,5 @@
 //! `GET /`: the rows the `list` rule allows (its `where` clauses in the SQL), filtered, sorted
-//! and paged ([`query`](super::query)), each redacted.
+//! and paged ([`query`]), each redacted.
 
 use std::collections::BTreeMap;
 
@@ -12,13 +12,34 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::sea_query::ColumnType;
 use sea_orm::{ColumnTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _};
+use serde::Deserialize;
 
 use super::context::Ctx;
 use super::hooks::{Hook, HooksExt};
+use super::query;
 use super::respond::{annotate, redacted, row_id};
 use super::rows::row_rule_failed;
-use super::{Table, query};
+use super::table::Table;
 use crate::error::ApiError;
+
+/// Page parameters of `GET /`.
+///
+/// # Examples
+///
+/// ```
+/// use access_axum::crud::PageQuery;
+/// use axum::extract::Query;
+///
+/// let Query(q) = Query::<PageQuery>::try_from_uri(&"/products?page=3&per_page=50".parse().unwrap()).unwrap();
+/// assert_eq!((q.page, q.per_page), (Some(3), Some(50)));
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u64>,
+    /// Rows per page (default 20, at most 100).
+    pub per_page: Option<u64>,
+}
 
 /// Rows per page unless `per_page` says otherwise.
 const PER_PAGE: u64 = 20;

@@ -101,102 +101,27 @@ pub mod query;
 mod read;
 mod respond;
 mod rows;
+mod table;
 mod write;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use access_core::schema::{Action, Schema};
-use access_core::sea::SeaOrmSchema;
+use access_core::schema::Action;
 use access_core::{AccessModel, Stores};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
 use sea_orm::{ActiveModelBehavior, ActiveModelTrait, EntityTrait, IntoActiveModel, TryIntoModel};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 pub use hooks::Hook;
+pub use list::PageQuery;
+pub use table::CrudModel;
 
 use crate::auth::AuthState;
 use crate::authz::Authz;
 use crate::error::ApiError;
 use hooks::{Hooks, HooksExt};
-
-/// What the routes need from the model type and its entity: a sea-orm model that derives
-/// `Schema` (with `entity = Entity`), `Serialize`, `Deserialize` and `Clone`. Implemented for
-/// every such type.
-///
-/// # Examples
-///
-/// ```
-/// use access_axum::crud::CrudModel;
-/// use sea_orm::EntityTrait;
-///
-/// /// Serves any entity whose model the routes can serve.
-/// fn serve<E: EntityTrait>()
-/// where
-///     E::Model: CrudModel<E>,
-/// {
-/// }
-/// ```
-pub trait CrudModel<E: EntityTrait>:
-    Schema + SeaOrmSchema<Entity = E> + serde::Serialize + DeserializeOwned + Send + Sync + Clone
-{
-}
-
-impl<E: EntityTrait, T> CrudModel<E> for T where
-    T: Schema
-        + SeaOrmSchema<Entity = E>
-        + serde::Serialize
-        + DeserializeOwned
-        + Send
-        + Sync
-        + Clone
-{
-}
-
-/// The bounds every route needs of an entity; implemented for every entity whose model is a
-/// [`CrudModel`] and whose active model converts both ways.
-trait Table:
-    EntityTrait<
-        Model: CrudModel<Self> + IntoActiveModel<Self::ActiveModel>,
-        ActiveModel: ActiveModelTrait<Entity = Self>
-                         + ActiveModelBehavior
-                         + TryIntoModel<Self::Model>
-                         + Send
-                         + Sync,
-    >
-{
-}
-
-impl<E> Table for E
-where
-    E: EntityTrait,
-    E::Model: CrudModel<E> + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel:
-        ActiveModelTrait<Entity = E> + ActiveModelBehavior + TryIntoModel<E::Model> + Send + Sync,
-{
-}
-
-/// Page parameters of `GET /`.
-///
-/// # Examples
-///
-/// ```
-/// use access_axum::crud::PageQuery;
-/// use axum::extract::Query;
-///
-/// let Query(q) = Query::<PageQuery>::try_from_uri(&"/products?page=3&per_page=50".parse().unwrap()).unwrap();
-/// assert_eq!((q.page, q.per_page), (Some(3), Some(50)));
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    /// 1-based page (default 1).
-    pub page: Option<u64>,
-    /// Rows per page (default 20, at most 100).
-    pub per_page: Option<u64>,
-}
 
 /// A CRUD router with hooks and options. `crud_router::<E, M, S, St>()` is
 /// `Crud::new().router()`; see the [module example](self).

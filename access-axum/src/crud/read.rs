@@ -7,11 +7,11 @@ use axum::Json;
 use axum::extract::{Extension, Path};
 use axum::response::{IntoResponse, Response};
 
-use super::Table;
 use super::context::Ctx;
 use super::hooks::HooksExt;
 use super::respond::{annotate, redacted};
 use super::rows::{authorize_row, load, no_such_row};
+use super::table::Table;
 use crate::error::ApiError;
 
 pub(super) async fn read<E: Table, M: AccessModel, S: Stores + 'static>(

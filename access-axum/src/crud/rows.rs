@@ -6,7 +6,7 @@ use access_core::sea::{SeaOrmSchema, row_filter};
 use access_core::{Denial, ReasonKind};
 use sea_orm::{ColumnTrait as _, Condition, ConnectionTrait, EntityTrait, QueryFilter as _};
 
-use super::CrudModel;
+use super::table::CrudModel;
 use crate::error::ApiError;
 
 /// A request body as the row it proposes, for the `where` clauses of a create rule: numbers,

@@ -12,13 +12,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _, QueryFilter as _};
 
-use super::Table;
 use super::context::Ctx;
 use super::hooks::HooksExt;
 use super::respond::{Refusal, invalid_body, redacted, write_failed};
 use super::rows::{
     BodyRow, absent, authorize_row, id_condition, load, no_such_row, row_rule_failed,
 };
+use super::table::Table;
 use crate::error::{ApiError, read_json};
 
 /// The body as JSON, within the configured size limit.

@@ -177,7 +177,10 @@ fn crud_model_is_implemented_for_schema_models_and_rows_round_trip_as_json() {
         name: "Lamp".into(),
         cost: Some(9.5),
     };
-    assert_eq!(routes_for::<product::Entity>(std::slice::from_ref(&lamp)), 1);
+    assert_eq!(
+        routes_for::<product::Entity>(std::slice::from_ref(&lamp)),
+        1
+    );
     let json = serde_json::to_value(&lamp).expect("json");
     assert_eq!(
         serde_json::from_value::<product::Model>(json).expect("row"),

@@ -22,10 +22,10 @@ pub(crate) fn token_cookie<'h>(
     headers: &'h HeaderMap,
     base: &str,
 ) -> Option<&'h str> {
-    if config.transport == TokenTransport::Body {
+    if config.http().transport == TokenTransport::Body {
         return None;
     }
-    cookie_value(headers, &config.cookies.name(base))
+    cookie_value(headers, &config.http().cookies.name(base))
 }
 
 fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -47,7 +47,7 @@ pub(crate) fn set_cookie(
     value: &str,
     max_age: u64,
 ) -> HeaderValue {
-    let c = &config.cookies;
+    let c = &config.http().cookies;
     let same_site = match c.same_site {
         SameSite::Strict => "Strict",
         SameSite::Lax => "Lax",

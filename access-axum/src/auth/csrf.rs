@@ -46,6 +46,7 @@ fn passes(config: &AuthConfig, method: &Method, headers: &HeaderMap) -> bool {
                 .map(|rest| rest.split('/').next().unwrap_or(""));
             authority.is_some_and(|a| Some(a) == host)
                 || config
+                    .http()
                     .allowed_origins
                     .iter()
                     .any(|allowed| o == allowed || o.starts_with(&format!("{allowed}/")))

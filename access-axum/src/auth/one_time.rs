@@ -29,7 +29,7 @@ pub(crate) async fn store(
         user_id: Set(u.id),
         kind: Set(kind.to_owned()),
         token_hash: Set(tokens::token_hash(&token)),
-        expires_at: Set(unix_now() + state.config.one_time_ttl.as_secs() as i64),
+        expires_at: Set(unix_now() + state.config.tokens().one_time_ttl.as_secs() as i64),
         used_at: Set(None),
         ..Default::default()
     }
@@ -93,12 +93,17 @@ pub(crate) async fn mail_after_answering(
     rate_limit::check(
         &state.db,
         format!("email:{email}"),
-        state.config.rate_limits.email,
+        state.config.http().rate_limits.email,
     )
     .await?;
     tokio::spawn(async move {
         let sent = async {
-            if let Some(u) = state.config.users.by_email(&state.db, &email).await?
+            if let Some(u) = state
+                .config
+                .accounts()
+                .users
+                .by_email(&state.db, &email)
+                .await?
                 && wanted(&u)
                 && let Some((to, token)) = store(&state.db, &state, &u, kind).await?
             {

@@ -120,9 +120,9 @@ impl Passwords {
     /// Hashing with `config`'s parameters (computes the dummy hash once).
     pub(crate) fn new(config: &AuthConfig) -> Self {
         Self {
-            live: config.argon2,
-            max: config.argon2_max,
-            dummy: dummy_hash(config.argon2).into(),
+            live: config.passwords().argon2,
+            max: config.passwords().argon2_max,
+            dummy: dummy_hash(config.passwords().argon2).into(),
             verifications: Arc::default(),
         }
     }
@@ -167,7 +167,7 @@ impl Passwords {
 
 /// 422 naming every rule of the password policy `password` breaks.
 pub(crate) fn check_policy(config: &AuthConfig, password: &str) -> Result<(), ApiError> {
-    let violations = config.password.violations(password);
+    let violations = config.passwords().policy.violations(password);
     if violations.is_empty() {
         return Ok(());
     }

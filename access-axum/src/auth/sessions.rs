@@ -54,7 +54,7 @@ pub(crate) async fn open_in(
         ip: Set(client.ip.clone()),
         created_at: Set(now),
         last_active_at: Set(now),
-        expires_at: Set(now + config.refresh_ttl.as_secs() as i64),
+        expires_at: Set(now + config.tokens().refresh_ttl.as_secs() as i64),
         revoked_at: Set(None),
     }
     .insert(db)
@@ -65,8 +65,8 @@ pub(crate) async fn open_in(
         .order_by_desc(session::Column::CreatedAt)
         .all(db)
         .await?;
-    if live.len() > config.max_sessions {
-        let old: Vec<String> = live[config.max_sessions..]
+    if live.len() > config.sessions().max {
+        let old: Vec<String> = live[config.sessions().max..]
             .iter()
             .map(|s| s.id.clone())
             .collect();
@@ -126,7 +126,7 @@ pub(crate) async fn sign_tokens(
         access,
         refresh,
         session_id: sid.to_owned(),
-        expires_in: config.access_ttl.as_secs(),
+        expires_in: config.tokens().access_ttl.as_secs(),
     })
 }
 

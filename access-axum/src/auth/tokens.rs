@@ -67,34 +67,34 @@ pub(crate) fn unix_now() -> i64 {
 /// Signs `claims` as an access token issued at `now`, with the configured issuer, audience,
 /// lifetime and key.
 pub(crate) fn issue_access(config: &AuthConfig, mut claims: Claims, now: i64) -> Option<String> {
-    claims.iss = config.issuer.clone();
-    claims.aud = config.audience.clone();
+    claims.iss = config.tokens().issuer.clone();
+    claims.aud = config.tokens().audience.clone();
     claims.iat = now;
     claims.nbf = now;
-    claims.exp = now + config.access_ttl.as_secs() as i64;
-    let mut header = Header::new(config.keys.algorithm);
-    header.kid = Some(config.keys.kid.clone());
-    jsonwebtoken::encode(&header, &claims, &config.keys.encoding).ok()
+    claims.exp = now + config.tokens().access_ttl.as_secs() as i64;
+    let mut header = Header::new(config.tokens().keys.algorithm);
+    header.kid = Some(config.tokens().keys.kid.clone());
+    jsonwebtoken::encode(&header, &claims, &config.tokens().keys.encoding).ok()
 }
 
 /// The validation rules of access tokens: signature with the configured algorithm only, `exp`,
 /// `nbf`, `iss`, `aud` and `sub` required, leeway as configured.
 pub(crate) fn validation(config: &AuthConfig) -> Validation {
-    let mut v = Validation::new(config.keys.algorithm);
-    v.algorithms = vec![config.keys.algorithm];
+    let mut v = Validation::new(config.tokens().keys.algorithm);
+    v.algorithms = vec![config.tokens().keys.algorithm];
     v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
     v.validate_exp = true;
     v.validate_nbf = true;
     v.validate_aud = true;
-    v.leeway = config.leeway;
-    v.set_issuer(&[&config.issuer]);
-    v.set_audience(&[&config.audience]);
+    v.leeway = config.tokens().leeway;
+    v.set_issuer(&[&config.tokens().issuer]);
+    v.set_audience(&[&config.tokens().audience]);
     v
 }
 
 /// Verifies an access token against rules built by [`validation`].
 pub(crate) fn verify_with(config: &AuthConfig, v: &Validation, token: &str) -> Option<Claims> {
-    jsonwebtoken::decode::<Claims>(token, &config.keys.decoding, v)
+    jsonwebtoken::decode::<Claims>(token, &config.tokens().keys.decoding, v)
         .ok()
         .map(|d| d.claims)
 }

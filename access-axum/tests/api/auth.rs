@@ -22,9 +22,12 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-/// Keeps what would be mailed: (kind, address, token).
+/// A mail: (kind, address, token).
+type Mail = (&'static str, String, String);
+
+/// Keeps what would be mailed.
 #[derive(Clone, Default)]
-struct Outbox(Arc<Mutex<Vec<(&'static str, String, String)>>>);
+struct Outbox(Arc<Mutex<Vec<Mail>>>);
 
 impl Mailer for Outbox {
     fn send(
@@ -42,7 +45,7 @@ impl Mailer for Outbox {
 }
 
 impl Outbox {
-    fn sent(&self) -> Vec<(&'static str, String, String)> {
+    fn sent(&self) -> Vec<Mail> {
         self.0.lock().expect("outbox").clone()
     }
 }

@@ -30,6 +30,7 @@ pub(super) async fn verify(
     let t = one_time::take(&txn, &body.token, "verify").await?;
     state
         .config
+        .accounts()
         .users
         .update(&txn, t.user_id, UserChange::EmailVerified(true))
         .await?;

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 pub(super) async fn jwks(
     State(state): State<AuthState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let keys = &state.config.keys;
+    let keys = &state.config.tokens().keys;
     if !keys.is_asymmetric() {
         return Err(ApiError::not_found("no public keys (HMAC)"));
     }

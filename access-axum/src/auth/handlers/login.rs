@@ -42,18 +42,18 @@ async fn find_by_identifier(
 ) -> Result<Option<user::Model>, ApiError> {
     let config = &state.config;
     let by_email = matches!(
-        config.identifiers,
+        config.accounts().identifiers,
         LoginIdentifier::Email | LoginIdentifier::EmailOrUsername
     );
     let by_username = matches!(
-        config.identifiers,
+        config.accounts().identifiers,
         LoginIdentifier::Username | LoginIdentifier::EmailOrUsername
     );
     if by_email && let Some(e) = normalize_email(identifier) {
-        return Ok(config.users.by_email(&state.db, &e).await?);
+        return Ok(config.accounts().users.by_email(&state.db, &e).await?);
     }
     if by_username && let Some(u) = normalize_username(identifier) {
-        return Ok(config.users.by_username(&state.db, &u).await?);
+        return Ok(config.accounts().users.by_username(&state.db, &u).await?);
     }
     Ok(None)
 }
@@ -73,16 +73,16 @@ pub(super) async fn login(
     rate_limit::check(
         &state.db,
         format!("login:id:{norm}"),
-        config.rate_limits.login,
+        config.http().rate_limits.login,
     )
     .await?;
     rate_limit::check(
         &state.db,
         format!("login:ip:{}", client.ip),
-        config.rate_limits.login,
+        config.http().rate_limits.login,
     )
     .await?;
-    if body.password.len() > config.password.max_len {
+    if body.password.len() > config.passwords().policy.max_len {
         return Err(invalid_credentials());
     }
     let Some(u) = find_by_identifier(&state, &identifier).await? else {
@@ -100,6 +100,7 @@ pub(super) async fn login(
     if verified == Verified::YesRehash {
         let hash = state.passwords.hash(body.password).await?;
         config
+            .accounts()
             .users
             .update(&state.db, u.id, UserChange::Password(hash, None))
             .await?;

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 async fn current_record(state: &AuthState, user: &CurrentUser) -> Result<user::Model, ApiError> {
     let u = state
         .config
+        .accounts()
         .users
         .by_id(&state.db, user.id)
         .await?

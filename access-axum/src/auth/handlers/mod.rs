@@ -41,7 +41,7 @@ impl AuthState {
     /// }
     /// ```
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        let p = &self.config.paths;
+        let p = &self.config.http().paths;
         let inner = Router::new()
             .route(&p.register, post(register::register))
             .route(&p.login, post(login::login))
@@ -61,12 +61,14 @@ impl AuthState {
             .route(&p.verify_email, post(email::verify))
             .route(&p.resend_verification, post(email::resend))
             .route(&p.jwks, get(jwks::jwks))
-            .layer(axum::extract::DefaultBodyLimit::max(self.config.body_limit))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                self.config.http().body_limit,
+            ))
             .layer(SetResponseHeaderLayer::overriding(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("no-store"),
             ))
             .with_state(self.clone());
-        Router::new().nest(&self.config.base_path, inner)
+        Router::new().nest(&self.config.http().base_path, inner)
     }
 }

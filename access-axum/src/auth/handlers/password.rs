@@ -40,6 +40,7 @@ pub(super) async fn reset(
     let t = one_time::take(&txn, &body.token, "reset").await?;
     state
         .config
+        .accounts()
         .users
         .update(
             &txn,
@@ -47,7 +48,7 @@ pub(super) async fn reset(
             UserChange::Password(hash, Some(unix_now())),
         )
         .await?;
-    if state.config.reset_revokes_sessions {
+    if state.config.sessions().revoke_on_reset {
         sessions::revoke(
             &txn,
             Condition::all().add(session::Column::UserId.eq(t.user_id)),

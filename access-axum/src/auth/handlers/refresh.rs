@@ -62,7 +62,7 @@ pub(super) async fn refresh(
     rate_limit::check(
         &state.db,
         format!("refresh:ip:{}", client.ip),
-        config.rate_limits.refresh,
+        config.http().rate_limits.refresh,
     )
     .await?;
     let token = match optional_body(&headers, &raw)?.and_then(|b| b.refresh_token) {
@@ -93,6 +93,7 @@ pub(super) async fn refresh(
         return Err(ApiError::unauthenticated());
     }
     let u = config
+        .accounts()
         .users
         .by_id(&state.db, s.user_id)
         .await?
@@ -118,7 +119,7 @@ pub(super) async fn refresh(
             .await?
             .and_then(|r| r.rotated_at)
             .unwrap_or(0);
-        if now - rotated_at > config.refresh_grace.as_secs() as i64 {
+        if now - rotated_at > config.sessions().refresh_grace.as_secs() as i64 {
             // Reuse of a rotated token: someone else holds it. End the session.
             tracing::warn!(session = %s.id, "refresh token reuse detected; session revoked");
             sessions::revoke(&txn, the_session(&s.id)).await?;

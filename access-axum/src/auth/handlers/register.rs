@@ -38,7 +38,7 @@ pub(super) async fn register(
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
     let config = &state.config;
-    if !config.registration {
+    if !config.accounts().registration {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "registration_closed",
@@ -48,7 +48,7 @@ pub(super) async fn register(
     rate_limit::check(
         &state.db,
         format!("register:ip:{}", client.ip),
-        config.rate_limits.register,
+        config.http().rate_limits.register,
     )
     .await?;
     let email = match &body.email {
@@ -67,8 +67,8 @@ pub(super) async fn register(
         })?),
         None => None,
     };
-    let needs_email = config.identifiers == LoginIdentifier::Email;
-    let needs_username = config.identifiers == LoginIdentifier::Username;
+    let needs_email = config.accounts().identifiers == LoginIdentifier::Email;
+    let needs_username = config.accounts().identifiers == LoginIdentifier::Username;
     if (email.is_none() && username.is_none())
         || (needs_email && email.is_none())
         || (needs_username && username.is_none())
@@ -79,7 +79,7 @@ pub(super) async fn register(
         ));
     }
     check_policy(config, &body.password)?;
-    let users = &config.users;
+    let users = &config.accounts().users;
     let email_taken = match &email {
         Some(e) => users.taken(&state.db, true, e).await?,
         None => false,

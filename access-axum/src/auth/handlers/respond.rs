@@ -48,7 +48,7 @@ pub(super) fn tokens(
     user: Option<&user::Model>,
 ) -> Response {
     let mut body = serde_json::Map::new();
-    if config.transport != TokenTransport::Cookie {
+    if config.http().transport != TokenTransport::Cookie {
         body.insert("access_token".into(), t.access.clone().into());
         body.insert("refresh_token".into(), t.refresh.clone().into());
         body.insert("token_type".into(), "Bearer".into());
@@ -62,7 +62,7 @@ pub(super) fn tokens(
         );
     }
     let mut r = (status, Json(serde_json::Value::Object(body))).into_response();
-    if config.transport != TokenTransport::Body {
+    if config.http().transport != TokenTransport::Body {
         let h = r.headers_mut();
         h.append(
             header::SET_COOKIE,
@@ -70,7 +70,7 @@ pub(super) fn tokens(
                 config,
                 "access_token",
                 &t.access,
-                config.access_ttl.as_secs(),
+                config.tokens().access_ttl.as_secs(),
             ),
         );
         h.append(
@@ -79,7 +79,7 @@ pub(super) fn tokens(
                 config,
                 "refresh_token",
                 &t.refresh,
-                config.refresh_ttl.as_secs(),
+                config.tokens().refresh_ttl.as_secs(),
             ),
         );
     }
@@ -88,7 +88,7 @@ pub(super) fn tokens(
 
 /// Clears the token cookies on `headers` (unless the transport is `Body`).
 pub(super) fn clear_cookies(config: &AuthConfig, headers: &mut HeaderMap) {
-    if config.transport != TokenTransport::Body {
+    if config.http().transport != TokenTransport::Body {
         headers.append(
             header::SET_COOKIE,
             set_cookie(config, "access_token", "", 0),

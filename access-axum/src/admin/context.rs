@@ -19,8 +19,9 @@ use crate::authz::{Access, Authz};
 use crate::dynamic::DynamicGrants;
 use crate::error::ApiError;
 
-/// The entitlement that opens the admin API: [`admin_router`] puts it in the extensions of
-/// each of its requests, where the admin handlers find it. Applications do not build one.
+/// The entitlement that opens the admin API: [`admin_router`](super::admin_router) puts it in
+/// the extensions of each of its requests, where the admin handlers find it. Applications do
+/// not build one.
 pub struct AdminConfig<M: AccessModel> {
     entitlement: EntitlementId,
     _model: std::marker::PhantomData<fn() -> M>,

@@ -22,14 +22,14 @@ use crate::error::ApiError;
 
 /// The layer of [`AuthState::require_role`]: the user must hold one of its global roles.
 #[derive(Clone)]
-pub struct RequireRole {
+pub struct RequireRoleLayer {
     auth: AuthState,
     roles: Arc<[String]>,
 }
 
-impl std::fmt::Debug for RequireRole {
+impl std::fmt::Debug for RequireRoleLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequireRole")
+        f.debug_struct("RequireRoleLayer")
             .field("roles", &self.roles)
             .finish_non_exhaustive()
     }
@@ -54,15 +54,15 @@ impl AuthState {
     ///     .route_layer(auth.require_role(&["admin"]));
     /// # }
     /// ```
-    pub fn require_role(&self, roles: &[&str]) -> RequireRole {
-        RequireRole {
+    pub fn require_role(&self, roles: &[&str]) -> RequireRoleLayer {
+        RequireRoleLayer {
             auth: self.clone(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         }
     }
 }
 
-impl RequireRole {
+impl RequireRoleLayer {
     /// The request, with the user in its extensions, when they hold one of the roles.
     async fn admit(self, req: Request) -> Result<Request, ApiError> {
         let (mut parts, body) = req.into_parts();
@@ -107,14 +107,14 @@ type ResourceOf = Arc<dyn Fn(&Parts) -> Option<(EntityTypeId, String)> + Send + 
 
 /// The layer of [`Authz::require_entitlement`]: the user must hold an entitlement on the
 /// resource the request names.
-pub struct RequireEntitlement<M: AccessModel, S: Stores + 'static> {
+pub struct RequireEntitlementLayer<M: AccessModel, S: Stores + 'static> {
     auth: AuthState,
     authz: Authz<M, S>,
     entitlement: M::Entitlement,
     resource_of: ResourceOf,
 }
 
-impl<M: AccessModel, S: Stores + 'static> Clone for RequireEntitlement<M, S> {
+impl<M: AccessModel, S: Stores + 'static> Clone for RequireEntitlementLayer<M, S> {
     fn clone(&self) -> Self {
         Self {
             auth: self.auth.clone(),
@@ -125,9 +125,9 @@ impl<M: AccessModel, S: Stores + 'static> Clone for RequireEntitlement<M, S> {
     }
 }
 
-impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for RequireEntitlement<M, S> {
+impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for RequireEntitlementLayer<M, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequireEntitlement")
+        f.debug_struct("RequireEntitlementLayer")
             .field("authz", &self.authz)
             .finish_non_exhaustive()
     }
@@ -159,8 +159,8 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         auth: &AuthState,
         entitlement: M::Entitlement,
         resource_of: impl Fn(&Parts) -> Option<(EntityTypeId, String)> + Send + Sync + 'static,
-    ) -> RequireEntitlement<M, S> {
-        RequireEntitlement {
+    ) -> RequireEntitlementLayer<M, S> {
+        RequireEntitlementLayer {
             auth: auth.clone(),
             authz: self.clone(),
             entitlement,
@@ -169,7 +169,7 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     }
 }
 
-impl<M: AccessModel, S: Stores + 'static> RequireEntitlement<M, S> {
+impl<M: AccessModel, S: Stores + 'static> RequireEntitlementLayer<M, S> {
     /// The request, with the user in its extensions, when they hold the entitlement.
     async fn admit(self, req: Request) -> Result<Request, ApiError> {
         let (mut parts, body) = req.into_parts();
@@ -193,35 +193,25 @@ impl<M: AccessModel, S: Stores + 'static> RequireEntitlement<M, S> {
     }
 }
 
-/// A route guarded by [`RequireRole`] or [`RequireEntitlement`]: the service their
-/// [`Layer`] implementations wrap a route in.
+impl<Svc> Layer<Svc> for RequireRoleLayer {
+    type Service = RequireRole<Svc>;
+    fn layer(&self, inner: Svc) -> RequireRole<Svc> {
+        RequireRole {
+            layer: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`RequireRoleLayer`] wraps a route in: 401 without valid credentials, 403
+/// `role_required` without one of the roles, else the route.
 #[derive(Clone, Debug)]
-pub struct Guarded<G, Svc> {
-    guard: G,
+pub struct RequireRole<Svc> {
+    layer: RequireRoleLayer,
     inner: Svc,
 }
 
-impl<Svc> Layer<Svc> for RequireRole {
-    type Service = Guarded<Self, Svc>;
-    fn layer(&self, inner: Svc) -> Self::Service {
-        Guarded {
-            guard: self.clone(),
-            inner,
-        }
-    }
-}
-
-impl<M: AccessModel, S: Stores + 'static, Svc> Layer<Svc> for RequireEntitlement<M, S> {
-    type Service = Guarded<Self, Svc>;
-    fn layer(&self, inner: Svc) -> Self::Service {
-        Guarded {
-            guard: self.clone(),
-            inner,
-        }
-    }
-}
-
-impl<Svc> Service<Request> for Guarded<RequireRole, Svc>
+impl<Svc> Service<Request> for RequireRole<Svc>
 where
     Svc: Service<Request> + Clone + Send + 'static,
     Svc::Response: IntoResponse,
@@ -237,13 +227,46 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let admit = self.guard.clone().admit(req);
+        let admit = self.layer.clone().admit(req);
         run_guarded(&mut self.inner, admit)
     }
 }
 
-impl<M: AccessModel, S: Stores + 'static, Svc> Service<Request>
-    for Guarded<RequireEntitlement<M, S>, Svc>
+impl<M: AccessModel, S: Stores + 'static, Svc> Layer<Svc> for RequireEntitlementLayer<M, S> {
+    type Service = RequireEntitlement<M, S, Svc>;
+    fn layer(&self, inner: Svc) -> RequireEntitlement<M, S, Svc> {
+        RequireEntitlement {
+            layer: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`RequireEntitlementLayer`] wraps a route in: 401 without valid credentials, 404
+/// when the request names no resource, 403 with every reason when denied, else the route.
+pub struct RequireEntitlement<M: AccessModel, S: Stores + 'static, Svc> {
+    layer: RequireEntitlementLayer<M, S>,
+    inner: Svc,
+}
+
+impl<M: AccessModel, S: Stores + 'static, Svc: Clone> Clone for RequireEntitlement<M, S, Svc> {
+    fn clone(&self) -> Self {
+        Self {
+            layer: self.layer.clone(),
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static, Svc> std::fmt::Debug for RequireEntitlement<M, S, Svc> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireEntitlement")
+            .field("layer", &self.layer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: AccessModel, S: Stores + 'static, Svc> Service<Request> for RequireEntitlement<M, S, Svc>
 where
     Svc: Service<Request> + Clone + Send + 'static,
     Svc::Response: IntoResponse,
@@ -260,7 +283,7 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let admit = self.guard.clone().admit(req);
+        let admit = self.layer.clone().admit(req);
         run_guarded(&mut self.inner, admit)
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use access_axum::authz::{Access, Authz, MaybeAccess, RequireEntitlement, TenantFrom};
+use access_axum::authz::{Access, Authz, MaybeAccess, RequireEntitlementLayer, TenantFrom};
 use access_axum::{ApiError, AuthState, CurrentUser};
 use access_core::{AccessContext, AccessSet, ClosureStore, MemoryStore, Principal, Resource};
 use access_core::{RoleStore, StoreError, StoreErrorKind};
@@ -523,7 +523,7 @@ async fn require_role_admits_the_role_and_explains_a_refusal() {
 fn delete_guard(
     authz: &Authz<Model, MemoryStore>,
     auth: &AuthState,
-) -> RequireEntitlement<Model, MemoryStore> {
+) -> RequireEntitlementLayer<Model, MemoryStore> {
     authz.require_entitlement(auth, Entitlement::ProjectDelete, |parts| {
         let id = parts.uri.path().rsplit('/').next()?;
         (!id.is_empty()).then(|| (EntityType::Project.into(), id.to_owned()))

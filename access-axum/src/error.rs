@@ -10,7 +10,9 @@
 //!   "entitlement": "project:delete", "reasons": [ { "kind": "role_required", .. } ] }
 //! ```
 
-use access_core::{AuthorizationError, AuthorizationFailure, Decision, Denial, Reason, ReasonKind};
+use access_core::{
+    AuthorizationError, AuthorizationFailure, Decision, Denial, FieldDenial, Reason, ReasonKind,
+};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -40,8 +42,15 @@ pub struct ApiError {
     pub code: &'static str,
     /// A sentence for people.
     pub message: String,
+    /// What a 403 or a 429 adds; boxed so that `Result<_, ApiError>` stays small.
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Debug, Default)]
+struct Extra {
     entitlement: Option<String>,
     reasons: Vec<Reason>,
+    fields: Vec<FieldDenial>,
     retry_after: Option<u64>,
 }
 
@@ -52,8 +61,27 @@ struct Body<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     entitlement: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[Reason]>::is_empty")]
-    reasons: &'a [Reason],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Reasons::is_empty")]
+    reasons: Reasons<'a>,
+}
+
+/// `reasons`: `check`'s reasons, or one `{ "field", "reason" }` per field a body may not set.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Reasons<'a> {
+    Check(&'a [Reason]),
+    Fields(&'a [FieldDenial]),
+}
+
+impl Reasons<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Check(r) => r.is_empty(),
+            Self::Fields(f) => f.is_empty(),
+        }
+    }
 }
 
 impl ApiError {
@@ -70,9 +98,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
-            entitlement: None,
-            reasons: Vec::new(),
-            retry_after: None,
+            extra: None,
         }
     }
 
@@ -87,15 +113,16 @@ impl ApiError {
 
     /// 403 `forbidden` for a denied [`Decision`], with its entitlement and reasons.
     pub fn forbidden(decision: &Decision) -> Self {
-        Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("`{}` is not allowed", decision.entitlement),
+        )
+        .with(Extra {
             entitlement: Some(decision.entitlement.clone()),
             reasons: decision.reasons.clone(),
-            ..Self::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("`{}` is not allowed", decision.entitlement),
-            )
-        }
+            ..Extra::default()
+        })
     }
 
     /// A schema's refusal of an action: 401 when the caller is not signed in and the rule
@@ -108,10 +135,25 @@ impl ApiError {
         if !signed_in && needs_sign_in {
             return Self::unauthenticated();
         }
-        Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", denial.to_string()).with(Extra {
             reasons: denial.reasons.clone(),
-            ..Self::new(StatusCode::FORBIDDEN, "forbidden", denial.to_string())
-        }
+            ..Extra::default()
+        })
+    }
+
+    /// 403 `forbidden_field`: the body sets fields the caller may not write; the body names
+    /// them (`fields`) with why (`reasons`: `{ "field", "reason" }`).
+    pub fn forbidden_fields(denied: Vec<FieldDenial>) -> Self {
+        let named: Vec<String> = denied.iter().map(|d| format!("`{}`", d.field)).collect();
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_field",
+            format!("you may not set {}", named.join(", ")),
+        )
+        .with(Extra {
+            fields: denied,
+            ..Extra::default()
+        })
     }
 
     /// 404 `not_found`.
@@ -131,14 +173,15 @@ impl ApiError {
 
     /// 429 `rate_limited`, with `Retry-After: seconds`.
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many attempts; try again later",
+        )
+        .with(Extra {
             retry_after: Some(retry_after_secs),
-            ..Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many attempts; try again later",
-            )
-        }
+            ..Extra::default()
+        })
     }
 
     /// 500 `internal`: `e` goes to the log, never to the client.
@@ -162,14 +205,19 @@ impl ApiError {
         )
     }
 
+    fn with(mut self, extra: Extra) -> Self {
+        self.extra = Some(Box::new(extra));
+        self
+    }
+
     /// The reasons of a 403 (empty otherwise).
     pub fn reasons(&self) -> &[Reason] {
-        &self.reasons
+        self.extra.as_ref().map_or(&[], |e| &e.reasons)
     }
 
     /// The `Retry-After` of a 429, in seconds.
     pub fn retry_after(&self) -> Option<u64> {
-        self.retry_after
+        self.extra.as_ref().and_then(|e| e.retry_after)
     }
 }
 
@@ -183,12 +231,16 @@ impl From<DbErr> for ApiError {
 impl From<AuthorizationError> for ApiError {
     fn from(e: AuthorizationError) -> Self {
         match e.reason {
-            AuthorizationFailure::Denied(reasons) => Self {
-                message: format!("`{}` is not allowed", e.entitlement),
+            AuthorizationFailure::Denied(reasons) => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("`{}` is not allowed", e.entitlement),
+            )
+            .with(Extra {
                 entitlement: Some(e.entitlement),
                 reasons,
-                ..Self::new(StatusCode::FORBIDDEN, "forbidden", "")
-            },
+                ..Extra::default()
+            }),
             AuthorizationFailure::Store(s) => {
                 Self::authorization_failed("authorization store failed", s)
             }
@@ -198,16 +250,26 @@ impl From<AuthorizationError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let extra = self.extra.as_deref();
+        let (fields, reasons) = match extra {
+            Some(x) if !x.fields.is_empty() => (
+                Some(x.fields.iter().map(|f| f.field.as_str()).collect()),
+                Reasons::Fields(&x.fields),
+            ),
+            Some(x) => (None, Reasons::Check(&x.reasons)),
+            None => (None, Reasons::Check(&[])),
+        };
         let body = Body {
             error: self.code,
             message: &self.message,
-            entitlement: self.entitlement.as_deref(),
-            reasons: &self.reasons,
+            entitlement: extra.and_then(|x| x.entitlement.as_deref()),
+            fields,
+            reasons,
         };
         let mut r = (self.status, Json(body)).into_response();
         let headers: &mut HeaderMap = r.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = self.retry_after() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         r

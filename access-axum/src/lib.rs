@@ -4,6 +4,7 @@
 //! leak internals. See `docs/authentication.md`.
 
 pub mod admin;
+mod app;
 pub mod auth;
 pub mod authz;
 pub mod config;
@@ -12,13 +13,18 @@ pub mod db;
 pub mod dynamic;
 mod error;
 mod migrate;
-mod secret;
 
-pub use auth::{AuthState, Authenticator, CurrentUser, Mailer, MaybeUser, NoMailer};
-pub use config::{AuthConfig, AuthPaths, ConfigError, JwtKeys};
+pub use app::{App, AppError, AppRouter, AppState};
+pub use auth::mailer::{Mailer, NoMailer};
+pub use auth::state::{AuthState, Authenticator};
+pub use auth::tokens::Claims;
+pub use auth::user::{CurrentUser, MaybeUser};
+pub use config::error::{ConfigError, ConfigErrors};
+pub use config::http::AuthPaths;
+pub use config::keys::JwtKeys;
+pub use config::settings::AuthConfig;
 pub use error::{ApiError, JsonBody};
 pub use migrate::migrate;
-pub use secret::Claims;
 
 pub use access_core;
 pub use access_macros::authorize;

@@ -60,11 +60,4 @@ pub use extract::{RequireAuthenticated, RequireAuthenticatedLayer};
 pub(crate) use cookies::token_cookie;
 pub(crate) use user::principal_for;
 
-// Transitional, until lib.rs re-exports these from the files above (`auth::state::AuthState`,
-// ..): the crate root is their one public path.
-#[doc(hidden)]
-pub use self::{
-    mailer::{Mailer, NoMailer},
-    state::{AuthState, Authenticator},
-    user::{CurrentUser, MaybeUser},
-};
+pub(crate) use self::{state::AuthState, user::CurrentUser};

@@ -42,15 +42,10 @@ pub(crate) mod settings;
 
 pub use builder::AuthConfigBuilder;
 pub use env::parse_duration;
-pub use error::ConfigErrors;
 pub use http::{CookieConfig, SameSite, TokenTransport};
 pub use policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimit, RateLimits};
 pub use settings::{AccountConfig, HttpConfig, PasswordConfig, SessionConfig, TokenConfig};
 
-// Exported by the crate root only; `pub` here until lib.rs re-exports them from their modules
-// (`config::settings::AuthConfig`, `config::error::ConfigError`, `config::http::AuthPaths`,
-// `config::keys::JwtKeys`).
-pub use error::ConfigError;
-pub use http::AuthPaths;
-pub use keys::JwtKeys;
-pub use settings::AuthConfig;
+// Exported by the crate root only (`access_axum::AuthConfig`, ..); the crate's own modules use
+// them from here.
+pub(crate) use settings::AuthConfig;

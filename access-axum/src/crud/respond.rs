@@ -1,55 +1,12 @@
 //! What the routes answer beyond [`ApiError`]: rows as JSON with `__access`
 //! ([`Crud::row_access`](super::Crud::row_access), [`Crud::row_actions`](super::Crud::row_actions)),
-//! 403 `forbidden_field` naming the fields a body may not set, and 422 for a write the database
-//! refused.
+//! and 422 for a write the database refused.
 
 use access_core::schema::{PermissionCtx, Schema};
-use access_core::{
-    AccessContext, AccessModel, EntitlementId, EntityTypeId, FieldDenial, Resource, Stores,
-};
-use axum::Json;
-use axum::http::StatusCode;
-use axum::http::header::{self, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use access_core::{AccessContext, AccessModel, EntitlementId, EntityTypeId, Resource, Stores};
 
 use super::hooks::Hooks;
 use crate::error::ApiError;
-
-/// A refusal of a write route: an [`ApiError`], or fields of the body the caller may not set.
-#[derive(Debug)]
-pub(super) enum Refusal {
-    /// Any other refusal.
-    Api(ApiError),
-    /// 403 `forbidden_field`: `{ "error", "message", "fields": [..], "reasons": [{ "field", "reason" }] }`.
-    Fields(Vec<FieldDenial>),
-}
-
-impl From<ApiError> for Refusal {
-    fn from(e: ApiError) -> Self {
-        Self::Api(e)
-    }
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let denied = match self {
-            Self::Api(e) => return e.into_response(),
-            Self::Fields(denied) => denied,
-        };
-        let fields: Vec<&str> = denied.iter().map(|d| d.field.as_str()).collect();
-        let named: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
-        let body = serde_json::json!({
-            "error": "forbidden_field",
-            "message": format!("you may not set {}", named.join(", ")),
-            "fields": fields,
-            "reasons": denied,
-        });
-        let mut r = (StatusCode::FORBIDDEN, Json(body)).into_response();
-        r.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        r
-    }
-}
 
 /// A write the database refused. The statement's own failures (a constraint, a value the column
 /// does not take) are the body's fault: 422 naming the kind, never the database's text, which

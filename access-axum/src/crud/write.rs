@@ -14,7 +14,7 @@ use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _, QueryFilter as _};
 
 use super::context::Ctx;
 use super::hooks::HooksExt;
-use super::respond::{Refusal, invalid_body, redacted, write_failed};
+use super::respond::{invalid_body, redacted, write_failed};
 use super::rows::{
     BodyRow, absent, authorize_row, id_condition, load, no_such_row, row_rule_failed,
 };
@@ -34,14 +34,14 @@ pub(super) async fn create<E: Table, M: AccessModel, S: Stores + 'static>(
     Extension(HooksExt(hooks)): Extension<HooksExt<E::Model, M, S>>,
     c: Ctx<M, S>,
     req: Request,
-) -> Result<Response, Refusal> {
+) -> Result<Response, ApiError> {
     let pctx = c.permission_ctx();
     // Refused whatever the row (no role, not signed in): answered before reading the body.
     // A rule with `where` clauses is then checked on the row the body describes.
     if let Err(d) = <E::Model as Schema>::authorize_action(&pctx, Action::Create).await
         && !row_rule_failed(&d)
     {
-        return Err(ApiError::denied(&d, c.signed_in()).into());
+        return Err(ApiError::denied(&d, c.signed_in()));
     }
     let json = body_json(&c, req).await?;
     // The new row must satisfy the create rule (PostgreSQL's `WITH CHECK`): a member cannot
@@ -53,13 +53,13 @@ pub(super) async fn create<E: Table, M: AccessModel, S: Stores + 'static>(
         // Rows compared with the caller (`user.id`, `user.tenant_id`) need one: signing in is
         // what would change the answer.
         if !c.signed_in() {
-            return Err(ApiError::unauthenticated().into());
+            return Err(ApiError::unauthenticated());
         }
-        return Err(ApiError::denied(&d, true).into());
+        return Err(ApiError::denied(&d, true));
     }
     let denied = <E::Model as Schema>::check_write(&json, None, &pctx).await;
     if !denied.is_empty() {
-        return Err(Refusal::Fields(denied));
+        return Err(ApiError::forbidden_fields(denied));
     }
     hooks
         .before
@@ -76,7 +76,7 @@ pub(super) async fn create<E: Table, M: AccessModel, S: Stores + 'static>(
     if let Err(d) =
         <E::Model as Schema>::authorize_action(&pctx.with_row(&row), Action::Create).await
     {
-        return Err(ApiError::denied(&d, c.signed_in()).into());
+        return Err(ApiError::denied(&d, c.signed_in()));
     }
     hooks
         .after
@@ -93,21 +93,19 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
     Path(id): Path<String>,
     c: Ctx<M, S>,
     req: Request,
-) -> Result<Response, Refusal> {
+) -> Result<Response, ApiError> {
     let pctx = c.permission_ctx();
     // The body first: no transaction (and pooled connection) waits on a slow client.
     let patch = body_json(&c, req).await?;
     // Load and write in one transaction.
     let txn = c.begin(hooks.rls).await?;
     let Some(row) = load::<E, E::Model, _>(&txn, &pctx, Action::Update, &id).await? else {
-        return Err(absent::<E::Model>(&pctx, Action::Update, c.signed_in())
-            .await
-            .into());
+        return Err(absent::<E::Model>(&pctx, Action::Update, c.signed_in()).await);
     };
     authorize_row(&pctx, &row, Action::Update, c.signed_in()).await?;
     let denied = <E::Model as Schema>::check_write(&patch, Some(&row), &pctx).await;
     if !denied.is_empty() {
-        return Err(Refusal::Fields(denied));
+        return Err(ApiError::forbidden_fields(denied));
     }
     let mut am = row.clone().into_active_model();
     am.set_from_json(patch.clone())
@@ -129,7 +127,7 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
         .await
         .map_err(|e| write_failed(&e))?;
     if res.rows_affected == 0 {
-        return Err(no_such_row().into());
+        return Err(no_such_row());
     }
     let updated = E::find()
         .filter(by_id)
@@ -143,7 +141,7 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
     if let Err(d) =
         <E::Model as Schema>::authorize_action(&pctx.with_row(&updated), Action::Update).await
     {
-        return Err(ApiError::denied(&d, c.signed_in()).into());
+        return Err(ApiError::denied(&d, c.signed_in()));
     }
     hooks
         .after

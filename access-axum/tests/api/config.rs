@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use access_axum::config::{
-    Argon2Params, ConfigErrors, CookieConfig, LoginIdentifier, PasswordPolicy, RateLimit,
-    RateLimits, SameSite, TokenTransport, parse_duration,
+    Argon2Params, CookieConfig, LoginIdentifier, PasswordPolicy, RateLimit, RateLimits, SameSite,
+    TokenTransport, parse_duration,
 };
 use access_axum::db::UsersTable;
-use access_axum::{AuthConfig, AuthPaths, AuthState, ConfigError, JwtKeys};
+use access_axum::{AuthConfig, AuthPaths, AuthState, ConfigError, ConfigErrors, JwtKeys};
 use axum::http::StatusCode;
 use jsonwebtoken::Algorithm;
 

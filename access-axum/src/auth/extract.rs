@@ -149,6 +149,16 @@ impl AuthState {
 }
 
 /// The route layer of [`AuthState::require_authenticated`].
+///
+/// ```
+/// use access_axum::{AuthState, auth::RequireAuthenticatedLayer};
+/// use axum::Router;
+/// // One layer, built once, guarding two routers.
+/// fn signed_in(state: &AuthState, reports: Router, settings: Router) -> Router {
+///     let layer: RequireAuthenticatedLayer = state.require_authenticated();
+///     reports.route_layer(layer.clone()).merge(settings.route_layer(layer))
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RequireAuthenticatedLayer {
     state: AuthState,
@@ -167,6 +177,17 @@ impl<S> Layer<S> for RequireAuthenticatedLayer {
 
 /// The service [`RequireAuthenticatedLayer`] wraps routes in: 401 without valid credentials,
 /// else the inner service with the [`CurrentUser`] in the request's extensions.
+///
+/// ```
+/// use access_axum::{AuthState, CurrentUser, auth::RequireAuthenticated};
+/// use axum::{Extension, routing::{MethodRouter, get}};
+/// use tower::Layer;
+/// // A service of its own, for `Router::route_service` or plain tower.
+/// fn whoami(state: &AuthState) -> RequireAuthenticated<MethodRouter> {
+///     let inner = get(|Extension(user): Extension<CurrentUser>| async move { user.id.to_string() });
+///     state.require_authenticated().layer(inner)
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RequireAuthenticated<S> {
     inner: S,

@@ -77,7 +77,20 @@ pub struct AuthState {
 /// }
 /// ```
 pub trait Authenticator: Send + Sync + 'static {
-    /// Authenticates the request (see the trait's example).
+    /// Authenticates the request (see the trait's example for an implementation).
+    ///
+    /// ```
+    /// use access_axum::{ApiError, AuthState, Authenticator, CurrentUser};
+    /// use axum::http::request::Parts;
+    /// // Two checks in turn: `Ok(None)` from the first hands over to the second.
+    /// async fn either(a: &dyn Authenticator, b: &dyn Authenticator, parts: &Parts, state: &AuthState)
+    ///     -> Result<Option<CurrentUser>, ApiError> {
+    ///     match a.authenticate(parts, state).await? {
+    ///         Some(user) => Ok(Some(user)),
+    ///         None => b.authenticate(parts, state).await,
+    ///     }
+    /// }
+    /// ```
     fn authenticate<'a>(
         &'a self,
         parts: &'a Parts,

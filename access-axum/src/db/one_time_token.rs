@@ -19,6 +19,14 @@
 use sea_orm::entity::prelude::*;
 
 /// A single-use token.
+///
+/// ```
+/// use access_axum::db::one_time_token;
+/// // What the verify and reset endpoints accept (besides a matching hash).
+/// fn usable(t: &one_time_token::Model, kind: &str, now: i64) -> bool {
+///     t.kind == kind && t.used_at.is_none() && now < t.expires_at
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "auth_one_time_tokens")]
 pub struct Model {
@@ -39,7 +47,13 @@ pub struct Model {
     pub used_at: Option<i64>,
 }
 
-/// No relations are navigated.
+/// No relations are navigated: filter on `user_id` instead.
+///
+/// ```
+/// use access_axum::db::one_time_token;
+/// use sea_orm::Iterable;
+/// assert_eq!(one_time_token::Relation::iter().count(), 0);
+/// ```
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

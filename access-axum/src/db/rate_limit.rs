@@ -17,6 +17,13 @@
 use sea_orm::entity::prelude::*;
 
 /// One counter.
+///
+/// ```
+/// use access_axum::db::rate_limit;
+/// let counter = rate_limit::Model { key: "9f86d081884c7d65".into(), window_start: 1_700_000_000, count: 3 };
+/// // At 1_700_000_030 it is in its 60 s window, within a limit of 5 attempts.
+/// assert!(1_700_000_030 < counter.window_start + 60 && counter.count <= 5);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "auth_rate_limits")]
 pub struct Model {
@@ -29,7 +36,13 @@ pub struct Model {
     pub count: i64,
 }
 
-/// No relations are navigated.
+/// No relations are navigated: look counters up by `key`.
+///
+/// ```
+/// use access_axum::db::rate_limit;
+/// use sea_orm::Iterable;
+/// assert_eq!(rate_limit::Relation::iter().count(), 0);
+/// ```
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -16,6 +16,14 @@
 use sea_orm::entity::prelude::*;
 
 /// One refresh token of a session.
+///
+/// ```
+/// use access_axum::db::refresh_token;
+/// // Presented again past the grace period after its rotation: a reuse, which revokes the session.
+/// fn reused(t: &refresh_token::Model, now: i64, grace_secs: i64) -> bool {
+///     t.rotated_at.is_some_and(|at| now - at > grace_secs)
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "auth_refresh_tokens")]
 pub struct Model {
@@ -35,7 +43,13 @@ pub struct Model {
     pub rotated_at: Option<i64>,
 }
 
-/// No relations are navigated.
+/// No relations are navigated: filter on `session_id` instead.
+///
+/// ```
+/// use access_axum::db::refresh_token;
+/// use sea_orm::Iterable;
+/// assert_eq!(refresh_token::Relation::iter().count(), 0);
+/// ```
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

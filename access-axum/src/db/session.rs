@@ -18,6 +18,14 @@
 use sea_orm::entity::prelude::*;
 
 /// A session.
+///
+/// ```
+/// use access_axum::db::session;
+/// // What `POST /auth/refresh` accepts.
+/// fn live(s: &session::Model, now: i64) -> bool {
+///     s.revoked_at.is_none() && now < s.expires_at
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "auth_sessions")]
 pub struct Model {
@@ -42,7 +50,13 @@ pub struct Model {
     pub revoked_at: Option<i64>,
 }
 
-/// No relations are navigated.
+/// No relations are navigated: filter on `user_id` instead.
+///
+/// ```
+/// use access_axum::db::session;
+/// use sea_orm::Iterable;
+/// assert_eq!(session::Relation::iter().count(), 0);
+/// ```
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -16,6 +16,15 @@
 use sea_orm::entity::prelude::*;
 
 /// A user account.
+///
+/// ```
+/// use access_axum::db::user;
+/// fn describe(u: &user::Model) -> String {
+///     let name = u.email.as_deref().or(u.username.as_deref()).unwrap_or("?");
+///     let roles: Vec<&str> = u.roles.split(',').filter(|r| !r.is_empty()).collect();
+///     format!("{name} (#{}), roles {roles:?}, active: {}", u.id, u.active)
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "auth_users")]
 pub struct Model {
@@ -47,7 +56,13 @@ pub struct Model {
     pub created_at: i64,
 }
 
-/// No relations are navigated.
+/// No relations are navigated: other tables filter on the user's `id`.
+///
+/// ```
+/// use access_axum::db::user;
+/// use sea_orm::Iterable;
+/// assert_eq!(user::Relation::iter().count(), 0);
+/// ```
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -112,31 +112,103 @@ pub struct MaybeAccess<M: AccessModel, S: Stores + 'static> {
 
 impl<M: AccessModel, S: Stores + 'static> MaybeAccess<M, S> {
     /// The signed-in user; `None` for an anonymous caller.
+    ///
+    /// ```
+    /// use access_axum::authz::MaybeAccess;
+    /// use access_core::MemoryStore;
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn whoami(access: MaybeAccess<Model, MemoryStore>) -> String {
+    ///     match access.user() {
+    ///         Some(user) => format!("user {} (roles {:?})", user.id, user.roles),
+    ///         None => "anonymous".into(),
+    ///     }
+    /// }
+    /// ```
     pub fn user(&self) -> Option<&CurrentUser> {
         self.signed_in.as_ref().map(|(u, _)| u)
     }
 
     /// The user's principal (tenant and active flag resolved); `None` for an anonymous caller.
+    ///
+    /// ```
+    /// use access_axum::authz::MaybeAccess;
+    /// use access_core::MemoryStore;
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn tenant(access: MaybeAccess<Model, MemoryStore>) -> String {
+    ///     let tenant = access.principal().and_then(|p| p.tenant.as_deref());
+    ///     format!("tenant: {}", tenant.unwrap_or("none"))
+    /// }
+    /// ```
     pub fn principal(&self) -> Option<&Principal> {
         self.context().map(AccessContext::principal)
     }
 
     /// The engine context; `None` for an anonymous caller.
+    ///
+    /// ```
+    /// use access_axum::{ApiError, authz::MaybeAccess};
+    /// use access_core::{MemoryStore, Resource};
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn can_read(access: MaybeAccess<Model, MemoryStore>) -> Result<String, ApiError> {
+    ///     let Some(ctx) = access.context() else {
+    ///         return Ok("sign in to read p1".into());
+    ///     };
+    ///     let p1 = Resource::new(EntityType::Project, "p1");
+    ///     let readable = ctx.can(Entitlement::ProjectRead, p1).await
+    ///         .map_err(|e| ApiError::authorization_failed("authorization store failed", e))?;
+    ///     Ok(format!("p1 readable: {readable}"))
+    /// }
+    /// ```
     pub fn context(&self) -> Option<&AccessContext<'static, M, S>> {
         self.signed_in.as_ref().map(|(_, c)| c)
     }
 
     /// Whether the caller is signed in.
+    ///
+    /// ```
+    /// use access_axum::authz::MaybeAccess;
+    /// use access_core::MemoryStore;
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn home(access: MaybeAccess<Model, MemoryStore>) -> &'static str {
+    ///     if access.is_signed_in() { "welcome back" } else { "welcome, please sign in" }
+    /// }
+    /// ```
     pub fn is_signed_in(&self) -> bool {
         self.signed_in.is_some()
     }
 
     /// The auth state (database, configuration) the request was read with.
+    ///
+    /// ```
+    /// use access_axum::authz::MaybeAccess;
+    /// use access_core::MemoryStore;
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn sign_in_hint(access: MaybeAccess<Model, MemoryStore>) -> String {
+    ///     let http = access.auth().config.http();
+    ///     format!("sign in with POST {}{}", http.base_path, http.paths.login)
+    /// }
+    /// ```
     pub fn auth(&self) -> &AuthState {
         &self.auth
     }
 
     /// The authorization (model, stores, settings) the context was built with.
+    ///
+    /// ```
+    /// use access_axum::authz::MaybeAccess;
+    /// use access_core::{AccessModel, MemoryStore};
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn about(access: MaybeAccess<Model, MemoryStore>) -> String {
+    ///     let authz = access.authz();
+    ///     format!("model {}, dynamic grants: {}", authz.model().data().name, authz.dynamic_grants().is_some())
+    /// }
+    /// ```
     pub fn authz(&self) -> &Authz<M, S> {
         &self.authz
     }
@@ -145,6 +217,18 @@ impl<M: AccessModel, S: Stores + 'static> MaybeAccess<M, S> {
     ///
     /// # Errors
     /// The caller is anonymous.
+    ///
+    /// ```
+    /// use access_axum::{ApiError, authz::MaybeAccess};
+    /// use access_core::{MemoryStore, Resource};
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn show(access: MaybeAccess<Model, MemoryStore>) -> Result<String, ApiError> {
+    ///     let access = access.require()?; // 401 for an anonymous caller
+    ///     access.authorize(Entitlement::ProjectRead, Resource::new(EntityType::Project, "p1")).await?;
+    ///     Ok(format!("p1, shown to user {}", access.user.id))
+    /// }
+    /// ```
     pub fn require(self) -> Result<Access<M, S>, ApiError> {
         match self.signed_in {
             Some((user, ctx)) => Ok(Access { ctx, user }),

@@ -21,6 +21,19 @@ use crate::auth::{AuthState, CurrentUser};
 use crate::error::ApiError;
 
 /// The layer of [`AuthState::require_role`]: the user must hold one of its global roles.
+///
+/// ```
+/// use access_axum::{AuthState, authz::RequireRoleLayer};
+/// use axum::{Router, routing::get};
+///
+/// fn staff_routes(auth: &AuthState) -> Router {
+///     let staff: RequireRoleLayer = auth.require_role(&["admin", "support"]);
+///     Router::new()
+///         .route("/staff/tickets", get(|| async { "tickets" }))
+///         .route("/staff/users", get(|| async { "users" }))
+///         .route_layer(staff) // every route above; not the ones added after
+/// }
+/// ```
 #[derive(Clone)]
 pub struct RequireRoleLayer {
     auth: AuthState,
@@ -107,6 +120,26 @@ type ResourceOf = Arc<dyn Fn(&Parts) -> Option<(EntityTypeId, String)> + Send + 
 
 /// The layer of [`Authz::require_entitlement`]: the user must hold an entitlement on the
 /// resource the request names.
+///
+/// ```
+/// use access_axum::{AuthState, authz::{Authz, RequireEntitlementLayer}};
+/// use access_core::MemoryStore;
+/// use axum::{Router, routing::get};
+/// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+///
+/// fn project_routes(auth: &AuthState, authz: &Authz<Model, MemoryStore>) -> Router {
+///     // The project is the second path segment: `/projects/{id}/..`.
+///     let read: RequireEntitlementLayer<Model, MemoryStore> =
+///         authz.require_entitlement(auth, Entitlement::ProjectRead, |parts| {
+///             let id = parts.uri.path().split('/').nth(2)?;
+///             Some((EntityType::Project.into(), id.to_owned()))
+///         });
+///     Router::new()
+///         .route("/projects/{id}", get(|| async { "project" }))
+///         .route("/projects/{id}/tasks", get(|| async { "tasks" }))
+///         .route_layer(read)
+/// }
+/// ```
 pub struct RequireEntitlementLayer<M: AccessModel, S: Stores + 'static> {
     auth: AuthState,
     authz: Authz<M, S>,
@@ -205,6 +238,18 @@ impl<Svc> Layer<Svc> for RequireRoleLayer {
 
 /// The service [`RequireRoleLayer`] wraps a route in: 401 without valid credentials, 403
 /// `role_required` without one of the roles, else the route.
+///
+/// ```
+/// use access_axum::{AuthState, authz::RequireRole};
+/// use axum::{Router, extract::Request};
+/// use tower::{Layer, service_fn};
+///
+/// fn app(auth: &AuthState) -> Router {
+///     let stats = service_fn(|_req: Request| async { Ok::<_, std::convert::Infallible>("stats") });
+///     let guarded: RequireRole<_> = auth.require_role(&["admin"]).layer(stats);
+///     Router::new().route_service("/admin/stats", guarded)
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RequireRole<Svc> {
     layer: RequireRoleLayer,
@@ -244,6 +289,23 @@ impl<M: AccessModel, S: Stores + 'static, Svc> Layer<Svc> for RequireEntitlement
 
 /// The service [`RequireEntitlementLayer`] wraps a route in: 401 without valid credentials, 404
 /// when the request names no resource, 403 with every reason when denied, else the route.
+///
+/// ```
+/// use access_axum::{AuthState, authz::{Authz, RequireEntitlement}};
+/// use access_core::MemoryStore;
+/// use axum::{Router, extract::Request};
+/// use tower::{Layer, service_fn};
+/// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+///
+/// fn app(auth: &AuthState, authz: &Authz<Model, MemoryStore>) -> Router {
+///     let file = service_fn(|req: Request| async move { Ok::<_, std::convert::Infallible>(req.uri().to_string()) });
+///     let layer = authz.require_entitlement(auth, Entitlement::ProjectRead, |parts| {
+///         Some((EntityType::Project.into(), parts.uri.path().split('/').nth(2)?.to_owned()))
+///     });
+///     let guarded: RequireEntitlement<Model, MemoryStore, _> = layer.layer(file);
+///     Router::new().route_service("/projects/{id}/{*file}", guarded)
+/// }
+/// ```
 pub struct RequireEntitlement<M: AccessModel, S: Stores + 'static, Svc> {
     layer: RequireEntitlementLayer<M, S>,
     inner: Svc,

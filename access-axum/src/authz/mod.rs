@@ -291,11 +291,25 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     }
 
     /// Where the tenant of a request comes from ([`Authz::tenant_from`]).
+    ///
+    /// ```
+    /// use access_axum::authz::{Authz, TenantFrom};
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    /// let authz = Authz::new(Model, access_core::MemoryStore::new());
+    /// assert!(matches!(authz.tenant_source(), TenantFrom::Token)); // the default
+    /// ```
     pub fn tenant_source(&self) -> &TenantFrom {
         &self.tenant
     }
 
     /// The tenants' grants in dynamic mode ([`Authz::dynamic`]); `None` in static mode.
+    ///
+    /// ```
+    /// use access_axum::authz::Authz;
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    /// let authz = Authz::new(Model, access_core::MemoryStore::new());
+    /// assert!(authz.dynamic_grants().is_none()); // static until `.dynamic(..)`
+    /// ```
     pub fn dynamic_grants(&self) -> Option<&DynamicGrants> {
         self.dynamic.as_deref()
     }
@@ -307,6 +321,21 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
     /// # Errors
     /// 403 `not_a_member` for a tenant named by the request that the user does not belong to;
     /// a 500 without details when the user, the memberships or the grants could not be read.
+    ///
+    /// In a middleware or extractor of the application's own, for a user it already has:
+    ///
+    /// ```
+    /// use access_axum::{ApiError, AuthState, CurrentUser, authz::Authz};
+    /// use access_core::{MemoryStore, Resource};
+    /// use axum::http::request::Parts;
+    /// # mod m { access_core::define_access! { pub Model; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } } use m::*;
+    ///
+    /// async fn may_read(auth: &AuthState, authz: &Authz<Model, MemoryStore>, parts: &mut Parts, user: &CurrentUser) -> Result<(), ApiError> {
+    ///     let ctx = authz.context(auth, parts, user).await?; // 403 `not_a_member`, ..
+    ///     ctx.authorize(Entitlement::ProjectRead, Resource::new(EntityType::Project, "p1")).await?;
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn context(
         &self,
         auth: &AuthState,

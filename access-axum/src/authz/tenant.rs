@@ -79,6 +79,17 @@ pub enum TenantFrom {
 
 impl TenantFrom {
     /// [`TenantFrom::Custom`] with function `f`.
+    ///
+    /// ```
+    /// use access_axum::authz::TenantFrom;
+    ///
+    /// // The subdomain (`acme.example.com`), when it is the token's own tenant.
+    /// let from_host = TenantFrom::custom(|parts, user| {
+    ///     let sub = parts.headers.get("host")?.to_str().ok()?.split('.').next()?;
+    ///     (user.tenant.as_deref() == Some(sub)).then(|| sub.to_owned())
+    /// });
+    /// assert!(matches!(from_host, TenantFrom::Custom(_)));
+    /// ```
     pub fn custom(
         f: impl Fn(&Parts, &CurrentUser) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
@@ -88,6 +99,16 @@ impl TenantFrom {
 
 /// The application's function of [`TenantFrom::Custom`] (made by [`TenantFrom::custom`]): the
 /// tenant of a request from its parts and its user.
+///
+/// ```
+/// use access_axum::authz::{TenantFn, TenantFrom};
+///
+/// let TenantFrom::Custom(f) = TenantFrom::custom(|_parts, user| user.tenant.clone()) else {
+///     unreachable!()
+/// };
+/// let shared: TenantFn = f.clone(); // cheap: the function is behind an `Arc`
+/// assert_eq!(format!("{shared:?}"), "TenantFn");
+/// ```
 #[derive(Clone)]
 pub struct TenantFn(Arc<TenantFnInner>);
 

@@ -32,32 +32,76 @@ pub struct AuthConfig {
 
 impl AuthConfig {
     /// Keys, claims and lifetimes of the tokens.
+    ///
+    /// ```
+    /// # use access_axum::{AuthConfig, JwtKeys}; let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &[7u8; 32]).unwrap();
+    /// let config = AuthConfig::builder().keys(keys).build().unwrap();
+    /// assert_eq!(config.tokens().access_ttl.as_secs(), 60); // the default
+    /// assert_eq!(config.tokens().audience, "access");
+    /// ```
     pub fn tokens(&self) -> &TokenConfig {
         &self.tokens
     }
 
     /// How many sessions a user keeps and how refresh rotation and resets treat them.
+    ///
+    /// ```
+    /// # use access_axum::{AuthConfig, JwtKeys}; let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &[7u8; 32]).unwrap();
+    /// let config = AuthConfig::builder().keys(keys).max_sessions(5).build().unwrap();
+    /// assert_eq!(config.sessions().max, 5);
+    /// assert!(config.sessions().revoke_on_reset); // the default
+    /// ```
     pub fn sessions(&self) -> &SessionConfig {
         &self.sessions
     }
 
     /// The password policy and hashing cost.
+    ///
+    /// ```
+    /// # use access_axum::{AuthConfig, JwtKeys}; let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &[7u8; 32]).unwrap();
+    /// let config = AuthConfig::builder().keys(keys).build().unwrap();
+    /// assert_eq!(config.passwords().policy.min_len, 10); // the default
+    /// assert_eq!(config.passwords().argon2.m_cost, 19_456); // 19 MiB
+    /// ```
     pub fn passwords(&self) -> &PasswordConfig {
         &self.passwords
     }
 
     /// Where users live, how they log in, whether they may sign up.
+    ///
+    /// ```
+    /// # use access_axum::{AuthConfig, JwtKeys}; let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &[7u8; 32]).unwrap();
+    /// let config = AuthConfig::builder().keys(keys).registration(false).build().unwrap();
+    /// assert!(!config.accounts().registration);
+    /// assert_eq!(config.accounts().users.table, "auth_users"); // the default
+    /// ```
     pub fn accounts(&self) -> &AccountConfig {
         &self.accounts
     }
 
     /// Paths, body limit, allowed origins, cookies, token transport and rate limits.
+    ///
+    /// ```
+    /// # use access_axum::{AuthConfig, JwtKeys}; let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &[7u8; 32]).unwrap();
+    /// let config = AuthConfig::builder().keys(keys).base_path("/api/auth").build().unwrap();
+    /// assert_eq!(config.http().base_path, "/api/auth");
+    /// assert_eq!(config.http().body_limit, 16 * 1024); // the default
+    /// ```
     pub fn http(&self) -> &HttpConfig {
         &self.http
     }
 }
 
 /// Keys, claims and lifetimes of the tokens ([`AuthConfig::tokens`]).
+///
+/// ```
+/// use access_axum::config::TokenConfig;
+///
+/// /// `Max-Age` of a refresh cookie: the session's lifetime.
+/// fn refresh_max_age(tokens: &TokenConfig) -> u64 {
+///     tokens.refresh_ttl.as_secs()
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TokenConfig {
@@ -78,6 +122,15 @@ pub struct TokenConfig {
 }
 
 /// Sessions ([`AuthConfig::sessions`]).
+///
+/// ```
+/// use access_axum::config::SessionConfig;
+///
+/// /// Whether one more login revokes the user's oldest session.
+/// fn evicts_oldest(sessions: &SessionConfig, open: usize) -> bool {
+///     open >= sessions.max
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SessionConfig {
@@ -91,6 +144,15 @@ pub struct SessionConfig {
 }
 
 /// Passwords ([`AuthConfig::passwords`]).
+///
+/// ```
+/// use access_axum::config::PasswordConfig;
+///
+/// /// What a sign-up form shows before it is sent.
+/// fn problems(passwords: &PasswordConfig, candidate: &str) -> Vec<String> {
+///     passwords.policy.violations(candidate)
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PasswordConfig {
@@ -103,6 +165,19 @@ pub struct PasswordConfig {
 }
 
 /// Accounts ([`AuthConfig::accounts`]).
+///
+/// ```
+/// use access_axum::config::{AccountConfig, LoginIdentifier};
+///
+/// /// The login form's label.
+/// fn identifier_label(accounts: &AccountConfig) -> &'static str {
+///     match accounts.identifiers {
+///         LoginIdentifier::Email => "Email",
+///         LoginIdentifier::Username => "Username",
+///         LoginIdentifier::EmailOrUsername => "Email or username",
+///     }
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountConfig {
@@ -115,6 +190,15 @@ pub struct AccountConfig {
 }
 
 /// The HTTP side ([`AuthConfig::http`]).
+///
+/// ```
+/// use access_axum::config::HttpConfig;
+///
+/// /// Where a client posts its credentials (`/auth/login` by default).
+/// fn login_url(http: &HttpConfig) -> String {
+///     format!("{}{}", http.base_path, http.paths.login)
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct HttpConfig {

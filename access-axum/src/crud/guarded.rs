@@ -52,6 +52,23 @@ use sea_orm::{
 
 /// Inserts a row, given the proof of a check (see the [module example](self)).
 ///
+/// ```
+/// # mod app { access_core::define_access! { pub Access; roles: [admin], entity product { roles: [owner] } entitlements { "product:write" on product => roles [owner] } } pub mod product { use sea_orm::entity::prelude::*; #[derive(Clone, Debug, PartialEq, DeriveEntityModel)] #[sea_orm(table_name = "products")] pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub name: String } #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {} impl ActiveModelBehavior for ActiveModel {} } }
+/// use access_axum::crud::guarded;
+/// use access_core::Granted;
+/// use app::{entitlement::ProductWrite, product};
+/// use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr};
+///
+/// async fn add(
+///     db: &DatabaseConnection,
+///     name: &str,
+///     proof: Granted<ProductWrite>,
+/// ) -> Result<product::Model, DbErr> {
+///     let row = product::ActiveModel { name: Set(name.into()), ..Default::default() };
+///     guarded::insert::<product::Entity, _>(db, row, proof).await
+/// }
+/// ```
+///
 /// # Errors
 /// The database refused it.
 pub async fn insert<E, G>(
@@ -71,6 +88,25 @@ where
 /// Updates a row (by its primary key), given the proof of a check (see the
 /// [module example](self)).
 ///
+/// ```
+/// # mod app { access_core::define_access! { pub Access; roles: [admin], entity product { roles: [owner] } entitlements { "product:write" on product => roles [owner] } } pub mod product { use sea_orm::entity::prelude::*; #[derive(Clone, Debug, PartialEq, DeriveEntityModel)] #[sea_orm(table_name = "products")] pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub name: String } #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {} impl ActiveModelBehavior for ActiveModel {} } }
+/// use access_axum::crud::guarded;
+/// use access_core::Granted;
+/// use app::{entitlement::ProductWrite, product};
+/// use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, IntoActiveModel};
+///
+/// async fn shout(
+///     db: &DatabaseConnection,
+///     row: product::Model,
+///     proof: Granted<ProductWrite>,
+/// ) -> Result<product::Model, DbErr> {
+///     let name = row.name.to_uppercase();
+///     let mut row = row.into_active_model();
+///     row.name = Set(name);
+///     guarded::update::<product::Entity, _>(db, row, proof).await
+/// }
+/// ```
+///
 /// # Errors
 /// The database refused it, or the row is gone.
 pub async fn update<E, G>(
@@ -89,6 +125,24 @@ where
 
 /// Deletes a row (by its primary key), given the proof of a check (see the
 /// [module example](self)).
+///
+/// ```
+/// # mod app { access_core::define_access! { pub Access; roles: [admin], entity product { roles: [owner] } entitlements { "product:write" on product => roles [owner] } } pub mod product { use sea_orm::entity::prelude::*; #[derive(Clone, Debug, PartialEq, DeriveEntityModel)] #[sea_orm(table_name = "products")] pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub name: String } #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {} impl ActiveModelBehavior for ActiveModel {} } }
+/// use access_axum::crud::guarded;
+/// use access_core::Granted;
+/// use app::{entitlement::ProductWrite, product};
+/// use sea_orm::{DatabaseConnection, DbErr, IntoActiveModel};
+///
+/// /// Whether the row was still there.
+/// async fn remove(
+///     db: &DatabaseConnection,
+///     row: product::Model,
+///     proof: Granted<ProductWrite>,
+/// ) -> Result<bool, DbErr> {
+///     let done = guarded::delete::<product::Entity, _>(db, row.into_active_model(), proof).await?;
+///     Ok(done.rows_affected == 1)
+/// }
+/// ```
 ///
 /// # Errors
 /// The database refused it.

@@ -270,7 +270,20 @@ impl<E: EntityTrait, M: AccessModel, S: Stores + 'static> Crud<E, M, S> {
     /// roles, `entitlement(..)` and dynamic checks, as the action's own route checks them, field
     /// permissions aside). Keys are the actions' names (`"__access": {"update": true,
     /// "delete": false}`), next to those of [`Crud::row_access`]. A UI hint only: every action
-    /// is checked again when it is asked for. Example: [`Crud`].
+    /// is checked again when it is asked for.
+    ///
+    /// ```
+    /// use access_axum::crud::Crud;
+    /// use access_core::{AccessModel, Action, Stores};
+    ///
+    /// /// `"__access": {"update": true, "delete": false, "project:share": true}` on each row.
+    /// fn buttons<E: sea_orm::EntityTrait, M: AccessModel, S: Stores>(
+    ///     crud: Crud<E, M, S>,
+    ///     share: M::Entitlement,
+    /// ) -> Crud<E, M, S> {
+    ///     crud.row_actions([Action::Update, Action::Delete]).row_access([share])
+    /// }
+    /// ```
     #[must_use]
     pub fn row_actions(mut self, actions: impl IntoIterator<Item = Action>) -> Self {
         self.hooks.row_actions.extend(actions);
@@ -308,7 +321,20 @@ where
     S: Stores + 'static,
 {
     /// The routes: `GET /`, `POST /`, `GET /{id}`, `PATCH /{id}`, `DELETE /{id}`, for a state
-    /// that gives [`AuthState`] and [`Authz`]. Example: the [module example](self).
+    /// that gives [`AuthState`] and [`Authz`] (the [module example](self) shows a state of its
+    /// own).
+    ///
+    /// ```
+    /// # mod app { access_core::define_access! { pub Access; roles: [admin], entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } pub mod note { use sea_orm::entity::prelude::*; #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)] #[sea_orm(table_name = "notes")] #[schema(access = super::Access, entity = Entity, permission(read = public, create = authenticated, update = [admin], delete = [admin]))] pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub body: String } #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {} impl ActiveModelBehavior for ActiveModel {} } }
+    /// use access_axum::{AppState, crud::Crud};
+    /// use access_core::{Action, sea::SeaStore};
+    /// use app::{Access, note};
+    ///
+    /// fn routes() -> axum::Router<AppState<Access>> {
+    ///     let notes = Crud::<note::Entity, Access, SeaStore>::new().row_actions([Action::Delete]);
+    ///     axum::Router::new().nest("/notes", notes.router())
+    /// }
+    /// ```
     pub fn router<St>(self) -> Router<St>
     where
         St: Clone + Send + Sync + 'static,
@@ -334,6 +360,17 @@ where
 /// Routes for entity `E` under the router's path: `GET /`, `POST /`, `GET /{id}`,
 /// `PATCH /{id}`, `DELETE /{id}`. Without hooks; see [`Crud`] for hooks and the
 /// [module example](self) for a whole application.
+///
+/// ```
+/// # mod app { access_core::define_access! { pub Access; roles: [admin], entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } pub mod note { use sea_orm::entity::prelude::*; #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)] #[sea_orm(table_name = "notes")] #[schema(access = super::Access, entity = Entity, permission(read = public, create = authenticated, update = [admin], delete = [admin]))] pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub body: String } #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {} impl ActiveModelBehavior for ActiveModel {} } }
+/// use access_axum::{AppState, crud::crud_router};
+/// use access_core::sea::SeaStore;
+/// use app::{Access, note};
+///
+/// fn routes() -> axum::Router<AppState<Access>> {
+///     axum::Router::new().nest("/notes", crud_router::<note::Entity, Access, SeaStore, _>())
+/// }
+/// ```
 pub fn crud_router<E, M, S, St>() -> Router<St>
 where
     E: EntityTrait,

@@ -3,7 +3,7 @@
 //! every migration.
 //!
 //! ```no_run
-//! # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user } }
+//! # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
 //! # use model::Access;
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let db = sea_orm::Database::connect("sqlite://app.db?mode=rwc").await?;
@@ -42,11 +42,11 @@ use crate::{AuthConfig, AuthState, ConfigErrors};
 /// ```
 /// use access_axum::{AppState, CurrentUser};
 /// use axum::extract::State;
-/// # mod model { access_core::define_access! { pub Access; roles: [admin] } }
+/// # mod model { access_core::define_access! { pub Access; roles: [admin], entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
 /// # use model::Access;
 ///
 /// async fn whoami(State(app): State<AppState<Access>>, user: CurrentUser) -> String {
-///     format!("user {} of {} users", user.id, app.auth().config().issuer())
+///     format!("user {} on {:?}", user.id, app.auth().db.get_database_backend())
 /// }
 /// ```
 pub struct AppState<M: AccessModel> {
@@ -56,11 +56,30 @@ pub struct AppState<M: AccessModel> {
 
 impl<M: AccessModel> AppState<M> {
     /// The authentication state (database, configuration, mailer).
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// use access_axum::AppState;
+    /// async fn users(axum::extract::State(app): axum::extract::State<AppState<Access>>) -> String {
+    ///     format!("{:?}", app.auth().db.get_database_backend())
+    /// }
+    /// ```
     pub fn auth(&self) -> &AuthState {
         &self.auth
     }
 
     /// The authorization state (model, stores).
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// use access_axum::AppState;
+    /// use access_core::AccessModel as _;
+    /// async fn model(axum::extract::State(app): axum::extract::State<AppState<Access>>) -> String {
+    ///     app.authz().model().data().name.to_string()
+    /// }
+    /// ```
     pub fn authz(&self) -> &Authz<M, SeaStore> {
         &self.authz
     }
@@ -102,7 +121,7 @@ type Table = Box<dyn for<'a> Fn(&'a DatabaseConnection) -> TableFuture<'a> + Sen
 ///
 /// # Examples
 /// ```no_run
-/// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user } }
+/// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
 /// # use model::Access;
 /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), access_axum::AppError> {
 /// let app = access_axum::App::new(Access, db)
@@ -138,6 +157,15 @@ where
 {
     /// An application over `model` and `db`, configured from the environment
     /// ([`AuthConfig::from_env`]) unless [`App::config`] gives a configuration.
+    ///
+    /// ```no_run
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let db = sea_orm::Database::connect("sqlite://app.db?mode=rwc").await?;
+    /// let app = access_axum::App::new(Access, db).build().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn new(model: M, db: DatabaseConnection) -> Self {
         Self {
             model,
@@ -151,18 +179,46 @@ where
     }
 
     /// Uses `config` instead of reading the environment.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # use access_axum::{App, AuthConfig, JwtKeys};
+    /// fn configured(app: App<Access>, secret: &[u8]) -> Result<App<Access>, Box<dyn std::error::Error>> {
+    ///     let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, secret)?;
+    ///     Ok(app.config(AuthConfig::builder().keys(keys).build()?))
+    /// }
+    /// ```
     pub fn config(mut self, config: AuthConfig) -> Self {
         self.config = Some(config);
         self
     }
 
     /// Adjusts the authentication state, e.g. `.auth(|a| a.with_mailer(mailer))`.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # use access_axum::{App, NoMailer};
+    /// fn with_mail(app: App<Access>) -> App<Access> {
+    ///     app.auth(|auth| auth.with_mailer(NoMailer)) // your provider's Mailer here
+    /// }
+    /// ```
     pub fn auth(mut self, f: impl FnOnce(AuthState) -> AuthState + Send + 'static) -> Self {
         self.auth.push(Box::new(f));
         self
     }
 
     /// Adjusts the authorization state, e.g. `.authz(|a| a.tenant_from(TenantFrom::Header(..)))`.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # use access_axum::App;
+    /// fn fresher(app: App<Access>) -> App<Access> {
+    ///     app.authz(|authz| authz.active_ttl(std::time::Duration::ZERO))
+    /// }
+    /// ```
     pub fn authz(
         mut self,
         f: impl FnOnce(Authz<M, SeaStore>) -> Authz<M, SeaStore> + Send + 'static,
@@ -173,6 +229,24 @@ where
 
     /// The CRUD routes of entity `E` under `path` (`GET /`, `POST /`, `GET|PATCH|DELETE /{id}`),
     /// with its schema's permissions; creates `E`'s table when missing.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # mod note {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "notes")]
+    /// #     #[schema(access = crate::model::Access, entity = Entity, permission(read = public, create = authenticated))]
+    /// #     pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub body: String }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// fn notes(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     app.crud::<note::Entity>("/notes")
+    /// }
+    /// ```
     pub fn crud<E>(self, path: &str) -> Self
     where
         E: EntityTrait + Default,
@@ -187,6 +261,29 @@ where
     }
 
     /// [`App::crud`] with a configured [`Crud`] (hooks, `row_access`, `list_accessible`, ..).
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # mod note {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema, serde::Serialize, serde::Deserialize)]
+    /// #     #[sea_orm(table_name = "notes")]
+    /// #     #[schema(access = crate::model::Access, entity = Entity, permission(read = public, create = authenticated))]
+    /// #     pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub body: String }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// use access_axum::crud::Crud;
+    /// fn notes(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     let crud = Crud::new().after([access_core::Action::Create], |hook| async move {
+    ///         tracing::info!(user = ?hook.user.map(|u| u.id), "note created");
+    ///         Ok(())
+    ///     });
+    ///     app.crud_with::<note::Entity>("/notes", crud)
+    /// }
+    /// ```
     pub fn crud_with<E>(mut self, path: &str, crud: Crud<E, M, SeaStore>) -> Self
     where
         E: EntityTrait + Default,
@@ -212,6 +309,14 @@ where
 
     /// The admin API (roles, assignments, plans, flags, audit) under `path`, for callers
     /// holding `entitlement` on their tenant.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner] } entitlements { "org:manage" on organization => roles [owner] } } }
+    /// # use model::{Access, Entitlement};
+    /// fn with_admin(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     app.admin("/admin", Entitlement::OrgManage)
+    /// }
+    /// ```
     pub fn admin(mut self, path: &str, entitlement: M::Entitlement) -> Self {
         let path = path.to_owned();
         self.routes.push(Box::new(move |r: Router<AppState<M>>| {
@@ -222,6 +327,18 @@ where
 
     /// The application's own routes, merged in; their handlers may take `State<AppState<M>>`
     /// and the crate's extractors.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// use access_axum::{App, CurrentUser};
+    /// async fn hello(user: CurrentUser) -> String {
+    ///     format!("hello, user {}", user.id)
+    /// }
+    /// fn with_hello(app: App<Access>) -> App<Access> {
+    ///     app.routes(axum::Router::new().route("/hello", axum::routing::get(hello)))
+    /// }
+    /// ```
     pub fn routes(mut self, routes: Router<AppState<M>>) -> Self {
         self.routes
             .push(Box::new(move |r: Router<AppState<M>>| r.merge(routes)));
@@ -233,6 +350,18 @@ where
     ///
     /// # Errors
     /// [`AppError::Config`] names what to set; [`AppError::Database`] when a migration failed.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # async fn run(db: sea_orm::DatabaseConnection) {
+    /// match access_axum::App::new(Access, db).build().await {
+    ///     Ok(app) => { /* serve app.into_make_service() */ }
+    ///     Err(e) => eprintln!("cannot start: {e}"), // e.g. "set JWT_SECRET (at least 32 bytes) .."
+    /// }
+    /// # }
+    /// ```
     pub async fn build(self) -> Result<AppRouter<M>, AppError> {
         let config = match self.config {
             Some(c) => c,
@@ -265,7 +394,16 @@ where
     }
 }
 
-/// The router an [`App`] built, with its state.
+/// The router an [`App`] built, with its state: serve it with
+/// [`into_make_service`](AppRouter::into_make_service).
+///
+/// ```no_run
+/// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+/// # use model::Access;
+/// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
+/// let app: access_axum::AppRouter<Access> = access_axum::App::new(Access, db).build().await?;
+/// # Ok(()) }
+/// ```
 pub struct AppRouter<M: AccessModel> {
     router: Router,
     state: AppState<M>,
@@ -280,24 +418,59 @@ impl<M: AccessModel> std::fmt::Debug for AppRouter<M> {
 impl<M: AccessModel> AppRouter<M> {
     /// The service for `axum::serve`, with each connection's client address, which the rate
     /// limits of the authentication endpoints count by.
+    ///
+    /// ```no_run
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = access_axum::App::new(Access, db).build().await?;
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// axum::serve(listener, app.into_make_service()).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn into_make_service(self) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
         self.router
             .into_make_service_with_connect_info::<SocketAddr>()
     }
 
     /// The state, e.g. to seed users or assign roles before serving.
+    ///
+    /// ```no_run
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = access_axum::App::new(Access, db).build().await?;
+    /// let stores = app.state().authz().stores().clone(); // seed roles and resources with it
+    /// # Ok(()) }
+    /// ```
     pub fn state(&self) -> &AppState<M> {
         &self.state
     }
 
     /// The router, to nest or layer further (serve it with
     /// `into_make_service_with_connect_info::<SocketAddr>()` for per-client rate limits).
+    ///
+    /// ```no_run
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = access_axum::App::new(Access, db).build().await?;
+    /// let router = axum::Router::new().nest("/api", app.into_router());
+    /// # Ok(()) }
+    /// ```
     pub fn into_router(self) -> Router {
         self.router
     }
 }
 
 /// Why [`App::build`] failed.
+///
+/// ```
+/// use access_axum::AppError;
+/// fn exit_code(e: &AppError) -> i32 {
+///     match e { AppError::Config(_) => 78, _ => 1 } // EX_CONFIG for a configuration mistake
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum AppError {

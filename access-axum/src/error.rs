@@ -103,6 +103,11 @@ impl ApiError {
     }
 
     /// 401 `unauthenticated`: no valid credentials.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::unauthenticated();
+    /// assert_eq!((e.status.as_u16(), e.code), (401, "unauthenticated"));
+    /// ```
     pub fn unauthenticated() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
@@ -112,6 +117,13 @@ impl ApiError {
     }
 
     /// 403 `forbidden` for a denied [`Decision`], with its entitlement and reasons.
+    ///
+    /// ```
+    /// use access_axum::ApiError;
+    /// fn require(decision: &access_core::Decision) -> Result<(), ApiError> {
+    ///     if decision.allowed { Ok(()) } else { Err(ApiError::forbidden(decision)) }
+    /// }
+    /// ```
     pub fn forbidden(decision: &Decision) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
@@ -127,6 +139,13 @@ impl ApiError {
 
     /// A schema's refusal of an action: 401 when the caller is not signed in and the rule
     /// needs them to be, else 403 `forbidden` with the reasons.
+    ///
+    /// ```
+    /// use access_axum::ApiError;
+    /// fn refuse(denial: &access_core::Denial, signed_in: bool) -> ApiError {
+    ///     ApiError::denied(denial, signed_in)
+    /// }
+    /// ```
     pub fn denied(denial: &Denial, signed_in: bool) -> Self {
         let needs_sign_in = denial
             .reasons
@@ -143,6 +162,11 @@ impl ApiError {
 
     /// 403 `forbidden_field`: the body sets fields the caller may not write; the body names
     /// them (`fields`) with why (`reasons`: `{ "field", "reason" }`).
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::forbidden_fields(Vec::new());
+    /// assert_eq!((e.status.as_u16(), e.code), (403, "forbidden_field"));
+    /// ```
     pub fn forbidden_fields(denied: Vec<FieldDenial>) -> Self {
         let named: Vec<String> = denied.iter().map(|d| format!("`{}`", d.field)).collect();
         Self::new(
@@ -157,21 +181,41 @@ impl ApiError {
     }
 
     /// 404 `not_found`.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::not_found("no such note");
+    /// assert_eq!((e.status.as_u16(), e.code), (404, "not_found"));
+    /// ```
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
     /// 409 `conflict`.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::conflict("the name is taken");
+    /// assert_eq!((e.status.as_u16(), e.message.as_str()), (409, "the name is taken"));
+    /// ```
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
 
     /// 422 with a code naming what is wrong with the input.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::invalid("invalid_email", "not an e-mail address");
+    /// assert_eq!((e.status.as_u16(), e.code), (422, "invalid_email"));
+    /// ```
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
     /// 429 `rate_limited`, with `Retry-After: seconds`.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::rate_limited(30);
+    /// assert_eq!((e.status.as_u16(), e.retry_after()), (429, Some(30)));
+    /// ```
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -185,6 +229,11 @@ impl ApiError {
     }
 
     /// 500 `internal`: `e` goes to the log, never to the client.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::internal("connection refused by 10.0.0.5");
+    /// assert!(!e.message.contains("10.0.0.5"));
+    /// ```
     pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error");
         Self::new(
@@ -196,6 +245,11 @@ impl ApiError {
 
     /// 500 `internal` when authorization itself failed (a store error): `what` and `e` go to
     /// the log.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::authorization_failed("roles store", "timeout");
+    /// assert_eq!((e.status.as_u16(), e.code), (500, "internal"));
+    /// ```
     pub fn authorization_failed(what: &str, e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "{what}");
         Self::new(
@@ -211,11 +265,19 @@ impl ApiError {
     }
 
     /// The reasons of a 403 (empty otherwise).
+    ///
+    /// ```
+    /// assert!(access_axum::ApiError::conflict("taken").reasons().is_empty());
+    /// ```
     pub fn reasons(&self) -> &[Reason] {
         self.extra.as_ref().map_or(&[], |e| &e.reasons)
     }
 
     /// The `Retry-After` of a 429, in seconds.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::ApiError::conflict("taken").retry_after(), None);
+    /// ```
     pub fn retry_after(&self) -> Option<u64> {
         self.extra.as_ref().and_then(|e| e.retry_after)
     }

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -24,10 +24,17 @@ use super::tokens;
 use super::user::{CurrentUser, MaybeUser};
 use crate::error::ApiError;
 
-impl FromRequestParts<AuthState> for CurrentUser {
+/// From any state that holds an [`AuthState`] (`AuthState` itself, `AppState`, an application's
+/// own state with a `FromRef`).
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AuthState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = &AuthState::from_ref(state);
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(user.clone());
         }
@@ -66,14 +73,15 @@ impl FromRequestParts<AuthState> for CurrentUser {
     }
 }
 
-impl OptionalFromRequestParts<AuthState> for CurrentUser {
+impl<S> OptionalFromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AuthState,
-    ) -> Result<Option<Self>, ApiError> {
-        match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, state).await {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, ApiError> {
+        match <CurrentUser as FromRequestParts<S>>::from_request_parts(parts, state).await {
             Ok(u) => Ok(Some(u)),
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok(None),
             Err(e) => Err(e),
@@ -81,11 +89,15 @@ impl OptionalFromRequestParts<AuthState> for CurrentUser {
     }
 }
 
-impl FromRequestParts<AuthState> for MaybeUser {
+impl<S> FromRequestParts<S> for MaybeUser
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AuthState) -> Result<Self, ApiError> {
-        <CurrentUser as OptionalFromRequestParts<AuthState>>::from_request_parts(parts, state)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        <CurrentUser as OptionalFromRequestParts<S>>::from_request_parts(parts, state)
             .await
             .map(MaybeUser)
     }

@@ -165,6 +165,11 @@ impl ConfigErrors {
     }
 
     /// The mistakes, in the order they were found.
+    ///
+    /// ```
+    /// let errors = access_axum::AuthConfig::builder().build().unwrap_err();
+    /// assert!(errors.into_vec().iter().any(|e| e.to_string().contains("JWT_SECRET")));
+    /// ```
     pub fn into_vec(self) -> Vec<ConfigError> {
         self.0
     }

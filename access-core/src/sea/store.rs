@@ -1266,6 +1266,16 @@ impl WalletStore for SeaStore {
 ///
 /// # Errors
 /// The database refused a statement.
+///
+/// # Examples
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+/// access_core::sea::migrate(&db).await.unwrap();
+/// access_core::sea::migrate(&db).await.unwrap(); // again: nothing changes
+/// # }
+/// ```
 pub async fn migrate(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     for sql in SCHEMA {
         db.execute_unprepared(sql).await?;

@@ -61,6 +61,17 @@ pub mod role_grant {
     use sea_orm::entity::prelude::*;
 
     /// A grant (`granted`) or revocation of an entitlement to a role, in one tenant.
+    ///
+    /// ```no_run
+    /// use access_axum::dynamic::role_grant;
+    /// use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    ///
+    /// // The stored changes of tenant acme's grants.
+    /// async fn acme(db: &sea_orm::DatabaseConnection) -> Result<Vec<role_grant::Model>, sea_orm::DbErr> {
+    ///     let rows = role_grant::Entity::find().filter(role_grant::Column::Tenant.eq("acme"));
+    ///     rows.all(db).await
+    /// }
+    /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "access_role_grants")]
     pub struct Model {
@@ -83,6 +94,11 @@ pub mod role_grant {
     }
 
     /// No relations are navigated.
+    ///
+    /// ```
+    /// use sea_orm::Iterable;
+    /// assert_eq!(access_axum::dynamic::role_grant::Relation::iter().count(), 0);
+    /// ```
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
@@ -94,6 +110,17 @@ pub mod custom_role {
     use sea_orm::entity::prelude::*;
 
     /// A custom role of one entity type in one tenant.
+    ///
+    /// ```no_run
+    /// use access_axum::dynamic::custom_role;
+    /// use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    ///
+    /// // Tenant acme's custom roles that still grant.
+    /// async fn acme(db: &sea_orm::DatabaseConnection) -> Result<Vec<custom_role::Model>, sea_orm::DbErr> {
+    ///     let rows = custom_role::Entity::find().filter(custom_role::Column::Tenant.eq("acme"));
+    ///     rows.filter(custom_role::Column::Deleted.eq(false)).all(db).await
+    /// }
+    /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "access_custom_roles")]
     pub struct Model {
@@ -118,6 +145,11 @@ pub mod custom_role {
     }
 
     /// No relations are navigated.
+    ///
+    /// ```
+    /// use sea_orm::Iterable;
+    /// assert_eq!(access_axum::dynamic::custom_role::Relation::iter().count(), 0);
+    /// ```
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
@@ -135,6 +167,18 @@ const MAX_CACHED_TENANTS: usize = 10_000;
 /// The grants of every tenant: loaded from the database, cached, changed through the admin API
 /// ([`admin_router`](crate::admin::admin_router)) or the methods here. See the module docs for
 /// an example.
+///
+/// ```no_run
+/// use access_axum::{authz::Authz, dynamic::DynamicGrants};
+/// use access_core::MemoryStore;
+/// # mod model { access_core::define_access! { pub Access; roles: [admin], entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+///
+/// // Authorization that reads each tenant's grants, re-read at most every 10 s.
+/// fn authz(db: sea_orm::DatabaseConnection) -> Authz<model::Access, MemoryStore> {
+///     let grants = DynamicGrants::new(&model::Access, db).cache_ttl(std::time::Duration::from_secs(10));
+///     Authz::new(model::Access, MemoryStore::new()).dynamic(grants)
+/// }
+/// ```
 pub struct DynamicGrants {
     data: &'static ModelData,
     db: DatabaseConnection,

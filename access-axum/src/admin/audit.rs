@@ -14,6 +14,17 @@ use super::context::{Admin, AdminOf};
 use crate::error::ApiError;
 
 /// One change made through the admin API.
+///
+/// ```no_run
+/// use access_axum::admin::audit;
+/// use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+///
+/// // Tenant acme's trail, newest first (what `GET /audit` lists).
+/// async fn acme_trail(db: &sea_orm::DatabaseConnection) -> Result<Vec<audit::Model>, sea_orm::DbErr> {
+///     let rows = audit::Entity::find().filter(audit::Column::Tenant.eq("acme"));
+///     rows.order_by_desc(audit::Column::Id).all(db).await
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "access_audit")]
 pub struct Model {
@@ -38,6 +49,11 @@ pub struct Model {
 }
 
 /// No relations are navigated.
+///
+/// ```
+/// use sea_orm::Iterable;
+/// assert_eq!(access_axum::admin::audit::Relation::iter().count(), 0);
+/// ```
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

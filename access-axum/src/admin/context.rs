@@ -22,6 +22,18 @@ use crate::error::ApiError;
 /// The entitlement that opens the admin API: [`admin_router`](super::admin_router) puts it in
 /// the extensions of each of its requests, where the admin handlers find it. Applications do
 /// not build one.
+///
+/// ```
+/// use access_axum::admin::AdminConfig;
+/// use axum::http::Request;
+/// # mod model { access_core::define_access! { pub Access; roles: [admin], entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+///
+/// // Whether a request went through the admin router of `model::Access`.
+/// fn via_admin_router<B>(req: &Request<B>) -> bool {
+///     req.extensions().get::<AdminConfig<model::Access>>().is_some()
+/// }
+/// assert!(!via_admin_router(&Request::new(())));
+/// ```
 pub struct AdminConfig<M: AccessModel> {
     entitlement: EntitlementId,
     _model: std::marker::PhantomData<fn() -> M>,

@@ -139,6 +139,9 @@ pub struct App<M: AccessModel> {
     authz: Vec<AuthzSetup<M>>,
     routes: Vec<Routes<M>>,
     tables: Vec<Table>,
+    stores: Option<Arc<SeaStore>>,
+    access_set_claims: bool,
+    access_js: bool,
 }
 
 impl<M: AccessModel> std::fmt::Debug for App<M> {
@@ -175,7 +178,58 @@ where
             authz: Vec::new(),
             routes: Vec::new(),
             tables: Vec::new(),
+            stores: None,
+            access_set_claims: false,
+            access_js: false,
         }
+    }
+
+    /// Uses `stores` instead of a new [`SeaStore`] over the app's database: the same instance
+    /// the application keeps, e.g. for CRUD hooks that place rows in the hierarchy.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// use std::sync::Arc;
+    /// use access_core::sea::SeaStore;
+    /// fn shared(app: access_axum::App<Access>, db: sea_orm::DatabaseConnection) -> access_axum::App<Access> {
+    ///     let stores = Arc::new(SeaStore::new(&Access, db));
+    ///     app.stores(stores.clone()) // keep `stores` for hooks
+    /// }
+    /// ```
+    pub fn stores(mut self, stores: Arc<SeaStore>) -> Self {
+        self.stores = Some(stores);
+        self
+    }
+
+    /// Access tokens carry the user's access set (the `access` claim,
+    /// [`Authz::access_set_claims`]), which a page decodes to show what the user may do.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// fn for_a_page(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     app.access_set_claims().access_js() // and `/auth/access.js` to decode it
+    /// }
+    /// ```
+    pub fn access_set_claims(mut self) -> Self {
+        self.access_set_claims = true;
+        self
+    }
+
+    /// Serves `/auth/access.js`, the decoder of the `access` claim for pages
+    /// ([`Authz::access_js_route`]).
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// fn with_decoder(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     app.access_js()
+    /// }
+    /// ```
+    pub fn access_js(mut self) -> Self {
+        self.access_js = true;
+        self
     }
 
     /// Uses `config` instead of reading the environment.
@@ -371,25 +425,28 @@ where
         for table in &self.tables {
             table(&self.db).await.map_err(AppError::Database)?;
         }
-        let store = SeaStore::new(&self.model, self.db.clone());
-        let auth = self
-            .auth
-            .into_iter()
-            .fold(AuthState::new(self.db, config), |a, f| f(a));
+        let stores = match self.stores {
+            Some(s) => s,
+            None => Arc::new(SeaStore::new(&self.model, self.db.clone())),
+        };
         let authz = self
             .authz
             .into_iter()
-            .fold(Authz::new(self.model, Arc::new(store)), |a, f| f(a));
+            .fold(Authz::new(self.model, stores), |a, f| f(a));
+        let mut auth = AuthState::new(self.db, config);
+        if self.access_set_claims {
+            auth = auth.with_async_claims(authz.access_set_claims());
+        }
+        let auth = self.auth.into_iter().fold(auth, |a, f| f(a));
+        let mut router = self.routes.into_iter().fold(Router::new(), |r, f| f(r));
+        if self.access_js {
+            router = router.merge(authz.access_js_route());
+        }
         let state = AppState {
             auth: auth.clone(),
             authz,
         };
-        let router = self
-            .routes
-            .into_iter()
-            .fold(Router::new(), |r, f| f(r))
-            .with_state(state.clone())
-            .merge(auth.router());
+        let router = router.with_state(state.clone()).merge(auth.router());
         Ok(AppRouter { router, state })
     }
 }
@@ -431,6 +488,21 @@ impl<M: AccessModel> AppRouter<M> {
     pub fn into_make_service(self) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
         self.router
             .into_make_service_with_connect_info::<SocketAddr>()
+    }
+
+    /// Routes that need nothing of the app's state, merged in after building.
+    ///
+    /// ```no_run
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let health = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
+    /// let app = access_axum::App::new(Access, db).build().await?.merge(health);
+    /// # Ok(()) }
+    /// ```
+    pub fn merge(mut self, router: Router) -> Self {
+        self.router = self.router.merge(router);
+        self
     }
 
     /// The state, e.g. to seed users or assign roles before serving.

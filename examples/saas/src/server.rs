@@ -4,23 +4,24 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use access_axum::authz::{Access, Authz};
+use access_axum::authz::Access;
 use access_axum::db::user;
 use access_axum::dynamic::DynamicGrants;
-use access_axum::{AuthConfig, AuthState, JwtKeys};
+use access_axum::{App, AuthConfig, AuthState, JwtKeys};
 use access_core::sea::SeaStore;
 use access_core::{
     AccessModel, ClosureStore, FlagStore, Resource, RoleStore, Subscription, SubscriptionStore,
 };
 use axum::body::Body;
-use axum::extract::{FromRef, Path};
+use axum::extract::Path;
 use axum::http::{Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    QueryFilter,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -31,24 +32,6 @@ use saas::model::{
 };
 
 type Stores = SeaStore;
-
-#[derive(Clone)]
-struct AppState {
-    auth: AuthState,
-    authz: Authz<Model, Stores>,
-}
-
-impl FromRef<AppState> for AuthState {
-    fn from_ref(s: &AppState) -> Self {
-        s.auth.clone()
-    }
-}
-
-impl FromRef<AppState> for Authz<Model, Stores> {
-    fn from_ref(s: &AppState) -> Self {
-        s.authz.clone()
-    }
-}
 
 #[access_axum::authorize("folder:read", resource = folder(id))]
 async fn read_folder(access: Access<Model, Stores>, Path(id): Path<String>) -> Json<Value> {
@@ -211,7 +194,9 @@ async fn workspaces_of(access: &Access<Model, Stores>) -> Result<Vec<Value>, Str
 /// the projects the caller may read (`list_accessible`, in the SQL), each with `__access` for
 /// the page's buttons; a created project joins the hierarchy under its workspace, and a deleted
 /// one leaves it, in the row's own transaction.
-fn projects_router(stores: std::sync::Arc<Stores>) -> Router<AppState> {
+fn projects_crud(
+    stores: std::sync::Arc<Stores>,
+) -> access_axum::crud::Crud<saas::schema::project::Entity, Model, Stores> {
     use access_axum::ApiError;
     use access_axum::crud::Crud;
     use access_core::Action;
@@ -303,7 +288,6 @@ fn projects_router(stores: std::sync::Arc<Stores>) -> Router<AppState> {
                     .map_err(removed)
             }
         })
-        .router::<AppState>()
 }
 
 async fn index() -> axum::response::Html<&'static str> {
@@ -768,74 +752,17 @@ async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, 
 /// Runs the server until it is stopped.
 pub async fn serve() -> Result<(), String> {
     let (db, shown) = connect().await?;
-    access_axum::migrate(&db)
-        .await
-        .map_err(|e| format!("migration: {e}"))?;
-    let store = SeaStore::new(&Model, db.clone());
-    store
-        .migrate()
-        .await
-        .map_err(|e| format!("migration: {e}"))?;
     let mut builder = AuthConfig::builder();
     if let Some(k) = keys()? {
         builder = builder.keys(k);
     }
-    let config = builder.from_env().build().map_err(|errs| {
-        errs.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    // The example's own tables, with row and field rules (`saas::schema`).
-    {
-        use sea_orm::ConnectionTrait;
-        let schema = sea_orm::Schema::new(db.get_database_backend());
-        let mut t = schema.create_table_from_entity(saas::schema::document::Entity);
-        t.if_not_exists();
-        db.execute(&t)
-            .await
-            .map_err(|e| format!("migration: {e}"))?;
-        let mut t = schema.create_table_from_entity(saas::schema::product::Entity);
-        t.if_not_exists();
-        db.execute(&t)
-            .await
-            .map_err(|e| format!("migration: {e}"))?;
-        let mut t = schema.create_table_from_entity(saas::schema::project::Entity);
-        t.if_not_exists();
-        db.execute(&t)
-            .await
-            .map_err(|e| format!("migration: {e}"))?;
-        // Every project of the hierarchy has its row: one placed without (a database from before
-        // the table, or the admin API) gets one, named by its id, so no id is left to take.
-        db.execute_unprepared(
-            "INSERT INTO projects (id, workspace, name) \
-             SELECT r.id, COALESCE(MIN(p.parent_id), ''), r.id FROM access_resources r \
-             LEFT JOIN access_parents p ON p.child_ty = 'project' AND p.child_id = r.id AND p.parent_ty = 'workspace' \
-             WHERE r.ty = 'project' AND NOT EXISTS (SELECT 1 FROM projects x WHERE x.id = r.id) \
-             GROUP BY r.id",
-        )
-        .await
-        .map_err(|e| format!("migration: {e}"))?;
-    }
-    let stores = std::sync::Arc::new(store);
-    let authz = Authz::new(Model, stores.clone()).dynamic(DynamicGrants::new(&Model, db.clone()));
-    // Access tokens carry the user's access set (`access` claim) for UI hints.
-    let auth = AuthState::new(db.clone(), config).with_async_claims(authz.access_set_claims());
-    let fresh = !seeded(&stores).await;
-    let seeded_users = if fresh {
-        if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
-            Vec::new()
-        } else {
-            seed(&stores, &auth).await?
-        }
-    } else {
-        Vec::new()
-    };
-    let state = AppState {
-        auth: auth.clone(),
-        authz,
-    };
-    let app = Router::new()
+    let config = builder
+        .from_env()
+        .build()
+        .map_err(|errs| errs.to_string())?;
+    let stores = std::sync::Arc::new(SeaStore::new(&Model, db.clone()));
+    let grants = DynamicGrants::new(&Model, db.clone());
+    let routes = Router::new()
         .route("/health", get(health))
         .route("/", get(index))
         .route("/model", get(model_page))
@@ -843,30 +770,47 @@ pub async fn serve() -> Result<(), String> {
         .route("/model.mmd", get(model_mmd))
         .route("/model.json", get(model_json))
         .route("/workspaces", get(list_workspaces))
-        .nest("/projects", projects_router(stores))
-        .nest(
-            "/documents",
-            access_axum::crud::Crud::<saas::schema::document::Entity, Model, Stores>::new()
-                .router::<AppState>(),
-        )
-        .nest(
-            "/products",
-            access_axum::crud::Crud::<saas::schema::product::Entity, Model, Stores>::new()
-                .router::<AppState>(),
-        )
         .route("/folders/{id}", get(read_folder))
         .route("/projects/{id}/export", post(export_pdf))
         .route("/projects/{id}/ai", post(generate))
-        .route("/me/access", get(my_access))
-        .nest(
-            "/admin",
-            access_axum::admin::admin_router::<Model, Stores, AppState>(
-                Entitlement::OrganizationManage,
-            ),
-        )
-        .merge(state.authz.access_js_route())
-        .with_state(state)
-        .merge(auth.router());
+        .route("/me/access", get(my_access));
+    // Migrations, stores, authentication, the CRUD routes of the example's tables (with their
+    // row and field rules, `saas::schema`) and the admin API, in one call.
+    let app = App::new(Model, db.clone())
+        .config(config)
+        .stores(stores.clone())
+        .authz(|authz| authz.dynamic(grants))
+        .access_set_claims() // access tokens carry the user's access set, for the page
+        .access_js()
+        .routes(routes)
+        .crud_with("/projects", projects_crud(stores.clone()))
+        .crud::<saas::schema::document::Entity>("/documents")
+        .crud::<saas::schema::product::Entity>("/products")
+        .admin("/admin", Entitlement::OrganizationManage)
+        .build()
+        .await
+        .map_err(|e| e.to_string())?;
+    // Every project of the hierarchy has its row: one placed without (a database from before the
+    // table, or the admin API) gets one, named by its id, so no id is left to take.
+    db.execute_unprepared(
+        "INSERT INTO projects (id, workspace, name) \
+         SELECT r.id, COALESCE(MIN(p.parent_id), ''), r.id FROM access_resources r \
+         LEFT JOIN access_parents p ON p.child_ty = 'project' AND p.child_id = r.id AND p.parent_ty = 'workspace' \
+         WHERE r.ty = 'project' AND NOT EXISTS (SELECT 1 FROM projects x WHERE x.id = r.id) \
+         GROUP BY r.id",
+    )
+    .await
+    .map_err(|e| format!("migration: {e}"))?;
+    let fresh = !seeded(&stores).await;
+    let seeded_users = if fresh {
+        if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
+            Vec::new()
+        } else {
+            seed(&stores, app.state().auth()).await?
+        }
+    } else {
+        Vec::new()
+    };
     let port: u16 = std::env::var("PORT")
         .ok()
         .map(|p| {
@@ -920,15 +864,12 @@ pub async fn serve() -> Result<(), String> {
     );
     println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
     // The client address feeds the per-IP rate limits and the sessions list.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| e.to_string())
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -30,9 +30,12 @@ use sea_orm::{ActiveModelBehavior, ActiveModelTrait, DatabaseConnection, DbErr, 
 use sea_orm::{IntoActiveModel, TryIntoModel};
 
 use crate::admin::admin_router;
+use crate::auth::AuthState;
 use crate::authz::Authz;
+use crate::config::AuthConfig;
+use crate::config::error::ConfigErrors;
 use crate::crud::{Crud, CrudModel};
-use crate::{AuthConfig, AuthState, ConfigErrors};
+use crate::migrate;
 
 /// The state behind an [`App`]'s router. Handlers of the application's own routes take it as
 /// `State<AppState<Access>>`, or take what it holds through extractors (`CurrentUser`,
@@ -355,7 +358,7 @@ where
         self.tables.push(Box::new(|db: &DatabaseConnection| {
             Box::pin(async move {
                 let schema = sea_orm::Schema::new(db.get_database_backend());
-                crate::migrate::table(db, &schema, E::default()).await
+                migrate::table(db, &schema, E::default()).await
             }) as TableFuture<'_>
         }));
         self
@@ -421,7 +424,9 @@ where
             Some(c) => c,
             None => AuthConfig::from_env().map_err(AppError::Config)?,
         };
-        crate::migrate(&self.db).await.map_err(AppError::Database)?;
+        migrate::migrate(&self.db)
+            .await
+            .map_err(AppError::Database)?;
         for table in &self.tables {
             table(&self.db).await.map_err(AppError::Database)?;
         }

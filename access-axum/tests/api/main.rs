@@ -8,3 +8,4 @@ mod auth;
 mod authz;
 mod config;
 mod crud;
+mod error;

@@ -554,7 +554,8 @@ impl<'a, M: AccessModel, S: Stores> AccessContext<'a, M, S> {
     /// ```
     /// use std::sync::Arc;
     /// use access_core::{AccessContext, MemoryStore, Principal};
-    /// # access_core::define_access! { pub Access; entity project { roles: [viewer] } }
+    /// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+    /// # use model::Access;
     /// let ctx: AccessContext<'static, Access, MemoryStore> =
     ///     AccessContext::shared(Arc::new(Access), Arc::new(MemoryStore::new()), Principal::new("vic"));
     /// ```

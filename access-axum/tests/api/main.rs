@@ -4,6 +4,7 @@
 mod harness;
 
 mod admin;
+mod app;
 mod auth;
 mod authz;
 mod config;

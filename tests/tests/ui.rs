@@ -1,12 +1,42 @@
 //! Compile-time behaviour of the macros: every documented form compiles (`pass/`), every
 //! mistake gives the error in its `.stderr` (`fail/`). Regenerate with `TRYBUILD=overwrite`
 //! and review the diff. Snapshots are pinned to the toolchain CI runs (rustc's rendering of
-//! diagnostics changes between versions), so other toolchains skip this test.
+//! diagnostics changes between versions), so other toolchains skip these tests.
+//!
+//! One test per macro, so `cargo test -p tests --test ui schema` runs one macro's cases.
+
+fn cases(dir: &str) {
+    let t = trybuild::TestCases::new();
+    t.pass(format!("tests/ui/{dir}/pass/*.rs"));
+    t.compile_fail(format!("tests/ui/{dir}/fail/*.rs"));
+}
 
 #[rustversion::attr(not(stable(1.95)), ignore = "UI snapshots are recorded with Rust 1.95")]
 #[test]
-fn ui() {
-    let t = trybuild::TestCases::new();
-    t.pass("tests/ui/*/pass/*.rs");
-    t.compile_fail("tests/ui/*/fail/*.rs");
+fn authorize() {
+    cases("authorize");
+}
+
+#[rustversion::attr(not(stable(1.95)), ignore = "UI snapshots are recorded with Rust 1.95")]
+#[test]
+fn define_access() {
+    cases("define_access");
+}
+
+#[rustversion::attr(not(stable(1.95)), ignore = "UI snapshots are recorded with Rust 1.95")]
+#[test]
+fn granted() {
+    cases("granted");
+}
+
+#[rustversion::attr(not(stable(1.95)), ignore = "UI snapshots are recorded with Rust 1.95")]
+#[test]
+fn lints() {
+    cases("lints");
+}
+
+#[rustversion::attr(not(stable(1.95)), ignore = "UI snapshots are recorded with Rust 1.95")]
+#[test]
+fn schema() {
+    cases("schema");
 }

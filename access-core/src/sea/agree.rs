@@ -3,6 +3,10 @@
 //! ([`row_filter`]) and, on PostgreSQL, enforced by row-level security ([`rls_policies`]).
 //! [`enforcers_agree`] checks on random rows that all three give the same answer, in one call
 //! from a test.
+//!
+//! Test support, not part of the stable API: the module exists with the feature `testing`
+//! (which turns on `sea-orm`). Enable it where the tests are, e.g.
+//! `access-core = { workspace = true, features = ["testing"] }` under `[dev-dependencies]`.
 
 use std::collections::BTreeSet;
 
@@ -14,66 +18,21 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use super::{SeaOrmSchema, rls_policies, row_filter, set_claims};
-use crate::engine::Principal;
-use crate::model::{ModelData, RoleSet};
+use super::rls::{quote_ident, rls_policies, set_claims};
+use super::row_filter::{SeaOrmSchema, row_filter};
 use crate::schema::{Action, PermissionCtx, Rule, WhereValue, default_rule};
+use crate::{ModelData, Principal, RoleSet};
 
 /// What [`enforcers_agree`] checked.
 ///
 /// # Examples
 /// ```
-/// # mod model {
-/// #     access_core::define_access! {
-/// #         pub Access;
-/// #         roles: [admin],
-/// #         entity project { roles: [owner] }
-/// #         entitlements { "project:edit" on project => roles [owner] }
-/// #     }
-/// # }
-/// # mod note {
-/// #     use sea_orm::entity::prelude::*;
-/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
-/// #              serde::Serialize, serde::Deserialize)]
-/// #     #[sea_orm(table_name = "notes")]
-/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
-/// #         create = authenticated,
-/// #         list   = any(role(admin), where(owner_id = user.id)),
-/// #         update = where(owner_id = user.id),
-/// #         delete = all(role(admin), where(archived = false)),
-/// #     ))]
-/// #     pub struct Model {
-/// #         #[sea_orm(primary_key)]
-/// #         pub id: i64,
-/// #         pub owner_id: i64,
-/// #         pub archived: bool,
-/// #     }
-/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-/// #     pub enum Relation {}
-/// #     impl ActiveModelBehavior for ActiveModel {}
-/// # }
-/// # use model::Access;
-/// use access_core::AccessModel;
-/// use access_core::sea::agree::{Agreement, enforcers_agree, principals};
+/// use access_core::sea::agree::Agreement;
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// # let schema = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
-/// # sea_orm::ConnectionTrait::execute(&db, &schema.create_table_from_entity(note::Entity))
-/// #     .await
-/// #     .unwrap();
-/// let callers = principals(Access.data());
-/// let template = note::Model { id: 0, owner_id: 0, archived: false };
-/// let report: Agreement =
-///     enforcers_agree(&db, Access.data(), "notes", &template, &callers, 20, 1, None)
-///         .await
-///         .unwrap();
-/// assert_eq!(report.rows, 20);
-/// assert_eq!(report.cases, callers.len() * 3); // list, update, delete
-/// assert!(!report.rls); // SQLite: no row-level security
-/// assert!(report.allowed > 0);
-/// # }
+/// fn summary(r: &Agreement) -> String {
+///     let rls = if r.rls { " (row-level security too)" } else { "" };
+///     format!("{} rows, {} cases agree{rls}; {} rows allowed", r.rows, r.cases, r.allowed)
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Agreement {
@@ -164,57 +123,53 @@ fn where_fields(rule: &Rule, out: &mut Vec<(&'static str, Vec<WhereValue>)>) {
 ///
 /// # Examples
 /// ```
-/// # mod model {
-/// #     access_core::define_access! {
-/// #         pub Access;
-/// #         roles: [admin],
-/// #         entity project { roles: [owner] }
-/// #         entitlements { "project:edit" on project => roles [owner] }
-/// #     }
-/// # }
-/// # mod note {
-/// #     use sea_orm::entity::prelude::*;
-/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
-/// #              serde::Serialize, serde::Deserialize)]
-/// #     #[sea_orm(table_name = "notes")]
-/// #     #[schema(access = super::model::Access, name = "note", entity = Entity, permission(
-/// #         create = authenticated,
-/// #         list   = any(role(admin), where(owner_id = user.id)),
-/// #         update = where(owner_id = user.id),
-/// #         delete = all(role(admin), where(archived = false)),
-/// #     ))]
-/// #     pub struct Model {
-/// #         #[sea_orm(primary_key)]
-/// #         pub id: i64,
-/// #         pub owner_id: i64,
-/// #         pub archived: bool,
-/// #     }
-/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-/// #     pub enum Relation {}
-/// #     impl ActiveModelBehavior for ActiveModel {}
-/// # }
-/// # use model::Access;
 /// use access_core::AccessModel;
 /// use access_core::sea::agree::{enforcers_agree, principals};
+/// use sea_orm::{ConnectionTrait, Database, DbBackend, Schema};
+///
+/// access_core::define_access! {
+///     pub Access;
+///     roles: [admin],
+///     entity project { roles: [owner] }
+///     entitlements { "project:edit" on project => roles [owner] }
+/// }
+///
+/// mod note {
+///     use sea_orm::entity::prelude::*;
+///
+///     #[derive(Clone, Debug, PartialEq, DeriveEntityModel, access_core::Schema,
+///              serde::Serialize, serde::Deserialize)]
+///     #[sea_orm(table_name = "notes")]
+///     #[schema(access = super::Access, entity = Entity, permission(
+///         list   = any(role(admin), where(owner_id = user.id)),
+///         update = where(owner_id = user.id),
+///         delete = all(role(admin), where(archived = false)),
+///     ))]
+///     pub struct Model {
+///         #[sea_orm(primary_key)]
+///         pub id: i64,
+///         pub owner_id: i64,
+///         pub archived: bool,
+///     }
+///
+///     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+///     pub enum Relation {}
+///
+///     impl ActiveModelBehavior for ActiveModel {}
+/// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// # let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// # let schema = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
-/// # sea_orm::ConnectionTrait::execute(&db, &schema.create_table_from_entity(note::Entity))
-/// #     .await
-/// #     .unwrap();
+/// let db = Database::connect("sqlite::memory:").await.unwrap();
+/// let table = Schema::new(DbBackend::Sqlite).create_table_from_entity(note::Entity);
+/// db.execute(&table).await.unwrap();
 /// let template = note::Model { id: 0, owner_id: 0, archived: false };
 /// let callers = principals(Access.data());
-/// for seed in 1..=3 {
-///     let report = enforcers_agree(&db, Access.data(), "notes", &template, &callers, 10, seed, None)
-///         .await
-///         .unwrap();
-///     assert_eq!(report.rows, 10);
-/// }
-/// // The rows are deleted afterwards.
-/// use sea_orm::{EntityTrait, PaginatorTrait};
-/// assert_eq!(note::Entity::find().count(&db).await.unwrap(), 0);
+/// // `Err` names the first caller and action the enforcers disagree on.
+/// let report = enforcers_agree(&db, Access.data(), "notes", &template, &callers, 20, 1, None)
+///     .await
+///     .unwrap();
+/// assert!(report.allowed > 0);
 /// # }
 /// ```
 #[allow(clippy::too_many_arguments)]
@@ -423,10 +378,6 @@ where
         .await
         .map_err(|e| format!("cleanup: {e}"))?;
     result
-}
-
-fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 async fn prepare_rls<T: SeaOrmSchema>(

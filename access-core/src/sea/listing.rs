@@ -15,32 +15,16 @@ use crate::store::{Resource, StoreResult, Stores};
 ///
 /// # Examples
 /// ```
-/// use access_core::sea::{Accessible, SeaStore, list_accessible};
-/// use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+/// use access_core::sea::Accessible;
 ///
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity project { roles: [owner] }
-/// #     entitlements { "project:read" on project => roles [owner] }
-/// # }
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// let store = SeaStore::new(&Access, db);
-/// store.migrate().await.unwrap();
-/// let p1 = Resource::new(EntityType::Project, "p1");
-/// store.add_resource(p1, &[]).await.unwrap();
-/// store.assign("ann", p1, 0).await.unwrap();
-///
-/// let read = Entitlement::ProjectRead.into();
-/// let list = |p: Principal| {
-///     let store = &store;
-///     async move { list_accessible(&AccessContext::new(&Access, store, p), read).await.unwrap() }
-/// };
-/// assert!(matches!(list(Principal::new("root").superuser(true)).await, Accessible::All));
-/// assert!(matches!(list(Principal::new("ann").active(false)).await, Accessible::Nothing));
-/// assert!(matches!(list(Principal::new("ann")).await, Accessible::Where { exact: true, .. }));
-/// # }
+/// fn describe(acc: &Accessible) -> &'static str {
+///     match acc {
+///         Accessible::All => "every row (a superuser)",
+///         Accessible::Nothing => "no row",
+///         Accessible::Where { exact: true, .. } => "the rows the sub-query selects",
+///         Accessible::Where { exact: false, .. } => "a superset: check each row with `can`",
+///     }
+/// }
 /// ```
 #[derive(Clone, Debug)]
 pub enum Accessible {
@@ -237,42 +221,24 @@ fn reach(data: &ModelData, target: u16, need: RoleSet) -> (Vec<RoleSet>, bool) {
 ///
 /// # Examples
 /// ```
-/// use access_core::sea::{SeaStore, list_accessible};
-/// use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
-/// use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-/// use sea_orm::ConnectionTrait;
+/// use access_core::sea::list_accessible;
+/// use access_core::{AccessContext, AccessModel, EntitlementId, StoreResult, Stores};
+/// use sea_orm::sea_query::{Alias, Order, Query, SelectStatement};
 ///
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity project { roles: [owner] }
-/// #     entitlements { "project:read" on project => roles [owner] }
-/// # }
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-/// let store = SeaStore::new(&Access, db);
-/// store.migrate().await.unwrap();
-/// for id in ["p1", "p2", "p3"] {
-///     store.add_resource(Resource::new(EntityType::Project, id), &[]).await.unwrap();
+/// /// The first page of the application's `projects` the principal may act on.
+/// async fn first_page<M: AccessModel, S: Stores>(
+///     ctx: &AccessContext<'_, M, S>,
+///     read: EntitlementId,
+/// ) -> StoreResult<SelectStatement> {
+///     let acc = list_accessible(ctx, read).await?;
+///     Ok(Query::select()
+///         .column(Alias::new("id"))
+///         .from(Alias::new("projects"))
+///         .cond_where(acc.condition(Alias::new("id")))
+///         .order_by(Alias::new("id"), Order::Asc)
+///         .limit(50)
+///         .to_owned())
 /// }
-/// store.assign("ann", Resource::new(EntityType::Project, "p2"), 0).await.unwrap();
-///
-/// let ctx = AccessContext::new(&Access, &store, Principal::new("ann"));
-/// let acc = list_accessible(&ctx, Entitlement::ProjectRead.into()).await.unwrap();
-/// assert!(acc.exact());
-/// // Your query (here over the store's own table), filtered, ordered and paged as you like.
-/// let page = Query::select()
-///     .column(Alias::new("id"))
-///     .from(Alias::new("access_resources"))
-///     .and_where(Expr::col(Alias::new("ty")).eq("project"))
-///     .cond_where(acc.condition(Alias::new("id")))
-///     .order_by(Alias::new("id"), sea_orm::sea_query::Order::Asc)
-///     .limit(50)
-///     .to_owned();
-/// let rows = store.db().query_all(&page).await.unwrap();
-/// let ids: Vec<String> = rows.iter().map(|r| r.try_get("", "id").unwrap()).collect();
-/// assert_eq!(ids, ["p2"]);
-/// # }
 /// ```
 ///
 /// # Errors

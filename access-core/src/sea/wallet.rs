@@ -79,30 +79,15 @@ impl SeaWallet {
     ///
     /// # Examples
     /// ```
+    /// use access_core::AccessModel;
     /// use access_core::sea::SeaWallet;
-    /// use access_core::{Charge, LimitId, WalletStore};
+    /// use sea_orm::{Database, DbErr};
     ///
-    /// access_core::define_access! {
-    ///     pub Access;
-    ///     entity project { roles: [owner] }
-    ///     entitlements { "project:export" on project => roles [owner] }
-    ///     plans {
-    ///         free { group: main, features: ["project:export"],
-    ///                limits: { exports: "project:export" per day max 2 } }
-    ///     }
+    /// async fn wallets<M: AccessModel>(model: &M, url: &str) -> Result<SeaWallet, DbErr> {
+    ///     let wallet = SeaWallet::new(model, Database::connect(url).await?);
+    ///     wallet.migrate().await?;
+    ///     Ok(wallet)
     /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// let wallet = SeaWallet::new(&Access, db);
-    /// wallet.migrate().await.unwrap();
-    /// let exports = Charge { limit: LimitId(0), period_start: 0, max: 2 };
-    /// assert!(wallet.consume("acme", &[exports]).await.unwrap());
-    /// assert!(wallet.consume("acme", &[exports]).await.unwrap());
-    /// assert!(!wallet.consume("acme", &[exports]).await.unwrap()); // at its max
-    /// assert_eq!(wallet.used("acme", LimitId(0), 0).await.unwrap(), 2);
-    /// # }
     /// ```
     pub fn new<M: AccessModel>(model: &M, db: DatabaseConnection) -> Self {
         Self {
@@ -124,25 +109,11 @@ impl SeaWallet {
     /// # Examples
     /// ```
     /// use access_core::sea::SeaWallet;
-    /// use access_core::{LimitId, WalletStore};
+    /// use sea_orm::DbErr;
     ///
-    /// # access_core::define_access! {
-    /// #     pub Access;
-    /// #     entity project { roles: [owner] }
-    /// #     entitlements { "project:export" on project => roles [owner] }
-    /// #     plans {
-    /// #         free { group: main, features: ["project:export"],
-    /// #                limits: { exports: "project:export" per day max 2 } }
-    /// #     }
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-    /// let wallet = SeaWallet::new(&Access, db);
-    /// wallet.migrate().await.unwrap();
-    /// wallet.migrate().await.unwrap(); // safe at every startup
-    /// assert_eq!(wallet.used("acme", LimitId(0), 0).await.unwrap(), 0);
-    /// # }
+    /// async fn startup(wallet: &SeaWallet) -> Result<(), DbErr> {
+    ///     wallet.migrate().await // creates `access_wallets` when missing, keeps the counts
+    /// }
     /// ```
     pub async fn migrate(&self) -> Result<(), DbErr> {
         migrate(&self.db).await

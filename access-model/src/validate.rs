@@ -62,7 +62,7 @@ pub enum ErrorKind {
     RequiresOnBasePlan,
     /// A plan named where a base plan (of a given group) is needed.
     NotABasePlan,
-    /// An entitlement name that is not `resource:action` in lowercase snake case.
+    /// An entitlement name that is not `resource:action`, each part `[a-z][a-z0-9_]*` (ASCII).
     MalformedEntitlement,
     /// More roles, flags, entities, entitlements or plans than the tables hold.
     TooMany,
@@ -230,17 +230,39 @@ fn check_table_sizes<S: Copy>(spec: &ModelSpec<S>, specs: &[&EntitySpec<S>], e: 
     }
 }
 
-/// Rule: an entitlement name is `resource:action`, each part `[a-z][a-z0-9_]*`.
-fn well_formed_entitlement(name: &str) -> bool {
-    let part = |p: &str| {
-        let mut c = p.chars();
-        c.next().is_some_and(|f| f.is_ascii_lowercase())
-            && c.all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == '_')
+/// Rule: an entitlement name is `resource:action`, each part `[a-z][a-z0-9_]*` (ASCII). Returns
+/// what is wrong with `name`, or `None`.
+///
+/// Unlike the other names (Rust identifiers, non-ASCII letters included), entitlement names stay
+/// ASCII: they travel as strings (tokens' claims, `access.js`, database rows, 403 bodies), where
+/// one non-ASCII name can be spelled two ways (composed and decomposed) that compare unequal.
+fn entitlement_problem(name: &str) -> Option<String> {
+    let Some((resource, action)) = name.split_once(':') else {
+        return Some("it has no `:` between resource and action".to_owned());
     };
-    match name.split_once(':') {
-        Some((r, a)) => part(r) && part(a),
-        None => false,
+    if action.contains(':') {
+        return Some("it has more than one `:`".to_owned());
     }
+    for (what, part) in [("resource", resource), ("action", action)] {
+        let mut chars = part.chars();
+        match chars.next() {
+            None => return Some(format!("the {what} is empty")),
+            Some(c) if !c.is_ascii_lowercase() => {
+                return Some(format!(
+                    "the {what} `{part}` starts with `{c}`, not a lowercase ASCII letter"
+                ));
+            }
+            Some(_) => {}
+        }
+        if let Some(c) =
+            chars.find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+        {
+            return Some(format!(
+                "the {what} `{part}` contains `{c}`; after its first letter a part has lowercase ASCII letters, digits and `_`"
+            ));
+        }
+    }
+    None
 }
 
 /// Validates `spec` and computes its tables. Every error is collected, each at the location of
@@ -263,7 +285,8 @@ fn well_formed_entitlement(name: &str) -> bool {
 /// spec.entitlements[0].roles[0].text = "viewr".into();
 /// let messages: Vec<String> = compile(&spec).unwrap_err().into_iter().map(|e| e.message).collect();
 /// assert_eq!(messages, [
-///     "malformed entitlement name `read`: expected `resource:action` in lowercase snake case",
+///     "malformed entitlement name `read`: it has no `:` between resource and action; \
+///      expected `resource:action` in lowercase ASCII snake case, like `project:read`",
 ///     "unknown role `viewr` on `project`, did you mean `viewer`?",
 /// ]);
 /// ```
@@ -472,12 +495,12 @@ fn check_entitlements<S: Copy>(
     e: &mut Errors<S>,
 ) {
     for x in &spec.entitlements {
-        if !well_formed_entitlement(&x.name.text) {
+        if let Some(problem) = entitlement_problem(&x.name.text) {
             e.push(
                 x.name.span,
                 ErrorKind::MalformedEntitlement,
                 format!(
-                    "malformed entitlement name `{}`: expected `resource:action` in lowercase snake case",
+                    "malformed entitlement name `{}`: {problem}; expected `resource:action` in lowercase ASCII snake case, like `project:read`",
                     x.name.text
                 ),
             );
@@ -1105,6 +1128,51 @@ mod tests {
             .into_iter()
             .map(|e| e.message)
             .collect()
+    }
+
+    #[test]
+    fn non_ascii_names_are_accepted() {
+        // Rust identifiers may have non-ASCII letters; the model refuses none of them.
+        let data = ModelBuilder::new("Accès")
+            .entity("projet", ["lecteur_é", "rédacteur"])
+            .implies("projet", "rédacteur", "lecteur_é")
+            .entitlement("projet:lire", "projet", ["lecteur_é"], [])
+            .build()
+            .unwrap();
+        assert_eq!(data.role_index(0, "lecteur_é"), Some(0));
+        assert!(data.entitlements[0].granting.contains(1));
+    }
+
+    #[test]
+    fn a_malformed_entitlement_name_says_what_is_wrong() {
+        let names = [
+            ("Project-Delete", "it has no `:` between resource and action"),
+            ("a:b:c", "it has more than one `:`"),
+            (":read", "the resource is empty"),
+            ("project:", "the action is empty"),
+            ("Project:read", "the resource `Project` starts with `P`, not a lowercase ASCII letter"),
+            ("project:1read", "the action `1read` starts with `1`, not a lowercase ASCII letter"),
+            ("projet:lire_é", "the action `lire_é` contains `é`; after its first letter a part has lowercase ASCII letters, digits and `_`"),
+            ("project:re-ad", "the action `re-ad` contains `-`; after its first letter a part has lowercase ASCII letters, digits and `_`"),
+        ];
+        for (name, problem) in names {
+            let b = ModelBuilder::new("Access")
+                .entity("project", ["viewer"])
+                .entitlement(name, "project", ["viewer"], []);
+            assert_eq!(
+                messages(b),
+                [format!(
+                    "malformed entitlement name `{name}`: {problem}; expected `resource:action` in lowercase ASCII snake case, like `project:read`"
+                )],
+                "{name}"
+            );
+        }
+        for name in ["project:read", "a1:b_2", "x:y"] {
+            let b = ModelBuilder::new("Access")
+                .entity("project", ["viewer"])
+                .entitlement(name, "project", ["viewer"], []);
+            assert!(b.build().is_ok(), "{name}");
+        }
     }
 
     #[test]

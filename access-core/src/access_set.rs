@@ -10,37 +10,18 @@ use serde::Serialize;
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-/// #     flags: [beta_ai],
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-/// #         "project:export" on project => roles [viewer],
-/// #     }
-/// #     plans {
-/// #         free { group: main, features: ["project:read"] }
-/// #         pro  { group: main, features: ["project:read", "project:export"] }
-/// #     }
-/// #     default_plan: free,
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(p1, &[]).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-/// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-/// let set: AccessSet = ctx.access_set().await.unwrap();
-/// assert_eq!(set.state("project:read"), Some(AccessState::Allowed));
-/// assert_eq!(set.state("project:delete"), Some(AccessState::RoleRequired));
-/// assert_eq!(set.state("ai:generate"), Some(AccessState::FlagDisabled));
-/// assert_eq!(set.state("project:export"), Some(AccessState::PlanRequired));
-/// # }).unwrap(); }
+/// use access_core::AccessState;
+///
+/// // What a UI shows next to an entitlement.
+/// fn hint(state: AccessState) -> &'static str {
+///     match state {
+///         AccessState::Allowed => "",
+///         AccessState::RoleRequired => "ask an admin",
+///         AccessState::FlagDisabled => "coming soon",
+///         AccessState::PlanRequired => "upgrade",
+///         AccessState::LimitReached => "try again later",
+///     }
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,41 +103,18 @@ impl std::error::Error for DecodeError {}
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-/// #     flags: [beta_ai],
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-/// #         "project:export" on project => roles [viewer],
-/// #     }
-/// #     plans {
-/// #         free { group: main, features: ["project:read"] }
-/// #         pro  { group: main, features: ["project:read", "project:export"] }
-/// #     }
-/// #     default_plan: free,
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(p1, &[]).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-/// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-/// let set: AccessSet = ctx.access_set().await.unwrap();
-/// assert!(set.can("project:read"));
-/// assert!(!set.can("project:delete"));
-/// assert_eq!(set.allowed().collect::<Vec<_>>(), ["project:read"]);
+/// use access_core::{AccessContext, AccessModel, AccessSet, StoreResult, Stores};
 ///
-/// // Compact enough for a token claim; decoded with the names alone.
-/// let claim = set.encode();
-/// let names = Entitlement::ALL.iter().map(|e| e.as_str());
-/// assert_eq!(AccessSet::decode(&claim, names).unwrap(), set);
-/// # }).unwrap(); }
+/// // The server puts the set in a token claim ..
+/// async fn claim<M: AccessModel, S: Stores>(ctx: &AccessContext<'_, M, S>) -> StoreResult<String> {
+///     Ok(ctx.access_set().await?.encode())
+/// }
+///
+/// // .. and the client reads it with the entitlement names alone.
+/// fn can_delete(claim: &str) -> bool {
+///     let names = ["project:read", "project:delete"];
+///     AccessSet::decode(claim, names).is_ok_and(|set| set.can("project:delete"))
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AccessSet {
@@ -207,35 +165,11 @@ impl AccessSet {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-    /// # use access_core::{ClosureStore, RoleStore};
-    /// # access_core::define_access! {
-    /// #     pub Access;
-    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-    /// #     flags: [beta_ai],
-    /// #     entitlements {
-    /// #         "project:read"   on project => roles [viewer],
-    /// #         "project:delete" on project => roles [manager],
-    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-    /// #         "project:export" on project => roles [viewer],
-    /// #     }
-    /// #     plans {
-    /// #         free { group: main, features: ["project:read"] }
-    /// #         pro  { group: main, features: ["project:read", "project:export"] }
-    /// #     }
-    /// #     default_plan: free,
-    /// # }
-    /// # fn main() { access_core::block_on_ready(async {
-    /// # let store = MemoryStore::new();
-    /// # let p1 = Resource::new(EntityType::Project, "p1");
-    /// # store.add_resource(p1, &[]).await.unwrap();
-    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-    /// let set: AccessSet = ctx.access_set().await.unwrap();
-    /// assert_eq!(set.state("project:delete"), Some(AccessState::RoleRequired));
-    /// assert_eq!(set.state("project:archive"), None); // not in the model
-    /// # }).unwrap(); }
+    /// use access_core::{AccessSet, AccessState};
+    ///
+    /// fn upgrade_banner(set: &AccessSet) -> bool {
+    ///     set.state("project:export") == Some(AccessState::PlanRequired)
+    /// }
     /// ```
     pub fn state(&self, name: &str) -> Option<AccessState> {
         let i = self.names.iter().position(|n| n == name)?;
@@ -246,36 +180,11 @@ impl AccessSet {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-    /// # use access_core::{ClosureStore, RoleStore};
-    /// # access_core::define_access! {
-    /// #     pub Access;
-    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-    /// #     flags: [beta_ai],
-    /// #     entitlements {
-    /// #         "project:read"   on project => roles [viewer],
-    /// #         "project:delete" on project => roles [manager],
-    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-    /// #         "project:export" on project => roles [viewer],
-    /// #     }
-    /// #     plans {
-    /// #         free { group: main, features: ["project:read"] }
-    /// #         pro  { group: main, features: ["project:read", "project:export"] }
-    /// #     }
-    /// #     default_plan: free,
-    /// # }
-    /// # fn main() { access_core::block_on_ready(async {
-    /// # let store = MemoryStore::new();
-    /// # let p1 = Resource::new(EntityType::Project, "p1");
-    /// # store.add_resource(p1, &[]).await.unwrap();
-    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-    /// let set: AccessSet = ctx.access_set().await.unwrap();
-    /// assert!(set.can("project:read"));
-    /// assert!(!set.can("ai:generate")); // the flag is off
-    /// assert!(!set.can("project:archive")); // not in the model
-    /// # }).unwrap(); }
+    /// use access_core::AccessSet;
+    ///
+    /// fn show_delete_button(set: &AccessSet) -> bool {
+    ///     set.can("project:delete")
+    /// }
     /// ```
     pub fn can(&self, name: &str) -> bool {
         self.state(name) == Some(AccessState::Allowed)
@@ -285,43 +194,13 @@ impl AccessSet {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-    /// # use access_core::{ClosureStore, RoleStore};
-    /// # access_core::define_access! {
-    /// #     pub Access;
-    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-    /// #     flags: [beta_ai],
-    /// #     entitlements {
-    /// #         "project:read"   on project => roles [viewer],
-    /// #         "project:delete" on project => roles [manager],
-    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-    /// #         "project:export" on project => roles [viewer],
-    /// #     }
-    /// #     plans {
-    /// #         free { group: main, features: ["project:read"] }
-    /// #         pro  { group: main, features: ["project:read", "project:export"] }
-    /// #     }
-    /// #     default_plan: free,
-    /// # }
-    /// # fn main() { access_core::block_on_ready(async {
-    /// # let store = MemoryStore::new();
-    /// # let p1 = Resource::new(EntityType::Project, "p1");
-    /// # store.add_resource(p1, &[]).await.unwrap();
-    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-    /// let set: AccessSet = ctx.access_set().await.unwrap();
-    /// let states: Vec<(&str, &str)> = set.iter().map(|(name, s)| (name, s.as_str())).collect();
-    /// assert_eq!(
-    ///     states,
-    ///     [
-    ///         ("project:read", "allowed"),
-    ///         ("project:delete", "role_required"),
-    ///         ("ai:generate", "flag_disabled"),
-    ///         ("project:export", "plan_required"),
-    ///     ]
-    /// );
-    /// # }).unwrap(); }
+    /// use access_core::AccessSet;
+    ///
+    /// // `project:read=allowed,project:delete=role_required`
+    /// fn summary(set: &AccessSet) -> String {
+    ///     let states: Vec<String> = set.iter().map(|(name, s)| format!("{name}={}", s.as_str())).collect();
+    ///     states.join(",")
+    /// }
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, AccessState)> {
         self.names
@@ -334,34 +213,11 @@ impl AccessSet {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-    /// # use access_core::{ClosureStore, RoleStore};
-    /// # access_core::define_access! {
-    /// #     pub Access;
-    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-    /// #     flags: [beta_ai],
-    /// #     entitlements {
-    /// #         "project:read"   on project => roles [viewer],
-    /// #         "project:delete" on project => roles [manager],
-    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-    /// #         "project:export" on project => roles [viewer],
-    /// #     }
-    /// #     plans {
-    /// #         free { group: main, features: ["project:read"] }
-    /// #         pro  { group: main, features: ["project:read", "project:export"] }
-    /// #     }
-    /// #     default_plan: free,
-    /// # }
-    /// # fn main() { access_core::block_on_ready(async {
-    /// # let store = MemoryStore::new();
-    /// # let p1 = Resource::new(EntityType::Project, "p1");
-    /// # store.add_resource(p1, &[]).await.unwrap();
-    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-    /// let set: AccessSet = ctx.access_set().await.unwrap();
-    /// assert_eq!(set.allowed().collect::<Vec<_>>(), ["project:read"]);
-    /// # }).unwrap(); }
+    /// use access_core::AccessSet;
+    ///
+    /// fn menu(set: &AccessSet) -> Vec<&str> {
+    ///     set.allowed().collect()
+    /// }
     /// ```
     pub fn allowed(&self) -> impl Iterator<Item = &str> {
         self.iter()
@@ -375,37 +231,12 @@ impl AccessSet {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-    /// # use access_core::{ClosureStore, RoleStore};
-    /// # access_core::define_access! {
-    /// #     pub Access;
-    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-    /// #     flags: [beta_ai],
-    /// #     entitlements {
-    /// #         "project:read"   on project => roles [viewer],
-    /// #         "project:delete" on project => roles [manager],
-    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-    /// #         "project:export" on project => roles [viewer],
-    /// #     }
-    /// #     plans {
-    /// #         free { group: main, features: ["project:read"] }
-    /// #         pro  { group: main, features: ["project:read", "project:export"] }
-    /// #     }
-    /// #     default_plan: free,
-    /// # }
-    /// # fn main() { access_core::block_on_ready(async {
-    /// # let store = MemoryStore::new();
-    /// # let p1 = Resource::new(EntityType::Project, "p1");
-    /// # store.add_resource(p1, &[]).await.unwrap();
-    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-    /// let set: AccessSet = ctx.access_set().await.unwrap();
-    /// let claim = set.encode();
-    /// assert!(claim.starts_with("a1."));
-    /// // 2 + 4 bytes of header and 3 bits for each of the 4 entitlements, in base64url.
-    /// assert_eq!(claim.len(), 3 + 11);
-    /// # }).unwrap(); }
+    /// use access_core::AccessSet;
+    ///
+    /// // A JWT claim, or a header for a client.
+    /// fn claim(set: &AccessSet) -> (&'static str, String) {
+    ///     ("access", set.encode())
+    /// }
     /// ```
     pub fn encode(&self) -> String {
         let n = self.states.len().min(u16::MAX as usize);
@@ -439,45 +270,13 @@ impl AccessSet {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessContext, AccessSet, AccessState, MemoryStore, Principal, Resource};
-    /// # use access_core::{ClosureStore, RoleStore};
-    /// # access_core::define_access! {
-    /// #     pub Access;
-    /// #     entity project { roles: [manager, viewer], implies: { manager => viewer } }
-    /// #     flags: [beta_ai],
-    /// #     entitlements {
-    /// #         "project:read"   on project => roles [viewer],
-    /// #         "project:delete" on project => roles [manager],
-    /// #         "ai:generate"    on project => roles [viewer], flags [beta_ai],
-    /// #         "project:export" on project => roles [viewer],
-    /// #     }
-    /// #     plans {
-    /// #         free { group: main, features: ["project:read"] }
-    /// #         pro  { group: main, features: ["project:read", "project:export"] }
-    /// #     }
-    /// #     default_plan: free,
-    /// # }
-    /// # fn main() { access_core::block_on_ready(async {
-    /// # let store = MemoryStore::new();
-    /// # let p1 = Resource::new(EntityType::Project, "p1");
-    /// # store.add_resource(p1, &[]).await.unwrap();
-    /// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-    /// // vic is a viewer of one project, in tenant `acme` on the free plan, with no flag on.
-    /// let ctx = AccessContext::new(&Access, &store, Principal::new("vic").tenant("acme"));
-    /// let set: AccessSet = ctx.access_set().await.unwrap();
-    /// let claim = set.encode();
-    /// // The client decodes with the entitlement names only.
-    /// let names = ["project:read", "project:delete", "ai:generate", "project:export"];
-    /// let decoded = AccessSet::decode(&claim, names).unwrap();
-    /// assert!(decoded.can("project:read"));
-    /// assert_eq!(decoded, set);
+    /// use access_core::{AccessSet, DecodeError};
     ///
-    /// // Other names (another model, or another version of it) are refused.
-    /// use access_core::DecodeError;
-    /// let old = ["project:read", "project:delete"];
-    /// assert_eq!(AccessSet::decode(&claim, old), Err(DecodeError::ModelMismatch));
-    /// assert_eq!(AccessSet::decode("a1.!!", names), Err(DecodeError::Malformed));
-    /// # }).unwrap(); }
+    /// // The client decodes with the model's entitlement names, in the model's order.
+    /// fn decode(claim: &str) -> Result<AccessSet, DecodeError> {
+    ///     AccessSet::decode(claim, ["project:read", "project:delete"])
+    /// }
+    /// assert_eq!(decode("not a claim"), Err(DecodeError::Malformed));
     /// ```
     pub fn decode<'a>(
         encoded: &str,

@@ -13,40 +13,18 @@ use crate::time::Timestamp;
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// use access_core::ReasonKind;
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
-/// // vic holds no granting role, and an admin of ws1 would have one.
-/// assert_eq!(d.reasons[0].kind, ReasonKind::HierarchyDenied);
+/// use access_core::{Decision, ReasonKind};
 ///
-/// // The order of the variants is the order of the reasons.
-/// assert!(ReasonKind::InactiveUser < ReasonKind::RoleRequired);
-/// assert!(ReasonKind::FlagDisabled < ReasonKind::PlanRequired);
-/// # }).unwrap(); }
+/// // Who can lift the first reason of a denial.
+/// fn who_can_fix(d: &Decision) -> &'static str {
+///     match d.reasons.first().map(|r| r.kind) {
+///         None => "nobody needs to",
+///         Some(ReasonKind::RoleRequired | ReasonKind::HierarchyDenied) => "a tenant admin",
+///         Some(ReasonKind::PlanRequired) => "billing",
+///         Some(_) => "someone else",
+///     }
+/// }
+/// assert!(ReasonKind::InactiveUser < ReasonKind::RoleRequired); // the order of the reasons
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,42 +102,15 @@ impl fmt::Display for ReasonKind {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
 /// use access_core::ReasonMeta;
-/// use access_core::decision::GrantOption;
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
-/// let ReasonMeta::Roles { via, .. } = &d.reasons[0].meta else { panic!() };
-/// let option = GrantOption {
-///     entity: "workspace".into(),
-///     resource: "ws1".into(),
-///     roles: vec!["admin".into()],
-/// };
-/// assert_eq!(via, &[option]);
-/// # }).unwrap(); }
+///
+/// // "ask for `admin` on workspace:ws1", for each ancestor that could grant it.
+/// fn ask_for(meta: &ReasonMeta) -> Vec<String> {
+///     let ReasonMeta::Roles { via, .. } = meta else {
+///         return Vec::new();
+///     };
+///     via.iter().map(|o| format!("ask for {:?} on {}:{}", o.roles, o.entity, o.resource)).collect()
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantOption {
@@ -175,45 +126,18 @@ pub struct GrantOption {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
 /// use access_core::ReasonMeta;
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
-/// match &d.reasons[0].meta {
-///     ReasonMeta::Roles { entity, roles, via } => {
-///         assert_eq!(entity, "project");
-///         assert_eq!(roles, &["manager"]);
-///         assert_eq!(via[0].roles, ["admin"]);
+///
+/// fn hint(meta: &ReasonMeta) -> String {
+///     match meta {
+///         ReasonMeta::Roles { entity, roles, .. } => format!("needs {roles:?} on the {entity}"),
+///         ReasonMeta::Plans { plans, .. } => format!("upgrade to {}", plans.join(" or ")),
+///         ReasonMeta::Limit { resets_at, .. } => format!("try again after {resets_at}"),
+///         _ => String::new(),
 ///     }
-///     other => panic!("{other:?}"),
 /// }
 /// // Serialized with a `type` tag, for API clients.
-/// let json = serde_json::to_value(&d.reasons[0].meta).unwrap();
-/// assert_eq!(json["type"], "roles");
-/// # }).unwrap(); }
+/// assert_eq!(serde_json::to_value(ReasonMeta::None).unwrap()["type"], "none");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -267,40 +191,14 @@ pub enum ReasonMeta {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// use access_core::ReasonKind;
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-/// let d = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
-/// let reason = &d.reasons[0];
-/// assert_eq!(reason.kind, ReasonKind::HierarchyDenied);
-/// assert_eq!(
-///     reason.message,
-///     "`project:delete` needs the role `manager` on project:p1, or `admin` on workspace:ws1"
-/// );
-/// # }).unwrap(); }
+/// use access_core::{Reason, ReasonKind, ReasonMeta};
+///
+/// let reason = Reason {
+///     kind: ReasonKind::RoleRequired,
+///     message: "`project:delete` needs the role `manager` on project:p1".into(),
+///     meta: ReasonMeta::None,
+/// };
+/// assert_eq!(reason.kind.as_str(), "role_required");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reason {
@@ -316,37 +214,12 @@ pub struct Reason {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// use access_core::GrantVia;
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
-/// let d = ada.check(Entitlement::ProjectRead, p1).await.unwrap();
-/// let via: Vec<GrantVia> = d.grant.unwrap().steps.iter().map(|s| s.via).collect();
-/// // admin of ws1 (assigned) ⇒ manager of p1 (inherits) → viewer of p1 (implies)
-/// assert_eq!(via, [GrantVia::Direct, GrantVia::Inherited, GrantVia::Implied]);
-/// # }).unwrap(); }
+/// use access_core::{GrantPath, GrantVia};
+///
+/// // Whether the role was given on the resource itself rather than through an ancestor.
+/// fn held_here(path: &GrantPath) -> bool {
+///     path.steps.iter().all(|s| s.via != GrantVia::Inherited)
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -363,45 +236,12 @@ pub enum GrantVia {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// use access_core::{GrantStep, GrantVia};
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
-/// let d = ada.check(Entitlement::ProjectDelete, p1).await.unwrap();
-/// let steps = d.grant.unwrap().steps;
-/// assert_eq!(
-///     steps[0],
-///     GrantStep {
-///         entity: "workspace".into(),
-///         resource: "ws1".into(),
-///         role: "admin".into(),
-///         via: GrantVia::Direct,
-///     }
-/// );
-/// assert_eq!((steps[1].role.as_str(), steps[1].via), ("manager", GrantVia::Inherited));
-/// # }).unwrap(); }
+/// use access_core::GrantStep;
+///
+/// // Where the assignment that grants it was made: the first step.
+/// fn assigned_on(steps: &[GrantStep]) -> Option<String> {
+///     steps.first().map(|s| format!("{}:{} on {}", s.entity, s.role, s.resource))
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantStep {
@@ -420,40 +260,20 @@ pub struct GrantStep {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let ada = AccessContext::new(&Access, &store, Principal::new("ada"));
-/// let path = ada.check(Entitlement::ProjectDelete, p1).await.unwrap().grant.unwrap();
-/// assert!(!path.superuser);
-/// assert_eq!(path.to_string(), "workspace:admin on ws1 → project:manager on p1");
+/// use access_core::{GrantPath, GrantStep, GrantVia};
 ///
-/// let root = AccessContext::new(&Access, &store, Principal::new("root").superuser(true));
-/// let path = root.check(Entitlement::ProjectDelete, p1).await.unwrap().grant.unwrap();
-/// assert!(path.superuser && path.steps.is_empty());
-/// assert_eq!(path.to_string(), "superuser");
-/// # }).unwrap(); }
+/// let step = |entity: &str, resource: &str, role: &str, via| GrantStep {
+///     entity: entity.into(),
+///     resource: resource.into(),
+///     role: role.into(),
+///     via,
+/// };
+/// let steps = vec![
+///     step("workspace", "ws1", "admin", GrantVia::Direct),
+///     step("project", "p1", "manager", GrantVia::Inherited),
+/// ];
+/// let path = GrantPath { superuser: false, steps };
+/// assert_eq!(path.to_string(), "workspace:admin on ws1 → project:manager on p1");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantPath {
@@ -483,34 +303,12 @@ impl fmt::Display for GrantPath {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity project { roles: [member] }
-/// #     entitlements { "ai:generate" on project => roles [member] }
-/// #     plans {
-/// #         free { group: main, features: ["ai:generate"],
-/// #                limits: { ai: "ai:generate" per day max 2 } }
-/// #     }
-/// #     default_plan: free,
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(p1, &[]).await.unwrap();
-/// # store.assign("ann", p1, ProjectRole::Member.index()).await.unwrap();
-/// // The free plan allows 2 `ai:generate` a day; ann is a member of p1 in tenant `acme`.
-/// const NOW: i64 = 1_750_000_000;
-/// let ctx = AccessContext::new(&Access, &store, Principal::new("ann").tenant("acme")).at(NOW);
-/// let d = ctx.check(Entitlement::AiGenerate, p1).await.unwrap();
-/// let ai = &d.limits[0];
-/// assert_eq!(ai.limit, "ai");
-/// assert_eq!((ai.max, ai.used, ai.remaining), (Some(2), 0, Some(2)));
-/// // A daily period (the default plan's periods are anchored at 0).
-/// assert_eq!(ai.period_start, NOW - NOW % 86_400);
-/// assert_eq!(ai.resets_at, ai.period_start + 86_400);
-/// # }).unwrap(); }
+/// use access_core::Decision;
+///
+/// // `X-RateLimit-Remaining`: the fewest units left on the limits of a decision.
+/// fn remaining(d: &Decision) -> Option<u64> {
+///     d.limits.iter().filter_map(|l| l.remaining).min()
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LimitStatus {
@@ -530,44 +328,20 @@ pub struct LimitStatus {
 
 /// The full answer of `check`.
 ///
+/// Its `Display` is one line for a log: ``allowed `project:read` via project:viewer on p1``,
+/// or ``denied `project:delete`; hierarchy_denied: ..`` with every reason.
+///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// use access_core::ReasonKind;
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-/// let read = vic.check(Entitlement::ProjectRead, p1).await.unwrap();
-/// assert!(read.allowed && read.reasons.is_empty());
-/// assert_eq!(read.to_string(), "allowed `project:read` via project:viewer on p1");
+/// use access_core::{Decision, ReasonKind};
 ///
-/// let delete = vic.check(Entitlement::ProjectDelete, p1).await.unwrap();
-/// assert!(!delete.allowed && delete.grant.is_none());
-/// assert_eq!(delete.entitlement, "project:delete");
-/// assert_eq!(delete.reasons[0].kind, ReasonKind::HierarchyDenied);
-/// assert!(delete.to_string().starts_with("denied `project:delete`; hierarchy_denied: "));
-/// # }).unwrap(); }
+/// fn status(d: &Decision) -> u16 {
+///     match d.reasons.first().map(|r| r.kind) {
+///         None => 200,
+///         Some(ReasonKind::LimitReached) => 429,
+///         Some(_) => 403,
+///     }
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
@@ -605,40 +379,14 @@ impl fmt::Display for Decision {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// use access_core::{AuthorizationFailure, ReasonKind};
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-/// let err = vic.authorize(Entitlement::ProjectDelete, p1).await.unwrap_err();
-/// match &err.reason {
-///     AuthorizationFailure::Denied(reasons) => {
-///         assert_eq!(reasons[0].kind, ReasonKind::HierarchyDenied)
+/// use access_core::{AuthorizationError, AuthorizationFailure};
+///
+/// fn status(err: &AuthorizationError) -> u16 {
+///     match &err.reason {
+///         AuthorizationFailure::Denied(_) => 403,
+///         AuthorizationFailure::Store(_) => 500, // nothing was decided
 ///     }
-///     AuthorizationFailure::Store(e) => panic!("store failed: {e}"),
 /// }
-/// # }).unwrap(); }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthorizationFailure {
@@ -652,37 +400,14 @@ pub enum AuthorizationFailure {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, MemoryStore, Principal, Resource};
-/// # use access_core::{ClosureStore, RoleStore};
-/// # access_core::define_access! {
-/// #     pub Access;
-/// #     entity workspace { roles: [admin, member] }
-/// #     entity project {
-/// #         roles: [manager, viewer],
-/// #         implies: { manager => viewer },
-/// #         inherits: { workspace:admin => manager, workspace:member => viewer },
-/// #     }
-/// #     entitlements {
-/// #         "project:read"   on project => roles [viewer],
-/// #         "project:delete" on project => roles [manager],
-/// #     }
-/// # }
-/// # fn main() { access_core::block_on_ready(async {
-/// # let store = MemoryStore::new();
-/// # let ws1 = Resource::new(EntityType::Workspace, "ws1");
-/// # let p1 = Resource::new(EntityType::Project, "p1");
-/// # store.add_resource(ws1, &[]).await.unwrap();
-/// # store.add_resource(p1, &[ws1]).await.unwrap();
-/// # store.assign("ada", ws1, WorkspaceRole::Admin.index()).await.unwrap();
-/// # store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-/// // ws1 ⊃ p1; ada is an admin of ws1, vic a viewer of p1.
-/// let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-/// let err = vic.authorize(Entitlement::ProjectDelete, p1).await.unwrap_err();
-/// assert_eq!(err.entitlement, "project:delete");
-/// assert_eq!(err.user_id, "vic");
-/// let text = err.to_string();
-/// assert!(text.starts_with("`project:delete` denied to user `vic`; hierarchy_denied: "));
-/// # }).unwrap(); }
+/// use access_core::{AuthorizationError, AuthorizationFailure, StoreError, StoreErrorKind};
+///
+/// let err = AuthorizationError {
+///     entitlement: "project:delete".into(),
+///     user_id: "vic".into(),
+///     reason: AuthorizationFailure::Store(StoreError::new(StoreErrorKind::Backend, "down")),
+/// };
+/// assert!(err.to_string().starts_with("`project:delete` for user `vic` could not be decided"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationError {
@@ -699,27 +424,11 @@ impl AuthorizationError {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AuthorizationError, AuthorizationFailure, Reason, ReasonKind, ReasonMeta};
-    /// use access_core::{StoreError, StoreErrorKind};
+    /// use access_core::AuthorizationError;
     ///
-    /// let reason = Reason {
-    ///     kind: ReasonKind::RoleRequired,
-    ///     message: "`project:delete` needs the role `manager` on project:p1".into(),
-    ///     meta: ReasonMeta::None,
-    /// };
-    /// let denied = AuthorizationError {
-    ///     entitlement: "project:delete".into(),
-    ///     user_id: "vic".into(),
-    ///     reason: AuthorizationFailure::Denied(vec![reason.clone()]),
-    /// };
-    /// assert_eq!(denied.reasons(), &[reason]);
-    ///
-    /// // A store failure decided nothing: no reasons.
-    /// let failed = AuthorizationError {
-    ///     reason: AuthorizationFailure::Store(StoreError::new(StoreErrorKind::Backend, "down")),
-    ///     ..denied
-    /// };
-    /// assert!(failed.reasons().is_empty());
+    /// fn first_reason(err: &AuthorizationError) -> Option<&str> {
+    ///     err.reasons().first().map(|r| r.message.as_str())
+    /// }
     /// ```
     pub fn reasons(&self) -> &[Reason] {
         match &self.reason {

@@ -45,25 +45,12 @@ use crate::model::{AccessModel, EntitlementId};
 ///
 /// # Examples
 /// ```
-/// use access_core::{EntitlementId, EntitlementMarker};
+/// use access_core::EntitlementMarker;
 ///
-/// access_core::define_access! {
-///     pub Access;
-///     entity project { roles: [manager, viewer] }
-///     entitlements {
-///         "project:read" on project => roles [viewer],
-///         "project:delete" on project => roles [manager],
-///     }
-/// }
-/// # fn main() {
-///
-/// // Code generic over an entitlement given as a type.
+/// // Code generic over an entitlement given as a type: "project:delete (#1)".
 /// fn describe<E: EntitlementMarker>() -> String {
 ///     format!("{} (#{})", E::NAME, E::INDEX)
 /// }
-/// assert_eq!(describe::<entitlement::ProjectDelete>(), "project:delete (#1)");
-/// assert_eq!(entitlement::ProjectRead::id(), EntitlementId::from(Entitlement::ProjectRead));
-/// # }
 /// ```
 pub trait EntitlementMarker: 'static {
     /// The model it belongs to.
@@ -78,19 +65,10 @@ pub trait EntitlementMarker: 'static {
     /// ```
     /// use access_core::{EntitlementId, EntitlementMarker};
     ///
-    /// access_core::define_access! {
-    ///     pub Access;
-    ///     entity project { roles: [manager, viewer] }
-    ///     entitlements {
-    ///         "project:read" on project => roles [viewer],
-    ///         "project:delete" on project => roles [manager],
-    ///     }
+    /// // The id that `can_id` and `check_id` take, for a type.
+    /// fn id_of<E: EntitlementMarker>() -> EntitlementId {
+    ///     E::id()
     /// }
-    /// # fn main() {
-    ///
-    /// assert_eq!(entitlement::ProjectDelete::id(), EntitlementId(1));
-    /// assert_eq!(entitlement::ProjectDelete::id(), Entitlement::ProjectDelete.into());
-    /// # }
     /// ```
     fn id() -> EntitlementId {
         EntitlementId(Self::INDEX)
@@ -102,38 +80,14 @@ pub trait EntitlementMarker: 'static {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, Granted, MemoryStore, Principal, Resource};
-/// use access_core::{ClosureStore, RoleStore};
+/// # mod model { access_core::define_access! { pub Access; entity project { roles: [manager] } entitlements { "project:delete" on project => roles [manager] } } }
+/// # use model::entitlement;
+/// use access_core::Granted;
 ///
-/// access_core::define_access! {
-///     pub Access;
-///     entity project { roles: [manager, viewer] }
-///     entitlements { "project:delete" on project => roles [manager] }
-/// }
-/// # fn main() {
-///
+/// // Only a caller that passed the check can call it.
 /// fn delete(_proof: Granted<entitlement::ProjectDelete>) -> &'static str {
 ///     "deleted"
 /// }
-///
-/// access_core::block_on_ready(async {
-///     let store = MemoryStore::new();
-///     let p1 = Resource::new(EntityType::Project, "p1");
-///     store.add_resource(p1, &[]).await.unwrap();
-///     store.assign("mia", p1, ProjectRole::Manager.index()).await.unwrap();
-///     store.assign("vic", p1, ProjectRole::Viewer.index()).await.unwrap();
-///
-///     let mia = AccessContext::new(&Access, &store, Principal::new("mia"));
-///     let proof = mia.authorize_as::<entitlement::ProjectDelete>(p1).await.unwrap();
-///     assert_eq!(format!("{proof:?}"), "Granted<project:delete>");
-///     assert_eq!(delete(proof), "deleted");
-///
-///     // No proof for a user the check denies.
-///     let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
-///     assert!(vic.authorize_as::<entitlement::ProjectDelete>(p1).await.is_err());
-/// })
-/// .unwrap();
-/// # }
 /// ```
 #[must_use = "a grant is the proof a data-changing call asks for"]
 pub struct Granted<E: EntitlementMarker> {
@@ -154,24 +108,11 @@ impl<E: EntitlementMarker> Granted<E> {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessContext, MemoryStore, Principal, Resource};
+    /// use access_core::{EntitlementMarker, Granted};
     ///
-    /// access_core::define_access! {
-    ///     pub Access;
-    ///     entity project { roles: [manager] }
-    ///     entitlements { "project:delete" on project => roles [manager] }
+    /// fn audit_line<E: EntitlementMarker>(user: &str, proof: &Granted<E>) -> String {
+    ///     format!("{user} used {}", proof.entitlement())
     /// }
-    /// # fn main() {
-    ///
-    /// access_core::block_on_ready(async {
-    ///     let store = MemoryStore::new();
-    ///     let root = AccessContext::new(&Access, &store, Principal::new("root").superuser(true));
-    ///     let p1 = Resource::new(EntityType::Project, "p1");
-    ///     let proof = root.authorize_as::<entitlement::ProjectDelete>(p1).await.unwrap();
-    ///     assert_eq!(proof.entitlement(), "project:delete");
-    /// })
-    /// .unwrap();
-    /// # }
     /// ```
     pub fn entitlement(&self) -> &'static str {
         E::NAME

@@ -15,6 +15,7 @@ pub mod grants;
 pub mod matrix;
 mod memory;
 pub mod model;
+mod principal;
 mod private;
 pub mod schema;
 #[cfg(feature = "sea-orm")]
@@ -32,7 +33,7 @@ pub use decision::{
     ReasonKind, ReasonMeta,
 };
 pub use diagram::mermaid;
-pub use engine::{AccessContext, Consumption, MAX_BATCH, Principal};
+pub use engine::{AccessContext, Consumption, MAX_BATCH};
 pub use granted::{EntitlementMarker, Granted};
 pub use grants::{CustomRole, GrantError, GrantErrorKind, Grants};
 pub use memory::MemoryStore;
@@ -41,6 +42,7 @@ pub use model::{
     EntityData, EntityTypeId, FlagId, FlagSet, LimitData, LimitId, ModelData, ModelEnum, Period,
     Permission, PlanData, PlanId, PlanLimit, RoleSet, UnknownName,
 };
+pub use principal::Principal;
 pub use schema::{Action, Denial, FieldDenial, PermissionCtx, Schema};
 pub use store::{
     Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,

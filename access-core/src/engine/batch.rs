@@ -1,0 +1,201 @@
+//! `can_all`: many (entitlement, resource) pairs with batched store calls.
+
+use access_model::EntitlementData;
+
+use super::AccessContext;
+use super::plans::{active_plans, limit_max, plan_includes};
+use super::roles::{bad_ancestry, effective};
+use crate::model::{AccessModel, EntitlementId, LimitId, RoleSet};
+use crate::store::{
+    Ancestry, Resource, StoreError, StoreErrorKind, StoreResult, Stores, TenantPlans,
+};
+use crate::time::{self, Timestamp};
+
+/// Most pairs one `can_all` call takes.
+pub const MAX_BATCH: usize = 100;
+
+impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
+    /// [`AccessContext::can`] for up to [`MAX_BATCH`] pairs, with batched store calls: one
+    /// ancestry fetch for all resources, one flag fetch, one plan fetch, and one usage read per
+    /// distinct counter.
+    ///
+    /// # Errors
+    /// More than [`MAX_BATCH`] pairs, or a store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity project { roles: [manager, viewer] } entitlements { "project:read" on project => roles [viewer], "project:delete" on project => roles [manager] } } }
+    /// # use model::*;
+    /// use access_core::{AccessContext, Resource, StoreResult, Stores};
+    ///
+    /// // The buttons of a project page, in one round of store calls.
+    /// async fn buttons(ctx: &AccessContext<'_, Access, impl Stores>, p1: Resource<'_>) -> StoreResult<Vec<bool>> {
+    ///     ctx.can_all(&[(Entitlement::ProjectRead, p1), (Entitlement::ProjectDelete, p1)]).await
+    /// }
+    /// ```
+    pub async fn can_all(
+        &self,
+        pairs: &[(M::Entitlement, Resource<'_>)],
+    ) -> StoreResult<Vec<bool>> {
+        self.batch(pairs).await
+    }
+
+    /// [`AccessContext::can_all`] by entitlement id, for code that holds ids rather than the
+    /// generated enum (an id outside the model is `false`, as [`AccessContext::can_id`] has it).
+    ///
+    /// # Errors
+    /// More than [`MAX_BATCH`] pairs, or a store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessModel, EntitlementId, Resource, StoreResult, Stores};
+    ///
+    /// // Generic over the model: which of `ids` the user may use on `resource`.
+    /// async fn allowed<M: AccessModel, S: Stores>(
+    ///     ctx: &AccessContext<'_, M, S>,
+    ///     ids: &[EntitlementId],
+    ///     resource: Resource<'_>,
+    /// ) -> StoreResult<Vec<bool>> {
+    ///     let pairs: Vec<_> = ids.iter().map(|&id| (id, resource)).collect();
+    ///     ctx.can_all_id(&pairs).await
+    /// }
+    /// ```
+    pub async fn can_all_id(
+        &self,
+        pairs: &[(EntitlementId, Resource<'_>)],
+    ) -> StoreResult<Vec<bool>> {
+        self.batch(pairs).await
+    }
+
+    /// [`AccessContext::can_all`] for any entitlement type (the enum or ids), without copying
+    /// the pairs.
+    async fn batch<E: Copy + Into<EntitlementId>>(
+        &self,
+        pairs: &[(E, Resource<'_>)],
+    ) -> StoreResult<Vec<bool>> {
+        if pairs.len() > MAX_BATCH {
+            return Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                format!(
+                    "can_all takes at most {MAX_BATCH} pairs, got {}",
+                    pairs.len()
+                ),
+            ));
+        }
+        let p = &self.principal;
+        if !p.active || p.superuser {
+            return Ok(vec![p.active; pairs.len()]);
+        }
+        let data = self.model.data();
+        let ents: Vec<Option<&EntitlementData>> = pairs
+            .iter()
+            .map(|(e, r)| {
+                data.entitlements
+                    .get(Into::<EntitlementId>::into(*e).0 as usize)
+                    .filter(|ent| ent.entity == r.ty.0)
+            })
+            .collect();
+        let tenant = self.tenant();
+        let need_flags = ents.iter().flatten().any(|e| !e.flags.is_empty());
+        let flags = match (need_flags, tenant) {
+            (true, Some(t)) => self.cached_flags(t).await?,
+            _ => RoleSet::EMPTY,
+        };
+        // Only the pairs that can be allowed at all reach the store: a pair of the wrong type
+        // is `false`, as `can` has it, not an error for the whole batch.
+        let mut slot = vec![usize::MAX; pairs.len()];
+        let mut resources: Vec<Resource<'_>> = Vec::with_capacity(pairs.len());
+        for (i, (_, r)) in pairs.iter().enumerate() {
+            if ents[i].is_some() {
+                slot[i] = resources.len();
+                resources.push(*r);
+            }
+        }
+        let mut ancestries = Vec::new();
+        ancestries.resize_with(resources.len(), || Ancestry {
+            at: self.now,
+            ..Ancestry::default()
+        });
+        self.stores
+            .ancestries(&p.id, &resources, &mut ancestries)
+            .await?;
+        let need_plans = ents
+            .iter()
+            .flatten()
+            .any(|e| e.plan_gated || !e.limits.is_empty());
+        let now = self.now();
+        let plans = match (need_plans, tenant) {
+            (true, Some(t)) => self.cached_plans(t).await?,
+            _ => TenantPlans::default(),
+        };
+        let active = if need_plans {
+            active_plans(data, &plans, now)
+        } else {
+            Vec::new()
+        };
+        let mut used_cache: Vec<(u16, Timestamp, u64)> = Vec::new();
+        let mut eff_buf = Vec::new();
+        let mut out = Vec::with_capacity(pairs.len());
+        for (i, (e, _)) in pairs.iter().enumerate() {
+            let Some(ent) = ents[i] else {
+                out.push(false);
+                continue;
+            };
+            let ei = Into::<EntitlementId>::into(*e).0 as usize;
+            if !ent.flags.is_empty()
+                && (tenant.is_none() || flags.intersection(ent.flags) != ent.flags)
+            {
+                out.push(false);
+                continue;
+            }
+            let Some(a) = ancestries.get(slot[i]) else {
+                return Err(bad_ancestry(
+                    "store returned fewer ancestries than resources",
+                ));
+            };
+            if !effective(data, a, &mut eff_buf)?.intersects(self.granting(ei, ent)) {
+                out.push(false);
+                continue;
+            }
+            if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
+                out.push(false);
+                continue;
+            }
+            let mut ok = true;
+            for &l in ent.limits.iter() {
+                let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
+                else {
+                    continue;
+                };
+                let Some(limit) = data.limits.get(l as usize) else {
+                    continue;
+                };
+                let Some(t) = tenant else {
+                    ok = false;
+                    break;
+                };
+                let start = time::period_start(limit.period, anchor, now);
+                let used = match used_cache
+                    .iter()
+                    .find(|(cl, cs, _)| *cl == l && *cs == start)
+                {
+                    Some((_, _, u)) => *u,
+                    None => {
+                        let u = self.stores.used(t, LimitId(l), start).await?;
+                        used_cache.push((l, start, u));
+                        u
+                    }
+                };
+                if used >= max {
+                    ok = false;
+                    break;
+                }
+            }
+            out.push(ok);
+        }
+        for ((e, r), ok) in pairs.iter().zip(&out) {
+            self.log((*e).into(), *r, (!ok).then_some("denied"));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,152 @@
+//! `can`: the five layers in order, stopping at the first that denies.
+
+use access_model::{EntitlementData, ModelData};
+
+use super::AccessContext;
+use super::roles::{effective, give_scratch, take_scratch};
+use crate::model::{AccessModel, EntitlementId};
+use crate::store::{Resource, StoreResult, Stores};
+
+impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
+    /// Whether the principal may exercise `entitlement` on `resource`. Stops at the first
+    /// failing layer.
+    ///
+    /// # Errors
+    /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+    /// # use model::*;
+    /// use access_core::{AccessContext, Resource, StoreResult, Stores};
+    ///
+    /// async fn show(ctx: &AccessContext<'_, Access, impl Stores>, id: &str) -> StoreResult<String> {
+    ///     let project = Resource::new(EntityType::Project, id);
+    ///     if !ctx.can(Entitlement::ProjectRead, project).await? {
+    ///         return Ok("403".into());
+    ///     }
+    ///     Ok(format!("project {id}"))
+    /// }
+    /// ```
+    pub async fn can(
+        &self,
+        entitlement: M::Entitlement,
+        resource: Resource<'_>,
+    ) -> StoreResult<bool> {
+        self.can_id(entitlement.into(), resource).await
+    }
+
+    /// [`Self::can`] by entitlement index, for code that holds ids rather than the model's
+    /// enum (schemas, dynamic models). An index outside the model is denied.
+    ///
+    /// # Errors
+    /// A store failure.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{AccessContext, AccessModel, EntitlementId, Resource, Stores};
+    ///
+    /// // Generic over the model: the entitlement comes as an id (a store failure denies).
+    /// async fn may<M: AccessModel, S: Stores>(
+    ///     ctx: &AccessContext<'_, M, S>,
+    ///     entitlement: EntitlementId,
+    ///     resource: Resource<'_>,
+    /// ) -> bool {
+    ///     ctx.can_id(entitlement, resource).await.unwrap_or(false)
+    /// }
+    /// ```
+    pub async fn can_id(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<bool> {
+        let stopped = self.can_layers(entitlement, resource).await?;
+        self.log(entitlement, resource, stopped);
+        Ok(stopped.is_none())
+    }
+
+    /// The layers of `can`: `None` when allowed, else the layer that stopped it.
+    async fn can_layers(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<&'static str>> {
+        let p = &self.principal;
+        if !p.active {
+            return Ok(Some("inactive_user"));
+        }
+        if p.superuser {
+            return Ok(None);
+        }
+        let data = self.model.data();
+        let ei = entitlement.0 as usize;
+        let Some(ent) = data.entitlements.get(ei) else {
+            return Ok(Some("wrong_resource_type"));
+        };
+        if resource.ty.0 != ent.entity {
+            return Ok(Some("wrong_resource_type"));
+        }
+        if let Some(layer) = self.flags_and_roles(ei, ent, resource).await? {
+            return Ok(Some(layer));
+        }
+        // 4 + 5. plan and wallet
+        self.plan_and_wallet_ok(data, ei, ent).await
+    }
+
+    /// Layers 1–3 (flags, roles on the resource and through its ancestry), shared by `can` and
+    /// `can_and_consume` so both deny for the same first reason.
+    pub(super) async fn flags_and_roles(
+        &self,
+        ei: usize,
+        ent: &EntitlementData,
+        resource: Resource<'_>,
+    ) -> StoreResult<Option<&'static str>> {
+        let data = self.model.data();
+        // 1. flags
+        if !ent.flags.is_empty() {
+            let Some(t) = self.tenant() else {
+                return Ok(Some("flag_disabled"));
+            };
+            let on = self.cached_flags(t).await?;
+            if on.intersection(ent.flags) != ent.flags {
+                return Ok(Some("flag_disabled"));
+            }
+        }
+        // 2 + 3. roles on the resource and through its ancestry
+        let mut s = take_scratch();
+        s.ancestry.want_ids = false;
+        s.ancestry.at = self.now;
+        let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
+        let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
+        give_scratch(s);
+        if !eff?.intersects(self.granting(ei, ent)) {
+            return Ok(Some("role_required"));
+        }
+        Ok(None)
+    }
+
+    /// Layers 4 and 5 of `can`: the plan, then each counter against its max.
+    async fn plan_and_wallet_ok(
+        &self,
+        data: &ModelData,
+        ei: usize,
+        ent: &EntitlementData,
+    ) -> StoreResult<Option<&'static str>> {
+        let charges = match self.plan_and_charges(data, ei, ent).await? {
+            Ok(charges) => charges,
+            Err(layer) => return Ok(Some(layer)),
+        };
+        if charges.is_empty() {
+            return Ok(None);
+        }
+        let Some(t) = self.tenant() else {
+            return Ok(Some("tenant_required"));
+        };
+        for c in &charges {
+            if self.stores.used(t, c.limit, c.period_start).await? >= c.max {
+                return Ok(Some("limit_reached"));
+            }
+        }
+        Ok(None)
+    }
+}

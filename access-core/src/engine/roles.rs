@@ -1,0 +1,134 @@
+//! Role algebra: `implies` closures, roles carried down `inherits` edges, the effective roles
+//! of an ancestry, and which roles grant an entitlement (the model's tables or dynamic grants).
+
+use std::cell::RefCell;
+
+use access_model::{EdgeData, EntitlementData, EntityData, ModelData};
+
+use super::AccessContext;
+use crate::model::{AccessModel, EntitlementId, RoleSet};
+use crate::store::{Ancestry, StoreError, StoreErrorKind, StoreResult, Stores};
+
+/// Buffers for one evaluation.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    pub(super) ancestry: Ancestry,
+    pub(super) eff: Vec<RoleSet>,
+}
+
+thread_local! {
+    // Boxed on purpose (clippy's `vec_box` assumes the boxes are never moved out): taking and
+    // giving back a buffer set moves one pointer instead of the whole struct.
+    #[allow(clippy::vec_box)]
+    static POOL: RefCell<Vec<Box<Scratch>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Buffers for one evaluation, boxed so taking and giving them back moves one pointer.
+pub(super) fn take_scratch() -> Box<Scratch> {
+    POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+}
+
+pub(super) fn give_scratch(s: Box<Scratch>) {
+    POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() < 8 {
+            p.push(s);
+        }
+    });
+}
+
+/// `implies` closure of a role set on an entity type. Roles past the model's (custom roles of
+/// dynamic mode) are kept as they are.
+#[inline]
+pub(super) fn closure(entity: &EntityData, roles: RoleSet) -> RoleSet {
+    let n = entity.implies.len();
+    let mut out = if n >= 64 {
+        RoleSet::EMPTY
+    } else {
+        RoleSet(roles.0 & !((1u64 << n) - 1))
+    };
+    for r in roles.iter() {
+        if let Some(c) = entity.implies.get(r) {
+            out = out.union(*c);
+        }
+    }
+    out
+}
+
+/// Child roles given by parent roles through an edge.
+#[inline]
+pub(super) fn carry(edge: &EdgeData, parent_roles: RoleSet) -> RoleSet {
+    let mut out = RoleSet::EMPTY;
+    for r in parent_roles.iter() {
+        if let Some(c) = edge.map.get(r) {
+            out = out.union(*c);
+        }
+    }
+    out
+}
+
+/// Parent roles whose carried roles meet `needed`.
+pub(super) fn preimage(edge: &EdgeData, needed: RoleSet) -> RoleSet {
+    let mut out = RoleSet::EMPTY;
+    for (q, c) in edge.map.iter().enumerate() {
+        if c.intersects(needed) {
+            out.insert(q);
+        }
+    }
+    out
+}
+
+pub(super) fn bad_ancestry(msg: &str) -> StoreError {
+    StoreError::new(StoreErrorKind::InvalidAncestry, msg)
+}
+
+/// Effective roles of every node of the ancestry, parents first (they have larger indices).
+pub(super) fn effective(
+    data: &ModelData,
+    a: &Ancestry,
+    eff: &mut Vec<RoleSet>,
+) -> StoreResult<RoleSet> {
+    let n = a.nodes.len();
+    eff.clear();
+    eff.resize(n, RoleSet::EMPTY);
+    for i in (0..n).rev() {
+        let node = &a.nodes[i];
+        let ty = node.ty.0;
+        let Some(entity) = data.entities.get(ty as usize) else {
+            continue;
+        };
+        let mut e = closure(entity, node.roles);
+        for &p in a.parents_of(i) {
+            let p = p as usize;
+            if p <= i || p >= n {
+                return Err(bad_ancestry("ancestry is not in topological order"));
+            }
+            if let Some(edge) = data.edge(a.nodes[p].ty.0, ty) {
+                e = e.union(carry(edge, eff[p]));
+            }
+        }
+        eff[i] = e;
+    }
+    Ok(eff.first().copied().unwrap_or_default())
+}
+
+impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
+    /// The roles that grant entitlement `ei`: the model's table, or the dynamic grants.
+    #[inline]
+    pub(super) fn granting(&self, ei: usize, ent: &EntitlementData) -> RoleSet {
+        match &self.grants {
+            None => ent.granting,
+            Some(g) => g
+                .granting(EntitlementId(ei as u16))
+                .unwrap_or(RoleSet::EMPTY),
+        }
+    }
+
+    /// The roles entitlement `ei` is given to directly.
+    pub(super) fn listed(&self, ei: usize, ent: &EntitlementData) -> RoleSet {
+        match &self.grants {
+            None => ent.roles,
+            Some(g) => g.listed(EntitlementId(ei as u16)).unwrap_or(RoleSet::EMPTY),
+        }
+    }
+}

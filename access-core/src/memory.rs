@@ -100,17 +100,17 @@ struct Tenant {
 ///
 /// # Examples
 /// ```
-/// use access_core::{MemoryStore, Resource, EntityTypeId, ClosureStore, RoleStore};
-/// # tokio_test_block_on(async {
+/// use access_core::{ClosureStore, EntityTypeId, MemoryStore, Resource, RoleStore};
+///
 /// let store = MemoryStore::new();
-/// let org = Resource::new(EntityTypeId(0), "acme");
-/// let ws = Resource::new(EntityTypeId(1), "ws-1");
-/// store.add_resource(org, &[]).await.unwrap();
-/// store.add_resource(ws, &[org]).await.unwrap();
-/// store.assign("alice", org, 0).await.unwrap();
-/// assert_eq!(store.ancestors(ws).await.unwrap().len(), 1);
-/// # });
-/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output { access_core::block_on_ready(f).unwrap() }
+/// let (org, ws) = (Resource::new(EntityTypeId(0), "acme"), Resource::new(EntityTypeId(1), "ws-1"));
+/// access_core::block_on_ready(async {
+///     store.add_resource(org, &[]).await.unwrap();
+///     store.add_resource(ws, &[org]).await.unwrap();
+///     store.assign("alice", org, 0).await.unwrap();
+///     assert_eq!(store.ancestors(ws).await.unwrap().len(), 1);
+/// })
+/// .unwrap();
 /// ```
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -128,16 +128,11 @@ impl MemoryStore {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{ClosureStore, EntityTypeId, MemoryStore, Resource, RoleStore};
-    /// # access_core::block_on_ready(async {
-    /// let store = MemoryStore::new();
-    /// assert!(store.assignments("ann").await.unwrap().is_empty());
+    /// use access_core::{MemoryStore, RoleStore};
     ///
-    /// let p1 = Resource::new(EntityTypeId(0), "p1");
-    /// store.add_resource(p1, &[]).await.unwrap();
-    /// store.assign("ann", p1, 0).await.unwrap();
-    /// assert_eq!(store.assignments("ann").await.unwrap().len(), 1);
-    /// # }).unwrap();
+    /// let store = MemoryStore::new();
+    /// let assignments = access_core::block_on_ready(store.assignments("ann")).unwrap();
+    /// assert_eq!(assignments, Ok(vec![]));
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -267,16 +262,12 @@ impl MemoryStore {
     /// # Examples
     /// ```
     /// use access_core::{Charge, LimitId, MemoryStore, WalletStore};
-    /// # access_core::block_on_ready(async {
+    ///
     /// let store = MemoryStore::new();
-    /// let ai = LimitId(0);
-    /// let charge = Charge { limit: ai, period_start: 1_000, max: 2 };
-    /// assert!(store.consume("acme", &[charge]).await.unwrap());
-    /// assert_eq!(store.usage("acme", ai, 1_000), 1);
-    /// // Per tenant and per period.
-    /// assert_eq!(store.usage("globex", ai, 1_000), 0);
-    /// assert_eq!(store.usage("acme", ai, 2_000), 0);
-    /// # }).unwrap();
+    /// let charge = Charge { limit: LimitId(0), period_start: 1_000, max: 2 };
+    /// access_core::block_on_ready(store.consume("acme", &[charge])).unwrap().unwrap();
+    /// assert_eq!(store.usage("acme", LimitId(0), 1_000), 1);
+    /// assert_eq!(store.usage("acme", LimitId(0), 2_000), 0); // another period
     /// ```
     pub fn usage(&self, tenant: &str, limit: LimitId, period_start: Timestamp) -> u64 {
         self.wallets

@@ -21,12 +21,12 @@ pub use access_model::{
 ///         "project:share" on project => roles [viewer],
 ///     }
 /// }
-/// # fn main() {
 ///
-/// // The generated enum converts into its index; the engine's `*_id` methods take these.
-/// assert_eq!(EntitlementId::from(Entitlement::ProjectShare), EntitlementId(1));
-/// assert_eq!(Entitlement::ProjectShare.index(), 1);
-/// # }
+/// fn main() {
+///     // The generated enum converts into its index; the engine's `*_id` methods take these.
+///     assert_eq!(EntitlementId::from(Entitlement::ProjectShare), EntitlementId(1));
+///     assert_eq!(Entitlement::ProjectShare.index(), 1);
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntitlementId(pub u16);
@@ -43,12 +43,12 @@ pub struct EntitlementId(pub u16);
 ///     entity project { roles: [viewer] }
 ///     entitlements { "project:read" on project => roles [viewer] }
 /// }
-/// # fn main() {
 ///
-/// assert_eq!(EntityTypeId::from(EntityType::Project), EntityTypeId(1));
-/// // A resource names its type by id; the generated enum converts.
-/// assert_eq!(Resource::new(EntityType::Project, "p1").ty, EntityTypeId(1));
-/// # }
+/// fn main() {
+///     assert_eq!(EntityTypeId::from(EntityType::Project), EntityTypeId(1));
+///     // A resource names its type by id; the generated enum converts.
+///     assert_eq!(Resource::new(EntityType::Project, "p1").ty, EntityTypeId(1));
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntityTypeId(pub u16);
@@ -68,12 +68,12 @@ pub struct EntityTypeId(pub u16);
 ///         pro { group: main, features: ["project:read"] }
 ///     }
 /// }
-/// # fn main() {
 ///
-/// assert_eq!(PlanId::from(Plan::Pro), PlanId(1));
-/// // Subscriptions name their plan by id.
-/// assert_eq!(Subscription::new(Plan::Pro, 0).plan, PlanId(1));
-/// # }
+/// fn main() {
+///     assert_eq!(PlanId::from(Plan::Pro), PlanId(1));
+///     // Subscriptions name their plan by id.
+///     assert_eq!(Subscription::new(Plan::Pro, 0).plan, PlanId(1));
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PlanId(pub u16);
@@ -90,11 +90,11 @@ pub struct PlanId(pub u16);
 ///     flags: [pdf_export, beta_ai],
 ///     entitlements { "ai:generate" on project => roles [viewer], flags [beta_ai] }
 /// }
-/// # fn main() {
 ///
-/// // `FlagStore::set_flag` takes the id.
-/// assert_eq!(FlagId::from(Flag::BetaAi), FlagId(1));
-/// # }
+/// fn main() {
+///     // `FlagStore::set_flag` takes the id.
+///     assert_eq!(FlagId::from(Flag::BetaAi), FlagId(1));
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlagId(pub u16);
@@ -114,11 +114,11 @@ pub struct FlagId(pub u16);
 ///                limits: { ai: "ai:generate" per day max 3 } }
 ///     }
 /// }
-/// # fn main() {
 ///
-/// // Usage counters are keyed by the id.
-/// assert_eq!(LimitId::from(Limit::Ai), LimitId(0));
-/// # }
+/// fn main() {
+///     // Usage counters are keyed by the id.
+///     assert_eq!(LimitId::from(Limit::Ai), LimitId(0));
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LimitId(pub u16);
@@ -130,31 +130,22 @@ pub struct LimitId(pub u16);
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessModel, DynamicModel};
-/// use access_core::model_builder::ModelBuilder;
+/// use access_core::AccessModel;
 ///
 /// access_core::define_access! {
 ///     pub Access;
 ///     entity project { roles: [viewer] }
 ///     entitlements { "project:read" on project => roles [viewer] }
 /// }
-/// # fn main() {
 ///
-/// // Code generic over the model works with both kinds.
+/// // Code generic over the model: a generated one here; a `DynamicModel` works the same.
 /// fn entitlement_names<M: AccessModel>(model: &M) -> Vec<String> {
 ///     model.data().entitlements.iter().map(|e| e.name.to_string()).collect()
 /// }
 ///
-/// let dynamic = DynamicModel::build(
-///     ModelBuilder::new("Access")
-///         .entity("project", ["viewer"])
-///         .entitlement("project:read", "project", ["viewer"], [])
-///         .spec(),
-/// )
-/// .unwrap();
-/// assert_eq!(entitlement_names(&Access), ["project:read"]);
-/// assert_eq!(entitlement_names(&dynamic), entitlement_names(&Access));
-/// # }
+/// fn main() {
+///     assert_eq!(entitlement_names(&Access), ["project:read"]);
+/// }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an access model",
@@ -177,14 +168,14 @@ pub trait AccessModel: Send + Sync + 'static {
     ///     entity project { roles: [manager, viewer], implies: { manager => viewer } }
     ///     entitlements { "project:read" on project => roles [viewer] }
     /// }
-    /// # fn main() {
     ///
-    /// let data = Access.data();
-    /// assert_eq!(&*data.name, "Access");
-    /// assert_eq!(&*data.entities[0].name, "project");
-    /// assert_eq!(data.entities[0].roles.len(), 2);
-    /// assert_eq!(data.entitlement_index("project:read"), Some(0));
-    /// # }
+    /// fn main() {
+    ///     let data = Access.data();
+    ///     assert_eq!(&*data.name, "Access");
+    ///     assert_eq!(&*data.entities[0].name, "project");
+    ///     assert_eq!(data.entities[0].roles.len(), 2);
+    ///     assert_eq!(data.entitlement_index("project:read"), Some(0));
+    /// }
     /// ```
     fn data(&self) -> &ModelData;
 }
@@ -200,22 +191,17 @@ pub trait AccessModel: Send + Sync + 'static {
 ///     pub Access;
 ///     entity project { roles: [manager, viewer] }
 ///     entitlements { "project:read" on project => roles [viewer] }
-///     plans {
-///         free { group: main, features: [] }
-///         pro { group: main, features: ["project:read"] }
-///     }
 /// }
-/// # fn main() {
 ///
 /// // Code generic over every generated enum.
 /// fn describe<E: ModelEnum>() -> String {
 ///     let names: Vec<&str> = E::ALL.iter().map(|e| e.as_str()).collect();
 ///     format!("{}: {}", E::KIND, names.join(", "))
 /// }
-/// assert_eq!(describe::<Plan>(), "plan: free, pro");
-/// assert_eq!(describe::<ProjectRole>(), "role: manager, viewer");
-/// assert_eq!(describe::<Entitlement>(), "entitlement: project:read");
-/// # }
+///
+/// fn main() {
+///     assert_eq!(describe::<ProjectRole>(), "role: manager, viewer");
+/// }
 /// ```
 pub trait ModelEnum: Copy + Eq + fmt::Debug + fmt::Display + std::str::FromStr + 'static {
     /// What the names are (`"entitlement"`, `"plan"`, ..), for error messages.
@@ -234,11 +220,11 @@ pub trait ModelEnum: Copy + Eq + fmt::Debug + fmt::Display + std::str::FromStr +
     ///     flags: [beta_ai],
     ///     entitlements { "ai:generate" on project => roles [viewer], flags [beta_ai] }
     /// }
-    /// # fn main() {
     ///
-    /// assert_eq!(ModelEnum::as_str(Flag::BetaAi), "beta_ai");
-    /// assert_eq!(ModelEnum::as_str(Entitlement::AiGenerate), "ai:generate");
-    /// # }
+    /// fn main() {
+    ///     assert_eq!(ModelEnum::as_str(Flag::BetaAi), "beta_ai");
+    ///     assert_eq!(ModelEnum::as_str(Entitlement::AiGenerate), "ai:generate");
+    /// }
     /// ```
     fn as_str(self) -> &'static str;
     /// The index in the model's tables.
@@ -252,12 +238,12 @@ pub trait ModelEnum: Copy + Eq + fmt::Debug + fmt::Display + std::str::FromStr +
     ///     entity project { roles: [manager, contributor, viewer] }
     ///     entitlements { "project:read" on project => roles [viewer] }
     /// }
-    /// # fn main() {
     ///
-    /// // Role indices are what role stores take (`RoleStore::assign`).
-    /// assert_eq!(ModelEnum::index(ProjectRole::Manager), 0);
-    /// assert_eq!(ModelEnum::index(ProjectRole::Viewer), 2);
-    /// # }
+    /// fn main() {
+    ///     // Role indices are what role stores take (`RoleStore::assign`).
+    ///     assert_eq!(ModelEnum::index(ProjectRole::Manager), 0);
+    ///     assert_eq!(ModelEnum::index(ProjectRole::Viewer), 2);
+    /// }
     /// ```
     fn index(self) -> u16;
     /// The value at `index`, if any.
@@ -271,11 +257,11 @@ pub trait ModelEnum: Copy + Eq + fmt::Debug + fmt::Display + std::str::FromStr +
     ///     entity project { roles: [manager, viewer] }
     ///     entitlements { "project:read" on project => roles [viewer] }
     /// }
-    /// # fn main() {
     ///
-    /// assert_eq!(ProjectRole::from_index(1), Some(ProjectRole::Viewer));
-    /// assert_eq!(ProjectRole::from_index(2), None);
-    /// # }
+    /// fn main() {
+    ///     assert_eq!(ProjectRole::from_index(1), Some(ProjectRole::Viewer));
+    ///     assert_eq!(ProjectRole::from_index(2), None);
+    /// }
     /// ```
     fn from_index(index: u16) -> Option<Self> {
         Self::ALL.get(index as usize).copied()
@@ -294,14 +280,12 @@ pub trait ModelEnum: Copy + Eq + fmt::Debug + fmt::Display + std::str::FromStr +
 ///     entity project { roles: [viewer] }
 ///     entitlements { "project:read" on project => roles [viewer] }
 /// }
-/// # fn main() {
 ///
-/// let err: UnknownName = "projct".parse::<EntityType>().unwrap_err();
-/// assert_eq!(err.kind, "entity type");
-/// assert_eq!(err.name, "projct");
-/// assert_eq!(err.suggestion, Some("project"));
-/// assert_eq!(err.to_string(), "unknown entity type `projct`, did you mean `project`?");
-/// # }
+/// fn main() {
+///     let err: UnknownName = "projct".parse::<EntityType>().unwrap_err();
+///     assert_eq!(err.suggestion, Some("project"));
+///     assert_eq!(err.to_string(), "unknown entity type `projct`, did you mean `project`?");
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownName {
@@ -358,28 +342,21 @@ impl UnknownName {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, DynamicModel, MemoryStore, Principal, Resource};
-/// use access_core::{ClosureStore, RoleStore};
+/// use access_core::{AccessContext, ClosureStore, DynamicModel, MemoryStore, Principal, Resource, RoleStore};
 /// use access_core::model_builder::ModelBuilder;
 ///
-/// let model = DynamicModel::build(
-///     ModelBuilder::new("Access")
-///         .entity("project", ["manager", "viewer"])
-///         .implies("project", "manager", "viewer")
-///         .entitlement("project:read", "project", ["viewer"], [])
-///         .spec(),
-/// )
-/// .unwrap();
-/// let project = model.entity_type("project").unwrap();
+/// let builder = ModelBuilder::new("Access")
+///     .entity("project", ["viewer"])
+///     .entitlement("project:read", "project", ["viewer"], []);
+/// let model = DynamicModel::build(builder.spec()).unwrap();
+/// let p1 = Resource::new(model.entity_type("project").unwrap(), "p1");
 /// let read = model.entitlement("project:read").unwrap();
-///
+/// let store = MemoryStore::new();
 /// access_core::block_on_ready(async {
-///     let store = MemoryStore::new();
-///     let p1 = Resource::new(project, "p1");
 ///     store.add_resource(p1, &[]).await.unwrap();
-///     store.assign("ann", p1, 0).await.unwrap(); // role 0: manager
+///     store.assign("ann", p1, 0).await.unwrap(); // role 0: viewer
 ///     let ctx = AccessContext::new(&model, &store, Principal::new("ann"));
-///     assert!(ctx.can(read, p1).await.unwrap()); // manager implies viewer
+///     assert!(ctx.can(read, p1).await.unwrap());
 /// })
 /// .unwrap();
 /// ```
@@ -400,22 +377,10 @@ impl DynamicModel {
     /// use access_core::DynamicModel;
     /// use access_core::model_builder::{ErrorKind, ModelBuilder};
     ///
-    /// let ok = DynamicModel::build(
-    ///     ModelBuilder::new("Access")
-    ///         .entity("project", ["viewer"])
-    ///         .entitlement("project:read", "project", ["viewer"], [])
-    ///         .spec(),
-    /// );
-    /// assert!(ok.is_ok());
-    ///
-    /// let errors = DynamicModel::build(
-    ///     ModelBuilder::new("Access")
-    ///         .entity("project", ["viewer"])
-    ///         .entitlement("project:read", "project", ["viewr"], [])
-    ///         .spec(),
-    /// )
-    /// .unwrap_err();
-    /// assert_eq!(errors.len(), 1);
+    /// let builder = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .entitlement("project:read", "project", ["viewr"], []);
+    /// let errors = DynamicModel::build(builder.spec()).unwrap_err();
     /// assert_eq!(errors[0].kind, ErrorKind::UnknownRole);
     /// assert!(errors[0].message.contains("did you mean `viewer`?"));
     /// ```
@@ -428,18 +393,13 @@ impl DynamicModel {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{AccessModel, DynamicModel};
+    /// use access_core::DynamicModel;
     /// use access_core::model_builder::ModelBuilder;
     ///
     /// // `ModelBuilder::build` validates and computes the tables in one step.
-    /// let data = ModelBuilder::new("Access")
-    ///     .entity("project", ["viewer"])
-    ///     .entitlement("project:read", "project", ["viewer"], [])
-    ///     .build()
-    ///     .unwrap();
-    /// let model = DynamicModel::from_data(data.clone());
-    /// assert_eq!(model.data(), &data);
-    /// assert!(model.entitlement("project:read").is_some());
+    /// let data = ModelBuilder::new("Access").entity("project", ["viewer"]).build().unwrap();
+    /// let model = DynamicModel::from_data(data);
+    /// assert!(model.entity_type("project").is_some());
     /// ```
     pub fn from_data(data: ModelData) -> Self {
         Self { data }
@@ -451,15 +411,11 @@ impl DynamicModel {
     /// use access_core::{DynamicModel, EntitlementId};
     /// use access_core::model_builder::ModelBuilder;
     ///
-    /// let model = DynamicModel::build(
-    ///     ModelBuilder::new("Access")
-    ///         .entity("project", ["manager", "viewer"])
-    ///         .entitlement("project:read", "project", ["viewer"], [])
-    ///         .entitlement("project:delete", "project", ["manager"], [])
-    ///         .spec(),
-    /// )
-    /// .unwrap();
-    /// assert_eq!(model.entitlement("project:delete"), Some(EntitlementId(1)));
+    /// let builder = ModelBuilder::new("Access")
+    ///     .entity("project", ["viewer"])
+    ///     .entitlement("project:read", "project", ["viewer"], []);
+    /// let model = DynamicModel::build(builder.spec()).unwrap();
+    /// assert_eq!(model.entitlement("project:read"), Some(EntitlementId(0)));
     /// assert_eq!(model.entitlement("project:archive"), None);
     /// ```
     pub fn entitlement(&self, name: &str) -> Option<EntitlementId> {
@@ -472,15 +428,9 @@ impl DynamicModel {
     /// use access_core::{DynamicModel, EntityTypeId};
     /// use access_core::model_builder::ModelBuilder;
     ///
-    /// let model = DynamicModel::build(
-    ///     ModelBuilder::new("Access")
-    ///         .entity("workspace", ["admin"])
-    ///         .entity("project", ["viewer"])
-    ///         .entitlement("project:read", "project", ["viewer"], [])
-    ///         .spec(),
-    /// )
-    /// .unwrap();
-    /// assert_eq!(model.entity_type("project"), Some(EntityTypeId(1)));
+    /// let data = ModelBuilder::new("Access").entity("project", ["viewer"]).build().unwrap();
+    /// let model = DynamicModel::from_data(data);
+    /// assert_eq!(model.entity_type("project"), Some(EntityTypeId(0)));
     /// assert_eq!(model.entity_type("folder"), None);
     /// ```
     pub fn entity_type(&self, name: &str) -> Option<EntityTypeId> {

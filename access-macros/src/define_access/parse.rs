@@ -1,4 +1,7 @@
 //! Tokens → `ModelSpec<Span>`: syntax only. Names are resolved by `access_model::compile`.
+//!
+//! A syntax error ends parsing but keeps what was read before it (each entity, entitlement and
+//! plan as far as it got), so the fallback can still name it.
 
 use access_model::LintKind;
 use access_model::{
@@ -7,7 +10,7 @@ use access_model::{
 };
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::{Attribute, Ident, LitInt, LitStr, Token, Visibility, braced, bracketed};
 
 mod kw {
@@ -52,6 +55,9 @@ pub(crate) struct Input {
     pub errors: Vec<syn::Error>,
     /// `lints: { idle_role: deny, .. }`: the level of each lint named.
     pub lint_levels: Vec<(LintKind, LintLevel)>,
+    /// Whether every section parsed; if not, `errors` ends with the syntax error and `spec`
+    /// holds what came before it.
+    pub complete: bool,
 }
 
 /// What a lint does when it finds something.
@@ -177,6 +183,30 @@ const SECTIONS: &[&str] = &[
     "lints",
 ];
 
+/// Tokens → [`Input`]. At a syntax error in the sections, the error and the model as far as it
+/// parsed (`complete: false`); an error before the model's name is the only error.
+pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Input> {
+    let mut recovered = None;
+    let parsed = Parser::parse2(
+        |input: ParseStream<'_>| {
+            let i = Input::parse(input)?;
+            if i.complete {
+                Ok(Some(i))
+            } else {
+                recovered = Some(i);
+                Ok(None)
+            }
+        },
+        tokens,
+    );
+    match recovered {
+        // syn may add "unexpected token" for what the recovery skipped: the first error is
+        // the one that says what is wrong.
+        Some(i) => Ok(i),
+        None => parsed?.ok_or_else(|| syn::Error::new(Span::call_site(), "no model")),
+    }
+}
+
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         // `crate = <path>;` from the `macro_rules!` front.
@@ -201,83 +231,27 @@ impl Parse for Input {
         let ident: Ident = input.parse()?;
         input.parse::<Token![;]>()?;
 
-        let mut spec = ModelSpec::new(name(&ident));
-        let mut errors = Vec::new();
-        let mut seen: Vec<&'static str> = Vec::new();
-        let mut saw_entitlements = false;
-        let mut levels = Vec::new();
-
-        while !input.is_empty() {
-            let look = input.lookahead1();
-            if look.peek(kw::roles) {
-                let k: kw::roles = input.parse()?;
-                once(&mut seen, "roles", k.span, &mut errors);
-                input.parse::<Token![:]>()?;
-                spec.global_roles.extend(ident_list(input)?);
-            } else if look.peek(kw::default_role) {
-                let k: kw::default_role = input.parse()?;
-                once(&mut seen, "default_role", k.span, &mut errors);
-                input.parse::<Token![:]>()?;
-                spec.default_role = Some(name(&Ident::parse_any(input)?));
-            } else if look.peek(kw::entity) {
-                input.parse::<kw::entity>()?;
-                spec.entities.push(entity(input)?);
-            } else if look.peek(kw::flags) {
-                let k: kw::flags = input.parse()?;
-                once(&mut seen, "flags", k.span, &mut errors);
-                input.parse::<Token![:]>()?;
-                spec.flags.extend(ident_list(input)?);
-            } else if look.peek(kw::entitlements) {
-                let k: kw::entitlements = input.parse()?;
-                once(&mut seen, "entitlements", k.span, &mut errors);
-                saw_entitlements = true;
-                if input.peek(Token![:]) {
-                    input.parse::<Token![:]>()?;
-                }
-                spec.entitlements.extend(entitlements(input)?);
-            } else if look.peek(kw::plans) {
-                let k: kw::plans = input.parse()?;
-                once(&mut seen, "plans", k.span, &mut errors);
-                if input.peek(Token![:]) {
-                    input.parse::<Token![:]>()?;
-                }
-                spec.plans.extend(plans(input)?);
-            } else if look.peek(kw::default_plan) {
-                let k: kw::default_plan = input.parse()?;
-                once(&mut seen, "default_plan", k.span, &mut errors);
-                input.parse::<Token![:]>()?;
-                spec.default_plan = Some(name(&Ident::parse_any(input)?));
-            } else if look.peek(kw::default_permission) {
-                let k: kw::default_permission = input.parse()?;
-                once(&mut seen, "default_permission", k.span, &mut errors);
-                input.parse::<Token![:]>()?;
-                spec.default_permission.extend(default_permission(input)?);
-            } else if look.peek(kw::superuser_bypasses_blocked) {
-                let k: kw::superuser_bypasses_blocked = input.parse()?;
-                once(&mut seen, "superuser_bypasses_blocked", k.span, &mut errors);
-                input.parse::<Token![:]>()?;
-                spec.superuser_bypasses_blocked = input.parse::<syn::LitBool>()?.value;
-            } else if look.peek(kw::lints) {
-                let k: kw::lints = input.parse()?;
-                once(&mut seen, "lints", k.span, &mut errors);
-                input.parse::<Token![:]>()?;
-                levels.extend(lint_levels(input, &mut errors)?);
-            } else if input.peek(Ident::peek_any) {
-                let unknown = Ident::parse_any(input)?;
-                let text = unknown.to_string();
-                let msg =
-                    access_model::unknown_message("section", &text, "", SECTIONS.iter().copied());
-                return Err(syn::Error::new(unknown.span(), msg));
-            } else {
-                return Err(look.error());
+        let mut s = Sections {
+            spec: ModelSpec::new(name(&ident)),
+            errors: Vec::new(),
+            seen: Vec::new(),
+            saw_entitlements: false,
+            levels: Vec::new(),
+        };
+        let complete = match sections(input, &mut s) {
+            Ok(()) => true,
+            Err(e) => {
+                s.errors.push(e);
+                skip_rest(input)?;
+                false
             }
-            comma(input)?;
-        }
-        if !saw_entitlements {
-            errors.push(syn::Error::new(
+        };
+        if complete && !s.saw_entitlements {
+            s.errors.push(syn::Error::new(
                 ident.span(),
                 format!(
-                    "missing `entitlements` section in model `{ident}`: add `entitlements {{ \"resource:action\" on <entity> => roles [..], }}`"
+                    "missing `entitlements` section in model `{}`: add `entitlements {{ \"resource:action\" on <entity> => roles [..], }}`",
+                    s.spec.name.text
                 ),
             ));
         }
@@ -286,15 +260,109 @@ impl Parse for Input {
             attrs,
             vis,
             ident,
-            spec,
-            errors,
-            lint_levels: levels,
+            spec: s.spec,
+            errors: s.errors,
+            lint_levels: s.levels,
+            complete,
         })
     }
 }
 
-/// `name { roles: [..], implies: {..}, inherits: {..} }` (after `entity`).
-fn entity(input: ParseStream<'_>) -> syn::Result<EntitySpec<Span>> {
+/// What the sections fill in, kept when a later section has a syntax error.
+struct Sections {
+    spec: ModelSpec<Span>,
+    errors: Vec<syn::Error>,
+    seen: Vec<&'static str>,
+    saw_entitlements: bool,
+    levels: Vec<(LintKind, LintLevel)>,
+}
+
+/// Every token left in `input`, skipped.
+fn skip_rest(input: ParseStream<'_>) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((_, next)) = rest.token_tree() {
+            rest = next;
+        }
+        Ok(((), rest))
+    })
+}
+
+/// The sections after the model's name, each read into `s` as far as it goes.
+fn sections(input: ParseStream<'_>, s: &mut Sections) -> syn::Result<()> {
+    let spec = &mut s.spec;
+    let (seen, errors) = (&mut s.seen, &mut s.errors);
+    while !input.is_empty() {
+        let look = input.lookahead1();
+        if look.peek(kw::roles) {
+            let k: kw::roles = input.parse()?;
+            once(seen, "roles", k.span, errors);
+            input.parse::<Token![:]>()?;
+            spec.global_roles.extend(ident_list(input)?);
+        } else if look.peek(kw::default_role) {
+            let k: kw::default_role = input.parse()?;
+            once(seen, "default_role", k.span, errors);
+            input.parse::<Token![:]>()?;
+            spec.default_role = Some(name(&Ident::parse_any(input)?));
+        } else if look.peek(kw::entity) {
+            input.parse::<kw::entity>()?;
+            entity(input, &mut spec.entities)?;
+        } else if look.peek(kw::flags) {
+            let k: kw::flags = input.parse()?;
+            once(seen, "flags", k.span, errors);
+            input.parse::<Token![:]>()?;
+            spec.flags.extend(ident_list(input)?);
+        } else if look.peek(kw::entitlements) {
+            let k: kw::entitlements = input.parse()?;
+            once(seen, "entitlements", k.span, errors);
+            s.saw_entitlements = true;
+            if input.peek(Token![:]) {
+                input.parse::<Token![:]>()?;
+            }
+            entitlements(input, &mut spec.entitlements)?;
+        } else if look.peek(kw::plans) {
+            let k: kw::plans = input.parse()?;
+            once(seen, "plans", k.span, errors);
+            if input.peek(Token![:]) {
+                input.parse::<Token![:]>()?;
+            }
+            plans(input, &mut spec.plans)?;
+        } else if look.peek(kw::default_plan) {
+            let k: kw::default_plan = input.parse()?;
+            once(seen, "default_plan", k.span, errors);
+            input.parse::<Token![:]>()?;
+            spec.default_plan = Some(name(&Ident::parse_any(input)?));
+        } else if look.peek(kw::default_permission) {
+            let k: kw::default_permission = input.parse()?;
+            once(seen, "default_permission", k.span, errors);
+            input.parse::<Token![:]>()?;
+            spec.default_permission.extend(default_permission(input)?);
+        } else if look.peek(kw::superuser_bypasses_blocked) {
+            let k: kw::superuser_bypasses_blocked = input.parse()?;
+            once(seen, "superuser_bypasses_blocked", k.span, errors);
+            input.parse::<Token![:]>()?;
+            spec.superuser_bypasses_blocked = input.parse::<syn::LitBool>()?.value;
+        } else if look.peek(kw::lints) {
+            let k: kw::lints = input.parse()?;
+            once(seen, "lints", k.span, errors);
+            input.parse::<Token![:]>()?;
+            s.levels.extend(lint_levels(input, errors)?);
+        } else if input.peek(Ident::peek_any) {
+            let unknown = Ident::parse_any(input)?;
+            let text = unknown.to_string();
+            let msg = access_model::unknown_message("section", &text, "", SECTIONS.iter().copied());
+            return Err(syn::Error::new(unknown.span(), msg));
+        } else {
+            return Err(look.error());
+        }
+        comma(input)?;
+    }
+    Ok(())
+}
+
+/// `name { roles: [..], implies: {..}, inherits: {..} }` (after `entity`), into `out` as far
+/// as it parses.
+fn entity(input: ParseStream<'_>, out: &mut Vec<EntitySpec<Span>>) -> syn::Result<()> {
     let ident = Ident::parse_any(input)?;
     let mut e = EntitySpec {
         name: name(&ident),
@@ -302,6 +370,13 @@ fn entity(input: ParseStream<'_>) -> syn::Result<EntitySpec<Span>> {
         implies: Vec::new(),
         inherits: Vec::new(),
     };
+    let parsed = entity_body(input, &mut e);
+    out.push(e);
+    parsed
+}
+
+/// The `{ .. }` of an entity.
+fn entity_body(input: ParseStream<'_>, e: &mut EntitySpec<Span>) -> syn::Result<()> {
     let body;
     braced!(body in input);
     while !body.is_empty() {
@@ -348,14 +423,13 @@ fn entity(input: ParseStream<'_>) -> syn::Result<EntitySpec<Span>> {
         }
         comma(&body)?;
     }
-    Ok(e)
+    Ok(())
 }
 
-/// `{ "x:y" on entity => roles [..], flags [..], .. }`.
-fn entitlements(input: ParseStream<'_>) -> syn::Result<Vec<EntitlementSpec<Span>>> {
+/// `{ "x:y" on entity => roles [..], flags [..], .. }`, into `out` as far as it parses.
+fn entitlements(input: ParseStream<'_>, out: &mut Vec<EntitlementSpec<Span>>) -> syn::Result<()> {
     let body;
     braced!(body in input);
-    let mut out = Vec::new();
     while !body.is_empty() {
         let lit: LitStr = body.parse()?;
         body.parse::<kw::on>()?;
@@ -367,37 +441,42 @@ fn entitlements(input: ParseStream<'_>) -> syn::Result<Vec<EntitlementSpec<Span>
             roles: Vec::new(),
             flags: Vec::new(),
         };
-        // `roles [..]` and `flags [..]`, in either order, separated by commas.
-        loop {
-            if body.peek(kw::roles) {
-                body.parse::<kw::roles>()?;
-                e.roles.extend(ident_list(&body)?);
-            } else if body.peek(kw::flags) {
-                body.parse::<kw::flags>()?;
-                e.flags.extend(ident_list(&body)?);
-            } else {
-                let look = body.lookahead1();
-                look.peek(kw::roles);
-                look.peek(kw::flags);
-                return Err(look.error());
-            }
-            if body.peek(Token![,]) && (body.peek2(kw::roles) || body.peek2(kw::flags)) {
-                body.parse::<Token![,]>()?;
-                continue;
-            }
-            break;
-        }
+        let parsed = grants(&body, &mut e);
         out.push(e);
+        parsed?;
         comma(&body)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// `{ name { group: g, features: [..], limits: {..} } name { add_on, .. } }`.
-fn plans(input: ParseStream<'_>) -> syn::Result<Vec<PlanSpec<Span>>> {
+/// `roles [..]` and `flags [..]` of one entitlement, in either order, separated by commas.
+fn grants(body: ParseStream<'_>, e: &mut EntitlementSpec<Span>) -> syn::Result<()> {
+    loop {
+        if body.peek(kw::roles) {
+            body.parse::<kw::roles>()?;
+            e.roles.extend(ident_list(body)?);
+        } else if body.peek(kw::flags) {
+            body.parse::<kw::flags>()?;
+            e.flags.extend(ident_list(body)?);
+        } else {
+            let look = body.lookahead1();
+            look.peek(kw::roles);
+            look.peek(kw::flags);
+            return Err(look.error());
+        }
+        if body.peek(Token![,]) && (body.peek2(kw::roles) || body.peek2(kw::flags)) {
+            body.parse::<Token![,]>()?;
+            continue;
+        }
+        return Ok(());
+    }
+}
+
+/// `{ name { group: g, features: [..], limits: {..} } name { add_on, .. } }`, into `out` as far
+/// as it parses.
+fn plans(input: ParseStream<'_>, out: &mut Vec<PlanSpec<Span>>) -> syn::Result<()> {
     let body;
     braced!(body in input);
-    let mut out = Vec::new();
     while !body.is_empty() {
         let ident = Ident::parse_any(&body)?;
         let mut p = PlanSpec {
@@ -408,61 +487,68 @@ fn plans(input: ParseStream<'_>) -> syn::Result<Vec<PlanSpec<Span>>> {
             limits: Vec::new(),
             requires: None,
         };
-        let fields;
-        braced!(fields in body);
-        while !fields.is_empty() {
-            let look = fields.lookahead1();
-            if look.peek(kw::group) {
-                fields.parse::<kw::group>()?;
-                fields.parse::<Token![:]>()?;
-                p.group = Some(name(&Ident::parse_any(&fields)?));
-            } else if look.peek(kw::add_on) {
-                let k: kw::add_on = fields.parse()?;
-                p.add_on = Some(k.span);
-            } else if look.peek(kw::features) {
-                fields.parse::<kw::features>()?;
-                fields.parse::<Token![:]>()?;
-                p.features.extend(lit_list(&fields)?);
-            } else if look.peek(kw::limits) {
-                fields.parse::<kw::limits>()?;
-                fields.parse::<Token![:]>()?;
-                let lines;
-                braced!(lines in fields);
-                while !lines.is_empty() {
-                    let lname = Ident::parse_any(&lines)?;
-                    lines.parse::<Token![:]>()?;
-                    let ent: LitStr = lines.parse()?;
-                    lines.parse::<kw::per>()?;
-                    let period = Ident::parse_any(&lines)?;
-                    lines.parse::<kw::max>()?;
-                    let max: LitInt = lines.parse()?;
-                    p.limits.push(LimitSpec {
-                        name: name(&lname),
-                        entitlement: lit_name(&ent),
-                        period: name(&period),
-                        max: max.base10_parse::<u64>()?,
-                        max_span: max.span(),
-                    });
-                    comma(&lines)?;
-                }
-            } else if look.peek(kw::requires) {
-                fields.parse::<kw::requires>()?;
-                fields.parse::<Token![:]>()?;
-                let group = Ident::parse_any(&fields)?;
-                let plans = ident_list(&fields)?;
-                p.requires = Some(RequiresSpec {
-                    group: name(&group),
-                    plans,
-                });
-            } else {
-                return Err(look.error());
-            }
-            comma(&fields)?;
-        }
+        let parsed = plan_fields(&body, &mut p);
         out.push(p);
+        parsed?;
         comma(&body)?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The `{ .. }` of one plan.
+fn plan_fields(body: ParseStream<'_>, p: &mut PlanSpec<Span>) -> syn::Result<()> {
+    let fields;
+    braced!(fields in body);
+    while !fields.is_empty() {
+        let look = fields.lookahead1();
+        if look.peek(kw::group) {
+            fields.parse::<kw::group>()?;
+            fields.parse::<Token![:]>()?;
+            p.group = Some(name(&Ident::parse_any(&fields)?));
+        } else if look.peek(kw::add_on) {
+            let k: kw::add_on = fields.parse()?;
+            p.add_on = Some(k.span);
+        } else if look.peek(kw::features) {
+            fields.parse::<kw::features>()?;
+            fields.parse::<Token![:]>()?;
+            p.features.extend(lit_list(&fields)?);
+        } else if look.peek(kw::limits) {
+            fields.parse::<kw::limits>()?;
+            fields.parse::<Token![:]>()?;
+            let lines;
+            braced!(lines in fields);
+            while !lines.is_empty() {
+                let lname = Ident::parse_any(&lines)?;
+                lines.parse::<Token![:]>()?;
+                let ent: LitStr = lines.parse()?;
+                lines.parse::<kw::per>()?;
+                let period = Ident::parse_any(&lines)?;
+                lines.parse::<kw::max>()?;
+                let max: LitInt = lines.parse()?;
+                p.limits.push(LimitSpec {
+                    name: name(&lname),
+                    entitlement: lit_name(&ent),
+                    period: name(&period),
+                    max: max.base10_parse::<u64>()?,
+                    max_span: max.span(),
+                });
+                comma(&lines)?;
+            }
+        } else if look.peek(kw::requires) {
+            fields.parse::<kw::requires>()?;
+            fields.parse::<Token![:]>()?;
+            let group = Ident::parse_any(&fields)?;
+            let plans = ident_list(&fields)?;
+            p.requires = Some(RequiresSpec {
+                group: name(&group),
+                plans,
+            });
+        } else {
+            return Err(look.error());
+        }
+        comma(&fields)?;
+    }
+    Ok(())
 }
 
 /// `{ create: [admin], read: public, .. }`.

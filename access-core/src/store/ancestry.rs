@@ -1,4 +1,4 @@
-//! What one [`RoleStore::ancestry`](super::RoleStore::ancestry) call returns: a resource, its
+//! What one [`RoleStore::ancestry`](crate::RoleStore::ancestry) call returns: a resource, its
 //! ancestors with their parent links, and the user's direct roles on each.
 
 use std::sync::Arc;

@@ -8,10 +8,12 @@ pub use crate::granted::EntitlementMarker;
 pub use crate::model::{
     AccessModel, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId, UnknownName,
 };
+pub use crate::schema::list::dynamic_check;
+pub use crate::schema::lookup::{entitlement_index, entitlement_lookup, entity_index};
 pub use crate::schema::{
     Action, AsFieldValue, CheckFuture, FieldPermission, FieldValue, GlobalRole, IntoListItem,
     ListEntry, ListItem, NamedCheck, PermissionCtx, RowFields, Rule, Schema, SchemaPermissions,
-    Where, WhereValue, dynamic_check, entitlement_index, entitlement_lookup, entity_index,
+    Where, WhereValue,
 };
 #[cfg(feature = "sea-orm")]
 pub use crate::sea::{SeaOrmSchema, SqlField};

@@ -16,5 +16,5 @@ pub use builder::ModelBuilder;
 pub use data::*;
 pub use lint::{Lint, LintKind, lints};
 pub use spec::*;
-pub use suggest::{backticked, suggest, unknown_message};
+pub use suggest::{SUGGEST_CONST_MAX_CHARS, backticked, suggest, suggest_const, unknown_message};
 pub use validate::{ErrorKind, ModelError, compile};

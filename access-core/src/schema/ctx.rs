@@ -265,7 +265,7 @@ impl<'a> PermissionCtx<'a> {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::{AccessModel, PermissionCtx};
     ///
     /// #[derive(access_core::Schema)]
@@ -275,9 +275,11 @@ impl<'a> PermissionCtx<'a> {
     ///     pub body: String,
     /// }
     ///
-    /// let ctx = PermissionCtx::new(Access.data(), None);
-    /// let note = Note { id: 1, body: "short".into() };
-    /// assert_eq!(ctx.with_row(&note).row_as::<Note>().map(|n| n.body.len()), Some(5));
+    /// fn main() {
+    ///     let ctx = PermissionCtx::new(Access.data(), None);
+    ///     let note = Note { id: 1, body: "short".into() };
+    ///     assert_eq!(ctx.with_row(&note).row_as::<Note>().map(|n| n.body.len()), Some(5));
+    /// }
     /// ```
     pub fn row_as<T: 'static>(&self) -> Option<&'a T> {
         self.row.and_then(|r| r.as_any().downcast_ref())

@@ -18,7 +18,7 @@ use crate::{Principal, Resource};
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::{AccessModel, PermissionCtx, Schema};
 ///
 /// #[derive(access_core::Schema)]
@@ -29,10 +29,12 @@ use crate::{Principal, Resource};
 ///     pub created_at: i64,
 /// }
 ///
-/// let ctx = PermissionCtx::new(Access.data(), None);
-/// let patch = serde_json::json!({ "created_at": 5 });
-/// let denied = access_core::block_on_ready(Note::check_write(&patch, None, &ctx)).unwrap();
-/// assert_eq!(denied[0].reason.message, "`created_at` is read-only");
+/// fn main() {
+///     let ctx = PermissionCtx::new(Access.data(), None);
+///     let patch = serde_json::json!({ "created_at": 5 });
+///     let denied = access_core::block_on_ready(Note::check_write(&patch, None, &ctx)).unwrap();
+///     assert_eq!(denied[0].reason.message, "`created_at` is read-only");
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldDenial {
@@ -46,7 +48,7 @@ pub struct FieldDenial {
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::{AccessModel, Action, PermissionCtx, Principal, Schema};
 ///
 /// #[derive(access_core::Schema)]
@@ -55,13 +57,15 @@ pub struct FieldDenial {
 ///     pub id: i64,
 /// }
 ///
-/// let bob = Principal::new("2");
-/// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
-/// let denial = access_core::block_on_ready(Note::authorize_action(&ctx, Action::Create));
-/// assert_eq!(
-///     denial.unwrap().unwrap_err().to_string(),
-///     "`create` on `note` denied; role_required: needs the role `admin`, `editor`"
-/// );
+/// fn main() {
+///     let bob = Principal::new("2");
+///     let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+///     let denial = access_core::block_on_ready(Note::authorize_action(&ctx, Action::Create));
+///     assert_eq!(
+///         denial.unwrap().unwrap_err().to_string(),
+///         "`create` on `note` denied; role_required: needs the role `admin`, `editor`"
+///     );
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Denial {
@@ -552,7 +556,7 @@ fn describe(c: &Where) -> String {
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::schema::authorize;
 /// use access_core::{AccessModel, Action, PermissionCtx, Principal, Schema};
 ///
@@ -562,10 +566,12 @@ fn describe(c: &Where) -> String {
 ///     pub id: i64,
 /// }
 ///
-/// let inactive = Principal::new("u2").active(false);
-/// let ctx = PermissionCtx::new(Access.data(), Some(&inactive));
-/// let denial = access_core::block_on_ready(authorize(Note::PERMISSIONS, &ctx, Action::Read));
-/// assert!(denial.unwrap().is_err());
+/// fn main() {
+///     let inactive = Principal::new("u2").active(false);
+///     let ctx = PermissionCtx::new(Access.data(), Some(&inactive));
+///     let denial = access_core::block_on_ready(authorize(Note::PERMISSIONS, &ctx, Action::Read));
+///     assert!(denial.unwrap().is_err());
+/// }
 /// ```
 pub async fn authorize(
     perms: &'static SchemaPermissions,

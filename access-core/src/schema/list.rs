@@ -54,6 +54,7 @@ impl fmt::Debug for NamedCheck {
 ///     pub Access;
 ///     roles: [admin, editor],
 ///     entity project { roles: [owner] }
+///     entitlements { "project:edit" on project => roles [owner] }
 /// }
 ///
 /// fn main() {

@@ -17,6 +17,7 @@
 //!     pub Access;
 //!     roles: [admin, editor],
 //!     entity project { roles: [owner] }
+//!     entitlements { "project:edit" on project => roles [owner] }
 //! }
 //!
 //! #[derive(access_core::Schema, serde::Serialize)]
@@ -76,7 +77,7 @@ pub use rule::{Action, FieldPermission, Rule, SchemaPermissions, Where, WhereVal
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::Schema;
 ///
 /// #[derive(access_core::Schema)]
@@ -85,7 +86,9 @@ pub use rule::{Action, FieldPermission, Rule, SchemaPermissions, Where, WhereVal
 ///     pub id: i64,
 /// }
 ///
-/// assert_eq!(Note::PERMISSIONS.name, "note");
+/// fn main() {
+///     assert_eq!(Note::PERMISSIONS.name, "note");
+/// }
 /// ```
 #[diagnostic::on_unimplemented(note = "add `#[derive(access_core::Schema)]` to `{Self}`")]
 pub trait Schema: RowFields + Sized + 'static {
@@ -99,7 +102,7 @@ pub trait Schema: RowFields + Sized + 'static {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::{AccessModel, Action, PermissionCtx, Principal, Schema};
     ///
     /// #[derive(access_core::Schema)]
@@ -109,11 +112,14 @@ pub trait Schema: RowFields + Sized + 'static {
     ///     pub owner_id: i64,
     /// }
     ///
-    /// let bob = Principal::new("2");
-    /// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
-    /// let mine = Note { id: 1, owner_id: 2 };
-    /// let update = Note::authorize_action(&ctx.with_row(&mine), Action::Update);
-    /// assert!(access_core::block_on_ready(update).unwrap().is_ok());
+    /// fn main() {
+    ///     let bob = Principal::new("2");
+    ///     let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+    ///     let mine = Note { id: 1, owner_id: 2 };
+    ///     let on_mine = ctx.with_row(&mine);
+    ///     let update = Note::authorize_action(&on_mine, Action::Update);
+    ///     assert!(access_core::block_on_ready(update).unwrap().is_ok());
+    /// }
     /// ```
     fn authorize_action<'a>(
         ctx: &'a PermissionCtx<'a>,
@@ -128,7 +134,7 @@ pub trait Schema: RowFields + Sized + 'static {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::{AccessModel, PermissionCtx, Principal, Schema};
     ///
     /// #[derive(access_core::Schema)]
@@ -139,9 +145,11 @@ pub trait Schema: RowFields + Sized + 'static {
     ///     pub secret: String,
     /// }
     ///
-    /// let bob = Principal::new("2");
-    /// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
-    /// assert_eq!(access_core::block_on_ready(Note::queryable_fields(&ctx)), Some(vec!["id"]));
+    /// fn main() {
+    ///     let bob = Principal::new("2");
+    ///     let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+    ///     assert_eq!(access_core::block_on_ready(Note::queryable_fields(&ctx)), Some(vec!["id"]));
+    /// }
     /// ```
     fn queryable_fields<'a>(
         ctx: &'a PermissionCtx<'a>,
@@ -161,7 +169,7 @@ pub trait Schema: RowFields + Sized + 'static {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::{AccessModel, PermissionCtx, Principal, Schema};
     ///
     /// #[derive(access_core::Schema)]
@@ -173,11 +181,13 @@ pub trait Schema: RowFields + Sized + 'static {
     ///     pub draft: String,
     /// }
     ///
-    /// let bob = Principal::new("2");
-    /// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
-    /// let theirs = Note { id: 2, owner_id: 3, draft: String::new() };
-    /// let readable = access_core::block_on_ready(theirs.readable_fields(&ctx));
-    /// assert_eq!(readable, Some(vec!["id", "owner_id"]));
+    /// fn main() {
+    ///     let bob = Principal::new("2");
+    ///     let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+    ///     let theirs = Note { id: 2, owner_id: 3, draft: String::new() };
+    ///     let readable = access_core::block_on_ready(theirs.readable_fields(&ctx));
+    ///     assert_eq!(readable, Some(vec!["id", "owner_id"]));
+    /// }
     /// ```
     fn readable_fields<'a>(
         &'a self,
@@ -205,7 +215,7 @@ pub trait Schema: RowFields + Sized + 'static {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::{AccessModel, PermissionCtx, Principal, Schema};
     ///
     /// #[derive(access_core::Schema, serde::Serialize)]
@@ -216,11 +226,13 @@ pub trait Schema: RowFields + Sized + 'static {
     ///     pub notes: String,
     /// }
     ///
-    /// let guest = Principal::new("g");
-    /// let ctx = PermissionCtx::new(Access.data(), Some(&guest));
-    /// let note = Note { id: 1, notes: "internal".into() };
-    /// let json = access_core::block_on_ready(note.redact(&ctx)).unwrap().unwrap();
-    /// assert_eq!(json, serde_json::json!({ "id": 1 }));
+    /// fn main() {
+    ///     let guest = Principal::new("g");
+    ///     let ctx = PermissionCtx::new(Access.data(), Some(&guest));
+    ///     let note = Note { id: 1, notes: "internal".into() };
+    ///     let json = access_core::block_on_ready(note.redact(&ctx)).unwrap().unwrap();
+    ///     assert_eq!(json, serde_json::json!({ "id": 1 }));
+    /// }
     /// ```
     fn redact<'a>(
         &'a self,
@@ -249,7 +261,7 @@ pub trait Schema: RowFields + Sized + 'static {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; roles: [admin, editor], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::{AccessModel, PermissionCtx, Principal, Schema};
     ///
     /// #[derive(access_core::Schema)]
@@ -261,11 +273,13 @@ pub trait Schema: RowFields + Sized + 'static {
     ///     pub pinned: bool,
     /// }
     ///
-    /// let bob = Principal::new("2");
-    /// let ctx = PermissionCtx::new(Access.data(), Some(&bob));
-    /// let patch = serde_json::json!({ "title": "x", "pinned": true });
-    /// let denied = access_core::block_on_ready(Note::check_write(&patch, None, &ctx)).unwrap();
-    /// assert_eq!(denied[0].field, "pinned"); // needs the role `admin`
+    /// fn main() {
+    ///     let bob = Principal::new("2");
+    ///     let ctx = PermissionCtx::new(Access.data(), Some(&bob));
+    ///     let patch = serde_json::json!({ "title": "x", "pinned": true });
+    ///     let denied = access_core::block_on_ready(Note::check_write(&patch, None, &ctx)).unwrap();
+    ///     assert_eq!(denied[0].field, "pinned"); // needs the role `admin`
+    /// }
     /// ```
     fn check_write<'a>(
         patch: &'a serde_json::Value,
@@ -294,7 +308,7 @@ impl<'a> PermissionCtx<'a> {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::schema::FieldValue;
     /// use access_core::{AccessModel, PermissionCtx};
     ///
@@ -304,10 +318,12 @@ impl<'a> PermissionCtx<'a> {
     ///     pub id: i64,
     /// }
     ///
-    /// let ctx = PermissionCtx::new(Access.data(), None);
-    /// let note = Note { id: 7 };
-    /// let with = ctx.with_row(&note);
-    /// assert_eq!(with.row.map(|r| r.field("id")), Some(FieldValue::Int(7)));
+    /// fn main() {
+    ///     let ctx = PermissionCtx::new(Access.data(), None);
+    ///     let note = Note { id: 7 };
+    ///     let with = ctx.with_row(&note);
+    ///     assert_eq!(with.row.map(|r| r.field("id")), Some(FieldValue::Int(7)));
+    /// }
     /// ```
     #[must_use]
     pub fn with_row<T: Schema>(&self, row: &'a T) -> Self {

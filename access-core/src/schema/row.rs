@@ -94,7 +94,7 @@ impl<T: AsFieldValue> AsFieldValue for Option<T> {
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::schema::{FieldValue, RowFields};
 ///
 /// #[derive(access_core::Schema)]
@@ -104,8 +104,10 @@ impl<T: AsFieldValue> AsFieldValue for Option<T> {
 ///     pub owner_id: i64,
 /// }
 ///
-/// let note = Note { id: 7, owner_id: 42 };
-/// assert_eq!(note.field("owner_id"), FieldValue::Int(42)); // what `where` compares
+/// fn main() {
+///     let note = Note { id: 7, owner_id: 42 };
+///     assert_eq!(note.field("owner_id"), FieldValue::Int(42)); // what `where` compares
+/// }
 /// ```
 pub trait RowFields: Sync {
     /// The value of `field`: the fields `where` rules compare (and the id field when the schema

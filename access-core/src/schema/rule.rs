@@ -99,7 +99,7 @@ pub enum WhereValue {
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::Schema;
 /// use access_core::schema::{Rule, Where, WhereValue};
 ///
@@ -110,8 +110,10 @@ pub enum WhereValue {
 ///     pub owner_id: i64,
 /// }
 ///
-/// let Some(Rule::Where(clauses)) = Post::PERMISSIONS.update else { unreachable!() };
-/// assert_eq!(clauses, &[Where { field: "owner_id", value: WhereValue::UserId }]);
+/// fn main() {
+///     let Some(Rule::Where(clauses)) = Post::PERMISSIONS.update else { unreachable!() };
+///     assert_eq!(clauses, &[Where { field: "owner_id", value: WhereValue::UserId }]);
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Where {
@@ -179,7 +181,7 @@ pub enum Rule {
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; roles: [admin], entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; roles: [admin], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::Schema;
 ///
 /// #[derive(access_core::Schema)]
@@ -192,8 +194,10 @@ pub enum Rule {
 ///     pub created_at: i64,
 /// }
 ///
-/// let created = Note::PERMISSIONS.field("created_at").unwrap();
-/// assert!(created.read.is_none() && created.read_only);
+/// fn main() {
+///     let created = Note::PERMISSIONS.field("created_at").unwrap();
+///     assert!(created.read.is_none() && created.read_only);
+/// }
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct FieldPermission {
@@ -211,7 +215,7 @@ pub struct FieldPermission {
 ///
 /// # Examples
 /// ```
-/// # access_core::define_access! { pub Access; roles: [admin], entity project { roles: [owner] } }
+/// # access_core::define_access! { pub Access; roles: [admin], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
 /// use access_core::Schema;
 ///
 /// #[derive(access_core::Schema)]
@@ -221,9 +225,11 @@ pub struct FieldPermission {
 ///     pub body: String,
 /// }
 ///
-/// let perms = Note::PERMISSIONS;
-/// assert_eq!((perms.name, perms.id_field), ("note", "id"));
-/// assert!(perms.update.is_none()); // the model's `default_permission`
+/// fn main() {
+///     let perms = Note::PERMISSIONS;
+///     assert_eq!((perms.name, perms.id_field), ("note", "id"));
+///     assert!(perms.update.is_none()); // the model's `default_permission`
+/// }
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct SchemaPermissions {
@@ -252,7 +258,7 @@ impl SchemaPermissions {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::schema::Rule;
     /// use access_core::{Action, Schema};
     ///
@@ -262,8 +268,10 @@ impl SchemaPermissions {
     ///     pub id: i64,
     /// }
     ///
-    /// // No `list` rule: it follows `read`.
-    /// assert!(matches!(Note::PERMISSIONS.rule(Action::List), Some(Rule::Public)));
+    /// fn main() {
+    ///     // No `list` rule: it follows `read`.
+    ///     assert!(matches!(Note::PERMISSIONS.rule(Action::List), Some(Rule::Public)));
+    /// }
     /// ```
     pub fn rule(&self, action: Action) -> Option<Rule> {
         match action {
@@ -278,7 +286,7 @@ impl SchemaPermissions {
     ///
     /// # Examples
     /// ```
-    /// # access_core::define_access! { pub Access; roles: [admin], entity project { roles: [owner] } }
+    /// # access_core::define_access! { pub Access; roles: [admin], entity project { roles: [owner] } entitlements { "project:edit" on project => roles [owner] } }
     /// use access_core::Schema;
     ///
     /// #[derive(access_core::Schema)]
@@ -289,8 +297,10 @@ impl SchemaPermissions {
     ///     pub secret: String,
     /// }
     ///
-    /// assert!(Note::PERMISSIONS.field("secret").unwrap().read.is_some());
-    /// assert!(Note::PERMISSIONS.field("missing").is_none());
+    /// fn main() {
+    ///     assert!(Note::PERMISSIONS.field("secret").unwrap().read.is_some());
+    ///     assert!(Note::PERMISSIONS.field("missing").is_none());
+    /// }
     /// ```
     pub fn field(&self, name: &str) -> Option<&FieldPermission> {
         (self.field_index)(name).and_then(|i| self.fields.get(i))

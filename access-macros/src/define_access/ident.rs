@@ -62,7 +62,16 @@ pub(crate) fn ident(name: &str) -> Option<Ident> {
     })
 }
 
-/// The variant `name` becomes (`project:read` → `ProjectRead`), if it is an identifier.
+/// Associated constants of every generated enum (`Role::ALL`): a variant of that name would
+/// shadow them.
+pub(crate) const ENUM_CONSTS: [&str; 2] = ["ALL", "NAMES"];
+
+/// The variant `name` becomes (`project:read` → `ProjectRead`), if it is an identifier that
+/// the generated enum leaves free.
 pub(crate) fn variant(name: &str) -> Option<Ident> {
-    ident(&camel(name))
+    let v = camel(name);
+    if ENUM_CONSTS.contains(&v.as_str()) {
+        return None;
+    }
+    ident(&v)
 }

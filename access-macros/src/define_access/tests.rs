@@ -122,11 +122,12 @@ fn names_without_an_identifier_are_errors() {
     // `_1` becomes `1`, `__` nothing.
     let src = VALID.replace(
         "roles: [admin, editor, user]",
-        "roles: [admin, crate, self, _1, __, user]",
+        "roles: [admin, crate, self, _1, __, ALL, user]",
     );
     let out = expand(&src).unwrap();
-    assert_eq!(out.matches("compile_error").count(), 4, "{out}");
+    assert_eq!(out.matches("compile_error").count(), 5, "{out}");
     for m in [
+        "hide the generated constant `ALL`",
         "global role `crate` cannot name the constant",
         "variant `Self`",
         "`1` is not an identifier",

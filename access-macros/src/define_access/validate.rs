@@ -2,15 +2,15 @@
 //! generated for it.
 //!
 //! - Each name becomes a variant (`project:create` → `ProjectCreate`): the variant must be a
-//!   Rust identifier other than `Self`, and two names of one kind must not become the same
-//!   variant.
+//!   Rust identifier other than `Self`, `ALL` and `NAMES` (constants of the generated enums),
+//!   and two names of one kind must not become the same variant.
 //! - Each global role becomes an associated constant (`Access::admin`): a keyword is written
 //!   `r#type`, but `crate`, `self`, `super` and `Self` have no such form and are refused.
 
 use access_model::{ModelSpec, Name};
 use proc_macro2::Span;
 
-use super::ident::{UNESCAPABLE, camel, ident, is_ident};
+use super::ident::{ENUM_CONSTS, UNESCAPABLE, camel, ident, is_ident};
 
 /// Every error of the rules above, in the order the names were written. Entitlement strings
 /// are checked only when `model_ok` (the model compiled): a malformed one is already
@@ -80,6 +80,10 @@ fn variant_problem(what: &str, name: &str, v: &str) -> Option<String> {
     if UNESCAPABLE.contains(&v) {
         Some(format!(
             "{what} `{name}` becomes the variant `{v}`, which Rust reserves; rename it"
+        ))
+    } else if ENUM_CONSTS.contains(&v) {
+        Some(format!(
+            "{what} `{name}` becomes the variant `{v}`, which would hide the generated constant `{v}` of its enum; rename it"
         ))
     } else if v.is_empty() {
         Some(format!(

@@ -93,7 +93,13 @@ pub fn derive_schema(input: proc_macro::TokenStream) -> proc_macro::TokenStream 
 /// `access: Access<Model, Stores>`: checks the entitlement on the resource before the body
 /// (403 with the reasons when denied). `consume` spends a unit of the entitlement's limits and
 /// gives it back when the handler's response is not a success. Names are checked at compile
-/// time. Re-exported as `access_axum::authorize`; see `docs/authorization.md`.
+/// time, and every mistake of one attribute is reported together. Re-exported as
+/// `access_axum::authorize`; see `docs/authorization.md`.
+///
+/// The generated code reaches access-axum as `::access_axum`; a crate that reaches it under
+/// another name (a renamed dependency, a re-export) says which with `crate = path` (or
+/// `crate = "path"`), as with `#[serde(crate = "..")]`:
+/// `#[web::ax::authorize("project:delete", resource = project(id), crate = web::ax)]`.
 ///
 /// # Examples
 /// ```

@@ -1,0 +1,21 @@
+//! Two mistakes in one attribute and one in the handler: all three reported together.
+
+use access_axum::authz::Access;
+use access_core::MemoryStore;
+use axum::extract::Path;
+
+mod model {
+    access_core::define_access! {
+        pub Access;
+        entity project { roles: [manager] }
+        entitlements { "project:delete" on project => roles [manager] }
+    }
+}
+
+#[access_axum::authorize("project:delete", resourse = project(id), consum)]
+fn delete_project(access: Access<model::Access, MemoryStore>, Path(id): Path<String>) -> String {
+    let _ = access;
+    id
+}
+
+fn main() {}

@@ -1,0 +1,74 @@
+//! `list_accessible` and `Accessible`: the resources a user may act on, as a sub-query.
+
+use access_core::sea::{Accessible, SeaStore, list_accessible};
+use access_core::{AccessContext, ClosureStore, Principal, Resource, RoleStore};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+
+mod model {
+    access_core::define_access! {
+        pub Access;
+        entity project { roles: [owner] }
+        entitlements { "project:read" on project => roles [owner] }
+    }
+}
+
+use model::{Access, Entitlement, EntityType};
+
+/// Projects p1, p2 and p3; ann owns `owned`.
+async fn store(owned: &str) -> SeaStore {
+    let store = SeaStore::new(&Access, crate::sqlite().await);
+    store.migrate().await.unwrap();
+    for id in ["p1", "p2", "p3"] {
+        store
+            .add_resource(Resource::new(EntityType::Project, id), &[])
+            .await
+            .unwrap();
+    }
+    store
+        .assign("ann", Resource::new(EntityType::Project, owned), 0)
+        .await
+        .unwrap();
+    store
+}
+
+/// Was the `Accessible` example.
+#[tokio::test]
+async fn the_answer_by_kind_of_caller() {
+    let store = store("p1").await;
+    let read = Entitlement::ProjectRead.into();
+    let list = async |p: Principal| {
+        list_accessible(&AccessContext::new(&Access, &store, p), read)
+            .await
+            .unwrap()
+    };
+    let root = list(Principal::new("root").superuser(true)).await;
+    assert!(matches!(root, Accessible::All));
+    let gone = list(Principal::new("ann").active(false)).await;
+    assert!(matches!(gone, Accessible::Nothing));
+    let ann = list(Principal::new("ann")).await;
+    assert!(matches!(ann, Accessible::Where { exact: true, .. }));
+}
+
+/// Was the `list_accessible` example.
+#[tokio::test]
+async fn a_page_of_the_callers_projects() {
+    let store = store("p2").await;
+    let ctx = AccessContext::new(&Access, &store, Principal::new("ann"));
+    let acc = list_accessible(&ctx, Entitlement::ProjectRead.into())
+        .await
+        .unwrap();
+    assert!(acc.exact());
+    // A query (here over the store's own table), filtered, ordered and paged.
+    let page = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("access_resources"))
+        .and_where(Expr::col(Alias::new("ty")).eq("project"))
+        .cond_where(acc.condition(Alias::new("id")))
+        .order_by(Alias::new("id"), Order::Asc)
+        .limit(50)
+        .to_owned();
+    let rows = store.db().query_all(&page).await.unwrap();
+    let ids: Vec<String> = rows.iter().map(|r| r.try_get("", "id").unwrap()).collect();
+    assert_eq!(ids, ["p2"]);
+}

@@ -154,8 +154,9 @@ fn escalations<S: Copy>(
         .collect();
     for weak in 0..pe.roles.len() {
         let Some(w) = own[weak] else { continue };
-        let above = (0..pe.roles.len())
-            .filter(|&strong| strong != weak && pe.implies.get(strong).is_some_and(|i| i.contains(weak)));
+        let above = (0..pe.roles.len()).filter(|&strong| {
+            strong != weak && pe.implies.get(strong).is_some_and(|i| i.contains(weak))
+        });
         for strong in above {
             let Some(s) = own[strong] else { continue };
             if s == w || s.union(w) != w {
@@ -326,7 +327,12 @@ mod tests {
             .inherits("issue", "repository", "reader", "viewer")
             .entitlement("organization:manage", "organization", ["owner"], [])
             .entitlement("organization:billing", "organization", ["billing"], [])
-            .entitlement("organization:read", "organization", ["member", "billing"], [])
+            .entitlement(
+                "organization:read",
+                "organization",
+                ["member", "billing"],
+                [],
+            )
             .entitlement("repository:push", "repository", ["writer"], [])
             .entitlement("repository:read", "repository", ["reader"], [])
             .entitlement("issue:edit", "issue", ["author"], [])
@@ -350,9 +356,11 @@ mod tests {
             .entitlement("wiki:read", "wiki", ["reader"], []);
         assert_eq!(
             escalations(&b),
-            ["`organization:member` is below `organization:owner` in `implies`, yet its \
+            [
+                "`organization:member` is below `organization:owner` in `implies`, yet its \
               `inherits` line gives it more on `wiki` (`editor`, `reader`) than the own lines of \
-              `organization:owner` give (`reader`): were the lines swapped?"]
+              `organization:owner` give (`reader`): were the lines swapped?"
+            ]
         );
     }
 

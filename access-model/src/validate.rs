@@ -1146,14 +1146,29 @@ mod tests {
     #[test]
     fn a_malformed_entitlement_name_says_what_is_wrong() {
         let names = [
-            ("Project-Delete", "it has no `:` between resource and action"),
+            (
+                "Project-Delete",
+                "it has no `:` between resource and action",
+            ),
             ("a:b:c", "it has more than one `:`"),
             (":read", "the resource is empty"),
             ("project:", "the action is empty"),
-            ("Project:read", "the resource `Project` starts with `P`, not a lowercase ASCII letter"),
-            ("project:1read", "the action `1read` starts with `1`, not a lowercase ASCII letter"),
-            ("projet:lire_é", "the action `lire_é` contains `é`; after its first letter a part has lowercase ASCII letters, digits and `_`"),
-            ("project:re-ad", "the action `re-ad` contains `-`; after its first letter a part has lowercase ASCII letters, digits and `_`"),
+            (
+                "Project:read",
+                "the resource `Project` starts with `P`, not a lowercase ASCII letter",
+            ),
+            (
+                "project:1read",
+                "the action `1read` starts with `1`, not a lowercase ASCII letter",
+            ),
+            (
+                "projet:lire_é",
+                "the action `lire_é` contains `é`; after its first letter a part has lowercase ASCII letters, digits and `_`",
+            ),
+            (
+                "project:re-ad",
+                "the action `re-ad` contains `-`; after its first letter a part has lowercase ASCII letters, digits and `_`",
+            ),
         ];
         for (name, problem) in names {
             let b = ModelBuilder::new("Access")

@@ -70,11 +70,10 @@ use std::sync::Arc;
 
 pub use batch::MAX_BATCH;
 pub use consume::Consumption;
-// Kept at its old path for the crate's modules that name `crate::engine::Principal`.
-pub(crate) use crate::principal::Principal;
 
 use crate::grants::Grants;
 use crate::model::AccessModel;
+use crate::principal::Principal;
 use crate::store::Stores;
 use crate::time::{self, Timestamp};
 use cache::RequestCache;

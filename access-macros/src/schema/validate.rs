@@ -2,10 +2,10 @@
 //! the [`Schema`] expand.rs consumes.
 //!
 //! Checked here: the shape of the input, every key (with a suggestion from
-//! `access_model::suggest`), duplicate permissions, rule words, `where` fields (against the
-//! struct) and values, `fva` seconds, `id = field`, `read_only` with `write`, empty views, and
-//! with `entity = ..` that every action's rule can be enforced in SQL. Global roles and
-//! entitlement names are the model's: rustc checks them at their spans (expand.rs).
+//! `access_model::suggest`), keys given twice, duplicate permissions, rule words, `where` fields
+//! (against the struct) and values, `fva` seconds, `id = field`, `read_only` with `write`, empty
+//! views, and with `entity = ..` that every action's rule can be enforced in SQL. Global roles
+//! and entitlement names are the model's: rustc checks them at their spans (expand.rs).
 
 use std::fmt::Display;
 

@@ -10,8 +10,7 @@ access_core::define_access! {
     entity organization { roles: [owner, admin, member] }
     entity workspace {
         roles: [admin, editor, viewer],
-        // Without it a workspace viewer would read folders its admin cannot (the
-        // `inherit_escalation` lint points at it).
+        // Without it a workspace viewer would read folders its admin cannot.
         implies: { admin => editor, editor => viewer },
         inherits: {
             organization:owner => admin,

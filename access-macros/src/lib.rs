@@ -3,6 +3,7 @@
 
 mod authorize;
 mod define_access;
+mod respan;
 mod schema;
 
 /// Expands a `define_access!` invocation; reached only through `access_core::define_access!`,
@@ -179,25 +180,4 @@ pub fn authorize(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     authorize::expand(attr.into(), item.into()).into()
-}
-
-/// `tokens` with every span set to `span`: a generated expression whose compile-time failure
-/// should point at the user's token.
-pub(crate) fn respan(
-    tokens: proc_macro2::TokenStream,
-    span: proc_macro2::Span,
-) -> proc_macro2::TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut t| {
-            if let proc_macro2::TokenTree::Group(g) = &t {
-                let mut ng = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                ng.set_span(span);
-                t = proc_macro2::TokenTree::Group(ng);
-            } else {
-                t.set_span(span);
-            }
-            t
-        })
-        .collect()
 }

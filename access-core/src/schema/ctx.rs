@@ -8,8 +8,9 @@ use std::pin::Pin;
 use super::row::RowFields;
 use crate::decision::Reason;
 use crate::model::{EntitlementId, ModelData};
+use crate::principal::Principal;
+use crate::store::{Resource, StoreResult};
 use crate::time::Timestamp;
-use crate::{Principal, Resource, StoreResult};
 
 /// Checks entitlements for `entitlement(..)` rules: implemented by
 /// [`AccessContext`](crate::AccessContext).
@@ -88,8 +89,8 @@ pub trait EntitlementCheck: Sync {
     }
 }
 
-impl<M: crate::AccessModel, S: crate::Stores + Sync> EntitlementCheck
-    for crate::AccessContext<'_, M, S>
+impl<M: crate::model::AccessModel, S: crate::store::Stores + Sync> EntitlementCheck
+    for crate::engine::AccessContext<'_, M, S>
 {
     fn can_entitlement<'a>(
         &'a self,

@@ -12,7 +12,8 @@ use super::row::FieldValue;
 use super::rule::{Action, FieldPermission, Rule, SchemaPermissions, Where, WhereValue};
 use crate::decision::{Reason, ReasonKind, ReasonMeta};
 use crate::model::{DefaultPermission, EntitlementId, ModelData, Permission, RoleSet};
-use crate::{Principal, Resource};
+use crate::principal::Principal;
+use crate::store::Resource;
 
 /// Why a field write was refused.
 ///
@@ -230,7 +231,7 @@ pub fn evaluate<'a>(
                     .model
                     .entitlements
                     .get(id.0 as usize)
-                    .map(|e| crate::EntityTypeId(e.entity));
+                    .map(|e| crate::model::EntityTypeId(e.entity));
                 let row_id = match ctx.row.map(|r| r.field(ctx.id_field)) {
                     Some(FieldValue::Int(i)) => Some(i.to_string()),
                     Some(FieldValue::Str(s)) => Some(s.to_owned()),

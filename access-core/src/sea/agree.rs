@@ -20,8 +20,9 @@ use serde_json::Value as Json;
 
 use super::rls::{quote_ident, rls_policies, set_claims};
 use super::row_filter::{SeaOrmSchema, row_filter};
+use crate::model::{ModelData, RoleSet};
+use crate::principal::Principal;
 use crate::schema::{Action, PermissionCtx, Rule, WhereValue, default_rule};
-use crate::{ModelData, Principal, RoleSet};
 
 /// What [`enforcers_agree`] checked.
 ///

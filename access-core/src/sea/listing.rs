@@ -263,7 +263,7 @@ pub async fn list_accessible<M: AccessModel, S: Stores>(
     let probe = ctx
         .check_id(
             entitlement,
-            Resource::new(crate::EntityTypeId(ent.entity), ""),
+            Resource::new(crate::model::EntityTypeId(ent.entity), ""),
         )
         .await?;
     use crate::decision::ReasonKind as K;

@@ -2,8 +2,9 @@
 //! the caller's claims as transaction-local settings the policies read.
 
 use super::row_filter::SeaOrmSchema;
+use crate::model::{ModelData, RoleSet};
+use crate::principal::Principal;
 use crate::schema::{Action, ListItem, PermissionCtx, Rule, WhereValue, default_rule};
-use crate::{ModelData, Principal, RoleSet};
 
 /// Why a rule has no row-level security policy.
 ///

@@ -4,7 +4,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Value};
 
-use crate::Principal;
+use crate::principal::Principal;
 use crate::schema::{
     Action, ListItem, PermissionCtx, Rule, Schema, Where, WhereValue, default_rule, evaluate_sync,
 };

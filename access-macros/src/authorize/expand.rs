@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
 use super::validate::Checked;
-use crate::respan;
+use crate::respan::respan;
 
 /// The handler with the check before its body; its return type becomes `Response`.
 pub(super) fn handler(c: &Checked) -> TokenStream {

@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path};
 
 use super::model::{ListEntry, Rule, Schema, View, WhereValue, name, path_name};
-use crate::respan;
+use crate::respan::respan;
 
 /// `<model>::role`, at the role's span: rustc's "no associated item named `admn`", with its
 /// "similar name" fix, when the model does not declare it.

@@ -187,6 +187,7 @@ where
 /// Wraps a dynamic check for [`Rule::Dynamic`](crate::schema::Rule::Dynamic): what the derive
 /// generates for `[self::is_bob]` calls `dynamic_check(is_bob, ctx)`. Macro support, reached as
 /// `access_core::__private::dynamic_check`.
+#[doc(hidden)]
 pub fn dynamic_check<'a, F, Fut>(f: F, ctx: &'a PermissionCtx<'a>) -> CheckFuture<'a>
 where
     F: FnOnce(&'a PermissionCtx<'a>) -> Fut,

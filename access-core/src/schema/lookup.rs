@@ -7,6 +7,7 @@ use access_model::suggest_const;
 
 /// The index of entitlement `name` in `names`, or `u16::MAX` (which no rule grants) when there
 /// is none: the value side of a check that [`entitlement_index`] makes at compile time.
+#[doc(hidden)]
 pub const fn entitlement_lookup(names: &[&str], name: &str) -> u16 {
     match position(names, name) {
         Some(i) => i as u16,
@@ -17,12 +18,14 @@ pub const fn entitlement_lookup(names: &[&str], name: &str) -> u16 {
 /// The index of entitlement `name` in `names`; otherwise compilation fails (this runs in a
 /// `const` the derive emits at the string's span) with ``unknown entitlement `x`, did you mean
 /// `y`?`` or the list of valid names. Called at run time, it panics with the same message.
+#[doc(hidden)]
 pub const fn entitlement_index(names: &[&str], name: &str) -> u16 {
     name_index("entitlement", names, name)
 }
 
 /// The index of entity type `name` in `names`; otherwise compilation fails like
 /// [`entitlement_index`] (``unknown entity `projct`, did you mean `project`?``).
+#[doc(hidden)]
 pub const fn entity_index(names: &[&str], name: &str) -> u16 {
     name_index("entity", names, name)
 }

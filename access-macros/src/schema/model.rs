@@ -102,14 +102,14 @@ pub(super) fn private_path(krate: Option<&Path>) -> TokenStream {
 
 impl Schema {
     /// Every rule, actions first (in [`ACTIONS`] order), then each field's read and write.
-    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn rules(&self) -> impl Iterator<Item = &Rule> {
         let fields = self.fields.iter().flat_map(|f| [&f.read, &f.write]);
         self.actions.iter().chain(fields).flatten()
     }
 
     /// The fields `RowFields::field` returns: those a `where` compares, then the id when a rule
     /// names an entitlement (the row's resource), each once, with their types.
-    pub fn compared(&self) -> Vec<&Field> {
+    pub(crate) fn compared(&self) -> Vec<&Field> {
         let mut names: Vec<&Ident> = Vec::new();
         let mut entitlements = false;
         for rule in self.rules() {
@@ -136,7 +136,7 @@ impl Schema {
 
 impl Rule {
     /// Calls `f` on this rule and every rule inside it, outermost first.
-    pub fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Rule)) {
+    pub(crate) fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Rule)) {
         f(self);
         match self {
             Rule::All(rules) | Rule::Any(rules) => rules.iter().for_each(|r| r.visit(f)),
@@ -148,7 +148,7 @@ impl Rule {
     /// Whether holders of one of `roles` may read a field with this read rule, decided from the
     /// rule alone: rules that depend on the row or the engine are "no" (a view leaves the field
     /// out; the run-time redaction still applies to the full row).
-    pub fn statically_readable(&self, roles: &[Ident]) -> bool {
+    pub(crate) fn statically_readable(&self, roles: &[Ident]) -> bool {
         match self {
             Rule::Public | Rule::Authenticated => true,
             Rule::Role(r) => roles.contains(r),

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use tower::{Layer, Service};
 
 use super::cookies::{bearer, token_cookie};
@@ -25,63 +26,91 @@ use super::user::{CurrentUser, MaybeUser};
 use crate::error::ApiError;
 
 /// From any state that holds an [`AuthState`] (`AuthState` itself, `AppState`, an application's
-/// own state with a `FromRef`).
-impl<S> FromRequestParts<S> for CurrentUser
+/// own state with a `FromRef`), with the custom claims read as `C` (401 when they do not fit).
+impl<S, C> FromRequestParts<S> for CurrentUser<C>
 where
     S: Send + Sync,
     AuthState: FromRef<S>,
+    C: DeserializeOwned + 'static,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let state = &AuthState::from_ref(state);
-        if let Some(user) = parts.extensions.get::<CurrentUser>() {
-            return Ok(user.clone());
-        }
-        if let Some(a) = &state.authenticator
-            && let Some(user) = a.authenticate(parts, state).await?
-        {
-            return Ok(user);
-        }
-        let config = &state.config;
-        let (token, via_cookie) = match bearer(&parts.headers) {
-            Some(t) => (t, false),
-            None => match token_cookie(config, &parts.headers, "access_token") {
-                Some(t) => (t, true),
-                None => return Err(ApiError::unauthenticated()),
-            },
-        };
-        let claims = tokens::verify_with(config, &state.validation, token)
-            .ok_or_else(ApiError::unauthenticated)?;
-        let id: i64 = claims
-            .sub
-            .parse()
-            .map_err(|_| ApiError::unauthenticated())?;
-        if via_cookie {
-            csrf::check(config, &parts.method, &parts.headers)?;
-        }
-        Ok(CurrentUser {
-            id,
-            session_id: claims.sid,
-            roles: claims.roles,
-            tenant: claims.tenant,
-            superuser: claims.su,
-            issued_at: claims.iat,
-            via_cookie,
-            claims: claims.extra,
-        })
+        let user = untyped(parts, &AuthState::from_ref(state)).await?;
+        typed(user)
     }
 }
 
-impl<S> OptionalFromRequestParts<S> for CurrentUser
+/// The request's user with the claims as a map: the one a route layer or guard put in the
+/// extensions, else the [`Authenticator`](super::state::Authenticator)'s, else the bearer
+/// token's, else the cookie's (with the CSRF checks).
+pub(crate) async fn untyped(parts: &mut Parts, state: &AuthState) -> Result<CurrentUser, ApiError> {
+    if let Some(user) = parts.extensions.get::<CurrentUser>() {
+        return Ok(user.clone());
+    }
+    if let Some(a) = &state.authenticator
+        && let Some(user) = a.authenticate(parts, state).await?
+    {
+        return Ok(user);
+    }
+    let config = &state.config;
+    let (token, via_cookie) = match bearer(&parts.headers) {
+        Some(t) => (t, false),
+        None => match token_cookie(config, &parts.headers, "access_token") {
+            Some(t) => (t, true),
+            None => return Err(ApiError::unauthenticated()),
+        },
+    };
+    let claims = tokens::verify_with(config, &state.validation, token)
+        .ok_or_else(ApiError::unauthenticated)?;
+    let id: i64 = claims
+        .sub
+        .parse()
+        .map_err(|_| ApiError::unauthenticated())?;
+    if via_cookie {
+        csrf::check(config, &parts.method, &parts.headers)?;
+    }
+    Ok(CurrentUser {
+        id,
+        session_id: claims.sid,
+        roles: claims.roles,
+        tenant: claims.tenant,
+        superuser: claims.su,
+        issued_at: claims.iat,
+        via_cookie,
+        claims: claims.extra,
+    })
+}
+
+/// `user` with its claims read as `C`; when they do not fit, the 401 of any invalid token (the
+/// server's log names the type: a token issued before the claims changed, or `with_claims`
+/// producing another shape than the handlers read).
+pub(crate) fn typed<C: DeserializeOwned + 'static>(
+    user: CurrentUser,
+) -> Result<CurrentUser<C>, ApiError> {
+    let id = user.id;
+    user.into_typed().map_err(|_| {
+        tracing::warn!(
+            target: "access::auth",
+            user = id,
+            claims_type = std::any::type_name::<C>(),
+            "the token's custom claims do not deserialize into the claims type of the extractor \
+             (does `AuthState::with_claims` produce it?): answered 401"
+        );
+        ApiError::unauthenticated()
+    })
+}
+
+impl<S, C> OptionalFromRequestParts<S> for CurrentUser<C>
 where
     S: Send + Sync,
     AuthState: FromRef<S>,
+    C: DeserializeOwned + 'static,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, ApiError> {
-        match <CurrentUser as FromRequestParts<S>>::from_request_parts(parts, state).await {
+        match <CurrentUser<C> as FromRequestParts<S>>::from_request_parts(parts, state).await {
             Ok(u) => Ok(Some(u)),
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok(None),
             Err(e) => Err(e),
@@ -89,15 +118,16 @@ where
     }
 }
 
-impl<S> FromRequestParts<S> for MaybeUser
+impl<S, C> FromRequestParts<S> for MaybeUser<C>
 where
     S: Send + Sync,
     AuthState: FromRef<S>,
+    C: DeserializeOwned + 'static,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        <CurrentUser as OptionalFromRequestParts<S>>::from_request_parts(parts, state)
+        <CurrentUser<C> as OptionalFromRequestParts<S>>::from_request_parts(parts, state)
             .await
             .map(MaybeUser)
     }
@@ -141,7 +171,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 
 impl AuthState {
     /// A route layer that refuses requests without valid credentials (401) and puts the
-    /// [`CurrentUser`] in the request's extensions.
+    /// [`CurrentUser`] in the request's extensions (claims as a map: `Extension<CurrentUser>`;
+    /// a handler that takes `CurrentUser<C>` gets that user with the claims read as `C`).
     ///
     /// # Examples
     /// ```
@@ -226,11 +257,7 @@ where
         let state = self.state.clone();
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
-            match <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(
-                &mut parts, &state,
-            )
-            .await
-            {
+            match untyped(&mut parts, &state).await {
                 Ok(user) => {
                     parts.extensions.insert(user);
                     inner.call(Request::from_parts(parts, body)).await

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use axum::http::request::Parts;
 use sea_orm::DatabaseConnection;
+use serde::Serialize;
 
 use super::mailer::{Mailer, NoMailer};
 use super::passwords::Passwords;
 use super::tokens;
-use super::user::CurrentUser;
+use super::user::{CurrentUser, claims_map};
 use crate::config::{Argon2Params, AuthConfig};
 use crate::db::user;
 use crate::error::ApiError;
@@ -54,7 +55,9 @@ pub struct AuthState {
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
 /// identity provider. Return `Ok(Some(user))` to authenticate the request as `user`, `Ok(None)`
-/// to fall back to the built-in bearer/cookie token, `Err` to refuse.
+/// to fall back to the built-in bearer/cookie token, `Err` to refuse. The user's claims are a
+/// map, read as the `C` of each `CurrentUser<C>` like a token's; with typed claims, build
+/// `CurrentUser<MyClaims>` and return it [`into_untyped`](CurrentUser::into_untyped).
 ///
 /// # Examples
 /// ```
@@ -148,28 +151,39 @@ impl AuthState {
     }
 
     /// With extra claims from the user row in every access token (they come back in
-    /// [`CurrentUser::claims`]). Registered claims (`sub`, `roles`, ..) cannot be overridden.
+    /// [`CurrentUser::claims`]): any type that serializes to a JSON object (a struct, a map).
+    /// Registered claims (`sub`, `roles`, ..) cannot be overridden.
+    ///
+    /// Handlers read them as `CurrentUser<C>` with a `C` they deserialize into (the same type,
+    /// typically); the types are not tied: a token whose claims do not fit the `C` of a handler
+    /// is refused with 401 like an invalid token (and logged, naming `C`). A value that does not
+    /// serialize to an object is logged and adds no claims.
     ///
     /// # Examples
     /// ```
-    /// fn with_plan(state: access_axum::AuthState) -> access_axum::AuthState {
-    ///     state.with_claims(|user| {
-    ///         serde_json::Map::from_iter([("verified".to_owned(), user.email_verified.into())])
-    ///     })
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Account { verified: bool }
+    ///
+    /// fn with_account(state: access_axum::AuthState) -> access_axum::AuthState {
+    ///     state.with_claims(|user| Account { verified: user.email_verified })
+    /// }
+    /// async fn hello(user: access_axum::CurrentUser<Account>) -> String {
+    ///     format!("verified: {}", user.claims.verified)
     /// }
     /// ```
     #[must_use]
-    pub fn with_claims(
+    pub fn with_claims<C: Serialize>(
         mut self,
-        f: impl Fn(&user::Model) -> Extra + Send + Sync + 'static,
+        f: impl Fn(&user::Model) -> C + Send + Sync + 'static,
     ) -> Self {
-        self.claims = Some(Arc::new(f));
+        self.claims = Some(Arc::new(move |u: &user::Model| object_or_log(&f(u))));
         self
     }
 
     /// With extra claims computed asynchronously at each token issue (login, refresh), for
     /// claims that need the stores, such as the user's access set
-    /// ([`crate::authz::Authz::access_set_claims`]).
+    /// ([`crate::authz::Authz::access_set_claims`]). Any type that serializes to a JSON object,
+    /// as for [`with_claims`](Self::with_claims); the claims of both are merged.
     ///
     /// # Examples
     /// ```
@@ -180,12 +194,18 @@ impl AuthState {
     /// }
     /// ```
     #[must_use]
-    pub fn with_async_claims<F, Fut>(mut self, f: F) -> Self
+    pub fn with_async_claims<F, Fut, C>(mut self, f: F) -> Self
     where
         F: Fn(user::Model) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Extra> + Send + 'static,
+        Fut: Future<Output = C> + Send + 'static,
+        C: Serialize + Send + 'static,
     {
-        self.async_claims = Some(Arc::new(move |u| Box::pin(f(u))));
+        self.async_claims = Some(Arc::new(
+            move |u| -> Pin<Box<dyn Future<Output = Extra> + Send>> {
+                let fut = f(u);
+                Box::pin(async move { object_or_log(&fut.await) })
+            },
+        ));
         self
     }
 
@@ -222,4 +242,17 @@ impl AuthState {
         }
         extra
     }
+}
+
+/// `claims` as a JSON map; a value that does not serialize to one is logged and adds nothing.
+fn object_or_log<C: Serialize>(claims: &C) -> Extra {
+    claims_map(claims).unwrap_or_else(|e| {
+        tracing::error!(
+            target: "access::auth",
+            claims_type = std::any::type_name::<C>(),
+            error = %e,
+            "custom claims left out of the token"
+        );
+        Extra::new()
+    })
 }

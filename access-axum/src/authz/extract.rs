@@ -6,8 +6,10 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 
 use super::Authz;
+use crate::auth::extract::typed;
 use crate::auth::{AuthState, CurrentUser};
 use crate::error::ApiError;
 
@@ -16,7 +18,8 @@ use crate::error::ApiError;
 /// dereferences to the context: `access.check(Entitlement::ProjectDelete, resource).await`.
 ///
 /// The application's state must give axum the [`AuthState`] and the [`Authz`] (`FromRef`); see
-/// the [module](super) for a complete application.
+/// the [module](super) for a complete application. `C` is the type of the user's custom claims,
+/// as in [`CurrentUser<C>`] (a map by default; claims that do not fit are a 401).
 ///
 /// # Examples
 ///
@@ -36,14 +39,18 @@ use crate::error::ApiError;
 ///     Ok(format!("project {id}, shown to user {}", access.user.id))
 /// }
 /// ```
-pub struct Access<M: AccessModel, S: Stores + 'static> {
+pub struct Access<
+    M: AccessModel,
+    S: Stores + 'static,
+    C = serde_json::Map<String, serde_json::Value>,
+> {
     /// The engine's context for this request's user and tenant.
     pub ctx: AccessContext<'static, M, S>,
     /// The user.
-    pub user: CurrentUser,
+    pub user: CurrentUser<C>,
 }
 
-impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for Access<M, S> {
+impl<M: AccessModel, S: Stores + 'static, C: std::fmt::Debug> std::fmt::Debug for Access<M, S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Access")
             .field("user", &self.user)
@@ -51,20 +58,21 @@ impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for Access<M, S> {
     }
 }
 
-impl<M: AccessModel, S: Stores + 'static> std::ops::Deref for Access<M, S> {
+impl<M: AccessModel, S: Stores + 'static, C> std::ops::Deref for Access<M, S, C> {
     type Target = AccessContext<'static, M, S>;
     fn deref(&self) -> &Self::Target {
         &self.ctx
     }
 }
 
-impl<St, M, S> FromRequestParts<St> for Access<M, S>
+impl<St, M, S, C> FromRequestParts<St> for Access<M, S, C>
 where
     St: Send + Sync,
     AuthState: FromRef<St>,
     Authz<M, S>: FromRef<St>,
     M: AccessModel,
     S: Stores + 'static,
+    C: DeserializeOwned + 'static,
 {
     type Rejection = ApiError;
 
@@ -74,6 +82,7 @@ where
             <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(parts, &auth).await?;
         let authz = Authz::<M, S>::from_ref(state);
         let ctx = authz.context(&auth, parts, &user).await?;
+        let user = typed(user)?;
         Ok(Access { ctx, user })
     }
 }
@@ -87,7 +96,8 @@ where
 /// - valid credentials: the user, their principal and the engine context, as [`Access`] builds
 ///   them (403 `not_a_member` for a tenant the request names that they do not belong to).
 ///
-/// It also carries the [`AuthState`] and the [`Authz`] it was built from.
+/// It also carries the [`AuthState`] and the [`Authz`] it was built from. `C` is the type of
+/// the user's custom claims, as in [`Access`].
 ///
 /// # Examples
 ///
@@ -104,13 +114,17 @@ where
 ///     Ok(format!("hello, user {}: project p1 is yours to read", ctx.principal().id))
 /// }
 /// ```
-pub struct MaybeAccess<M: AccessModel, S: Stores + 'static> {
+pub struct MaybeAccess<
+    M: AccessModel,
+    S: Stores + 'static,
+    C = serde_json::Map<String, serde_json::Value>,
+> {
     auth: AuthState,
     authz: Authz<M, S>,
-    signed_in: Option<(CurrentUser, AccessContext<'static, M, S>)>,
+    signed_in: Option<(CurrentUser<C>, AccessContext<'static, M, S>)>,
 }
 
-impl<M: AccessModel, S: Stores + 'static> MaybeAccess<M, S> {
+impl<M: AccessModel, S: Stores + 'static, C> MaybeAccess<M, S, C> {
     /// The signed-in user; `None` for an anonymous caller.
     ///
     /// ```
@@ -125,7 +139,7 @@ impl<M: AccessModel, S: Stores + 'static> MaybeAccess<M, S> {
     ///     }
     /// }
     /// ```
-    pub fn user(&self) -> Option<&CurrentUser> {
+    pub fn user(&self) -> Option<&CurrentUser<C>> {
         self.signed_in.as_ref().map(|(u, _)| u)
     }
 
@@ -229,7 +243,7 @@ impl<M: AccessModel, S: Stores + 'static> MaybeAccess<M, S> {
     ///     Ok(format!("p1, shown to user {}", access.user.id))
     /// }
     /// ```
-    pub fn require(self) -> Result<Access<M, S>, ApiError> {
+    pub fn require(self) -> Result<Access<M, S, C>, ApiError> {
         match self.signed_in {
             Some((user, ctx)) => Ok(Access { ctx, user }),
             None => Err(ApiError::unauthenticated()),
@@ -237,7 +251,9 @@ impl<M: AccessModel, S: Stores + 'static> MaybeAccess<M, S> {
     }
 }
 
-impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for MaybeAccess<M, S> {
+impl<M: AccessModel, S: Stores + 'static, C: std::fmt::Debug> std::fmt::Debug
+    for MaybeAccess<M, S, C>
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MaybeAccess")
             .field("user", &self.user())
@@ -245,13 +261,14 @@ impl<M: AccessModel, S: Stores + 'static> std::fmt::Debug for MaybeAccess<M, S> 
     }
 }
 
-impl<St, M, S> FromRequestParts<St> for MaybeAccess<M, S>
+impl<St, M, S, C> FromRequestParts<St> for MaybeAccess<M, S, C>
 where
     St: Send + Sync,
     AuthState: FromRef<St>,
     Authz<M, S>: FromRef<St>,
     M: AccessModel,
     S: Stores + 'static,
+    C: DeserializeOwned + 'static,
 {
     type Rejection = ApiError;
 
@@ -264,7 +281,7 @@ where
             {
                 Ok(user) => {
                     let ctx = authz.context(&auth, parts, &user).await?;
-                    Some((user, ctx))
+                    Some((typed(user)?, ctx))
                 }
                 Err(e)
                     if e.status == StatusCode::UNAUTHORIZED && !has_credentials(parts, &auth) =>

@@ -389,7 +389,7 @@ access_core::define_access! {
 #[test]
 fn the_principal_resolves_roles_against_the_model() {
     use access_core::AccessModel as _;
-    let user = CurrentUser {
+    let user: CurrentUser = CurrentUser {
         id: 7,
         session_id: "s1".into(),
         roles: vec!["user".into(), "retired".into()],
@@ -941,5 +941,326 @@ async fn users_taken_looks_in_the_right_column() {
             .taken(&db, false, "ada@example.com")
             .await
             .expect("query")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed custom claims: `CurrentUser<C>`, `MaybeUser<C>`, `Access<M, S, C>`.
+
+/// The claims type of an application: written by `with_claims`, read by handlers.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Account {
+    plan: String,
+    verified: bool,
+}
+
+/// Another application's claims: what a token with `Account` claims does not fit.
+#[derive(Debug, serde::Deserialize)]
+struct Seats {
+    seats: u32,
+}
+
+fn with_account(state: AuthState) -> AuthState {
+    state.with_claims(|user| Account {
+        plan: "pro".into(),
+        verified: user.email_verified,
+    })
+}
+
+async fn plan(user: CurrentUser<Account>) -> Json<Value> {
+    Json(json!({ "id": user.id, "plan": user.claims.plan, "verified": user.claims.verified }))
+}
+
+async fn seats(user: CurrentUser<Seats>) -> String {
+    format!("{} seats", user.claims.seats)
+}
+
+/// `state`'s endpoints, `GET /plan` (`CurrentUser<Account>`), `GET /seats`
+/// (`CurrentUser<Seats>`) and `GET /claims` (the default map).
+fn typed_routes(state: &AuthState) -> Router {
+    let routes: Router = Router::new()
+        .route("/plan", get(plan))
+        .route("/seats", get(seats))
+        .route(
+            "/claims",
+            get(|user: CurrentUser| async move { Json(user.claims) }),
+        )
+        .with_state(state.clone());
+    state.router().merge(routes)
+}
+
+#[tokio::test]
+async fn typed_claims_round_trip_through_register_and_login() {
+    let state = with_account(auth_state().await);
+    let app = typed_routes(&state);
+    let registered = sign_up(&app, "ada@example.com").await;
+    let (status, body) = call(&app, get_bearer("/plan", &registered)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({ "id": 1, "plan": "pro", "verified": false }));
+    let login = json!({ "identifier": "ada@example.com", "password": "correct horse battery" });
+    let (status, tokens) = call(&app, post_json("/auth/login", login)).await;
+    assert_eq!(status, 200);
+    let logged_in = tokens["access_token"].as_str().expect("access_token");
+    let (_, body) = call(&app, get_bearer("/plan", logged_in)).await;
+    assert_eq!(body, json!({ "id": 1, "plan": "pro", "verified": false }));
+    // The same token read as the default map: the typed claims as JSON.
+    let (_, body) = call(&app, get_bearer("/claims", logged_in)).await;
+    assert_eq!(body, json!({ "plan": "pro", "verified": false }));
+}
+
+#[tokio::test]
+async fn claims_of_another_shape_are_a_401_like_an_invalid_token() {
+    let state = with_account(auth_state().await);
+    let app = typed_routes(&state);
+    let token = sign_up(&app, "ada@example.com").await;
+    let (status, body) = call(&app, get_bearer("/seats", &token)).await;
+    let (invalid_status, invalid_body) = call(&app, get_bearer("/seats", "not-a-token")).await;
+    assert_eq!(status, 401);
+    // Nothing about the claims or their type reaches the client.
+    assert_eq!((status, &body), (invalid_status, &invalid_body));
+    assert_eq!(body["error"], "unauthenticated");
+    // Without custom claims at all (no `with_claims`), a required field is missing: 401 too.
+    let plain = auth_state().await;
+    let app = typed_routes(&plain);
+    let token = sign_up(&app, "bob@example.com").await;
+    assert_eq!(call(&app, get_bearer("/plan", &token)).await.0, 401);
+    assert_eq!(call(&app, get_bearer("/claims", &token)).await.1, json!({}));
+}
+
+#[tokio::test]
+async fn maybe_user_with_claims_of_another_shape_is_anonymous() {
+    async fn greet(MaybeUser(user): MaybeUser<Seats>) -> String {
+        match user {
+            Some(u) => format!("{} seats", u.claims.seats),
+            None => "hello, stranger".to_owned(),
+        }
+    }
+    async fn plan_or_none(MaybeUser(user): MaybeUser<Account>) -> String {
+        user.map_or_else(|| "none".to_owned(), |u| u.claims.plan)
+    }
+    let state = with_account(auth_state().await);
+    let routes: Router = Router::new()
+        .route("/greet", get(greet))
+        .route("/plan", get(plan_or_none))
+        .with_state(state.clone());
+    let app = state.router().merge(routes);
+    let token = sign_up(&app, "ada@example.com").await;
+    assert_eq!(call(&app, get_bearer("/plan", &token)).await.1, "pro");
+    assert_eq!(
+        call(&app, get_bearer("/greet", &token)).await.1,
+        "hello, stranger"
+    );
+}
+
+#[tokio::test]
+async fn sync_and_async_typed_claims_are_merged() {
+    #[derive(serde::Serialize)]
+    struct Greeting {
+        greeting: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Both {
+        plan: String,
+        greeting: String,
+    }
+    async fn both(user: CurrentUser<Both>) -> String {
+        format!("{}: {}", user.claims.plan, user.claims.greeting)
+    }
+    let state = with_account(auth_state().await).with_async_claims(|user| async move {
+        Greeting {
+            greeting: format!("hello, user {}", user.id),
+        }
+    });
+    let routes: Router = Router::new()
+        .route("/both", get(both))
+        .with_state(state.clone());
+    let app = state.router().merge(routes);
+    let token = sign_up(&app, "ada@example.com").await;
+    assert_eq!(
+        call(&app, get_bearer("/both", &token)).await.1,
+        "pro: hello, user 1"
+    );
+}
+
+#[tokio::test]
+async fn claims_that_are_not_an_object_are_left_out() {
+    let state = auth_state().await.with_claims(|_| "not an object");
+    let app = with_claims_route(&state);
+    let token = sign_up(&app, "ada@example.com").await;
+    let (status, body) = call(&app, get_bearer("/claims", &token)).await;
+    assert_eq!((status.as_u16(), body), (200, json!({})));
+}
+
+#[test]
+fn current_user_converts_between_typed_and_untyped_claims() {
+    let user = CurrentUser {
+        id: 7,
+        session_id: "s1".into(),
+        roles: vec!["user".into()],
+        tenant: Some("acme".into()),
+        superuser: false,
+        issued_at: 5,
+        via_cookie: true,
+        claims: Account {
+            plan: "pro".into(),
+            verified: true,
+        },
+    };
+    let untyped: CurrentUser = user.clone().into_untyped().expect("an object");
+    assert_eq!(
+        Value::Object(untyped.claims.clone()),
+        json!({ "plan": "pro", "verified": true })
+    );
+    assert_eq!((untyped.id, untyped.via_cookie), (7, true));
+    let back: CurrentUser<Account> = untyped.clone().into_typed().expect("fits");
+    assert_eq!(back, user);
+    // The default map reads as itself.
+    let same: CurrentUser = untyped.clone().into_typed().expect("a map");
+    assert_eq!(same, untyped);
+    assert!(untyped.clone().into_typed::<Seats>().is_err());
+    // Claims that are not a JSON object cannot travel in a token.
+    let scalar = CurrentUser {
+        claims: 3,
+        id: 7,
+        session_id: "s1".into(),
+        roles: vec![],
+        tenant: None,
+        superuser: false,
+        issued_at: 0,
+        via_cookie: false,
+    };
+    assert!(scalar.into_untyped().is_err());
+}
+
+/// `x-api-key: pro-key` is user 9 on the pro plan, its claims built typed.
+struct TypedKeys;
+
+impl Authenticator for TypedKeys {
+    fn authenticate<'a>(
+        &'a self,
+        parts: &'a Parts,
+        _state: &'a AuthState,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<CurrentUser>, ApiError>> + Send + 'a>> {
+        Box::pin(async move {
+            if parts.headers.get("x-api-key").map(|v| v.as_bytes()) != Some(b"pro-key") {
+                return Ok(None);
+            }
+            let user = CurrentUser {
+                id: 9,
+                session_id: "api-key".into(),
+                roles: vec![],
+                tenant: None,
+                superuser: false,
+                issued_at: 0,
+                via_cookie: false,
+                claims: Account {
+                    plan: "pro".into(),
+                    verified: true,
+                },
+            };
+            let user = user
+                .into_untyped()
+                .map_err(|_| ApiError::unauthenticated())?;
+            Ok(Some(user))
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_authenticator_produces_typed_claims() {
+    let state = auth_state().await.with_authenticator(TypedKeys);
+    let app = typed_routes(&state);
+    let (status, body) = call(&app, with_key("/plan", "pro-key")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({ "id": 9, "plan": "pro", "verified": true }));
+    assert_eq!(call(&app, with_key("/seats", "pro-key")).await.0, 401);
+}
+
+#[tokio::test]
+async fn behind_require_authenticated_the_typed_extractor_reads_the_layers_user() {
+    async fn both(
+        Extension(untyped): Extension<CurrentUser>,
+        user: CurrentUser<Account>,
+    ) -> String {
+        format!("{} {} {}", untyped.id, user.id, user.claims.plan)
+    }
+    let state = with_account(auth_state().await);
+    let routes: Router = Router::new()
+        .route("/both", get(both))
+        .route_layer(state.require_authenticated())
+        .with_state(state.clone());
+    let app = state.router().merge(routes);
+    let token = sign_up(&app, "ada@example.com").await;
+    assert_eq!(call(&app, get_bearer("/both", &token)).await.1, "1 1 pro");
+    assert_eq!(call(&app, get_bearer("/both", "forged")).await.0, 401);
+}
+
+/// State with both halves, for `Access` and `MaybeAccess`.
+#[derive(Clone)]
+struct WithAuthz {
+    auth: AuthState,
+    authz: access_axum::authz::Authz<Access, access_core::MemoryStore>,
+}
+
+impl axum::extract::FromRef<WithAuthz> for AuthState {
+    fn from_ref(s: &WithAuthz) -> Self {
+        s.auth.clone()
+    }
+}
+
+impl axum::extract::FromRef<WithAuthz>
+    for access_axum::authz::Authz<Access, access_core::MemoryStore>
+{
+    fn from_ref(s: &WithAuthz) -> Self {
+        s.authz.clone()
+    }
+}
+
+#[tokio::test]
+async fn access_and_maybe_access_carry_typed_claims() {
+    use access_axum::authz::{Access as AccessOf, Authz, MaybeAccess};
+    type Store = access_core::MemoryStore;
+    async fn typed(access: AccessOf<Access, Store, Account>) -> String {
+        format!("user {} on {}", access.user.id, access.user.claims.plan)
+    }
+    async fn untyped(access: AccessOf<Access, Store>) -> Json<Value> {
+        Json(Value::Object(access.user.claims.clone()))
+    }
+    async fn maybe(access: MaybeAccess<Access, Store, Account>) -> String {
+        access
+            .user()
+            .map_or_else(|| "anonymous".to_owned(), |u| u.claims.plan.clone())
+    }
+    async fn wrong(access: AccessOf<Access, Store, Seats>) -> String {
+        format!("{} seats", access.user.claims.seats)
+    }
+    let auth = with_account(auth_state().await);
+    let state = WithAuthz {
+        auth: auth.clone(),
+        authz: Authz::new(Access, Store::new()),
+    };
+    let routes: Router = Router::new()
+        .route("/typed", get(typed))
+        .route("/default", get(untyped))
+        .route("/maybe", get(maybe))
+        .route("/wrong", get(wrong))
+        .with_state(state);
+    let app = auth.router().merge(routes);
+    let token = sign_up(&app, "ada@example.com").await;
+    assert_eq!(
+        call(&app, get_bearer("/typed", &token)).await.1,
+        "user 1 on pro"
+    );
+    assert_eq!(
+        call(&app, get_bearer("/default", &token)).await.1,
+        json!({ "plan": "pro", "verified": false })
+    );
+    assert_eq!(call(&app, get_bearer("/maybe", &token)).await.1, "pro");
+    let anonymous = Request::get("/maybe").body(Body::empty()).expect("request");
+    assert_eq!(call(&app, anonymous).await.1, "anonymous");
+    let (status, body) = call(&app, get_bearer("/wrong", &token)).await;
+    assert_eq!(
+        (status.as_u16(), &body["error"]),
+        (401, &json!("unauthenticated"))
     );
 }

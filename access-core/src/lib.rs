@@ -38,9 +38,9 @@ pub use granted::{EntitlementMarker, Granted};
 pub use grants::{CustomRole, GrantError, GrantErrorKind, Grants};
 pub use memory::MemoryStore;
 pub use model::{
-    AccessModel, DefaultPermission, DynamicModel, EdgeData, EntitlementData, EntitlementId,
-    EntityData, EntityTypeId, FlagId, FlagSet, LimitData, LimitId, ModelData, ModelEnum, Period,
-    Permission, PlanData, PlanId, PlanLimit, RoleSet, UnknownName,
+    AccessModel, AnyRole, DefaultPermission, DynamicModel, EdgeData, EntitlementData,
+    EntitlementId, EntityData, EntityTypeId, FlagId, FlagSet, LimitData, LimitId, ModelData,
+    ModelEnum, Period, Permission, PlanData, PlanId, PlanLimit, RoleSet, UnknownName,
 };
 pub use principal::Principal;
 pub use schema::{Action, Denial, FieldDenial, PermissionCtx, Schema};

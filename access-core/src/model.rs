@@ -1,4 +1,44 @@
 //! Models: the trait generated models implement, typed indices, and run-time models.
+//!
+//! The enums a generated model has tell about it through `const fn`s (no table walk at run
+//! time):
+//!
+//! | method | returns |
+//! | --- | --- |
+//! | `Entitlement::entity` | its `EntityType` |
+//! | `Entitlement::roles` | the roles that grant it, `implies` included ([`AnyRole`]s) |
+//! | `Entitlement::plans` / `flags` / `limits` | the `Plan`s including it (empty: not plan-gated), the `Flag`s it needs, the `Limit`s counting it |
+//! | `EntityType::roles` / `entitlements` / `parents` | its roles, the entitlements checked on it, the types it inherits from |
+//! | `<Entity>Role::entity` / `entitlements` | its `EntityType`; the entitlements it grants |
+//! | `<Entity>Role::any` / `from_any` | to and from [`AnyRole`] |
+//! | `Plan::entitlements`, `Flag::entitlements` | the entitlements it includes / gates |
+//! | `Limit::entitlement` / `period` | the entitlement it counts, its [`Period`] |
+//!
+//! ```
+//! access_core::define_access! {
+//!     pub Access;
+//!     entity workspace { roles: [admin] }
+//!     entity doc { roles: [editor, viewer], implies: { editor => viewer },
+//!                  inherits: { workspace:admin => editor } }
+//!     flags: [beta_ai],
+//!     entitlements {
+//!         "doc:read" on doc => roles [viewer],
+//!         "ai:write" on doc => roles [editor], flags [beta_ai],
+//!     }
+//!     plans { free { group: main, features: [] } pro { group: main, features: ["ai:write"] } }
+//! }
+//!
+//! fn main() {
+//!     assert_eq!(Entitlement::DocRead.entity(), EntityType::Doc);
+//!     assert_eq!(Entitlement::AiWrite.plans(), [Plan::Pro]);
+//!     assert!(Entitlement::DocRead.plans().is_empty()); // not plan-gated
+//!     assert_eq!(Entitlement::AiWrite.flags(), [Flag::BetaAi]);
+//!     assert_eq!(DocRole::Viewer.entitlements(), [Entitlement::DocRead]);
+//!     assert_eq!(DocRole::Editor.entity(), EntityType::Doc);
+//!     assert_eq!(EntityType::Doc.parents(), [EntityType::Workspace]);
+//!     assert_eq!(Plan::Pro.entitlements(), [Entitlement::AiWrite]);
+//! }
+//! ```
 
 use std::fmt;
 
@@ -122,6 +162,42 @@ pub struct FlagId(pub u16);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LimitId(pub u16);
+
+/// A role on one of a model's entity types, whichever: what `Entitlement::roles` and
+/// `EntityType::roles` of a generated model list, since each entity type has its own role enum.
+/// `ProjectRole::any` (or `From`) converts into it, `ProjectRole::from_any` back.
+///
+/// # Examples
+/// ```
+/// access_core::define_access! {
+///     pub Access;
+///     entity project { roles: [manager, viewer], implies: { manager => viewer } }
+///     entitlements { "project:read" on project => roles [viewer] }
+/// }
+///
+/// fn main() {
+///     // manager implies viewer, so both grant `project:read`.
+///     let roles = Entitlement::ProjectRead.roles();
+///     assert_eq!(roles, [ProjectRole::Manager.any(), ProjectRole::Viewer.any()]);
+///     assert_eq!(ProjectRole::from_any(roles[0]), Some(ProjectRole::Manager));
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AnyRole {
+    /// The entity type it is held on.
+    pub entity: EntityTypeId,
+    /// Its index among that type's roles (what `RoleStore::assign` takes).
+    pub index: u16,
+    /// Its name as declared.
+    pub name: &'static str,
+}
+
+impl fmt::Display for AnyRole {
+    /// The role's name (`viewer`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
 
 /// An access model: the tables the engine evaluates.
 ///

@@ -6,7 +6,8 @@ pub use std::borrow::Cow;
 
 pub use crate::granted::EntitlementMarker;
 pub use crate::model::{
-    AccessModel, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId, UnknownName,
+    AccessModel, AnyRole, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId,
+    UnknownName,
 };
 pub use crate::schema::list::dynamic_check;
 pub use crate::schema::lookup::{entitlement_index, entitlement_lookup, entity_index};

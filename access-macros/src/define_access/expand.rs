@@ -2,13 +2,14 @@
 //! ran before, and [`Names`] holds only names that make identifiers.
 //!
 //! The items: the model type, the `entitlement` marker module, the names `#[derive(Schema)]`
-//! and `#[authorize]` look up, the `AccessModel` impl over the tables, and the enums.
+//! and `#[authorize]` look up, the `AccessModel` impl over the tables, the enums and what they
+//! tell about the model.
 
 use access_model::ModelData;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
-use super::enums::enum_tokens;
+use super::enums::{enum_tokens, links_tokens};
 use super::names::{Names, Variant};
 use super::parse::Input;
 use super::tables::data_tokens;
@@ -23,6 +24,7 @@ pub(crate) fn expand(input: &Input, names: &Names, d: &ModelData) -> TokenStream
     let markers = markers(input, names);
     let lookups = lookups(input, names);
     let enums = enums(input, names);
+    let links = links_tokens(krate, names, d);
     quote! {
         #( #attrs )*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -54,6 +56,8 @@ pub(crate) fn expand(input: &Input, names: &Names, d: &ModelData) -> TokenStream
         }
 
         #( #enums )*
+
+        #links
     }
 }
 

@@ -65,7 +65,7 @@ pub trait EntitlementMarker: 'static {
     /// ```
     /// use access_core::{EntitlementId, EntitlementMarker};
     ///
-    /// // The id that `can_id` and `check_id` take, for a type.
+    /// // The id that `can` and `check` take, for a type.
     /// fn id_of<E: EntitlementMarker>() -> EntitlementId {
     ///     E::id()
     /// }

@@ -33,7 +33,7 @@ pub use decision::{
     ReasonKind, ReasonMeta,
 };
 pub use diagram::mermaid;
-pub use engine::{AccessContext, Consumption, MAX_BATCH};
+pub use engine::{AccessContext, Ask, Consumption, MAX_BATCH, Question};
 pub use granted::{EntitlementMarker, Granted};
 pub use grants::{CustomRole, GrantError, GrantErrorKind, Grants};
 pub use memory::MemoryStore;

@@ -210,7 +210,7 @@ where
         let on = Resource::new(EntityTypeId(tenant_type), &tenant);
         let decision = access
             .ctx
-            .check_id(ei, on)
+            .check(ei, on)
             .await
             .map_err(|e| ApiError::authorization_failed("admin: authorization failed", e))?;
         if !decision.allowed {

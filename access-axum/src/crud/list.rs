@@ -178,7 +178,7 @@ pub(super) async fn list<E: Table, M: AccessModel, S: Stores + 'static>(
             let ty = EntityTypeId(data.entitlements[ent.0 as usize].entity);
             let id = row_id::<E::Model>(&row);
             if !engine
-                .can_id(ent, Resource::new(ty, &id))
+                .can(ent, Resource::new(ty, &id))
                 .await
                 .map_err(ApiError::internal)?
             {

@@ -90,7 +90,7 @@ where
             })
             .collect();
         for (c, chunk) in pairs.chunks(access_core::MAX_BATCH).enumerate() {
-            let answers = engine.can_all_id(chunk).await.map_err(ApiError::internal)?;
+            let answers = engine.can_all(chunk).await.map_err(ApiError::internal)?;
             let at = c * access_core::MAX_BATCH;
             for (slot, ok) in verdicts[at..].iter_mut().zip(answers) {
                 *slot = ok;

@@ -3,9 +3,10 @@
 use access_model::EntitlementData;
 
 use super::AccessContext;
+use super::ask::Question;
 use super::plans::{active_plans, limit_max, plan_includes};
 use super::roles::{bad_ancestry, effective};
-use crate::model::{AccessModel, EntitlementId, LimitId, RoleSet};
+use crate::model::{AccessModel, LimitId, RoleSet};
 use crate::store::{
     Ancestry, Resource, StoreError, StoreErrorKind, StoreResult, Stores, TenantPlans,
 };
@@ -17,7 +18,9 @@ pub const MAX_BATCH: usize = 100;
 impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     /// [`AccessContext::can`] for up to [`MAX_BATCH`] pairs, with batched store calls: one
     /// ancestry fetch for all resources, one flag fetch, one plan fetch, and one usage read per
-    /// distinct counter.
+    /// distinct counter. A pair is a [`Question`]: `(Entitlement::ProjectRead, p1)`, or
+    /// `(EntitlementId, Resource)` for code that holds ids (an id outside the model, or a
+    /// resource of the wrong type, is `false`).
     ///
     /// # Errors
     /// More than [`MAX_BATCH`] pairs, or a store failure.
@@ -33,46 +36,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     ///     ctx.can_all(&[(Entitlement::ProjectRead, p1), (Entitlement::ProjectDelete, p1)]).await
     /// }
     /// ```
-    pub async fn can_all(
-        &self,
-        pairs: &[(M::Entitlement, Resource<'_>)],
-    ) -> StoreResult<Vec<bool>> {
-        self.batch(pairs).await
-    }
-
-    /// [`AccessContext::can_all`] by entitlement id, for code that holds ids rather than the
-    /// generated enum (an id outside the model is `false`, as [`AccessContext::can_id`] has it).
-    ///
-    /// # Errors
-    /// More than [`MAX_BATCH`] pairs, or a store failure.
-    ///
-    /// # Examples
-    /// ```
-    /// use access_core::{AccessContext, AccessModel, EntitlementId, Resource, StoreResult, Stores};
-    ///
-    /// // Generic over the model: which of `ids` the user may use on `resource`.
-    /// async fn allowed<M: AccessModel, S: Stores>(
-    ///     ctx: &AccessContext<'_, M, S>,
-    ///     ids: &[EntitlementId],
-    ///     resource: Resource<'_>,
-    /// ) -> StoreResult<Vec<bool>> {
-    ///     let pairs: Vec<_> = ids.iter().map(|&id| (id, resource)).collect();
-    ///     ctx.can_all_id(&pairs).await
-    /// }
-    /// ```
-    pub async fn can_all_id(
-        &self,
-        pairs: &[(EntitlementId, Resource<'_>)],
-    ) -> StoreResult<Vec<bool>> {
-        self.batch(pairs).await
-    }
-
-    /// [`AccessContext::can_all`] for any entitlement type (the enum or ids), without copying
-    /// the pairs.
-    async fn batch<E: Copy + Into<EntitlementId>>(
-        &self,
-        pairs: &[(E, Resource<'_>)],
-    ) -> StoreResult<Vec<bool>> {
+    pub async fn can_all<'r, Q: Question<'r, M>>(&self, pairs: &[Q]) -> StoreResult<Vec<bool>> {
         if pairs.len() > MAX_BATCH {
             return Err(StoreError::new(
                 StoreErrorKind::InvalidRequest,
@@ -89,9 +53,10 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         let data = self.model.data();
         let ents: Vec<Option<&EntitlementData>> = pairs
             .iter()
-            .map(|(e, r)| {
+            .map(|q| {
+                let (e, r) = q.parts();
                 data.entitlements
-                    .get(Into::<EntitlementId>::into(*e).0 as usize)
+                    .get(e.0 as usize)
                     .filter(|ent| ent.entity == r.ty.0)
             })
             .collect();
@@ -105,10 +70,10 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         // is `false`, as `can` has it, not an error for the whole batch.
         let mut slot = vec![usize::MAX; pairs.len()];
         let mut resources: Vec<Resource<'_>> = Vec::with_capacity(pairs.len());
-        for (i, (_, r)) in pairs.iter().enumerate() {
+        for (i, q) in pairs.iter().enumerate() {
             if ents[i].is_some() {
                 slot[i] = resources.len();
-                resources.push(*r);
+                resources.push(q.parts().1);
             }
         }
         let mut ancestries = Vec::new();
@@ -136,12 +101,12 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         let mut used_cache: Vec<(u16, Timestamp, u64)> = Vec::new();
         let mut eff_buf = Vec::new();
         let mut out = Vec::with_capacity(pairs.len());
-        for (i, (e, _)) in pairs.iter().enumerate() {
+        for (i, q) in pairs.iter().enumerate() {
             let Some(ent) = ents[i] else {
                 out.push(false);
                 continue;
             };
-            let ei = Into::<EntitlementId>::into(*e).0 as usize;
+            let ei = q.parts().0.0 as usize;
             if !ent.flags.is_empty()
                 && (tenant.is_none() || flags.intersection(ent.flags) != ent.flags)
             {
@@ -193,8 +158,9 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
             }
             out.push(ok);
         }
-        for ((e, r), ok) in pairs.iter().zip(&out) {
-            self.log((*e).into(), *r, (!ok).then_some("denied"));
+        for (q, ok) in pairs.iter().zip(&out) {
+            let (e, r) = q.parts();
+            self.log(e, r, (!ok).then_some("denied"));
         }
         Ok(out)
     }

@@ -3,13 +3,15 @@
 use access_model::{EntitlementData, ModelData};
 
 use super::AccessContext;
+use super::ask::Question;
 use super::roles::{effective, give_scratch, take_scratch};
 use crate::model::{AccessModel, EntitlementId};
 use crate::store::{Resource, StoreResult, Stores};
 
 impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     /// Whether the principal may exercise `entitlement` on `resource`. Stops at the first
-    /// failing layer.
+    /// failing layer. The entitlement is the model's `Entitlement` enum or an
+    /// [`EntitlementId`] (see [`Question`]); an id outside the model is denied.
     ///
     /// # Errors
     /// A store failure.
@@ -28,34 +30,21 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     ///     Ok(format!("project {id}"))
     /// }
     /// ```
-    pub async fn can(
+    #[inline]
+    pub fn can<'r, E, R>(
         &self,
-        entitlement: M::Entitlement,
-        resource: Resource<'_>,
-    ) -> StoreResult<bool> {
-        self.can_id(entitlement.into(), resource).await
+        entitlement: E,
+        resource: R,
+    ) -> impl Future<Output = StoreResult<bool>>
+    where
+        (E, R): Question<'r, M>,
+    {
+        let (entitlement, resource) = (entitlement, resource).parts();
+        self.can_parts(entitlement, resource)
     }
 
-    /// [`Self::can`] by entitlement index, for code that holds ids rather than the model's
-    /// enum (schemas, dynamic models). An index outside the model is denied.
-    ///
-    /// # Errors
-    /// A store failure.
-    ///
-    /// # Examples
-    /// ```
-    /// use access_core::{AccessContext, AccessModel, EntitlementId, Resource, Stores};
-    ///
-    /// // Generic over the model: the entitlement comes as an id (a store failure denies).
-    /// async fn may<M: AccessModel, S: Stores>(
-    ///     ctx: &AccessContext<'_, M, S>,
-    ///     entitlement: EntitlementId,
-    ///     resource: Resource<'_>,
-    /// ) -> bool {
-    ///     ctx.can_id(entitlement, resource).await.unwrap_or(false)
-    /// }
-    /// ```
-    pub async fn can_id(
+    /// `can` on the parts of its question.
+    async fn can_parts(
         &self,
         entitlement: EntitlementId,
         resource: Resource<'_>,

@@ -4,6 +4,7 @@
 use access_model::{EntitlementData, ModelData};
 
 use super::AccessContext;
+use super::ask::Question;
 use super::explain::{
     flag_reason, grant_path, limit_reason, plan_reason, reason, role_reason, tenant_reason,
     wrong_type_reason,
@@ -20,7 +21,8 @@ use crate::time;
 
 impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     /// Evaluates every layer and returns every reason, with meta, and the grant path when
-    /// allowed.
+    /// allowed. The entitlement is the model's `Entitlement` enum or an [`EntitlementId`] (see
+    /// [`Question`]); an id outside the model is denied with the reason `wrong_resource_type`.
     ///
     /// # Errors
     /// A store failure.
@@ -41,33 +43,21 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn check(
+    #[inline]
+    pub fn check<'r, E, R>(
         &self,
-        entitlement: M::Entitlement,
-        resource: Resource<'_>,
-    ) -> StoreResult<Decision> {
-        self.check_id(entitlement.into(), resource).await
+        entitlement: E,
+        resource: R,
+    ) -> impl Future<Output = StoreResult<Decision>>
+    where
+        (E, R): Question<'r, M>,
+    {
+        let (entitlement, resource) = (entitlement, resource).parts();
+        self.check_parts(entitlement, resource)
     }
 
-    /// [`Self::check`] by entitlement index (generated guards, dynamic models).
-    ///
-    /// # Errors
-    /// A store failure.
-    ///
-    /// # Examples
-    /// ```
-    /// use access_core::{AccessContext, Decision, EntitlementMarker, Resource};
-    /// use access_core::{StoreResult, Stores};
-    ///
-    /// // Generic over the model: the entitlement comes as a type.
-    /// async fn explain<E: EntitlementMarker, S: Stores>(
-    ///     ctx: &AccessContext<'_, E::Model, S>,
-    ///     resource: Resource<'_>,
-    /// ) -> StoreResult<Decision> {
-    ///     ctx.check_id(E::id(), resource).await
-    /// }
-    /// ```
-    pub async fn check_id(
+    /// `check` on the parts of its question.
+    async fn check_parts(
         &self,
         entitlement: EntitlementId,
         resource: Resource<'_>,
@@ -241,7 +231,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         Ok(())
     }
 
-    /// Like [`AccessContext::check`], as a `Result`.
+    /// Like [`AccessContext::check`], as a `Result` (the same question).
     ///
     /// # Errors
     /// [`AuthorizationError`] with every reason, or the store failure.
@@ -258,22 +248,26 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn authorize(
+    pub async fn authorize<'r, E, R>(
         &self,
-        entitlement: M::Entitlement,
-        resource: Resource<'_>,
-    ) -> Result<(), AuthorizationError> {
+        entitlement: E,
+        resource: R,
+    ) -> Result<(), AuthorizationError>
+    where
+        (E, R): Question<'r, M>,
+    {
+        let (entitlement, resource) = (entitlement, resource).parts();
         let err = |reason| AuthorizationError {
             entitlement: self
                 .model
                 .data()
                 .entitlements
-                .get(entitlement.into().0 as usize)
+                .get(entitlement.0 as usize)
                 .map_or_else(String::new, |e| e.name.to_string()),
             user_id: self.principal.id.to_string(),
             reason,
         };
-        match self.check(entitlement, resource).await {
+        match self.check_parts(entitlement, resource).await {
             Ok(d) if d.allowed => Ok(()),
             Ok(d) => Err(err(AuthorizationFailure::Denied(d.reasons))),
             Err(e) => Err(err(AuthorizationFailure::Store(e))),
@@ -312,7 +306,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
             user_id: self.principal.id.to_string(),
             reason,
         };
-        match self.check_id(E::id(), resource).await {
+        match self.check_parts(E::id(), resource).await {
             Ok(d) if d.allowed => Ok(Granted::issue()),
             Ok(d) => Err(err(AuthorizationFailure::Denied(d.reasons))),
             Err(e) => Err(err(AuthorizationFailure::Store(e))),

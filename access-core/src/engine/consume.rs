@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::AccessContext;
+use super::ask::Question;
 use crate::granted::{EntitlementMarker, Granted};
 use crate::model::{AccessModel, EntitlementId};
 use crate::store::{Charge, Resource, StoreResult, Stores};
@@ -42,7 +43,8 @@ impl Consumption {
 impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     /// Runs the layers and, when allowed, consumes one unit of every limit gating the
     /// entitlement in one atomic store call (no gap between the check and the consumption).
-    /// Returns `None` when denied (nothing consumed).
+    /// Returns `None` when denied (nothing consumed). The entitlement is the model's
+    /// `Entitlement` enum or an [`EntitlementId`] (see [`Question`]).
     ///
     /// # Errors
     /// A store failure.
@@ -61,33 +63,21 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     ///     }
     /// }
     /// ```
-    pub async fn can_and_consume(
+    #[inline]
+    pub fn can_and_consume<'r, E, R>(
         &self,
-        entitlement: M::Entitlement,
-        resource: Resource<'_>,
-    ) -> StoreResult<Option<Consumption>> {
-        self.can_and_consume_id(entitlement.into(), resource).await
+        entitlement: E,
+        resource: R,
+    ) -> impl Future<Output = StoreResult<Option<Consumption>>>
+    where
+        (E, R): Question<'r, M>,
+    {
+        let (entitlement, resource) = (entitlement, resource).parts();
+        self.consume_parts(entitlement, resource)
     }
 
-    /// [`Self::can_and_consume`] by entitlement index (generated guards, dynamic models).
-    ///
-    /// # Errors
-    /// A store failure.
-    ///
-    /// # Examples
-    /// ```
-    /// use access_core::{AccessContext, AccessModel, EntitlementId, Resource, StoreResult, Stores};
-    ///
-    /// // Generic over the model: the entitlement comes as an id.
-    /// async fn charge<M: AccessModel, S: Stores>(
-    ///     ctx: &AccessContext<'_, M, S>,
-    ///     entitlement: EntitlementId,
-    ///     resource: Resource<'_>,
-    /// ) -> StoreResult<bool> {
-    ///     Ok(ctx.can_and_consume_id(entitlement, resource).await?.is_some())
-    /// }
-    /// ```
-    pub async fn can_and_consume_id(
+    /// `can_and_consume` on the parts of its question.
+    async fn consume_parts(
         &self,
         entitlement: EntitlementId,
         resource: Resource<'_>,
@@ -130,7 +120,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         E: EntitlementMarker<Model = M>,
     {
         Ok(self
-            .can_and_consume_id(E::id(), resource)
+            .consume_parts(E::id(), resource)
             .await?
             .map(|c| (Granted::issue(), c)))
     }

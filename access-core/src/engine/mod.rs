@@ -55,6 +55,7 @@
 //! ```
 
 mod access_set;
+mod ask;
 mod batch;
 mod cache;
 mod can;
@@ -68,6 +69,7 @@ mod roles;
 
 use std::sync::Arc;
 
+pub use ask::{Ask, Question};
 pub use batch::MAX_BATCH;
 pub use consume::Consumption;
 

@@ -97,7 +97,7 @@ impl<M: crate::model::AccessModel, S: crate::store::Stores + Sync> EntitlementCh
         entitlement: EntitlementId,
         resource: Resource<'a>,
     ) -> Pin<Box<dyn Future<Output = StoreResult<bool>> + Send + 'a>> {
-        Box::pin(self.can_id(entitlement, resource))
+        Box::pin(self.can(entitlement, resource))
     }
 
     fn explain_entitlement<'a>(
@@ -106,7 +106,7 @@ impl<M: crate::model::AccessModel, S: crate::store::Stores + Sync> EntitlementCh
         resource: Resource<'a>,
     ) -> Pin<Box<dyn Future<Output = Option<Vec<Reason>>> + Send + 'a>> {
         Box::pin(async move {
-            let d = self.check_id(entitlement, resource).await.ok()?;
+            let d = self.check(entitlement, resource).await.ok()?;
             (!d.allowed && !d.reasons.is_empty()).then_some(d.reasons)
         })
     }

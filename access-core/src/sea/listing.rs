@@ -261,7 +261,7 @@ pub async fn list_accessible<M: AccessModel, S: Stores>(
     // The tenant-wide layers, through `check` on any resource of the type: every reason other
     // than the roles' is tenant-wide, so which resource does not matter.
     let probe = ctx
-        .check_id(
+        .check(
             entitlement,
             Resource::new(crate::model::EntityTypeId(ent.entity), ""),
         )

@@ -289,7 +289,7 @@ fn grants_let_a_tenant_change_who_may_do_what() {
     assert!(run(vic.can(Entitlement::ProjectDelete, p1())).unwrap());
 }
 
-// --- can, can_id, can_all, can_all_id ---
+// --- can and can_all, with the model's enum or an EntitlementId ---
 
 #[test]
 fn can_follows_roles_down_the_hierarchy() {
@@ -306,12 +306,12 @@ fn can_follows_roles_down_the_hierarchy() {
 }
 
 #[test]
-fn can_id_denies_an_id_outside_the_model() {
+fn can_takes_an_id_and_denies_one_outside_the_model() {
     let store = hier_store();
     let vic = ctx(&store, Principal::new("vic"));
     let read = EntitlementId::from(Entitlement::ProjectRead);
-    assert!(run(vic.can_id(read, p1())).unwrap());
-    assert!(!run(vic.can_id(EntitlementId(99), p1())).unwrap());
+    assert!(run(vic.can(read, p1())).unwrap());
+    assert!(!run(vic.can(EntitlementId(99), p1())).unwrap());
 }
 
 #[test]
@@ -330,10 +330,61 @@ fn can_all_answers_each_pair_and_refuses_big_batches() {
     let read = EntitlementId::from(Entitlement::ProjectRead);
     let delete = EntitlementId::from(Entitlement::ProjectDelete);
     let ids = [(read, p1()), (delete, p1()), (EntitlementId(99), p1())];
-    assert_eq!(run(vic.can_all_id(&ids)).unwrap(), [true, false, false]);
+    assert_eq!(run(vic.can_all(&ids)).unwrap(), [true, false, false]);
 }
 
-// --- check, check_id, authorize, authorize_as, and the Decision they return ---
+/// Code generic over the model asks with ids, through the same methods.
+async fn read_by_id<M: AccessModel, S: access_core::Stores>(
+    ctx: &AccessContext<'_, M, S>,
+    read: EntitlementId,
+    resource: Resource<'_>,
+) -> access_core::StoreResult<(bool, bool, Vec<bool>)> {
+    let can = ctx.can(read, resource).await?;
+    let allowed = ctx.check(read, resource).await?.allowed;
+    let all = ctx
+        .can_all(&[(read, resource), (EntitlementId(99), resource)])
+        .await?;
+    Ok((can, allowed, all))
+}
+
+#[test]
+fn one_method_asks_with_the_enum_an_id_or_a_marker_id() {
+    use access_core::{Ask, Question};
+    let store = hier_store();
+    let vic = ctx(&store, Principal::new("vic"));
+    let read = EntitlementId::from(Entitlement::ProjectRead);
+    // The enum and its id name the same entitlement, as a question the same pair.
+    assert_eq!(Ask::<hier::Access>::id(Entitlement::ProjectRead), read);
+    assert_eq!(Ask::<hier::Access>::id(read), read);
+    let q = (Entitlement::ProjectRead, p1());
+    assert_eq!(Question::<hier::Access>::parts(q), (read, p1()));
+    assert_eq!(
+        run(read_by_id(&vic, read, p1())).unwrap(),
+        (true, true, vec![true, false])
+    );
+    let delete = <entitlement::ProjectDelete as EntitlementMarker>::id();
+    assert!(!run(vic.can(delete, p1())).unwrap());
+    assert!(run(vic.authorize(delete, p1())).is_err());
+    assert_eq!(run(vic.authorize(read, p1())), Ok(()));
+    // A model whose `Entitlement` is `EntitlementId` asks with ids, unambiguously.
+    let builder = ModelBuilder::new("Access")
+        .entity("project", ["viewer"])
+        .entitlement("project:read", "project", ["viewer"], []);
+    let model = DynamicModel::build(builder.spec()).unwrap();
+    let dyn_read = model.entitlement("project:read").unwrap();
+    let dyn_p1 = Resource::new(model.entity_type("project").unwrap(), "p1");
+    let dyn_store = MemoryStore::new();
+    run(dyn_store.add_resource(dyn_p1, &[])).unwrap();
+    run(dyn_store.assign("vic", dyn_p1, 0)).unwrap();
+    let dyn_vic = AccessContext::new(&model, &dyn_store, Principal::new("vic"));
+    assert_eq!(
+        run(read_by_id(&dyn_vic, dyn_read, dyn_p1)).unwrap(),
+        (true, true, vec![true, false])
+    );
+    assert!(run(dyn_vic.can(dyn_read, dyn_p1)).unwrap());
+}
+
+// --- check, authorize, authorize_as, and the Decision they return ---
 
 #[test]
 fn check_gives_the_grant_path_or_every_reason() {
@@ -357,15 +408,15 @@ fn check_gives_the_grant_path_or_every_reason() {
 }
 
 #[test]
-fn check_id_reports_an_id_outside_the_model() {
+fn check_takes_an_id_and_reports_one_outside_the_model() {
     let store = hier_store();
     let vic = ctx(&store, Principal::new("vic"));
     assert!(
-        run(vic.check_id(Entitlement::ProjectRead.into(), p1()))
+        run(vic.check(EntitlementId::from(Entitlement::ProjectRead), p1()))
             .unwrap()
             .allowed
     );
-    let d = run(vic.check_id(EntitlementId(99), p1())).unwrap();
+    let d = run(vic.check(EntitlementId(99), p1())).unwrap();
     assert!(!d.allowed);
     assert_eq!(d.entitlement, "#99");
     assert_eq!(d.reasons[0].kind, ReasonKind::WrongResourceType);
@@ -607,7 +658,7 @@ fn a_denied_consume_takes_nothing() {
     let store = wallet_store();
     let ai = EntitlementId::from(wallet::Entitlement::AiGenerate);
     assert!(
-        run(ann(&store).can_and_consume_id(ai, wallet_p1()))
+        run(ann(&store).can_and_consume(ai, wallet_p1()))
             .unwrap()
             .is_some()
     );
@@ -616,11 +667,7 @@ fn a_denied_consume_takes_nothing() {
     // A user without a role consumes nothing.
     let bob = Principal::new("bob").tenant("acme");
     let bob = AccessContext::new(&wallet::Access, &store, bob).at(NOW);
-    assert!(
-        run(bob.can_and_consume_id(ai, wallet_p1()))
-            .unwrap()
-            .is_none()
-    );
+    assert!(run(bob.can_and_consume(ai, wallet_p1())).unwrap().is_none());
     assert_eq!(store.usage("acme", wallet::Limit::Ai.into(), today), 1);
 }
 

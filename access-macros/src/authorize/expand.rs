@@ -56,13 +56,13 @@ pub(super) fn handler(c: &Checked) -> TokenStream {
         quote! {
             let __consumption = match #access
                 .ctx
-                .can_and_consume_id(#p::EntitlementId(__ENT), __resource)
+                .can_and_consume(#p::EntitlementId(__ENT), __resource)
                 .await
             {
                 #p::Ok(#p::Some(c)) => c,
                 #p::Ok(#p::None) => {
                     // Denied: explain why, as `check` does.
-                    return match #access.ctx.check_id(#p::EntitlementId(__ENT), __resource).await {
+                    return match #access.ctx.check(#p::EntitlementId(__ENT), __resource).await {
                         #p::Ok(d) => #forbidden,
                         #p::Err(e) => #failed,
                     };
@@ -72,7 +72,7 @@ pub(super) fn handler(c: &Checked) -> TokenStream {
         }
     } else {
         quote! {
-            match #access.ctx.check_id(#p::EntitlementId(__ENT), __resource).await {
+            match #access.ctx.check(#p::EntitlementId(__ENT), __resource).await {
                 #p::Ok(d) if d.allowed => {}
                 #p::Ok(d) => return #forbidden,
                 #p::Err(e) => return #failed,

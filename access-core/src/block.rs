@@ -4,9 +4,9 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-/// Polls `future` once and returns its output if it is ready: the engine's futures over the
-/// in-memory stores always are, so synchronous code (and benchmarks) can call `can` without a
-/// runtime. Returns `None` for a future that is not ready (a database store).
+/// Polls `future` once and returns its output if it is ready, `None` if not (a database
+/// store's). For the in-memory stores, `.ready()` (see [`crate::Ready`]) gives the same calls
+/// without a future to drive or an `Option` to unwrap.
 ///
 /// # Examples
 /// ```

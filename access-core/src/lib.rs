@@ -21,6 +21,7 @@ pub mod schema;
 #[cfg(feature = "sea-orm")]
 pub mod sea;
 pub mod store;
+mod sync;
 pub mod time;
 
 #[cfg(feature = "macros")]
@@ -49,6 +50,7 @@ pub use store::{
     StoreErrorKind, StoreResult, Stores, Subscription, SubscriptionStore, TenantPlans, WalletStore,
     WithWallet,
 };
+pub use sync::{Ready, ReadyStores};
 
 /// The run-time model builder: the same validation and tables as [`define_access!`].
 pub mod model_builder {

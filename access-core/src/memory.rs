@@ -98,19 +98,20 @@ struct Tenant {
 
 /// Every store in memory. Cheap to share: wrap it in an `Arc`.
 ///
+/// It implements the async store traits, as a database store does, so the engine and code
+/// generic over [`crate::Stores`] take it; its futures are complete when made, so
+/// [`MemoryStore::ready`] also gives every method without `.await` (see [`crate::Ready`]).
+///
 /// # Examples
 /// ```
-/// use access_core::{ClosureStore, EntityTypeId, MemoryStore, Resource, RoleStore};
+/// use access_core::{EntityTypeId, MemoryStore, Resource};
 ///
 /// let store = MemoryStore::new();
 /// let (org, ws) = (Resource::new(EntityTypeId(0), "acme"), Resource::new(EntityTypeId(1), "ws-1"));
-/// access_core::block_on_ready(async {
-///     store.add_resource(org, &[]).await.unwrap();
-///     store.add_resource(ws, &[org]).await.unwrap();
-///     store.assign("alice", org, 0).await.unwrap();
-///     assert_eq!(store.ancestors(ws).await.unwrap().len(), 1);
-/// })
-/// .unwrap();
+/// store.ready().add_resource(org, &[]).unwrap();
+/// store.ready().add_resource(ws, &[org]).unwrap();
+/// store.ready().assign("alice", org, 0).unwrap();
+/// assert_eq!(store.ready().ancestors(ws).unwrap().len(), 1);
 /// ```
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -128,11 +129,10 @@ impl MemoryStore {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{MemoryStore, RoleStore};
+    /// use access_core::MemoryStore;
     ///
     /// let store = MemoryStore::new();
-    /// let assignments = access_core::block_on_ready(store.assignments("ann")).unwrap();
-    /// assert_eq!(assignments, Ok(vec![]));
+    /// assert_eq!(store.ready().assignments("ann"), Ok(vec![]));
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -261,11 +261,11 @@ impl MemoryStore {
     ///
     /// # Examples
     /// ```
-    /// use access_core::{Charge, LimitId, MemoryStore, WalletStore};
+    /// use access_core::{Charge, LimitId, MemoryStore};
     ///
     /// let store = MemoryStore::new();
     /// let charge = Charge { limit: LimitId(0), period_start: 1_000, max: 2 };
-    /// access_core::block_on_ready(store.consume("acme", &[charge])).unwrap().unwrap();
+    /// store.ready().consume("acme", &[charge]).unwrap();
     /// assert_eq!(store.usage("acme", LimitId(0), 1_000), 1);
     /// assert_eq!(store.usage("acme", LimitId(0), 2_000), 0); // another period
     /// ```

@@ -5,14 +5,7 @@
 use std::sync::Arc;
 
 use access_core::model_builder::ModelBuilder;
-use access_core::{
-    AccessContext, ClosureStore, DynamicModel, MemoryStore, Principal, Resource, RoleStore,
-    block_on_ready,
-};
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    block_on_ready(f).expect("in-memory futures are always ready")
-}
+use access_core::{AccessContext, DynamicModel, MemoryStore, Principal, Resource};
 
 /// A subscriber that keeps the `access::decision` events as `field=value` strings.
 #[derive(Default, Clone)]
@@ -75,31 +68,43 @@ fn decisions_are_logged_as_tracing_events() {
     .unwrap();
     let store = MemoryStore::new();
     let ty = |n: &str| model.entity_type(n).unwrap();
-    run(store.add_resource(Resource::new(ty("organization"), "acme"), &[])).unwrap();
-    run(store.add_resource(
+    let s = store.ready();
+    s.add_resource(Resource::new(ty("organization"), "acme"), &[])
+        .unwrap();
+    s.add_resource(
         Resource::new(ty("workspace"), "ws1"),
         &[Resource::new(ty("organization"), "acme")],
-    ))
+    )
     .unwrap();
-    run(store.add_resource(
+    s.add_resource(
         Resource::new(ty("project"), "p1"),
         &[Resource::new(ty("workspace"), "ws1")],
-    ))
+    )
     .unwrap();
-    run(store.assign("vic", Resource::new(ty("project"), "p1"), 2)).unwrap();
+    s.assign("vic", Resource::new(ty("project"), "p1"), 2)
+        .unwrap();
     let cap = Capture::default();
     tracing::subscriber::set_global_default(cap.clone()).unwrap();
     let ctx = AccessContext::new(&model, &store, Principal::new("vic").tenant("acme"));
+    let vic = ctx.ready();
     let p1 = Resource::new(ty("project"), "p1");
-    assert!(!run(ctx.can(model.entitlement("project:delete").unwrap(), p1)).unwrap());
-    assert!(run(ctx.can(model.entitlement("project:read").unwrap(), p1)).unwrap());
-    let d = run(ctx.check(model.entitlement("ai:generate").unwrap(), p1)).unwrap();
+    assert!(
+        !vic.can(model.entitlement("project:delete").unwrap(), p1)
+            .unwrap()
+    );
+    assert!(
+        vic.can(model.entitlement("project:read").unwrap(), p1)
+            .unwrap()
+    );
+    let d = vic
+        .check(model.entitlement("ai:generate").unwrap(), p1)
+        .unwrap();
     assert!(!d.allowed);
     // Consuming stops at the same layer as `can` (flags, before the wallet needs a tenant).
     let nobody = AccessContext::new(&model, &store, Principal::new("nobody"));
     let ai = model.entitlement("ai:generate").unwrap();
-    assert!(run(nobody.can_and_consume(ai, p1)).unwrap().is_none());
-    assert!(!run(nobody.can(ai, p1)).unwrap());
+    assert!(nobody.ready().can_and_consume(ai, p1).unwrap().is_none());
+    assert!(!nobody.ready().can(ai, p1).unwrap());
     let events = cap.0.lock().unwrap().clone();
     assert_eq!(events.len(), 5, "{events:?}");
     assert_eq!(events[0].0, tracing::Level::INFO);

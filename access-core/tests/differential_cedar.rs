@@ -11,7 +11,6 @@ use std::sync::Arc;
 use access_core::model_builder::ModelBuilder;
 use access_core::{
     AccessContext, AccessModel, DynamicModel, EntitlementId, EntityTypeId, Principal, Resource,
-    block_on_ready,
 };
 use cedar::{Res, Rng};
 
@@ -120,11 +119,10 @@ fn access_core_and_cedar_agree_on_random_worlds() {
             let ctx = AccessContext::new(&w.model, &s, Principal::new(Arc::<str>::from(&*user)));
             for e in 0..data.entitlements.len() as u16 {
                 for x in &w.resources {
-                    let ours = block_on_ready(
-                        ctx.can(EntitlementId(e), Resource::new(EntityTypeId(x.ty), &x.id)),
-                    )
-                    .expect("ready")
-                    .expect("store");
+                    let ours = ctx
+                        .ready()
+                        .can(EntitlementId(e), Resource::new(EntityTypeId(x.ty), &x.id))
+                        .expect("store");
                     let q = cedar::query(data, &user, e, x);
                     let theirs = cedar::is_authorized(&authorizer, &q, &policies, &entities);
                     requests += 1;

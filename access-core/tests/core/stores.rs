@@ -23,13 +23,11 @@ fn rref(ty: u16, id: &str) -> ResourceRef {
 /// `acme` (type 0) with `ws-1` (type 1) under it.
 fn org_and_workspace() -> MemoryStore {
     let store = MemoryStore::new();
-    run(async {
-        store.add_resource(res(0, "acme"), &[]).await.unwrap();
-        store
-            .add_resource(res(1, "ws-1"), &[res(0, "acme")])
-            .await
-            .unwrap();
-    });
+    store.ready().add_resource(res(0, "acme"), &[]).unwrap();
+    store
+        .ready()
+        .add_resource(res(1, "ws-1"), &[res(0, "acme")])
+        .unwrap();
     store
 }
 
@@ -1113,4 +1111,248 @@ fn matrix_compare_is_a_line_diff_against_the_model() {
     let diff = compare(&data, "# Permission matrix of `Access`\n").unwrap_err();
     assert!(!diff.contains("-# Permission matrix")); // the same in both
     assert!(diff.contains("+| `org:owner` | org:owner ⇒ project:manager → viewer |"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// sync: the synchronous front (`.ready()`) answers what the async methods answer
+
+mod sync_model {
+    access_core::define_access! {
+        pub Access;
+        entity workspace { roles: [admin, member] }
+        entity project {
+            roles: [manager, viewer],
+            implies: { manager => viewer },
+            inherits: { workspace:admin => manager, workspace:member => viewer },
+        }
+        flags: [beta_ai],
+        entitlements {
+            "project:read"   on project => roles [viewer],
+            "project:delete" on project => roles [manager],
+            "ai:generate"    on project => roles [manager], flags [beta_ai],
+        }
+        plans {
+            free { group: main, features: ["ai:generate"],
+                   limits: { ai: "ai:generate" per day max 2 } }
+        }
+        default_plan: free,
+    }
+}
+
+/// Every write of the sync front on one store and of the async traits on another, with each
+/// answer compared; then the two stores hold the same.
+fn same_writes<S: access_core::ReadyStores>(
+    sync: &S,
+    asy: &S,
+    ready: impl Fn(&S) -> access_core::Ready<'_, S>,
+) {
+    let (org, ws, ws2) = (res(0, "acme"), res(1, "ws-1"), res(1, "ws-2"));
+    let charge = Charge {
+        limit: LimitId(0),
+        period_start: 0,
+        max: 2,
+    };
+    let s = ready(sync);
+    assert_eq!(s.add_resource(org, &[]), run(asy.add_resource(org, &[])));
+    assert_eq!(
+        s.add_resource(ws, &[org]),
+        run(asy.add_resource(ws, &[org]))
+    );
+    assert_eq!(
+        s.add_resource(ws2, &[org]),
+        run(asy.add_resource(ws2, &[org]))
+    );
+    assert_eq!(
+        s.add_resource(ws, &[res(0, "nope")]),
+        run(asy.add_resource(ws, &[res(0, "nope")]))
+    );
+    assert_eq!(s.set_parents(ws2, &[ws]), run(asy.set_parents(ws2, &[ws])));
+    assert_eq!(
+        s.set_parents(org, &[ws2]),
+        run(asy.set_parents(org, &[ws2]))
+    ); // a cycle
+    assert_eq!(s.assign("al", org, 0), run(asy.assign("al", org, 0)));
+    assert_eq!(
+        s.assign("al", res(0, "nope"), 0),
+        run(asy.assign("al", res(0, "nope"), 0))
+    );
+    assert_eq!(s.assign("al", org, 64), run(asy.assign("al", org, 64)));
+    assert_eq!(
+        s.assign_during("al", ws, 1, None, Some(1)),
+        run(asy.assign_during("al", ws, 1, None, Some(1)))
+    );
+    assert_eq!(
+        s.assign_during("bo", ws, 1, Some(0), None),
+        run(asy.assign_during("bo", ws, 1, Some(0), None))
+    );
+    assert_eq!(s.assign("bo", ws2, 0), run(asy.assign("bo", ws2, 0)));
+    assert_eq!(s.revoke("bo", ws2, 0), run(asy.revoke("bo", ws2, 0)));
+    assert_eq!(s.revoke("bo", ws2, 5), run(asy.revoke("bo", ws2, 5)));
+    assert_eq!(
+        s.set_global_roles("al", RoleSet(0b10)),
+        run(asy.set_global_roles("al", RoleSet(0b10)))
+    );
+    assert_eq!(
+        s.set_base_plan("acme", 0, Subscription::new(PlanId(0), 0)),
+        run(asy.set_base_plan("acme", 0, Subscription::new(PlanId(0), 0)))
+    );
+    assert_eq!(
+        s.add_add_on("acme", Subscription::new(PlanId(1), 0)),
+        run(asy.add_add_on("acme", Subscription::new(PlanId(1), 0)))
+    );
+    assert_eq!(
+        s.add_add_on("acme", Subscription::new(PlanId(2), 0)),
+        run(asy.add_add_on("acme", Subscription::new(PlanId(2), 0)))
+    );
+    assert_eq!(
+        s.remove_add_on("acme", PlanId(1)),
+        run(asy.remove_add_on("acme", PlanId(1)))
+    );
+    assert_eq!(
+        s.set_override("acme", LimitId(0), Some(9)),
+        run(asy.set_override("acme", LimitId(0), Some(9)))
+    );
+    assert_eq!(
+        s.set_flag("acme", FlagId(1), true),
+        run(asy.set_flag("acme", FlagId(1), true))
+    );
+    assert_eq!(
+        s.set_flag("acme", FlagId(64), true),
+        run(asy.set_flag("acme", FlagId(64), true))
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            s.consume("acme", &[charge]),
+            run(asy.consume("acme", &[charge]))
+        );
+    }
+    assert_eq!(
+        s.unconsume("acme", &[charge]),
+        run(asy.unconsume("acme", &[charge]))
+    );
+    let wsx = res(1, "ws-x");
+    assert_eq!(
+        s.add_resource(wsx, &[org]),
+        run(asy.add_resource(wsx, &[org]))
+    );
+    assert_eq!(s.remove_resource(wsx), run(asy.remove_resource(wsx)));
+    assert_eq!(s.remove_resource(wsx), run(asy.remove_resource(wsx))); // gone: NotFound
+    // Reads: the sync front on both stores, and the async traits on both.
+    for store in [sync, asy] {
+        let r = ready(store);
+        for user in ["al", "bo", "cy"] {
+            assert_eq!(r.assignments(user), run(sync.assignments(user)));
+            assert_eq!(r.assignments(user), run(asy.assignments(user)));
+            assert_eq!(r.global_roles(user), run(asy.global_roles(user)));
+            for at in [org, ws, ws2, wsx] {
+                let (mut a, mut b) = (Ancestry::default(), Ancestry::default());
+                a.want_ids = true;
+                b.want_ids = true;
+                assert_eq!(
+                    r.ancestry(user, at, &mut a),
+                    run(asy.ancestry(user, at, &mut b))
+                );
+                assert_eq!(
+                    (a.found, &a.nodes, &a.parents),
+                    (b.found, &b.nodes, &b.parents)
+                );
+            }
+        }
+        for at in [org, ws, ws2, wsx] {
+            assert_eq!(r.ancestors(at), run(asy.ancestors(at)));
+        }
+        for tenant in ["acme", "other"] {
+            assert_eq!(r.tenant_plans(tenant), run(asy.tenant_plans(tenant)));
+            assert_eq!(r.tenant_flags(tenant), run(asy.tenant_flags(tenant)));
+            assert_eq!(
+                r.used(tenant, LimitId(0), 0),
+                run(asy.used(tenant, LimitId(0), 0))
+            );
+        }
+    }
+    assert_eq!(ready(sync).used("acme", LimitId(0), 0), Ok(1));
+    assert_eq!(ready(sync).ancestors(ws2).unwrap().len(), 2);
+}
+
+#[test]
+fn memory_store_ready_writes_and_reads_agree_with_the_store_traits() {
+    let (sync, asy) = (MemoryStore::new(), MemoryStore::new());
+    same_writes(&sync, &asy, MemoryStore::ready);
+}
+
+#[test]
+fn with_wallet_ready_writes_and_reads_agree_with_the_store_traits() {
+    let sync = WithWallet::new(MemoryStore::new(), MemoryStore::new());
+    let asy = WithWallet::new(MemoryStore::new(), MemoryStore::new());
+    same_writes(&sync, &asy, WithWallet::ready);
+    // Usage went to the wallet, as through the traits.
+    assert_eq!(sync.wallet.usage("acme", LimitId(0), 0), 1);
+    assert_eq!(sync.base.usage("acme", LimitId(0), 0), 0);
+}
+
+#[test]
+fn context_ready_agrees_with_the_async_engine() {
+    use access_core::{AccessContext, Principal};
+    use sync_model::{Access, Entitlement, EntityType, WorkspaceRole};
+
+    let store = MemoryStore::new();
+    let ws1 = Resource::new(EntityType::Workspace, "ws1");
+    let (p1, p2) = (
+        Resource::new(EntityType::Project, "p1"),
+        Resource::new(EntityType::Project, "p2"),
+    );
+    let s = store.ready();
+    s.add_resource(ws1, &[]).unwrap();
+    s.add_resource(p1, &[ws1]).unwrap();
+    s.add_resource(p2, &[]).unwrap();
+    s.assign("ada", ws1, WorkspaceRole::Admin.index()).unwrap();
+    s.assign("wes", ws1, WorkspaceRole::Member.index()).unwrap();
+    s.set_flag("acme", FlagId(0), true).unwrap();
+    let now = access_core::time::now();
+    for user in ["ada", "wes", "nobody"] {
+        let ctx = AccessContext::new(&Access, &store, Principal::new(user).tenant("acme")).at(now);
+        let r = ctx.ready();
+        for e in Entitlement::ALL.iter().copied() {
+            for at in [ws1, p1, p2] {
+                assert_eq!(r.can(e, at), run(ctx.can(e, at)), "{user} {e} {at:?}");
+                assert_eq!(r.check(e, at), run(ctx.check(e, at)), "{user} {e} {at:?}");
+                assert_eq!(r.can(Into::<EntitlementId>::into(e), at), r.can(e, at));
+            }
+        }
+        let pairs: Vec<_> = Entitlement::ALL
+            .iter()
+            .flat_map(|&e| [(e, p1), (e, p2)])
+            .collect();
+        assert_eq!(r.can_all(&pairs), run(ctx.can_all(&pairs)));
+        assert_eq!(r.access_set(), run(ctx.access_set()));
+    }
+    // can_and_consume and unconsume: the same units, through either front.
+    let ada = AccessContext::new(&Access, &store, Principal::new("ada").tenant("acme")).at(now);
+    let first = ada
+        .ready()
+        .can_and_consume(Entitlement::AiGenerate, p1)
+        .unwrap();
+    let second = run(ada.can_and_consume(Entitlement::AiGenerate, p1)).unwrap();
+    assert!(first.is_some() && second.is_some());
+    assert_eq!(
+        ada.ready().can_and_consume(Entitlement::AiGenerate, p1),
+        Ok(None)
+    ); // 2 a day
+    ada.ready().unconsume(first.unwrap()).unwrap();
+    assert!(
+        ada.ready()
+            .can_and_consume(Entitlement::AiGenerate, p1)
+            .unwrap()
+            .is_some()
+    );
+    run(ada.unconsume(second.unwrap())).unwrap();
+    assert_eq!(ada.ready().access_set(), run(ada.access_set()));
+    // Over `WithWallet` of in-memory stores too.
+    let split = WithWallet::new(MemoryStore::new(), MemoryStore::new());
+    split.ready().add_resource(p2, &[]).unwrap();
+    let ctx = AccessContext::new(&Access, &split, Principal::new("ada"));
+    assert_eq!(
+        ctx.ready().can(Entitlement::ProjectRead, p2),
+        run(ctx.can(Entitlement::ProjectRead, p2))
+    );
 }

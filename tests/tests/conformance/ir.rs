@@ -571,8 +571,9 @@ pub fn run(case: &Case) -> Vec<(Outcome, &Assertion)> {
                     return Outcome::Failed(format!("translation lost `{name}`"));
                 };
                 let ctx = AccessContext::new(&tr.model, &tr.store, Principal::new(a.user.key()));
-                let got = block_on_ready(ctx.can(e, Resource::new(t, &a.object.id)))
-                    .expect("ready")
+                let got = ctx
+                    .ready()
+                    .can(e, Resource::new(t, &a.object.id))
                     .expect("in-memory store");
                 if got == a.expected {
                     Outcome::Passed

@@ -25,6 +25,12 @@ fn define_access() {
 
 #[rustversion::attr(not(stable(1.95)), ignore = "UI snapshots are recorded with Rust 1.95")]
 #[test]
+fn engine() {
+    cases("engine");
+}
+
+#[rustversion::attr(not(stable(1.95)), ignore = "UI snapshots are recorded with Rust 1.95")]
+#[test]
 fn granted() {
     cases("granted");
 }

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use access_core::model_builder::ModelBuilder;
 use access_core::{
-    AccessContext, AccessState, ClosureStore, DynamicModel, EntitlementId, EntityTypeId, FlagId,
-    FlagStore, GrantVia, LimitId, MemoryStore, PlanId, Principal, ReasonKind, ReasonMeta, Resource,
-    RoleStore, StoreErrorKind, Subscription, SubscriptionStore, block_on_ready,
+    AccessContext, AccessState, DynamicModel, EntitlementId, EntityTypeId, FlagId, GrantVia,
+    LimitId, MemoryStore, PlanId, Principal, ReasonKind, ReasonMeta, Resource, StoreErrorKind,
+    Subscription, block_on_ready,
 };
 
 fn run<F: std::future::Future>(f: F) -> F::Output {
@@ -40,13 +40,19 @@ impl World {
         PlanId(self.m.data_ref().plan_index(name).unwrap())
     }
     fn assign(&self, user: &str, ty: &str, id: &str, role: &str) {
-        run(self.s.assign(user, self.res(ty, id), self.role(ty, role))).unwrap();
+        self.s
+            .ready()
+            .assign(user, self.res(ty, id), self.role(ty, role))
+            .unwrap();
     }
     fn ctx(&self, p: Principal) -> AccessContext<'_, DynamicModel, MemoryStore> {
         AccessContext::new(&self.m, &self.s, p).at(T0 + 86_400 * 10)
     }
     fn can(&self, p: Principal, ent: &str, ty: &str, id: &str) -> bool {
-        run(self.ctx(p).can(self.ent(ent), self.res(ty, id))).unwrap()
+        self.ctx(p)
+            .ready()
+            .can(self.ent(ent), self.res(ty, id))
+            .unwrap()
     }
 }
 
@@ -119,7 +125,7 @@ fn world() -> World {
     };
     let add = |ty: &str, id: &str, parents: &[(&str, &str)]| {
         let ps: Vec<Resource<'_>> = parents.iter().map(|(t, i)| w.res(t, i)).collect();
-        run(w.s.add_resource(w.res(ty, id), &ps)).unwrap();
+        w.s.ready().add_resource(w.res(ty, id), &ps).unwrap();
     };
     add("organization", "acme", &[]);
     add("workspace", "ws1", &[("organization", "acme")]);
@@ -147,10 +153,11 @@ fn roles_layer_direct_assignment_and_implies() {
     w.assign("vic", "project", "p1", "viewer");
     assert!(w.can(user("vic"), "project:read", "project", "p1"));
     assert!(!w.can(user("vic"), "project:delete", "project", "p1"));
-    let d = run(w
+    let d = w
         .ctx(user("vic"))
-        .check(w.ent("project:delete"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:delete"), w.res("project", "p1"))
+        .unwrap();
     assert!(!d.allowed);
     assert_eq!(d.reasons.len(), 1);
     assert_eq!(d.reasons[0].kind, ReasonKind::HierarchyDenied);
@@ -171,11 +178,14 @@ fn roles_layer_direct_assignment_and_implies() {
 fn role_required_when_nothing_above_could_grant() {
     let w = world();
     // A project outside any workspace: no ancestor could give a role.
-    run(w.s.add_resource(w.res("project", "lonely"), &[])).unwrap();
-    let d = run(w
+    w.s.ready()
+        .add_resource(w.res("project", "lonely"), &[])
+        .unwrap();
+    let d = w
         .ctx(user("x"))
-        .check(w.ent("project:read"), w.res("project", "lonely")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:read"), w.res("project", "lonely"))
+        .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::RoleRequired);
 }
 
@@ -191,10 +201,11 @@ fn hierarchy_layer_carries_roles_down_the_actual_ancestry() {
     assert!(!w.can(user("wes"), "project:delete", "project", "p2"));
     // Not under ws1: nothing flows.
     assert!(!w.can(user("wes"), "project:read", "project", "p3"));
-    let d = run(w
+    let d = w
         .ctx(user("olga"))
-        .check(w.ent("project:delete"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:delete"), w.res("project", "p1"))
+        .unwrap();
     assert!(d.allowed, "{d}");
     let g = d.grant.unwrap();
     assert_eq!(
@@ -209,10 +220,11 @@ fn hierarchy_layer_carries_roles_down_the_actual_ancestry() {
 fn grant_path_shows_implied_steps() {
     let w = world();
     w.assign("mia", "project", "p1", "manager");
-    let d = run(w
+    let d = w
         .ctx(user("mia"))
-        .check(w.ent("project:read"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:read"), w.res("project", "p1"))
+        .unwrap();
     let g = d.grant.unwrap();
     assert_eq!(g.steps.len(), 2);
     assert_eq!(
@@ -236,42 +248,42 @@ fn recursive_parents_and_several_parents() {
     // A resource with two parents: p2 also sits under ws2.
     w.assign("zed", "workspace", "ws2", "admin");
     assert!(!w.can(user("zed"), "project:delete", "project", "p2"));
-    run(w.s.set_parents(
-        w.res("project", "p2"),
-        &[w.res("workspace", "ws1"), w.res("workspace", "ws2")],
-    ))
-    .unwrap();
+    w.s.ready()
+        .set_parents(
+            w.res("project", "p2"),
+            &[w.res("workspace", "ws1"), w.res("workspace", "ws2")],
+        )
+        .unwrap();
     assert!(w.can(user("zed"), "project:delete", "project", "p2"));
     // Moving it back out of ws2 takes that path away.
-    run(w
-        .s
-        .set_parents(w.res("project", "p2"), &[w.res("workspace", "ws1")]))
-    .unwrap();
+    w.s.ready()
+        .set_parents(w.res("project", "p2"), &[w.res("workspace", "ws1")])
+        .unwrap();
     assert!(!w.can(user("zed"), "project:delete", "project", "p2"));
 }
 
 #[test]
 fn parent_cycles_are_refused_when_written() {
     let w = world();
-    let err = run(w
-        .s
-        .set_parents(w.res("folder", "f1"), &[w.res("folder", "f2")]))
-    .unwrap_err();
+    let err =
+        w.s.ready()
+            .set_parents(w.res("folder", "f1"), &[w.res("folder", "f2")])
+            .unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::Cycle);
-    let err = run(w
-        .s
-        .set_parents(w.res("folder", "f1"), &[w.res("folder", "f1")]))
-    .unwrap_err();
+    let err =
+        w.s.ready()
+            .set_parents(w.res("folder", "f1"), &[w.res("folder", "f1")])
+            .unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::Cycle);
     // Unknown parents are refused, and nothing is created.
-    let err = run(w
-        .s
-        .add_resource(w.res("folder", "f9"), &[w.res("folder", "nope")]))
-    .unwrap_err();
+    let err =
+        w.s.ready()
+            .add_resource(w.res("folder", "f9"), &[w.res("folder", "nope")])
+            .unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::NotFound);
-    assert!(run(w.s.ancestors(w.res("folder", "f9"))).is_err());
+    assert!(w.s.ready().ancestors(w.res("folder", "f9")).is_err());
     // Ancestors with depth.
-    let a = run(w.s.ancestors(w.res("folder", "f2"))).unwrap();
+    let a = w.s.ready().ancestors(w.res("folder", "f2")).unwrap();
     let names: Vec<(String, u32)> = a.iter().map(|(r, d)| (r.id.to_string(), *d)).collect();
     assert_eq!(
         names,
@@ -284,28 +296,30 @@ fn removing_a_resource_removes_its_paths_and_assignments() {
     let w = world();
     w.assign("wes", "workspace", "ws1", "editor");
     assert!(w.can(user("wes"), "project:read", "project", "p1"));
-    run(w.s.remove_resource(w.res("workspace", "ws1"))).unwrap();
+    w.s.ready()
+        .remove_resource(w.res("workspace", "ws1"))
+        .unwrap();
     assert!(!w.can(user("wes"), "project:read", "project", "p1"));
-    assert!(run(w.s.assignments("wes")).unwrap().is_empty());
+    assert!(w.s.ready().assignments("wes").unwrap().is_empty());
 }
 
 #[test]
 fn flag_layer() {
     let w = world();
     w.assign("mia", "project", "p1", "manager");
-    run(w
-        .s
-        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
-    .unwrap();
+    w.s.ready()
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))
+        .unwrap();
     assert!(!w.can(user("mia"), "ai:generate", "project", "p1"));
-    let d = run(w
+    let d = w
         .ctx(user("mia"))
-        .check(w.ent("ai:generate"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("ai:generate"), w.res("project", "p1"))
+        .unwrap();
     assert_eq!(d.reasons.len(), 1);
     assert_eq!(d.reasons[0].kind, ReasonKind::FlagDisabled);
     let beta = FlagId(w.m.data_ref().flag_index("beta_ai").unwrap());
-    run(w.s.set_flag("acme", beta, true)).unwrap();
+    w.s.ready().set_flag("acme", beta, true).unwrap();
     assert!(w.can(user("mia"), "ai:generate", "project", "p1"));
     // Flags are per tenant.
     assert!(!w.can(
@@ -315,7 +329,7 @@ fn flag_layer() {
         "p1"
     ));
     assert!(!w.can(Principal::new("mia"), "ai:generate", "project", "p1"));
-    run(w.s.set_flag("acme", beta, false)).unwrap();
+    w.s.ready().set_flag("acme", beta, false).unwrap();
     assert!(!w.can(user("mia"), "ai:generate", "project", "p1"));
 }
 
@@ -324,12 +338,13 @@ fn plan_layer_default_plan_upgrade_expiry_and_add_ons() {
     let w = world();
     w.assign("mia", "project", "p1", "viewer");
     let pdf = FlagId(w.m.data_ref().flag_index("pdf_export").unwrap());
-    run(w.s.set_flag("acme", pdf, true)).unwrap();
+    w.s.ready().set_flag("acme", pdf, true).unwrap();
     // No subscription: the default plan (free) applies, which lacks export:pdf.
-    let d = run(w
+    let d = w
         .ctx(user("mia"))
-        .check(w.ent("export:pdf"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("export:pdf"), w.res("project", "p1"))
+        .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::PlanRequired);
     match &d.reasons[0].meta {
         ReasonMeta::Plans { plans, current } => {
@@ -339,26 +354,27 @@ fn plan_layer_default_plan_upgrade_expiry_and_add_ons() {
         m => panic!("{m:?}"),
     }
     // Upgrade.
-    run(w
-        .s
-        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
-    .unwrap();
+    w.s.ready()
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))
+        .unwrap();
     assert!(w.can(user("mia"), "export:pdf", "project", "p1"));
     // Expired: back to the default plan.
-    run(w.s.set_base_plan(
-        "acme",
-        0,
-        Subscription::new(w.plan("pro"), T0).until(T0 + 86_400),
-    ))
-    .unwrap();
+    w.s.ready()
+        .set_base_plan(
+            "acme",
+            0,
+            Subscription::new(w.plan("pro"), T0).until(T0 + 86_400),
+        )
+        .unwrap();
     assert!(!w.can(user("mia"), "export:pdf", "project", "p1"));
     // Not-yet-started subscriptions are not active either.
-    run(w.s.set_base_plan(
-        "acme",
-        0,
-        Subscription::new(w.plan("pro"), T0 + 86_400 * 100),
-    ))
-    .unwrap();
+    w.s.ready()
+        .set_base_plan(
+            "acme",
+            0,
+            Subscription::new(w.plan("pro"), T0 + 86_400 * 100),
+        )
+        .unwrap();
     assert!(!w.can(user("mia"), "export:pdf", "project", "p1"));
 }
 
@@ -367,39 +383,41 @@ fn add_ons_only_count_on_their_required_base_plans_and_add_limits() {
     let w = world();
     w.assign("mia", "project", "p1", "contributor");
     let beta = FlagId(w.m.data_ref().flag_index("beta_ai").unwrap());
-    run(w.s.set_flag("acme", beta, true)).unwrap();
+    w.s.ready().set_flag("acme", beta, true).unwrap();
     // ai_boost on the free plan: not valid, so ai:generate stays plan-gated.
-    run(w
-        .s
-        .add_add_on("acme", Subscription::new(w.plan("ai_boost"), T0)))
-    .unwrap();
+    w.s.ready()
+        .add_add_on("acme", Subscription::new(w.plan("ai_boost"), T0))
+        .unwrap();
     assert!(!w.can(user("mia"), "ai:generate", "project", "p1"));
-    run(w
-        .s
-        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
-    .unwrap();
+    w.s.ready()
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))
+        .unwrap();
     assert!(w.can(user("mia"), "ai:generate", "project", "p1"));
-    let d = run(w
+    let d = w
         .ctx(user("mia"))
-        .check(w.ent("ai:generate"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("ai:generate"), w.res("project", "p1"))
+        .unwrap();
     assert!(d.allowed);
     assert_eq!(d.limits[0].max, Some(6000), "pro's 1000 + ai_boost's 5000");
-    run(w.s.remove_add_on("acme", w.plan("ai_boost"))).unwrap();
-    let d = run(w
+    w.s.ready()
+        .remove_add_on("acme", w.plan("ai_boost"))
+        .unwrap();
+    let d = w
         .ctx(user("mia"))
-        .check(w.ent("ai:generate"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("ai:generate"), w.res("project", "p1"))
+        .unwrap();
     assert_eq!(d.limits[0].max, Some(1000));
     // Enterprise sets no limit: unlimited.
-    run(w
-        .s
-        .set_base_plan("acme", 0, Subscription::new(w.plan("enterprise"), T0)))
-    .unwrap();
-    let d = run(w
+    w.s.ready()
+        .set_base_plan("acme", 0, Subscription::new(w.plan("enterprise"), T0))
+        .unwrap();
+    let d = w
         .ctx(user("mia"))
-        .check(w.ent("ai:generate"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("ai:generate"), w.res("project", "p1"))
+        .unwrap();
     assert_eq!(d.limits[0].max, None);
 }
 
@@ -415,14 +433,15 @@ fn wallet_layer_limits_periods_and_overrides() {
     let mut taken = Vec::new();
     for _ in 0..5 {
         taken.push(
-            run(ctx.can_and_consume(invite, acme))
+            ctx.ready()
+                .can_and_consume(invite, acme)
                 .unwrap()
                 .expect("room left"),
         );
     }
-    assert!(run(ctx.can_and_consume(invite, acme)).unwrap().is_none());
-    assert!(!run(ctx.can(invite, acme)).unwrap());
-    let d = run(ctx.check(invite, acme)).unwrap();
+    assert!(ctx.ready().can_and_consume(invite, acme).unwrap().is_none());
+    assert!(!ctx.ready().can(invite, acme).unwrap());
+    let d = ctx.ready().check(invite, acme).unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::LimitReached);
     match &d.reasons[0].meta {
         ReasonMeta::Limit {
@@ -434,22 +453,24 @@ fn wallet_layer_limits_periods_and_overrides() {
         m => panic!("{m:?}"),
     }
     // Unconsume gives a unit back.
-    run(ctx.unconsume(taken.pop().unwrap())).unwrap();
-    assert!(run(ctx.can(invite, acme)).unwrap());
-    assert!(run(ctx.can_and_consume(invite, acme)).unwrap().is_some());
-    assert!(!run(ctx.can(invite, acme)).unwrap());
+    ctx.ready().unconsume(taken.pop().unwrap()).unwrap();
+    assert!(ctx.ready().can(invite, acme).unwrap());
+    assert!(ctx.ready().can_and_consume(invite, acme).unwrap().is_some());
+    assert!(!ctx.ready().can(invite, acme).unwrap());
     // Override raises the max; it never lowers it.
-    run(w.s.set_override("acme", invites, Some(7))).unwrap();
-    let c = run(ctx.can_and_consume(invite, acme))
+    w.s.ready().set_override("acme", invites, Some(7)).unwrap();
+    let c = ctx
+        .ready()
+        .can_and_consume(invite, acme)
         .unwrap()
         .expect("room after override");
-    run(ctx.unconsume(c)).unwrap();
-    run(w.s.set_override("acme", invites, Some(1))).unwrap();
-    let d = run(ctx.check(invite, acme)).unwrap();
+    ctx.ready().unconsume(c).unwrap();
+    w.s.ready().set_override("acme", invites, Some(1)).unwrap();
+    let d = ctx.ready().check(invite, acme).unwrap();
     assert_eq!(d.limits[0].max, Some(5));
     // Next month (anchored at the epoch for the default plan): a fresh period.
     let later = w.ctx(user("own")).at(T0 + 86_400 * 45);
-    assert!(run(later.can(invite, acme)).unwrap());
+    assert!(later.ready().can(invite, acme).unwrap());
 }
 
 #[test]
@@ -458,24 +479,25 @@ fn wallet_periods_are_anchored_at_the_plan_start() {
     w.assign("own", "organization", "acme", "owner");
     // Pro from the 20th of a month: 50 invites per month, period from the 20th to the 20th.
     let start = T0 + 6 * 86_400; // 2023-11-20
-    run(w
-        .s
-        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), start)))
-    .unwrap();
+    w.s.ready()
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), start))
+        .unwrap();
     let invite = w.ent("members:invite");
     let acme = w.res("organization", "acme");
     let at = |t| w.ctx(user("own")).at(t);
     for _ in 0..50 {
         assert!(
-            run(at(start + 86_400).can_and_consume(invite, acme))
+            at(start + 86_400)
+                .ready()
+                .can_and_consume(invite, acme)
                 .unwrap()
                 .is_some()
         );
     }
     // 2023-12-19: same period, used up.
-    assert!(!run(at(start + 29 * 86_400).can(invite, acme)).unwrap());
+    assert!(!at(start + 29 * 86_400).ready().can(invite, acme).unwrap());
     // 2023-12-20: new period.
-    assert!(run(at(start + 30 * 86_400).can(invite, acme)).unwrap());
+    assert!(at(start + 30 * 86_400).ready().can(invite, acme).unwrap());
 }
 
 #[test]
@@ -483,10 +505,11 @@ fn superuser_bypasses_and_inactive_users_are_always_denied() {
     let w = world();
     let root = Principal::new("root").superuser(true);
     assert!(w.can(root.clone(), "project:delete", "project", "p1"));
-    let d = run(w
+    let d = w
         .ctx(root)
-        .check(w.ent("ai:generate"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("ai:generate"), w.res("project", "p1"))
+        .unwrap();
     assert!(d.allowed);
     assert_eq!(d.grant.unwrap().to_string(), "superuser");
     w.assign("olga", "organization", "acme", "owner");
@@ -498,10 +521,11 @@ fn superuser_bypasses_and_inactive_users_are_always_denied() {
         "project",
         "p1"
     ));
-    let d = run(w
+    let d = w
         .ctx(user("olga").active(false))
-        .check(w.ent("project:read"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:read"), w.res("project", "p1"))
+        .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::InactiveUser);
 }
 
@@ -509,10 +533,11 @@ fn superuser_bypasses_and_inactive_users_are_always_denied() {
 fn check_returns_every_reason_in_order() {
     let w = world();
     // No role, flag off, plan lacks it: three reasons, roles first.
-    let d = run(w
+    let d = w
         .ctx(user("nobody"))
-        .check(w.ent("ai:generate"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("ai:generate"), w.res("project", "p1"))
+        .unwrap();
     let kinds: Vec<ReasonKind> = d.reasons.iter().map(|r| r.kind).collect();
     assert_eq!(
         kinds,
@@ -523,10 +548,11 @@ fn check_returns_every_reason_in_order() {
         ]
     );
     // Wrong resource type.
-    let d = run(w
+    let d = w
         .ctx(user("nobody"))
-        .check(w.ent("ai:generate"), w.res("workspace", "ws1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("ai:generate"), w.res("workspace", "ws1"))
+        .unwrap();
     assert_eq!(d.reasons[0].kind, ReasonKind::WrongResourceType);
     assert!(!w.can(user("nobody"), "ai:generate", "workspace", "ws1"));
 }
@@ -555,11 +581,10 @@ fn can_all_agrees_with_can_and_refuses_big_batches() {
     w.assign("wes", "workspace", "ws1", "editor");
     w.assign("wes", "project", "p3", "viewer");
     let beta = FlagId(w.m.data_ref().flag_index("beta_ai").unwrap());
-    run(w.s.set_flag("acme", beta, true)).unwrap();
-    run(w
-        .s
-        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0)))
-    .unwrap();
+    w.s.ready().set_flag("acme", beta, true).unwrap();
+    w.s.ready()
+        .set_base_plan("acme", 0, Subscription::new(w.plan("pro"), T0))
+        .unwrap();
     let ents = [
         "project:read",
         "project:delete",
@@ -581,16 +606,16 @@ fn can_all_agrees_with_can_and_refuses_big_batches() {
         }
     }
     let ctx = w.ctx(user("wes"));
-    let all = run(ctx.can_all(&pairs)).unwrap();
+    let all = ctx.ready().can_all(&pairs).unwrap();
     let one: Vec<bool> = pairs
         .iter()
-        .map(|(e, r)| run(ctx.can(*e, *r)).unwrap())
+        .map(|(e, r)| ctx.ready().can(*e, *r).unwrap())
         .collect();
     assert_eq!(all, one);
     assert!(all.iter().any(|x| *x) && all.iter().any(|x| !*x));
     let big = vec![pairs[0]; 101];
     assert_eq!(
-        run(ctx.can_all(&big)).unwrap_err().kind,
+        ctx.ready().can_all(&big).unwrap_err().kind,
         StoreErrorKind::InvalidRequest
     );
 }
@@ -599,15 +624,15 @@ fn can_all_agrees_with_can_and_refuses_big_batches() {
 fn access_set_reports_each_entitlement_and_round_trips() {
     let w = world();
     w.assign("wes", "workspace", "ws1", "editor");
-    let set = run(w.ctx(user("wes")).access_set()).unwrap();
+    let set = w.ctx(user("wes")).ready().access_set().unwrap();
     assert_eq!(set.state("project:read"), Some(AccessState::Allowed));
     assert_eq!(set.state("project:create"), Some(AccessState::Allowed));
     assert_eq!(set.state("project:delete"), Some(AccessState::RoleRequired));
     assert_eq!(set.state("members:invite"), Some(AccessState::RoleRequired));
     assert_eq!(set.state("ai:generate"), Some(AccessState::FlagDisabled));
     let pdf = FlagId(w.m.data_ref().flag_index("pdf_export").unwrap());
-    run(w.s.set_flag("acme", pdf, true)).unwrap();
-    let set = run(w.ctx(user("wes")).access_set()).unwrap();
+    w.s.ready().set_flag("acme", pdf, true).unwrap();
+    let set = w.ctx(user("wes")).ready().access_set().unwrap();
     assert_eq!(set.state("export:pdf"), Some(AccessState::PlanRequired));
     let names: Vec<&str> =
         w.m.data_ref()
@@ -617,7 +642,11 @@ fn access_set_reports_each_entitlement_and_round_trips() {
             .collect();
     let decoded = access_core::AccessSet::decode(&set.encode(), names.iter().copied()).unwrap();
     assert_eq!(decoded, set);
-    let root = run(w.ctx(Principal::new("r").superuser(true)).access_set()).unwrap();
+    let root = w
+        .ctx(Principal::new("r").superuser(true))
+        .ready()
+        .access_set()
+        .unwrap();
     assert_eq!(root.allowed().count(), names.len());
 }
 
@@ -625,9 +654,13 @@ fn access_set_reports_each_entitlement_and_round_trips() {
 fn concurrent_consumption_is_exact() {
     let w = Arc::new(world());
     let owner = w.role("organization", "owner");
-    run(w.s.assign("own", w.res("organization", "acme"), owner)).unwrap();
+    w.s.ready()
+        .assign("own", w.res("organization", "acme"), owner)
+        .unwrap();
     let invites = LimitId(w.m.data_ref().limit_index("invites").unwrap());
-    run(w.s.set_override("acme", invites, Some(100))).unwrap();
+    w.s.ready()
+        .set_override("acme", invites, Some(100))
+        .unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .build()
@@ -671,11 +704,11 @@ fn dynamic_grants_change_who_may_do_what_on_the_same_path() {
     w.assign("vic", "project", "p1", "viewer");
     w.assign("olga", "organization", "acme", "owner");
     let dynamic = |g: &Grants, p: Principal, ent: &str, id: &str| {
-        run(w
-            .ctx(p)
+        w.ctx(p)
             .with_grants(Arc::new(g.clone()))
-            .can(w.ent(ent), w.res("project", id)))
-        .unwrap()
+            .ready()
+            .can(w.ent(ent), w.res("project", id))
+            .unwrap()
     };
     // The model's own grants: same answers as static mode.
     let mut g = Grants::new(data);
@@ -701,11 +734,12 @@ fn dynamic_grants_change_who_may_do_what_on_the_same_path() {
     g.revoke(data, "project:delete", "viewer").unwrap();
     g.revoke(data, "project:delete", "manager").unwrap();
     assert!(!dynamic(&g, user("olga"), "project:delete", "p1"));
-    let d = run(w
+    let d = w
         .ctx(user("olga"))
         .with_grants(Arc::new(g.clone()))
-        .check(w.ent("project:delete"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:delete"), w.res("project", "p1"))
+        .unwrap();
     assert!(!d.allowed);
     assert_eq!(d.reasons[0].kind, ReasonKind::RoleRequired);
 
@@ -719,38 +753,44 @@ fn dynamic_grants_change_who_may_do_what_on_the_same_path() {
         )
         .unwrap();
     assert_eq!(auditor, 3);
-    run(w.s.assign("aud", w.res("project", "p2"), auditor)).unwrap();
+    w.s.ready()
+        .assign("aud", w.res("project", "p2"), auditor)
+        .unwrap();
     assert!(dynamic(&g, user("aud"), "project:delete", "p2"));
     assert!(!dynamic(&g, user("aud"), "project:delete", "p1"));
     assert!(
         !w.can(user("aud"), "project:read", "project", "p2"),
         "static mode ignores it"
     );
-    let d = run(w
+    let d = w
         .ctx(user("aud"))
         .with_grants(Arc::new(g.clone()))
-        .check(w.ent("project:delete"), w.res("project", "p2")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:delete"), w.res("project", "p2"))
+        .unwrap();
     assert!(d.allowed, "{d}");
     assert_eq!(d.grant.unwrap().to_string(), "project:auditor on p2");
-    let d = run(w
+    let d = w
         .ctx(user("vic"))
         .with_grants(Arc::new(g.clone()))
-        .check(w.ent("project:delete"), w.res("project", "p1")))
-    .unwrap();
+        .ready()
+        .check(w.ent("project:delete"), w.res("project", "p1"))
+        .unwrap();
     match &d.reasons[0].meta {
         ReasonMeta::Roles { roles, .. } => assert_eq!(roles, &["auditor"]),
         m => panic!("unexpected meta {m:?}"),
     }
     // can_all and the access set read the same tables.
     let ctx = w.ctx(user("aud")).with_grants(Arc::new(g.clone()));
-    let all = run(ctx.can_all(&[
-        (w.ent("project:delete"), w.res("project", "p2")),
-        (w.ent("project:delete"), w.res("project", "p1")),
-    ]))
-    .unwrap();
+    let all = ctx
+        .ready()
+        .can_all(&[
+            (w.ent("project:delete"), w.res("project", "p2")),
+            (w.ent("project:delete"), w.res("project", "p1")),
+        ])
+        .unwrap();
     assert_eq!(all, [true, false]);
-    let set = run(ctx.access_set()).unwrap();
+    let set = ctx.ready().access_set().unwrap();
     assert_eq!(set.state("project:delete"), Some(AccessState::Allowed));
     // Deleted: the assignment left in the store grants nothing any more.
     g.delete_role(data, "project", "auditor").unwrap();
@@ -773,31 +813,51 @@ fn consuming_needs_a_tenant_only_when_a_limit_applies() {
     .unwrap();
     let s = MemoryStore::new();
     let p1 = Resource::new(m.entity_type("project").unwrap(), "p1");
-    run(s.add_resource(p1, &[])).unwrap();
-    run(s.assign("ann", p1, 0)).unwrap();
+    s.ready().add_resource(p1, &[]).unwrap();
+    s.ready().assign("ann", p1, 0).unwrap();
     let export = m.entitlement("project:export").unwrap();
     let ctx = |p: Principal| AccessContext::new(&m, &s, p).at(T0);
     // No tenant: the default plan, no limit, so `can` and consuming both allow.
-    assert!(run(ctx(Principal::new("ann")).can(export, p1)).unwrap());
-    let c = run(ctx(Principal::new("ann")).can_and_consume(export, p1))
+    assert!(ctx(Principal::new("ann")).ready().can(export, p1).unwrap());
+    let c = ctx(Principal::new("ann"))
+        .ready()
+        .can_and_consume(export, p1)
         .unwrap()
         .expect("nothing to count");
     assert!(c.charges.is_empty());
     // Pro tenant: one a day, counted per tenant.
     let pro = PlanId(m.data_ref().plan_index("pro").unwrap());
-    run(s.set_base_plan("acme", 0, Subscription::new(pro, T0))).unwrap();
+    s.ready()
+        .set_base_plan("acme", 0, Subscription::new(pro, T0))
+        .unwrap();
     let acme = || ctx(user("ann").tenant("acme"));
-    assert!(run(acme().can_and_consume(export, p1)).unwrap().is_some());
-    assert!(run(acme().can_and_consume(export, p1)).unwrap().is_none());
-    assert!(!run(acme().can(export, p1)).unwrap());
+    assert!(
+        acme()
+            .ready()
+            .can_and_consume(export, p1)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        acme()
+            .ready()
+            .can_and_consume(export, p1)
+            .unwrap()
+            .is_none()
+    );
+    assert!(!acme().ready().can(export, p1).unwrap());
     // Someone without the role is refused whatever the wallet says.
     assert!(
-        run(ctx(Principal::new("bob")).can_and_consume(export, p1))
+        ctx(Principal::new("bob"))
+            .ready()
+            .can_and_consume(export, p1)
             .unwrap()
             .is_none()
     );
     assert!(
-        run(ctx(user("bob")).can_and_consume(export, p1))
+        ctx(user("bob"))
+            .ready()
+            .can_and_consume(export, p1)
             .unwrap()
             .is_none()
     );
@@ -809,17 +869,32 @@ fn a_cached_context_moved_in_time_reads_assignments_again() {
     let p1 = w.res("project", "p1");
     // A grant valid for one day from T0 + 10 days (the worlds' `now`).
     let from = T0 + 86_400 * 10;
-    run(w.s.assign_during(
-        "tmp",
-        p1,
-        w.role("project", "manager"),
-        Some(from),
-        Some(from + 86_400),
-    ))
-    .unwrap();
+    w.s.ready()
+        .assign_during(
+            "tmp",
+            p1,
+            w.role("project", "manager"),
+            Some(from),
+            Some(from + 86_400),
+        )
+        .unwrap();
     let delete = w.ent("project:delete");
     let cached = w.ctx(user("tmp")).with_cache();
-    assert!(run(cached.clone().at(from + 3_600).can(delete, p1)).unwrap());
-    assert!(!run(cached.clone().at(from + 2 * 86_400).can(delete, p1)).unwrap());
-    assert!(run(cached.at(from + 60).can(delete, p1)).unwrap());
+    assert!(
+        cached
+            .clone()
+            .at(from + 3_600)
+            .ready()
+            .can(delete, p1)
+            .unwrap()
+    );
+    assert!(
+        !cached
+            .clone()
+            .at(from + 2 * 86_400)
+            .ready()
+            .can(delete, p1)
+            .unwrap()
+    );
+    assert!(cached.at(from + 60).ready().can(delete, p1).unwrap());
 }

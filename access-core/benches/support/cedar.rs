@@ -19,9 +19,7 @@
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use access_core::{
-    ClosureStore, EntityTypeId, MemoryStore, ModelData, Resource, RoleStore, block_on_ready,
-};
+use access_core::{EntityTypeId, MemoryStore, ModelData, Resource};
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicySet, Request, RestrictedExpression,
@@ -39,19 +37,16 @@ pub struct Res {
 pub fn memory_store(resources: &[Res], assignments: &[(String, usize, u16)]) -> MemoryStore {
     let store = MemoryStore::new();
     let res = |i: usize| Resource::new(EntityTypeId(resources[i].ty), &resources[i].id);
-    block_on_ready(async {
-        for (i, x) in resources.iter().enumerate() {
-            let parents: Vec<Resource<'_>> = x.parents.iter().map(|&p| res(p)).collect();
-            store
-                .add_resource(res(i), &parents)
-                .await
-                .expect("parents come first, so there is no cycle");
-        }
-        for (u, x, r) in assignments {
-            store.assign(u, res(*x), *r).await.expect("assign");
-        }
-    })
-    .expect("in-memory futures are ready");
+    for (i, x) in resources.iter().enumerate() {
+        let parents: Vec<Resource<'_>> = x.parents.iter().map(|&p| res(p)).collect();
+        store
+            .ready()
+            .add_resource(res(i), &parents)
+            .expect("parents come first, so there is no cycle");
+    }
+    for (u, x, r) in assignments {
+        store.ready().assign(u, res(*x), *r).expect("assign");
+    }
     store
 }
 

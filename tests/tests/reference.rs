@@ -10,15 +10,10 @@ use std::collections::BTreeSet;
 
 use access_core::model_builder::ModelBuilder;
 use access_core::{
-    AccessContext, ClosureStore, DynamicModel, FlagId, FlagStore, MemoryStore, PlanId, Principal,
-    Resource, RoleStore, Subscription, SubscriptionStore, block_on_ready,
+    AccessContext, DynamicModel, FlagId, MemoryStore, PlanId, Principal, Resource, Subscription,
 };
 use access_model::ModelSpec;
 use proptest::prelude::*;
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    block_on_ready(f).expect("in-memory futures are always ready")
-}
 
 /// Draws from a list of random numbers; 0 once exhausted, so shrinking simplifies the case.
 struct Choices<'a> {
@@ -247,17 +242,29 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
     };
     for (i, (_, parents)) in case.resources.iter().enumerate() {
         let ps: Vec<Resource<'_>> = parents.iter().map(|p| res(*p)).collect();
-        run(store.add_resource(res(i), &ps)).expect("DAG by construction");
+        store
+            .ready()
+            .add_resource(res(i), &ps)
+            .expect("DAG by construction");
     }
     for (u, x, r) in &case.assignments {
-        run(store.assign(&format!("u{u}"), res(*x), *r as u16)).unwrap();
+        store
+            .ready()
+            .assign(&format!("u{u}"), res(*x), *r as u16)
+            .unwrap();
     }
     for f in &case.flags_on {
-        run(store.set_flag("t", FlagId(*f as u16), true)).unwrap();
+        store
+            .ready()
+            .set_flag("t", FlagId(*f as u16), true)
+            .unwrap();
     }
     if let Some(p) = case.plan {
         let idx = data.plan_index(&format!("p{p}")).unwrap();
-        run(store.set_base_plan("t", 0, Subscription::new(PlanId(idx), 0))).unwrap();
+        store
+            .ready()
+            .set_base_plan("t", 0, Subscription::new(PlanId(idx), 0))
+            .unwrap();
     }
     let (mut n, mut allowed) = (0, 0);
     for u in 0..case.users {
@@ -272,8 +279,8 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
             for x in 0..case.resources.len() {
                 let want = reference(&case, u, e, x);
                 let id = access_core::EntitlementId(e as u16);
-                let got = run(ctx.can(id, res(x))).unwrap();
-                let checked = run(ctx.check(id, res(x))).unwrap();
+                let got = ctx.ready().can(id, res(x)).unwrap();
+                let checked = ctx.ready().check(id, res(x)).unwrap();
                 prop_assert_eq!(
                     got,
                     want,
@@ -285,7 +292,7 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
                 );
                 prop_assert_eq!(checked.allowed, want, "check disagrees with the reference");
                 prop_assert_eq!(
-                    run(dynamic.can(id, res(x))).unwrap(),
+                    dynamic.ready().can(id, res(x)).unwrap(),
                     want,
                     "dynamic mode with the model's grants disagrees"
                 );
@@ -299,11 +306,11 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
             .take(100)
             .map(|(e, x)| (access_core::EntitlementId(e as u16), res(x)))
             .collect();
-        let all = run(ctx.can_all(&pairs)).unwrap();
+        let all = ctx.ready().can_all(&pairs).unwrap();
         for ((e, r), got) in pairs.iter().zip(all) {
             prop_assert_eq!(
                 got,
-                run(ctx.can(*e, *r)).unwrap(),
+                ctx.ready().can(*e, *r).unwrap(),
                 "can_all disagrees with can"
             );
         }

@@ -314,6 +314,7 @@ pub(crate) fn links_tokens(krate: &TokenStream, names: &Names, d: &ModelData) ->
         .map(|r| role_links(&p, names, d, r));
 
     quote! {
+        /// What it tells about the model (examples: the `access_core::model` module docs).
         #[automatically_derived]
         #[allow(dead_code, clippy::all)]
         impl Entitlement {
@@ -342,6 +343,7 @@ pub(crate) fn links_tokens(krate: &TokenStream, names: &Names, d: &ModelData) ->
             }
         }
 
+        /// What it tells about the model (examples: the `access_core::model` module docs).
         #[automatically_derived]
         #[allow(dead_code, clippy::all)]
         impl EntityType {
@@ -362,6 +364,7 @@ pub(crate) fn links_tokens(krate: &TokenStream, names: &Names, d: &ModelData) ->
             }
         }
 
+        /// What it tells about the model (examples: the `access_core::model` module docs).
         #[automatically_derived]
         #[allow(dead_code, clippy::all)]
         impl Plan {
@@ -372,6 +375,7 @@ pub(crate) fn links_tokens(krate: &TokenStream, names: &Names, d: &ModelData) ->
             }
         }
 
+        /// What it tells about the model (examples: the `access_core::model` module docs).
         #[automatically_derived]
         #[allow(dead_code, clippy::all)]
         impl Flag {
@@ -382,6 +386,7 @@ pub(crate) fn links_tokens(krate: &TokenStream, names: &Names, d: &ModelData) ->
             }
         }
 
+        /// What it tells about the model (examples: the `access_core::model` module docs).
         #[automatically_derived]
         #[allow(dead_code, clippy::all)]
         impl Limit {
@@ -432,6 +437,7 @@ fn role_links(p: &TokenStream, names: &Names, d: &ModelData, r: &RoleEnum) -> To
         }
     };
     quote! {
+        /// What it tells about the model (examples: the `access_core::model` module docs).
         #[automatically_derived]
         #[allow(dead_code, clippy::all)]
         impl #ident {

@@ -4,10 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use access_core::model_builder::ModelBuilder;
-use access_core::{
-    AccessContext, ClosureStore, DynamicModel, MemoryStore, Principal, Resource, RoleStore,
-    block_on_ready,
-};
+use access_core::{AccessContext, DynamicModel, MemoryStore, Principal, Resource};
 
 /// A type restriction of a relation: `[user]`, `[user:*]`, `[group#member]`, `[user with c]`.
 #[derive(Clone, Debug)]
@@ -448,39 +445,30 @@ fn translate(schema: &Schema, tuples: &[Tuple]) -> Result<Translation, &'static 
             .map(|t| Resource::new(t, &s.id))
     }
     let res = |s| res(&model, s);
-    block_on_ready(async {
-        for r in &resources {
-            if let Some(x) = res(r) {
-                store
-                    .add_resource(x, &[])
-                    .await
-                    .map_err(|_| "store refused a resource")?;
-            }
+    let st = store.ready();
+    for r in &resources {
+        if let Some(x) = res(r) {
+            st.add_resource(x, &[])
+                .map_err(|_| "store refused a resource")?;
         }
-        for (child, ps) in &parents {
-            let ps: Vec<Resource<'_>> = ps.iter().filter_map(res).collect();
-            if let Some(c) = res(child) {
-                store
-                    .set_parents(c, &ps)
-                    .await
-                    .map_err(|_| "a cycle among resources")?;
-            }
+    }
+    for (child, ps) in &parents {
+        let ps: Vec<Resource<'_>> = ps.iter().filter_map(res).collect();
+        if let Some(c) = res(child) {
+            st.set_parents(c, &ps)
+                .map_err(|_| "a cycle among resources")?;
         }
-        for (user, object, relation) in &assignments {
-            let (Some(x), Some(t)) = (res(object), ty_of(&object.ty)) else {
-                continue;
-            };
-            let role = access_core::AccessModel::data(&model)
-                .role_index(t.0, &ident(relation))
-                .ok_or("role missing")?;
-            store
-                .assign(user, x, role)
-                .await
-                .map_err(|_| "store refused an assignment")?;
-        }
-        Ok::<(), &'static str>(())
-    })
-    .expect("in-memory futures are ready")?;
+    }
+    for (user, object, relation) in &assignments {
+        let (Some(x), Some(t)) = (res(object), ty_of(&object.ty)) else {
+            continue;
+        };
+        let role = access_core::AccessModel::data(&model)
+            .role_index(t.0, &ident(relation))
+            .ok_or("role missing")?;
+        st.assign(user, x, role)
+            .map_err(|_| "store refused an assignment")?;
+    }
     Ok(Translation {
         model,
         store,

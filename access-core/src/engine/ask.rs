@@ -51,6 +51,9 @@ pub trait Ask<M: AccessModel>: Copy {
 }
 
 /// The model's enum (`M::Entitlement` in code generic over the model) and `EntitlementId`.
+/// (`do_not_recommend`: a type that is neither is reported as not an entitlement of the model,
+/// with the message above, rather than as a missing `From` conversion.)
+#[diagnostic::do_not_recommend]
 impl<M: AccessModel, E: Copy + Into<EntitlementId>> Ask<M> for E {
     #[inline]
     fn id(self) -> EntitlementId {

@@ -45,7 +45,9 @@ use crate::store::{
 use crate::time::Timestamp;
 
 mod sealed {
-    /// Keeps [`super::ReadyStores`] to the stores of this crate whose futures are ready.
+    /// Keeps [`super::ReadyStores`] to the stores of this crate whose futures are ready (not
+    /// reachable outside the crate).
+    #[doc(hidden)]
     pub trait Sealed {}
 }
 

@@ -2,8 +2,7 @@
 
 use std::str::FromStr;
 
-use access_core::{AccessContext, AccessModel, MemoryStore, Principal, Resource, block_on_ready};
-use access_core::{ClosureStore, RoleStore};
+use access_core::{AccessContext, AccessModel, MemoryStore, Principal, Resource};
 
 access_core::define_access! {
     /// The application's access model.
@@ -88,19 +87,17 @@ fn main() {
     // The tables are static and the engine runs on them.
     let data = Access.data();
     assert_eq!(data.entities.len(), 4);
-    block_on_ready(async {
-        let store = MemoryStore::new();
-        let org = Resource::new(EntityType::Organization, "acme");
-        let ws = Resource::new(EntityType::Workspace, "eng");
-        let app = Resource::new(EntityType::Project, "app");
-        store.add_resource(org, &[]).await.unwrap();
-        store.add_resource(ws, &[org]).await.unwrap();
-        store.add_resource(app, &[ws]).await.unwrap();
-        store.assign("olga", org, OrganizationRole::Owner.index()).await.unwrap();
-        let olga = AccessContext::new(&Access, &store, Principal::new("olga").tenant("acme"));
-        assert!(olga.can(Entitlement::ProjectDelete, app).await.unwrap());
-        let nobody = AccessContext::new(&Access, &store, Principal::new("nobody").tenant("acme"));
-        assert!(!nobody.can(Entitlement::ProjectRead, app).await.unwrap());
-    })
-    .unwrap();
+    // In memory, `.ready()` answers at once (no runtime, no `.await`).
+    let store = MemoryStore::new();
+    let org = Resource::new(EntityType::Organization, "acme");
+    let ws = Resource::new(EntityType::Workspace, "eng");
+    let app = Resource::new(EntityType::Project, "app");
+    store.ready().add_resource(org, &[]).unwrap();
+    store.ready().add_resource(ws, &[org]).unwrap();
+    store.ready().add_resource(app, &[ws]).unwrap();
+    store.ready().assign("olga", org, OrganizationRole::Owner.index()).unwrap();
+    let olga = AccessContext::new(&Access, &store, Principal::new("olga").tenant("acme"));
+    assert!(olga.ready().can(Entitlement::ProjectDelete, app).unwrap());
+    let nobody = AccessContext::new(&Access, &store, Principal::new("nobody").tenant("acme"));
+    assert!(!nobody.ready().can(Entitlement::ProjectRead, app).unwrap());
 }

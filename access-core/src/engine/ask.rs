@@ -34,11 +34,12 @@ use crate::store::Resource;
 /// ```
 /// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
 /// # use model::*;
-/// use access_core::{Ask, EntitlementId};
+/// use access_core::{AccessContext, Ask, MemoryStore, Resource, StoreResult};
 ///
-/// // The index both forms name.
-/// assert_eq!(Ask::<Access>::id(Entitlement::ProjectRead), EntitlementId(0));
-/// assert_eq!(Ask::<Access>::id(EntitlementId(0)), EntitlementId(0));
+/// // A helper that takes either form, as `can` does.
+/// async fn may(ctx: &AccessContext<'_, Access, MemoryStore>, e: impl Ask<Access>, r: Resource<'_>) -> StoreResult<bool> {
+///     ctx.can(e, r).await
+/// }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an entitlement of the model `{M}`",
@@ -47,6 +48,17 @@ use crate::store::Resource;
 )]
 pub trait Ask<M: AccessModel>: Copy {
     /// The entitlement's index in `M`'s tables.
+    ///
+    /// # Examples
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+    /// # use model::*;
+    /// use access_core::{Ask, EntitlementId};
+    ///
+    /// // The index both forms name.
+    /// assert_eq!(Ask::<Access>::id(Entitlement::ProjectRead), EntitlementId(0));
+    /// assert_eq!(Ask::<Access>::id(EntitlementId(0)), EntitlementId(0));
+    /// ```
     fn id(self) -> EntitlementId;
 }
 
@@ -69,11 +81,12 @@ impl<M: AccessModel, E: Copy + Into<EntitlementId>> Ask<M> for E {
 /// ```
 /// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
 /// # use model::*;
-/// use access_core::{EntitlementId, Question, Resource};
+/// use access_core::{AccessContext, MemoryStore, Question, StoreResult};
 ///
-/// let p1 = Resource::new(EntityType::Project, "p1");
-/// let (id, resource) = Question::<Access>::parts((Entitlement::ProjectRead, p1));
-/// assert_eq!((id, resource), (EntitlementId(0), p1));
+/// // Whether every question of a page is allowed (pairs of the enum or of ids).
+/// async fn all<'r, Q: Question<'r, Access>>(ctx: &AccessContext<'_, Access, MemoryStore>, pairs: &[Q]) -> StoreResult<bool> {
+///     Ok(ctx.can_all(pairs).await?.iter().all(|&ok| ok))
+/// }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a question about the model `{M}`",
@@ -82,6 +95,17 @@ impl<M: AccessModel, E: Copy + Into<EntitlementId>> Ask<M> for E {
 )]
 pub trait Question<'r, M: AccessModel>: Copy {
     /// The entitlement's index in `M`'s tables and the resource.
+    ///
+    /// # Examples
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+    /// # use model::*;
+    /// use access_core::{EntitlementId, Question, Resource};
+    ///
+    /// let p1 = Resource::new(EntityType::Project, "p1");
+    /// let (id, resource) = Question::<Access>::parts((Entitlement::ProjectRead, p1));
+    /// assert_eq!((id, resource), (EntitlementId(0), p1));
+    /// ```
     fn parts(self) -> (EntitlementId, Resource<'r>);
 }
 

@@ -229,7 +229,7 @@ impl fmt::Display for AnyRole {
 )]
 pub trait AccessModel: Send + Sync + 'static {
     /// The entitlement type requests name (`Entitlement` enum of a generated model).
-    type Entitlement: Copy + Into<EntitlementId>;
+    type Entitlement: Copy + Into<EntitlementId> + Ask<Self>;
     /// The entity type requests name (`EntityType` enum of a generated model).
     type EntityType: Copy + Into<EntityTypeId>;
 
@@ -519,5 +519,53 @@ impl AccessModel for DynamicModel {
     type EntityType = EntityTypeId;
     fn data(&self) -> &ModelData {
         &self.data
+    }
+}
+
+/// An entitlement model `M` answers for: its generated `Entitlement` enum, or an
+/// [`EntitlementId`] (code that holds ids: dynamic models, schemas, generated guards; an id
+/// outside the model is denied).
+///
+/// `define_access!` implements it for the model's own enum only, so another model's enum is a
+/// compile error; `EntitlementId` is one for every model (see docs/engine.md, "One method per
+/// question").
+///
+/// # Examples
+/// ```
+/// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+/// # use model::*;
+/// use access_core::{AccessContext, Ask, MemoryStore, Resource, StoreResult};
+///
+/// // A helper that takes either form, as `can` does.
+/// async fn may(ctx: &AccessContext<'_, Access, MemoryStore>, e: impl Ask<Access>, r: Resource<'_>) -> StoreResult<bool> {
+///     ctx.can(e, r).await
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entitlement of the model `{M}`",
+    label = "not an entitlement of `{M}`",
+    note = "ask with the model's `Entitlement` enum (e.g. `Entitlement::ProjectRead`), or an `EntitlementId` when the code holds ids"
+)]
+pub trait Ask<M: AccessModel + ?Sized>: Copy {
+    /// The entitlement's index in `M`'s tables.
+    ///
+    /// # Examples
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity project { roles: [viewer] } entitlements { "project:read" on project => roles [viewer] } } }
+    /// # use model::*;
+    /// use access_core::{Ask, EntitlementId};
+    ///
+    /// // The index both forms name.
+    /// assert_eq!(Ask::<Access>::id(Entitlement::ProjectRead), EntitlementId(0));
+    /// assert_eq!(Ask::<Access>::id(EntitlementId(0)), EntitlementId(0));
+    /// ```
+    fn id(self) -> EntitlementId;
+}
+
+/// An index asks of any model (an index outside the model is denied).
+impl<M: AccessModel + ?Sized> Ask<M> for EntitlementId {
+    #[inline]
+    fn id(self) -> EntitlementId {
+        self
     }
 }

@@ -6,7 +6,7 @@ pub use std::borrow::Cow;
 
 pub use crate::granted::EntitlementMarker;
 pub use crate::model::{
-    AccessModel, AnyRole, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId,
+    AccessModel, AnyRole, Ask, EntitlementId, EntityTypeId, FlagId, LimitId, ModelEnum, PlanId,
     UnknownName,
 };
 pub use crate::schema::list::dynamic_check;

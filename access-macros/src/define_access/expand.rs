@@ -35,6 +35,14 @@ pub(crate) fn expand(input: &Input, names: &Names, d: &ModelData) -> TokenStream
         #lookups
 
         #[automatically_derived]
+        impl #p::Ask<#name> for Entitlement {
+            #[inline]
+            fn id(self) -> #p::EntitlementId {
+                self.into()
+            }
+        }
+
+        #[automatically_derived]
         impl #p::AccessModel for #name {
             type Entitlement = Entitlement;
             type EntityType = EntityType;

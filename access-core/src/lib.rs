@@ -23,6 +23,7 @@ pub mod sea;
 pub mod store;
 mod sync;
 pub mod time;
+mod typed;
 
 #[cfg(feature = "macros")]
 pub use access_macros::Schema;
@@ -51,6 +52,7 @@ pub use store::{
     WithWallet,
 };
 pub use sync::{Ready, ReadyStores};
+pub use typed::{ChildOf, EntityMarker, IntoSubject, Subject, Typed, TypedClosure, TypedRoles};
 
 /// The run-time model builder: the same validation and tables as [`define_access!`].
 pub mod model_builder {

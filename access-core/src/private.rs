@@ -16,6 +16,7 @@ pub use crate::schema::{
     ListEntry, ListItem, NamedCheck, PermissionCtx, RowFields, Rule, Schema, SchemaPermissions,
     Where, WhereValue,
 };
+pub use crate::typed::{ChildOf, EntityMarker, Typed};
 #[cfg(feature = "sea-orm")]
 pub use crate::sea::{SeaOrmSchema, SqlField};
 #[cfg(feature = "macros")]

@@ -1356,3 +1356,136 @@ fn context_ready_agrees_with_the_async_engine() {
         run(ctx.can(Entitlement::ProjectRead, p2))
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// typed writes: `resource::<Entity>`, `TypedRoles`, `TypedClosure`
+
+mod drive_model {
+    access_core::define_access! {
+        pub Drive;
+        entity org { roles: [owner, member] }
+        entity folder {
+            roles: [editor, viewer],
+            implies: { editor => viewer },
+            inherits: { org:owner => editor, org:member => viewer, folder:editor => editor },
+        }
+        entity doc { roles: [reader], inherits: { folder:viewer => reader } }
+        entitlements {
+            "folder:read" on folder => roles [viewer],
+            "doc:read" on doc => roles [reader],
+        }
+    }
+}
+
+#[test]
+fn typed_markers_carry_the_entity_type_its_name_and_role_enum() {
+    use access_core::{ChildOf, EntityMarker, Typed};
+    use drive_model::{EntityType, FolderRole, resource};
+
+    fn role_of<E: EntityMarker>(r: E::Role) -> u16 {
+        access_core::ModelEnum::index(r)
+    }
+    fn under<C: ChildOf<P>, P: EntityMarker>() {}
+
+    assert_eq!(
+        <resource::Folder as EntityMarker>::TYPE,
+        EntityType::Folder.into()
+    );
+    assert_eq!(<resource::Doc as EntityMarker>::NAME, "doc");
+    assert_eq!(role_of::<resource::Folder>(FolderRole::Viewer), 1);
+    under::<resource::Folder, resource::Org>();
+    under::<resource::Folder, resource::Folder>();
+    under::<resource::Doc, resource::Folder>();
+
+    let f1 = resource::Folder::id("f1");
+    assert_eq!(f1.id(), "f1");
+    assert_eq!(f1, Typed::new("f1"));
+    assert_eq!(Resource::from(f1), Resource::new(EntityType::Folder, "f1"));
+    assert_eq!(ResourceRef::from(f1), rref(1, "f1"));
+    assert_eq!(format!("{f1:?}"), "folder:f1");
+}
+
+#[test]
+fn typed_writes_equal_the_untyped_ones() {
+    use access_core::{Principal, Subject, TypedClosure, TypedRoles};
+    use drive_model::{EntityType, FolderRole, OrgRole, resource};
+
+    let (acme, f1, d1) = (
+        resource::Org::id("acme"),
+        resource::Folder::id("f1"),
+        resource::Doc::id("d1"),
+    );
+    let typed = MemoryStore::new();
+    let ada = Principal::new("ada");
+    let in_an_hour = access_core::time::now() + 3_600;
+    run(async {
+        typed.add_root(acme).await.unwrap();
+        typed.add_child(f1, acme).await.unwrap();
+        typed.add_child(d1, f1).await.unwrap();
+        typed
+            .grant_role("alice", acme, OrgRole::Owner)
+            .await
+            .unwrap();
+        typed
+            .grant_role(&ada, f1, FolderRole::Viewer)
+            .await
+            .unwrap();
+        typed
+            .grant_role(Subject::user("bob"), f1, FolderRole::Editor)
+            .await
+            .unwrap();
+        typed
+            .grant_role_during(
+                &String::from("cy"),
+                f1,
+                FolderRole::Editor,
+                None,
+                Some(in_an_hour),
+            )
+            .await
+            .unwrap();
+        typed
+            .revoke_role("bob", f1, FolderRole::Editor)
+            .await
+            .unwrap();
+    });
+
+    let untyped = MemoryStore::new();
+    let (org, folder, doc) = (
+        Resource::new(EntityType::Org, "acme"),
+        Resource::new(EntityType::Folder, "f1"),
+        Resource::new(EntityType::Doc, "d1"),
+    );
+    run(async {
+        untyped.add_resource(org, &[]).await.unwrap();
+        untyped.add_resource(folder, &[org]).await.unwrap();
+        untyped.add_resource(doc, &[folder]).await.unwrap();
+        untyped.assign("alice", org, 0).await.unwrap();
+        untyped.assign("ada", folder, 1).await.unwrap();
+        untyped.assign("bob", folder, 0).await.unwrap();
+        untyped
+            .assign_during("cy", folder, 0, None, Some(in_an_hour))
+            .await
+            .unwrap();
+        untyped.revoke("bob", folder, 0).await.unwrap();
+    });
+
+    for user in ["alice", "ada", "bob", "cy"] {
+        assert_eq!(
+            run(typed.assignments(user)).unwrap(),
+            run(untyped.assignments(user)).unwrap(),
+            "{user}"
+        );
+    }
+    for r in [org, folder, doc] {
+        assert_eq!(
+            run(typed.ancestors(r)).unwrap(),
+            run(untyped.ancestors(r)).unwrap()
+        );
+    }
+    assert!(run(typed.assignments("bob")).unwrap().is_empty());
+    assert_eq!(run(typed.ancestors(doc)).unwrap().len(), 2);
+    // A child under a parent that does not exist: the untyped store's error.
+    let err = run(typed.add_child(resource::Doc::id("d2"), resource::Folder::id("nope")));
+    assert_eq!(err.unwrap_err().kind, StoreErrorKind::NotFound);
+}

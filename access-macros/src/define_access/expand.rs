@@ -25,6 +25,7 @@ pub(crate) fn expand(input: &Input, names: &Names, d: &ModelData) -> TokenStream
     let lookups = lookups(input, names);
     let enums = enums(input, names);
     let links = links_tokens(krate, names, d);
+    let resources = super::resources::resources(input, names, d);
     quote! {
         #( #attrs )*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -66,6 +67,8 @@ pub(crate) fn expand(input: &Input, names: &Names, d: &ModelData) -> TokenStream
         #( #enums )*
 
         #links
+
+        #resources
     }
 }
 

@@ -18,6 +18,7 @@ mod ident;
 mod lints;
 mod names;
 mod parse;
+mod resources;
 mod tables;
 mod validate;
 

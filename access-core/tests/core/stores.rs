@@ -1489,3 +1489,56 @@ fn typed_writes_equal_the_untyped_ones() {
     let err = run(typed.add_child(resource::Doc::id("d2"), resource::Folder::id("nope")));
     assert_eq!(err.unwrap_err().kind, StoreErrorKind::NotFound);
 }
+
+#[test]
+fn typed_writes_through_the_synchronous_front_equal_the_async_ones() {
+    use access_core::{TypedClosure, TypedRoles};
+    use drive_model::{FolderRole, OrgRole, resource};
+
+    let (acme, f1) = (resource::Org::id("acme"), resource::Folder::id("f1"));
+    let sync = MemoryStore::new();
+    let s = sync.ready();
+    s.add_root(acme).unwrap();
+    s.add_child(f1, acme).unwrap();
+    s.grant_role("alice", acme, OrgRole::Member).unwrap();
+    s.grant_role("bob", f1, FolderRole::Editor).unwrap();
+    s.grant_role_during("cy", f1, FolderRole::Viewer, None, Some(1_000))
+        .unwrap();
+    s.revoke_role("bob", f1, FolderRole::Editor).unwrap();
+    let err = s.add_child(resource::Folder::id("f2"), resource::Folder::id("nope"));
+    assert_eq!(err.unwrap_err().kind, StoreErrorKind::NotFound);
+
+    let asynchronous = MemoryStore::new();
+    run(async {
+        asynchronous.add_root(acme).await.unwrap();
+        asynchronous.add_child(f1, acme).await.unwrap();
+        asynchronous
+            .grant_role("alice", acme, OrgRole::Member)
+            .await
+            .unwrap();
+        asynchronous
+            .grant_role("bob", f1, FolderRole::Editor)
+            .await
+            .unwrap();
+        asynchronous
+            .grant_role_during("cy", f1, FolderRole::Viewer, None, Some(1_000))
+            .await
+            .unwrap();
+        asynchronous
+            .revoke_role("bob", f1, FolderRole::Editor)
+            .await
+            .unwrap();
+    });
+    for user in ["alice", "bob", "cy"] {
+        assert_eq!(
+            s.assignments(user),
+            asynchronous.ready().assignments(user),
+            "{user}"
+        );
+    }
+    assert_eq!(
+        s.ancestors(f1.into()),
+        asynchronous.ready().ancestors(f1.into())
+    );
+    assert_eq!(s.ancestors(f1.into()).unwrap().len(), 1);
+}

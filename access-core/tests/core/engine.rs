@@ -384,6 +384,139 @@ fn one_method_asks_with_the_enum_an_id_or_a_marker_id() {
     assert!(run(dyn_vic.can(dyn_read, dyn_p1)).unwrap());
 }
 
+// --- typed questions: an entitlement marker and the resource id ---
+
+/// Two entity types with entitlements on each (`typed_store`: ws1 ⊃ p1; ada is an admin of
+/// ws1, vic a viewer of p1).
+mod typed {
+    access_core::define_access! {
+        pub Access;
+        entity workspace { roles: [admin, member] }
+        entity project {
+            roles: [manager, viewer],
+            implies: { manager => viewer },
+            inherits: { workspace:admin => manager, workspace:member => viewer },
+        }
+        entitlements {
+            "workspace:read"  on workspace => roles [admin, member],
+            "workspace:admin" on workspace => roles [admin],
+            "project:read"    on project   => roles [viewer],
+            "project:delete"  on project   => roles [manager],
+        }
+    }
+}
+
+fn typed_store() -> MemoryStore {
+    let store = MemoryStore::new();
+    let ws1 = Resource::new(typed::EntityType::Workspace, "ws1");
+    let p1 = Resource::new(typed::EntityType::Project, "p1");
+    let ready = store.ready();
+    ready.add_resource(ws1, &[]).unwrap();
+    ready.add_resource(p1, &[ws1]).unwrap();
+    let admin = typed::WorkspaceRole::Admin.index();
+    ready.assign("ada", ws1, admin).unwrap();
+    let viewer = typed::ProjectRole::Viewer.index();
+    ready.assign("vic", p1, viewer).unwrap();
+    store
+}
+
+/// For one marker and its enum variant: the same index and entity type, and for every user and
+/// id (of either type, or none) the same `can`, `check` and `can_all` answers as the enum with a
+/// `Resource` of the entitlement's entity type. Returns the index it covered.
+fn typed_answers_as_the_enum<E: EntitlementMarker<Model = typed::Access>>(
+    store: &MemoryStore,
+    marker: E,
+    by_value: typed::Entitlement,
+) -> u16 {
+    assert_eq!(E::INDEX, by_value.index());
+    assert_eq!(E::ENTITY, by_value.entity().into());
+    for user in ["ada", "vic", "nobody"] {
+        let ctx = AccessContext::new(&typed::Access, store, Principal::new(user));
+        let ask = ctx.ready();
+        for id in ["ws1", "p1", "missing"] {
+            let resource = Resource::new(by_value.entity(), id);
+            let owned = id.to_owned();
+            let can = ask.can(by_value, resource).unwrap();
+            assert_eq!(ask.can(marker, id).unwrap(), can, "{user} {} {id}", E::NAME);
+            assert_eq!(ask.can(marker, &owned).unwrap(), can);
+            assert_eq!(run(ctx.can(marker, id)).unwrap(), can);
+            let decision = ask.check(by_value, resource).unwrap();
+            assert_eq!(ask.check(marker, id).unwrap(), decision);
+            assert_eq!(
+                run(ctx.authorize(marker, id)).is_ok(),
+                run(ctx.authorize(by_value, resource)).is_ok()
+            );
+        }
+        let typed_batch = [(marker, "ws1"), (marker, "p1"), (marker, "missing")];
+        let by_value_batch =
+            typed_batch.map(|(_, id)| (by_value, Resource::new(by_value.entity(), id)));
+        assert_eq!(
+            ask.can_all(&typed_batch).unwrap(),
+            ask.can_all(&by_value_batch).unwrap()
+        );
+    }
+    E::INDEX
+}
+
+#[test]
+fn a_marker_with_the_resource_id_answers_as_the_enum_with_a_resource() {
+    use typed::{Entitlement as Ent, entitlement as m};
+    let store = typed_store();
+    let covered = [
+        typed_answers_as_the_enum(&store, m::WorkspaceRead, Ent::WorkspaceRead),
+        typed_answers_as_the_enum(&store, m::WorkspaceAdmin, Ent::WorkspaceAdmin),
+        typed_answers_as_the_enum(&store, m::ProjectRead, Ent::ProjectRead),
+        typed_answers_as_the_enum(&store, m::ProjectDelete, Ent::ProjectDelete),
+    ];
+    // Every entitlement of the model, each once.
+    assert_eq!(covered.to_vec(), Ent::ALL.map(Ent::index).to_vec());
+}
+
+#[test]
+fn a_marker_asks_on_its_own_entity_type() {
+    use access_core::Question;
+    use typed::entitlement as m;
+    let store = typed_store();
+    let ada = AccessContext::new(&typed::Access, &store, Principal::new("ada"));
+    let ask = ada.ready();
+    // The id "p1" with a workspace marker names workspace p1 (none), with a project marker p1.
+    assert!(!ask.can(m::WorkspaceRead, "p1").unwrap());
+    assert!(ask.can(m::ProjectDelete, "p1").unwrap());
+    assert!(ask.can(m::WorkspaceAdmin, "ws1").unwrap());
+    let (id, resource) = Question::<typed::Access>::parts((m::WorkspaceRead, "ws1"));
+    assert_eq!(id, EntitlementId::from(typed::Entitlement::WorkspaceRead));
+    assert_eq!(resource, Resource::new(typed::EntityType::Workspace, "ws1"));
+    // Markers are plain values: unit structs that print as their name.
+    assert_eq!(format!("{:?}", m::ProjectRead), "ProjectRead");
+}
+
+#[test]
+fn can_all_takes_a_batch_of_one_marker() {
+    use typed::entitlement as m;
+    let store = typed_store();
+    let vic = AccessContext::new(&typed::Access, &store, Principal::new("vic"));
+    let ids: Vec<String> = ["p1", "p2", "ws1"].map(String::from).to_vec();
+    let batch: Vec<_> = ids.iter().map(|id| (m::ProjectRead, id)).collect();
+    assert_eq!(vic.ready().can_all(&batch).unwrap(), [true, false, false]);
+    let batch = [(m::ProjectRead, "p1"), (m::ProjectRead, "p2")];
+    assert_eq!(run(vic.can_all(&batch)).unwrap(), [true, false]);
+    // Mixed entitlements: the enum with a `Resource`.
+    let mixed = [
+        (
+            typed::Entitlement::ProjectRead,
+            Resource::new(typed::EntityType::Project, "p1"),
+        ),
+        (
+            typed::Entitlement::WorkspaceRead,
+            Resource::new(typed::EntityType::Workspace, "ws1"),
+        ),
+    ];
+    assert_eq!(vic.ready().can_all(&mixed).unwrap(), [true, false]);
+    let too_many = vec![(m::ProjectRead, "p1"); MAX_BATCH + 1];
+    let err = vic.ready().can_all(&too_many).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::InvalidRequest);
+}
+
 // --- check, authorize, authorize_as, and the Decision they return ---
 
 #[test]

@@ -21,7 +21,7 @@ pub(crate) fn expand(input: &Input, names: &Names, d: &ModelData) -> TokenStream
     let (attrs, vis, name) = (&input.attrs, &input.vis, &input.ident);
     let tables = syn::Ident::new("TABLES", Span::call_site());
     let data = data_tokens(krate, &tables, d);
-    let markers = markers(input, names);
+    let markers = markers(input, names, d);
     let lookups = lookups(input, names);
     let enums = enums(input, names);
     let links = links_tokens(krate, names, d);
@@ -156,10 +156,13 @@ fn lookups(input: &Input, names: &Names) -> TokenStream {
     }
 }
 
-/// Entitlements as types, for `Granted<E>` proofs. Inside the generated module the model's own
-/// visibility is kept for `pub` and `pub(crate)`; anything narrower becomes `pub(super)`
-/// (visible where the model is, never more than the model).
-fn markers(input: &Input, names: &Names) -> TokenStream {
+/// Entitlements as types: unit structs, for `Granted<E>` proofs and typed questions
+/// (`ctx.can(entitlement::DocRead, "d1")`, the entity type taken from the marker's `ENTITY`, read
+/// from the tables `d`; in the fallback, whose tables are empty, entity type 0 as a placeholder:
+/// the crate does not build). Inside the generated module the model's own visibility is kept for
+/// `pub` and `pub(crate)`; anything narrower becomes `pub(super)` (visible where the model is,
+/// never more than the model).
+fn markers(input: &Input, names: &Names, d: &ModelData) -> TokenStream {
     let krate = &input.krate;
     let p = quote!(#krate::__private);
     let (vis, name) = (&input.vis, &input.ident);
@@ -170,21 +173,28 @@ fn markers(input: &Input, names: &Names) -> TokenStream {
     };
     let markers = names.entitlements.iter().map(|v| {
         let (id, i, n) = (&v.ident, v.index, &v.name);
-        let doc = format!("The entitlement `{n}` as a type (for `Granted<{id}>`).");
+        let entity = d
+            .entitlements
+            .get(usize::from(i))
+            .map_or(0, |e| e.entity);
+        let doc = format!(
+            "The entitlement `{n}` as a type: `Granted<{id}>`, and `ctx.can({id}, id)` on a resource id."
+        );
         quote! {
             #[doc = #doc]
-            #[derive(Debug)]
-            #inner_vis enum #id {}
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+            #inner_vis struct #id;
             #[automatically_derived]
             impl #p::EntitlementMarker for #id {
                 type Model = super::#name;
                 const INDEX: u16 = #i;
                 const NAME: &'static str = #n;
+                const ENTITY: #p::EntityTypeId = #p::EntityTypeId(#entity);
             }
         }
     });
     let doc = format!(
-        "The entitlements of `{}` as types: `Granted<entitlement::..>` is the proof that a check passed.",
+        "The entitlements of `{}` as types: `Granted<entitlement::..>` is the proof that a check passed, and `ctx.can(entitlement::.., id)` asks on a resource id.",
         names.model
     );
     quote! {

@@ -52,7 +52,9 @@ pub use store::{
     WithWallet,
 };
 pub use sync::{Ready, ReadyStores};
-pub use typed::{ChildOf, EntityMarker, IntoSubject, Subject, Typed, TypedClosure, TypedRoles};
+pub use typed::{
+    ChildOf, EntityMarker, IntoSubject, Subject, Typed, TypedClosure, TypedRoles, check_role,
+};
 
 /// The run-time model builder: the same validation and tables as [`define_access!`].
 pub mod model_builder {

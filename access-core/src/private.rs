@@ -16,9 +16,9 @@ pub use crate::schema::{
     ListEntry, ListItem, NamedCheck, PermissionCtx, RowFields, Rule, Schema, SchemaPermissions,
     Where, WhereValue,
 };
-pub use crate::typed::{ChildOf, EntityMarker, Typed};
 #[cfg(feature = "sea-orm")]
 pub use crate::sea::{SeaOrmSchema, SqlField};
+pub use crate::typed::{ChildOf, EntityMarker, Typed};
 #[cfg(feature = "macros")]
 pub use access_macros::__define_access;
 pub use access_model::{

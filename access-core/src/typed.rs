@@ -36,9 +36,11 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 
-use crate::model::{AccessModel, EntityTypeId, ModelEnum};
+use crate::model::{AccessModel, EntityTypeId, ModelData, ModelEnum};
 use crate::principal::Principal;
-use crate::store::{ClosureStore, Resource, ResourceRef, RoleStore, StoreResult, Stores};
+use crate::store::{
+    ClosureStore, Resource, ResourceRef, RoleStore, StoreError, StoreErrorKind, StoreResult, Stores,
+};
 use crate::sync::Ready;
 use crate::time::Timestamp;
 
@@ -453,6 +455,62 @@ pub trait TypedRoles: RoleStore {
 }
 
 impl<S: RoleStore + ?Sized> TypedRoles for S {}
+
+/// Checks an untyped role write against `model` (for dynamic models and code that holds role
+/// indices): `role` must be a role of the resource's entity type. The error
+/// ([`StoreErrorKind::InvalidRequest`]) names the valid roles.
+///
+/// # Errors
+/// [`StoreErrorKind::InvalidRequest`] for an unknown entity type or a role index it lacks.
+///
+/// # Examples
+/// ```
+/// use access_core::{AccessModel, Resource, StoreErrorKind, check_role};
+///
+/// access_core::define_access! {
+///     pub Drive;
+///     entity org { roles: [owner, member] }
+///     entity folder { roles: [editor, viewer] }
+///     entitlements { "folder:read" on folder => roles [viewer] }
+/// }
+///
+/// fn main() {
+///     let f1 = Resource::new(EntityType::Folder, "f1");
+///     assert!(check_role(Drive.data(), f1, FolderRole::Viewer.index()).is_ok());
+///     let err = check_role(Drive.data(), f1, 7).unwrap_err();
+///     assert_eq!(err.kind, StoreErrorKind::InvalidRequest);
+///     assert_eq!(err.message, "role 7 is not a role of `folder`: its roles are 0 `editor`, 1 `viewer`");
+/// }
+/// ```
+pub fn check_role(model: &ModelData, resource: Resource<'_>, role: u16) -> StoreResult<()> {
+    let Some(entity) = model.entities.get(usize::from(resource.ty.0)) else {
+        return Err(StoreError::new(
+            StoreErrorKind::InvalidRequest,
+            format!(
+                "entity type {} is not in the model `{}`",
+                resource.ty.0, model.name
+            ),
+        ));
+    };
+    if usize::from(role) < entity.roles.len() {
+        return Ok(());
+    }
+    let valid: Vec<String> = entity
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{i} `{r}`"))
+        .collect();
+    let valid = if valid.is_empty() {
+        "it has no roles".to_owned()
+    } else {
+        format!("its roles are {}", valid.join(", "))
+    };
+    Err(StoreError::new(
+        StoreErrorKind::InvalidRequest,
+        format!("role {role} is not a role of `{}`: {valid}", entity.name),
+    ))
+}
 
 /// Typed hierarchy writes on any [`ClosureStore`]: a child goes only under a parent type the
 /// model allows ([`ChildOf`]).

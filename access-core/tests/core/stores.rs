@@ -1542,3 +1542,25 @@ fn typed_writes_through_the_synchronous_front_equal_the_async_ones() {
     );
     assert_eq!(s.ancestors(f1.into()).unwrap().len(), 1);
 }
+
+#[test]
+fn check_role_names_the_valid_roles_of_the_resources_entity_type() {
+    use access_core::{AccessModel, check_role};
+    use drive_model::{Drive, EntityType, FolderRole, OrgRole};
+
+    let data = Drive.data();
+    let (acme, f1) = (
+        Resource::new(EntityType::Org, "acme"),
+        Resource::new(EntityType::Folder, "f1"),
+    );
+    assert_eq!(check_role(data, acme, OrgRole::Member.index()), Ok(()));
+    assert_eq!(check_role(data, f1, FolderRole::Viewer.index()), Ok(()));
+    let err = check_role(data, Resource::new(EntityType::Doc, "d1"), 1).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::InvalidRequest);
+    assert_eq!(
+        err.message,
+        "role 1 is not a role of `doc`: its roles are 0 `reader`"
+    );
+    let err = check_role(data, Resource::new(EntityTypeId(9), "x"), 0).unwrap_err();
+    assert_eq!(err.message, "entity type 9 is not in the model `Drive`");
+}

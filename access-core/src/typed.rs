@@ -301,6 +301,13 @@ impl<'a> Subject<'a> {
 )]
 pub trait IntoSubject<'a> {
     /// The subject.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{IntoSubject, Subject};
+    ///
+    /// assert_eq!("alice".into_subject(), Subject::user("alice"));
+    /// ```
     fn into_subject(self) -> Subject<'a>;
 }
 

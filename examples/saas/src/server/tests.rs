@@ -1,0 +1,36 @@
+use super::keys_for;
+
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("saas-keys-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn a_release_build_refuses_to_start_without_a_secret() {
+    let dir = fresh_dir("release");
+    let err = keys_for(false, true, &dir).unwrap_err();
+    assert!(err.contains("JWT_SECRET is not set"), "{err}");
+    assert!(!dir.exists(), "nothing is written");
+    // With a secret in the environment, the configuration reads it.
+    assert!(keys_for(true, true, &dir).unwrap().is_none());
+}
+
+#[test]
+fn a_debug_build_makes_a_private_development_secret_once() {
+    let dir = fresh_dir("debug");
+    assert!(keys_for(false, false, &dir).unwrap().is_some());
+    let path = dir.join("jwt-secret");
+    let first = std::fs::read(&path).unwrap();
+    assert_eq!(first.len(), 96, "48 random bytes, hex");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0);
+    }
+    // The next start reuses it (tokens survive a restart).
+    assert!(keys_for(false, false, &dir).unwrap().is_some());
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+    let _ = std::fs::remove_dir_all(&dir);
+}

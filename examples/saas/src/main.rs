@@ -15,8 +15,8 @@
 use std::process::ExitCode;
 
 use access_core::{
-    AccessContext, AccessModel, ClosureStore, FlagStore, MemoryStore, Principal, Resource,
-    RoleStore, Subscription, SubscriptionStore,
+    AccessContext, AccessModel, MemoryStore, Principal, Question, Resource, StoreResult,
+    Subscription,
 };
 
 mod server;
@@ -25,6 +25,7 @@ use saas::model;
 
 use model::{
     Access, Entitlement, EntityType, Flag, OrganizationRole, Plan, ProjectRole, WorkspaceRole,
+    resource,
 };
 
 /// A seeded user: id, tenant, superuser.
@@ -83,78 +84,40 @@ const USERS: &[User] = &[
 /// 2026-01-01T00:00:00Z: when acme's subscription started.
 const PLAN_START: i64 = 1_767_225_600;
 
-async fn seed(store: &MemoryStore) -> Result<(), access_core::StoreError> {
-    use EntityType::*;
-    let r = Resource::new;
-    store.add_resource(r(Organization, "acme"), &[]).await?;
-    store.add_resource(r(Organization, "globex"), &[]).await?;
-    store
-        .add_resource(r(Workspace, "design"), &[r(Organization, "acme")])
-        .await?;
-    store
-        .add_resource(r(Workspace, "engineering"), &[r(Organization, "acme")])
-        .await?;
-    store
-        .add_resource(r(Workspace, "ops"), &[r(Organization, "globex")])
-        .await?;
-    store
-        .add_resource(r(Project, "website"), &[r(Workspace, "design")])
-        .await?;
-    store
-        .add_resource(r(Project, "app"), &[r(Workspace, "engineering")])
-        .await?;
-    store
-        .add_resource(r(Project, "api"), &[r(Workspace, "engineering")])
-        .await?;
-    store
-        .add_resource(r(Project, "infra"), &[r(Workspace, "ops")])
-        .await?;
-    store
-        .add_resource(r(Folder, "assets"), &[r(Workspace, "design")])
-        .await?;
-    store
-        .add_resource(r(Folder, "logos"), &[r(Folder, "assets")])
-        .await?;
+fn seed(store: &MemoryStore) -> StoreResult<()> {
+    use resource::{Folder, Organization, Project, Workspace};
+    let store = store.ready();
+    let (acme, globex) = (Organization::id("acme"), Organization::id("globex"));
+    let (design, engineering, ops) = (
+        Workspace::id("design"),
+        Workspace::id("engineering"),
+        Workspace::id("ops"),
+    );
+    let (website, app) = (Project::id("website"), Project::id("app"));
+    let assets = Folder::id("assets");
+    store.add_root(acme)?;
+    store.add_root(globex)?;
+    store.add_child(design, acme)?;
+    store.add_child(engineering, acme)?;
+    store.add_child(ops, globex)?;
+    store.add_child(website, design)?;
+    store.add_child(app, engineering)?;
+    store.add_child(Project::id("api"), engineering)?;
+    store.add_child(Project::id("infra"), ops)?;
+    store.add_child(assets, design)?;
+    store.add_child(Folder::id("logos"), assets)?;
 
-    store
-        .assign(
-            "olga",
-            r(Organization, "acme"),
-            OrganizationRole::Owner.index(),
-        )
-        .await?;
-    store
-        .assign(
-            "ada",
-            r(Organization, "acme"),
-            OrganizationRole::Admin.index(),
-        )
-        .await?;
-    store
-        .assign("wes", r(Workspace, "design"), WorkspaceRole::Editor.index())
-        .await?;
-    store
-        .assign("vic", r(Project, "website"), ProjectRole::Viewer.index())
-        .await?;
-    store
-        .assign("mia", r(Project, "app"), ProjectRole::Manager.index())
-        .await?;
-    store
-        .assign(
-            "gus",
-            r(Organization, "globex"),
-            OrganizationRole::Member.index(),
-        )
-        .await?;
+    store.grant_role("olga", acme, OrganizationRole::Owner)?;
+    store.grant_role("ada", acme, OrganizationRole::Admin)?;
+    store.grant_role("wes", design, WorkspaceRole::Editor)?;
+    store.grant_role("vic", website, ProjectRole::Viewer)?;
+    store.grant_role("mia", app, ProjectRole::Manager)?;
+    store.grant_role("gus", globex, OrganizationRole::Member)?;
 
     let main = 0; // the only plan group, `main`
-    store
-        .set_base_plan("acme", main, Subscription::new(Plan::Pro, PLAN_START))
-        .await?;
-    store
-        .add_add_on("acme", Subscription::new(Plan::AiBoost, PLAN_START))
-        .await?;
-    store.set_flag("acme", Flag::BetaAi.into(), true).await?;
+    store.set_base_plan("acme", main, Subscription::new(Plan::Pro, PLAN_START))?;
+    store.add_add_on("acme", Subscription::new(Plan::AiBoost, PLAN_START))?;
+    store.set_flag("acme", Flag::BetaAi.into(), true)?;
     // globex stays on the default plan (free) with every flag off.
     Ok(())
 }
@@ -164,13 +127,18 @@ fn principal(id: &str) -> Option<Principal> {
     Some(Principal::new(u.id).tenant(u.tenant).superuser(u.superuser))
 }
 
-async fn explain(
+/// Asks one question for `user` and prints the decision: typed (`entitlement::ProjectDelete`
+/// with the project's id) in the tour, by value (`Entitlement` with a `Resource`) for `check`,
+/// whose entitlement and resource type come from the command line.
+fn explain<'r, E, R>(
     store: &MemoryStore,
     user: &str,
-    entitlement: Entitlement,
-    ty: EntityType,
-    id: &str,
-) -> Result<bool, String> {
+    entitlement: E,
+    resource: R,
+) -> Result<bool, String>
+where
+    (E, R): Question<'r, Access>,
+{
     let p = principal(user).ok_or_else(|| {
         let known: Vec<&str> = USERS.iter().map(|u| u.id).collect();
         format!(
@@ -178,13 +146,19 @@ async fn explain(
             known.join(", ")
         )
     })?;
+    // The names, for the printout: the question's entitlement index and resource.
+    let question = (entitlement, resource);
+    let (index, on) = question.parts();
     let ctx = AccessContext::new(&Access, store, p);
     let d = ctx
-        .check(entitlement, Resource::new(ty, id))
-        .await
+        .ready()
+        .check(question.0, question.1)
         .map_err(|e| e.to_string())?;
+    let data = Access.data();
+    let name = &data.entitlements[usize::from(index.0)].name;
+    let ty = &data.entities[usize::from(on.ty.0)].name;
     let verdict = if d.allowed { "ALLOW" } else { "DENY " };
-    println!("{verdict} {user} {entitlement} on {ty}:{id}");
+    println!("{verdict} {user} {name} on {ty}:{}", on.id);
     if let Some(g) = &d.grant {
         println!("      via {g}");
     }
@@ -225,7 +199,7 @@ fn usage() -> String {
 #[tokio::main]
 async fn main() -> ExitCode {
     let store = MemoryStore::new();
-    if let Err(e) = seed(&store).await {
+    if let Err(e) = seed(&store) {
         eprintln!("error: seeding failed: {e}");
         return ExitCode::FAILURE;
     }
@@ -246,22 +220,21 @@ async fn main() -> ExitCode {
                 println!("  {:5} ({}) {}", u.id, u.tenant, u.about);
             }
             println!("\nDecisions:");
-            use EntityType::*;
-            let tour: [(&str, Entitlement, EntityType, &str); 8] = [
-                ("olga", Entitlement::ProjectDelete, Project, "app"),
-                ("wes", Entitlement::ProjectRead, Project, "website"),
-                ("wes", Entitlement::ProjectDelete, Project, "website"),
-                ("vic", Entitlement::ExportPdf, Project, "website"),
-                ("mia", Entitlement::AiGenerate, Project, "app"),
-                ("gus", Entitlement::AiGenerate, Project, "infra"),
-                ("wes", Entitlement::FolderRead, Folder, "logos"),
-                ("root", Entitlement::MembersInvite, Organization, "globex"),
-            ];
-            for (user, ent, ty, id) in tour {
-                if let Err(e) = explain(&store, user, ent, ty, id).await {
-                    eprintln!("error: {e}");
-                    return ExitCode::FAILURE;
-                }
+            let tour = || -> Result<(), String> {
+                use model::entitlement::*;
+                explain(&store, "olga", ProjectDelete, "app")?;
+                explain(&store, "wes", ProjectRead, "website")?;
+                explain(&store, "wes", ProjectDelete, "website")?;
+                explain(&store, "vic", ExportPdf, "website")?;
+                explain(&store, "mia", AiGenerate, "app")?;
+                explain(&store, "gus", AiGenerate, "infra")?;
+                explain(&store, "wes", FolderRead, "logos")?;
+                explain(&store, "root", MembersInvite, "globex")?;
+                Ok(())
+            };
+            if let Err(e) = tour() {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
             }
             println!("\nAsk your own: cargo run -p saas -- check <user> <entitlement> <type>:<id>");
             ExitCode::SUCCESS
@@ -271,14 +244,15 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         ["check", user, entitlement, resource] => {
-            let run = async {
+            let run = || {
                 let ent: Entitlement = entitlement
                     .parse()
                     .map_err(|e: access_core::UnknownName| e.to_string())?;
+                // The entity type is read from the command line: the question is by value.
                 let (ty, id) = parse_resource(resource)?;
-                explain(&store, user, ent, ty, id).await
+                explain(&store, user, ent, Resource::new(ty, id))
             };
-            match run.await {
+            match run() {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(e) => {

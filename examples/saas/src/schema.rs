@@ -108,10 +108,10 @@ pub mod product {
 /// change to the hierarchy, not to a row).
 pub mod project {
     use access_core::schema::FieldValue;
-    use access_core::{PermissionCtx, Resource};
+    use access_core::{PermissionCtx, Question};
     use sea_orm::entity::prelude::*;
 
-    use crate::model::{Entitlement, EntityType};
+    use crate::model::{Access, entitlement};
 
     /// A project.
     #[derive(
@@ -166,11 +166,9 @@ pub mod project {
         let Some(engine) = ctx.entitlements else {
             return false;
         };
-        let on = Resource::new(EntityType::Workspace, workspace);
-        engine
-            .can_entitlement(Entitlement::ProjectCreate.into(), on)
-            .await
-            .unwrap_or(false)
+        // The marker names the entity (a workspace); the check takes the question's parts.
+        let (create, on) = Question::<Access>::parts((entitlement::ProjectCreate, workspace));
+        engine.can_entitlement(create, on).await.unwrap_or(false)
     }
 
     /// Written with the row's creation only (a patch has the stored row).

@@ -10,7 +10,7 @@ use access_axum::dynamic::DynamicGrants;
 use access_axum::{App, AuthConfig, AuthState, JwtKeys};
 use access_core::sea::SeaStore;
 use access_core::{
-    AccessModel, ClosureStore, FlagStore, Resource, RoleStore, Subscription, SubscriptionStore,
+    AccessModel, ClosureStore, FlagStore, Subscription, SubscriptionStore, TypedClosure, TypedRoles,
 };
 use axum::body::Body;
 use axum::extract::Path;
@@ -30,8 +30,8 @@ mod seed;
 use seed::{SEED_PASSWORD, SEED_USERS, seed, seeded};
 
 use saas::model::{
-    Access as Model, Entitlement, EntityType, Flag, FolderRole, OrganizationRole, Plan,
-    ProjectRole, WorkspaceRole,
+    Access as Model, Entitlement, Flag, FolderRole, OrganizationRole, Plan, ProjectRole,
+    WorkspaceRole, entitlement, resource,
 };
 
 type Stores = SeaStore;
@@ -135,12 +135,7 @@ async fn workspaces_of(access: &Access<Model, Stores>) -> Result<Vec<Value>, Str
         } else {
             let asked: Vec<_> = chunk
                 .iter()
-                .map(|(p, _)| {
-                    (
-                        Entitlement::ProjectRead,
-                        Resource::new(EntityType::Project, p),
-                    )
-                })
+                .map(|(p, _)| (entitlement::ProjectRead, p))
                 .collect();
             access.can_all(&asked).await.map_err(|e| e.to_string())?
         };
@@ -170,12 +165,7 @@ async fn workspaces_of(access: &Access<Model, Stores>) -> Result<Vec<Value>, Str
     for chunk in ids.chunks(access_core::MAX_BATCH) {
         let asked: Vec<_> = chunk
             .iter()
-            .map(|w| {
-                (
-                    Entitlement::ProjectCreate,
-                    Resource::new(EntityType::Workspace, w),
-                )
-            })
+            .map(|w| (entitlement::ProjectCreate, w))
             .collect();
         let may = access.can_all(&asked).await.map_err(|e| e.to_string())?;
         for (w, ok) in chunk.iter().zip(may) {
@@ -267,13 +257,11 @@ fn projects_crud(
                     let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
                         return Ok(());
                     };
-                    let under = [Resource::new(EntityType::Workspace, &row.workspace)];
+                    // In the row's transaction: `SeaStore`'s own method, which takes `Resource`s.
+                    let project = resource::Project::id(&row.id);
+                    let under = [resource::Workspace::id(&row.workspace).into()];
                     stores
-                        .create_resource_in(
-                            txn,
-                            Resource::new(EntityType::Project, &row.id),
-                            &under,
-                        )
+                        .create_resource_in(txn, project.into(), &under)
                         .await
                         .map_err(placed)
                 }
@@ -286,7 +274,7 @@ fn projects_crud(
                     return Ok(());
                 };
                 stores
-                    .remove_resource_in(txn, Resource::new(EntityType::Project, &row.id))
+                    .remove_resource_in(txn, resource::Project::id(&row.id).into())
                     .await
                     .map_err(removed)
             }

@@ -61,49 +61,37 @@ pub const SEED_PASSWORD: &str = "correct horse battery staple";
 
 pub(super) async fn seeded(store: &SeaStore) -> bool {
     store
-        .ancestors(Resource::new(EntityType::Organization, "acme"))
+        .ancestors(resource::Organization::id("acme").into())
         .await
         .is_ok()
 }
 
 pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, String> {
+    use resource::{Folder, Organization, Project, Workspace};
     let e = |e: access_core::StoreError| e.to_string();
-    let org = |id| Resource::new(EntityType::Organization, id);
-    let ws = |id| Resource::new(EntityType::Workspace, id);
-    let proj = |id| Resource::new(EntityType::Project, id);
+    let (acme, globex) = (Organization::id("acme"), Organization::id("globex"));
+    let (design, engineering, ops) = (
+        Workspace::id("design"),
+        Workspace::id("engineering"),
+        Workspace::id("ops"),
+    );
+    let (website, app) = (Project::id("website"), Project::id("app"));
+    let brand = Folder::id("brand");
     let now = access_core::time::now();
-    store.add_resource(org("acme"), &[]).await.map_err(e)?;
-    store.add_resource(org("globex"), &[]).await.map_err(e)?;
+    store.add_root(acme).await.map_err(e)?;
+    store.add_root(globex).await.map_err(e)?;
+    store.add_child(design, acme).await.map_err(e)?;
+    store.add_child(engineering, acme).await.map_err(e)?;
+    store.add_child(ops, globex).await.map_err(e)?;
+    store.add_child(website, design).await.map_err(e)?;
+    store.add_child(brand, design).await.map_err(e)?;
+    store.add_child(app, engineering).await.map_err(e)?;
     store
-        .add_resource(ws("design"), &[org("acme")])
+        .add_child(Project::id("api"), engineering)
         .await
         .map_err(e)?;
     store
-        .add_resource(ws("engineering"), &[org("acme")])
-        .await
-        .map_err(e)?;
-    store
-        .add_resource(ws("ops"), &[org("globex")])
-        .await
-        .map_err(e)?;
-    store
-        .add_resource(proj("website"), &[ws("design")])
-        .await
-        .map_err(e)?;
-    store
-        .add_resource(Resource::new(EntityType::Folder, "brand"), &[ws("design")])
-        .await
-        .map_err(e)?;
-    store
-        .add_resource(proj("app"), &[ws("engineering")])
-        .await
-        .map_err(e)?;
-    store
-        .add_resource(proj("api"), &[ws("engineering")])
-        .await
-        .map_err(e)?;
-    store
-        .add_resource(proj("infra"), &[ws("ops")])
+        .add_child(Project::id("infra"), ops)
         .await
         .map_err(e)?;
     let main = 0;
@@ -129,7 +117,7 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
             .await
             .map_err(e)?;
     }
-    let app = auth.router::<()>();
+    let routes = auth.router::<()>();
     let mut ids = Vec::new();
     for (email, tenant, _, superuser) in SEED_USERS {
         let req = Request::post("/auth/register")
@@ -138,7 +126,11 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
                 json!({ "email": email, "password": SEED_PASSWORD }).to_string(),
             ))
             .map_err(|e| e.to_string())?;
-        let resp = app.clone().oneshot(req).await.map_err(|e| e.to_string())?;
+        let resp = routes
+            .clone()
+            .oneshot(req)
+            .await
+            .map_err(|e| e.to_string())?;
         let status = resp.status();
         let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
             .await
@@ -167,71 +159,55 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
             .map(|(_, i)| i.to_string())
             .unwrap_or_default()
     };
-    let grants = [
-        (
-            id("olga@acme.test"),
-            org("acme"),
-            OrganizationRole::Owner.index(),
-        ),
-        (
-            id("ada@acme.test"),
-            org("acme"),
-            OrganizationRole::Admin.index(),
-        ),
-        (
-            id("wes@acme.test"),
-            ws("design"),
-            WorkspaceRole::Editor.index(),
-        ),
-        (
-            id("mel@acme.test"),
-            org("acme"),
-            OrganizationRole::Member.index(),
-        ),
-        (
-            id("abe@acme.test"),
-            ws("engineering"),
-            WorkspaceRole::Admin.index(),
-        ),
-        (
-            id("val@acme.test"),
-            ws("design"),
-            WorkspaceRole::Viewer.index(),
-        ),
-        (
-            id("cal@acme.test"),
-            proj("app"),
-            ProjectRole::Contributor.index(),
-        ),
-        (
-            id("fay@acme.test"),
-            Resource::new(EntityType::Folder, "brand"),
-            FolderRole::Owner.index(),
-        ),
-        (
-            id("fin@acme.test"),
-            Resource::new(EntityType::Folder, "brand"),
-            FolderRole::Viewer.index(),
-        ),
-        (
-            id("vic@acme.test"),
-            proj("website"),
-            ProjectRole::Viewer.index(),
-        ),
-        (
-            id("mia@acme.test"),
-            proj("app"),
-            ProjectRole::Manager.index(),
-        ),
-        (
-            id("gil@globex.test"),
-            org("globex"),
-            OrganizationRole::Owner.index(),
-        ),
-    ];
-    for (user, r, role) in grants {
-        store.assign(&user, r, role).await.map_err(e)?;
-    }
+    // Each with the role enum of its resource's entity.
+    store
+        .grant_role(&id("olga@acme.test"), acme, OrganizationRole::Owner)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("ada@acme.test"), acme, OrganizationRole::Admin)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("wes@acme.test"), design, WorkspaceRole::Editor)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("mel@acme.test"), acme, OrganizationRole::Member)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("abe@acme.test"), engineering, WorkspaceRole::Admin)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("val@acme.test"), design, WorkspaceRole::Viewer)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("cal@acme.test"), app, ProjectRole::Contributor)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("fay@acme.test"), brand, FolderRole::Owner)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("fin@acme.test"), brand, FolderRole::Viewer)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("vic@acme.test"), website, ProjectRole::Viewer)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("mia@acme.test"), app, ProjectRole::Manager)
+        .await
+        .map_err(e)?;
+    store
+        .grant_role(&id("gil@globex.test"), globex, OrganizationRole::Owner)
+        .await
+        .map_err(e)?;
     // Global roles (in the users table, carried by the token): ada is an admin, wes an editor.
     for (email, roles) in [("ada@acme.test", "admin"), ("wes@acme.test", "editor")] {
         user::Entity::update_many()

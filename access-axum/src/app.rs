@@ -432,7 +432,9 @@ where
         }
         let stores = match self.stores {
             Some(s) => s,
-            None => Arc::new(SeaStore::new(&self.model, self.db.clone())),
+            // Custom roles pass the store's check: the admin routes resolve every role by name
+            // (the model's and the tenant's custom roles) before they write.
+            None => Arc::new(SeaStore::new(&self.model, self.db.clone()).with_custom_roles()),
         };
         let authz = self
             .authz

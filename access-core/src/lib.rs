@@ -49,11 +49,11 @@ pub use schema::{Action, Denial, FieldDenial, PermissionCtx, Schema};
 pub use store::{
     Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,
     StoreErrorKind, StoreResult, Stores, Subscription, SubscriptionStore, TenantPlans, WalletStore,
-    WithWallet,
+    WithWallet, check_role,
 };
 pub use sync::{Ready, ReadyStores};
 pub use typed::{
-    ChildOf, EntityMarker, IntoSubject, Subject, Typed, TypedClosure, TypedRoles, check_role,
+    ChildOf, EntitlementOn, EntityMarker, IntoSubject, Subject, Typed, TypedClosure, TypedRoles,
 };
 
 /// The run-time model builder: the same validation and tables as [`define_access!`].

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{EntityTypeId, FlagId, LimitId, PlanId, RoleSet};
+use crate::model::{AccessModel, EntityTypeId, FlagId, LimitId, PlanId, RoleSet};
 use crate::store::{
-    Ancestry, AncestryNode, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore,
-    StoreError, StoreErrorKind, StoreResult, Subscription, SubscriptionStore, TenantPlans,
-    WalletStore,
+    Ancestry, AncestryNode, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleCheck,
+    RoleStore, StoreError, StoreErrorKind, StoreResult, Subscription, SubscriptionStore,
+    TenantPlans, WalletStore,
 };
 use crate::time::Timestamp;
 
@@ -118,6 +118,7 @@ pub struct MemoryStore {
     graph: RwLock<Graph>,
     tenants: RwLock<FxHashMap<Arc<str>, Tenant>>,
     wallets: Mutex<FxHashMap<WalletKey, u64>>,
+    roles: RoleCheck,
 }
 
 fn poisoned() -> StoreError {
@@ -136,6 +137,64 @@ impl MemoryStore {
     /// ```
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that checks untyped role writes against `model`: `assign`,
+    /// `assign_during` and `revoke` refuse an index that is not a role of the resource's entity
+    /// type, naming the valid roles ([`check_role`](crate::check_role)). A store from
+    /// [`MemoryStore::new`] knows no model and takes any index below 64.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{MemoryStore, Resource};
+    ///
+    /// access_core::define_access! {
+    ///     pub Drive;
+    ///     entity folder { roles: [editor, viewer] }
+    ///     entitlements { "folder:read" on folder => roles [viewer] }
+    /// }
+    ///
+    /// fn main() {
+    ///     let store = MemoryStore::for_model(&Drive);
+    ///     let f1 = Resource::new(EntityType::Folder, "f1");
+    ///     store.ready().add_resource(f1, &[]).unwrap();
+    ///     let err = store.ready().assign("ann", f1, 7).unwrap_err();
+    ///     assert_eq!(err.message, "role 7 is not a role of `folder`: its roles are 0 `editor`, 1 `viewer`");
+    /// }
+    /// ```
+    pub fn for_model<M: AccessModel>(model: &M) -> Self {
+        Self {
+            roles: RoleCheck::model(model.data()),
+            ..Self::default()
+        }
+    }
+
+    /// Lets role indices past the model's roles (up to 63) through: custom roles, created at run
+    /// time, take them. Without a model ([`MemoryStore::new`]) every index below 64 passes anyway.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{MemoryStore, Resource};
+    ///
+    /// access_core::define_access! {
+    ///     pub Drive;
+    ///     entity folder { roles: [editor, viewer] }
+    ///     entitlements { "folder:read" on folder => roles [viewer] }
+    /// }
+    ///
+    /// fn main() {
+    ///     let store = MemoryStore::for_model(&Drive).with_custom_roles();
+    ///     let f1 = Resource::new(EntityType::Folder, "f1");
+    ///     store.ready().add_resource(f1, &[]).unwrap();
+    ///     store.ready().assign("ann", f1, 2).unwrap(); // the first custom role of `folder`
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_custom_roles(self) -> Self {
+        Self {
+            roles: self.roles.with_custom_roles(),
+            ..self
+        }
     }
 
     fn read(&self) -> StoreResult<RwLockReadGuard<'_, Graph>> {
@@ -394,12 +453,7 @@ impl RoleStore for MemoryStore {
         role: u16,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         ready((|| {
-            if role >= 64 {
-                return Err(StoreError::new(
-                    StoreErrorKind::InvalidRequest,
-                    format!("role index {role} out of range"),
-                ));
-            }
+            self.roles.check(resource, role)?;
             let mut g = self.write()?;
             let n = g.require(resource)?;
             let u = g.users.entry(Arc::from(user)).or_default();
@@ -418,12 +472,7 @@ impl RoleStore for MemoryStore {
         until: Option<Timestamp>,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         ready((|| {
-            if role >= 64 {
-                return Err(StoreError::new(
-                    StoreErrorKind::InvalidRequest,
-                    format!("role index {role} out of range"),
-                ));
-            }
+            self.roles.check(resource, role)?;
             let mut g = self.write()?;
             let n = g.require(resource)?;
             let u = g.users.entry(Arc::from(user)).or_default();
@@ -452,6 +501,7 @@ impl RoleStore for MemoryStore {
         role: u16,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         ready((|| {
+            self.roles.check(resource, role)?;
             let mut g = self.write()?;
             let Some(n) = g.lookup(resource) else {
                 return Ok(());

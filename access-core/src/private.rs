@@ -18,7 +18,7 @@ pub use crate::schema::{
 };
 #[cfg(feature = "sea-orm")]
 pub use crate::sea::{SeaOrmSchema, SqlField};
-pub use crate::typed::{ChildOf, EntityMarker, Typed};
+pub use crate::typed::{ChildOf, EntitlementOn, EntityMarker, Typed};
 #[cfg(feature = "macros")]
 pub use access_macros::__define_access;
 pub use access_model::{

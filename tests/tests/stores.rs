@@ -815,3 +815,117 @@ async fn every_store_anchors_the_wallet_period_at_the_same_plan() {
         "anchored at the earliest start"
     );
 }
+
+/// Untyped role writes on a store that knows the model: an index that is not a role of the
+/// resource's entity type is refused with the valid roles named, on `assign`, `assign_during`
+/// and `revoke`, and nothing is stored; `with_custom_roles` lets indices past the model's roles
+/// through (custom roles), never 64 or more.
+async fn untyped_role_writes_are_checked<S: Stores>(plain: &S, custom: &S) {
+    let project = EntityTypeId(3);
+    for s in [plain, custom] {
+        let acme = Resource::new(EntityTypeId(0), "acme");
+        s.add_resource(acme, &[]).await.unwrap();
+        s.add_resource(Resource::new(project, "p1"), &[])
+            .await
+            .unwrap();
+    }
+    let p1 = Resource::new(project, "p1");
+    let refused = "role 2 is not a role of `project`: its roles are 0 `manager`, 1 `viewer`";
+    let err = plain.assign("ann", p1, 2).await.unwrap_err();
+    assert_eq!(
+        (err.kind, err.message.as_str()),
+        (StoreErrorKind::InvalidRequest, refused)
+    );
+    let err = plain
+        .assign_during("ann", p1, 2, None, Some(NOW))
+        .await
+        .unwrap_err();
+    assert_eq!(err.message, refused);
+    assert_eq!(
+        plain.revoke("ann", p1, 2).await.unwrap_err().message,
+        refused
+    );
+    assert!(plain.assignments("ann").await.unwrap().is_empty());
+    // A role of the entity is taken.
+    plain.assign("ann", p1, 1).await.unwrap();
+    assert_eq!(
+        plain.assignments("ann").await.unwrap()[0].1,
+        RoleSet::single(1)
+    );
+    plain.revoke("ann", p1, 1).await.unwrap();
+    // An entity type the model lacks.
+    let err = plain
+        .assign("ann", Resource::new(EntityTypeId(9), "x"), 0)
+        .await
+        .unwrap_err();
+    assert_eq!(err.message, "entity type 9 is not in the model `Access`");
+
+    custom.assign("cal", p1, 5).await.unwrap();
+    assert!(custom.assignments("cal").await.unwrap()[0].1.contains(5));
+    custom.revoke("cal", p1, 5).await.unwrap();
+    assert!(custom.assignments("cal").await.unwrap().is_empty());
+    let err = custom.assign("cal", p1, 64).await.unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::InvalidRequest);
+    assert!(custom.assignments("cal").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn untyped_role_writes_are_checked_in_memory() {
+    let m = model();
+    let (plain, custom) = (
+        MemoryStore::for_model(&m),
+        MemoryStore::for_model(&m).with_custom_roles(),
+    );
+    untyped_role_writes_are_checked(&plain, &custom).await;
+    // Without a model every index below 64 is taken, as before.
+    let bare = MemoryStore::new();
+    use access_core::{ClosureStore, RoleStore};
+    bare.add_resource(Resource::new(EntityTypeId(3), "p1"), &[])
+        .await
+        .unwrap();
+    bare.assign("ann", Resource::new(EntityTypeId(3), "p1"), 7)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn untyped_role_writes_are_checked_on_sqlite() {
+    let m = model();
+    let plain = in_memory_sqlite(&m).await;
+    let custom = in_memory_sqlite(&m).await.with_custom_roles();
+    untyped_role_writes_are_checked(&plain, &custom).await;
+}
+
+#[tokio::test]
+async fn untyped_role_writes_are_checked_on_postgres() {
+    let Ok(url) = std::env::var("ACCESS_TEST_POSTGRES_URL") else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "stores: PostgreSQL skipped, set ACCESS_TEST_POSTGRES_URL"
+        );
+        return;
+    };
+    let m = model();
+    let mut stores = Vec::new();
+    for n in 0..2 {
+        let schema = format!(
+            "untyped{n}_{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let db = Database::connect(url.clone()).await.unwrap();
+        db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        let mut opts = ConnectOptions::new(url.clone());
+        opts.max_connections(2).set_schema_search_path(schema);
+        let store = SeaStore::new(&m, Database::connect(opts).await.unwrap());
+        store.migrate().await.unwrap();
+        stores.push(store);
+    }
+    let custom = stores.pop().unwrap().with_custom_roles();
+    untyped_role_writes_are_checked(&stores[0], &custom).await;
+}

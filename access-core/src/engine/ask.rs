@@ -64,7 +64,7 @@ use crate::store::Resource;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a question about the model `{M}`",
     label = "not an (entitlement, resource) pair of `{M}`",
-    note = "with an entitlement marker of `{M}` (`entitlement::ProjectRead`), give the resource id alone: the marker names the entity type",
+    note = "with an entitlement marker of `{M}` (`entitlement::ProjectRead`), give the resource id alone or a typed resource of its entity type (`resource::Project::id(\"p1\")`)",
     note = "with `{M}`'s `Entitlement` enum or an `EntitlementId`, give a `Resource`: `(Entitlement::ProjectRead, Resource::new(EntityType::Project, \"p1\"))`"
 )]
 pub trait Question<'r, M: AccessModel>: Copy {

@@ -290,12 +290,7 @@ impl RoleStore for SeaStore {
         from: Option<Timestamp>,
         until: Option<Timestamp>,
     ) -> StoreResult<()> {
-        if role >= 64 {
-            return Err(StoreError::new(
-                StoreErrorKind::InvalidRequest,
-                format!("role index {role} out of range"),
-            ));
-        }
+        self.roles.check(resource, role)?;
         let ty = self.names.entity(resource.ty)?;
         if !exists(&self.db, ty, resource.id).await? {
             return Err(not_found(resource, ty));
@@ -321,6 +316,7 @@ impl RoleStore for SeaStore {
     }
 
     async fn revoke(&self, user: &str, resource: Resource<'_>, role: u16) -> StoreResult<()> {
+        self.roles.check(resource, role)?;
         let ty = self.names.entity(resource.ty)?;
         let role = self.names.role_name(resource.ty.0, role);
         exec(

@@ -13,8 +13,8 @@ use super::tables::{backend, exec, get, migrate, query, s};
 use super::wallet::SeaWallet;
 use crate::model::{AccessModel, FlagId, LimitId, PlanId, RoleSet};
 use crate::store::{
-    Charge, FlagStore, StoreError, StoreErrorKind, StoreResult, Subscription, SubscriptionStore,
-    TenantPlans, WalletStore,
+    Charge, FlagStore, RoleCheck, StoreError, StoreErrorKind, StoreResult, Subscription,
+    SubscriptionStore, TenantPlans, WalletStore,
 };
 use crate::time::Timestamp;
 
@@ -62,6 +62,7 @@ use crate::time::Timestamp;
 pub struct SeaStore {
     pub(super) db: DatabaseConnection,
     pub(super) names: Arc<Names>,
+    pub(super) roles: RoleCheck,
     wallet: SeaWallet,
 }
 
@@ -83,8 +84,33 @@ impl SeaStore {
     pub fn new<M: AccessModel>(model: &M, db: DatabaseConnection) -> Self {
         Self {
             names: Arc::new(Names::new(model.data())),
+            roles: RoleCheck::model(model.data()),
             wallet: SeaWallet::new(model, db.clone()),
             db,
+        }
+    }
+
+    /// Lets role indices past the model's roles (up to 63) through `assign`, `assign_during` and
+    /// `revoke`: custom roles, created at run time, take them (stored as `#index`). Without it
+    /// an index that is not a role of the resource's entity type is refused
+    /// ([`StoreErrorKind::InvalidRequest`](crate::StoreErrorKind::InvalidRequest)), the error
+    /// naming the valid roles.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::AccessModel;
+    /// use access_core::sea::SeaStore;
+    /// use sea_orm::DatabaseConnection;
+    ///
+    /// fn with_custom_roles<M: AccessModel>(model: &M, db: DatabaseConnection) -> SeaStore {
+    ///     SeaStore::new(model, db).with_custom_roles() // for access-axum's custom roles
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_custom_roles(self) -> Self {
+        Self {
+            roles: self.roles.with_custom_roles(),
+            ..self
         }
     }
 

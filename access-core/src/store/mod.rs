@@ -19,31 +19,38 @@
 //!
 //! # Examples
 //! ```
-//! use access_core::{Ancestry, Charge, ClosureStore, EntityTypeId, FlagId, FlagStore, LimitId};
-//! use access_core::{MemoryStore, PlanId, Resource, RoleStore, Stores, Subscription};
-//! use access_core::{StoreResult, SubscriptionStore, WalletStore};
-//!
+//! # use access_core::{Ancestry, Charge, FlagStore, MemoryStore, RoleStore, Stores, Subscription};
+//! # use access_core::{StoreResult, SubscriptionStore, TypedClosure, TypedRoles, WalletStore};
+//! # access_core::define_access! {
+//! #     pub Access;
+//! #     entity org { roles: [owner] }
+//! #     entity workspace { roles: [admin], inherits: { org:owner => admin } }
+//! #     flags: [beta],
+//! #     entitlements { "workspace:export" on workspace => roles [admin] }
+//! #     plans { free { group: main, features: ["workspace:export"],
+//! #                    limits: { exports: "workspace:export" per month max 5 } } }
+//! # }
+//! # fn main() {
 //! // Set-up code written once, for any store (in memory here, SQL in production).
 //! async fn onboard<S: Stores>(store: &S, tenant: &str, owner: &str) -> StoreResult<Ancestry> {
-//!     let org = Resource::new(EntityTypeId(0), tenant);
-//!     let ws = Resource::new(EntityTypeId(1), "general");
-//!     store.add_resource(org, &[]).await?;
-//!     store.add_resource(ws, &[org]).await?;
-//!     store.assign(owner, org, 0).await?;
-//!     store.set_base_plan(tenant, 0, Subscription::new(PlanId(0), 0)).await?;
-//!     store.set_flag(tenant, FlagId(0), true).await?;
-//!     store.consume(tenant, &[Charge { limit: LimitId(0), period_start: 0, max: 5 }]).await?;
+//!     let (org, ws) = (resource::Org::id(tenant), resource::Workspace::id("general"));
+//!     store.add_root(org).await?;
+//!     store.add_child(ws, org).await?;
+//!     store.grant_role(owner, org, OrgRole::Owner).await?;
+//!     store.set_base_plan(tenant, 0, Subscription::new(Plan::Free, 0)).await?;
+//!     store.set_flag(tenant, Flag::Beta.into(), true).await?;
+//!     store.consume(tenant, &[Charge { limit: Limit::Exports.into(), period_start: 0, max: 5 }]).await?;
 //!     let mut ancestry = Ancestry::default();
-//!     store.ancestry(owner, ws, &mut ancestry).await?;
+//!     store.ancestry(owner, ws.into(), &mut ancestry).await?;
 //!     Ok(ancestry)
 //! }
 //!
 //! let store = MemoryStore::new();
 //! let ancestry = access_core::block_on_ready(onboard(&store, "acme", "alice")).unwrap().unwrap();
-//! // The workspace, then the organization, where alice holds role 0.
-//! assert_eq!(ancestry.nodes.len(), 2);
-//! assert!(ancestry.nodes[1].roles.contains(0));
-//! assert_eq!(store.usage("acme", LimitId(0), 0), 1);
+//! assert_eq!(ancestry.nodes.len(), 2); // the workspace, then the organization
+//! assert!(ancestry.nodes[1].roles.contains(0)); // where alice holds `owner`, role 0 of `org`
+//! assert_eq!(store.usage("acme", Limit::Exports.into(), 0), 1);
+//! # }
 //! ```
 
 mod ancestry;
@@ -51,6 +58,7 @@ mod closure;
 mod error;
 mod flags;
 mod resource;
+mod role_check;
 mod roles;
 mod subscription;
 mod wallet;
@@ -61,6 +69,8 @@ pub use closure::ClosureStore;
 pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use flags::FlagStore;
 pub use resource::{Resource, ResourceRef};
+pub(crate) use role_check::RoleCheck;
+pub use role_check::check_role;
 pub use roles::RoleStore;
 pub use subscription::{Subscription, SubscriptionStore, TenantPlans};
 pub use wallet::{Charge, WalletStore};

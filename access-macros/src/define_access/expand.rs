@@ -180,6 +180,19 @@ fn markers(input: &Input, names: &Names, d: &ModelData) -> TokenStream {
         let doc = format!(
             "The entitlement `{n}` as a type: `Granted<{id}>`, and `ctx.can({id}, id)` on a resource id."
         );
+        // `EntitlementOn<resource::X>` when the entity type has a marker (it has roles).
+        let on = names
+            .entity_types
+            .iter()
+            .find(|t| t.index == entity)
+            .filter(|t| names.entity_roles.iter().any(|r| r.entity == t.name))
+            .map(|t| {
+                let ty = &t.ident;
+                quote! {
+                    #[automatically_derived]
+                    impl #p::EntitlementOn<super::resource::#ty> for #id {}
+                }
+            });
         quote! {
             #[doc = #doc]
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -191,6 +204,7 @@ fn markers(input: &Input, names: &Names, d: &ModelData) -> TokenStream {
                 const NAME: &'static str = #n;
                 const ENTITY: #p::EntityTypeId = #p::EntityTypeId(#entity);
             }
+            #on
         }
     });
     let doc = format!(

@@ -1,6 +1,7 @@
-//! Typed questions: an entitlement marker (`entitlement::DocRead`) and the resource id alone,
-//! in every method that asks, async and through the synchronous front; the by-value form stays
-//! for batches that mix entitlements.
+//! Typed questions: an entitlement marker (`entitlement::DocRead`) and the resource id alone or
+//! a typed resource of its entity type (`resource::Doc::id("d1")`), in every method that asks,
+//! async and through the synchronous front; the by-value form stays for batches that mix
+//! entitlements.
 
 use access_core::{AccessContext, EntitlementMarker, Granted, MemoryStore, Principal, Question};
 use access_core::{Resource, StoreResult};
@@ -29,6 +30,10 @@ async fn asks(ctx: &AccessContext<'_, Access, MemoryStore>) -> StoreResult<()> {
     let owned = String::from("d1");
     ctx.can(entitlement::DocRead, "d1").await?;
     ctx.can(entitlement::DocRead, &owned).await?;
+    // A typed resource of the marker's entity type.
+    ctx.can(entitlement::DocRead, resource::Doc::id("d1")).await?;
+    ctx.check(entitlement::FolderRead, resource::Folder::id("f1")).await?;
+    ctx.can_all(&[(entitlement::DocRead, resource::Doc::id("d1"))]).await?;
     ctx.check(entitlement::FolderRead, "f1").await?;
     let _ = ctx.authorize(entitlement::DocRead, "d1").await;
     let _ = ctx.can_and_consume(entitlement::DocRead, "d1").await?;
@@ -51,6 +56,7 @@ fn main() -> StoreResult<()> {
     let ctx = AccessContext::new(&Access, &store, Principal::new("u"));
     let ready = ctx.ready();
     ready.can(entitlement::DocRead, "d1")?;
+    ready.can(entitlement::DocRead, resource::Doc::id("d1"))?;
     ready.check(entitlement::DocRead, "d1")?;
     ready.can_all(&[(entitlement::FolderRead, "f1")])?;
     let _ = ready.can_and_consume(entitlement::DocRead, "d1")?;

@@ -8,8 +8,7 @@
 //! so a database store cannot reach it: the mistake is a compile error, not a run-time panic.
 //!
 //! ```
-//! use access_core::{AccessContext, MemoryStore, Principal, Resource, StoreError};
-//!
+//! # use access_core::{AccessContext, MemoryStore, Principal, StoreError};
 //! access_core::define_access! {
 //!     pub Access;
 //!     entity workspace { roles: [admin, member] }
@@ -17,17 +16,17 @@
 //!     entitlements { "project:read" on project => roles [viewer] }
 //! }
 //!
-//! fn main() -> Result<(), StoreError> {
-//!     let store = MemoryStore::new();
-//!     let (ws1, p1) = (Resource::new(EntityType::Workspace, "ws1"), Resource::new(EntityType::Project, "p1"));
-//!     store.ready().add_resource(ws1, &[])?;
-//!     store.ready().add_resource(p1, &[ws1])?;
-//!     store.ready().assign("wes", ws1, WorkspaceRole::Member.index())?;
+//! # fn main() -> Result<(), StoreError> {
+//! let store = MemoryStore::new();
+//! let (ws1, p1) = (resource::Workspace::id("ws1"), resource::Project::id("p1"));
+//! store.ready().add_root(ws1)?;
+//! store.ready().add_child(p1, ws1)?;
+//! store.ready().grant_role("wes", ws1, WorkspaceRole::Member)?;
 //!
-//!     let wes = AccessContext::new(&Access, &store, Principal::new("wes"));
-//!     assert!(wes.ready().can(Entitlement::ProjectRead, p1)?);
-//!     Ok(())
-//! }
+//! let wes = AccessContext::new(&Access, &store, Principal::new("wes"));
+//! assert!(wes.ready().can(entitlement::ProjectRead, "p1")?);
+//! # Ok(())
+//! # }
 //! ```
 
 use std::future::Future;

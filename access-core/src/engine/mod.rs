@@ -7,51 +7,45 @@
 //! the check, and [`access_set`](AccessContext::access_set) sums up every entitlement for a UI.
 //!
 //! ```
-//! use access_core::{AccessContext, ClosureStore, MemoryStore, Principal, Resource, RoleStore};
+//! # use access_core::{AccessContext, MemoryStore, Principal, TypedClosure, TypedRoles};
+//! # access_core::define_access! {
+//! #     pub Access;
+//! #     entity workspace { roles: [admin, member] }
+//! #     entity project {
+//! #         roles: [manager, viewer],
+//! #         implies: { manager => viewer },
+//! #         inherits: { workspace:admin => manager, workspace:member => viewer },
+//! #     }
+//! #     entitlements {
+//! #         "project:read"   on project => roles [viewer],
+//! #         "project:delete" on project => roles [manager],
+//! #         "ai:generate"    on project => roles [manager],
+//! #     }
+//! #     plans {
+//! #         free { group: main, features: ["ai:generate"],
+//! #                limits: { ai: "ai:generate" per day max 1 } }
+//! #     }
+//! #     default_plan: free,
+//! # }
+//! # fn main() -> Result<(), access_core::StoreError> {
+//! # access_core::block_on_ready(async {
+//! // The model: workspace:admin ⇒ project:manager ⇒ project:viewer; one `ai:generate` a day.
+//! let store = MemoryStore::new();
+//! let (ws1, p1) = (resource::Workspace::id("ws1"), resource::Project::id("p1"));
+//! store.add_root(ws1).await?;
+//! store.add_child(p1, ws1).await?;
+//! store.grant_role("ada", ws1, WorkspaceRole::Admin).await?;
 //!
-//! access_core::define_access! {
-//!     pub Access;
-//!     entity workspace { roles: [admin, member] }
-//!     entity project {
-//!         roles: [manager, viewer],
-//!         implies: { manager => viewer },
-//!         inherits: { workspace:admin => manager, workspace:member => viewer },
-//!     }
-//!     entitlements {
-//!         "project:read"   on project => roles [viewer],
-//!         "project:delete" on project => roles [manager],
-//!         "ai:generate"    on project => roles [manager],
-//!     }
-//!     plans {
-//!         free { group: main, features: ["ai:generate"],
-//!                limits: { ai: "ai:generate" per day max 1 } }
-//!     }
-//!     default_plan: free,
-//! }
-//!
-//! fn main() -> Result<(), access_core::StoreError> {
-//!     access_core::block_on_ready(async {
-//!         // ws1 ⊃ p1, and ada is an admin of ws1.
-//!         let store = MemoryStore::new();
-//!         let ws1 = Resource::new(EntityType::Workspace, "ws1");
-//!         let p1 = Resource::new(EntityType::Project, "p1");
-//!         store.add_resource(ws1, &[]).await?;
-//!         store.add_resource(p1, &[ws1]).await?;
-//!         store.assign("ada", ws1, WorkspaceRole::Admin.index()).await?;
-//!
-//!         let ada = AccessContext::new(&Access, &store, Principal::new("ada").tenant("acme"));
-//!         // admin of ws1 ⇒ manager of p1 (inherits) → viewer of p1 (implies)
-//!         assert!(ada.can(Entitlement::ProjectRead, p1).await?);
-//!         let d = ada.check(Entitlement::ProjectDelete, p1).await?;
-//!         let path = d.grant.expect("allowed").to_string();
-//!         assert_eq!(path, "workspace:admin on ws1 → project:manager on p1");
-//!         // The free plan allows one `ai:generate` a day, taken with the check.
-//!         assert!(ada.can_and_consume(Entitlement::AiGenerate, p1).await?.is_some());
-//!         assert!(ada.can_and_consume(Entitlement::AiGenerate, p1).await?.is_none());
-//!         Ok(())
-//!     })
-//!     .expect("the in-memory store is always ready")
-//! }
+//! let ada = AccessContext::new(&Access, &store, Principal::new("ada").tenant("acme"));
+//! assert!(ada.can(entitlement::ProjectRead, "p1").await?);
+//! let d = ada.check(entitlement::ProjectDelete, "p1").await?;
+//! assert_eq!(d.grant.unwrap().to_string(), "workspace:admin on ws1 → project:manager on p1");
+//! assert!(ada.can_and_consume(entitlement::AiGenerate, "p1").await?.is_some());
+//! assert!(ada.can_and_consume(entitlement::AiGenerate, "p1").await?.is_none()); // used up
+//! # Ok(())
+//! # })
+//! # .expect("the in-memory store is always ready")
+//! # }
 //! ```
 
 mod access_set;

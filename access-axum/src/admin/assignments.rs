@@ -1,7 +1,9 @@
 //! `PUT`/`DELETE /assignments/{entity}/{id}/{role}/{user}`: a user's roles (model or custom) on
 //! a resource of the tenant, with an optional validity window.
 
-use access_core::{AccessModel, Ancestry, EntityTypeId, Grants, Resource, Stores};
+use access_core::{
+    AccessModel, Ancestry, EntityTypeId, Grants, Resource, StoreError, StoreErrorKind, Stores,
+};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -45,6 +47,29 @@ async fn assignment<M: AccessModel, S: Stores + 'static>(
     Ok((EntityTypeId(ty), r))
 }
 
+/// A store error of a role write. The role was resolved by name, so a store refusing a custom
+/// role (an index past the model's roles) is the server's configuration, not the request's: a
+/// store used with custom roles is built with `with_custom_roles()`.
+fn role_write_failed<M: AccessModel, S: Stores + 'static>(
+    a: &Admin<M, S>,
+    ty: EntityTypeId,
+    role: u16,
+    e: StoreError,
+) -> ApiError {
+    let model_roles = a
+        .data()
+        .entities
+        .get(usize::from(ty.0))
+        .map_or(0, |e| e.roles.len());
+    if e.kind == StoreErrorKind::InvalidRequest && usize::from(role) >= model_roles {
+        return ApiError::authorization_failed(
+            "admin: the store refused a custom role; build it with `with_custom_roles()`",
+            e,
+        );
+    }
+    store_error(e)
+}
+
 /// Whether `user` holds `role` directly on the resource.
 async fn held<M: AccessModel, S: Stores + 'static>(
     a: &Admin<M, S>,
@@ -84,7 +109,7 @@ pub(super) async fn assign<M: AccessModel, S: Stores + 'static>(
         .stores()
         .assign_during(&user, Resource::new(ty, &id), r, w.from, w.until)
         .await
-        .map_err(store_error)?;
+        .map_err(|e| role_write_failed(&a, ty, r, e))?;
     a.record(
         "assign",
         &format!("{entity}:{id}"),
@@ -105,7 +130,7 @@ pub(super) async fn unassign<M: AccessModel, S: Stores + 'static>(
         .stores()
         .revoke(&user, Resource::new(ty, &id), r)
         .await
-        .map_err(store_error)?;
+        .map_err(|e| role_write_failed(&a, ty, r, e))?;
     a.record(
         "revoke",
         &format!("{entity}:{id}"),

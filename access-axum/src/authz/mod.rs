@@ -199,6 +199,9 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
 
     /// Dynamic mode: each request's context reads its tenant's grants and custom roles from
     /// `grants` (see [`crate::dynamic`]). Requests without a tenant use the model's grants.
+    /// Custom roles take role indices past the model's: a store that checks role writes against
+    /// the model (`SeaStore`, `MemoryStore::for_model`) must be built `.with_custom_roles()`
+    /// (the store `App` makes is).
     ///
     /// ```no_run
     /// # use access_axum::{authz::Authz, dynamic::DynamicGrants};

@@ -203,7 +203,8 @@ fn res<'a>(ty: EntityType, id: &'a str) -> Resource<'a> {
 async fn harness() -> Option<H> {
     let db = connect().await?;
     access_axum::migrate(&db).await.unwrap();
-    let store = SeaStore::new(&Model, db.clone());
+    // Dynamic mode: custom roles take indices past the model's roles.
+    let store = SeaStore::new(&Model, db.clone()).with_custom_roles();
     store.migrate().await.unwrap();
     let stores = std::sync::Arc::new(store);
     let schema = sea_orm::Schema::new(db.get_database_backend());

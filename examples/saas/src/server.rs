@@ -432,7 +432,7 @@ pub async fn serve() -> Result<(), String> {
         .from_env()
         .build()
         .map_err(|errs| errs.to_string())?;
-    let stores = std::sync::Arc::new(SeaStore::new(&Model, db.clone()));
+    let stores = std::sync::Arc::new(SeaStore::new(&Model, db.clone()).with_custom_roles());
     let grants = DynamicGrants::new(&Model, db.clone());
     let routes = Router::new()
         .route("/health", get(health))

@@ -11,7 +11,7 @@ use access_core::{
     AccessContext, AccessModel, AccessSet, AccessState, AuthorizationError, AuthorizationFailure,
     ClosureStore, DecodeError, DynamicModel, EntitlementId, EntitlementMarker, GrantPath,
     GrantStep, GrantVia, Grants, MAX_BATCH, MemoryStore, Principal, Reason, ReasonKind, ReasonMeta,
-    Resource, RoleSet, RoleStore, StoreError, StoreErrorKind,
+    Resource, RoleSet, RoleStore, StoreError, StoreErrorKind, TypedClosure, TypedRoles,
 };
 
 use crate::harness::run;
@@ -77,7 +77,7 @@ mod global {
     }
 }
 
-use hier::{Entitlement, EntityType, ProjectRole, WorkspaceRole, entitlement};
+use hier::{Entitlement, EntityType, ProjectRole, WorkspaceRole, entitlement, resource};
 
 /// The time of the wallet examples.
 const NOW: i64 = 1_750_000_000;
@@ -94,12 +94,17 @@ fn p1() -> Resource<'static> {
 fn hier_store() -> MemoryStore {
     let store = MemoryStore::new();
     run(async {
-        store.add_resource(ws1(), &[]).await.unwrap();
-        store.add_resource(p1(), &[ws1()]).await.unwrap();
-        let admin = WorkspaceRole::Admin.index();
-        store.assign("ada", ws1(), admin).await.unwrap();
-        let viewer = ProjectRole::Viewer.index();
-        store.assign("vic", p1(), viewer).await.unwrap();
+        let (ws1, p1) = (resource::Workspace::id("ws1"), resource::Project::id("p1"));
+        store.add_root(ws1).await.unwrap();
+        store.add_child(p1, ws1).await.unwrap();
+        store
+            .grant_role("ada", ws1, WorkspaceRole::Admin)
+            .await
+            .unwrap();
+        store
+            .grant_role("vic", p1, ProjectRole::Viewer)
+            .await
+            .unwrap();
     });
     store
 }
@@ -116,9 +121,10 @@ fn wallet_p1() -> Resource<'static> {
 fn wallet_store() -> MemoryStore {
     let store = MemoryStore::new();
     run(async {
-        store.add_resource(wallet_p1(), &[]).await.unwrap();
-        let member = wallet::ProjectRole::Member.index();
-        store.assign("ann", wallet_p1(), member).await.unwrap();
+        let p1 = wallet::resource::Project::id("p1");
+        store.add_root(p1).await.unwrap();
+        let member = wallet::ProjectRole::Member;
+        store.grant_role("ann", p1, member).await.unwrap();
     });
     store
 }
@@ -131,11 +137,11 @@ fn ann(store: &MemoryStore) -> AccessContext<'_, wallet::Access, MemoryStore> {
 /// The access set of vic in the `states` world.
 fn vic_set() -> AccessSet {
     let store = MemoryStore::new();
-    let p1 = Resource::new(states::EntityType::Project, "p1");
+    let p1 = states::resource::Project::id("p1");
     run(async {
-        store.add_resource(p1, &[]).await.unwrap();
-        let viewer = states::ProjectRole::Viewer.index();
-        store.assign("vic", p1, viewer).await.unwrap();
+        store.add_root(p1).await.unwrap();
+        let viewer = states::ProjectRole::Viewer;
+        store.grant_role("vic", p1, viewer).await.unwrap();
     });
     let principal = Principal::new("vic").tenant("acme");
     let ctx = AccessContext::new(&states::Access, &store, principal);
@@ -184,10 +190,10 @@ fn principal_global_roles_are_bits_of_the_models_global_roles() {
 fn an_inactive_principal_is_denied_and_a_superuser_allowed() {
     let store = hier_store();
     let vic = Principal::new("vic").tenant("acme");
-    assert!(run(ctx(&store, vic.clone()).can(Entitlement::ProjectRead, p1())).unwrap());
-    assert!(!run(ctx(&store, vic.active(false)).can(Entitlement::ProjectRead, p1())).unwrap());
+    assert!(run(ctx(&store, vic.clone()).can(entitlement::ProjectRead, "p1")).unwrap());
+    assert!(!run(ctx(&store, vic.active(false)).can(entitlement::ProjectRead, "p1")).unwrap());
     let root = ctx(&store, Principal::new("root").superuser(true));
-    assert!(run(root.can(Entitlement::ProjectDelete, p1())).unwrap());
+    assert!(run(root.can(entitlement::ProjectDelete, "p1")).unwrap());
 }
 
 // --- AccessContext: constructors, builders, accessors ---
@@ -218,7 +224,7 @@ fn a_context_over_a_run_time_model() {
 fn new_borrows_and_shared_holds_the_model_and_stores() {
     let store = hier_store();
     let vic = ctx(&store, Principal::new("vic"));
-    assert!(run(vic.can(Entitlement::ProjectRead, p1())).unwrap());
+    assert!(run(vic.can(entitlement::ProjectRead, "p1")).unwrap());
     assert_eq!(&*vic.principal().id, "vic");
 
     let shared: AccessContext<'static, hier::Access, MemoryStore> = AccessContext::shared(
@@ -226,7 +232,7 @@ fn new_borrows_and_shared_holds_the_model_and_stores() {
         Arc::new(hier_store()),
         Principal::new("vic"),
     );
-    let answer = std::thread::spawn(move || run(shared.can(Entitlement::ProjectRead, p1())));
+    let answer = std::thread::spawn(move || run(shared.can(entitlement::ProjectRead, "p1")));
     assert!(answer.join().unwrap().unwrap());
 }
 
@@ -254,21 +260,21 @@ fn the_time_is_the_clock_unless_set_with_at() {
 fn at_evaluates_time_bound_assignments_at_that_time() {
     let store = hier_store();
     const T: i64 = 1_750_000_000;
-    let viewer = ProjectRole::Viewer.index();
-    run(store.assign_during("tom", p1(), viewer, Some(T), Some(T + 86_400))).unwrap();
+    let (p1, viewer) = (resource::Project::id("p1"), ProjectRole::Viewer);
+    run(store.grant_role_during("tom", p1, viewer, Some(T), Some(T + 86_400))).unwrap();
     let tom = ctx(&store, Principal::new("tom"));
-    let read = Entitlement::ProjectRead;
-    assert!(run(tom.clone().at(T + 3_600).can(read, p1())).unwrap());
-    assert!(!run(tom.clone().at(T + 86_400).can(read, p1())).unwrap());
-    assert!(!run(tom.at(T - 1).can(read, p1())).unwrap());
+    let read = entitlement::ProjectRead;
+    assert!(run(tom.clone().at(T + 3_600).can(read, p1)).unwrap());
+    assert!(!run(tom.clone().at(T + 86_400).can(read, p1)).unwrap());
+    assert!(!run(tom.at(T - 1).can(read, p1)).unwrap());
 }
 
 #[test]
 fn a_cached_context_answers_as_the_uncached_one() {
     let store = hier_store();
     let ada = ctx(&store, Principal::new("ada")).with_cache();
-    assert!(run(ada.can(Entitlement::ProjectRead, p1())).unwrap());
-    assert!(run(ada.can(Entitlement::ProjectDelete, p1())).unwrap());
+    assert!(run(ada.can(entitlement::ProjectRead, "p1")).unwrap());
+    assert!(run(ada.can(entitlement::ProjectDelete, "p1")).unwrap());
 }
 
 #[test]
@@ -276,7 +282,7 @@ fn grants_let_a_tenant_change_who_may_do_what() {
     let store = hier_store();
     let vic = ctx(&store, Principal::new("vic").tenant("acme"));
     assert!(vic.grants().is_none()); // static mode
-    assert!(!run(vic.can(Entitlement::ProjectDelete, p1())).unwrap());
+    assert!(!run(vic.can(entitlement::ProjectDelete, "p1")).unwrap());
 
     // Tenant acme lets project viewers delete.
     let mut grants = Grants::new(hier::Access.data());
@@ -286,7 +292,7 @@ fn grants_let_a_tenant_change_who_may_do_what() {
     let grants = Arc::new(grants);
     let vic = vic.with_grants(grants.clone());
     assert_eq!(vic.grants(), Some(&*grants));
-    assert!(run(vic.can(Entitlement::ProjectDelete, p1())).unwrap());
+    assert!(run(vic.can(entitlement::ProjectDelete, "p1")).unwrap());
 }
 
 // --- can and can_all, with the model's enum or an EntitlementId ---
@@ -296,12 +302,12 @@ fn can_follows_roles_down_the_hierarchy() {
     let store = hier_store();
     let ada = ctx(&store, Principal::new("ada"));
     // admin of ws1 ⇒ manager of p1 → viewer of p1
-    assert!(run(ada.can(Entitlement::ProjectDelete, p1())).unwrap());
-    assert!(run(ada.can(Entitlement::ProjectRead, p1())).unwrap());
+    assert!(run(ada.can(entitlement::ProjectDelete, "p1")).unwrap());
+    assert!(run(ada.can(entitlement::ProjectRead, "p1")).unwrap());
     let vic = ctx(&store, Principal::new("vic"));
-    assert!(run(vic.can(Entitlement::ProjectRead, p1())).unwrap());
-    assert!(!run(vic.can(Entitlement::ProjectDelete, p1())).unwrap());
-    // Checked on the wrong entity type: denied.
+    assert!(run(vic.can(entitlement::ProjectRead, "p1")).unwrap());
+    assert!(!run(vic.can(entitlement::ProjectDelete, "p1")).unwrap());
+    // Checked on the wrong entity type (only the untyped form can ask so): denied.
     assert!(!run(ada.can(Entitlement::ProjectRead, ws1())).unwrap());
 }
 
@@ -408,15 +414,17 @@ mod typed {
 
 fn typed_store() -> MemoryStore {
     let store = MemoryStore::new();
-    let ws1 = Resource::new(typed::EntityType::Workspace, "ws1");
-    let p1 = Resource::new(typed::EntityType::Project, "p1");
+    let ws1 = typed::resource::Workspace::id("ws1");
+    let p1 = typed::resource::Project::id("p1");
     let ready = store.ready();
-    ready.add_resource(ws1, &[]).unwrap();
-    ready.add_resource(p1, &[ws1]).unwrap();
-    let admin = typed::WorkspaceRole::Admin.index();
-    ready.assign("ada", ws1, admin).unwrap();
-    let viewer = typed::ProjectRole::Viewer.index();
-    ready.assign("vic", p1, viewer).unwrap();
+    ready.add_root(ws1).unwrap();
+    ready.add_child(p1, ws1).unwrap();
+    ready
+        .grant_role("ada", ws1, typed::WorkspaceRole::Admin)
+        .unwrap();
+    ready
+        .grant_role("vic", p1, typed::ProjectRole::Viewer)
+        .unwrap();
     store
 }
 
@@ -523,13 +531,13 @@ fn can_all_takes_a_batch_of_one_marker() {
 fn check_gives_the_grant_path_or_every_reason() {
     let store = hier_store();
     let ada = ctx(&store, Principal::new("ada"));
-    let d = run(ada.check(Entitlement::ProjectDelete, p1())).unwrap();
+    let d = run(ada.check(entitlement::ProjectDelete, "p1")).unwrap();
     assert!(d.allowed);
     let path = d.grant.unwrap().to_string();
     assert_eq!(path, "workspace:admin on ws1 → project:manager on p1");
 
     let vic = ctx(&store, Principal::new("vic"));
-    let d = run(vic.check(Entitlement::ProjectDelete, p1())).unwrap();
+    let d = run(vic.check(entitlement::ProjectDelete, "p1")).unwrap();
     assert!(!d.allowed);
     assert_eq!(d.reasons.len(), 1);
     let reason = &d.reasons[0];
@@ -559,7 +567,7 @@ fn check_takes_an_id_and_reports_one_outside_the_model() {
 fn reason_kinds_are_in_the_order_of_the_reasons() {
     let store = hier_store();
     let vic = ctx(&store, Principal::new("vic"));
-    let d = run(vic.check(Entitlement::ProjectDelete, p1())).unwrap();
+    let d = run(vic.check(entitlement::ProjectDelete, "p1")).unwrap();
     // vic holds no granting role, and an admin of ws1 would have one.
     assert_eq!(d.reasons[0].kind, ReasonKind::HierarchyDenied);
     assert!(ReasonKind::InactiveUser < ReasonKind::RoleRequired);
@@ -570,7 +578,7 @@ fn reason_kinds_are_in_the_order_of_the_reasons() {
 fn a_hierarchy_denial_names_the_roles_that_would_grant() {
     let store = hier_store();
     let vic = ctx(&store, Principal::new("vic"));
-    let d = run(vic.check(Entitlement::ProjectDelete, p1())).unwrap();
+    let d = run(vic.check(entitlement::ProjectDelete, "p1")).unwrap();
     let ReasonMeta::Roles { entity, roles, via } = &d.reasons[0].meta else {
         panic!("{:?}", d.reasons[0].meta)
     };
@@ -591,7 +599,7 @@ fn a_hierarchy_denial_names_the_roles_that_would_grant() {
 fn a_grant_path_says_how_each_role_is_held() {
     let store = hier_store();
     let ada = ctx(&store, Principal::new("ada"));
-    let d = run(ada.check(Entitlement::ProjectRead, p1())).unwrap();
+    let d = run(ada.check(entitlement::ProjectRead, "p1")).unwrap();
     let via: Vec<GrantVia> = d.grant.unwrap().steps.iter().map(|s| s.via).collect();
     // admin of ws1 (assigned) ⇒ manager of p1 (inherits) → viewer of p1 (implies)
     assert_eq!(
@@ -599,7 +607,7 @@ fn a_grant_path_says_how_each_role_is_held() {
         [GrantVia::Direct, GrantVia::Inherited, GrantVia::Implied]
     );
 
-    let d = run(ada.check(Entitlement::ProjectDelete, p1())).unwrap();
+    let d = run(ada.check(entitlement::ProjectDelete, "p1")).unwrap();
     let path = d.grant.unwrap();
     assert!(!path.superuser);
     assert_eq!(
@@ -626,7 +634,7 @@ fn a_grant_path_says_how_each_role_is_held() {
 fn a_superuser_grant_path_has_no_steps() {
     let store = hier_store();
     let root = ctx(&store, Principal::new("root").superuser(true));
-    let d = run(root.check(Entitlement::ProjectDelete, p1())).unwrap();
+    let d = run(root.check(entitlement::ProjectDelete, "p1")).unwrap();
     let path: GrantPath = d.grant.unwrap();
     assert!(path.superuser && path.steps.is_empty());
     assert_eq!(path.to_string(), "superuser");
@@ -636,14 +644,14 @@ fn a_superuser_grant_path_has_no_steps() {
 fn a_decision_displays_as_one_line() {
     let store = hier_store();
     let vic = ctx(&store, Principal::new("vic"));
-    let read = run(vic.check(Entitlement::ProjectRead, p1())).unwrap();
+    let read = run(vic.check(entitlement::ProjectRead, "p1")).unwrap();
     assert!(read.allowed && read.reasons.is_empty());
     assert_eq!(
         read.to_string(),
         "allowed `project:read` via project:viewer on p1"
     );
 
-    let delete = run(vic.check(Entitlement::ProjectDelete, p1())).unwrap();
+    let delete = run(vic.check(entitlement::ProjectDelete, "p1")).unwrap();
     assert!(!delete.allowed && delete.grant.is_none());
     assert_eq!(delete.entitlement, "project:delete");
     assert_eq!(delete.reasons[0].kind, ReasonKind::HierarchyDenied);
@@ -657,7 +665,7 @@ fn a_decision_displays_as_one_line() {
 #[test]
 fn limit_status_of_a_daily_limit() {
     let store = wallet_store();
-    let d = run(ann(&store).check(wallet::Entitlement::AiGenerate, wallet_p1())).unwrap();
+    let d = run(ann(&store).check(wallet::entitlement::AiGenerate, "p1")).unwrap();
     let ai = &d.limits[0];
     assert_eq!(ai.limit, "ai");
     assert_eq!((ai.max, ai.used, ai.remaining), (Some(2), 0, Some(2)));
@@ -670,10 +678,10 @@ fn limit_status_of_a_daily_limit() {
 fn authorize_is_check_as_a_result() {
     let store = hier_store();
     let ada = ctx(&store, Principal::new("ada"));
-    assert_eq!(run(ada.authorize(Entitlement::ProjectDelete, p1())), Ok(()));
+    assert_eq!(run(ada.authorize(entitlement::ProjectDelete, "p1")), Ok(()));
 
     let vic = ctx(&store, Principal::new("vic"));
-    let err = run(vic.authorize(Entitlement::ProjectDelete, p1())).unwrap_err();
+    let err = run(vic.authorize(entitlement::ProjectDelete, "p1")).unwrap_err();
     assert_eq!(err.entitlement, "project:delete");
     assert_eq!(err.user_id, "vic");
     assert_eq!(err.reasons().len(), 1);
@@ -734,7 +742,8 @@ fn only_an_allowed_check_gives_a_proof() {
         "deleted"
     }
     let store = hier_store();
-    run(store.assign("mia", p1(), ProjectRole::Manager.index())).unwrap();
+    let manager = ProjectRole::Manager;
+    run(store.grant_role("mia", resource::Project::id("p1"), manager)).unwrap();
     let mia = ctx(&store, Principal::new("mia"));
     let proof = run(mia.authorize_as::<entitlement::ProjectDelete>(p1())).unwrap();
     assert_eq!(format!("{proof:?}"), "Granted<project:delete>");
@@ -757,7 +766,7 @@ fn only_an_allowed_check_gives_a_proof() {
 fn a_consumption_names_the_tenant_and_counters_charged() {
     let store = wallet_store();
     let ctx = ann(&store);
-    let used = run(ctx.can_and_consume(wallet::Entitlement::AiGenerate, wallet_p1()));
+    let used = run(ctx.can_and_consume(wallet::entitlement::AiGenerate, "p1"));
     let used = used.unwrap().unwrap();
     assert_eq!(used.tenant.as_deref(), Some("acme"));
     assert_eq!(used.charges.len(), 1);
@@ -770,20 +779,16 @@ fn a_consumption_names_the_tenant_and_counters_charged() {
 fn can_and_consume_takes_one_unit_per_allowed_call() {
     let store = wallet_store();
     let ctx = ann(&store);
-    let ai = wallet::Entitlement::AiGenerate;
+    let ai = wallet::entitlement::AiGenerate;
     // Two units a day, each taken atomically with the check.
-    assert!(run(ctx.can_and_consume(ai, wallet_p1())).unwrap().is_some());
-    assert!(run(ctx.can_and_consume(ai, wallet_p1())).unwrap().is_some());
-    assert!(run(ctx.can_and_consume(ai, wallet_p1())).unwrap().is_none());
+    assert!(run(ctx.can_and_consume(ai, "p1")).unwrap().is_some());
+    assert!(run(ctx.can_and_consume(ai, "p1")).unwrap().is_some());
+    assert!(run(ctx.can_and_consume(ai, "p1")).unwrap().is_none());
     let today = NOW - NOW % 86_400;
     assert_eq!(store.usage("acme", wallet::Limit::Ai.into(), today), 2);
     // The next day has a fresh counter.
     let tomorrow = ctx.clone().at(NOW + 86_400);
-    assert!(
-        run(tomorrow.can_and_consume(ai, wallet_p1()))
-            .unwrap()
-            .is_some()
-    );
+    assert!(run(tomorrow.can_and_consume(ai, "p1")).unwrap().is_some());
 }
 
 #[test]
@@ -828,13 +833,13 @@ fn consume_as_gives_a_proof_per_unit_until_used_up() {
 fn unconsume_gives_the_unit_back() {
     let store = wallet_store();
     let ctx = ann(&store);
-    let ai = wallet::Entitlement::AiGenerate;
-    let first = run(ctx.can_and_consume(ai, wallet_p1())).unwrap().unwrap();
-    let _second = run(ctx.can_and_consume(ai, wallet_p1())).unwrap().unwrap();
-    assert!(!run(ctx.can(ai, wallet_p1())).unwrap());
+    let ai = wallet::entitlement::AiGenerate;
+    let first = run(ctx.can_and_consume(ai, "p1")).unwrap().unwrap();
+    let _second = run(ctx.can_and_consume(ai, "p1")).unwrap().unwrap();
+    assert!(!run(ctx.can(ai, "p1")).unwrap());
     // The action the first unit paid for failed: give it back.
     run(ctx.unconsume(first)).unwrap();
-    assert!(run(ctx.can(ai, wallet_p1())).unwrap());
+    assert!(run(ctx.can(ai, "p1")).unwrap());
 }
 
 // --- access_set and AccessSet ---

@@ -77,8 +77,7 @@ pub mod __private {
 ///
 /// # Examples
 /// ```
-/// use access_core::{AccessContext, AccessModel, MemoryStore, Principal, Resource};
-/// use access_core::{ClosureStore, RoleStore};
+/// use access_core::{AccessContext, AccessModel, MemoryStore, Principal};
 ///
 /// access_core::define_access! {
 ///     /// The application's access model.
@@ -110,20 +109,16 @@ pub mod __private {
 /// assert_eq!(Entitlement::ProjectDelete.as_str(), "project:delete");
 /// assert_eq!("pro".parse::<Plan>().unwrap(), Plan::Pro);
 ///
-/// access_core::block_on_ready(async {
-///     let store = MemoryStore::new();
-///     let ws = Resource::new(EntityType::Workspace, "ws1");
-///     let p1 = Resource::new(EntityType::Project, "p1");
-///     store.add_resource(ws, &[]).await.unwrap();
-///     store.add_resource(p1, &[ws]).await.unwrap();
-///     store.assign("wes", ws, WorkspaceRole::Member.index()).await.unwrap();
+/// let store = MemoryStore::for_model(&Access);
+/// let (ws, p1) = (resource::Workspace::id("ws1"), resource::Project::id("p1"));
+/// store.ready().add_root(ws).unwrap();
+/// store.ready().add_child(p1, ws).unwrap(); // a project goes under a workspace
+/// store.ready().grant_role("wes", ws, WorkspaceRole::Member).unwrap();
 ///
-///     let wes = AccessContext::new(&Access, &store, Principal::new("wes").tenant("acme"));
-///     // workspace:member => project:viewer
-///     assert!(wes.can(Entitlement::ProjectRead, p1).await.unwrap());
-///     assert!(!wes.can(Entitlement::ProjectDelete, p1).await.unwrap());
-/// })
-/// .unwrap();
+/// let wes = AccessContext::new(&Access, &store, Principal::new("wes").tenant("acme"));
+/// // workspace:member => project:viewer
+/// assert!(wes.ready().can(entitlement::ProjectRead, "p1").unwrap());
+/// assert!(!wes.ready().can(entitlement::ProjectDelete, p1).unwrap());
 /// # }
 /// ```
 #[cfg(feature = "macros")]

@@ -3,8 +3,9 @@
 //! take one, so each asks in one method, in two forms:
 //!
 //! - typed: an entitlement marker (`entitlement::DocRead`, a unit struct `define_access!`
-//!   generates per entitlement) and the resource id alone. The marker names the entity type, so
-//!   a resource of another type cannot be written;
+//!   generates per entitlement) and the resource id alone or a typed resource
+//!   (`resource::Doc::id("d1")`). The marker names the entity type, so a resource of another
+//!   type cannot be written;
 //! - by value: the model's `Entitlement` enum (or an [`EntitlementId`], see [`Ask`]) and a
 //!   [`Resource`], for entitlements chosen at run time and batches that mix entitlements.
 //!
@@ -19,24 +20,25 @@
 //! }
 //!
 //! fn main() -> Result<(), StoreError> {
-//!     let store = MemoryStore::new();
-//!     let (f1, d1) = (Resource::new(EntityType::Folder, "f1"), Resource::new(EntityType::Doc, "d1"));
-//!     store.ready().add_resource(f1, &[])?;
-//!     store.ready().add_resource(d1, &[f1])?;
-//!     store.ready().assign("ann", f1, FolderRole::Viewer.index())?;
+//!     let store = MemoryStore::for_model(&Access);
+//!     let (f1, d1) = (resource::Folder::id("f1"), resource::Doc::id("d1"));
+//!     store.ready().add_root(f1)?;
+//!     store.ready().add_child(d1, f1)?;
+//!     store.ready().grant_role("ann", f1, FolderRole::Viewer)?;
 //!
 //!     let ctx = AccessContext::new(&Access, &store, Principal::new("ann"));
 //!     let ann = ctx.ready();
 //!     assert!(ann.can(entitlement::DocRead, "d1")?); // a doc: the marker says so
-//!     assert!(ann.can(Entitlement::DocRead, d1)?); // the same question by value
+//!     assert!(ann.can(entitlement::DocRead, d1)?); // or a typed resource of its type
+//!     assert!(ann.can(Entitlement::DocRead, Resource::from(d1))?); // by value
 //!     assert_eq!(ann.can_all(&[(entitlement::DocRead, "d1"), (entitlement::DocRead, "d2")])?, [true, false]);
 //!     Ok(())
 //! }
 //! ```
 //!
-//! `ann.can(entitlement::DocRead, f1)` (a `Resource` with a marker) does not compile, and its
-//! message says that a marker takes the resource id; `ann.can(Entitlement::DocRead, f1)` compiles
-//! and is denied at run time (`wrong_resource_type`).
+//! `ann.can(entitlement::DocRead, f1)` (a folder with a doc marker) does not compile: "`DocRead`
+//! is not checked on `Folder`"; by value, `ann.can(Entitlement::DocRead, Resource::from(f1))`
+//! compiles and is denied at run time (`wrong_resource_type`).
 
 use crate::granted::EntitlementMarker;
 pub use crate::model::Ask;

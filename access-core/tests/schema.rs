@@ -1,8 +1,8 @@
 //! `#[derive(Schema)]`: every permission value and combinator, redaction and write checks.
 
 use access_core::{
-    AccessContext, Action, ClosureStore, MemoryStore, PermissionCtx, Principal, ReasonKind,
-    Resource, RoleStore, Schema, block_on_ready,
+    AccessContext, Action, MemoryStore, PermissionCtx, Principal, ReasonKind, Schema, TypedClosure,
+    TypedRoles, block_on_ready,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -30,7 +30,7 @@ mod model {
     }
 }
 
-use model::{Access, EntityType, OrganizationRole};
+use model::{Access, OrganizationRole, resource};
 
 const NOW: i64 = 1_700_000_000;
 
@@ -277,20 +277,13 @@ fn dynamic_checks_alone_and_inside_a_role_list() {
 fn entitlement_rules_go_through_the_engine_on_the_row() {
     let store = MemoryStore::new();
     run(async {
-        let org = Resource::new(EntityType::Organization, "acme");
-        store.add_resource(org, &[]).await.unwrap();
-        store
-            .add_resource(Resource::new(EntityType::Product, "i1"), &[org])
-            .await
-            .unwrap();
-        store
-            .assign("olga", org, OrganizationRole::Owner.index())
-            .await
-            .unwrap();
-        store
-            .assign("mo", org, OrganizationRole::Member.index())
-            .await
-            .unwrap();
+        let org = resource::Organization::id("acme");
+        store.add_root(org).await.unwrap();
+        let i1 = resource::Product::id("i1");
+        store.add_child(i1, org).await.unwrap();
+        let (owner, member) = (OrganizationRole::Owner, OrganizationRole::Member);
+        store.grant_role("olga", org, owner).await.unwrap();
+        store.grant_role("mo", org, member).await.unwrap();
     });
     let row = Item {
         id: "i1".into(),

@@ -15,9 +15,9 @@ use access_core::schema::{
     evaluate_sync, evaluate_sync_into,
 };
 use access_core::{
-    AccessContext, AccessModel, Action, ClosureStore, EntitlementId, EntityTypeId, MemoryStore,
-    ModelData, PermissionCtx, Principal, ReasonKind, Resource, RoleSet, RoleStore, Schema,
-    StoreResult,
+    AccessContext, AccessModel, Action, EntitlementId, EntityTypeId, MemoryStore, ModelData,
+    PermissionCtx, Principal, ReasonKind, Resource, RoleSet, Schema, StoreResult, TypedClosure,
+    TypedRoles,
 };
 use serde_json::json;
 
@@ -412,10 +412,12 @@ fn an_entitlement_check_of_its_own() {
 #[test]
 fn access_context_can_entitlement() {
     let store = MemoryStore::new();
-    let p1 = Resource::new(notes::EntityType::Project, "p1");
+    let typed_p1 = notes::resource::Project::id("p1");
+    let p1 = Resource::from(typed_p1);
     run(async {
-        store.add_resource(p1, &[]).await.unwrap();
-        store.assign("ann", p1, 0).await.unwrap();
+        store.add_root(typed_p1).await.unwrap();
+        let owner = notes::ProjectRole::Owner;
+        store.grant_role("ann", typed_p1, owner).await.unwrap();
         let ann = AccessContext::new(&Access, &store, Principal::new("ann"));
         let bob = AccessContext::new(&Access, &store, Principal::new("bob"));
         let edit = notes::Entitlement::ProjectEdit.into();
@@ -427,15 +429,17 @@ fn access_context_can_entitlement() {
 #[test]
 fn with_entitlements_answers_entitlement_rules() {
     let store = MemoryStore::new();
-    let p1 = Resource::new(notes::EntityType::Project, "p1");
+    let typed_p1 = notes::resource::Project::id("p1");
+    let p1 = Resource::from(typed_p1);
     let ann = Principal::new("ann");
     let rule = Rule::Entitlement {
         id: notes::Entitlement::ProjectEdit.into(),
         name: "project:edit",
     };
     run(async {
-        store.add_resource(p1, &[]).await.unwrap();
-        store.assign("ann", p1, 0).await.unwrap();
+        store.add_root(typed_p1).await.unwrap();
+        let owner = notes::ProjectRole::Owner;
+        store.grant_role("ann", typed_p1, owner).await.unwrap();
         let access = AccessContext::new(&Access, &store, ann.clone());
         let ctx = PermissionCtx::new(Access.data(), Some(&ann)).on_resource(p1);
         // Without a checker, `entitlement(..)` rules deny.
@@ -448,21 +452,20 @@ fn with_entitlements_answers_entitlement_rules() {
 
 #[test]
 fn explain_entitlement_and_verdicts_only() {
-    use managed::{Access, Entitlement, EntityType, ProjectRole};
+    use managed::{Access, Entitlement, ProjectRole, resource};
 
     let store = MemoryStore::new();
-    let p1 = Resource::new(EntityType::Project, "p1");
+    let typed_p1 = resource::Project::id("p1");
+    let p1 = Resource::from(typed_p1);
     let rule = Rule::Entitlement {
         id: Entitlement::ProjectDelete.into(),
         name: "project:delete",
     };
     let principal = Principal::new("vic");
     run(async {
-        store.add_resource(p1, &[]).await.unwrap();
-        store
-            .assign("vic", p1, ProjectRole::Viewer.index())
-            .await
-            .unwrap();
+        store.add_root(typed_p1).await.unwrap();
+        let viewer = ProjectRole::Viewer;
+        store.grant_role("vic", typed_p1, viewer).await.unwrap();
         let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
         let why = vic
             .explain_entitlement(Entitlement::ProjectDelete.into(), p1)
@@ -486,12 +489,13 @@ fn explain_entitlement_and_verdicts_only() {
 
 #[test]
 fn verdicts_only_without_a_role_on_the_resource() {
-    use managed::{Access, Entitlement, EntityType};
+    use managed::{Access, Entitlement, resource};
 
     let store = MemoryStore::new();
-    let p1 = Resource::new(EntityType::Project, "p1");
+    let typed_p1 = resource::Project::id("p1");
+    let p1 = Resource::from(typed_p1);
     run(async {
-        store.add_resource(p1, &[]).await.unwrap();
+        store.add_root(typed_p1).await.unwrap();
         let vic = AccessContext::new(&Access, &store, Principal::new("vic"));
         let rule = Rule::Entitlement {
             id: Entitlement::ProjectDelete.into(),

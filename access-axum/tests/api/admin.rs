@@ -13,8 +13,8 @@ use access_axum::authz::Authz;
 use access_axum::dynamic::{ChangeError, DynamicGrants, custom_role, role_grant};
 use access_axum::{ApiError, AuthState};
 use access_core::{
-    AccessContext, AccessModel, ClosureStore, EntitlementId, GrantErrorKind, Grants, MemoryStore,
-    Principal, Resource, RoleStore,
+    AccessContext, AccessModel, EntitlementId, GrantErrorKind, Grants, MemoryStore, Principal,
+    TypedClosure, TypedRoles,
 };
 use axum::Router;
 use axum::extract::{FromRef, Query};
@@ -43,7 +43,7 @@ mod model {
     }
 }
 
-use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+use model::{Access as Model, Entitlement, OrganizationRole, entitlement, resource};
 
 #[derive(Clone)]
 struct AppState {
@@ -66,15 +66,15 @@ impl FromRef<AppState> for Authz<Model, MemoryStore> {
 /// Organization `acme` with project `p1`; user 1 owns acme, user 2 is a member.
 async fn stores() -> Arc<MemoryStore> {
     let s = Arc::new(MemoryStore::new());
-    let acme = Resource::new(EntityType::Organization, "acme");
-    s.add_resource(acme, &[]).await.unwrap();
-    s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme])
+    let acme = resource::Organization::id("acme");
+    s.add_root(acme).await.unwrap();
+    s.add_child(resource::Project::id("p1"), acme)
         .await
         .unwrap();
-    s.assign("1", acme, OrganizationRole::Owner.index())
+    s.grant_role("1", acme, OrganizationRole::Owner)
         .await
         .unwrap();
-    s.assign("2", acme, OrganizationRole::Member.index())
+    s.grant_role("2", acme, OrganizationRole::Member)
         .await
         .unwrap();
     s
@@ -114,9 +114,8 @@ async fn an_owner_assigns_a_role_and_the_change_is_audited() {
     let uri = "/admin/assignments/project/p1/viewer/7";
     let (status, _) = send(&app, "PUT", uri, Some(&owner), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let p1 = Resource::new(EntityType::Project, "p1");
     let seven = AccessContext::new(&Model, &*stores, Principal::new("7"));
-    assert!(seven.can(Entitlement::ProjectRead, p1).await.unwrap());
+    assert!(seven.can(entitlement::ProjectRead, "p1").await.unwrap());
 
     // The change is in the audit trail.
     let (status, audit) = send(&app, "GET", "/admin/audit", Some(&owner), None).await;

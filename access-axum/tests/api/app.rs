@@ -5,7 +5,7 @@
 use access_axum::authz::Access;
 use access_axum::{App, AppError, AppState, CurrentUser};
 use access_core::sea::SeaStore;
-use access_core::{AccessModel as _, ClosureStore as _, Resource, RoleStore as _};
+use access_core::{AccessModel as _, TypedClosure as _, TypedRoles as _};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -26,7 +26,7 @@ mod model {
         }
     }
 }
-use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+use model::{Access as Model, Entitlement, OrganizationRole, entitlement, resource};
 
 mod note {
     use sea_orm::entity::prelude::*;
@@ -78,8 +78,7 @@ async fn model_name(State(app): State<AppState<Model>>) -> String {
 }
 
 async fn read_org(access: Access<Model, SeaStore>) -> StatusCode {
-    let acme = Resource::new(EntityType::Organization, "acme");
-    match access.can(Entitlement::OrganizationRead, acme).await {
+    match access.can(entitlement::OrganizationRead, "acme").await {
         Ok(true) => StatusCode::OK,
         Ok(false) => StatusCode::FORBIDDEN,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -125,10 +124,11 @@ async fn an_app_serves_auth_crud_and_its_own_routes() {
     assert_eq!(body.as_str(), Some("Access"));
     let (status, _) = send(&router, "GET", "/orgs/acme", Some(&token), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let acme = Resource::new(EntityType::Organization, "acme");
-    stores.add_resource(acme, &[]).await.unwrap();
+    let acme = resource::Organization::id("acme");
+    stores.add_root(acme).await.unwrap();
+    let member = OrganizationRole::Member;
     stores
-        .assign(&id.to_string(), acme, OrganizationRole::Member.index())
+        .grant_role(&id.to_string(), acme, member)
         .await
         .unwrap();
     let (status, _) = send(&router, "GET", "/orgs/acme", Some(&token), None).await;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use access_axum::authz::{Access, Authz, MaybeAccess, RequireEntitlementLayer, TenantFrom};
 use access_axum::{ApiError, AuthState, CurrentUser};
-use access_core::{AccessContext, AccessSet, ClosureStore, MemoryStore, Principal, Resource};
-use access_core::{RoleStore, StoreError, StoreErrorKind};
+use access_core::{AccessContext, AccessSet, MemoryStore, Principal};
+use access_core::{StoreError, StoreErrorKind, TypedClosure, TypedRoles};
 use axum::Router;
 use axum::extract::{FromRef, Path};
 use axum::http::request::Parts;
@@ -36,7 +36,7 @@ mod model {
     }
 }
 
-use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+use model::{Access as Model, Entitlement, EntityType, OrganizationRole, entitlement, resource};
 
 #[derive(Clone)]
 struct AppState {
@@ -60,15 +60,15 @@ impl FromRef<AppState> for Authz<Model, MemoryStore> {
 /// nothing.
 async fn stores() -> Arc<MemoryStore> {
     let s = Arc::new(MemoryStore::new());
-    let acme = Resource::new(EntityType::Organization, "acme");
-    s.add_resource(acme, &[]).await.unwrap();
-    s.add_resource(Resource::new(EntityType::Project, "p1"), &[acme])
+    let acme = resource::Organization::id("acme");
+    s.add_root(acme).await.unwrap();
+    s.add_child(resource::Project::id("p1"), acme)
         .await
         .unwrap();
-    s.assign("1", acme, OrganizationRole::Owner.index())
+    s.grant_role("1", acme, OrganizationRole::Owner)
         .await
         .unwrap();
-    s.assign("2", acme, OrganizationRole::Member.index())
+    s.grant_role("2", acme, OrganizationRole::Member)
         .await
         .unwrap();
     s
@@ -176,8 +176,7 @@ async fn authz_new_has_the_documented_defaults_and_the_setters_change_them() {
 #[tokio::test]
 async fn handlers_check_through_the_access_extractor() {
     async fn read(access: Access<Model, MemoryStore>, Path(id): Path<String>) -> StatusCode {
-        let p = Resource::new(EntityType::Project, &id);
-        match access.can(Entitlement::ProjectRead, p).await {
+        match access.can(entitlement::ProjectRead, &id).await {
             Ok(true) => StatusCode::OK,
             Ok(false) => StatusCode::FORBIDDEN,
             Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -209,8 +208,7 @@ async fn the_access_extractor_answers_401_without_credentials_and_403_with_the_r
     ) -> Result<axum::Json<Value>, ApiError> {
         // `authorize`: 403 with every reason when denied, 500 without details when the
         // stores fail (`From<AuthorizationError> for ApiError`).
-        let p = Resource::new(EntityType::Project, &id);
-        access.authorize(Entitlement::ProjectDelete, p).await?;
+        access.authorize(entitlement::ProjectDelete, &id).await?;
         Ok(axum::Json(json!({ "deleted": id, "by": access.user.id })))
     }
     let routes = Router::new().route("/projects/{id}", delete(delete_project));
@@ -230,8 +228,7 @@ async fn a_denied_check_answers_the_one_403_shape_and_a_failed_store_a_bare_500(
     // User 3 holds no role anywhere.
     let stores = stores().await;
     let ctx = AccessContext::new(&Model, &*stores, Principal::new("3"));
-    let p1 = Resource::new(EntityType::Project, "p1");
-    let d = ctx.check(Entitlement::ProjectDelete, p1).await.unwrap();
+    let d = ctx.check(entitlement::ProjectDelete, "p1").await.unwrap();
     let res = ApiError::forbidden(&d).into_response();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let body = axum::body::to_bytes(res.into_body(), usize::MAX)
@@ -265,9 +262,8 @@ async fn the_context_is_the_users_in_the_tokens_tenant() {
         .await
         .unwrap();
     assert_eq!(ctx.principal().tenant.as_deref(), Some("acme"));
-    let p1 = Resource::new(EntityType::Project, "p1");
-    assert!(ctx.can(Entitlement::ProjectRead, p1).await.unwrap());
-    assert!(!ctx.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    assert!(ctx.can(entitlement::ProjectRead, "p1").await.unwrap());
+    assert!(!ctx.can(entitlement::ProjectDelete, "p1").await.unwrap());
 }
 
 #[tokio::test]
@@ -318,20 +314,17 @@ async fn dynamic_grants_apply_in_the_requests_tenant() {
         .context(&auth, &mut parts("/", &[]), &current_user(2))
         .await
         .unwrap();
-    let p1 = Resource::new(EntityType::Project, "p1");
-    assert!(ctx.can(Entitlement::ProjectDelete, p1).await.unwrap());
+    assert!(ctx.can(entitlement::ProjectDelete, "p1").await.unwrap());
 }
 
 #[tokio::test]
 async fn a_tenant_from_a_header_needs_a_role_in_it() {
     let (auth, stores) = (auth_state().await, stores().await);
     // User 2 (whose token names acme) is also a member of organization globex.
-    let globex = Resource::new(EntityType::Organization, "globex");
-    stores.add_resource(globex, &[]).await.unwrap();
-    stores
-        .assign("2", globex, OrganizationRole::Member.index())
-        .await
-        .unwrap();
+    let globex = resource::Organization::id("globex");
+    stores.add_root(globex).await.unwrap();
+    let member = OrganizationRole::Member;
+    stores.grant_role("2", globex, member).await.unwrap();
     let from = TenantFrom::Header {
         header: "x-tenant",
         tenant: EntityType::Organization.into(),
@@ -359,12 +352,10 @@ async fn a_tenant_from_a_header_needs_a_role_in_it() {
 async fn a_tenant_from_a_path_segment_needs_a_role_in_it() {
     let stores = stores().await;
     // User 1 (whose token names acme) is also a member of organization globex.
-    let globex = Resource::new(EntityType::Organization, "globex");
-    stores.add_resource(globex, &[]).await.unwrap();
-    stores
-        .assign("1", globex, OrganizationRole::Member.index())
-        .await
-        .unwrap();
+    let globex = resource::Organization::id("globex");
+    stores.add_root(globex).await.unwrap();
+    let member = OrganizationRole::Member;
+    stores.grant_role("1", globex, member).await.unwrap();
     let from_path = TenantFrom::Path {
         param: "org",
         tenant: EntityType::Organization.into(),
@@ -572,10 +563,9 @@ async fn require_entitlement_admits_holders_and_explains_a_refusal() {
 
 /// What a [`MaybeAccess`] saw.
 async fn maybe(access: MaybeAccess<Model, MemoryStore>) -> Result<axum::Json<Value>, ApiError> {
-    let p1 = Resource::new(EntityType::Project, "p1");
     let reads = match access.context() {
         Some(ctx) => Some(
-            ctx.can(Entitlement::ProjectRead, p1)
+            ctx.can(entitlement::ProjectRead, "p1")
                 .await
                 .map_err(|e| ApiError::authorization_failed("authorization store failed", e))?,
         ),

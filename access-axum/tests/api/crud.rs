@@ -11,7 +11,7 @@ use access_axum::crud::{Crud, CrudModel, Hook, PageQuery, crud_router, guarded};
 use access_axum::{ApiError, AuthState};
 use access_core::sea::SeaStore;
 use access_core::{
-    AccessContext, Action, ClosureStore, MemoryStore, Principal, Resource, RoleStore, Stores,
+    AccessContext, Action, MemoryStore, Principal, Stores, TypedClosure, TypedRoles,
 };
 use axum::Router;
 use axum::extract::{FromRef, Query};
@@ -33,7 +33,7 @@ mod model {
         }
     }
 }
-use model::{Access as Model, Entitlement, EntityType, ProductRole, entitlement};
+use model::{Access as Model, Entitlement, ProductRole, entitlement, resource};
 
 /// Products: editors and admins create, anyone reads, admins and the owning editor update,
 /// admins delete; only admins set `cost`.
@@ -138,17 +138,12 @@ async fn sea_state() -> AppState<SeaStore> {
     .await
     .expect("rows");
     for id in ["1", "2"] {
-        store
-            .add_resource(Resource::new(EntityType::Product, id), &[])
-            .await
-            .expect("resource");
+        let product = resource::Product::id(id);
+        store.add_root(product).await.expect("resource");
     }
+    let one = resource::Product::id("1");
     store
-        .assign(
-            "5",
-            Resource::new(EntityType::Product, "1"),
-            ProductRole::Owner.index(),
-        )
+        .grant_role("5", one, ProductRole::Owner)
         .await
         .expect("owner");
     AppState {
@@ -492,18 +487,18 @@ async fn crud_router_serves_the_five_routes_with_filters_and_pages() {
 async fn guarded_writes_take_the_proof_of_a_check() {
     let db = products_db().await;
     let stores = MemoryStore::new();
-    let p1 = Resource::new(EntityType::Product, "1");
-    stores.add_resource(p1, &[]).await.expect("resource");
+    let p1 = resource::Product::id("1");
+    stores.add_root(p1).await.expect("resource");
     // User 5 owns product 1.
     stores
-        .assign("5", p1, ProductRole::Owner.index())
+        .grant_role("5", p1, ProductRole::Owner)
         .await
         .expect("owner");
     let access = AccessContext::new(&Model, &stores, Principal::new("5"));
 
     // insert
     let proof = access
-        .authorize_as::<entitlement::ProductWrite>(p1)
+        .authorize_as::<entitlement::ProductWrite>(p1.into())
         .await
         .expect("granted");
     let lamp = product::ActiveModel {
@@ -520,14 +515,14 @@ async fn guarded_writes_take_the_proof_of_a_check() {
     let other = AccessContext::new(&Model, &stores, Principal::new("6"));
     assert!(
         other
-            .authorize_as::<entitlement::ProductWrite>(p1)
+            .authorize_as::<entitlement::ProductWrite>(p1.into())
             .await
             .is_err()
     );
 
     // update: the name, then the cost, one proof each.
     let proof = access
-        .authorize_as::<entitlement::ProductWrite>(p1)
+        .authorize_as::<entitlement::ProductWrite>(p1.into())
         .await
         .expect("granted");
     let mut renamed = lamp.into_active_model();
@@ -537,7 +532,7 @@ async fn guarded_writes_take_the_proof_of_a_check() {
         .expect("update");
     assert_eq!(row.name, "Desk lamp");
     let proof = access
-        .authorize_as::<entitlement::ProductWrite>(p1)
+        .authorize_as::<entitlement::ProductWrite>(p1.into())
         .await
         .expect("granted");
     let mut cheaper = row.into_active_model();
@@ -551,7 +546,7 @@ async fn guarded_writes_take_the_proof_of_a_check() {
 
     // delete
     let proof = access
-        .authorize_as::<entitlement::ProductWrite>(p1)
+        .authorize_as::<entitlement::ProductWrite>(p1.into())
         .await
         .expect("granted");
     let res = guarded::delete::<product::Entity, _>(&db, row.into_active_model(), proof)

@@ -6,7 +6,7 @@ use access_axum::authz::{Access, Authz};
 use access_axum::config::Argon2Params;
 use access_axum::db::user;
 use access_axum::{AuthConfig, AuthState, JwtKeys};
-use access_core::{ClosureStore, MemoryStore, RoleStore};
+use access_core::{MemoryStore, TypedClosure, TypedRoles};
 use axum::body::Body;
 use axum::extract::{FromRef, Path};
 use axum::http::{Request, StatusCode, header};
@@ -42,7 +42,7 @@ mod model {
     }
 }
 
-use model::{Access as Model, Entitlement, EntityType, OrganizationRole};
+use model::{Access as Model, Entitlement, EntityType, OrganizationRole, entitlement, resource};
 
 #[derive(Clone)]
 struct AppState {
@@ -64,10 +64,7 @@ impl FromRef<AppState> for Authz<Model, MemoryStore> {
 
 async fn check(access: Access<Model, MemoryStore>, Path(id): Path<String>) -> Json<Value> {
     let d = access
-        .check(
-            Entitlement::ProjectRead,
-            access_core::Resource::new(EntityType::Project, &id),
-        )
+        .check(entitlement::ProjectRead, &id)
         .await
         .expect("in-memory store");
     Json(json!({ "allowed": d.allowed, "user": access.user.id }))
@@ -148,13 +145,11 @@ async fn harness_with_ttl(
     let authz = Authz::new(Model, Arc::clone(&stores))
         .tenant_from(tenant)
         .active_ttl(active_ttl);
-    let org = access_core::Resource::new(EntityType::Organization, "acme");
-    stores.add_resource(org, &[]).await.unwrap();
+    let org = resource::Organization::id("acme");
+    stores.add_root(org).await.unwrap();
     for p in ["p1", "p2"] {
-        stores
-            .add_resource(access_core::Resource::new(EntityType::Project, p), &[org])
-            .await
-            .unwrap();
+        let project = resource::Project::id(p);
+        stores.add_child(project, org).await.unwrap();
     }
     let state = AppState {
         auth: auth.clone(),
@@ -183,20 +178,12 @@ async fn harness_with_ttl(
         .merge(auth.router());
     // Memberships in the engine's store: user 1 owns acme, user 2 is a member of acme and of
     // globex.
-    stores
-        .assign("1", org, OrganizationRole::Owner.index())
-        .await
-        .unwrap();
-    stores
-        .assign("2", org, OrganizationRole::Member.index())
-        .await
-        .unwrap();
-    let globex = access_core::Resource::new(EntityType::Organization, "globex");
-    stores.add_resource(globex, &[]).await.unwrap();
-    stores
-        .assign("2", globex, OrganizationRole::Member.index())
-        .await
-        .unwrap();
+    let (owner, member) = (OrganizationRole::Owner, OrganizationRole::Member);
+    stores.grant_role("1", org, owner).await.unwrap();
+    stores.grant_role("2", org, member).await.unwrap();
+    let globex = resource::Organization::id("globex");
+    stores.add_root(globex).await.unwrap();
+    stores.grant_role("2", globex, member).await.unwrap();
     Harness {
         router,
         auth,
@@ -381,12 +368,9 @@ async fn a_tenant_named_by_the_request_needs_a_role_in_it() {
         (StatusCode::FORBIDDEN, &json!("not_a_member"))
     );
     // Losing the role ends the membership (the TTL is zero in this harness).
+    let globex = resource::Organization::id("globex");
     h.authz_stores
-        .revoke(
-            "2",
-            access_core::Resource::new(EntityType::Organization, "globex"),
-            OrganizationRole::Member.index(),
-        )
+        .revoke_role("2", globex, OrganizationRole::Member)
         .await
         .unwrap();
     assert_eq!(
@@ -528,16 +512,11 @@ async fn the_tenant_comes_from_a_path_segment_or_the_resource() {
         Value::Null
     );
     // A project of globex names globex, where user 1 holds no role.
-    h.authz_stores
-        .add_resource(
-            access_core::Resource::new(EntityType::Project, "g1"),
-            &[access_core::Resource::new(
-                EntityType::Organization,
-                "globex",
-            )],
-        )
-        .await
-        .unwrap();
+    let (g1, globex) = (
+        resource::Project::id("g1"),
+        resource::Organization::id("globex"),
+    );
+    h.authz_stores.add_child(g1, globex).await.unwrap();
     let (s, b) = h.with("GET", "/projects/g1/whoami", &t).await;
     assert_eq!(
         (s, &b["error"]),

@@ -14,7 +14,7 @@ use access_axum::db::user;
 use access_axum::dynamic::DynamicGrants;
 use access_axum::{AuthConfig, AuthState, JwtKeys};
 use access_core::sea::SeaStore;
-use access_core::{ClosureStore, Resource, RoleStore, Subscription, SubscriptionStore};
+use access_core::{Subscription, SubscriptionStore, Typed, TypedClosure, TypedRoles};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRef, Path};
@@ -71,7 +71,20 @@ mod model {
     }
 }
 
-use model::{Access as Model, Entitlement, EntityType, OrganizationRole, WorkspaceRole};
+use model::{Access as Model, Entitlement, OrganizationRole, WorkspaceRole, resource};
+
+/// The typed resources of the model, by id.
+fn org(id: &str) -> Typed<'_, resource::Organization> {
+    resource::Organization::id(id)
+}
+
+fn ws(id: &str) -> Typed<'_, resource::Workspace> {
+    resource::Workspace::id(id)
+}
+
+fn proj(id: &str) -> Typed<'_, resource::Project> {
+    resource::Project::id(id)
+}
 
 type Stores = SeaStore;
 
@@ -196,8 +209,12 @@ async fn connect() -> Option<DatabaseConnection> {
     Some(Database::connect(opts).await.unwrap())
 }
 
-fn res<'a>(ty: EntityType, id: &'a str) -> Resource<'a> {
-    Resource::new(ty, id)
+/// A role `H::user` grants before the user logs in: on an organization or on a workspace, each
+/// with its entity's roles.
+#[derive(Clone, Copy)]
+enum Grant<'a> {
+    Org(Typed<'a, resource::Organization>, OrganizationRole),
+    Workspace(Typed<'a, resource::Workspace>, WorkspaceRole),
 }
 
 async fn harness() -> Option<H> {
@@ -219,25 +236,14 @@ async fn harness() -> Option<H> {
         .unwrap();
     }
     // acme ⊃ ws1 ⊃ {p1, p2}, acme ⊃ ws2 ⊃ p3; globex ⊃ ws9 ⊃ p9.
-    let org = |id| res(EntityType::Organization, id);
-    let ws = |id| res(EntityType::Workspace, id);
-    let proj = |id| res(EntityType::Project, id);
-    stores.add_resource(org("acme"), &[]).await.unwrap();
-    stores.add_resource(org("globex"), &[]).await.unwrap();
-    stores
-        .add_resource(ws("ws1"), &[org("acme")])
-        .await
-        .unwrap();
-    stores
-        .add_resource(ws("ws2"), &[org("acme")])
-        .await
-        .unwrap();
-    stores
-        .add_resource(ws("ws9"), &[org("globex")])
-        .await
-        .unwrap();
+    let (acme, globex) = (org("acme"), org("globex"));
+    stores.add_root(acme).await.unwrap();
+    stores.add_root(globex).await.unwrap();
+    stores.add_child(ws("ws1"), acme).await.unwrap();
+    stores.add_child(ws("ws2"), acme).await.unwrap();
+    stores.add_child(ws("ws9"), globex).await.unwrap();
     for (p, w) in [("p1", "ws1"), ("p2", "ws1"), ("p3", "ws2"), ("p9", "ws9")] {
-        stores.add_resource(proj(p), &[ws(w)]).await.unwrap();
+        stores.add_child(proj(p), ws(w)).await.unwrap();
     }
     let config = AuthConfig::builder()
         .keys(JwtKeys::hmac(Algorithm::HS256, b"saas-test-secret-saas-test-secret!!").unwrap())
@@ -288,31 +294,26 @@ impl H {
     }
     /// Tokens of a member of acme and of an admin of ws1 (and of nothing else).
     async fn member_and_ws1_admin(&self) -> (String, String) {
-        let acme = res(EntityType::Organization, "acme");
-        let ws1 = res(EntityType::Workspace, "ws1");
+        let acme = org("acme");
+        let ws1 = ws("ws1");
         let (member, _) = self
             .user(
                 "member@acme.test",
                 "acme",
-                &[(acme, OrganizationRole::Member.index())],
+                &[Grant::Org(acme, OrganizationRole::Member)],
             )
             .await;
         let (wsadmin, _) = self
             .user(
                 "wsadmin@acme.test",
                 "acme",
-                &[(ws1, WorkspaceRole::Admin.index())],
+                &[Grant::Workspace(ws1, WorkspaceRole::Admin)],
             )
             .await;
         (member, wsadmin)
     }
     /// Registers a user of `tenant`, gives them `roles` on resources, and returns (token, id).
-    async fn user(
-        &self,
-        email: &str,
-        tenant: &str,
-        roles: &[(Resource<'_>, u16)],
-    ) -> (String, i64) {
+    async fn user(&self, email: &str, tenant: &str, roles: &[Grant<'_>]) -> (String, i64) {
         let pw = "correct horse battery";
         let (s, b) = self
             .call(
@@ -330,11 +331,13 @@ impl H {
             .exec(&self.db)
             .await
             .unwrap();
-        for (r, role) in roles {
-            self.stores
-                .assign(&id.to_string(), *r, *role)
-                .await
-                .unwrap();
+        let user_id = id.to_string();
+        for grant in roles {
+            let granted = match *grant {
+                Grant::Org(on, role) => self.stores.grant_role(&user_id, on, role).await,
+                Grant::Workspace(on, role) => self.stores.grant_role(&user_id, on, role).await,
+            };
+            granted.unwrap();
         }
         let (s, b) = self
             .call(
@@ -407,27 +410,27 @@ fn kinds(b: &Value) -> Vec<String> {
 #[tokio::test]
 async fn roles_are_inherited_down_the_hierarchy() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
-    let ws1 = res(EntityType::Workspace, "ws1");
+    let acme = org("acme");
+    let ws1 = ws("ws1");
     let (owner, _) = h
         .user(
             "owner@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Owner.index())],
+            &[Grant::Org(acme, OrganizationRole::Owner)],
         )
         .await;
     let (wsadmin, _) = h
         .user(
             "wsadmin@acme.test",
             "acme",
-            &[(ws1, WorkspaceRole::Admin.index())],
+            &[Grant::Workspace(ws1, WorkspaceRole::Admin)],
         )
         .await;
     let (member, _) = h
         .user(
             "member@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Member.index())],
+            &[Grant::Org(acme, OrganizationRole::Member)],
         )
         .await;
     let (stranger, _) = h.user("x@globex.test", "globex", &[]).await;
@@ -499,12 +502,12 @@ async fn roles_are_inherited_down_the_hierarchy() {
 #[tokio::test]
 async fn plan_gates_and_the_wallet_limit_through_http() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
+    let acme = org("acme");
     let (owner, _) = h
         .user(
             "owner@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Owner.index())],
+            &[Grant::Org(acme, OrganizationRole::Owner)],
         )
         .await;
 
@@ -555,12 +558,12 @@ async fn plan_gates_and_the_wallet_limit_through_http() {
         50
     );
     // The wallet is per tenant: globex (on pro too) has its own 50.
-    let globex = res(EntityType::Organization, "globex");
+    let globex = org("globex");
     let (g, _) = h
         .user(
             "owner@globex.test",
             "globex",
-            &[(globex, OrganizationRole::Owner.index())],
+            &[Grant::Org(globex, OrganizationRole::Owner)],
         )
         .await;
     h.pro("globex").await;
@@ -573,12 +576,12 @@ async fn plan_gates_and_the_wallet_limit_through_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_consuming_requests_stop_exactly_at_the_limit() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
+    let acme = org("acme");
     let (owner, _) = h
         .user(
             "owner@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Owner.index())],
+            &[Grant::Org(acme, OrganizationRole::Owner)],
         )
         .await;
     h.pro("acme").await;
@@ -611,20 +614,20 @@ async fn concurrent_consuming_requests_stop_exactly_at_the_limit() {
 #[tokio::test]
 async fn dynamic_mode_admin_api() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
-    let globex = res(EntityType::Organization, "globex");
+    let acme = org("acme");
+    let globex = org("globex");
     let (owner, _) = h
         .user(
             "owner@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Owner.index())],
+            &[Grant::Org(acme, OrganizationRole::Owner)],
         )
         .await;
     let (member, _) = h
         .user(
             "member@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Member.index())],
+            &[Grant::Org(acme, OrganizationRole::Member)],
         )
         .await;
     let (auditor, auditor_id) = h.user("auditor@acme.test", "acme", &[]).await;
@@ -632,7 +635,7 @@ async fn dynamic_mode_admin_api() {
         .user(
             "owner@globex.test",
             "globex",
-            &[(globex, OrganizationRole::Owner.index())],
+            &[Grant::Org(globex, OrganizationRole::Owner)],
         )
         .await;
     let grants = "SELECT COUNT(*) FROM access_role_grants";
@@ -692,7 +695,7 @@ async fn dynamic_mode_admin_api() {
         .user(
             "member@globex.test",
             "globex",
-            &[(globex, OrganizationRole::Member.index())],
+            &[Grant::Org(globex, OrganizationRole::Member)],
         )
         .await;
     assert_eq!(
@@ -865,20 +868,20 @@ async fn dynamic_mode_admin_api() {
 #[tokio::test]
 async fn admin_api_changes_are_checked_applied_and_audited() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
-    let globex = res(EntityType::Organization, "globex");
+    let acme = org("acme");
+    let globex = org("globex");
     let (owner, owner_id) = h
         .user(
             "owner@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Owner.index())],
+            &[Grant::Org(acme, OrganizationRole::Owner)],
         )
         .await;
     let (member, member_id) = h
         .user(
             "member@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Member.index())],
+            &[Grant::Org(acme, OrganizationRole::Member)],
         )
         .await;
     let (newbie, newbie_id) = h.user("new@acme.test", "acme", &[]).await;
@@ -886,7 +889,7 @@ async fn admin_api_changes_are_checked_applied_and_audited() {
         .user(
             "owner@globex.test",
             "globex",
-            &[(globex, OrganizationRole::Owner.index())],
+            &[Grant::Org(globex, OrganizationRole::Owner)],
         )
         .await;
     let audit = "SELECT COUNT(*) FROM access_audit";
@@ -1325,11 +1328,8 @@ async fn crud_rows_carry_the_callers_access() {
 #[tokio::test]
 async fn row_access_answers_each_row_across_batches() {
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
-    let (ws1, ws2) = (
-        res(EntityType::Workspace, "ws1"),
-        res(EntityType::Workspace, "ws2"),
-    );
+    let acme = org("acme");
+    let (ws1, ws2) = (ws("ws1"), ws("ws2"));
     // 60 more projects, alternately in ws1 and ws2: with p1..p3, 63 rows × 2 entitlements is
     // more than one `can_all` (100 pairs) holds.
     for i in 0..60 {
@@ -1344,10 +1344,7 @@ async fn row_access_answers_each_row_across_batches() {
         ))
         .await
         .unwrap();
-        h.stores
-            .add_resource(res(EntityType::Project, &id), &[ws])
-            .await
-            .unwrap();
+        h.stores.add_child(proj(&id), ws).await.unwrap();
     }
     // A member of acme who administers ws1: reads every project, deletes ws1's only.
     let (token, _) = h
@@ -1355,8 +1352,8 @@ async fn row_access_answers_each_row_across_batches() {
             "both@acme.test",
             "acme",
             &[
-                (acme, OrganizationRole::Member.index()),
-                (ws1, WorkspaceRole::Admin.index()),
+                Grant::Org(acme, OrganizationRole::Member),
+                Grant::Workspace(ws1, WorkspaceRole::Admin),
             ],
         )
         .await;
@@ -1387,19 +1384,19 @@ async fn guarded_writes_take_the_proof_of_a_check() {
     use access_axum::crud::guarded;
     use sea_orm::IntoActiveModel;
     let Some(h) = harness().await else { return };
-    let acme = res(EntityType::Organization, "acme");
+    let acme = org("acme");
     let (_, owner) = h
         .user(
             "owner@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Owner.index())],
+            &[Grant::Org(acme, OrganizationRole::Owner)],
         )
         .await;
     let (_, member) = h
         .user(
             "member@acme.test",
             "acme",
-            &[(acme, OrganizationRole::Member.index())],
+            &[Grant::Org(acme, OrganizationRole::Member)],
         )
         .await;
     let ctx = |id: i64| {
@@ -1409,19 +1406,19 @@ async fn guarded_writes_take_the_proof_of_a_check() {
             access_core::Principal::new(id.to_string()).tenant("acme"),
         )
     };
-    let p1 = res(EntityType::Project, "p1");
+    let p1 = proj("p1");
     let row = || project::Model {
         id: "p1".into(),
         name: "Project p1".into(),
     };
     // A member's check fails: there is no proof, so the write cannot be called at all.
     let denied = ctx(member)
-        .authorize_as::<model::entitlement::ProjectDelete>(p1)
+        .authorize_as::<model::entitlement::ProjectDelete>(p1.into())
         .await;
     assert!(denied.is_err());
     // The owner's check gives the proof the write asks for.
     let proof = ctx(owner)
-        .authorize_as::<model::entitlement::ProjectDelete>(p1)
+        .authorize_as::<model::entitlement::ProjectDelete>(p1.into())
         .await
         .unwrap();
     let r = guarded::delete::<project::Entity, _>(&h.db, row().into_active_model(), proof)

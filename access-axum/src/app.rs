@@ -481,7 +481,8 @@ impl<M: AccessModel> std::fmt::Debug for AppRouter<M> {
 
 impl<M: AccessModel> AppRouter<M> {
     /// The service for `axum::serve`, with each connection's client address, which the rate
-    /// limits of the authentication endpoints count by.
+    /// limits of the authentication endpoints count by, and the request log
+    /// ([`request_log`](crate::request_log)).
     ///
     /// ```no_run
     /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
@@ -493,7 +494,7 @@ impl<M: AccessModel> AppRouter<M> {
     /// # Ok(()) }
     /// ```
     pub fn into_make_service(self) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
-        self.router
+        self.into_router()
             .into_make_service_with_connect_info::<SocketAddr>()
     }
 
@@ -526,8 +527,9 @@ impl<M: AccessModel> AppRouter<M> {
         &self.state
     }
 
-    /// The router, to nest or layer further (serve it with
-    /// `into_make_service_with_connect_info::<SocketAddr>()` for per-client rate limits).
+    /// The router with the request log ([`request_log`](crate::request_log)), to nest or layer
+    /// further (serve it with `into_make_service_with_connect_info::<SocketAddr>()` for
+    /// per-client rate limits).
     ///
     /// ```no_run
     /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
@@ -538,7 +540,7 @@ impl<M: AccessModel> AppRouter<M> {
     /// # Ok(()) }
     /// ```
     pub fn into_router(self) -> Router {
-        self.router
+        self.router.layer(crate::request_log())
     }
 }
 

@@ -13,6 +13,7 @@ pub mod db;
 pub mod dynamic;
 mod error;
 mod migrate;
+pub mod request_log;
 
 pub use app::{App, AppError, AppRouter, AppState};
 pub use auth::mailer::{Mailer, NoMailer};
@@ -25,6 +26,7 @@ pub use config::keys::JwtKeys;
 pub use config::settings::AuthConfig;
 pub use error::{ApiError, JsonBody};
 pub use migrate::migrate;
+pub use request_log::{RequestLog, request_log};
 
 pub use access_core;
 pub use access_macros::authorize;

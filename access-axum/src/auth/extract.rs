@@ -44,7 +44,14 @@ where
 /// The request's user with the claims as a map: the one a route layer or guard put in the
 /// extensions, else the [`Authenticator`](super::state::Authenticator)'s, else the bearer
 /// token's, else the cookie's (with the CSRF checks).
+/// The user's id goes on the request log's span.
 pub(crate) async fn untyped(parts: &mut Parts, state: &AuthState) -> Result<CurrentUser, ApiError> {
+    let user = resolve(parts, state).await?;
+    crate::request_log::record_user(&user.id.to_string());
+    Ok(user)
+}
+
+async fn resolve(parts: &mut Parts, state: &AuthState) -> Result<CurrentUser, ApiError> {
     if let Some(user) = parts.extensions.get::<CurrentUser>() {
         return Ok(user.clone());
     }

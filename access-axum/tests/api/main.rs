@@ -10,3 +10,4 @@ mod authz;
 mod config;
 mod crud;
 mod error;
+mod request_log;

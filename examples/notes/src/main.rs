@@ -8,6 +8,11 @@ use model::Access;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let filter = std::env::var("RUST_LOG").unwrap_or("info".into()); // a request log line each
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let url = std::env::var("DATABASE_URL").unwrap_or("sqlite://notes.db?mode=rwc".into());
     let db = sea_orm::Database::connect(url).await?;
     let app = access_axum::App::new(Access, db) // migrations, stores, AuthConfig::from_env()

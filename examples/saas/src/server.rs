@@ -423,6 +423,14 @@ async fn connect() -> Result<(DatabaseConnection, String), String> {
 
 /// Runs the server until it is stopped.
 pub async fn serve() -> Result<(), String> {
+    // Logs to stderr, filtered by `RUST_LOG` (default `info`: one line per request, denials,
+    // server errors with their cause; `RUST_LOG=debug` adds refused bad input).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     let (db, shown) = connect().await?;
     let mut builder = AuthConfig::builder();
     if let Some(k) = keys()? {

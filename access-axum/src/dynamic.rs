@@ -46,12 +46,13 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use access_core::model::ModelData;
+use access_core::sea::write::{begin_write, retry_writes};
 use access_core::{AccessModel, GrantError, GrantErrorKind, Grants};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::error::ApiError;
@@ -263,14 +264,8 @@ impl From<ChangeError> for ApiError {
                     "another change to these grants was made at the same time; retry",
                 )
             }
-            ChangeError::Db(e) => {
-                tracing::error!(error = %e, "dynamic grants: database error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the change could not be stored",
-                )
-            }
+            // By its cause: busy or out of reach is a 503 with `Retry-After`, not a 500.
+            ChangeError::Db(e) => ApiError::database(&e),
         }
     }
 }
@@ -403,7 +398,10 @@ impl DynamicGrants {
         change: impl FnOnce(&mut Grants) -> Result<T, GrantError>,
         store: impl AsyncFnOnce(&sea_orm::DatabaseTransaction, &T) -> Result<(), DbErr>,
     ) -> Result<(T, Arc<Grants>), ChangeError> {
-        let txn = self.db.begin().await?;
+        // A writer from the start (SQLite: BEGIN IMMEDIATE, so the grants read are the ones
+        // replaced; PostgreSQL: READ COMMITTED, two changes at once meet on the unique index
+        // and the loser is a 409 to retry).
+        let txn = retry_writes(|| begin_write(&self.db)).await?;
         let mut g = self.load(&txn, tenant).await?;
         let out = change(&mut g)?;
         store(&txn, &out).await?;

@@ -10,6 +10,7 @@
 //!   "entitlement": "project:delete", "reasons": [ { "kind": "role_required", .. } ] }
 //! ```
 
+use access_core::sea::write::{Contention, DbFailure, classify};
 use access_core::{
     AuthorizationError, AuthorizationFailure, Decision, Denial, FieldDenial, Reason, ReasonKind,
 };
@@ -24,8 +25,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// An error response: a status and a JSON body `{ "error": code, "message": .. }` (plus
-/// `entitlement` and `reasons` for a 403, and a `Retry-After` header for a 429) that never
-/// carries internals.
+/// `entitlement` and `reasons` for a 403, and a `Retry-After` header for a 429 or a 503) that
+/// never carries internals.
 ///
 /// # Examples
 /// ```
@@ -52,6 +53,8 @@ struct Extra {
     reasons: Vec<Reason>,
     fields: Vec<FieldDenial>,
     retry_after: Option<u64>,
+    /// A 503 for contention: another attempt of the transaction may succeed.
+    contention: bool,
 }
 
 /// The JSON body of an [`ApiError`].
@@ -228,6 +231,86 @@ impl ApiError {
         })
     }
 
+    /// 503 `unavailable`, with `Retry-After: seconds`: the database is busy or out of reach;
+    /// the same request may succeed shortly.
+    ///
+    /// ```
+    /// let e = access_axum::ApiError::unavailable(1);
+    /// assert_eq!((e.status.as_u16(), e.code, e.retry_after()), (503, "unavailable", Some(1)));
+    /// ```
+    pub fn unavailable(retry_after_secs: u64) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service is busy; try again shortly",
+        )
+        .with(Extra {
+            retry_after: Some(retry_after_secs),
+            ..Extra::default()
+        })
+    }
+
+    /// A database error answered by its cause ([`classify`]): a unique value taken 409
+    /// `conflict`; a missing referenced row or a value the column does not take 422
+    /// `invalid_body` naming the field where the database does; contention (busy, locked, a
+    /// serialization failure or deadlock) or no connection (pool timeout, connection lost)
+    /// 503 `unavailable` with `Retry-After: 1`; anything else 500 `internal`. The database's
+    /// text goes to the log only (`debug` for the 4xx, `warn` for the 503, `error` for the 500).
+    ///
+    /// ```
+    /// use sea_orm::{ConnAcquireErr, DbErr};
+    /// let e = access_axum::ApiError::database(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+    /// assert_eq!((e.status.as_u16(), e.retry_after()), (503, Some(1)));
+    /// ```
+    pub fn database(e: &DbErr) -> Self {
+        let named = |field: &Option<String>, what: &str, default: &str| match field {
+            Some(f) => format!("`{f}` {what}"),
+            None => default.to_owned(),
+        };
+        let failure = classify(e);
+        match &failure {
+            DbFailure::Unique { .. }
+            | DbFailure::ForeignKey { .. }
+            | DbFailure::Rejected { .. } => {
+                tracing::debug!(error = %e, "the database refused a write")
+            }
+            DbFailure::Contention | DbFailure::Unavailable => {
+                tracing::warn!(error = %e, cause = ?failure, "database unavailable; answered 503")
+            }
+            _ => {}
+        }
+        match failure {
+            DbFailure::Unique { field } => {
+                Self::conflict(named(&field, "is taken", "a unique value is taken"))
+            }
+            DbFailure::ForeignKey { field } => Self::invalid(
+                "invalid_body",
+                named(
+                    &field,
+                    "refers to a missing row",
+                    "a referenced row is missing",
+                ),
+            ),
+            DbFailure::Rejected { field } => Self::invalid(
+                "invalid_body",
+                named(
+                    &field,
+                    "does not take this value",
+                    "a value is not one the row takes",
+                ),
+            ),
+            DbFailure::Contention => {
+                let mut e = Self::unavailable(1);
+                if let Some(x) = e.extra.as_mut() {
+                    x.contention = true;
+                }
+                e
+            }
+            DbFailure::Unavailable => Self::unavailable(1),
+            _ => Self::internal(e),
+        }
+    }
+
     /// 500 `internal`: `e` goes to the log, never to the client.
     ///
     /// ```
@@ -273,7 +356,7 @@ impl ApiError {
         self.extra.as_ref().map_or(&[], |e| &e.reasons)
     }
 
-    /// The `Retry-After` of a 429, in seconds.
+    /// The `Retry-After` of a 429 or a 503, in seconds.
     ///
     /// ```
     /// assert_eq!(access_axum::ApiError::conflict("taken").retry_after(), None);
@@ -283,9 +366,19 @@ impl ApiError {
     }
 }
 
+/// [`ApiError::database`]: the error by its cause.
 impl From<DbErr> for ApiError {
     fn from(e: DbErr) -> Self {
-        Self::internal(e)
+        Self::database(&e)
+    }
+}
+
+/// A 503 for contention ([`ApiError::database`] of a busy or locked database, a serialization
+/// failure, a deadlock) is worth another attempt of the transaction
+/// ([`retry_writes`](access_core::sea::write::retry_writes)).
+impl Contention for ApiError {
+    fn is_contention(&self) -> bool {
+        self.extra.as_ref().is_some_and(|x| x.contention)
     }
 }
 

@@ -1,10 +1,11 @@
 //! Sessions: opening one (its row, the oldest sessions revoked beyond the limit, its first
 //! refresh token), signing the access token of a session, storing refresh tokens, and revoking.
 
+use access_core::sea::write::{begin_write, retry_writes};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::extract::Client;
@@ -30,9 +31,15 @@ pub(crate) async fn open(
     u: &user::Model,
     client: &Client,
 ) -> Result<Tokens, ApiError> {
-    let txn = state.db.begin().await?;
-    let (sid, refresh) = open_in(&txn, state, u, client).await?;
-    txn.commit().await?;
+    // A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED), run again
+    // on contention: every attempt opens a new session id.
+    let (sid, refresh) = retry_writes(|| async {
+        let txn = begin_write(&state.db).await?;
+        let opened = open_in(&txn, state, u, client).await?;
+        txn.commit().await?;
+        Ok::<_, ApiError>(opened)
+    })
+    .await?;
     sign_tokens(state, u, &sid, refresh).await
 }
 

@@ -3,6 +3,7 @@
 //! and what the routes derive from it.
 
 use access_core::schema::{Action, PermissionCtx};
+use access_core::sea::write::begin_write;
 use access_core::{AccessContext, AccessModel, Stores};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -54,18 +55,28 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
         self.0.auth().config.http().body_limit
     }
 
-    /// A transaction for this request's statements; with `claims`, on PostgreSQL, it starts by
+    /// A transaction for this request's reads; with `claims`, on PostgreSQL, it starts by
     /// setting the caller's claims for row-level security.
-    pub(super) async fn begin(&self, claims: bool) -> Result<DatabaseTransaction, ApiError> {
-        let db = self.db();
-        let txn = db.begin().await.map_err(ApiError::internal)?;
-        if claims && db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            let data = self.0.authz().model().data();
-            access_core::sea::set_claims(&txn, data, self.0.principal())
-                .await
-                .map_err(ApiError::internal)?;
-        }
+    pub(super) async fn begin_read(&self, claims: bool) -> Result<DatabaseTransaction, ApiError> {
+        let txn = self.db().begin().await?;
+        self.claims(&txn, claims).await?;
         Ok(txn)
+    }
+
+    /// A transaction for this request's writes ([`begin_write`]: a writer from its start on
+    /// SQLite, `READ COMMITTED` on PostgreSQL); with `claims`, as [`Ctx::begin_read`].
+    pub(super) async fn begin_write(&self, claims: bool) -> Result<DatabaseTransaction, ApiError> {
+        let txn = begin_write(self.db()).await?;
+        self.claims(&txn, claims).await?;
+        Ok(txn)
+    }
+
+    async fn claims(&self, txn: &DatabaseTransaction, claims: bool) -> Result<(), ApiError> {
+        if claims && self.db().get_database_backend() == sea_orm::DbBackend::Postgres {
+            let data = self.0.authz().model().data();
+            access_core::sea::set_claims(txn, data, self.0.principal()).await?;
+        }
+        Ok(())
     }
 
     /// A hook argument for `action`.

@@ -138,10 +138,10 @@ impl<T, M: AccessModel, S: Stores + 'static> Stage<T, M, S> {
             ));
         };
         if let Err(refusal) = ran {
-            txn.rollback().await.map_err(ApiError::internal)?;
+            txn.rollback().await?;
             return Err(refusal);
         }
-        txn.commit().await.map_err(ApiError::internal)
+        Ok(txn.commit().await?)
     }
 }
 

@@ -156,12 +156,12 @@ pub(super) async fn list<E: Table, M: AccessModel, S: Stores + 'static>(
         select = select.order_by_asc(col);
     }
     let fetched = if hooks.rls {
-        let txn = c.begin(true).await?;
+        let txn = c.begin_read(true).await?;
         select.paginate(&txn, per_page).fetch_page(page - 1).await
     } else {
         select.paginate(c.db(), per_page).fetch_page(page - 1).await
     };
-    let rows = fetched.map_err(ApiError::internal)?;
+    let rows = fetched?;
     let mut kept = Vec::with_capacity(rows.len());
     for row in rows {
         // Rows that fail are skipped, not explained.

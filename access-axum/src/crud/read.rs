@@ -21,7 +21,7 @@ pub(super) async fn read<E: Table, M: AccessModel, S: Stores + 'static>(
 ) -> Result<Response, ApiError> {
     let pctx = c.permission_ctx();
     let loaded = if hooks.rls {
-        let txn = c.begin(true).await?;
+        let txn = c.begin_read(true).await?;
         load::<E, E::Model, _>(&txn, &pctx, Action::Read, &id).await?
     } else {
         load::<E, E::Model, _>(c.db(), &pctx, Action::Read, &id).await?

@@ -1,6 +1,6 @@
 //! What the routes answer beyond [`ApiError`]: rows as JSON with `__access`
 //! ([`Crud::row_access`](super::Crud::row_access), [`Crud::row_actions`](super::Crud::row_actions)),
-//! and 422 for a write the database refused.
+//! and a write the database refused, by its cause.
 
 use access_core::schema::{PermissionCtx, Schema};
 use access_core::{AccessContext, AccessModel, EntitlementId, EntityTypeId, Resource, Stores};
@@ -8,24 +8,12 @@ use access_core::{AccessContext, AccessModel, EntitlementId, EntityTypeId, Resou
 use super::hooks::Hooks;
 use crate::error::ApiError;
 
-/// A write the database refused. The statement's own failures (a constraint, a value the column
-/// does not take) are the body's fault: 422 naming the kind, never the database's text, which
-/// goes to the log. Anything else (no connection, a pool timeout) is a 500.
+/// A write the database refused, by its cause ([`ApiError::database`]): a unique value taken
+/// 409, a missing referenced row or a value the column does not take 422 naming the field
+/// where known, contention or no connection 503 with `Retry-After`, anything else 500. Never
+/// the database's text, which goes to the log.
 pub(super) fn write_failed(e: &sea_orm::DbErr) -> ApiError {
-    use sea_orm::{DbErr, SqlErr};
-    let what = match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => "a unique value is taken",
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => "a referenced row is missing",
-        Some(_) => "invalid values",
-        None => match e {
-            DbErr::Exec(_) | DbErr::Query(_) | DbErr::Type(_) | DbErr::Json(_) => {
-                tracing::warn!(error = %e, "crud: the database refused a write");
-                "invalid values"
-            }
-            _ => return ApiError::internal(e),
-        },
-    };
-    invalid_body(format!("the row could not be stored: {what}"))
+    ApiError::database(e)
 }
 
 /// 422 `invalid_body`.

@@ -117,5 +117,5 @@ where
         .filter(filter.condition)
         .one(db)
         .await
-        .map_err(ApiError::internal)
+        .map_err(ApiError::from)
 }

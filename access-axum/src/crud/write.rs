@@ -2,9 +2,16 @@
 //! and after it (PostgreSQL's `USING` and `WITH CHECK`): update and delete load the row and
 //! write it in one transaction, the statement carries the id and the row rule, and the row as
 //! stored must still satisfy the rule before the commit. After-hooks run in the transaction.
+//!
+//! Each write's transaction is a writer from its start (`BEGIN IMMEDIATE` on SQLite, `READ
+//! COMMITTED` on PostgreSQL, whose re-check of the `UPDATE`'s and `DELETE`'s conditions on the
+//! latest row is what the rule needs) and runs again, from `BEGIN` to `COMMIT` (before-hooks
+//! and after-hooks included), when it fails for contention (`retry_writes`); contention that
+//! outlasts the attempts is a 503 with `Retry-After`, never a 4xx.
 
-use access_core::schema::{Action, Schema};
+use access_core::schema::{Action, PermissionCtx, Schema};
 use access_core::sea::row_filter;
+use access_core::sea::write::retry_writes;
 use access_core::{AccessModel, Stores};
 use axum::Json;
 use axum::extract::{Extension, Path, Request};
@@ -13,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _, QueryFilter as _};
 
 use super::context::Ctx;
-use super::hooks::HooksExt;
+use super::hooks::{Hooks, HooksExt};
 use super::respond::{invalid_body, redacted, write_failed};
 use super::rows::{
     BodyRow, absent, authorize_row, id_condition, load, no_such_row, row_rule_failed,
@@ -67,9 +74,25 @@ pub(super) async fn create<E: Table, M: AccessModel, S: Stores + 'static>(
             c.hook::<E::Model>(Action::Create, None, None, Some(&json))
         })
         .await?;
+    // The body must describe a row before any transaction starts.
+    E::ActiveModel::from_json(json.clone())
+        .map_err(|_| invalid_body("the body does not describe a row"))?;
+    let (cr, pr, hr, jr) = (&c, &pctx, &*hooks, &json);
+    let row = retry_writes(|| insert_once::<E, M, S>(cr, pr, hr, jr)).await?;
+    let v = redacted(&row, &pctx).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// One attempt of a create: insert, check the stored row, after-hooks, commit.
+async fn insert_once<E: Table, M: AccessModel, S: Stores + 'static>(
+    c: &Ctx<M, S>,
+    pctx: &PermissionCtx<'_>,
+    hooks: &Hooks<E::Model, M, S>,
+    json: &serde_json::Value,
+) -> Result<E::Model, ApiError> {
     let am = E::ActiveModel::from_json(json.clone())
         .map_err(|_| invalid_body("the body does not describe a row"))?;
-    let txn = c.begin(hooks.rls).await?;
+    let txn = c.begin_write(hooks.rls).await?;
     let row = am.insert(&txn).await.map_err(|e| write_failed(&e))?;
     // As stored (with the database's defaults), the row still satisfies the rule; otherwise
     // the transaction is dropped, which rolls the insert back.
@@ -81,11 +104,10 @@ pub(super) async fn create<E: Table, M: AccessModel, S: Stores + 'static>(
     hooks
         .after
         .run_then_commit(txn, Action::Create, || {
-            c.hook(Action::Create, None, Some(&row), Some(&json))
+            c.hook(Action::Create, None, Some(&row), Some(json))
         })
         .await?;
-    let v = redacted(&row, &pctx).await?;
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+    Ok(row)
 }
 
 pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
@@ -97,13 +119,27 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
     let pctx = c.permission_ctx();
     // The body first: no transaction (and pooled connection) waits on a slow client.
     let patch = body_json(&c, req).await?;
-    // Load and write in one transaction.
-    let txn = c.begin(hooks.rls).await?;
-    let Some(row) = load::<E, E::Model, _>(&txn, &pctx, Action::Update, &id).await? else {
-        return Err(absent::<E::Model>(&pctx, Action::Update, c.signed_in()).await);
+    let (cr, pr, hr, ir, br) = (&c, &pctx, &*hooks, id.as_str(), &patch);
+    let updated = retry_writes(|| update_once::<E, M, S>(cr, pr, hr, ir, br)).await?;
+    let v = redacted(&updated, &pctx).await?;
+    Ok(Json(v).into_response())
+}
+
+/// One attempt of an update: load and write in one transaction, check the row as written,
+/// after-hooks, commit.
+async fn update_once<E: Table, M: AccessModel, S: Stores + 'static>(
+    c: &Ctx<M, S>,
+    pctx: &PermissionCtx<'_>,
+    hooks: &Hooks<E::Model, M, S>,
+    id: &str,
+    patch: &serde_json::Value,
+) -> Result<E::Model, ApiError> {
+    let txn = c.begin_write(hooks.rls).await?;
+    let Some(row) = load::<E, E::Model, _>(&txn, pctx, Action::Update, id).await? else {
+        return Err(absent::<E::Model>(pctx, Action::Update, c.signed_in()).await);
     };
-    authorize_row(&pctx, &row, Action::Update, c.signed_in()).await?;
-    let denied = <E::Model as Schema>::check_write(&patch, Some(&row), &pctx).await;
+    authorize_row(pctx, &row, Action::Update, c.signed_in()).await?;
+    let denied = <E::Model as Schema>::check_write(patch, Some(&row), pctx).await;
     if !denied.is_empty() {
         return Err(ApiError::forbidden_fields(denied));
     }
@@ -113,12 +149,12 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
     hooks
         .before
         .run(Action::Update, || {
-            c.hook(Action::Update, Some(&id), Some(&row), Some(&patch))
+            c.hook(Action::Update, Some(id), Some(&row), Some(patch))
         })
         .await?;
     // The write carries the id and the row rule: a row that stopped matching is not written.
-    let filter = row_filter::<E::Model>(&pctx, Action::Update);
-    let by_id = id_condition::<E, E::Model>(&id).ok_or_else(no_such_row)?;
+    let filter = row_filter::<E::Model>(pctx, Action::Update);
+    let by_id = id_condition::<E, E::Model>(id).ok_or_else(no_such_row)?;
     let res = E::update_many()
         .set(am)
         .filter(by_id.clone())
@@ -132,8 +168,7 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
     let updated = E::find()
         .filter(by_id)
         .one(&txn)
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .ok_or_else(no_such_row)?;
     // The changed row must still satisfy the update rule (PostgreSQL's `WITH CHECK`): a row
     // cannot be moved out of the caller's reach, into another tenant say. Dropping the
@@ -146,11 +181,10 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
     hooks
         .after
         .run_then_commit(txn, Action::Update, || {
-            c.hook(Action::Update, Some(&id), Some(&updated), Some(&patch))
+            c.hook(Action::Update, Some(id), Some(&updated), Some(patch))
         })
         .await?;
-    let v = redacted(&updated, &pctx).await?;
-    Ok(Json(v).into_response())
+    Ok(updated)
 }
 
 pub(super) async fn remove<E: Table, M: AccessModel, S: Stores + 'static>(
@@ -159,27 +193,36 @@ pub(super) async fn remove<E: Table, M: AccessModel, S: Stores + 'static>(
     c: Ctx<M, S>,
 ) -> Result<StatusCode, ApiError> {
     let pctx = c.permission_ctx();
-    let txn = c.begin(hooks.rls).await?;
-    let Some(row) = load::<E, E::Model, _>(&txn, &pctx, Action::Delete, &id).await? else {
-        return Err(absent::<E::Model>(&pctx, Action::Delete, c.signed_in()).await);
+    let (cr, pr, hr, ir) = (&c, &pctx, &*hooks, id.as_str());
+    retry_writes(|| remove_once::<E, M, S>(cr, pr, hr, ir)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One attempt of a delete: load, before-hooks, delete, after-hooks, commit.
+async fn remove_once<E: Table, M: AccessModel, S: Stores + 'static>(
+    c: &Ctx<M, S>,
+    pctx: &PermissionCtx<'_>,
+    hooks: &Hooks<E::Model, M, S>,
+    id: &str,
+) -> Result<(), ApiError> {
+    let txn = c.begin_write(hooks.rls).await?;
+    let Some(row) = load::<E, E::Model, _>(&txn, pctx, Action::Delete, id).await? else {
+        return Err(absent::<E::Model>(pctx, Action::Delete, c.signed_in()).await);
     };
-    authorize_row(&pctx, &row, Action::Delete, c.signed_in()).await?;
-    let hook = || c.hook(Action::Delete, Some(&id), Some(&row), None);
+    authorize_row(pctx, &row, Action::Delete, c.signed_in()).await?;
+    let hook = || c.hook(Action::Delete, Some(id), Some(&row), None);
     hooks.before.run(Action::Delete, hook).await?;
-    let filter = row_filter::<E::Model>(&pctx, Action::Delete);
-    let by_id = id_condition::<E, E::Model>(&id).ok_or_else(no_such_row)?;
+    let filter = row_filter::<E::Model>(pctx, Action::Delete);
+    let by_id = id_condition::<E, E::Model>(id).ok_or_else(no_such_row)?;
+    // A row still referenced is refused by its cause (a foreign key: 422), not a 500.
     let res = E::delete_many()
         .filter(by_id)
         .filter(filter.condition)
         .exec(&txn)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| write_failed(&e))?;
     if res.rows_affected == 0 {
         return Err(no_such_row());
     }
-    hooks
-        .after
-        .run_then_commit(txn, Action::Delete, hook)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    hooks.after.run_then_commit(txn, Action::Delete, hook).await
 }

@@ -439,7 +439,9 @@ async fn rls_rows(
     action: Action,
     p: Option<&Principal>,
 ) -> Result<Vec<String>, String> {
-    let txn = db.begin().await.map_err(|e| e.to_string())?;
+    let txn = super::write::begin_write(db)
+        .await
+        .map_err(|e| e.to_string())?;
     txn.execute_unprepared(&format!("SET LOCAL ROLE {}", quote_ident(role)))
         .await
         .map_err(|e| e.to_string())?;

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::{TransactionTrait, Value};
+use sea_orm::Value;
 
 use super::store::SeaStore;
 use super::tables::{backend, exec, exists, get, not_found, query, s, storable};
+use super::write::{begin_write, retry_writes};
 use crate::model::{EntityTypeId, RoleSet};
 use crate::store::{
     Ancestry, AncestryNode, Resource, ResourceRef, RoleStore, StoreError, StoreErrorKind,
@@ -329,7 +330,9 @@ impl RoleStore for SeaStore {
     }
 
     async fn set_global_roles(&self, user: &str, roles: RoleSet) -> StoreResult<()> {
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = retry_writes(|| begin_write(&self.db))
+            .await
+            .map_err(backend)?;
         exec(
             &txn,
             "DELETE FROM access_user_roles WHERE user_id = ?",

@@ -5,12 +5,33 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionSession, TransactionTrait};
 
 use super::store::SeaStore;
 use super::tables::{backend, exec, exists, get, not_found, query, s, storable};
+use super::write::{begin_write, retry_writes};
 use crate::model::EntityTypeId;
 use crate::store::{ClosureStore, Resource, ResourceRef, StoreError, StoreErrorKind, StoreResult};
+
+/// The key of the PostgreSQL advisory lock that serializes hierarchy changes ("access" in
+/// ASCII).
+const HIERARCHY_LOCK: i64 = 0x6163_6365_7373;
+
+/// A transaction for a hierarchy change: [`begin_write`] (`BEGIN IMMEDIATE` on SQLite, which
+/// serializes writers already), and on PostgreSQL a transaction advisory lock held to the
+/// commit. Closure rows are computed from other resources' closure rows: under `READ
+/// COMMITTED` two concurrent moves could each compute from the other's old ancestry, and under
+/// `SERIALIZABLE` one would fail; the lock makes them wait their turn instead.
+async fn begin_hierarchy<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+) -> StoreResult<C::Transaction> {
+    let txn = retry_writes(|| begin_write(db)).await.map_err(backend)?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let lock = format!("SELECT pg_advisory_xact_lock({HIERARCHY_LOCK})");
+        txn.execute_unprepared(&lock).await.map_err(backend)?;
+    }
+    Ok(txn)
+}
 
 impl SeaStore {
     /// Creates `resource` under `parents` through `db`: a transaction of the application's (the
@@ -29,7 +50,8 @@ impl SeaStore {
     /// ```
     /// use access_core::Resource;
     /// use access_core::sea::SeaStore;
-    /// use sea_orm::{DatabaseConnection, TransactionTrait};
+    /// use access_core::sea::write::begin_write;
+    /// use sea_orm::DatabaseConnection;
     ///
     /// /// A project row and its resource, committed (or rolled back) together.
     /// async fn create_project(
@@ -38,7 +60,7 @@ impl SeaStore {
     ///     project: Resource<'_>,
     ///     workspace: Resource<'_>,
     /// ) -> Result<(), Box<dyn std::error::Error>> {
-    ///     let txn = db.begin().await?;
+    ///     let txn = begin_write(db).await?; // a writer from the start (SQLite: BEGIN IMMEDIATE)
     ///     // .. insert the application's row through `txn` ..
     ///     store.create_resource_in(&txn, project, &[workspace]).await?;
     ///     txn.commit().await?;
@@ -69,7 +91,7 @@ impl SeaStore {
                 "a resource id cannot contain NUL",
             ));
         }
-        let txn = db.begin().await.map_err(backend)?;
+        let txn = begin_hierarchy(db).await?;
         for p in parents {
             let pt = self.names.entity(p.ty)?;
             if !exists(&txn, pt, p.id).await? {
@@ -120,7 +142,8 @@ impl SeaStore {
     /// ```
     /// use access_core::Resource;
     /// use access_core::sea::SeaStore;
-    /// use sea_orm::{DatabaseConnection, TransactionTrait};
+    /// use access_core::sea::write::begin_write;
+    /// use sea_orm::DatabaseConnection;
     ///
     /// /// A project row and its resource (assignments and closure rows too), deleted together.
     /// async fn delete_project(
@@ -128,7 +151,7 @@ impl SeaStore {
     ///     store: &SeaStore,
     ///     project: Resource<'_>,
     /// ) -> Result<(), Box<dyn std::error::Error>> {
-    ///     let txn = db.begin().await?;
+    ///     let txn = begin_write(db).await?; // a writer from the start (SQLite: BEGIN IMMEDIATE)
     ///     // .. delete the application's row through `txn` ..
     ///     store.remove_resource_in(&txn, project).await?;
     ///     txn.commit().await?;
@@ -141,7 +164,7 @@ impl SeaStore {
         resource: Resource<'_>,
     ) -> StoreResult<()> {
         let ty = self.names.entity(resource.ty)?;
-        let txn = db.begin().await.map_err(backend)?;
+        let txn = begin_hierarchy(db).await?;
         if !exists(&txn, ty, resource.id).await? {
             return Err(not_found(resource, ty));
         }
@@ -331,7 +354,7 @@ impl ClosureStore for SeaStore {
         parents: &[Resource<'_>],
     ) -> StoreResult<()> {
         let ty = self.names.entity(resource.ty)?;
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = begin_hierarchy(&self.db).await?;
         if !exists(&txn, ty, resource.id).await? {
             return Err(not_found(resource, ty));
         }

@@ -67,6 +67,7 @@ mod row_filter;
 mod store;
 mod tables;
 mod wallet;
+pub mod write;
 
 pub use listing::{Accessible, list_accessible};
 pub use rls::{RlsError, rls_applies, rls_policies, set_claims};

@@ -193,11 +193,12 @@ pub fn rls_policies<T: SeaOrmSchema>(
 /// # Examples
 /// ```
 /// use access_core::sea::set_claims;
+/// use access_core::sea::write::begin_write;
 /// use access_core::{ModelData, Principal};
-/// use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+/// use sea_orm::{DatabaseConnection, DbErr};
 ///
 /// async fn handle(db: &DatabaseConnection, model: &ModelData, me: &Principal) -> Result<(), DbErr> {
-///     let txn = db.begin().await?;
+///     let txn = begin_write(db).await?;
 ///     set_claims(&txn, model, Some(me)).await?;
 ///     // .. the request's statements: the policies see `me` ..
 ///     txn.commit().await

@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait, Value};
+use sea_orm::{DatabaseConnection, DbErr, Value};
 
 use super::names::Names;
 use super::tables::{backend, exec, get, migrate, query, s};
 use super::wallet::SeaWallet;
+use super::write::{begin_write, retry_writes};
 use crate::model::{AccessModel, FlagId, LimitId, PlanId, RoleSet};
 use crate::store::{
     Charge, FlagStore, RoleCheck, StoreError, StoreErrorKind, StoreResult, Subscription,
@@ -209,7 +210,9 @@ impl SubscriptionStore for SeaStore {
                 format!("plan `{plan}` is not a base plan of group `{grp}`"),
             ));
         }
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = retry_writes(|| begin_write(&self.db))
+            .await
+            .map_err(backend)?;
         exec(
             &txn,
             "DELETE FROM access_subscriptions WHERE tenant = ? AND grp = ?",

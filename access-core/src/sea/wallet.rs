@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Index, OnConflict, Query, Table};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
+use super::write::{begin_write, retry_writes};
 use crate::model::{AccessModel, LimitId};
 use crate::store::{Charge, StoreError, StoreErrorKind, StoreResult, WalletStore};
 use crate::time::Timestamp;
@@ -207,7 +208,9 @@ impl WalletStore for SeaWallet {
             [] => Ok(true),
             [one] => self.consume_one(&self.db, tenant, one).await,
             many => {
-                let txn = self.db.begin().await.map_err(backend)?;
+                let txn = retry_writes(|| begin_write(&self.db))
+                    .await
+                    .map_err(backend)?;
                 for c in many {
                     if !self.consume_one(&txn, tenant, c).await? {
                         txn.rollback().await.map_err(backend)?;
@@ -221,7 +224,9 @@ impl WalletStore for SeaWallet {
     }
 
     async fn unconsume(&self, tenant: &str, charges: &[Charge]) -> StoreResult<()> {
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = retry_writes(|| begin_write(&self.db))
+            .await
+            .map_err(backend)?;
         for c in charges {
             let stmt = Query::update()
                 .table(col(TABLE))

@@ -1,9 +1,9 @@
 //! `POST verify-email` (takes the mailed token once) and `POST resend-verification` (a new
 //! token mailed after answering, whether or not the account exists).
 
+use access_core::sea::write::{begin_write, retry_writes};
 use axum::Json;
 use axum::extract::State;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use crate::auth::one_time;
@@ -26,15 +26,22 @@ pub(super) async fn verify(
     State(state): State<AuthState>,
     JsonBody(body): JsonBody<TokenBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let txn = state.db.begin().await?;
-    let t = one_time::take(&txn, &body.token, "verify").await?;
-    state
-        .config
-        .accounts()
-        .users
-        .update(&txn, t.user_id, UserChange::EmailVerified(true))
-        .await?;
-    txn.commit().await?;
+    // A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED, the token
+    // taken by one conditional statement), run again on contention.
+    let (state, token) = (&state, body.token.as_str());
+    retry_writes(|| async move {
+        let txn = begin_write(&state.db).await?;
+        let t = one_time::take(&txn, token, "verify").await?;
+        state
+            .config
+            .accounts()
+            .users
+            .update(&txn, t.user_id, UserChange::EmailVerified(true))
+            .await?;
+        txn.commit().await?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "verified": true })))
 }
 

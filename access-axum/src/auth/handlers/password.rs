@@ -1,9 +1,10 @@
 //! `POST forgot-password` (a reset token mailed after answering, whether or not the account
 //! exists) and `POST reset-password` (single use; ends every session by default).
 
+use access_core::sea::write::{begin_write, retry_writes};
 use axum::Json;
 use axum::extract::State;
-use sea_orm::{ColumnTrait, Condition, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition};
 use serde::Deserialize;
 
 use super::email::EmailBody;
@@ -36,25 +37,32 @@ pub(super) async fn reset(
     let hash = state.passwords.hash(body.password).await?;
     // Token, password and sessions change together or not at all: a failure does not burn the
     // token or leave sessions open.
-    let txn = state.db.begin().await?;
-    let t = one_time::take(&txn, &body.token, "reset").await?;
-    state
-        .config
-        .accounts()
-        .users
-        .update(
-            &txn,
-            t.user_id,
-            UserChange::Password(hash, Some(unix_now())),
-        )
-        .await?;
-    if state.config.sessions().revoke_on_reset {
-        sessions::revoke(
-            &txn,
-            Condition::all().add(session::Column::UserId.eq(t.user_id)),
-        )
-        .await?;
-    }
-    txn.commit().await?;
+    // A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED, the token
+    // taken by one conditional statement), run again on contention.
+    let (state, token, hash) = (&state, body.token.as_str(), &hash);
+    retry_writes(|| async move {
+        let txn = begin_write(&state.db).await?;
+        let t = one_time::take(&txn, token, "reset").await?;
+        state
+            .config
+            .accounts()
+            .users
+            .update(
+                &txn,
+                t.user_id,
+                UserChange::Password(hash.clone(), Some(unix_now())),
+            )
+            .await?;
+        if state.config.sessions().revoke_on_reset {
+            sessions::revoke(
+                &txn,
+                Condition::all().add(session::Column::UserId.eq(t.user_id)),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "reset": true })))
 }

@@ -1,12 +1,13 @@
 //! `POST refresh`: rotates the refresh token (from the body or the cookie) and issues a new
 //! access token; reusing a rotated token after the grace window revokes the session.
 
+use access_core::sea::write::{begin_write, retry_writes};
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::respond;
@@ -103,8 +104,10 @@ pub(super) async fn refresh(
         return Err(ApiError::unauthenticated());
     }
     // Rotate: exactly one request wins the conditional update; the old token is marked and the
-    // new one stored together.
-    let txn = state.db.begin().await?;
+    // new one stored together. A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+    // READ COMMITTED, whose re-check of the conditional update on the latest row picks the one
+    // winner).
+    let txn = retry_writes(|| begin_write(&state.db)).await?;
     let won = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(rt.id))

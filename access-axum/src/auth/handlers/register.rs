@@ -1,9 +1,9 @@
 //! `POST register`: a new account, its verification mail and its first session.
 
+use access_core::sea::write::{begin_write, retry_writes};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use super::respond;
@@ -100,7 +100,9 @@ pub(super) async fn register(
     };
     // The account, its verification token and its first session in one transaction: a failure
     // leaves no account behind (a retry is not refused as `already_registered`).
-    let txn = state.db.begin().await?;
+    // A writer from the start (SQLite: BEGIN IMMEDIATE, its BEGIN retried on contention;
+    // PostgreSQL: READ COMMITTED, the unique indexes decide between two registrations).
+    let txn = retry_writes(|| begin_write(&state.db)).await?;
     let u = users.insert(&txn, new).await.map_err(|e| {
         // A concurrent registration won the unique index.
         match e.sql_err() {

@@ -1,6 +1,7 @@
 //! The tables authentication keeps, as sea-orm entities, and [`UsersTable`], through which every
 //! user query goes (the built-in `auth_users` table or the application's own).
-//! [`crate::migrate`] creates them.
+//! [`crate::migrate`] creates them. [`connect`] opens a pool set up for concurrent requests
+//! (on SQLite: WAL mode, foreign keys, a busy timeout).
 //!
 //! Each table module holds sea-orm's generated `Entity`, `Model`, `Column`, `PrimaryKey` and
 //! `ActiveModel`: query the tables as any sea-orm entity. No relations are navigated.
@@ -35,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+mod connect;
 pub mod one_time_token;
 pub mod rate_limit;
 pub mod refresh_token;
@@ -42,4 +44,5 @@ pub mod session;
 pub mod user;
 mod users;
 
+pub use connect::connect;
 pub use users::{NewUser, UserChange, UsersTable};

@@ -694,3 +694,74 @@ async fn concurrent_updates_of_distinct_rows_all_succeed() {
         assert_eq!(d.size, i as i64, "{d:?}");
     }
 }
+
+/// `access_axum::db::connect`: on SQLite the file is in WAL mode for every later connection,
+/// foreign keys are enforced and writers wait for the lock; on PostgreSQL the pool as asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connect_sets_a_sqlite_file_up_for_concurrent_requests() {
+    let Some(place) = place().await else {
+        return;
+    };
+    let url = match &place.schema {
+        // The schema is not in the URL: the pool reaches `public`, enough to ask something.
+        Some(_) => place.url.clone(),
+        None => {
+            // A new file, never put in WAL mode by the harness.
+            let path = place.url.replace(".db?mode=rwc", "-connect.db");
+            format!("{path}?mode=rwc")
+        }
+    };
+    let db = access_axum::db::connect(&url, 4).await.unwrap();
+    let one = |sql: &str| sea_orm::Statement::from_string(db.get_database_backend(), sql);
+    if postgres() {
+        let r = db
+            .query_one_raw(one("SELECT 1 AS one"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.try_get_by_index::<i32>(0).unwrap(), 1);
+        return;
+    }
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc")
+        .to_owned();
+    // Another pool, made without the helper, finds the file in WAL mode.
+    let plain = Database::connect(url.clone()).await.unwrap();
+    let q = |sql: &str| sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, sql);
+    let mode = plain
+        .query_one_raw(q("PRAGMA journal_mode"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
+    // Foreign keys enforced on the helper's connections.
+    db.execute_unprepared("CREATE TABLE p (id INTEGER PRIMARY KEY)")
+        .await
+        .unwrap();
+    db.execute_unprepared("CREATE TABLE c (p INTEGER REFERENCES p (id))")
+        .await
+        .unwrap();
+    let e = db
+        .execute_unprepared("INSERT INTO c (p) VALUES (7)")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        access_core::sea::write::classify(&e),
+        access_core::sea::write::DbFailure::ForeignKey { field: None }
+    );
+    // In memory: no file, no WAL, no error.
+    access_axum::db::connect("sqlite::memory:", 1)
+        .await
+        .unwrap();
+    drop((db, plain));
+    let harness_file = place
+        .url
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc");
+    for file in [path.as_str(), harness_file] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{file}{suffix}"));
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! In-memory implementation of every store: for tests, examples, single-process apps, and the
 //! nanosecond `can` path.
 
-use std::cell::RefCell;
+mod fill;
+mod graph;
+
 use std::future::{Future, ready};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -9,81 +11,14 @@ use rustc_hash::FxHashMap;
 
 use crate::model::{AccessModel, EntityTypeId, FlagId, LimitId, PlanId, RoleSet};
 use crate::store::{
-    Ancestry, AncestryNode, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleCheck,
-    RoleStore, StoreError, StoreErrorKind, StoreResult, Subscription, SubscriptionStore,
-    TenantPlans, WalletStore,
+    Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleCheck, RoleStore,
+    StoreError, StoreErrorKind, StoreResult, Subscription, SubscriptionStore, TenantPlans,
+    WalletStore,
 };
 use crate::time::Timestamp;
-
-/// Most nodes an ancestry may hold; a deeper hierarchy is refused instead of exhausting memory.
-pub const MAX_ANCESTRY: usize = 4_096;
-
-/// Buffers of the ancestry walk, reused across calls on a thread.
-#[derive(Debug, Default)]
-struct Dfs {
-    order: Vec<u32>,
-    stack: Vec<(u32, usize)>,
-    seen: Vec<u32>,
-}
-
-thread_local! {
-    static DFS: RefCell<Dfs> = RefCell::new(Dfs::default());
-}
-
-#[derive(Debug)]
-struct Node {
-    ty: u16,
-    id: Arc<str>,
-    parents: Vec<u32>,
-    children: Vec<u32>,
-    alive: bool,
-}
-
-#[derive(Debug, Default)]
-struct User {
-    global: RoleSet,
-    assignments: FxHashMap<u32, RoleSet>,
-    /// Time-bound assignments (few; checked against the clock when present).
-    timed: Vec<Timed>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Timed {
-    node: u32,
-    role: u16,
-    from: Option<Timestamp>,
-    until: Option<Timestamp>,
-}
-
-impl Timed {
-    fn valid(&self, now: Timestamp) -> bool {
-        self.from.is_none_or(|f| f <= now) && self.until.is_none_or(|u| now < u)
-    }
-}
-
-impl User {
-    /// The roles held on node `n` at `now` (`None`: no time-bound assignment to check).
-    #[inline]
-    fn roles_on(&self, n: u32, now: Option<Timestamp>) -> RoleSet {
-        let mut r = self.assignments.get(&n).copied().unwrap_or_default();
-        if let Some(now) = now {
-            for t in &self.timed {
-                if t.node == n && t.valid(now) {
-                    r.insert(t.role as usize);
-                }
-            }
-        }
-        r
-    }
-}
-
-#[derive(Debug, Default)]
-struct Graph {
-    /// Per entity type: id → node index.
-    index: Vec<FxHashMap<Arc<str>, u32>>,
-    nodes: Vec<Node>,
-    users: FxHashMap<Arc<str>, User>,
-}
+#[cfg_attr(not(feature = "sea-orm"), allow(unused_imports))]
+pub(crate) use graph::MAX_ANCESTRY;
+use graph::{Graph, Node, Timed};
 
 /// (tenant, limit index, period start) → units used.
 type WalletKey = (Arc<str>, u16, Timestamp);
@@ -204,109 +139,6 @@ impl MemoryStore {
         self.graph.write().map_err(|_| poisoned())
     }
 
-    fn fill_ancestry(
-        &self,
-        user: &str,
-        resource: Resource<'_>,
-        out: &mut Ancestry,
-    ) -> StoreResult<()> {
-        out.clear();
-        let g = self.read()?;
-        let u = g.users.get(user);
-        let now = u
-            .filter(|u| !u.timed.is_empty())
-            .map(|_| out.at.unwrap_or_else(crate::time::now));
-        let roles_on = |n: u32| u.map(|u| u.roles_on(n, now)).unwrap_or_default();
-        let Some(start) = g.lookup(resource) else {
-            out.nodes.push(AncestryNode {
-                ty: resource.ty,
-                id: out.want_ids.then(|| Arc::from(resource.id)),
-                roles: RoleSet::EMPTY,
-                parents: (0, 0),
-            });
-            return Ok(());
-        };
-        out.found = true;
-        // Fast path: a chain (every node has at most one parent), the shape of most
-        // hierarchies. No search needed: the chain is already in topological order.
-        let mut n = start;
-        loop {
-            let node = &g.nodes[n as usize];
-            match node.parents.as_slice() {
-                [] | [_] if out.nodes.len() < MAX_ANCESTRY => {
-                    let i = out.nodes.len() as u32;
-                    let parents = if node.parents.is_empty() {
-                        (i, 0)
-                    } else {
-                        out.parents.push(i + 1);
-                        (out.parents.len() as u32 - 1, 1)
-                    };
-                    out.nodes.push(AncestryNode {
-                        ty: EntityTypeId(node.ty),
-                        id: out.want_ids.then(|| node.id.clone()),
-                        roles: roles_on(n),
-                        parents,
-                    });
-                    match node.parents.first() {
-                        Some(&p) => n = p,
-                        None => return Ok(()),
-                    }
-                }
-                _ => break,
-            }
-        }
-        // Several parents somewhere (or a chain too long): the general search below.
-        out.nodes.clear();
-        out.parents.clear();
-        DFS.with(|d| {
-            let mut d = d.borrow_mut();
-            let Dfs { order, stack, seen } = &mut *d;
-            order.clear();
-            stack.clear();
-            seen.clear();
-            // Iterative DFS over parents; post-order, then reversed, gives a topological order
-            // in which every parent comes after its children.
-            stack.push((start, 0));
-            seen.push(start);
-            while let Some((n, next)) = stack.last_mut() {
-                let node = &g.nodes[*n as usize];
-                if let Some(&p) = node.parents.get(*next) {
-                    *next += 1;
-                    if !seen.contains(&p) {
-                        if seen.len() >= MAX_ANCESTRY {
-                            return Err(StoreError::new(
-                                StoreErrorKind::InvalidAncestry,
-                                format!("ancestry larger than {MAX_ANCESTRY} resources"),
-                            ));
-                        }
-                        seen.push(p);
-                        stack.push((p, 0));
-                    }
-                } else {
-                    order.push(*n);
-                    stack.pop();
-                }
-            }
-            order.reverse();
-            for &n in order.iter() {
-                let node = &g.nodes[n as usize];
-                let start = out.parents.len() as u32;
-                for p in &node.parents {
-                    if let Some(pos) = order.iter().position(|x| x == p) {
-                        out.parents.push(pos as u32);
-                    }
-                }
-                out.nodes.push(AncestryNode {
-                    ty: EntityTypeId(node.ty),
-                    id: out.want_ids.then(|| node.id.clone()),
-                    roles: roles_on(n),
-                    parents: (start, out.parents.len() as u32 - start),
-                });
-            }
-            Ok(())
-        })
-    }
-
     fn with_tenant<R>(&self, tenant: &str, f: impl FnOnce(&mut Tenant) -> R) -> StoreResult<R> {
         let mut t = self.tenants.write().map_err(|_| poisoned())?;
         if let Some(x) = t.get_mut(tenant) {
@@ -337,68 +169,6 @@ impl MemoryStore {
     }
 }
 
-impl Graph {
-    #[inline]
-    fn lookup(&self, r: Resource<'_>) -> Option<u32> {
-        self.index.get(r.ty.0 as usize)?.get(r.id).copied()
-    }
-
-    fn require(&self, r: Resource<'_>) -> StoreResult<u32> {
-        self.lookup(r).ok_or_else(|| {
-            StoreError::new(
-                StoreErrorKind::NotFound,
-                format!("resource {}:{} not found", r.ty.0, r.id),
-            )
-        })
-    }
-
-    /// Whether `target` is `from` or one of its ancestors.
-    fn reaches(&self, from: u32, target: u32) -> bool {
-        let mut stack = vec![from];
-        let mut seen = vec![from];
-        while let Some(n) = stack.pop() {
-            if n == target {
-                return true;
-            }
-            for &p in &self.nodes[n as usize].parents {
-                if !seen.contains(&p) {
-                    seen.push(p);
-                    stack.push(p);
-                }
-            }
-        }
-        false
-    }
-
-    fn set_parents(&mut self, n: u32, parents: &[Resource<'_>]) -> StoreResult<()> {
-        let mut ps = Vec::with_capacity(parents.len());
-        for p in parents {
-            let pi = self.require(*p)?;
-            if self.reaches(pi, n) {
-                return Err(StoreError::new(
-                    StoreErrorKind::Cycle,
-                    format!(
-                        "{}:{} cannot be placed under {}:{}: it would become its own ancestor",
-                        self.nodes[n as usize].ty, self.nodes[n as usize].id, p.ty.0, p.id
-                    ),
-                ));
-            }
-            if !ps.contains(&pi) {
-                ps.push(pi);
-            }
-        }
-        let old = std::mem::take(&mut self.nodes[n as usize].parents);
-        for p in old {
-            self.nodes[p as usize].children.retain(|c| *c != n);
-        }
-        for &p in &ps {
-            self.nodes[p as usize].children.push(n);
-        }
-        self.nodes[n as usize].parents = ps;
-        Ok(())
-    }
-}
-
 impl RoleStore for MemoryStore {
     fn ancestry(
         &self,
@@ -406,7 +176,7 @@ impl RoleStore for MemoryStore {
         resource: Resource<'_>,
         out: &mut Ancestry,
     ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.fill_ancestry(user, resource, out))
+        ready(self.read().and_then(|g| g.fill(user, resource, out)))
     }
 
     fn assignments(
@@ -556,13 +326,7 @@ impl ClosureStore for MemoryStore {
                         StoreError::new(StoreErrorKind::InvalidRequest, "too many resources")
                     })?;
                     let id: Arc<str> = Arc::from(resource.id);
-                    g.nodes.push(Node {
-                        ty: resource.ty.0,
-                        id: id.clone(),
-                        parents: Vec::new(),
-                        children: Vec::new(),
-                        alive: true,
-                    });
+                    g.nodes.push(Node::new(resource.ty.0, id.clone(), n));
                     let ty = resource.ty.0 as usize;
                     if g.index.len() <= ty {
                         g.index.resize_with(ty + 1, FxHashMap::default);
@@ -594,18 +358,9 @@ impl ClosureStore for MemoryStore {
         ready((|| {
             let mut g = self.write()?;
             let n = g.require(resource)?;
-            g.set_parents(n, &[])?;
-            let children = std::mem::take(&mut g.nodes[n as usize].children);
-            for c in children {
-                g.nodes[c as usize].parents.retain(|p| *p != n);
-            }
-            g.nodes[n as usize].alive = false;
+            g.remove(n)?;
             if let Some(ix) = g.index.get_mut(resource.ty.0 as usize) {
                 ix.remove(resource.id);
-            }
-            for u in g.users.values_mut() {
-                u.assignments.remove(&n);
-                u.timed.retain(|t| t.node != n);
             }
             Ok(())
         })())

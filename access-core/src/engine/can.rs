@@ -104,6 +104,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         // 2 + 3. roles on the resource and through its ancestry
         let mut s = take_scratch();
         s.ancestry.want_ids = false;
+        s.ancestry.compact = true;
         s.ancestry.at = self.now;
         let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));

@@ -148,6 +148,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     ) -> StoreResult<Result<GrantPath, Reason>> {
         let mut s = take_scratch();
         s.ancestry.want_ids = true;
+        s.ancestry.compact = false;
         s.ancestry.at = self.now;
         let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
         let result = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));

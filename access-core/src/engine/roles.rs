@@ -82,6 +82,31 @@ pub(super) fn bad_ancestry(msg: &str) -> StoreError {
     StoreError::new(StoreErrorKind::InvalidAncestry, msg)
 }
 
+/// The roles on the lowest of `count` same-type nodes in a chain, each holding `roles`, when the
+/// topmost has `top`: the type's edge to itself applied `count - 1` times, stopping early at a
+/// fixed point (after one or two steps in the models we know), so a long run costs what a short
+/// one does.
+fn repeat(
+    data: &ModelData,
+    entity: &EntityData,
+    roles: RoleSet,
+    ty: u16,
+    top: RoleSet,
+    count: u32,
+) -> RoleSet {
+    let own = closure(entity, roles);
+    let edge = data.edge(ty, ty);
+    let mut e = top;
+    for _ in 1..count {
+        let next = own.union(edge.map_or(RoleSet::EMPTY, |edge| carry(edge, e)));
+        if next == e {
+            break;
+        }
+        e = next;
+    }
+    e
+}
+
 /// Effective roles of every node of the ancestry, parents first (they have larger indices).
 pub(super) fn effective(
     data: &ModelData,
@@ -91,6 +116,8 @@ pub(super) fn effective(
     let n = a.nodes.len();
     eff.clear();
     eff.resize(n, RoleSet::EMPTY);
+    // Folded runs (compact ancestries), walked from the last as the nodes are.
+    let mut repeats = a.repeats.iter().rev().peekable();
     for i in (0..n).rev() {
         let node = &a.nodes[i];
         let ty = node.ty.0;
@@ -106,6 +133,16 @@ pub(super) fn effective(
             if let Some(edge) = data.edge(a.nodes[p].ty.0, ty) {
                 e = e.union(carry(edge, eff[p]));
             }
+        }
+        while let Some(&&(r, count)) = repeats.peek() {
+            if r as usize > i {
+                repeats.next();
+                continue;
+            }
+            if r as usize == i {
+                e = repeat(data, entity, node.roles, ty, e, count);
+            }
+            break;
         }
         eff[i] = e;
     }

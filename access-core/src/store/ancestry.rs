@@ -67,10 +67,20 @@ pub struct Ancestry {
     pub parents: Vec<u32>,
     /// Whether the resource itself exists in the store.
     pub found: bool,
+    /// Whether the store may answer in compact form (the engine's `can` asks so; explanations
+    /// never do, as they set [`Ancestry::want_ids`]): it may leave out the ancestors above the
+    /// last one on which the user holds a role (they cannot give the user anything), and fold a
+    /// run of consecutive same-type ancestors without roles, each the only parent of the one
+    /// below, into one node listed in [`Ancestry::repeats`]. A store may ignore it.
+    pub compact: bool,
+    /// `(node, count)`: node `node` stands for `count` consecutive nodes of its type, each the
+    /// only parent of the next, all with the node's roles (compact form only; empty otherwise).
+    pub repeats: Vec<(u32, u32)>,
 }
 
 impl Ancestry {
-    /// Clears the nodes, keeping the buffers and the request settings (`want_ids`, `at`).
+    /// Clears the nodes, keeping the buffers and the request settings (`want_ids`, `at`,
+    /// `compact`).
     ///
     /// # Examples
     /// ```
@@ -83,6 +93,7 @@ impl Ancestry {
     pub fn clear(&mut self) {
         self.nodes.clear();
         self.parents.clear();
+        self.repeats.clear();
         self.found = false;
     }
 

@@ -1,0 +1,237 @@
+//! Reading an ancestry out of the [`Graph`]: in full (every ancestor, for explanations and
+//! other stores' callers), or compact for `can` (only what decides the user's roles, in a time
+//! that does not grow with the depth of the hierarchy).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use super::graph::{Graph, MAX_ANCESTRY, User};
+use crate::model::{EntityTypeId, RoleSet};
+use crate::store::{Ancestry, AncestryNode, Resource, StoreError, StoreErrorKind, StoreResult};
+use crate::time::Timestamp;
+
+/// Buffers of the ancestry walk, reused across calls on a thread.
+#[derive(Debug, Default)]
+struct Dfs {
+    order: Vec<u32>,
+    stack: Vec<(u32, usize)>,
+    seen: Vec<u32>,
+    /// (position in the chain, roles held there) of the compact read.
+    hits: Vec<(u32, RoleSet)>,
+}
+
+thread_local! {
+    static DFS: RefCell<Dfs> = RefCell::new(Dfs::default());
+}
+
+impl Graph {
+    /// Fills `out` with the ancestry of `resource` and `user`'s direct roles on each node.
+    pub(super) fn fill(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        out: &mut Ancestry,
+    ) -> StoreResult<()> {
+        out.clear();
+        let u = self.users.get(user);
+        let now = u
+            .filter(|u| !u.timed.is_empty())
+            .map(|_| out.at.unwrap_or_else(crate::time::now));
+        let roles_on = |n: u32| u.map(|u| u.roles_on(n, now)).unwrap_or_default();
+        let Some(start) = self.lookup(resource) else {
+            out.nodes.push(AncestryNode {
+                ty: resource.ty,
+                id: out.want_ids.then(|| Arc::from(resource.id)),
+                roles: RoleSet::EMPTY,
+                parents: (0, 0),
+            });
+            return Ok(());
+        };
+        out.found = true;
+        if out.compact
+            && !out.want_ids
+            && let Some(chain) = &self.nodes[start as usize].chain
+        {
+            self.fill_compact(u, now, start, chain, out);
+            return Ok(());
+        }
+        // Fast path: a chain (every node has at most one parent), the shape of most
+        // hierarchies. No search needed: the chain is already in topological order.
+        let mut n = start;
+        loop {
+            let node = &self.nodes[n as usize];
+            match node.parents.as_slice() {
+                [] | [_] if out.nodes.len() < MAX_ANCESTRY => {
+                    let i = out.nodes.len() as u32;
+                    let parents = if node.parents.is_empty() {
+                        (i, 0)
+                    } else {
+                        out.parents.push(i + 1);
+                        (out.parents.len() as u32 - 1, 1)
+                    };
+                    out.nodes.push(AncestryNode {
+                        ty: EntityTypeId(node.ty),
+                        id: out.want_ids.then(|| node.id.clone()),
+                        roles: roles_on(n),
+                        parents,
+                    });
+                    match node.parents.first() {
+                        Some(&p) => n = p,
+                        None => return Ok(()),
+                    }
+                }
+                _ => break,
+            }
+        }
+        // Several parents somewhere (or a chain too long): the general search below.
+        out.nodes.clear();
+        out.parents.clear();
+        DFS.with(|d| {
+            let mut d = d.borrow_mut();
+            let Dfs {
+                order, stack, seen, ..
+            } = &mut *d;
+            order.clear();
+            stack.clear();
+            seen.clear();
+            // Iterative DFS over parents; post-order, then reversed, gives a topological order
+            // in which every parent comes after its children.
+            stack.push((start, 0));
+            seen.push(start);
+            while let Some((n, next)) = stack.last_mut() {
+                let node = &self.nodes[*n as usize];
+                if let Some(&p) = node.parents.get(*next) {
+                    *next += 1;
+                    if !seen.contains(&p) {
+                        if seen.len() >= MAX_ANCESTRY {
+                            return Err(StoreError::new(
+                                StoreErrorKind::InvalidAncestry,
+                                format!("ancestry larger than {MAX_ANCESTRY} resources"),
+                            ));
+                        }
+                        seen.push(p);
+                        stack.push((p, 0));
+                    }
+                } else {
+                    order.push(*n);
+                    stack.pop();
+                }
+            }
+            order.reverse();
+            for &n in order.iter() {
+                let node = &self.nodes[n as usize];
+                let start = out.parents.len() as u32;
+                for p in &node.parents {
+                    if let Some(pos) = order.iter().position(|x| x == p) {
+                        out.parents.push(pos as u32);
+                    }
+                }
+                out.nodes.push(AncestryNode {
+                    ty: EntityTypeId(node.ty),
+                    id: out.want_ids.then(|| node.id.clone()),
+                    roles: roles_on(n),
+                    parents: (start, out.parents.len() as u32 - start),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// The compact ancestry of `start`, whose ancestry is `chain`: the nodes from `start` up to
+    /// the farthest ancestor on which the user holds a role, each run of same-type nodes without
+    /// roles folded into one node repeated ([`Ancestry::repeats`]). With no role on the chain,
+    /// `start` alone. The work is in the user's assignments and the runs of types, never in the
+    /// length of the chain.
+    fn fill_compact(
+        &self,
+        u: Option<&User>,
+        now: Option<Timestamp>,
+        start: u32,
+        chain: &[u32],
+        out: &mut Ancestry,
+    ) {
+        DFS.with(|d| {
+            let Some(u) = u else {
+                self.push_piece(chain, 0, 1, RoleSet::EMPTY, out);
+                return;
+            };
+            let hits = &mut d.borrow_mut().hits;
+            hits.clear();
+            let len = chain.len();
+            // Position of node `a` in the chain, if it is there.
+            let pos = |a: u32| {
+                let c = self.nodes.get(a as usize)?.chain.as_ref()?;
+                let p = len.checked_sub(c.len())?;
+                (chain[p] == a).then_some(p as u32)
+            };
+            if u.assignments.len() <= len {
+                for (&a, &r) in &u.assignments {
+                    if let Some(p) = pos(a).filter(|_| !r.is_empty()) {
+                        hits.push((p, r));
+                    }
+                }
+            } else {
+                for (p, a) in chain.iter().enumerate() {
+                    if let Some(&r) = u.assignments.get(a).filter(|r| !r.is_empty()) {
+                        hits.push((p as u32, r));
+                    }
+                }
+            }
+            if let Some(now) = now {
+                for t in u.timed.iter().filter(|t| t.valid(now)) {
+                    if let Some(p) = pos(t.node) {
+                        match hits.iter_mut().find(|(q, _)| *q == p) {
+                            Some((_, r)) => r.insert(t.role as usize),
+                            None => hits.push((p, RoleSet::single(t.role as usize))),
+                        }
+                    }
+                }
+            }
+            hits.sort_unstable_by_key(|(p, _)| *p);
+            let Some(&(top, _)) = hits.last() else {
+                self.push_piece(chain, 0, 1, RoleSet::EMPTY, out);
+                return;
+            };
+            let runs = &self.nodes[start as usize].runs;
+            let mut p = 0u32;
+            for &(at, roles) in hits.iter() {
+                // Role-less nodes below `at`, one piece per run of types.
+                while p < at {
+                    let run = runs.partition_point(|&s| s <= p);
+                    let end = runs.get(run).map_or(at, |&s| s.min(at));
+                    self.push_piece(chain, p, end - p, RoleSet::EMPTY, out);
+                    p = end;
+                }
+                self.push_piece(chain, at, 1, roles, out);
+                p = at + 1;
+            }
+            debug_assert_eq!(p, top + 1);
+        });
+        // The last node has no parent.
+        if let Some(last) = out.nodes.last_mut() {
+            let n = out.parents.len() as u32;
+            out.parents.pop();
+            last.parents = (n.saturating_sub(1), 0);
+        }
+    }
+
+    /// Appends the node at `pos` of `chain`, standing for `count` nodes of its type, linked to the
+    /// next node as its parent.
+    fn push_piece(&self, chain: &[u32], pos: u32, count: u32, roles: RoleSet, out: &mut Ancestry) {
+        let i = out.nodes.len() as u32;
+        let ty = chain
+            .get(pos as usize)
+            .and_then(|&n| self.nodes.get(n as usize))
+            .map_or(0, |n| n.ty);
+        if count > 1 {
+            out.repeats.push((i, count));
+        }
+        out.parents.push(i + 1);
+        out.nodes.push(AncestryNode {
+            ty: EntityTypeId(ty),
+            id: None,
+            roles,
+            parents: (out.parents.len() as u32 - 1, 1),
+        });
+    }
+}

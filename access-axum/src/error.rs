@@ -288,7 +288,7 @@ impl ApiError {
                 named(
                     &field,
                     "refers to a missing row",
-                    "a referenced row is missing",
+                    "a referenced row is missing, or other rows refer to this one",
                 ),
             ),
             DbFailure::Rejected { field } => Self::invalid(

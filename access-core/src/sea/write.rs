@@ -204,7 +204,6 @@ fn runtime(r: &RuntimeErr) -> DbFailure {
             | sqlx::Error::WorkerCrashed => DbFailure::Unavailable,
             _ => DbFailure::Other,
         },
-        #[allow(unreachable_patterns)]
         _ => DbFailure::Other,
     }
 }

@@ -13,7 +13,11 @@
 //! [`Crud`] adds hooks that run before and after each action, once the permission checks have
 //! passed; they receive a typed [`Hook`] (user, engine context, id, row, body) and can refuse
 //! the request with any status. After-hooks of create, update and delete run inside the write's
-//! transaction: a refusal rolls the write back. See `docs/crud.md` for the whole story.
+//! transaction: a refusal rolls the write back. A write that meets contention (a busy SQLite
+//! database, a PostgreSQL deadlock) runs again from `BEGIN`, hooks included, at most 4 times
+//! ([`retry_writes`](access_core::sea::write::retry_writes)), then answers 503 with
+//! `Retry-After`: what a hook writes through `hook.txn` rolls back with a failed attempt, other
+//! side effects (a mail sent) would repeat. See `docs/crud.md` for the whole story.
 //!
 //! # Examples
 //!

@@ -16,12 +16,37 @@ struct Dfs {
     order: Vec<u32>,
     stack: Vec<(u32, usize)>,
     seen: Vec<u32>,
-    /// (position in the chain, roles held there) of the compact read.
-    hits: Vec<(u32, RoleSet)>,
 }
 
 thread_local! {
-    static DFS: RefCell<Dfs> = RefCell::new(Dfs::default());
+    static DFS: RefCell<Dfs> = const {
+        RefCell::new(Dfs {
+            order: Vec::new(),
+            stack: Vec::new(),
+            seen: Vec::new(),
+        })
+    };
+}
+
+/// Most nodes of a chain on which the compact read takes the user's roles; past it, the ancestry
+/// is read in full.
+const HITS: usize = 8;
+
+/// Chains up to this long are walked node by node in the compact read.
+const SHORT: usize = 8;
+
+/// Adds roles `r` at chain position `p` to `hits[..n]`; `false` when full.
+fn add(hits: &mut [(u32, RoleSet); HITS], n: &mut usize, p: u32, r: RoleSet) -> bool {
+    if let Some(h) = hits[..*n].iter_mut().find(|(q, _)| *q == p) {
+        h.1 = h.1.union(r);
+        return true;
+    }
+    let Some(slot) = hits.get_mut(*n) else {
+        return false;
+    };
+    *slot = (p, r);
+    *n += 1;
+    true
 }
 
 impl Graph {
@@ -51,8 +76,8 @@ impl Graph {
         if out.compact
             && !out.want_ids
             && let Some(chain) = &self.nodes[start as usize].chain
+            && self.fill_compact(u, now, start, chain, out)
         {
-            self.fill_compact(u, now, start, chain, out);
             return Ok(());
         }
         // Fast path: a chain (every node has at most one parent), the shape of most
@@ -88,9 +113,7 @@ impl Graph {
         out.parents.clear();
         DFS.with(|d| {
             let mut d = d.borrow_mut();
-            let Dfs {
-                order, stack, seen, ..
-            } = &mut *d;
+            let Dfs { order, stack, seen } = &mut *d;
             order.clear();
             stack.clear();
             seen.clear();
@@ -141,7 +164,8 @@ impl Graph {
     /// the farthest ancestor on which the user holds a role, each run of same-type nodes without
     /// roles folded into one node repeated ([`Ancestry::repeats`]). With no role on the chain,
     /// `start` alone. The work is in the user's assignments and the runs of types, never in the
-    /// length of the chain.
+    /// length of the chain. `false` (nothing written): the user holds roles on more than
+    /// [`HITS`] nodes of the chain; the caller reads the ancestry in full.
     fn fill_compact(
         &self,
         u: Option<&User>,
@@ -149,14 +173,10 @@ impl Graph {
         start: u32,
         chain: &[u32],
         out: &mut Ancestry,
-    ) {
-        DFS.with(|d| {
-            let Some(u) = u else {
-                self.push_piece(chain, 0, 1, RoleSet::EMPTY, out);
-                return;
-            };
-            let hits = &mut d.borrow_mut().hits;
-            hits.clear();
+    ) -> bool {
+        let mut hits = [(0u32, RoleSet::EMPTY); HITS];
+        let mut n = 0;
+        if let Some(u) = u {
             let len = chain.len();
             // Position of node `a` in the chain, if it is there.
             let pos = |a: u32| {
@@ -164,55 +184,66 @@ impl Graph {
                 let p = len.checked_sub(c.len())?;
                 (chain[p] == a).then_some(p as u32)
             };
-            if u.assignments.len() <= len {
+            // A short chain is walked (its nodes are at hand, the user's table is small and
+            // warm); past `SHORT`, the user's assignments are placed on it, one comparison each.
+            if len > SHORT && u.assignments.len() < len {
                 for (&a, &r) in &u.assignments {
-                    if let Some(p) = pos(a).filter(|_| !r.is_empty()) {
-                        hits.push((p, r));
+                    if let Some(p) = pos(a).filter(|_| !r.is_empty())
+                        && !add(&mut hits, &mut n, p, r)
+                    {
+                        return false;
                     }
                 }
             } else {
                 for (p, a) in chain.iter().enumerate() {
-                    if let Some(&r) = u.assignments.get(a).filter(|r| !r.is_empty()) {
-                        hits.push((p as u32, r));
+                    if let Some(&r) = u.assignments.get(a).filter(|r| !r.is_empty())
+                        && !add(&mut hits, &mut n, p as u32, r)
+                    {
+                        return false;
                     }
                 }
             }
             if let Some(now) = now {
                 for t in u.timed.iter().filter(|t| t.valid(now)) {
-                    if let Some(p) = pos(t.node) {
-                        match hits.iter_mut().find(|(q, _)| *q == p) {
-                            Some((_, r)) => r.insert(t.role as usize),
-                            None => hits.push((p, RoleSet::single(t.role as usize))),
-                        }
+                    if let Some(p) = pos(t.node)
+                        && !add(&mut hits, &mut n, p, RoleSet::single(t.role as usize))
+                    {
+                        return false;
                     }
                 }
             }
-            hits.sort_unstable_by_key(|(p, _)| *p);
-            let Some(&(top, _)) = hits.last() else {
-                self.push_piece(chain, 0, 1, RoleSet::EMPTY, out);
-                return;
-            };
-            let runs = &self.nodes[start as usize].runs;
-            let mut p = 0u32;
-            for &(at, roles) in hits.iter() {
-                // Role-less nodes below `at`, one piece per run of types.
-                while p < at {
-                    let run = runs.partition_point(|&s| s <= p);
-                    let end = runs.get(run).map_or(at, |&s| s.min(at));
-                    self.push_piece(chain, p, end - p, RoleSet::EMPTY, out);
-                    p = end;
-                }
-                self.push_piece(chain, at, 1, roles, out);
-                p = at + 1;
+        }
+        let hits = &mut hits[..n];
+        // Insertion sort: a handful at most.
+        for i in 1..hits.len() {
+            let mut j = i;
+            while j > 0 && hits[j - 1].0 > hits[j].0 {
+                hits.swap(j - 1, j);
+                j -= 1;
             }
-            debug_assert_eq!(p, top + 1);
-        });
+        }
+        if hits.is_empty() {
+            self.push_piece(chain, 0, 1, RoleSet::EMPTY, out);
+        }
+        let runs = &self.nodes[start as usize].runs;
+        let mut p = 0u32;
+        for &(at, roles) in hits.iter() {
+            // Role-less nodes below `at`, one piece per run of types.
+            while p < at {
+                let run = runs.partition_point(|&s| s <= p);
+                let end = runs.get(run).map_or(at, |&s| s.min(at));
+                self.push_piece(chain, p, end - p, RoleSet::EMPTY, out);
+                p = end;
+            }
+            self.push_piece(chain, at, 1, roles, out);
+            p = at + 1;
+        }
         // The last node has no parent.
         if let Some(last) = out.nodes.last_mut() {
-            let n = out.parents.len() as u32;
             out.parents.pop();
-            last.parents = (n.saturating_sub(1), 0);
+            last.parents = (out.parents.len() as u32, 0);
         }
+        true
     }
 
     /// Appends the node at `pos` of `chain`, standing for `count` nodes of its type, linked to the

@@ -1,0 +1,665 @@
+//! The saas app under concurrent load, on SQLite (a WAL file) and PostgreSQL: N clients, each a
+//! user of its own, mix creates, updates of their own rows, deletes, lists and reads of
+//! documents and projects (a project also joins and leaves the hierarchy in its row's
+//! transaction), logins, token refreshes, and a few requests refused alone too (a missing row:
+//! 404, a malformed project id: 422). The run must end with no 5xx, no status other than the one
+//! the same request gets alone, and every acknowledged write in the database afterwards, row by
+//! row: created rows with their last acknowledged values, deleted rows gone (projects from the
+//! hierarchy too), no row nobody was told about.
+//!
+//! Sizes (`SAAS_LOAD`): unset, the CI size (64 clients × 8 requests, then 256 × 3, per
+//! database); `full`, 64 × 100 then 256 × 40 (`SAAS_LOAD=full cargo test --release -p saas
+//! --test load -- --nocapture`); or `CxR,CxR..`. Each phase has a hard time limit. Logins use
+//! the harness's cheap argon2 (`TEST_ARGON2`: 256 KiB, one pass, one lane). PostgreSQL needs
+//! `ACCESS_TEST_POSTGRES_URL` and is skipped, saying so, without it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use access_core::sea::SeaStore;
+use access_core::{TypedClosure as _, TypedRoles as _};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+#[path = "common/harness.rs"]
+mod harness;
+#[path = "common/keepalive.rs"]
+mod keepalive;
+
+use harness::{Session, TestDb};
+use keepalive::Conn;
+use saas::model::{WorkspaceRole, resource};
+use saas::schema::{document, project};
+
+/// Tenants the clients are spread over (each with an organization and a workspace the
+/// tenant's clients administer): lists see other clients' rows, writes touch only one's own.
+const TENANTS: usize = 8;
+
+/// One phase: `clients` at once, `requests` each.
+#[derive(Clone, Copy, Debug)]
+struct Phase {
+    clients: usize,
+    requests: usize,
+}
+
+/// The phases `SAAS_LOAD` asks for.
+fn phases() -> Vec<Phase> {
+    let spec = std::env::var("SAAS_LOAD").unwrap_or_default();
+    let spec = match spec.as_str() {
+        "" => "64x8,256x3",
+        "full" => "64x100,256x40",
+        s => s,
+    };
+    spec.split(',')
+        .map(|p| {
+            let (c, r) = p
+                .trim()
+                .split_once('x')
+                .unwrap_or_else(|| panic!("SAAS_LOAD: `{p}` is not CLIENTSxREQUESTS"));
+            let n = |v: &str| -> usize {
+                v.parse()
+                    .ok()
+                    .filter(|n| (1..=4096).contains(n))
+                    .unwrap_or_else(|| panic!("SAAS_LOAD: `{v}` is not a count in 1..=4096"))
+            };
+            Phase {
+                clients: n(c),
+                requests: n(r),
+            }
+        })
+        .collect()
+}
+
+/// The hard time limit of a phase: generous for a debug build on two cores, still bounded.
+fn limit(p: Phase) -> Duration {
+    Duration::from_secs(60 + (p.clients * p.requests / 20) as u64)
+}
+
+/// One at a time: the two databases' tests would otherwise share the two cores.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_sqlite() {
+    logs();
+    let _one = ONE_AT_A_TIME.lock().await;
+    for p in phases() {
+        let db = TestDb::sqlite("load").await;
+        run(db, p).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_postgres() {
+    logs();
+    let _one = ONE_AT_A_TIME.lock().await;
+    for p in phases() {
+        let Some(db) = TestDb::postgres("load").await else {
+            return;
+        };
+        run(db, p).await;
+    }
+}
+
+/// What one client does, and what the same request answers alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Op {
+    CreateDoc,
+    UpdateDoc,
+    DeleteDoc,
+    ListDocs,
+    ReadDoc,
+    CreateProject,
+    UpdateProject,
+    DeleteProject,
+    ListProjects,
+    ReadProject,
+    Login,
+    Refresh,
+    /// `GET /documents/{id}` of no row: 404.
+    Missing,
+    /// `POST /projects` with a malformed id: 422.
+    Malformed,
+}
+
+/// Per 100 requests.
+const MIX: &[(Op, u32)] = &[
+    (Op::CreateDoc, 16),
+    (Op::UpdateDoc, 18),
+    (Op::DeleteDoc, 6),
+    (Op::ListDocs, 10),
+    (Op::ReadDoc, 4),
+    (Op::CreateProject, 8),
+    (Op::UpdateProject, 10),
+    (Op::DeleteProject, 4),
+    (Op::ListProjects, 8),
+    (Op::ReadProject, 3),
+    (Op::Login, 4),
+    (Op::Refresh, 5),
+    (Op::Missing, 2),
+    (Op::Malformed, 2),
+];
+
+/// A small deterministic generator (xorshift64*), one per client.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn op(&mut self) -> Op {
+        let mut r = (self.next() % 100) as u32;
+        for &(op, w) in MIX {
+            if r < w {
+                return op;
+            }
+            r -= w;
+        }
+        Op::ListDocs
+    }
+    fn pick<T: Clone>(&mut self, xs: &[T]) -> Option<T> {
+        (!xs.is_empty()).then(|| xs[(self.next() % xs.len() as u64) as usize].clone())
+    }
+}
+
+/// One client's user and what it was told.
+struct Client {
+    k: usize,
+    email: String,
+    tenant: String,
+    workspace: String,
+    session: Session,
+    /// Document id → its last acknowledged title, `None` once its delete was acknowledged.
+    docs: BTreeMap<i64, Option<String>>,
+    /// Project id → its last acknowledged name, `None` once deleted.
+    projects: BTreeMap<String, Option<String>>,
+    /// Rows whose last write was not acknowledged (their state is unknown).
+    unsure: BTreeSet<String>,
+    /// A create was not acknowledged: a row nobody was told about may exist.
+    unsure_create: bool,
+}
+
+/// What went wrong, by kind.
+#[derive(Default)]
+struct Tally {
+    requests: usize,
+    by_op: BTreeMap<String, usize>,
+    server_errors: Vec<String>,
+    unexpected: Vec<String>,
+    transport: Vec<String>,
+    bad_bodies: Vec<String>,
+}
+
+impl Tally {
+    fn merge(&mut self, o: Tally) {
+        self.requests += o.requests;
+        for (k, v) in o.by_op {
+            *self.by_op.entry(k).or_default() += v;
+        }
+        self.server_errors.extend(o.server_errors);
+        self.unexpected.extend(o.unexpected);
+        self.transport.extend(o.transport);
+        self.bad_bodies.extend(o.bad_bodies);
+    }
+}
+
+async fn run(tdb: TestDb, phase: Phase) {
+    let backend = tdb.backend;
+    let db = tdb.db.clone();
+    let server = harness::serve(db.clone()).await;
+    let setup = Instant::now();
+    let clients = setup_clients(&server.stores, &db, server.port, phase.clients).await;
+    let setup = setup.elapsed();
+
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(clients.len());
+    for c in clients {
+        let port = server.port;
+        tasks.push(tokio::spawn(drive(c, port, phase.requests)));
+    }
+    let joined = tokio::time::timeout(limit(phase), async {
+        let mut out = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            out.push(t.await.expect("a client task panicked"));
+        }
+        out
+    })
+    .await;
+    let Ok(done) = joined else {
+        panic!(
+            "{backend} {}x{}: not finished within {:?}",
+            phase.clients,
+            phase.requests,
+            limit(phase)
+        );
+    };
+    let elapsed = started.elapsed();
+    let mut tally = Tally::default();
+    let mut clients = Vec::with_capacity(done.len());
+    for (c, t) in done {
+        tally.merge(t);
+        clients.push(c);
+    }
+    let (lost, checked) = verify(&db, &clients).await;
+    eprintln!(
+        "load {backend} {}x{}: {} requests in {:.2?} ({:.0}/s; setup {:.2?}), {checked} rows \
+         checked; 5xx {}, unexpected status {}, transport errors {}, bad bodies {}, lost writes {}; \
+         by op {:?}",
+        phase.clients,
+        phase.requests,
+        tally.requests,
+        elapsed,
+        tally.requests as f64 / elapsed.as_secs_f64(),
+        setup,
+        tally.server_errors.len(),
+        tally.unexpected.len(),
+        tally.transport.len(),
+        tally.bad_bodies.len(),
+        lost.len(),
+        tally.by_op,
+    );
+    let sample = |v: &[String]| v.iter().take(8).cloned().collect::<Vec<_>>().join("\n  ");
+    let failed = !(tally.server_errors.is_empty()
+        && tally.unexpected.is_empty()
+        && tally.transport.is_empty()
+        && tally.bad_bodies.is_empty()
+        && lost.is_empty());
+    drop(server);
+    tdb.drop_db().await;
+    assert!(
+        !failed,
+        "{backend} {}x{}:\n 5xx:\n  {}\n unexpected status:\n  {}\n transport:\n  {}\n bad \
+         bodies:\n  {}\n lost writes:\n  {}",
+        phase.clients,
+        phase.requests,
+        sample(&tally.server_errors),
+        sample(&tally.unexpected),
+        sample(&tally.transport),
+        sample(&tally.bad_bodies),
+        sample(&lost),
+    );
+    assert!(checked > 0, "the run wrote rows to check");
+}
+
+/// The tenants' organizations and workspaces, and one user per client: global role `admin`
+/// in its tenant (documents: create own, update own, delete), admin of its tenant's workspace
+/// (projects: create, update, delete), signed in.
+async fn setup_clients(
+    stores: &SeaStore,
+    db: &DatabaseConnection,
+    port: u16,
+    n: usize,
+) -> Vec<Client> {
+    for t in 0..TENANTS {
+        let (org, ws) = (format!("lt{t}"), format!("lw{t}"));
+        let org = resource::Organization::id(&org);
+        stores.add_root(org).await.expect("an organization");
+        stores
+            .add_child(resource::Workspace::id(&ws), org)
+            .await
+            .expect("a workspace");
+    }
+    let mut conn = Conn::new(port);
+    let mut clients = Vec::with_capacity(n);
+    for k in 0..n {
+        let (tenant, workspace) = (format!("lt{}", k % TENANTS), format!("lw{}", k % TENANTS));
+        let email = format!("c{k}@load.test");
+        let id = harness::register(&mut conn, db, &email, &tenant, "admin").await;
+        stores
+            .grant_role(
+                &id.to_string(),
+                resource::Workspace::id(&workspace),
+                WorkspaceRole::Admin,
+            )
+            .await
+            .expect("a workspace role");
+        let r = harness::login(&mut conn, &email).await.expect("log in");
+        assert_eq!(r.status, 200, "log in {email}: {}", r.body);
+        let session = harness::session(id, &r.body).expect("tokens");
+        clients.push(Client {
+            k,
+            email,
+            tenant,
+            workspace,
+            session,
+            docs: BTreeMap::new(),
+            projects: BTreeMap::new(),
+            unsure: BTreeSet::new(),
+            unsure_create: false,
+        });
+    }
+    clients
+}
+
+fn live<K: Clone>(m: &BTreeMap<K, Option<String>>) -> Vec<K> {
+    m.iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Runs one client's requests, one at a time on one kept-alive connection.
+async fn drive(mut c: Client, port: u16, requests: usize) -> (Client, Tally) {
+    let mut rng = Rng((c.k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut conn = Conn::new(port);
+    let mut t = Tally::default();
+    for i in 0..requests {
+        let mut op = rng.op();
+        let (doc, proj) = (rng.pick(&live(&c.docs)), rng.pick(&live(&c.projects)));
+        op = match op {
+            Op::UpdateDoc | Op::DeleteDoc | Op::ReadDoc if doc.is_none() => Op::CreateDoc,
+            Op::UpdateProject | Op::DeleteProject | Op::ReadProject if proj.is_none() => {
+                Op::CreateProject
+            }
+            o => o,
+        };
+        let token = c.session.access.clone();
+        let auth = Some(token.as_str());
+        let text = format!("c{}-r{i}", c.k);
+        let (method, path, body, expect): (&str, String, Option<Value>, u16) = match op {
+            Op::CreateDoc => (
+                "POST",
+                "/documents".into(),
+                Some(json!({ "tenant": c.tenant, "owner_id": c.session.user_id,
+                             "title": text, "published": false, "notes": "n" })),
+                201,
+            ),
+            Op::UpdateDoc => (
+                "PATCH",
+                format!("/documents/{}", doc.unwrap_or_default()),
+                Some(json!({ "title": text })),
+                200,
+            ),
+            Op::DeleteDoc => (
+                "DELETE",
+                format!("/documents/{}", doc.unwrap_or_default()),
+                None,
+                204,
+            ),
+            Op::ListDocs => ("GET", "/documents?per_page=20".into(), None, 200),
+            Op::ReadDoc => (
+                "GET",
+                format!("/documents/{}", doc.unwrap_or_default()),
+                None,
+                200,
+            ),
+            Op::CreateProject => (
+                "POST",
+                "/projects".into(),
+                Some(json!({ "id": text, "workspace": c.workspace, "name": text })),
+                201,
+            ),
+            Op::UpdateProject => (
+                "PATCH",
+                format!("/projects/{}", proj.clone().unwrap_or_default()),
+                Some(json!({ "name": text })),
+                200,
+            ),
+            Op::DeleteProject => (
+                "DELETE",
+                format!("/projects/{}", proj.clone().unwrap_or_default()),
+                None,
+                204,
+            ),
+            Op::ListProjects => ("GET", "/projects?per_page=20".into(), None, 200),
+            Op::ReadProject => (
+                "GET",
+                format!("/projects/{}", proj.clone().unwrap_or_default()),
+                None,
+                200,
+            ),
+            Op::Login => (
+                "POST",
+                "/auth/login".into(),
+                Some(json!({ "identifier": c.email, "password": harness::PASSWORD })),
+                200,
+            ),
+            Op::Refresh => (
+                "POST",
+                "/auth/refresh".into(),
+                Some(json!({ "refresh_token": c.session.refresh })),
+                200,
+            ),
+            Op::Missing => ("GET", "/documents/999999999".into(), None, 404),
+            Op::Malformed => (
+                "POST",
+                "/projects".into(),
+                Some(json!({ "id": "Not An Id", "workspace": c.workspace, "name": "x" })),
+                422,
+            ),
+        };
+        let auth = match op {
+            Op::Login | Op::Refresh => None,
+            _ => auth,
+        };
+        t.requests += 1;
+        *t.by_op.entry(format!("{op:?}")).or_default() += 1;
+        let what = format!(
+            "client {} {method} {path} {}",
+            c.k,
+            body.clone().unwrap_or_default()
+        );
+        let reply = match conn.send(method, &path, auth, body.as_ref()).await {
+            Ok(r) => r,
+            Err(e) => {
+                t.transport.push(format!("{what}: {e}"));
+                note_unsure(&mut c, op, doc, proj);
+                continue;
+            }
+        };
+        if reply.status != expect {
+            let line = format!("{what}: {} {} (alone: {expect})", reply.status, reply.body);
+            if reply.status >= 500 {
+                t.server_errors.push(line);
+            } else {
+                t.unexpected.push(line);
+            }
+            note_unsure(&mut c, op, doc, proj);
+            continue;
+        }
+        let b = &reply.body;
+        let mut bad = |why: &str| t.bad_bodies.push(format!("{what}: {why}: {b}"));
+        match op {
+            Op::CreateDoc => match b["id"].as_i64() {
+                Some(id) if b["title"] == text.as_str() => {
+                    c.docs.insert(id, Some(text));
+                }
+                _ => {
+                    c.unsure_create = true;
+                    bad("no id or another title");
+                }
+            },
+            Op::UpdateDoc => {
+                if let Some(id) = doc {
+                    c.docs.insert(id, Some(text.clone()));
+                }
+                if b["title"] != text.as_str() {
+                    bad("another title");
+                }
+            }
+            Op::DeleteDoc => {
+                if let Some(id) = doc {
+                    c.docs.insert(id, None);
+                }
+            }
+            Op::CreateProject => {
+                c.projects.insert(text.clone(), Some(text.clone()));
+                if b["id"] != text.as_str() {
+                    bad("another id");
+                }
+            }
+            Op::UpdateProject => {
+                if let Some(id) = proj {
+                    c.projects.insert(id, Some(text.clone()));
+                }
+                if b["name"] != text.as_str() {
+                    bad("another name");
+                }
+            }
+            Op::DeleteProject => {
+                if let Some(id) = proj {
+                    c.projects.insert(id, None);
+                }
+            }
+            Op::ListDocs | Op::ListProjects => {
+                let items = b["items"].as_array();
+                if items.is_none_or(|i| i.len() > 20) {
+                    bad("not a page of at most 20");
+                } else if op == Op::ListProjects
+                    && items.is_some_and(|i| i.iter().any(|r| !r["__access"].is_object()))
+                {
+                    bad("a project without __access");
+                }
+            }
+            Op::ReadDoc if b["id"].as_i64() != doc => bad("another row"),
+            Op::ReadProject if b["id"].as_str() != proj.as_deref() => bad("another row"),
+            Op::Login | Op::Refresh => match harness::session(c.session.user_id, b) {
+                Some(s) => c.session = s,
+                None => bad("no tokens"),
+            },
+            _ => {}
+        }
+    }
+    (c, t)
+}
+
+/// A write whose answer was not the acknowledgement: its row's state is unknown.
+fn note_unsure(c: &mut Client, op: Op, doc: Option<i64>, proj: Option<String>) {
+    match op {
+        Op::CreateDoc | Op::CreateProject => c.unsure_create = true,
+        Op::UpdateDoc | Op::DeleteDoc => {
+            if let Some(id) = doc {
+                c.unsure.insert(format!("doc {id}"));
+            }
+        }
+        Op::UpdateProject | Op::DeleteProject => {
+            if let Some(id) = proj {
+                c.unsure.insert(format!("project {id}"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Each client's rows in the database against what it was told: the lost (or phantom) writes,
+/// and how many rows were checked.
+async fn verify(db: &DatabaseConnection, clients: &[Client]) -> (Vec<String>, usize) {
+    let mut lost = Vec::new();
+    let mut checked = 0;
+    // Projects: rows, resources and their workspace, for every client at once.
+    let rows: BTreeMap<String, String> = project::Entity::find()
+        .all(db)
+        .await
+        .expect("read the projects")
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let text = |r: &sea_orm::QueryResult, c: &str| r.try_get::<String>("", c).unwrap_or_default();
+    let q = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("access_resources"))
+        .and_where(Expr::col(Alias::new("ty")).eq("project"))
+        .to_owned();
+    let resources: BTreeSet<String> = db
+        .query_all(&q)
+        .await
+        .expect("read the resources")
+        .iter()
+        .map(|r| text(r, "id"))
+        .collect();
+    let q = Query::select()
+        .columns([Alias::new("child_id"), Alias::new("parent_id")])
+        .from(Alias::new("access_parents"))
+        .and_where(Expr::col(Alias::new("child_ty")).eq("project"))
+        .and_where(Expr::col(Alias::new("parent_ty")).eq("workspace"))
+        .to_owned();
+    let parents: BTreeMap<String, String> = db
+        .query_all(&q)
+        .await
+        .expect("read the hierarchy")
+        .iter()
+        .map(|r| (text(r, "child_id"), text(r, "parent_id")))
+        .collect();
+    for c in clients {
+        let unsure = |what: String| c.unsure.contains(&what);
+        // Documents, by owner.
+        let stored: BTreeMap<i64, String> = document::Entity::find()
+            .filter(document::Column::OwnerId.eq(c.session.user_id))
+            .all(db)
+            .await
+            .expect("read the documents")
+            .into_iter()
+            .map(|d| (d.id, d.title))
+            .collect();
+        for (id, told) in &c.docs {
+            checked += 1;
+            if unsure(format!("doc {id}")) {
+                continue;
+            }
+            match (told, stored.get(id)) {
+                (Some(t), Some(s)) if t == s => {}
+                (None, None) => {}
+                (t, s) => lost.push(format!(
+                    "client {} document {id}: acknowledged {t:?}, stored {s:?}",
+                    c.k
+                )),
+            }
+        }
+        if !c.unsure_create {
+            for id in stored.keys().filter(|id| !c.docs.contains_key(id)) {
+                lost.push(format!(
+                    "client {} document {id}: stored, never acknowledged",
+                    c.k
+                ));
+            }
+        }
+        // Projects, by id prefix.
+        let prefix = format!("c{}-", c.k);
+        for (id, told) in &c.projects {
+            checked += 1;
+            if unsure(format!("project {id}")) {
+                continue;
+            }
+            let (row, placed) = (rows.get(id), parents.get(id));
+            let ok = match told {
+                Some(name) => {
+                    row == Some(name) && resources.contains(id) && placed == Some(&c.workspace)
+                }
+                None => row.is_none() && !resources.contains(id) && placed.is_none(),
+            };
+            if !ok {
+                lost.push(format!(
+                    "client {} project {id}: acknowledged {told:?}; stored row {row:?}, \
+                     resource {}, under {placed:?}",
+                    c.k,
+                    resources.contains(id)
+                ));
+            }
+        }
+        if !c.unsure_create {
+            let extra = rows
+                .keys()
+                .chain(resources.iter())
+                .filter(|id| id.starts_with(&prefix) && !c.projects.contains_key(*id))
+                .collect::<BTreeSet<_>>();
+            for id in extra {
+                lost.push(format!(
+                    "client {} project {id}: stored, never acknowledged",
+                    c.k
+                ));
+            }
+        }
+    }
+    (lost, checked)
+}

@@ -8,11 +8,16 @@
 //!   assignments each, spread over the three levels;
 //! - 1,024 requests, half on resources under one of the user's assignments, half anywhere.
 //!
-//! Before timing, every request gets the same decision from all three engines (asserted).
+//! `access/can` runs the model built with `ModelBuilder`, `access/can_static` the same model
+//! compiled by `define_access!` (support/static_model.rs), `access/can_dynamic` the builder's model
+//! with dynamic grants. Before timing, every request gets the same decision from all three engines
+//! and all three forms of the model (asserted).
 //! Run: `cargo bench -p access-core --bench compare`. Results: docs/performance.md.
 
 #[path = "support/cedar.rs"]
 mod cedar;
+#[path = "support/static_model.rs"]
+mod static_model;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -346,6 +351,18 @@ fn bench(c: &mut Criterion) {
             .expect("ready")
             .expect("store")
     };
+    // The same model compiled by `define_access!` (same indices), on the same store.
+    let access_can_static = |i: usize| {
+        let (u, e, t, id) = &access_reqs[i];
+        let ctx = AccessContext::new(
+            &static_model::StaticBench,
+            &store,
+            Principal::new(Arc::clone(u)),
+        );
+        block_on_ready(ctx.can(*e, Resource::new(*t, id)))
+            .expect("ready")
+            .expect("store")
+    };
     // Dynamic mode with the model's own grants: same answers, tables read from `Grants`.
     let grants = Arc::new(access_core::Grants::new(data));
     let access_can_dynamic = |i: usize| {
@@ -380,6 +397,7 @@ fn bench(c: &mut Criterion) {
             w.requests[i]
         );
         assert_eq!(a, access_can_dynamic(i), "static vs dynamic mode");
+        assert_eq!(a, access_can_static(i), "builder vs define_access! model");
         allowed += usize::from(a);
     }
     eprintln!(
@@ -395,6 +413,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % REQUESTS;
             black_box(access_can(black_box(i)))
+        })
+    });
+    c.bench_function("access/can_static", |b| {
+        b.iter(|| {
+            i = (i + 1) % REQUESTS;
+            black_box(access_can_static(black_box(i)))
         })
     });
     c.bench_function("access/can_dynamic", |b| {

@@ -13,6 +13,7 @@
 use access_core::sea::write::{Contention, DbFailure, classify};
 use access_core::{
     AuthorizationError, AuthorizationFailure, Decision, Denial, FieldDenial, Reason, ReasonKind,
+    StoreError, StoreErrorKind,
 };
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -342,6 +343,25 @@ impl ApiError {
         )
     }
 
+    /// A store failure during authorization: 503 `unavailable` with `Retry-After` when the store
+    /// is busy or unreachable ([`StoreErrorKind::Unavailable`]), else 500 `internal`; `what` and
+    /// `e` go to the log.
+    ///
+    /// ```
+    /// use access_core::{StoreError, StoreErrorKind};
+    ///
+    /// let busy = StoreError::new(StoreErrorKind::Unavailable, "database is locked");
+    /// let e = access_axum::ApiError::store_failed("roles store", busy);
+    /// assert_eq!((e.status.as_u16(), e.code), (503, "unavailable"));
+    /// ```
+    pub fn store_failed(what: &str, e: StoreError) -> Self {
+        if e.kind == StoreErrorKind::Unavailable {
+            tracing::warn!(error = %e, "{what}: answered 503");
+            return Self::unavailable(1);
+        }
+        Self::authorization_failed(what, e)
+    }
+
     fn with(mut self, extra: Extra) -> Self {
         self.extra = Some(Box::new(extra));
         self
@@ -396,9 +416,7 @@ impl From<AuthorizationError> for ApiError {
                 reasons,
                 ..Extra::default()
             }),
-            AuthorizationFailure::Store(s) => {
-                Self::authorization_failed("authorization store failed", s)
-            }
+            AuthorizationFailure::Store(s) => Self::store_failed("authorization store failed", s),
         }
     }
 }

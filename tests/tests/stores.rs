@@ -929,3 +929,38 @@ async fn untyped_role_writes_are_checked_on_postgres() {
     let custom = stores.pop().unwrap().with_custom_roles();
     untyped_role_writes_are_checked(&stores[0], &custom).await;
 }
+
+/// A store write that meets a lock outlasting the database's wait is `Unavailable` (worth
+/// another attempt; access-axum answers 503), not `Backend`, and stores nothing.
+#[tokio::test]
+async fn a_locked_database_is_unavailable_not_a_backend_failure() {
+    use access_core::{ClosureStore, RoleStore};
+    let path = std::env::temp_dir().join(format!(
+        "access-locked-{}-{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let mut opts = ConnectOptions::new(url.clone());
+    opts.max_connections(1)
+        .map_sqlx_sqlite_opts(|o| o.busy_timeout(std::time::Duration::from_millis(50)));
+    let m = model();
+    let store = SeaStore::new(&m, Database::connect(opts).await.unwrap());
+    store.migrate().await.unwrap();
+    let acme = Resource::new(EntityTypeId(0), "acme");
+    store.add_resource(acme, &[]).await.unwrap();
+
+    let mut one = ConnectOptions::new(url);
+    one.max_connections(1); // BEGIN and ROLLBACK on the same connection
+    let holder = Database::connect(one).await.unwrap();
+    holder.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+    let err = store.assign("ann", acme, 0).await.unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Unavailable, "{err}");
+    holder.execute_unprepared("ROLLBACK").await.unwrap();
+    assert!(store.assignments("ann").await.unwrap().is_empty());
+    store.assign("ann", acme, 0).await.unwrap();
+    let _ = std::fs::remove_file(&path);
+}

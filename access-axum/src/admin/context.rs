@@ -119,7 +119,7 @@ impl<M: AccessModel, S: Stores + 'static> Admin<M, S> {
             }
             Ok(_) => Err(not_in_tenant()),
             Err(e) if e.kind == StoreErrorKind::NotFound => Err(not_in_tenant()),
-            Err(e) => Err(ApiError::authorization_failed("admin: store failed", e)),
+            Err(e) => Err(ApiError::store_failed("admin: store failed", e)),
         }
     }
 }
@@ -151,7 +151,7 @@ pub(super) fn store_error(e: StoreError) -> ApiError {
         StoreErrorKind::Cycle => ApiError::new(StatusCode::CONFLICT, "cycle", e.message),
         StoreErrorKind::NotFound => not_in_tenant(),
         StoreErrorKind::InvalidRequest => invalid(e.message),
-        _ => ApiError::authorization_failed("admin: store failed", e),
+        _ => ApiError::store_failed("admin: store failed", e),
     }
 }
 
@@ -212,7 +212,7 @@ where
             .ctx
             .check(ei, on)
             .await
-            .map_err(|e| ApiError::authorization_failed("admin: authorization failed", e))?;
+            .map_err(|e| ApiError::store_failed("admin: authorization failed", e))?;
         if !decision.allowed {
             return Err(ApiError::forbidden(&decision));
         }

@@ -217,7 +217,7 @@ impl<M: AccessModel, S: Stores + 'static> RequireEntitlementLayer<M, S> {
         let d = ctx
             .check(self.entitlement, Resource::new(ty, &id))
             .await
-            .map_err(|e| ApiError::authorization_failed("authorization store failed", e))?;
+            .map_err(|e| ApiError::store_failed("authorization store failed", e))?;
         if !d.allowed {
             return Err(ApiError::forbidden(&d));
         }

@@ -244,7 +244,7 @@ impl<S: Stores> Members<'_, S> {
             .ancestry(user_id, Resource::new(ty, tenant), &mut a)
             .await
         {
-            return Err(ApiError::authorization_failed(
+            return Err(ApiError::store_failed(
                 "the user's roles in the tenant could not be read",
                 e,
             ));

@@ -44,8 +44,16 @@ pub async fn migrate(db: &impl ConnectionTrait) -> Result<(), DbErr> {
 }
 
 /// A database error as a store error.
+/// A database error as a store error: contention and lost connections are
+/// [`StoreErrorKind::Unavailable`] (worth another attempt), the rest `Backend`.
 pub(super) fn backend(e: DbErr) -> StoreError {
-    StoreError::new(StoreErrorKind::Backend, e.to_string())
+    let kind = match super::write::classify(&e) {
+        super::write::DbFailure::Contention | super::write::DbFailure::Unavailable => {
+            StoreErrorKind::Unavailable
+        }
+        _ => StoreErrorKind::Backend,
+    };
+    StoreError::new(kind, e.to_string())
 }
 
 /// `r` (of type name `ty`) is not in `access_resources`.

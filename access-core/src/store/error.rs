@@ -29,6 +29,9 @@ pub enum StoreErrorKind {
     InvalidRequest,
     /// The resource to create exists already (`SeaStore::create_resource_in`).
     AlreadyExists,
+    /// The backend is busy (contention outlasting the store's waits) or unreachable (no
+    /// connection): worth another attempt later. access-axum answers 503 with `Retry-After`.
+    Unavailable,
 }
 
 /// A store failure. Its message is for logs; do not send it to clients.

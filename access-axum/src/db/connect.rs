@@ -16,7 +16,8 @@ use sea_orm::{
 /// as asked.
 ///
 /// Without this, sea-orm opens a SQLite pool of one connection: every request, reads
-/// included, waits for the one before.
+/// included, waits for the one before. Statements are not logged (sqlx would log each at
+/// `info`).
 ///
 /// # Errors
 /// The database could not be opened; SQLite refused WAL mode (another process has it open in
@@ -31,7 +32,9 @@ use sea_orm::{
 /// ```
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url);
-    opts.max_connections(max_connections.max(1));
+    // Statements stay out of the log: the request log and the errors say what happened.
+    opts.max_connections(max_connections.max(1))
+        .sqlx_logging(false);
     let db = Database::connect(opts).await?;
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(db);

@@ -14,7 +14,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let url = std::env::var("DATABASE_URL").unwrap_or("sqlite://notes.db?mode=rwc".into());
-    let db = sea_orm::Database::connect(url).await?;
+    let db = access_axum::db::connect(&url, 8).await?; // SQLite: WAL mode, 8 connections
     let app = access_axum::App::new(Access, db) // migrations, stores, AuthConfig::from_env()
         .crud::<note::Entity>("/notes") // creates the table when missing
         .build()

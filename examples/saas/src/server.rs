@@ -19,10 +19,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -404,9 +401,8 @@ async fn connect() -> Result<(DatabaseConnection, String), String> {
             format!("sqlite://{}?mode=rwc", dir.join("saas.db").display())
         }
     };
-    let mut opts = ConnectOptions::new(url.clone());
-    opts.max_connections(8).sqlx_logging(false);
-    let db = Database::connect(opts)
+    // WAL mode on SQLite, 8 connections: reads do not wait for writes.
+    let db = access_axum::db::connect(&url, 8)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let shown = match url.split_once('@') {

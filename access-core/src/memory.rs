@@ -3,6 +3,7 @@
 
 mod fill;
 mod graph;
+mod key;
 
 use std::future::{Future, ready};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -19,6 +20,7 @@ use crate::time::Timestamp;
 #[cfg_attr(not(feature = "sea-orm"), allow(unused_imports))]
 pub(crate) use graph::MAX_ANCESTRY;
 use graph::{Graph, Node, Timed};
+use key::Key;
 
 /// (tenant, limit index, period start) → units used.
 type WalletKey = (Arc<str>, u16, Timestamp);
@@ -226,7 +228,7 @@ impl RoleStore for MemoryStore {
             self.roles.check(resource, role)?;
             let mut g = self.write()?;
             let n = g.require(resource)?;
-            let u = g.users.entry(Arc::from(user)).or_default();
+            let u = g.users.entry(Key::new(user)).or_default();
             u.timed.retain(|t| !(t.node == n && t.role == role));
             u.assignments.entry(n).or_default().insert(role as usize);
             Ok(())
@@ -245,7 +247,7 @@ impl RoleStore for MemoryStore {
             self.roles.check(resource, role)?;
             let mut g = self.write()?;
             let n = g.require(resource)?;
-            let u = g.users.entry(Arc::from(user)).or_default();
+            let u = g.users.entry(Key::new(user)).or_default();
             u.timed.retain(|t| !(t.node == n && t.role == role));
             if let Some(r) = u.assignments.get_mut(&n) {
                 r.0 &= !(1u64 << role);
@@ -295,7 +297,7 @@ impl RoleStore for MemoryStore {
         roles: RoleSet,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         ready(self.write().map(|mut g| {
-            g.users.entry(Arc::from(user)).or_default().global = roles;
+            g.users.entry(Key::new(user)).or_default().global = roles;
         }))
     }
 }
@@ -331,7 +333,7 @@ impl ClosureStore for MemoryStore {
                     if g.index.len() <= ty {
                         g.index.resize_with(ty + 1, FxHashMap::default);
                     }
-                    g.index[ty].insert(id, n);
+                    g.index[ty].insert(Key::new(resource.id), n);
                     n
                 }
             };

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::key::Key;
 use crate::model::RoleSet;
 use crate::store::{Resource, StoreError, StoreErrorKind, StoreResult};
 use crate::time::Timestamp;
@@ -84,9 +85,9 @@ impl User {
 #[derive(Debug, Default)]
 pub(super) struct Graph {
     /// Per entity type: id → node index.
-    pub(super) index: Vec<FxHashMap<Arc<str>, u32>>,
+    pub(super) index: Vec<FxHashMap<Key, u32>>,
     pub(super) nodes: Vec<Node>,
-    pub(super) users: FxHashMap<Arc<str>, User>,
+    pub(super) users: FxHashMap<Key, User>,
 }
 
 impl Graph {

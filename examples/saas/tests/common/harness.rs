@@ -77,8 +77,9 @@ fn unique(tag: &str) -> String {
 
 fn options(url: String) -> ConnectOptions {
     let mut o = ConnectOptions::new(url);
+    // `SAAS_SQL_LOG=1` logs every statement (tracing target `sqlx::query`, level info).
     o.max_connections(pool())
-        .sqlx_logging(false)
+        .sqlx_logging(std::env::var_os("SAAS_SQL_LOG").is_some())
         .acquire_timeout(Duration::from_secs(30));
     o
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, IntoActiveModel, QueryFilter, Statement, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, Statement,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -5,6 +5,8 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
 use super::graph::{Graph, MAX_ANCESTRY, User};
 use crate::model::{EntityTypeId, RoleSet};
 use crate::store::{Ancestry, AncestryNode, Resource, StoreError, StoreErrorKind, StoreResult};
@@ -15,7 +17,8 @@ use crate::time::Timestamp;
 struct Dfs {
     order: Vec<u32>,
     stack: Vec<(u32, usize)>,
-    seen: Vec<u32>,
+    /// Node → its position in `order` once placed (`u32::MAX` while on the stack).
+    seen: FxHashMap<u32, u32>,
 }
 
 thread_local! {
@@ -23,7 +26,7 @@ thread_local! {
         RefCell::new(Dfs {
             order: Vec::new(),
             stack: Vec::new(),
-            seen: Vec::new(),
+            seen: FxHashMap::with_hasher(FxBuildHasher),
         })
     };
 }
@@ -120,19 +123,19 @@ impl Graph {
             // Iterative DFS over parents; post-order, then reversed, gives a topological order
             // in which every parent comes after its children.
             stack.push((start, 0));
-            seen.push(start);
+            seen.insert(start, u32::MAX);
             while let Some((n, next)) = stack.last_mut() {
                 let node = &self.nodes[*n as usize];
                 if let Some(&p) = node.parents.get(*next) {
                     *next += 1;
-                    if !seen.contains(&p) {
+                    if !seen.contains_key(&p) {
                         if seen.len() >= MAX_ANCESTRY {
                             return Err(StoreError::new(
                                 StoreErrorKind::InvalidAncestry,
                                 format!("ancestry larger than {MAX_ANCESTRY} resources"),
                             ));
                         }
-                        seen.push(p);
+                        seen.insert(p, u32::MAX);
                         stack.push((p, 0));
                     }
                 } else {
@@ -141,12 +144,15 @@ impl Graph {
                 }
             }
             order.reverse();
+            for (i, &n) in order.iter().enumerate() {
+                seen.insert(n, i as u32);
+            }
             for &n in order.iter() {
                 let node = &self.nodes[n as usize];
                 let start = out.parents.len() as u32;
                 for p in &node.parents {
-                    if let Some(pos) = order.iter().position(|x| x == p) {
-                        out.parents.push(pos as u32);
+                    if let Some(&pos) = seen.get(p) {
+                        out.parents.push(pos);
                     }
                 }
                 out.nodes.push(AncestryNode {

@@ -103,6 +103,8 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         }
         // 2 + 3. roles on the resource and through its ancestry
         let mut s = take_scratch();
+        // Cleared here too: a store that does not clear would leave another store's folded runs.
+        s.ancestry.clear();
         s.ancestry.want_ids = false;
         s.ancestry.compact = true;
         s.ancestry.at = self.now;

@@ -15,7 +15,7 @@ use super::passwords::Passwords;
 use super::tokens;
 use super::user::{CurrentUser, claims_map};
 use crate::config::{Argon2Params, AuthConfig};
-use crate::db::user;
+use crate::db::{Writers, user};
 use crate::error::ApiError;
 
 type Extra = serde_json::Map<String, serde_json::Value>;
@@ -51,6 +51,8 @@ pub struct AuthState {
     pub(super) authenticator: Option<Arc<dyn Authenticator>>,
     claims: Option<Arc<ClaimsFn>>,
     async_claims: Option<Arc<AsyncClaimsFn>>,
+    /// CRUD write transactions admitted at once ([`Writers`]).
+    pub(crate) writers: Writers,
 }
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
@@ -124,6 +126,7 @@ impl AuthState {
         let passwords = Passwords::new(&config);
         let validation = Arc::new(tokens::validation(&config));
         Self {
+            writers: Writers::for_database(&db),
             db,
             config: Arc::new(config),
             mailer: Arc::new(NoMailer),
@@ -133,6 +136,23 @@ impl AuthState {
             claims: None,
             async_claims: None,
         }
+    }
+
+    /// Admits at most `writers.limit()` CRUD write transactions at once (default
+    /// [`Writers::for_database`]: 1 on SQLite, 4 otherwise). Keep it at most half the pool's
+    /// connections: a write's rules read the engine's store through the same pool.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::{AuthState, db::Writers};
+    /// fn for_a_pool_of_32(state: AuthState) -> AuthState {
+    ///     state.with_writers(Writers::new(16))
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_writers(mut self, writers: Writers) -> Self {
+        self.writers = writers;
+        self
     }
 
     /// With a custom credential check, tried before the built-in token check.

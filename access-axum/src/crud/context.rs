@@ -55,6 +55,13 @@ impl<M: AccessModel, S: Stores + 'static> Ctx<M, S> {
         self.0.auth().config.http().body_limit
     }
 
+    /// This write's turn among the writers the app admits at once ([`crate::db::Writers`]):
+    /// the rules a write checks inside its transaction read the engine's store through the same
+    /// pool, which must keep connections for them.
+    pub(super) async fn writer(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        self.0.auth().writers.enter().await
+    }
+
     /// A transaction for this request's reads; with `claims`, on PostgreSQL, it starts by
     /// setting the caller's claims for row-level security.
     pub(super) async fn begin_read(&self, claims: bool) -> Result<DatabaseTransaction, ApiError> {

@@ -7,7 +7,9 @@
 //! COMMITTED` on PostgreSQL, whose re-check of the `UPDATE`'s and `DELETE`'s conditions on the
 //! latest row is what the rule needs) and runs again, from `BEGIN` to `COMMIT` (before-hooks
 //! and after-hooks included), when it fails for contention (`retry_writes`); contention that
-//! outlasts the attempts is a 503 with `Retry-After`, never a 4xx.
+//! outlasts the attempts is a 503 with `Retry-After`, never a 4xx. A write waits for its turn
+//! among the writers the app admits at once ([`crate::db::Writers`]) before it begins: its rules
+//! read the engine's store through the same pool while its transaction holds a connection.
 
 use access_core::schema::{Action, PermissionCtx, Schema};
 use access_core::sea::row_filter;
@@ -78,6 +80,7 @@ pub(super) async fn create<E: Table, M: AccessModel, S: Stores + 'static>(
     E::ActiveModel::from_json(json.clone())
         .map_err(|_| invalid_body("the body does not describe a row"))?;
     let (cr, pr, hr, jr) = (&c, &pctx, &*hooks, &json);
+    let _turn = c.writer().await?;
     let row = retry_writes(|| insert_once::<E, M, S>(cr, pr, hr, jr)).await?;
     let v = redacted(&row, &pctx).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
@@ -120,6 +123,7 @@ pub(super) async fn update<E: Table, M: AccessModel, S: Stores + 'static>(
     // The body first: no transaction (and pooled connection) waits on a slow client.
     let patch = body_json(&c, req).await?;
     let (cr, pr, hr, ir, br) = (&c, &pctx, &*hooks, id.as_str(), &patch);
+    let _turn = c.writer().await?;
     let updated = retry_writes(|| update_once::<E, M, S>(cr, pr, hr, ir, br)).await?;
     let v = redacted(&updated, &pctx).await?;
     Ok(Json(v).into_response())
@@ -194,6 +198,7 @@ pub(super) async fn remove<E: Table, M: AccessModel, S: Stores + 'static>(
 ) -> Result<StatusCode, ApiError> {
     let pctx = c.permission_ctx();
     let (cr, pr, hr, ir) = (&c, &pctx, &*hooks, id.as_str());
+    let _turn = c.writer().await?;
     retry_writes(|| remove_once::<E, M, S>(cr, pr, hr, ir)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,8 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
 
-/// Connects a pool of `max_connections` (at least 1) to `url`.
+/// Connects a pool of `max_connections` (at least 2: a write's rules read the engine's store
+/// while its transaction holds a connection) to `url`.
 ///
 /// On SQLite (`sqlite://path?mode=rwc`) it puts the database in WAL mode, which the file keeps:
 /// readers do not wait for the writer, nor the writer for readers. It checks what sqlx sets on
@@ -33,7 +34,7 @@ use sea_orm::{
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url);
     // Statements stay out of the log: the request log and the errors say what happened.
-    opts.max_connections(max_connections.max(1))
+    opts.max_connections(max_connections.max(2))
         .sqlx_logging(false);
     let db = Database::connect(opts).await?;
     if db.get_database_backend() != DbBackend::Sqlite {

@@ -43,6 +43,8 @@ pub mod refresh_token;
 pub mod session;
 pub mod user;
 mod users;
+mod writers;
 
 pub use connect::connect;
 pub use users::{NewUser, UserChange, UsersTable};
+pub use writers::{DEFAULT_WRITERS, Writers};

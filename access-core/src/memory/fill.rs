@@ -35,9 +35,6 @@ thread_local! {
 /// is read in full.
 const HITS: usize = 8;
 
-/// Chains up to this long are walked node by node in the compact read.
-const SHORT: usize = 8;
-
 /// Adds roles `r` at chain position `p` to `hits[..n]`; `false` when full.
 fn add(hits: &mut [(u32, RoleSet); HITS], n: &mut usize, p: u32, r: RoleSet) -> bool {
     if let Some(h) = hits[..*n].iter_mut().find(|(q, _)| *q == p) {
@@ -190,9 +187,9 @@ impl Graph {
                 let p = len.checked_sub(c.len())?;
                 (chain[p] == a).then_some(p as u32)
             };
-            // A short chain is walked (its nodes are at hand, the user's table is small and
-            // warm); past `SHORT`, the user's assignments are placed on it, one comparison each.
-            if len > SHORT && u.assignments.len() < len {
+            // The user's assignments placed on the chain, one comparison each; a chain no longer
+            // than the user's assignments is walked instead, node by node.
+            if u.assignments.len() < len {
                 for (&a, &r) in &u.assignments {
                     if let Some(p) = pos(a).filter(|_| !r.is_empty())
                         && !add(&mut hits, &mut n, p, r)

@@ -1,7 +1,8 @@
 //! The saas app served in-process on an ephemeral loopback port, for the load test
 //! (`tests/load.rs`) and the throughput driver (`benches/throughput.rs`).
 //!
-//! The app is built as `src/server.rs` builds it (the same model, `SeaStore` with custom roles,
+//! The database is opened as `src/server.rs` opens it (`access_axum::db::connect`, 8
+//! connections, WAL on SQLite) and the app is built as it builds it (the same model, `SeaStore` with custom roles,
 //! dynamic grants, access-set claims, the `/projects` CRUD with its hierarchy hooks and
 //! `__access`, `/documents`, `/products`, the admin API, the request log), with three test
 //! settings, stated: cheap argon2 ([`TEST_ARGON2`]: a login costs well under a millisecond
@@ -75,36 +76,37 @@ fn unique(tag: &str) -> String {
     format!("saas_{tag}_{}_{nanos}", std::process::id())
 }
 
-fn options(url: String) -> ConnectOptions {
+/// Opens `url` as `src/server.rs` does (`access_axum::db::connect`: WAL on SQLite), with
+/// [`pool`] connections. With `SAAS_SQL_LOG=1`, a pool of its own that logs every statement
+/// (tracing target `sqlx::query`, level info), the SQLite file switched to WAL first.
+async fn open(url: &str) -> DatabaseConnection {
+    if std::env::var_os("SAAS_SQL_LOG").is_none() {
+        return access_axum::db::connect(url, pool())
+            .await
+            .expect("open the database");
+    }
     let mut o = ConnectOptions::new(url);
-    // `SAAS_SQL_LOG=1` logs every statement (tracing target `sqlx::query`, level info).
-    o.max_connections(pool())
-        .sqlx_logging(std::env::var_os("SAAS_SQL_LOG").is_some())
-        .acquire_timeout(Duration::from_secs(30));
-    o
+    o.max_connections(pool()).sqlx_logging(true);
+    let db = Database::connect(o).await.expect("open the database");
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode=WAL")
+            .await
+            .expect("switch the file to WAL");
+    }
+    db
 }
 
 impl TestDb {
-    /// A SQLite file database in a new temporary directory, switched to WAL (sqlx 0.9 leaves
-    /// the journal mode alone unless asked, so a new file is in `delete` mode; WAL is kept by
-    /// the file) and opened with sqlx's 5 s busy timeout.
+    /// A SQLite file database in a new temporary directory, opened as the server opens it
+    /// (WAL, sqlx's 5 s busy timeout).
     pub async fn sqlite(tag: &str) -> Self {
         let dir = std::env::temp_dir().join(unique(tag));
         std::fs::create_dir_all(&dir).expect("create the temporary directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("saas.db").display());
-        let mut one = ConnectOptions::new(url.clone());
-        one.max_connections(1).sqlx_logging(false);
-        let first = Database::connect(one)
-            .await
-            .expect("create the SQLite file");
-        first
-            .execute_unprepared("PRAGMA journal_mode=WAL")
-            .await
-            .expect("switch the file to WAL");
-        let _ = first.close().await;
-        let db = Database::connect(options(url))
-            .await
-            .expect("open the SQLite file");
+        let db = open(&format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("saas.db").display()
+        ))
+        .await;
         let mode = db
             .query_one_raw(sea_orm::Statement::from_string(
                 DbBackend::Sqlite,
@@ -147,9 +149,7 @@ impl TestDb {
         let (base, _) = url
             .rsplit_once('/')
             .expect("ACCESS_TEST_POSTGRES_URL names a database");
-        let db = Database::connect(options(format!("{base}/{name}")))
-            .await
-            .expect("connect to the fresh database");
+        let db = open(&format!("{base}/{name}")).await;
         Some(Self {
             db,
             backend: "postgres",

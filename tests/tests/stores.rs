@@ -222,6 +222,37 @@ async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
             1,
             "cached after the first read"
         );
+        // `can_all` through the cache: the ancestries it lacks in one statement, the tenant's
+        // flags and plans in one more, all left in the cache, so each pair's `can` after it
+        // reads nothing; a resource already cached is not read again.
+        let uncached = w.ctx("olga").can_all(&pairs).await.unwrap();
+        let ctx = w.ctx("olga").with_cache();
+        let b = q.load(Ordering::SeqCst);
+        assert!(
+            ctx.can(w.ent("project:read"), w.r("project", "p1"))
+                .await
+                .unwrap()
+        );
+        assert_eq!(q.load(Ordering::SeqCst) - b, 1, "one ancestry for `can`");
+        let b = q.load(Ordering::SeqCst);
+        assert_eq!(ctx.can_all(&pairs).await.unwrap(), uncached);
+        let n = q.load(Ordering::SeqCst) - b;
+        assert_eq!(n, 2, "can_all of {} pairs took {n} statements", pairs.len());
+        let b = q.load(Ordering::SeqCst);
+        for ((e, r), want) in pairs.iter().zip(&uncached) {
+            assert_eq!(ctx.can(*e, *r).await.unwrap(), *want, "{r:?}");
+        }
+        assert_eq!(
+            q.load(Ordering::SeqCst) - b,
+            0,
+            "every `can` from the cache"
+        );
+        assert_eq!(ctx.can_all(&pairs).await.unwrap(), uncached);
+        assert_eq!(
+            q.load(Ordering::SeqCst) - b,
+            0,
+            "a second `can_all` from the cache"
+        );
     }
 
     // Moving a workspace moves its projects; a cycle is refused and changes nothing.
@@ -353,6 +384,28 @@ async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
     w.s.set_override("acme", LimitId(0), Some(500))
         .await
         .unwrap();
+    // The tenant's flags, plans, add-ons and overrides read together agree with the separate
+    // reads (in one statement on a database).
+    w.s.set_flag("acme", FlagId(0), true).await.unwrap();
+    let b = queries.map(|q| q.load(Ordering::SeqCst));
+    let (flags, plans) = w.s.tenant_state("acme").await.unwrap();
+    if let (Some(q), Some(b)) = (queries, b) {
+        assert_eq!(
+            q.load(Ordering::SeqCst) - b,
+            1,
+            "tenant_state in one statement"
+        );
+    }
+    assert!(flags.contains(0));
+    assert_eq!(flags, w.s.tenant_flags("acme").await.unwrap());
+    assert_eq!(plans, w.s.tenant_plans("acme").await.unwrap());
+    let shape = (plans.base.len(), plans.add_ons.len(), plans.overrides.len());
+    assert_eq!(shape, (1, 1, 1));
+    assert_eq!(plans.overrides[0], (LimitId(0), 500));
+    let (none, no_plans) = w.s.tenant_state("nobody").await.unwrap();
+    assert!(none.is_empty() && no_plans.base.is_empty() && no_plans.add_ons.is_empty());
+    assert!(no_plans.overrides.is_empty());
+    w.s.set_flag("acme", FlagId(0), false).await.unwrap();
     let limits = w
         .ctx("vic")
         .check(w.ent("ai:generate"), p2)

@@ -7,9 +7,7 @@ use super::ask::Question;
 use super::plans::{active_plans, limit_max, plan_includes};
 use super::roles::{bad_ancestry, effective};
 use crate::model::{AccessModel, LimitId, RoleSet};
-use crate::store::{
-    Ancestry, Resource, StoreError, StoreErrorKind, StoreResult, Stores, TenantPlans,
-};
+use crate::store::{Resource, StoreError, StoreErrorKind, StoreResult, Stores, TenantPlans};
 use crate::time::{self, Timestamp};
 
 /// Most pairs one `can_all` call takes.
@@ -77,13 +75,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
             }
         }
         let mut ancestries = Vec::new();
-        ancestries.resize_with(resources.len(), || Ancestry {
-            at: self.now,
-            ..Ancestry::default()
-        });
-        self.stores
-            .ancestries(&p.id, &resources, &mut ancestries)
-            .await?;
+        self.fetch_ancestries(&resources, &mut ancestries).await?;
         let need_plans = ents
             .iter()
             .flatten()

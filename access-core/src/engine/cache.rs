@@ -72,37 +72,115 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         Ok(())
     }
 
-    /// The tenant's flags, from the cache when it has them.
-    pub(super) async fn cached_flags(&self, tenant: &str) -> StoreResult<RoleSet> {
+    /// The ancestries of `resources`, one per resource in order, for the principal: from the
+    /// cache for those it has, the others in one store call (each distinct resource once).
+    pub(super) async fn fetch_ancestries(
+        &self,
+        resources: &[Resource<'_>],
+        out: &mut Vec<Ancestry>,
+    ) -> StoreResult<()> {
+        let blank = || Ancestry {
+            want_ids: self.cache.is_some(),
+            at: self.now,
+            ..Ancestry::default()
+        };
+        out.clear();
+        out.resize_with(resources.len(), blank);
+        // Which resources the store must be asked for: each distinct one the cache lacks.
+        let mut missing: Vec<Resource<'_>> = Vec::new();
+        let mut from: Vec<usize> = Vec::with_capacity(resources.len());
+        {
+            let cached = self.cache.as_ref().and_then(|c| c.ancestries.lock().ok());
+            for (r, a) in resources.iter().zip(out.iter_mut()) {
+                if let Some(list) = &cached
+                    && let Some((_, hit)) =
+                        list.iter().find(|(c, _)| c.ty == r.ty && &*c.id == r.id)
+                {
+                    a.clone_from(hit);
+                    from.push(usize::MAX);
+                    continue;
+                }
+                match missing.iter().position(|m| m == r) {
+                    Some(i) => from.push(i),
+                    None => {
+                        from.push(missing.len());
+                        missing.push(*r);
+                    }
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut fetched = Vec::new();
+        fetched.resize_with(missing.len(), blank);
+        self.stores
+            .ancestries(&self.principal.id, &missing, &mut fetched)
+            .await?;
+        if fetched.len() < missing.len() {
+            return Err(super::roles::bad_ancestry(
+                "store returned fewer ancestries than resources",
+            ));
+        }
+        for (a, &i) in out.iter_mut().zip(&from) {
+            if let Some(f) = fetched.get(i) {
+                a.clone_from(f);
+            }
+        }
         if let Some(c) = &self.cache
-            && let Ok(f) = c.flags.lock()
+            && let Ok(mut list) = c.ancestries.lock()
+        {
+            for (r, a) in missing.iter().zip(fetched) {
+                if list.len() >= CACHED_ANCESTRIES {
+                    break;
+                }
+                list.push(((*r).to_owned(), a));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tenant's flags, from the cache when it has them (read with the plans, in one
+    /// store call, when the context caches).
+    pub(super) async fn cached_flags(&self, tenant: &str) -> StoreResult<RoleSet> {
+        let Some(c) = &self.cache else {
+            return self.stores.tenant_flags(tenant).await;
+        };
+        if let Ok(f) = c.flags.lock()
             && let Some(f) = *f
         {
             return Ok(f);
         }
-        let f = self.stores.tenant_flags(tenant).await?;
-        if let Some(c) = &self.cache
-            && let Ok(mut slot) = c.flags.lock()
-        {
-            *slot = Some(f);
-        }
-        Ok(f)
+        Ok(self.tenant_state(c, tenant).await?.0)
     }
 
-    /// The tenant's plans, from the cache when it has them.
+    /// The tenant's plans, from the cache when it has them (read with the flags, in one store
+    /// call, when the context caches).
     pub(super) async fn cached_plans(&self, tenant: &str) -> StoreResult<TenantPlans> {
-        if let Some(c) = &self.cache
-            && let Ok(p) = c.plans.lock()
+        let Some(c) = &self.cache else {
+            return self.stores.tenant_plans(tenant).await;
+        };
+        if let Ok(p) = c.plans.lock()
             && let Some(p) = p.as_ref()
         {
             return Ok(p.clone());
         }
-        let p = self.stores.tenant_plans(tenant).await?;
-        if let Some(c) = &self.cache
-            && let Ok(mut slot) = c.plans.lock()
-        {
+        Ok(self.tenant_state(c, tenant).await?.1)
+    }
+
+    /// The tenant's flags and plans from the store, remembered in `c`.
+    async fn tenant_state(
+        &self,
+        c: &RequestCache,
+        tenant: &str,
+    ) -> StoreResult<(RoleSet, TenantPlans)> {
+        let (f, p) = self.stores.tenant_state(tenant).await?;
+        if let Ok(mut slot) = c.flags.lock() {
+            *slot = Some(f);
+        }
+        if let Ok(mut slot) = c.plans.lock() {
             *slot = Some(p.clone());
         }
-        Ok(p)
+        Ok((f, p))
     }
 }

@@ -137,6 +137,39 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         Ok(d)
     }
 
+    /// Whether the tenant-wide layers (flags, plan, usage limits) allow `entitlement` on any
+    /// resource: `check`'s reasons other than the roles', without reading an ancestry. For
+    /// [`crate::sea::list_accessible`], whose roles layer becomes SQL.
+    #[cfg(feature = "sea-orm")]
+    pub(crate) async fn tenant_layers_allow(
+        &self,
+        entitlement: EntitlementId,
+    ) -> StoreResult<bool> {
+        let data = self.model.data();
+        let ei = entitlement.0 as usize;
+        let Some(ent) = data.entitlements.get(ei) else {
+            return Ok(false);
+        };
+        if !ent.flags.is_empty() {
+            let on = match self.tenant() {
+                Some(t) => self.cached_flags(t).await?,
+                None => RoleSet::EMPTY,
+            };
+            if on.intersection(ent.flags) != ent.flags {
+                return Ok(false);
+            }
+        }
+        let mut d = Decision {
+            allowed: false,
+            entitlement: ent.name.to_string(),
+            reasons: Vec::new(),
+            grant: None,
+            limits: Vec::new(),
+        };
+        self.plans_and_limits(data, ei, ent, &mut d).await?;
+        Ok(d.reasons.is_empty())
+    }
+
     /// Layers 2 and 3 of `check`: the grant path, or the reason naming the roles that would
     /// grant it on the resource and its ancestors.
     async fn roles_outcome(

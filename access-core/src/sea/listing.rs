@@ -9,7 +9,7 @@ use sea_orm::{Condition, Value};
 
 use crate::engine::AccessContext;
 use crate::model::{AccessModel, EntitlementId, ModelData, RoleSet};
-use crate::store::{Resource, StoreResult, Stores};
+use crate::store::{StoreResult, Stores};
 
 /// The resources the principal may act on, from [`list_accessible`].
 ///
@@ -258,20 +258,9 @@ pub async fn list_accessible<M: AccessModel, S: Stores>(
     let Some(ent) = data.entitlements.get(entitlement.0 as usize) else {
         return Ok(Accessible::Nothing);
     };
-    // The tenant-wide layers, through `check` on any resource of the type: every reason other
-    // than the roles' is tenant-wide, so which resource does not matter.
-    let probe = ctx
-        .check(
-            entitlement,
-            Resource::new(crate::model::EntityTypeId(ent.entity), ""),
-        )
-        .await?;
-    use crate::decision::ReasonKind as K;
-    if probe
-        .reasons
-        .iter()
-        .any(|r| !matches!(r.kind, K::RoleRequired | K::HierarchyDenied))
-    {
+    // The tenant-wide layers (flags, plan, usage limits): the same for every resource, read
+    // without an ancestry.
+    if !ctx.tenant_layers_allow(entitlement).await? {
         return Ok(Accessible::Nothing);
     }
     let granting = match ctx.grants() {

@@ -196,6 +196,60 @@ impl SubscriptionStore for SeaStore {
         Ok(out)
     }
 
+    /// Flags, subscriptions and overrides in one statement (`UNION ALL`, one row kind each).
+    async fn tenant_state(&self, tenant: &str) -> StoreResult<(RoleSet, TenantPlans)> {
+        let rows = query(
+            &self.db,
+            // Typed NULLs: PostgreSQL resolves a UNION's column types branch by branch.
+            "SELECT 'f' AS kind, flag AS name, CAST(NULL AS VARCHAR(64)) AS grp, \
+               CAST(NULL AS BIGINT) AS started_at, CAST(NULL AS BIGINT) AS ends_at, \
+               CAST(NULL AS BIGINT) AS max_units FROM access_flags WHERE tenant = ? \
+             UNION ALL SELECT 's', plan, grp, started_at, ends_at, CAST(NULL AS BIGINT) \
+               FROM access_subscriptions WHERE tenant = ? \
+             UNION ALL SELECT 'o', limit_name, CAST(NULL AS VARCHAR(64)), CAST(NULL AS BIGINT), \
+               CAST(NULL AS BIGINT), max_units \
+               FROM access_overrides WHERE tenant = ? \
+             ORDER BY kind, started_at, name",
+            vec![s(tenant), s(tenant), s(tenant)],
+        )
+        .await?;
+        let (mut flags, mut plans) = (RoleSet::EMPTY, TenantPlans::default());
+        for r in rows {
+            let name: String = get(&r, "name")?;
+            match get::<String>(&r, "kind")?.as_str() {
+                "f" => {
+                    if let Some(i) = self.names.data.flag_index(&name) {
+                        flags.insert(i as usize);
+                    }
+                }
+                "s" => {
+                    let Some(i) = self.names.data.plan_index(&name) else {
+                        continue;
+                    };
+                    let sub = Subscription {
+                        plan: PlanId(i),
+                        started_at: get::<Option<Timestamp>>(&r, "started_at")?.unwrap_or(0),
+                        ends_at: get(&r, "ends_at")?,
+                    };
+                    if get::<Option<String>>(&r, "grp")?.is_some() {
+                        plans.base.push(sub);
+                    } else {
+                        plans.add_ons.push(sub);
+                    }
+                }
+                _ => {
+                    if let Some(i) = self.names.data.limit_index(&name) {
+                        let max = get::<Option<i64>>(&r, "max_units")?.unwrap_or(0);
+                        plans
+                            .overrides
+                            .push((LimitId(i), u64::try_from(max).unwrap_or(0)));
+                    }
+                }
+            }
+        }
+        Ok((flags, plans))
+    }
+
     async fn set_base_plan(&self, tenant: &str, group: u16, sub: Subscription) -> StoreResult<()> {
         let plan = self.names.plan(sub.plan)?;
         let grp: &str = self.names.data.groups.get(group as usize).ok_or_else(|| {

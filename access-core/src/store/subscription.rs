@@ -3,7 +3,8 @@
 use std::future::Future;
 
 use super::error::StoreResult;
-use crate::model::{LimitId, PlanId};
+use super::flags::FlagStore;
+use crate::model::{LimitId, PlanId, RoleSet};
 use crate::time::Timestamp;
 
 /// A tenant's subscription to one plan.
@@ -124,6 +125,39 @@ pub trait SubscriptionStore: Send + Sync {
     /// assert_eq!(plans, TenantPlans::default());
     /// ```
     fn tenant_plans(&self, tenant: &str) -> impl Future<Output = StoreResult<TenantPlans>> + Send;
+
+    /// The tenant's flags and plans together: what an [`AccessContext`] with
+    /// [`with_cache`](crate::AccessContext::with_cache) reads once per request. By default
+    /// [`FlagStore::tenant_flags`] then [`SubscriptionStore::tenant_plans`]; a database store
+    /// reads both in one statement.
+    ///
+    /// [`AccessContext`]: crate::AccessContext
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{FlagId, FlagStore, MemoryStore, SubscriptionStore, TenantPlans};
+    ///
+    /// let store = MemoryStore::new();
+    /// let (flags, plans) = access_core::block_on_ready(async {
+    ///     store.set_flag("acme", FlagId(2), true).await.unwrap();
+    ///     store.tenant_state("acme").await.unwrap()
+    /// })
+    /// .unwrap();
+    /// assert!(flags.contains(2));
+    /// assert_eq!(plans, TenantPlans::default());
+    /// ```
+    fn tenant_state(
+        &self,
+        tenant: &str,
+    ) -> impl Future<Output = StoreResult<(RoleSet, TenantPlans)>> + Send
+    where
+        Self: FlagStore,
+    {
+        async move {
+            let flags = self.tenant_flags(tenant).await?;
+            Ok((flags, self.tenant_plans(tenant).await?))
+        }
+    }
 
     /// Sets the tenant's base plan of `group` (index into the model's groups), replacing the
     /// one it had in that group.

@@ -19,7 +19,9 @@ use axum::Json;
 use axum::extract::{Extension, Path, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _, QueryFilter as _};
+use sea_orm::{
+    ActiveModelTrait as _, ConnectionTrait as _, IntoActiveModel as _, QueryFilter as _,
+};
 
 use super::context::Ctx;
 use super::hooks::{Hooks, HooksExt};
@@ -159,21 +161,30 @@ async fn update_once<E: Table, M: AccessModel, S: Stores + 'static>(
     // The write carries the id and the row rule: a row that stopped matching is not written.
     let filter = row_filter::<E::Model>(pctx, Action::Update);
     let by_id = id_condition::<E, E::Model>(id).ok_or_else(no_such_row)?;
-    let res = E::update_many()
+    let write = E::update_many()
         .set(am)
         .filter(by_id.clone())
-        .filter(filter.condition)
-        .exec(&txn)
-        .await
-        .map_err(|e| write_failed(&e))?;
-    if res.rows_affected == 0 {
-        return Err(no_such_row());
-    }
-    let updated = E::find()
-        .filter(by_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(no_such_row)?;
+        .filter(filter.condition);
+    // The row as written: in the UPDATE's own statement where the database can (`RETURNING`),
+    // else read back. Not under row-level security, where PostgreSQL would hold `RETURNING`
+    // to the select policy and fail the statement where the read-back finds no row.
+    let updated = if txn.support_returning() && !hooks.rls {
+        let rows = write
+            .exec_with_returning(&txn)
+            .await
+            .map_err(|e| write_failed(&e))?;
+        rows.into_iter().next().ok_or_else(no_such_row)?
+    } else {
+        let res = write.exec(&txn).await.map_err(|e| write_failed(&e))?;
+        if res.rows_affected == 0 {
+            return Err(no_such_row());
+        }
+        E::find()
+            .filter(by_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(no_such_row)?
+    };
     // The changed row must still satisfy the update rule (PostgreSQL's `WITH CHECK`): a row
     // cannot be moved out of the caller's reach, into another tenant say. Dropping the
     // transaction rolls the write back.

@@ -33,6 +33,7 @@ pub(crate) async fn open(
 ) -> Result<Tokens, ApiError> {
     // A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED), run again
     // on contention: every attempt opens a new session id.
+    let turn = state.writers.serial().await?;
     let (sid, refresh) = retry_writes(|| async {
         let txn = begin_write(&state.db).await?;
         let opened = open_in(&txn, state, u, client).await?;
@@ -40,6 +41,7 @@ pub(crate) async fn open(
         Ok::<_, ApiError>(opened)
     })
     .await?;
+    drop(turn); // signing (and access-set claims) reads only
     sign_tokens(state, u, &sid, refresh).await
 }
 

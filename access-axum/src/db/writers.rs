@@ -31,6 +31,8 @@ const WAIT: Duration = Duration::from_secs(10);
 pub struct Writers {
     permits: Arc<Semaphore>,
     limit: usize,
+    /// SQLite: every write transaction takes a turn, not only CRUD's.
+    serial: bool,
 }
 
 impl Writers {
@@ -41,15 +43,21 @@ impl Writers {
         Self {
             permits: Arc::new(Semaphore::new(limit)),
             limit,
+            serial: false,
         }
     }
 
-    /// The default for `db`: 1 on SQLite (one writer holds its lock at a time),
-    /// [`DEFAULT_WRITERS`] otherwise.
+    /// The default for `db`: 1 on SQLite (one writer holds its lock at a time), where the
+    /// authentication writes (sessions, refresh rotation, sign-up, reset, verification) take a
+    /// turn too, so writers of this process queue here instead of spinning on the database's
+    /// busy timeout; [`DEFAULT_WRITERS`] otherwise.
     #[must_use]
     pub fn for_database(db: &DatabaseConnection) -> Self {
         match db.get_database_backend() {
-            DbBackend::Sqlite => Self::new(1),
+            DbBackend::Sqlite => Self {
+                serial: true,
+                ..Self::new(1)
+            },
             _ => Self::new(DEFAULT_WRITERS),
         }
     }
@@ -58,6 +66,16 @@ impl Writers {
     #[must_use]
     pub fn limit(&self) -> usize {
         self.limit
+    }
+
+    /// A turn for a write that reads nothing through the pool while it holds its transaction
+    /// (authentication): taken on SQLite, where writes are serial anyway; none otherwise.
+    pub(crate) async fn serial(&self) -> Result<Option<SemaphorePermit<'_>>, ApiError> {
+        if self.serial {
+            self.enter().await.map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Waits for a writer's turn; 503 `unavailable` with `Retry-After` after 10 s.

@@ -40,6 +40,7 @@ pub(super) async fn reset(
     // A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED, the token
     // taken by one conditional statement), run again on contention.
     let (state, token, hash) = (&state, body.token.as_str(), &hash);
+    let _turn = state.writers.serial().await?;
     retry_writes(|| async move {
         let txn = begin_write(&state.db).await?;
         let t = one_time::take(&txn, token, "reset").await?;

@@ -107,6 +107,7 @@ pub(super) async fn refresh(
     // new one stored together. A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL:
     // READ COMMITTED, whose re-check of the conditional update on the latest row picks the one
     // winner).
+    let turn = state.writers.serial().await?;
     let txn = retry_writes(|| begin_write(&state.db)).await?;
     let won = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
@@ -137,6 +138,7 @@ pub(super) async fn refresh(
         .await?;
     let refresh = sessions::store_refresh(&txn, &s.id).await?;
     txn.commit().await?;
+    drop(turn);
     let tokens = sessions::sign_tokens(&state, &u, &s.id, refresh).await?;
     Ok(respond::tokens(config, StatusCode::OK, &tokens, None))
 }

@@ -102,6 +102,7 @@ pub(super) async fn register(
     // leaves no account behind (a retry is not refused as `already_registered`).
     // A writer from the start (SQLite: BEGIN IMMEDIATE, its BEGIN retried on contention;
     // PostgreSQL: READ COMMITTED, the unique indexes decide between two registrations).
+    let turn = state.writers.serial().await?;
     let txn = retry_writes(|| begin_write(&state.db)).await?;
     let u = users.insert(&txn, new).await.map_err(|e| {
         // A concurrent registration won the unique index.
@@ -113,6 +114,7 @@ pub(super) async fn register(
     let verify = one_time::store(&txn, &state, &u, "verify").await?;
     let (sid, refresh) = sessions::open_in(&txn, &state, &u, &client).await?;
     txn.commit().await?;
+    drop(turn);
     if let Some((email, token)) = verify {
         state.mailer.send("verify", &email, &token).await;
     }

@@ -198,6 +198,31 @@ async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
             assert_eq!(got, w.ctx(user).can(*e, *r).await.unwrap(), "{user} {r:?}");
         }
     }
+    // Several types in one batch (folders and projects, interleaved, one repeated): each
+    // answer as `can` gives it, in one ancestry statement.
+    let mixed: Vec<(EntitlementId, Resource<'_>)> = vec![
+        (w.ent("folder:read"), w.r("folder", "f2")),
+        (w.ent("project:read"), w.r("project", "p1")),
+        (w.ent("folder:read"), w.r("folder", "f1")),
+        (w.ent("project:delete"), w.r("project", "p2")),
+        (w.ent("folder:read"), w.r("folder", "f2")),
+        (w.ent("folder:read"), w.r("folder", "nope")),
+    ];
+    for user in ["olga", "fay", "wes"] {
+        let before = queries.map(|q| q.load(Ordering::SeqCst));
+        let all = w.ctx(user).can_all(&mixed).await.unwrap();
+        if let (Some(q), Some(b)) = (queries, before) {
+            assert_eq!(
+                q.load(Ordering::SeqCst) - b,
+                1,
+                "one statement for two types"
+            );
+        }
+        for ((e, r), got) in mixed.iter().zip(all) {
+            assert_eq!(got, w.ctx(user).can(*e, *r).await.unwrap(), "{user} {r:?}");
+        }
+    }
+    assert!(w.ctx("olga").can_all(&mixed).await.unwrap()[..2] == [true, true]);
     if let Some(q) = queries {
         let b = q.load(Ordering::SeqCst);
         assert!(w.can("olga", "project:read", "project", "p1").await);

@@ -60,14 +60,29 @@ impl SeaStore {
             vals.push(s(self.names.entity(r.ty)?));
             vals.push(s(r.id));
         } else {
-            sql.push_str("(c.desc_ty, c.desc_id) IN (");
-            for (i, r) in resources.iter().enumerate() {
-                if i > 0 {
-                    sql.push(',');
+            // One `desc_ty = ? AND desc_id IN (..)` per type: SQLite searches the closure's key
+            // for that, where a row-value `(desc_ty, desc_id) IN (..)` scans the whole table.
+            let mut types: Vec<EntityTypeId> = Vec::new();
+            for r in resources {
+                if !types.contains(&r.ty) {
+                    types.push(r.ty);
                 }
-                sql.push_str("(?, ?)");
-                vals.push(s(self.names.entity(r.ty)?));
-                vals.push(s(r.id));
+            }
+            sql.push('(');
+            for (i, &ty) in types.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(" OR ");
+                }
+                sql.push_str("(c.desc_ty = ? AND c.desc_id IN (");
+                vals.push(s(self.names.entity(ty)?));
+                for (j, r) in resources.iter().filter(|r| r.ty == ty).enumerate() {
+                    if j > 0 {
+                        sql.push(',');
+                    }
+                    sql.push('?');
+                    vals.push(s(r.id));
+                }
+                sql.push_str("))");
             }
             sql.push(')');
         }

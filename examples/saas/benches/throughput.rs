@@ -93,7 +93,7 @@ fn main() {
 }
 
 async fn bench(tdb: TestDb, secs: f64) {
-    let server = harness::serve(tdb.db.clone()).await;
+    let server = harness::serve(tdb.db.clone(), tdb.store_db.clone()).await;
     let token = seed(&server, &tdb.db).await;
     if std::env::var_os("SAAS_SQL_LOG").is_some() {
         statements(server.port, &token, tdb.backend).await;

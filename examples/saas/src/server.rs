@@ -392,7 +392,9 @@ fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-async fn connect() -> Result<(DatabaseConnection, String), String> {
+/// The app's pool, the engine store's own pool (a request holding a transaction on the first
+/// never waits for its rules' reads behind other requests' transactions), and the URL as shown.
+async fn connect() -> Result<(DatabaseConnection, DatabaseConnection, String), String> {
     let url = match std::env::var("DATABASE_URL") {
         Ok(u) => u,
         Err(_) => {
@@ -405,6 +407,9 @@ async fn connect() -> Result<(DatabaseConnection, String), String> {
     let db = access_axum::db::connect(&url, 8)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
+    let store_db = access_axum::db::connect(&url, 8)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     let shown = match url.split_once('@') {
         Some((scheme, rest)) if url.starts_with("postgres") => {
             format!(
@@ -414,7 +419,7 @@ async fn connect() -> Result<(DatabaseConnection, String), String> {
         }
         _ => url,
     };
-    Ok((db, shown))
+    Ok((db, store_db, shown))
 }
 
 /// Runs the server until it is stopped.
@@ -427,7 +432,7 @@ pub async fn serve() -> Result<(), String> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-    let (db, shown) = connect().await?;
+    let (db, store_db, shown) = connect().await?;
     let mut builder = AuthConfig::builder();
     if let Some(k) = keys()? {
         builder = builder.keys(k);
@@ -436,7 +441,7 @@ pub async fn serve() -> Result<(), String> {
         .from_env()
         .build()
         .map_err(|errs| errs.to_string())?;
-    let stores = std::sync::Arc::new(SeaStore::new(&Model, db.clone()).with_custom_roles());
+    let stores = std::sync::Arc::new(SeaStore::new(&Model, store_db).with_custom_roles());
     let grants = DynamicGrants::new(&Model, db.clone());
     let routes = Router::new()
         .route("/health", get(health))

@@ -225,7 +225,7 @@ impl Tally {
 async fn run(tdb: TestDb, phase: Phase) -> Option<String> {
     let backend = tdb.backend;
     let db = tdb.db.clone();
-    let server = harness::serve(db.clone()).await;
+    let server = harness::serve(db.clone(), tdb.store_db.clone()).await;
     let setup = Instant::now();
     let clients = setup_clients(&server.stores, &db, server.port, phase.clients).await;
     let setup = setup.elapsed();

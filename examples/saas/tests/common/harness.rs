@@ -62,6 +62,9 @@ pub fn pool() -> u32 {
 pub struct TestDb {
     /// The connection the app uses (and the checks afterwards).
     pub db: DatabaseConnection,
+    /// The engine store's own pool, as `src/server.rs` opens it: a request holding a
+    /// transaction on `db` never waits for its rules' reads behind other requests' transactions.
+    pub store_db: DatabaseConnection,
     /// `sqlite` or `postgres`.
     pub backend: &'static str,
     dir: Option<std::path::PathBuf>,
@@ -102,11 +105,9 @@ impl TestDb {
     pub async fn sqlite(tag: &str) -> Self {
         let dir = std::env::temp_dir().join(unique(tag));
         std::fs::create_dir_all(&dir).expect("create the temporary directory");
-        let db = open(&format!(
-            "sqlite://{}?mode=rwc",
-            dir.join("saas.db").display()
-        ))
-        .await;
+        let url = format!("sqlite://{}?mode=rwc", dir.join("saas.db").display());
+        let db = open(&url).await;
+        let store_db = open(&url).await;
         let mode = db
             .query_one_raw(sea_orm::Statement::from_string(
                 DbBackend::Sqlite,
@@ -122,6 +123,7 @@ impl TestDb {
         );
         Self {
             db,
+            store_db,
             backend: "sqlite",
             dir: Some(dir),
             pg: None,
@@ -150,8 +152,10 @@ impl TestDb {
             .rsplit_once('/')
             .expect("ACCESS_TEST_POSTGRES_URL names a database");
         let db = open(&format!("{base}/{name}")).await;
+        let store_db = open(&format!("{base}/{name}")).await;
         Some(Self {
             db,
+            store_db,
             backend: "postgres",
             dir: None,
             pg: Some((admin, name)),
@@ -161,6 +165,7 @@ impl TestDb {
     /// Closes the connection and removes the database.
     pub async fn drop_db(self) {
         let _ = self.db.close().await;
+        let _ = self.store_db.close().await;
         if let Some(dir) = self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
@@ -213,9 +218,10 @@ fn config() -> AuthConfig {
         .expect("the harness configuration")
 }
 
-/// Builds the app on `db` (migrations included) and serves it on an ephemeral loopback port.
-pub async fn serve(db: DatabaseConnection) -> Server {
-    let stores = Arc::new(SeaStore::new(&Model, db.clone()).with_custom_roles());
+/// Builds the app on `db` (migrations included), its engine store on `store_db`, and serves it
+/// on an ephemeral loopback port.
+pub async fn serve(db: DatabaseConnection, store_db: DatabaseConnection) -> Server {
+    let stores = Arc::new(SeaStore::new(&Model, store_db).with_custom_roles());
     let grants = DynamicGrants::new(&Model, db.clone());
     let app = App::new(Model, db.clone())
         .config(config())

@@ -190,6 +190,11 @@ where
     /// Uses `stores` instead of a new [`SeaStore`] over the app's database: the same instance
     /// the application keeps, e.g. for CRUD hooks that place rows in the hierarchy.
     ///
+    /// Under load, give the store a pool of its own (a second `access_axum::db::connect` to the
+    /// same URL): a CRUD request holds a transaction on the app's pool while its rules read the
+    /// store, and with one shared pool those reads queue behind other requests' transactions
+    /// (docs/deployment.md).
+    ///
     /// ```
     /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
     /// # use model::Access;

@@ -49,6 +49,13 @@ pub fn request_log() -> RequestLog {
 
 /// Makes the request's span `request{method, path, user}`; `user` is recorded by the extractors
 /// once the caller is authenticated ([`record_user`]).
+///
+/// ```
+/// use tower_http::trace::MakeSpan;
+/// let request = axum::http::Request::new(());
+/// let span = access_axum::request_log::RequestSpan.make_span(&request);
+/// # let _ = span;
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RequestSpan;
 
@@ -68,7 +75,14 @@ impl<B> MakeSpan<B> for RequestSpan {
     }
 }
 
-/// Logs one line per response at the level its status calls for.
+/// Logs one line per response at the level its status calls for ([`level`]).
+///
+/// ```
+/// use tower_http::trace::OnResponse;
+/// let response = axum::http::Response::new(());
+/// let span = tracing::Span::none();
+/// access_axum::request_log::LogResponse.on_response(&response, std::time::Duration::ZERO, &span);
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LogResponse;
 
@@ -95,6 +109,15 @@ impl<B> OnResponse<B> for LogResponse {
 }
 
 /// The level a response of `status` is logged at.
+///
+/// ```
+/// use access_axum::request_log::level;
+/// use axum::http::StatusCode;
+/// use tracing::Level;
+/// assert_eq!(level(StatusCode::SERVICE_UNAVAILABLE), Level::ERROR);
+/// assert_eq!(level(StatusCode::FORBIDDEN), Level::INFO); // a denial
+/// assert_eq!(level(StatusCode::UNPROCESSABLE_ENTITY), Level::DEBUG); // refused input
+/// ```
 #[must_use]
 pub fn level(status: StatusCode) -> Level {
     if status.is_server_error() {
@@ -110,6 +133,10 @@ pub fn level(status: StatusCode) -> Level {
 }
 
 /// Records the authenticated user's id on the current request span (a no-op outside one).
+///
+/// ```
+/// access_axum::request_log::record_user("42"); // outside a request: nothing happens
+/// ```
 pub fn record_user(user_id: &str) {
     Span::current().record("user", field::display(user_id));
 }

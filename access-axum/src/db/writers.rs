@@ -37,6 +37,10 @@ pub struct Writers {
 
 impl Writers {
     /// At most `n` (at least 1) writers at once.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::db::Writers::new(0).limit(), 1);
+    /// ```
     #[must_use]
     pub fn new(n: usize) -> Self {
         let limit = n.max(1);
@@ -63,6 +67,11 @@ impl Writers {
     }
 
     /// How many writers are admitted at once.
+    ///
+    /// ```
+    /// let writers = access_axum::db::Writers::new(4);
+    /// assert_eq!(writers.clone().limit(), 4); // clones share the count
+    /// ```
     #[must_use]
     pub fn limit(&self) -> usize {
         self.limit

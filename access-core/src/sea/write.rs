@@ -92,6 +92,12 @@ pub enum DbFailure {
 /// ```
 pub trait Contention {
     /// `true` for contention ([`DbFailure::Contention`]).
+    ///
+    /// ```
+    /// use access_core::sea::write::Contention;
+    /// let pool_gone = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+    /// assert!(!pool_gone.is_contention()); // no connection: another attempt would wait again
+    /// ```
     fn is_contention(&self) -> bool;
 }
 

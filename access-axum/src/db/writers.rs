@@ -55,6 +55,13 @@ impl Writers {
     /// authentication writes (sessions, refresh rotation, sign-up, reset, verification) take a
     /// turn too, so writers of this process queue here instead of spinning on the database's
     /// busy timeout; [`DEFAULT_WRITERS`] otherwise.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), sea_orm::DbErr> {
+    /// let db = access_axum::db::connect("sqlite://app.db?mode=rwc", 8).await?;
+    /// assert_eq!(access_axum::db::Writers::for_database(&db).limit(), 1);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn for_database(db: &DatabaseConnection) -> Self {
         match db.get_database_backend() {

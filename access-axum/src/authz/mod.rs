@@ -360,10 +360,8 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         match (&self.dynamic, tenant) {
             (Some(d), Some(t)) => match d.tenant(&t).await {
                 Ok(g) => Ok(ctx.with_grants(g)),
-                Err(e) => Err(ApiError::authorization_failed(
-                    "dynamic grants could not be read",
-                    e,
-                )),
+                // By its cause: no connection is a 503 with `Retry-After`, not a 500.
+                Err(e) => Err(ApiError::database(&e)),
             },
             _ => Ok(ctx),
         }
@@ -398,12 +396,8 @@ impl<M: AccessModel, S: Stores + 'static> Authz<M, S> {
         }
         let active = match auth.config.accounts().users.by_id(&auth.db, id).await {
             Ok(row) => row.is_none_or(|r| r.active),
-            Err(e) => {
-                return Err(ApiError::authorization_failed(
-                    "the user's row could not be read",
-                    e,
-                ));
-            }
+            // By its cause: a pool timeout is a 503 with `Retry-After`, not a 500.
+            Err(e) => return Err(ApiError::database(&e)),
         };
         self.active.put(id, active, self.active_ttl);
         Ok(active)

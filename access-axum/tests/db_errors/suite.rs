@@ -254,9 +254,20 @@ async fn a_pool_timeout_is_503_with_retry_after() {
     };
     let token = h.editor("u@example.com").await;
     let id = h.create(&token, "s").await;
+    // A second user whose account row no request has read yet (the active check reads it).
+    let fresh = h.editor("v@example.com").await;
     let before = h.docs().await;
     // The pool's one connection, held.
     let held = sea_orm::TransactionTrait::begin(&h.db).await.unwrap();
+    let a = h
+        .call("GET", &format!("/docs/{id}"), Some(&fresh), None)
+        .await;
+    assert_eq!(
+        (a.status, a.retry_after.as_deref()),
+        (503, Some("1")),
+        "reading the account's row without a connection: {a:?}"
+    );
+    no_internals(&a);
     let a = h.call("GET", &format!("/docs/{id}"), None, None).await;
     assert_eq!(
         (a.status, a.body["error"].as_str()),

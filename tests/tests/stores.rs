@@ -13,6 +13,20 @@ use access_core::{
 };
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 
+/// A new, empty schema in `url`'s database, named after `tag` and the time: its name.
+async fn fresh_schema(url: &str, tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let schema = format!("{tag}_{nanos}");
+    let db = Database::connect(url).await.unwrap();
+    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    schema
+}
+
 const T0: i64 = 1_750_000_000;
 const NOW: i64 = T0 + 86_400 * 3;
 
@@ -561,17 +575,7 @@ async fn sea_store_on_postgres() {
         );
         return;
     };
-    let schema = format!(
-        "stores{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let db = Database::connect(url.clone()).await.unwrap();
-    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
+    let schema = fresh_schema(&url, "stores").await;
     sea(url, Some(schema)).await;
 }
 
@@ -702,17 +706,7 @@ async fn listing_on_postgres() {
         return;
     };
     for seed in 0..4 {
-        let schema = format!(
-            "listing{seed}_{}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
-        let db = Database::connect(url.clone()).await.unwrap();
-        db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-            .await
-            .unwrap();
+        let schema = fresh_schema(&url, &format!("listing{seed}")).await;
         let mut opts = ConnectOptions::new(url.clone());
         opts.set_schema_search_path(schema);
         let store = SeaStore::new(&model(), Database::connect(opts).await.unwrap());
@@ -987,17 +981,7 @@ async fn untyped_role_writes_are_checked_on_postgres() {
     let m = model();
     let mut stores = Vec::new();
     for n in 0..2 {
-        let schema = format!(
-            "untyped{n}_{}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
-        let db = Database::connect(url.clone()).await.unwrap();
-        db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-            .await
-            .unwrap();
+        let schema = fresh_schema(&url, &format!("untyped{n}")).await;
         let mut opts = ConnectOptions::new(url.clone());
         opts.max_connections(2).set_schema_search_path(schema);
         let store = SeaStore::new(&m, Database::connect(opts).await.unwrap());

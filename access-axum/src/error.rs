@@ -141,8 +141,9 @@ impl ApiError {
         })
     }
 
-    /// A schema's refusal of an action: 401 when the caller is not signed in and the rule
-    /// needs them to be, else 403 `forbidden` with the reasons.
+    /// A schema's refusal of an action: 503 `unavailable` with `Retry-After` when a rule could
+    /// not be evaluated (a reason `check_failed`: a store failed), 401 when the caller is not
+    /// signed in and the rule needs them to be, else 403 `forbidden` with the reasons.
     ///
     /// ```
     /// use access_axum::ApiError;
@@ -151,6 +152,15 @@ impl ApiError {
     /// }
     /// ```
     pub fn denied(denial: &Denial, signed_in: bool) -> Self {
+        if denial
+            .reasons
+            .iter()
+            .any(|r| r.kind == ReasonKind::CheckFailed)
+        {
+            // A rule could not be evaluated (a store failed): unknown, not "no".
+            tracing::warn!(denial = %denial, "a rule could not be checked: answered 503");
+            return Self::unavailable(1);
+        }
         let needs_sign_in = denial
             .reasons
             .iter()
@@ -172,6 +182,13 @@ impl ApiError {
     /// assert_eq!((e.status.as_u16(), e.code), (403, "forbidden_field"));
     /// ```
     pub fn forbidden_fields(denied: Vec<FieldDenial>) -> Self {
+        if denied
+            .iter()
+            .any(|d| d.reason.kind == ReasonKind::CheckFailed)
+        {
+            tracing::warn!("a field rule could not be checked: answered 503");
+            return Self::unavailable(1);
+        }
         let named: Vec<String> = denied.iter().map(|d| format!("`{}`", d.field)).collect();
         Self::new(
             StatusCode::FORBIDDEN,

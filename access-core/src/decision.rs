@@ -59,6 +59,9 @@ pub enum ReasonKind {
     DynamicCheckFailed,
     /// Schemas: an `entitlement(..)` rule has no resource to be checked on.
     ResourceRequired,
+    /// Schemas: an `entitlement(..)` rule could not be evaluated because a store failed: the
+    /// answer is unknown, not "no" (access-axum answers 503 with `Retry-After`, never 403).
+    CheckFailed,
 }
 
 impl ReasonKind {
@@ -88,6 +91,7 @@ impl ReasonKind {
             Self::RowRuleFailed => "row_rule_failed",
             Self::DynamicCheckFailed => "dynamic_check_failed",
             Self::ResourceRequired => "resource_required",
+            Self::CheckFailed => "check_failed",
         }
     }
 }

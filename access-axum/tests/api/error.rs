@@ -172,3 +172,37 @@ async fn json_body_rejections_are_json_errors() {
         (415, Some("unsupported_media_type"))
     );
 }
+
+#[tokio::test]
+async fn a_rule_that_could_not_be_checked_is_503_not_403() {
+    let reason = |kind| Reason {
+        kind,
+        message: "`doc:edit` could not be checked".into(),
+        meta: ReasonMeta::None,
+    };
+    let denial = access_core::Denial {
+        action: "update",
+        schema: "doc",
+        reasons: vec![
+            reason(ReasonKind::RoleRequired),
+            reason(ReasonKind::CheckFailed),
+        ],
+    };
+    let (status, headers, body) = body_of(ApiError::denied(&denial, true)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "unavailable");
+    assert_eq!(headers["retry-after"], "1");
+    let fields = vec![access_core::FieldDenial {
+        field: "title".into(),
+        reason: reason(ReasonKind::CheckFailed),
+    }];
+    let (status, _, _) = body_of(ApiError::forbidden_fields(fields)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    // Without it, the same denial is a 403.
+    let denial = access_core::Denial {
+        reasons: vec![reason(ReasonKind::RoleRequired)],
+        ..denial
+    };
+    let (status, _, _) = body_of(ApiError::denied(&denial, true)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

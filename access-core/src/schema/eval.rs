@@ -259,10 +259,14 @@ pub fn evaluate<'a>(
                             ),
                         )],
                     }),
-                    Err(_) => Err(vec![reason(
-                        ReasonKind::HierarchyDenied,
-                        format!("`{name}` could not be checked"),
-                    )]),
+                    // Unknown, not "no": the store's error goes to the log, the reason says so.
+                    Err(e) => {
+                        tracing::warn!(error = %e, entitlement = name, "a rule could not be checked");
+                        Err(vec![reason(
+                            ReasonKind::CheckFailed,
+                            format!("`{name}` could not be checked"),
+                        )])
+                    }
                 }
             }
             Rule::All(rules) => {

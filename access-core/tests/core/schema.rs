@@ -942,3 +942,42 @@ fn lookups_suggest_as_access_model_does() {
         }
     }
 }
+
+/// Fails every check, as a store that lost its database would.
+struct Failing;
+
+impl EntitlementCheck for Failing {
+    fn can_entitlement<'a>(
+        &'a self,
+        _entitlement: EntitlementId,
+        _resource: Resource<'a>,
+    ) -> Pin<Box<dyn Future<Output = StoreResult<bool>> + Send + 'a>> {
+        Box::pin(async {
+            Err(access_core::StoreError::new(
+                access_core::StoreErrorKind::Unavailable,
+                "database is locked",
+            ))
+        })
+    }
+}
+
+#[test]
+fn a_rule_whose_store_fails_is_check_failed_not_a_denial_of_the_hierarchy() {
+    let model = doc_model(&[]);
+    let rule = Rule::Entitlement {
+        id: EntitlementId(0),
+        name: "doc:edit",
+    };
+    let user = Principal::new("u1");
+    let ctx = PermissionCtx::new(&model, Some(&user)).with_entitlements(&Failing);
+    let on = ctx.on_resource(Resource::new(EntityTypeId(0), "d1"));
+    let reasons = run(evaluate(&rule, &on)).unwrap_err();
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(reasons[0].kind, ReasonKind::CheckFailed);
+    assert_eq!(reasons[0].kind.as_str(), "check_failed");
+    assert!(
+        !reasons[0].message.contains("locked"),
+        "{}",
+        reasons[0].message
+    );
+}

@@ -137,6 +137,6 @@ pub fn level(status: StatusCode) -> Level {
 /// ```
 /// access_axum::request_log::record_user("42"); // outside a request: nothing happens
 /// ```
-pub fn record_user(user_id: &str) {
+pub fn record_user(user_id: impl std::fmt::Display) {
     Span::current().record("user", field::display(user_id));
 }

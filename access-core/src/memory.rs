@@ -101,7 +101,7 @@ impl MemoryStore {
     /// ```
     pub fn for_model<M: AccessModel>(model: &M) -> Self {
         Self {
-            roles: RoleCheck::model(model.data()),
+            roles: RoleCheck::model(Arc::new(model.data().clone())),
             ..Self::default()
         }
     }

@@ -47,7 +47,7 @@ where
 /// The user's id goes on the request log's span.
 pub(crate) async fn untyped(parts: &mut Parts, state: &AuthState) -> Result<CurrentUser, ApiError> {
     let user = resolve(parts, state).await?;
-    crate::request_log::record_user(&user.id.to_string());
+    crate::request_log::record_user(user.id); // formatted only when a subscriber records it
     Ok(user)
 }
 

@@ -4,6 +4,7 @@
 //! stored as `#<index>`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::model::{EntityTypeId, ModelData, PlanId};
 use crate::store::{StoreError, StoreErrorKind, StoreResult};
@@ -12,13 +13,14 @@ use crate::store::{StoreError, StoreErrorKind, StoreResult};
 /// roles); everything else is looked up in [`ModelData`] itself.
 #[derive(Debug)]
 pub(super) struct Names {
-    pub(super) data: ModelData,
+    pub(super) data: Arc<ModelData>,
     pub(super) entity_index: HashMap<String, u16>,
     role_index: Vec<HashMap<String, u16>>,
 }
 
 impl Names {
-    pub(super) fn new(d: &ModelData) -> Self {
+    /// Over `d`, shared with the store's role check.
+    pub(super) fn new(d: Arc<ModelData>) -> Self {
         Self {
             entity_index: d
                 .entities
@@ -37,7 +39,7 @@ impl Names {
                         .collect()
                 })
                 .collect(),
-            data: d.clone(),
+            data: d,
         }
     }
 

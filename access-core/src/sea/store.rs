@@ -83,9 +83,11 @@ impl SeaStore {
     /// }
     /// ```
     pub fn new<M: AccessModel>(model: &M, db: DatabaseConnection) -> Self {
+        let data = Arc::new(model.data().clone());
         Self {
-            names: Arc::new(Names::new(model.data())),
-            roles: RoleCheck::model(model.data()),
+            // One copy of the model's tables, shared by the names and the role check.
+            names: Arc::new(Names::new(Arc::clone(&data))),
+            roles: RoleCheck::model(data),
             wallet: SeaWallet::new(model, db.clone()),
             db,
         }

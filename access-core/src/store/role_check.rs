@@ -79,9 +79,9 @@ pub(crate) struct RoleCheck {
 
 impl RoleCheck {
     /// Checks against `model`'s roles.
-    pub(crate) fn model(model: &ModelData) -> Self {
+    pub(crate) fn model(model: Arc<ModelData>) -> Self {
         Self {
-            model: Some(Arc::new(model.clone())),
+            model: Some(model),
             custom_roles: false,
         }
     }

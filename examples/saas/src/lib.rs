@@ -2,4 +2,5 @@
 //! limits) and a server over it (`cargo run -p saas`).
 
 pub mod model;
+pub mod projects;
 pub mod schema;

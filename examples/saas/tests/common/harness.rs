@@ -31,7 +31,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use saas::model::{Access as Model, Entitlement, resource};
+use saas::model::{Access as Model, Entitlement};
 use saas::schema::project;
 
 use crate::keepalive::Conn;
@@ -228,7 +228,7 @@ pub async fn serve(db: DatabaseConnection, store_db: DatabaseConnection) -> Serv
         .stores(stores.clone())
         .authz(|authz| authz.dynamic(grants))
         .access_set_claims()
-        .crud_with("/projects", projects_crud(stores.clone()))
+        .crud_with("/projects", saas::projects::crud(stores.clone()))
         .crud::<saas::schema::document::Entity>("/documents")
         .crud::<saas::schema::product::Entity>("/products")
         .admin("/admin", Entitlement::OrganizationManage)
@@ -244,97 +244,6 @@ pub async fn serve(db: DatabaseConnection, store_db: DatabaseConnection) -> Serv
         let _ = axum::serve(listener, app.into_make_service()).await;
     });
     Server { port, stores, task }
-}
-
-/// `src/server.rs`'s `/projects` CRUD (that function lives in the binary, out of the tests'
-/// reach): listed through `list_accessible(project:read)` with `__access` for delete, export
-/// and generate plus the schema's update rule; a created project joins the hierarchy under its
-/// workspace and a deleted one leaves it, in the row's transaction.
-fn projects_crud(
-    stores: Arc<SeaStore>,
-) -> access_axum::crud::Crud<project::Entity, Model, SeaStore> {
-    use access_axum::ApiError;
-    use access_axum::crud::Crud;
-    use access_core::Action;
-    let placed = |e: access_core::StoreError| match e.kind {
-        access_core::StoreErrorKind::AlreadyExists => ApiError::new(
-            StatusCode::CONFLICT,
-            "project_exists",
-            "a project with this id exists",
-        ),
-        access_core::StoreErrorKind::NotFound => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_workspace",
-            "no such workspace",
-        ),
-        _ => {
-            eprintln!("error: placing a project in the hierarchy: {e}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the project could not be created",
-            )
-        }
-    };
-    let removed = |e: access_core::StoreError| {
-        eprintln!("error: removing a project from the hierarchy: {e}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the project could not be deleted",
-        )
-    };
-    let placing = stores.clone();
-    Crud::<project::Entity, Model, SeaStore>::new()
-        .list_accessible(Entitlement::ProjectRead)
-        .row_access([
-            Entitlement::ProjectDelete,
-            Entitlement::ExportPdf,
-            Entitlement::AiGenerate,
-        ])
-        .row_actions([Action::Update])
-        .before([Action::Create], |hook| async move {
-            let id = hook
-                .body
-                .as_ref()
-                .and_then(|b| b["id"].as_str())
-                .unwrap_or("");
-            let plain =
-                |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
-            if id.is_empty() || id.len() > 64 || !id.chars().all(plain) {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_id",
-                    "a project id is 1 to 64 of a-z, 0-9, `-` and `_`",
-                ));
-            }
-            Ok(())
-        })
-        .after([Action::Create], move |hook| {
-            let stores = placing.clone();
-            async move {
-                let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
-                    return Ok(());
-                };
-                let under = [resource::Workspace::id(&row.workspace).into()];
-                stores
-                    .create_resource_in(txn, resource::Project::id(&row.id).into(), &under)
-                    .await
-                    .map_err(placed)
-            }
-        })
-        .after([Action::Delete], move |hook| {
-            let stores = stores.clone();
-            async move {
-                let (Some(row), Some(txn)) = (hook.row.as_ref(), hook.txn.as_deref()) else {
-                    return Ok(());
-                };
-                stores
-                    .remove_resource_in(txn, resource::Project::id(&row.id).into())
-                    .await
-                    .map_err(removed)
-            }
-        })
 }
 
 /// The `__access` keys of the guarded project routes, all `true` in the unguarded twins (the

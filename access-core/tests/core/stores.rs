@@ -1564,3 +1564,31 @@ fn check_role_names_the_valid_roles_of_the_resources_entity_type() {
     let err = check_role(data, Resource::new(EntityTypeId(9), "x"), 0).unwrap_err();
     assert_eq!(err.message, "entity type 9 is not in the model `Drive`");
 }
+
+#[test]
+fn typed_move_child_replaces_the_parents_as_set_parents_does() {
+    use access_core::TypedClosure;
+    use drive_model::resource;
+
+    let (acme, globex) = (resource::Org::id("acme"), resource::Org::id("globex"));
+    let f1 = resource::Folder::id("f1");
+    let moved = MemoryStore::new();
+    let s = moved.ready();
+    s.add_root(acme).unwrap();
+    s.add_root(globex).unwrap();
+    s.add_child(f1, acme).unwrap();
+    s.move_child(f1, globex).unwrap();
+    assert_eq!(s.ancestors(f1.into()).unwrap(), vec![(globex.into(), 1)]);
+    // The async form, and the untyped call it stands for, agree.
+    let untyped = MemoryStore::new();
+    let u = untyped.ready();
+    u.add_root(acme).unwrap();
+    u.add_root(globex).unwrap();
+    u.add_child(f1, acme).unwrap();
+    run(untyped.move_child(f1, globex)).unwrap();
+    assert_eq!(u.ancestors(f1.into()), s.ancestors(f1.into()));
+    // A parent that does not exist is refused and nothing moves.
+    let err = s.move_child(f1, resource::Org::id("nope")).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::NotFound);
+    assert_eq!(s.ancestors(f1.into()).unwrap(), vec![(globex.into(), 1)]);
+}

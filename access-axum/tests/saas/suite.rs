@@ -173,11 +173,25 @@ struct H {
     router: Router,
     db: DatabaseConnection,
     stores: std::sync::Arc<Stores>,
+    _file: Option<DbFile>,
+}
+
+/// The SQLite file of one harness, removed with its WAL when the harness is dropped.
+struct DbFile(std::path::PathBuf);
+
+impl Drop for DbFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 static N: AtomicU32 = AtomicU32::new(0);
 
-async fn connect() -> Option<DatabaseConnection> {
+async fn connect() -> Option<(DatabaseConnection, Option<DbFile>)> {
     let n = N.fetch_add(1, Ordering::Relaxed);
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -199,14 +213,14 @@ async fn connect() -> Option<DatabaseConnection> {
             .unwrap();
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(8).set_schema_search_path(schema);
-        return Some(Database::connect(opts).await.unwrap());
+        return Some((Database::connect(opts).await.unwrap(), None));
     }
     // A file, so that several connections write at once as they would in production.
     let path =
         std::env::temp_dir().join(format!("access-saas-{}-{stamp}-{n}.db", std::process::id()));
     let mut opts = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
     opts.max_connections(4);
-    Some(Database::connect(opts).await.unwrap())
+    Some((Database::connect(opts).await.unwrap(), Some(DbFile(path))))
 }
 
 /// A role `H::user` grants before the user logs in: on an organization or on a workspace, each
@@ -218,7 +232,7 @@ enum Grant<'a> {
 }
 
 async fn harness() -> Option<H> {
-    let db = connect().await?;
+    let (db, file) = connect().await?;
     access_axum::migrate(&db).await.unwrap();
     // Dynamic mode: custom roles take indices past the model's roles.
     let store = SeaStore::new(&Model, db.clone()).with_custom_roles();
@@ -279,7 +293,12 @@ async fn harness() -> Option<H> {
         )
         .with_state(state)
         .merge(auth.router());
-    Some(H { router, db, stores })
+    Some(H {
+        router,
+        db,
+        stores,
+        _file: file,
+    })
 }
 
 impl H {

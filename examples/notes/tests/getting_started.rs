@@ -21,14 +21,30 @@ impl Drop for Server {
     }
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
+/// A directory of the test's own, removed when dropped (also when the test fails).
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
     let dir = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 fn notes(dir: &std::path::Path) -> Command {
@@ -74,7 +90,6 @@ fn without_a_secret_it_says_what_to_set() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("JWT_SECRET"), "{stderr}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
@@ -160,5 +175,4 @@ async fn register_login_create_list() {
     assert_eq!(status, 200);
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
     drop(_server);
-    let _ = std::fs::remove_dir_all(dir);
 }

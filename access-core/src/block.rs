@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 /// ```
 /// assert_eq!(access_core::block_on_ready(async { 1 + 1 }), Some(2));
 /// ```
+#[inline]
 pub fn block_on_ready<F: Future>(future: F) -> Option<F::Output> {
     let mut cx = Context::from_waker(Waker::noop());
     match pin!(future).poll(&mut cx) {

@@ -19,7 +19,7 @@ use crate::store::{
 use crate::time::Timestamp;
 #[cfg_attr(not(feature = "sea-orm"), allow(unused_imports))]
 pub(crate) use graph::MAX_ANCESTRY;
-use graph::{Graph, Node, Timed};
+use graph::{Graph, Timed};
 use key::Key;
 
 /// (tenant, limit index, period start) → units used.
@@ -188,10 +188,10 @@ impl RoleStore for MemoryStore {
         ready(self.read().map(|g| {
             let mut v: Vec<(ResourceRef, RoleSet)> = g
                 .users
-                .get(user)
+                .get(user.as_bytes())
                 .map(|u| {
                     let now = (!u.timed.is_empty()).then(crate::time::now);
-                    let mut nodes: Vec<u32> = u.assignments.keys().copied().collect();
+                    let mut nodes: Vec<u32> = u.assignments.iter().map(|(n, _)| n).collect();
                     nodes.extend(u.timed.iter().map(|t| t.node));
                     nodes.sort_unstable();
                     nodes.dedup();
@@ -212,10 +212,12 @@ impl RoleStore for MemoryStore {
     }
 
     fn global_roles(&self, user: &str) -> impl Future<Output = StoreResult<RoleSet>> + Send {
-        ready(
-            self.read()
-                .map(|g| g.users.get(user).map(|u| u.global).unwrap_or_default()),
-        )
+        ready(self.read().map(|g| {
+            g.users
+                .get(user.as_bytes())
+                .map(|u| u.global)
+                .unwrap_or_default()
+        }))
     }
 
     fn assign(
@@ -230,7 +232,7 @@ impl RoleStore for MemoryStore {
             let n = g.require(resource)?;
             let u = g.users.entry(Key::new(user)).or_default();
             u.timed.retain(|t| !(t.node == n && t.role == role));
-            u.assignments.entry(n).or_default().insert(role as usize);
+            u.assignments.insert(n, role as usize);
             Ok(())
         })())
     }
@@ -249,11 +251,9 @@ impl RoleStore for MemoryStore {
             let n = g.require(resource)?;
             let u = g.users.entry(Key::new(user)).or_default();
             u.timed.retain(|t| !(t.node == n && t.role == role));
-            if let Some(r) = u.assignments.get_mut(&n) {
-                r.0 &= !(1u64 << role);
-            }
+            u.assignments.remove_role(n, role);
             if from.is_none() && until.is_none() {
-                u.assignments.entry(n).or_default().insert(role as usize);
+                u.assignments.insert(n, role as usize);
             } else {
                 u.timed.push(Timed {
                     node: n,
@@ -278,14 +278,9 @@ impl RoleStore for MemoryStore {
             let Some(n) = g.lookup(resource) else {
                 return Ok(());
             };
-            if let Some(u) = g.users.get_mut(user) {
+            if let Some(u) = g.users.get_mut(user.as_bytes()) {
                 u.timed.retain(|t| !(t.node == n && t.role == role));
-                if let Some(r) = u.assignments.get_mut(&n) {
-                    r.0 &= !(1u64.checked_shl(u32::from(role)).unwrap_or(0));
-                    if r.is_empty() {
-                        u.assignments.remove(&n);
-                    }
-                }
+                u.assignments.remove_role(n, role);
             }
             Ok(())
         })())
@@ -324,11 +319,14 @@ impl ClosureStore for MemoryStore {
             let n = match g.lookup(resource) {
                 Some(n) => n,
                 None => {
-                    let n = u32::try_from(g.nodes.len()).map_err(|_| {
-                        StoreError::new(StoreErrorKind::InvalidRequest, "too many resources")
-                    })?;
+                    if u32::try_from(g.nodes.len()).is_err() {
+                        return Err(StoreError::new(
+                            StoreErrorKind::InvalidRequest,
+                            "too many resources",
+                        ));
+                    }
                     let id: Arc<str> = Arc::from(resource.id);
-                    g.nodes.push(Node::new(resource.ty.0, id.clone(), n));
+                    let n = g.push(resource.ty.0, id.clone());
                     let ty = resource.ty.0 as usize;
                     if g.index.len() <= ty {
                         g.index.resize_with(ty + 1, FxHashMap::default);
@@ -362,7 +360,7 @@ impl ClosureStore for MemoryStore {
             let n = g.require(resource)?;
             g.remove(n)?;
             if let Some(ix) = g.index.get_mut(resource.ty.0 as usize) {
-                ix.remove(resource.id);
+                ix.remove(resource.id.as_bytes());
             }
             Ok(())
         })())

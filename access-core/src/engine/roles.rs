@@ -1,7 +1,7 @@
 //! Role algebra: `implies` closures, roles carried down `inherits` edges, the effective roles
 //! of an ancestry, and which roles grant an entitlement (the model's tables or dynamic grants).
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use access_model::{EdgeData, EntitlementData, EntityData, ModelData};
 
@@ -17,24 +17,20 @@ pub(super) struct Scratch {
 }
 
 thread_local! {
-    // Boxed on purpose (clippy's `vec_box` assumes the boxes are never moved out): taking and
-    // giving back a buffer set moves one pointer instead of the whole struct.
-    #[allow(clippy::vec_box)]
-    static POOL: RefCell<Vec<Box<Scratch>>> = const { RefCell::new(Vec::new()) };
+    // One set a thread: an evaluation takes it and gives it back before the next one starts on
+    // this thread (one that finds it taken, because another is suspended mid-way, makes its own).
+    static SPARE: Cell<Option<Box<Scratch>>> = const { Cell::new(None) };
 }
 
 /// Buffers for one evaluation, boxed so taking and giving them back moves one pointer.
+#[inline]
 pub(super) fn take_scratch() -> Box<Scratch> {
-    POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+    SPARE.with(Cell::take).unwrap_or_default()
 }
 
+#[inline]
 pub(super) fn give_scratch(s: Box<Scratch>) {
-    POOL.with(|p| {
-        let mut p = p.borrow_mut();
-        if p.len() < 8 {
-            p.push(s);
-        }
-    });
+    SPARE.with(|spare| spare.set(Some(s)));
 }
 
 /// `implies` closure of a role set on an entity type. Roles past the model's (custom roles of

@@ -58,7 +58,7 @@ impl Graph {
         out: &mut Ancestry,
     ) -> StoreResult<()> {
         out.clear();
-        let u = self.users.get(user);
+        let u = self.users.get(user.as_bytes());
         let now = u
             .filter(|u| !u.timed.is_empty())
             .map(|_| out.at.unwrap_or_else(crate::time::now));
@@ -183,14 +183,14 @@ impl Graph {
             let len = chain.len();
             // Position of node `a` in the chain, if it is there.
             let pos = |a: u32| {
-                let c = self.nodes.get(a as usize)?.chain.as_ref()?;
-                let p = len.checked_sub(c.len())?;
+                let c = *self.chain_len.get(a as usize)? as usize;
+                let p = len.checked_sub(c).filter(|_| c > 0)?;
                 (chain[p] == a).then_some(p as u32)
             };
             // The user's assignments placed on the chain, one comparison each; a chain no longer
             // than the user's assignments is walked instead, node by node.
             if u.assignments.len() < len {
-                for (&a, &r) in &u.assignments {
+                for (a, r) in u.assignments.iter() {
                     if let Some(p) = pos(a).filter(|_| !r.is_empty())
                         && !add(&mut hits, &mut n, p, r)
                     {
@@ -199,7 +199,7 @@ impl Graph {
                 }
             } else {
                 for (p, a) in chain.iter().enumerate() {
-                    if let Some(&r) = u.assignments.get(a).filter(|r| !r.is_empty())
+                    if let Some(r) = u.assignments.get(*a).filter(|r| !r.is_empty())
                         && !add(&mut hits, &mut n, p as u32, r)
                     {
                         return false;

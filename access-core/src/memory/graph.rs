@@ -47,9 +47,66 @@ impl Node {
 #[derive(Debug, Default)]
 pub(super) struct User {
     pub(super) global: RoleSet,
-    pub(super) assignments: FxHashMap<u32, RoleSet>,
+    pub(super) assignments: Assignments,
     /// Time-bound assignments (few; checked against the clock when present).
     pub(super) timed: Vec<Timed>,
+}
+
+/// A user's roles by node, sorted by node: a user holds a handful, read in one sweep of one
+/// allocation (a hash table costs a probe, and a cache miss, per lookup).
+#[derive(Debug, Default)]
+pub(super) struct Assignments(Vec<(u32, RoleSet)>);
+
+impl Assignments {
+    #[inline]
+    pub(super) fn get(&self, n: u32) -> Option<RoleSet> {
+        if self.0.len() <= 8 {
+            return self.0.iter().find(|(m, _)| *m == n).map(|&(_, r)| r);
+        }
+        let i = self.0.binary_search_by_key(&n, |&(m, _)| m).ok()?;
+        Some(self.0[i].1)
+    }
+
+    /// Adds `role` on node `n`.
+    pub(super) fn insert(&mut self, n: u32, role: usize) {
+        match self.0.binary_search_by_key(&n, |&(m, _)| m) {
+            Ok(i) => self.0[i].1.insert(role),
+            Err(i) => {
+                let mut r = RoleSet::EMPTY;
+                r.insert(role);
+                self.0.insert(i, (n, r));
+            }
+        }
+    }
+
+    /// Takes `role` off node `n`, forgetting the node when no role is left.
+    pub(super) fn remove_role(&mut self, n: u32, role: u16) {
+        if let Ok(i) = self.0.binary_search_by_key(&n, |&(m, _)| m) {
+            let r = &mut self.0[i].1;
+            r.0 &= !(1u64.checked_shl(u32::from(role)).unwrap_or(0));
+            if r.is_empty() {
+                self.0.remove(i);
+            }
+        }
+    }
+
+    /// Forgets node `n`.
+    pub(super) fn remove(&mut self, n: u32) {
+        if let Ok(i) = self.0.binary_search_by_key(&n, |&(m, _)| m) {
+            self.0.remove(i);
+        }
+    }
+
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// (node, roles), by node.
+    #[inline]
+    pub(super) fn iter(&self) -> impl Iterator<Item = (u32, RoleSet)> + '_ {
+        self.0.iter().copied()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -70,7 +127,7 @@ impl User {
     /// The roles held on node `n` at `now` (`None`: no time-bound assignment to check).
     #[inline]
     pub(super) fn roles_on(&self, n: u32, now: Option<Timestamp>) -> RoleSet {
-        let mut r = self.assignments.get(&n).copied().unwrap_or_default();
+        let mut r = self.assignments.get(n).unwrap_or_default();
         if let Some(now) = now {
             for t in &self.timed {
                 if t.node == n && t.valid(now) {
@@ -87,13 +144,27 @@ pub(super) struct Graph {
     /// Per entity type: id → node index.
     pub(super) index: Vec<FxHashMap<Key, u32>>,
     pub(super) nodes: Vec<Node>,
+    /// The length of each node's chain (0: none), beside the nodes so that placing a user's
+    /// assignments on a chain reads one dense array instead of a node and its chain.
+    pub(super) chain_len: Vec<u32>,
     pub(super) users: FxHashMap<Key, User>,
 }
 
 impl Graph {
+    /// Adds a node with no parent (its chain is itself).
+    pub(super) fn push(&mut self, ty: u16, id: Arc<str>) -> u32 {
+        let n = self.nodes.len() as u32;
+        self.nodes.push(Node::new(ty, id, n));
+        self.chain_len.push(1);
+        n
+    }
+
     #[inline]
     pub(super) fn lookup(&self, r: Resource<'_>) -> Option<u32> {
-        self.index.get(r.ty.0 as usize)?.get(r.id).copied()
+        self.index
+            .get(r.ty.0 as usize)?
+            .get(r.id.as_bytes())
+            .copied()
     }
 
     pub(super) fn require(&self, r: Resource<'_>) -> StoreResult<u32> {
@@ -164,9 +235,10 @@ impl Graph {
         node.alive = false;
         node.chain = None;
         node.runs = Box::new([]);
+        self.chain_len[n as usize] = 0;
         self.rechain(&children);
         for u in self.users.values_mut() {
-            u.assignments.remove(&n);
+            u.assignments.remove(n);
             u.timed.retain(|t| t.node != n);
         }
         Ok(())
@@ -180,6 +252,7 @@ impl Graph {
             let (chain, runs) = self.chain_of(n);
             let node = &mut self.nodes[n as usize];
             if node.chain != chain {
+                self.chain_len[n as usize] = chain.as_ref().map_or(0, |c| c.len() as u32);
                 node.chain = chain;
                 node.runs = runs;
                 todo.extend_from_slice(&node.children);

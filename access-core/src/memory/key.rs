@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// Longest id held inline.
 const INLINE: usize = 22;
 
-/// An id as a map key: inline when short, shared otherwise. Hashes and compares as its `str`.
+/// An id as a map key: inline when short, shared otherwise. Hashes and compares as its bytes.
 #[derive(Clone, Debug)]
 pub(super) enum Key {
     Inline(u8, [u8; INLINE]),
@@ -26,30 +26,35 @@ impl Key {
         }
     }
 
-    pub(super) fn as_str(&self) -> &str {
+    /// The id's bytes (its UTF-8): maps are asked with `id.as_bytes()`, so a lookup neither
+    /// validates nor copies.
+    #[inline]
+    pub(super) fn bytes(&self) -> &[u8] {
         match self {
-            // Always valid: the bytes were copied whole from a `str`.
-            Key::Inline(len, b) => std::str::from_utf8(&b[..*len as usize]).unwrap_or_default(),
-            Key::Shared(s) => s,
+            Key::Inline(len, b) => &b[..*len as usize],
+            Key::Shared(s) => s.as_bytes(),
         }
     }
 }
 
-impl Borrow<str> for Key {
-    fn borrow(&self) -> &str {
-        self.as_str()
+impl Borrow<[u8]> for Key {
+    #[inline]
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
     }
 }
 
 impl Hash for Key {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        self.bytes().hash(state);
     }
 }
 
 impl PartialEq for Key {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.bytes() == other.bytes()
     }
 }
 

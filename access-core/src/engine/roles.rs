@@ -110,6 +110,18 @@ pub(super) fn effective(
     eff: &mut Vec<RoleSet>,
 ) -> StoreResult<RoleSet> {
     let n = a.nodes.len();
+    // The resource alone (no role above it, or no ancestor): its own roles' closure.
+    if let [node] = a.nodes.as_slice()
+        && a.repeats.is_empty()
+    {
+        let roles = data
+            .entities
+            .get(node.ty.0 as usize)
+            .map_or(RoleSet::EMPTY, |entity| closure(entity, node.roles));
+        eff.clear();
+        eff.push(roles);
+        return Ok(roles);
+    }
     eff.clear();
     eff.resize(n, RoleSet::EMPTY);
     // Folded runs (compact ancestries), walked from the last as the nodes are.

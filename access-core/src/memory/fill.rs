@@ -58,7 +58,7 @@ impl Graph {
         out: &mut Ancestry,
     ) -> StoreResult<()> {
         out.clear();
-        let u = self.users.get(user.as_bytes());
+        let u = self.user(user);
         let now = u
             .filter(|u| !u.timed.is_empty())
             .map(|_| out.at.unwrap_or_else(crate::time::now));

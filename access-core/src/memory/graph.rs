@@ -161,10 +161,14 @@ impl Graph {
 
     #[inline]
     pub(super) fn lookup(&self, r: Resource<'_>) -> Option<u32> {
-        self.index
-            .get(r.ty.0 as usize)?
-            .get(r.id.as_bytes())
-            .copied()
+        let ix = self.index.get(r.ty.0 as usize)?;
+        ix.get(r.id.as_bytes()).copied()
+    }
+
+    /// A user's entry.
+    #[inline]
+    pub(super) fn user(&self, id: &str) -> Option<&User> {
+        self.users.get(id.as_bytes())
     }
 
     pub(super) fn require(&self, r: Resource<'_>) -> StoreResult<u32> {

@@ -152,6 +152,7 @@ async fn update_once<E: Table, M: AccessModel, S: Stores + 'static>(
     let mut am = row.clone().into_active_model();
     am.set_from_json(patch.clone())
         .map_err(|_| invalid_body("the body does not fit the row"))?;
+    keep_unchanged_key::<E>(&mut am, &row);
     hooks
         .before
         .run(Action::Update, || {
@@ -241,4 +242,27 @@ async fn remove_once<E: Table, M: AccessModel, S: Stores + 'static>(
         return Err(no_such_row());
     }
     hooks.after.run_then_commit(txn, Action::Delete, hook).await
+}
+
+/// A primary key the patch leaves as it was is not written again (`SET id = ?` would rewrite the
+/// key's index entry: on SQLite a page write and a sync on every update, even of one other
+/// column). Only when another column is written, so the statement always sets something.
+fn keep_unchanged_key<E: Table>(am: &mut <E as sea_orm::EntityTrait>::ActiveModel, row: &E::Model) {
+    use sea_orm::{IdenStatic as _, Iterable as _, ModelTrait as _, PrimaryKeyToColumn as _};
+    let keys: Vec<<E as sea_orm::EntityTrait>::Column> =
+        <E as sea_orm::EntityTrait>::PrimaryKey::iter()
+            .map(|k| k.into_column())
+            .collect();
+    let is_key =
+        |c: &<E as sea_orm::EntityTrait>::Column| keys.iter().any(|k| k.as_str() == c.as_str());
+    let other_written =
+        <E as sea_orm::EntityTrait>::Column::iter().any(|c| !is_key(&c) && am.get(c).is_set());
+    if !other_written {
+        return;
+    }
+    for k in keys {
+        if am.get(k).into_value() == Some(row.get(k)) {
+            am.not_set(k);
+        }
+    }
 }

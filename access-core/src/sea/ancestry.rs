@@ -2,6 +2,7 @@
 //! links and the user's assignments valid now) in one query, for one or many resources, and the
 //! assignments and global roles.
 
+use super::read_cache::AncestryKey;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -226,8 +227,25 @@ impl RoleStore for SeaStore {
         resource: Resource<'_>,
         out: &mut Ancestry,
     ) -> StoreResult<()> {
+        // An ancestry as of a given time is read, not remembered.
+        let Some(c) = self.read_cache.as_ref().filter(|_| out.at.is_none()) else {
+            let rows = self.fetch(user, &[resource], out.at).await?;
+            return self.build(resource, &rows[0], out);
+        };
+        let key: AncestryKey = (
+            user.to_owned(),
+            resource.ty.0,
+            resource.id.to_owned(),
+            out.want_ids,
+        );
+        if c.ancestry(&key, out) {
+            return Ok(());
+        }
+        let generation = c.generation();
         let rows = self.fetch(user, &[resource], out.at).await?;
-        self.build(resource, &rows[0], out)
+        self.build(resource, &rows[0], out)?;
+        c.put_ancestry(key, generation, out);
+        Ok(())
     }
 
     async fn ancestries(
@@ -241,9 +259,31 @@ impl RoleStore for SeaStore {
             return Ok(());
         }
         let at = out.first().and_then(|a| a.at);
-        let rows = self.fetch(user, resources, at).await?;
-        for ((r, rows), a) in resources.iter().zip(&rows).zip(out.iter_mut()) {
-            self.build(*r, rows, a)?;
+        let Some(c) = self.read_cache.as_ref().filter(|_| at.is_none()) else {
+            let rows = self.fetch(user, resources, at).await?;
+            for ((r, rows), a) in resources.iter().zip(&rows).zip(out.iter_mut()) {
+                self.build(*r, rows, a)?;
+            }
+            return Ok(());
+        };
+        let key = |r: &Resource<'_>, a: &Ancestry| -> AncestryKey {
+            (user.to_owned(), r.ty.0, r.id.to_owned(), a.want_ids)
+        };
+        let mut missing: Vec<usize> = Vec::new();
+        for (i, (r, a)) in resources.iter().zip(out.iter_mut()).enumerate() {
+            if !c.ancestry(&key(r, a), a) {
+                missing.push(i);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let generation = c.generation();
+        let ask: Vec<Resource<'_>> = missing.iter().map(|&i| resources[i]).collect();
+        let rows = self.fetch(user, &ask, at).await?;
+        for (&i, rows) in missing.iter().zip(&rows) {
+            self.build(resources[i], rows, &mut out[i])?;
+            c.put_ancestry(key(&resources[i], &out[i]), generation, &out[i]);
         }
         Ok(())
     }
@@ -306,6 +346,7 @@ impl RoleStore for SeaStore {
         from: Option<Timestamp>,
         until: Option<Timestamp>,
     ) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         self.roles.check(resource, role)?;
         let ty = self.names.entity(resource.ty)?;
         if !exists(&self.db, ty, resource.id).await? {
@@ -332,6 +373,7 @@ impl RoleStore for SeaStore {
     }
 
     async fn revoke(&self, user: &str, resource: Resource<'_>, role: u16) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         self.roles.check(resource, role)?;
         let ty = self.names.entity(resource.ty)?;
         let role = self.names.role_name(resource.ty.0, role);
@@ -345,6 +387,7 @@ impl RoleStore for SeaStore {
     }
 
     async fn set_global_roles(&self, user: &str, roles: RoleSet) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         let txn = retry_writes(|| begin_write(&self.db))
             .await
             .map_err(backend)?;

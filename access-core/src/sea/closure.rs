@@ -73,6 +73,7 @@ impl SeaStore {
         resource: Resource<'_>,
         parents: &[Resource<'_>],
     ) -> StoreResult<()> {
+        let _invalidate = self.invalidates_in_caller_txn();
         self.put_resource_in(db, resource, parents, true).await
     }
 
@@ -163,6 +164,16 @@ impl SeaStore {
         db: &C,
         resource: Resource<'_>,
     ) -> StoreResult<()> {
+        let _invalidate = self.invalidates_in_caller_txn();
+        self.remove_resource_on(db, resource).await
+    }
+
+    /// `remove_resource_in` without its cache guard (the caller holds one).
+    async fn remove_resource_on<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        resource: Resource<'_>,
+    ) -> StoreResult<()> {
         let ty = self.names.entity(resource.ty)?;
         let txn = begin_hierarchy(db).await?;
         if !exists(&txn, ty, resource.id).await? {
@@ -183,6 +194,7 @@ impl SeaStore {
         rebuild(&txn, &below).await?;
         txn.commit().await.map_err(backend)
     }
+
     async fn set_parents_in<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -344,6 +356,7 @@ impl ClosureStore for SeaStore {
         resource: Resource<'_>,
         parents: &[Resource<'_>],
     ) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         self.put_resource_in(&self.db, resource, parents, false)
             .await
     }
@@ -353,6 +366,7 @@ impl ClosureStore for SeaStore {
         resource: Resource<'_>,
         parents: &[Resource<'_>],
     ) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         let ty = self.names.entity(resource.ty)?;
         let txn = begin_hierarchy(&self.db).await?;
         if !exists(&txn, ty, resource.id).await? {
@@ -363,7 +377,8 @@ impl ClosureStore for SeaStore {
     }
 
     async fn remove_resource(&self, resource: Resource<'_>) -> StoreResult<()> {
-        self.remove_resource_in(&self.db, resource).await
+        let _invalidate = self.invalidates();
+        self.remove_resource_on(&self.db, resource).await
     }
 
     async fn ancestors(&self, resource: Resource<'_>) -> StoreResult<Vec<(ResourceRef, u32)>> {

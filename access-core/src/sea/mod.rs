@@ -62,6 +62,7 @@ mod ancestry;
 mod closure;
 mod listing;
 mod names;
+mod read_cache;
 mod rls;
 mod row_filter;
 mod store;

@@ -65,6 +65,8 @@ pub struct SeaStore {
     pub(super) names: Arc<Names>,
     pub(super) roles: RoleCheck,
     wallet: SeaWallet,
+    /// Ancestries and tenant state remembered across requests ([`SeaStore::with_read_cache`]).
+    pub(super) read_cache: Option<Arc<super::read_cache::ReadCache>>,
 }
 
 impl SeaStore {
@@ -90,6 +92,75 @@ impl SeaStore {
             roles: RoleCheck::model(data),
             wallet: SeaWallet::new(model, db.clone()),
             db,
+            read_cache: None,
+        }
+    }
+
+    /// Remembers, for at most `ttl`, what `can` reads on every request: each resource's
+    /// ancestry with the user's roles on it, and each tenant's flags and plans. A warm request
+    /// then sends no statement for them (a guarded read sends only its own row's).
+    ///
+    /// What stays exact: every write through this store or its clones drops every entry when
+    /// it ends, and a read under way across a write is not kept; after a write in the caller's
+    /// transaction (`create_resource_in`, `remove_resource_in`), nothing is kept for `ttl`
+    /// (it commits later). What may lag by up to `ttl`: writes this process does not make
+    /// (another app instance on the same database, SQL by hand: call
+    /// [`SeaStore::clear_read_cache`] after those), and timed assignments opening or closing.
+    /// At most 100,000 entries of each kind; a full cache starts over. Without this call
+    /// nothing is cached and every check reads the database.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use access_core::AccessModel;
+    /// use access_core::sea::SeaStore;
+    /// use sea_orm::DatabaseConnection;
+    ///
+    /// fn store<M: AccessModel>(model: &M, db: DatabaseConnection) -> SeaStore {
+    ///     // One instance, or several that tolerate a revocation taking effect 1 s late.
+    ///     SeaStore::new(model, db).with_read_cache(Duration::from_secs(1))
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_read_cache(self, ttl: std::time::Duration) -> Self {
+        Self {
+            read_cache: Some(Arc::new(super::read_cache::ReadCache::new(ttl))),
+            ..self
+        }
+    }
+
+    /// A guard that drops the read cache's entries when the write it is held across ends
+    /// (after its commit).
+    pub(super) fn invalidates(&self) -> InvalidateOnDrop<'_> {
+        InvalidateOnDrop {
+            store: self,
+            hold: false,
+        }
+    }
+
+    /// [`SeaStore::invalidates`] for a write in the caller's transaction: nothing is cached
+    /// for the cache's time to live after it either.
+    pub(super) fn invalidates_in_caller_txn(&self) -> InvalidateOnDrop<'_> {
+        InvalidateOnDrop {
+            store: self,
+            hold: true,
+        }
+    }
+
+    /// Drops what [`SeaStore::with_read_cache`] remembers: call it after writing the access
+    /// tables some other way. Does nothing without a read cache.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    ///
+    /// fn after_an_import(store: &SeaStore) {
+    ///     store.clear_read_cache();
+    /// }
+    /// ```
+    pub fn clear_read_cache(&self) {
+        if let Some(c) = &self.read_cache {
+            c.invalidate();
         }
     }
 
@@ -200,59 +271,24 @@ impl SubscriptionStore for SeaStore {
 
     /// Flags, subscriptions and overrides in one statement (`UNION ALL`, one row kind each).
     async fn tenant_state(&self, tenant: &str) -> StoreResult<(RoleSet, TenantPlans)> {
-        let rows = query(
-            &self.db,
-            // Typed NULLs: PostgreSQL resolves a UNION's column types branch by branch.
-            "SELECT 'f' AS kind, flag AS name, CAST(NULL AS VARCHAR(64)) AS grp, \
-               CAST(NULL AS BIGINT) AS started_at, CAST(NULL AS BIGINT) AS ends_at, \
-               CAST(NULL AS BIGINT) AS max_units FROM access_flags WHERE tenant = ? \
-             UNION ALL SELECT 's', plan, grp, started_at, ends_at, CAST(NULL AS BIGINT) \
-               FROM access_subscriptions WHERE tenant = ? \
-             UNION ALL SELECT 'o', limit_name, CAST(NULL AS VARCHAR(64)), CAST(NULL AS BIGINT), \
-               CAST(NULL AS BIGINT), max_units \
-               FROM access_overrides WHERE tenant = ? \
-             ORDER BY kind, started_at, name",
-            vec![s(tenant), s(tenant), s(tenant)],
-        )
-        .await?;
-        let (mut flags, mut plans) = (RoleSet::EMPTY, TenantPlans::default());
-        for r in rows {
-            let name: String = get(&r, "name")?;
-            match get::<String>(&r, "kind")?.as_str() {
-                "f" => {
-                    if let Some(i) = self.names.data.flag_index(&name) {
-                        flags.insert(i as usize);
-                    }
+        let generation = match &self.read_cache {
+            Some(c) => {
+                if let Some(v) = c.tenant(tenant) {
+                    return Ok(v);
                 }
-                "s" => {
-                    let Some(i) = self.names.data.plan_index(&name) else {
-                        continue;
-                    };
-                    let sub = Subscription {
-                        plan: PlanId(i),
-                        started_at: get::<Option<Timestamp>>(&r, "started_at")?.unwrap_or(0),
-                        ends_at: get(&r, "ends_at")?,
-                    };
-                    if get::<Option<String>>(&r, "grp")?.is_some() {
-                        plans.base.push(sub);
-                    } else {
-                        plans.add_ons.push(sub);
-                    }
-                }
-                _ => {
-                    if let Some(i) = self.names.data.limit_index(&name) {
-                        let max = get::<Option<i64>>(&r, "max_units")?.unwrap_or(0);
-                        plans
-                            .overrides
-                            .push((LimitId(i), u64::try_from(max).unwrap_or(0)));
-                    }
-                }
+                Some(c.generation())
             }
+            None => None,
+        };
+        let v = self.tenant_state_uncached(tenant).await?;
+        if let (Some(c), Some(g)) = (&self.read_cache, generation) {
+            c.put_tenant(tenant, g, &v);
         }
-        Ok((flags, plans))
+        Ok(v)
     }
 
     async fn set_base_plan(&self, tenant: &str, group: u16, sub: Subscription) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         let plan = self.names.plan(sub.plan)?;
         let grp: &str = self.names.data.groups.get(group as usize).ok_or_else(|| {
             StoreError::new(
@@ -285,6 +321,7 @@ impl SubscriptionStore for SeaStore {
     }
 
     async fn add_add_on(&self, tenant: &str, sub: Subscription) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         let plan = self.names.plan(sub.plan)?;
         if self.names.plan_group(sub.plan).is_some() {
             return Err(StoreError::new(
@@ -303,6 +340,7 @@ impl SubscriptionStore for SeaStore {
     }
 
     async fn remove_add_on(&self, tenant: &str, plan: PlanId) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         let Ok(name) = self.names.plan(plan) else {
             return Ok(());
         };
@@ -321,6 +359,7 @@ impl SubscriptionStore for SeaStore {
         limit: LimitId,
         max: Option<u64>,
     ) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         let name = self
             .names
             .data
@@ -376,6 +415,7 @@ impl FlagStore for SeaStore {
     }
 
     async fn set_flag(&self, tenant: &str, flag: FlagId, on: bool) -> StoreResult<()> {
+        let _invalidate = self.invalidates();
         let name = self.names.data.flags.get(flag.0 as usize).ok_or_else(|| {
             StoreError::new(StoreErrorKind::InvalidRequest, "flag is not in the model")
         })?;
@@ -403,5 +443,78 @@ impl WalletStore for SeaStore {
     }
     async fn unconsume(&self, tenant: &str, charges: &[Charge]) -> StoreResult<()> {
         self.wallet.unconsume(tenant, charges).await
+    }
+}
+
+impl SeaStore {
+    async fn tenant_state_uncached(&self, tenant: &str) -> StoreResult<(RoleSet, TenantPlans)> {
+        let rows = query(
+            &self.db,
+            // Typed NULLs: PostgreSQL resolves a UNION's column types branch by branch.
+            "SELECT 'f' AS kind, flag AS name, CAST(NULL AS VARCHAR(64)) AS grp, \
+               CAST(NULL AS BIGINT) AS started_at, CAST(NULL AS BIGINT) AS ends_at, \
+               CAST(NULL AS BIGINT) AS max_units FROM access_flags WHERE tenant = ? \
+             UNION ALL SELECT 's', plan, grp, started_at, ends_at, CAST(NULL AS BIGINT) \
+               FROM access_subscriptions WHERE tenant = ? \
+             UNION ALL SELECT 'o', limit_name, CAST(NULL AS VARCHAR(64)), CAST(NULL AS BIGINT), \
+               CAST(NULL AS BIGINT), max_units \
+               FROM access_overrides WHERE tenant = ? \
+             ORDER BY kind, started_at, name",
+            vec![s(tenant), s(tenant), s(tenant)],
+        )
+        .await?;
+        let (mut flags, mut plans) = (RoleSet::EMPTY, TenantPlans::default());
+        for r in rows {
+            let name: String = get(&r, "name")?;
+            match get::<String>(&r, "kind")?.as_str() {
+                "f" => {
+                    if let Some(i) = self.names.data.flag_index(&name) {
+                        flags.insert(i as usize);
+                    }
+                }
+                "s" => {
+                    let Some(i) = self.names.data.plan_index(&name) else {
+                        continue;
+                    };
+                    let sub = Subscription {
+                        plan: PlanId(i),
+                        started_at: get::<Option<Timestamp>>(&r, "started_at")?.unwrap_or(0),
+                        ends_at: get(&r, "ends_at")?,
+                    };
+                    if get::<Option<String>>(&r, "grp")?.is_some() {
+                        plans.base.push(sub);
+                    } else {
+                        plans.add_ons.push(sub);
+                    }
+                }
+                _ => {
+                    if let Some(i) = self.names.data.limit_index(&name) {
+                        let max = get::<Option<i64>>(&r, "max_units")?.unwrap_or(0);
+                        plans
+                            .overrides
+                            .push((LimitId(i), u64::try_from(max).unwrap_or(0)));
+                    }
+                }
+            }
+        }
+        Ok((flags, plans))
+    }
+}
+
+/// See [`SeaStore::invalidates`].
+pub(super) struct InvalidateOnDrop<'a> {
+    store: &'a SeaStore,
+    hold: bool,
+}
+
+impl Drop for InvalidateOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = &self.store.read_cache {
+            if self.hold {
+                c.invalidate_and_hold();
+            } else {
+                c.invalidate();
+            }
+        }
     }
 }

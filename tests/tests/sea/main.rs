@@ -5,6 +5,7 @@
 
 mod agree;
 mod listing;
+mod read_cache;
 mod rls;
 mod row_filter;
 mod store;

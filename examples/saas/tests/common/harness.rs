@@ -221,7 +221,22 @@ fn config() -> AuthConfig {
 /// Builds the app on `db` (migrations included), its engine store on `store_db`, and serves it
 /// on an ephemeral loopback port.
 pub async fn serve(db: DatabaseConnection, store_db: DatabaseConnection) -> Server {
-    let stores = Arc::new(SeaStore::new(&Model, store_db).with_custom_roles());
+    serve_with(db, store_db, None).await
+}
+
+/// [`serve`], the engine store with a read cache of that time to live when given
+/// ([`SeaStore::with_read_cache`]).
+#[allow(dead_code)] // the throughput bench's; the load test serves without
+pub async fn serve_with(
+    db: DatabaseConnection,
+    store_db: DatabaseConnection,
+    read_cache: Option<Duration>,
+) -> Server {
+    let mut store = SeaStore::new(&Model, store_db).with_custom_roles();
+    if let Some(ttl) = read_cache {
+        store = store.with_read_cache(ttl);
+    }
+    let stores = Arc::new(store);
     let grants = DynamicGrants::new(&Model, db.clone());
     let app = App::new(Model, db.clone())
         .config(config())

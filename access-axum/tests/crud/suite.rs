@@ -1056,3 +1056,52 @@ async fn rls_option_sets_the_claims_each_request_needs() {
     let (_, b) = get("/walled", globex).await;
     assert_eq!(b["items"][0]["tenant"], "globex");
 }
+
+#[tokio::test]
+async fn an_update_does_not_write_the_key_it_leaves_as_it_was() {
+    let Some(h) = harness().await else {
+        return;
+    };
+    // A trigger on the key column: it fires when an UPDATE names the column, whatever the value
+    // (`SET id = id` rewrites the key's index entry, a page write per update on SQLite).
+    h.db.execute_unprepared("CREATE TABLE key_writes (id BIGINT NOT NULL)")
+        .await
+        .unwrap();
+    let trigger = if super::BACKEND == "postgres" {
+        "CREATE FUNCTION note_key_write() RETURNS trigger AS $$ \
+           BEGIN INSERT INTO key_writes VALUES (OLD.id); RETURN NEW; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER key_written AFTER UPDATE OF id ON products \
+           FOR EACH ROW EXECUTE FUNCTION note_key_write()"
+    } else {
+        "CREATE TRIGGER key_written AFTER UPDATE OF id ON products \
+           BEGIN INSERT INTO key_writes VALUES (old.id); END"
+    };
+    h.db.execute_unprepared(trigger).await.unwrap();
+    let (admin, owner) = h.user("admin@example.com", "admin", "acme").await;
+    let body = json!({ "owner_id": owner, "name": "p1", "supplier_email": "s@x.com", "cost": 2.5 });
+    let (s, b) = h.call("POST", "/products", Some(&admin), Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    let (s, b) = h
+        .call(
+            "PATCH",
+            &format!("/products/{id}"),
+            Some(&admin),
+            Some(json!({ "name": "renamed" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(h.product_names().await, ["renamed"]);
+    let writes =
+        h.db.query_all_raw(sea_orm::Statement::from_string(
+            h.db.get_database_backend(),
+            "SELECT id FROM key_writes",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        writes.is_empty(),
+        "the update wrote the key {} time(s)",
+        writes.len()
+    );
+}

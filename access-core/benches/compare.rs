@@ -10,8 +10,9 @@
 //!
 //! `access/can` runs the model built with `ModelBuilder`, `access/can_static` the same model
 //! compiled by `define_access!` (support/static_model.rs), `access/can_dynamic` the builder's model
-//! with dynamic grants. Before timing, every request gets the same decision from all three engines
-//! and all three forms of the model (asserted).
+//! with dynamic grants, `access/can_ready` the builder's model through the synchronous front
+//! (`ctx.ready().can(..)`, no future). Before timing, every request gets the same decision from
+//! all three engines and every form (asserted).
 //! Run: `cargo bench -p access-core --bench compare`. Results: docs/performance.md.
 
 #[path = "support/cedar.rs"]
@@ -351,6 +352,12 @@ fn bench(c: &mut Criterion) {
             .expect("ready")
             .expect("store")
     };
+    // The same question through the synchronous front (`ctx.ready()`), no future at all.
+    let access_can_ready = |i: usize| {
+        let (u, e, t, id) = &access_reqs[i];
+        let ctx = AccessContext::new(&w.model, &store, Principal::new(Arc::clone(u)));
+        ctx.ready().can(*e, Resource::new(*t, id)).expect("store")
+    };
     // The same model compiled by `define_access!` (same indices), on the same store.
     let access_can_static = |i: usize| {
         let (u, e, t, id) = &access_reqs[i];
@@ -397,6 +404,7 @@ fn bench(c: &mut Criterion) {
             w.requests[i]
         );
         assert_eq!(a, access_can_dynamic(i), "static vs dynamic mode");
+        assert_eq!(a, access_can_ready(i), "async vs synchronous front");
         assert_eq!(a, access_can_static(i), "builder vs define_access! model");
         allowed += usize::from(a);
     }
@@ -413,6 +421,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % REQUESTS;
             black_box(access_can(black_box(i)))
+        })
+    });
+    c.bench_function("access/can_ready", |b| {
+        b.iter(|| {
+            i = (i + 1) % REQUESTS;
+            black_box(access_can_ready(black_box(i)))
         })
     });
     c.bench_function("access/can_static", |b| {

@@ -1,6 +1,7 @@
 //! In-memory implementation of every store: for tests, examples, single-process apps, and the
 //! nanosecond `can` path.
 
+mod chain;
 mod fill;
 mod graph;
 mod key;
@@ -12,7 +13,7 @@ use rustc_hash::FxHashMap;
 
 use crate::model::{AccessModel, EntityTypeId, FlagId, LimitId, PlanId, RoleSet};
 use crate::store::{
-    Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleCheck, RoleStore,
+    Ancestry, AtOnce, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleCheck, RoleStore,
     StoreError, StoreErrorKind, StoreResult, Subscription, SubscriptionStore, TenantPlans,
     WalletStore,
 };
@@ -171,14 +172,49 @@ impl MemoryStore {
     }
 }
 
+impl AtOnce for MemoryStore {
+    #[inline]
+    fn ancestry_now(
+        &self,
+        user: &str,
+        resource: Resource<'_>,
+        out: &mut Ancestry,
+    ) -> StoreResult<()> {
+        self.read().and_then(|g| g.fill(user, resource, out))
+    }
+
+    fn tenant_flags_now(&self, tenant: &str) -> StoreResult<RoleSet> {
+        self.tenants
+            .read()
+            .map_err(|_| poisoned())
+            .map(|t| t.get(tenant).map(|t| t.flags).unwrap_or_default())
+    }
+
+    fn tenant_plans_now(&self, tenant: &str) -> StoreResult<TenantPlans> {
+        self.tenants
+            .read()
+            .map_err(|_| poisoned())
+            .map(|t| t.get(tenant).map(|t| t.plans.clone()).unwrap_or_default())
+    }
+
+    fn used_now(&self, tenant: &str, limit: LimitId, period_start: Timestamp) -> StoreResult<u64> {
+        Ok(self.usage(tenant, limit, period_start))
+    }
+}
+
 impl RoleStore for MemoryStore {
+    #[inline]
+    fn at_once(&self) -> Option<&dyn AtOnce> {
+        Some(self)
+    }
+
     fn ancestry(
         &self,
         user: &str,
         resource: Resource<'_>,
         out: &mut Ancestry,
     ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.read().and_then(|g| g.fill(user, resource, out)))
+        ready(self.ancestry_now(user, resource, out))
     }
 
     fn assignments(
@@ -404,12 +440,7 @@ impl ClosureStore for MemoryStore {
 
 impl SubscriptionStore for MemoryStore {
     fn tenant_plans(&self, tenant: &str) -> impl Future<Output = StoreResult<TenantPlans>> + Send {
-        ready(
-            self.tenants
-                .read()
-                .map_err(|_| poisoned())
-                .map(|t| t.get(tenant).map(|t| t.plans.clone()).unwrap_or_default()),
-        )
+        ready(self.tenant_plans_now(tenant))
     }
 
     fn set_base_plan(
@@ -515,12 +546,7 @@ impl WalletStore for MemoryStore {
 
 impl FlagStore for MemoryStore {
     fn tenant_flags(&self, tenant: &str) -> impl Future<Output = StoreResult<RoleSet>> + Send {
-        ready(
-            self.tenants
-                .read()
-                .map_err(|_| poisoned())
-                .map(|t| t.get(tenant).map(|t| t.flags).unwrap_or_default()),
-        )
+        ready(self.tenant_flags_now(tenant))
     }
 
     fn set_flag(

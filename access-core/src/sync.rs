@@ -36,7 +36,7 @@ use crate::block::block_on_ready;
 use crate::decision::Decision;
 use crate::engine::{AccessContext, Consumption, Question};
 use crate::memory::MemoryStore;
-use crate::model::{AccessModel, FlagId, LimitId, PlanId, RoleSet};
+use crate::model::{AccessModel, EntitlementId, FlagId, LimitId, PlanId, RoleSet};
 use crate::store::{
     Ancestry, Charge, Resource, ResourceRef, StoreError, StoreErrorKind, StoreResult, Stores,
     Subscription, TenantPlans, WithWallet,
@@ -189,7 +189,14 @@ impl<M: AccessModel, S: Stores> Ready<'_, AccessContext<'_, M, S>> {
     where
         (E, R): Question<'r, M>,
     {
-        at_once(self.0.can(entitlement, resource))
+        let (entitlement, resource) = (entitlement, resource).parts();
+        match self.0.can_now(entitlement, resource) {
+            Some(answer) => answer,
+            None => at_once(
+                self.0
+                    .can::<EntitlementId, Resource<'_>>(entitlement, resource),
+            ),
+        }
     }
 
     /// [`AccessContext::check`], answered at once.

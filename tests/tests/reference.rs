@@ -275,6 +275,9 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
             AccessContext::new(&model, &store, Principal::new(format!("u{u}")).tenant("t"))
                 .at(1_000)
                 .with_grants(std::sync::Arc::new(access_core::Grants::new(data)));
+        // With a request cache `can` takes the async path (each layer a store future); without
+        // one, the in-memory store's synchronous reads: both must agree with the reference.
+        let cached = ctx.clone().with_cache();
         for e in 0..case.spec.entitlements.len() {
             for x in 0..case.resources.len() {
                 let want = reference(&case, u, e, x);
@@ -291,6 +294,11 @@ fn check_case(raw: &[u32]) -> Result<(usize, usize), TestCaseError> {
                     raw
                 );
                 prop_assert_eq!(checked.allowed, want, "check disagrees with the reference");
+                prop_assert_eq!(
+                    cached.ready().can(id, res(x)).unwrap(),
+                    want,
+                    "can through the request cache (the async path) disagrees"
+                );
                 prop_assert_eq!(
                     dynamic.ready().can(id, res(x)).unwrap(),
                     want,

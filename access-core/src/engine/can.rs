@@ -4,7 +4,7 @@ use access_model::{EntitlementData, ModelData};
 
 use super::AccessContext;
 use super::ask::Question;
-use super::roles::{effective, give_scratch, take_scratch};
+use super::roles::{Scratch, effective, give_scratch, take_scratch};
 use crate::model::{AccessModel, EntitlementId};
 use crate::store::{Resource, StoreResult, Stores};
 
@@ -49,7 +49,10 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         entitlement: EntitlementId,
         resource: Resource<'_>,
     ) -> StoreResult<bool> {
-        let stopped = self.can_layers(entitlement, resource).await?;
+        let stopped = match self.at_once() {
+            Some(store) => self.layers_now(store, entitlement, resource)?,
+            None => self.can_layers(entitlement, resource).await?,
+        };
         self.log(entitlement, resource, stopped);
         Ok(stopped.is_none())
     }
@@ -90,7 +93,6 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         ent: &EntitlementData,
         resource: Resource<'_>,
     ) -> StoreResult<Option<&'static str>> {
-        let data = self.model.data();
         // 1. flags
         if !ent.flags.is_empty() {
             let Some(t) = self.tenant() else {
@@ -102,13 +104,31 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
             }
         }
         // 2 + 3. roles on the resource and through its ancestry
+        let mut s = self.scratch_for_can();
+        let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
+        self.roles_layer(ei, ent, s, fetched)
+    }
+
+    /// Buffers for `can`'s ancestry: compact, without ids, as of the context's time.
+    pub(super) fn scratch_for_can(&self) -> Box<Scratch> {
         let mut s = take_scratch();
         // Cleared here too: a store that does not clear would leave another store's folded runs.
         s.ancestry.clear();
         s.ancestry.want_ids = false;
         s.ancestry.compact = true;
         s.ancestry.at = self.now;
-        let fetched = self.fetch_ancestry(resource, &mut s.ancestry).await;
+        s
+    }
+
+    /// Layers 2 and 3 on the ancestry just fetched into `s` (given back to the pool here).
+    pub(super) fn roles_layer(
+        &self,
+        ei: usize,
+        ent: &EntitlementData,
+        mut s: Box<Scratch>,
+        fetched: StoreResult<()>,
+    ) -> StoreResult<Option<&'static str>> {
+        let data = self.model.data();
         let eff = fetched.and_then(|()| effective(data, &s.ancestry, &mut s.eff));
         give_scratch(s);
         if !eff?.intersects(self.granting(ei, ent)) {

@@ -58,6 +58,7 @@ mod consume;
 mod explain;
 mod held;
 mod log;
+mod now;
 mod plans;
 mod roles;
 

@@ -134,25 +134,36 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         }
         let now = self.now();
         let plans = self.plans_or_default().await?;
-        let active = active_plans(data, &plans, now);
-        if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
-            return Ok(Err("plan_required"));
-        }
-        let mut charges = Vec::new();
-        for &l in ent.limits.iter() {
-            let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l)
-            else {
-                continue;
-            };
-            let Some(limit) = data.limits.get(l as usize) else {
-                continue;
-            };
-            charges.push(Charge {
-                limit: LimitId(l),
-                period_start: time::period_start(limit.period, anchor, now),
-                max,
-            });
-        }
-        Ok(Ok(charges))
+        Ok(charges_on(data, ei, ent, &plans, now))
     }
+}
+
+/// Layer 4 and what layer 5 counts, on the tenant's plans as read: `plan_required`, or one
+/// charge per limit of the entitlement that has a max on the active plans.
+pub(super) fn charges_on(
+    data: &ModelData,
+    ei: usize,
+    ent: &EntitlementData,
+    plans: &TenantPlans,
+    now: Timestamp,
+) -> Result<Vec<Charge>, &'static str> {
+    let active = active_plans(data, plans, now);
+    if ent.plan_gated && !active.iter().any(|a| plan_includes(data, a.plan, ei)) {
+        return Err("plan_required");
+    }
+    let mut charges = Vec::new();
+    for &l in ent.limits.iter() {
+        let Some((Some(max), anchor)) = limit_max(data, &active, &plans.overrides, ei, l) else {
+            continue;
+        };
+        let Some(limit) = data.limits.get(l as usize) else {
+            continue;
+        };
+        charges.push(Charge {
+            limit: LimitId(l),
+            period_start: time::period_start(limit.period, anchor, now),
+            max,
+        });
+    }
+    Ok(charges)
 }

@@ -75,8 +75,8 @@ impl Graph {
         out.found = true;
         if out.compact
             && !out.want_ids
-            && let Some(chain) = &self.nodes[start as usize].chain
-            && self.fill_compact(u, now, start, chain, out)
+            && let Some(chain) = self.chains[start as usize].get()
+            && self.fill_compact(u, now, start, resource.ty, chain, out)
         {
             return Ok(());
         }
@@ -174,6 +174,7 @@ impl Graph {
         u: Option<&User>,
         now: Option<Timestamp>,
         start: u32,
+        ty: EntityTypeId,
         chain: &[u32],
         out: &mut Ancestry,
     ) -> bool {
@@ -226,7 +227,14 @@ impl Graph {
             }
         }
         if hits.is_empty() {
-            self.push_piece(chain, 0, 1, RoleSet::EMPTY, out);
+            // The resource alone, of the type it was asked with (its node is not read).
+            out.nodes.push(AncestryNode {
+                ty,
+                id: None,
+                roles: RoleSet::EMPTY,
+                parents: (0, 0),
+            });
+            return true;
         }
         let runs = &self.nodes[start as usize].runs;
         let mut p = 0u32;

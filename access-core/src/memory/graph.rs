@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::chain::Chain;
 use super::key::Key;
 use crate::model::RoleSet;
 use crate::store::{Resource, StoreError, StoreErrorKind, StoreResult};
@@ -22,23 +23,19 @@ pub(super) struct Node {
     pub(super) parents: Vec<u32>,
     pub(super) children: Vec<u32>,
     pub(super) alive: bool,
-    /// The node then its ancestors, nearest first, when every one of them has at most one parent
-    /// (and there are at most [`MAX_ANCESTRY`]); `None` otherwise. Ancestor `a` of this node is at
-    /// position `chain.len() - a.chain.len()`, so membership is one comparison.
-    pub(super) chain: Option<Box<[u32]>>,
-    /// Positions in `chain` where a run of same-type nodes starts (0 first), ascending.
+    /// Positions in the node's chain ([`Graph::chains`]) where a run of same-type nodes starts
+    /// (0 first), ascending.
     pub(super) runs: Box<[u32]>,
 }
 
 impl Node {
-    pub(super) fn new(ty: u16, id: Arc<str>, n: u32) -> Self {
+    pub(super) fn new(ty: u16, id: Arc<str>) -> Self {
         Self {
             ty,
             id,
             parents: Vec::new(),
             children: Vec::new(),
             alive: true,
-            chain: Some(Box::new([n])),
             runs: Box::new([0]),
         }
     }
@@ -144,8 +141,10 @@ pub(super) struct Graph {
     /// Per entity type: id → node index.
     pub(super) index: Vec<FxHashMap<Key, u32>>,
     pub(super) nodes: Vec<Node>,
-    /// The length of each node's chain (0: none), beside the nodes so that placing a user's
-    /// assignments on a chain reads one dense array instead of a node and its chain.
+    /// Each node's chain (at most [`MAX_ANCESTRY`] long), beside the nodes.
+    pub(super) chains: Vec<Chain>,
+    /// The length of each node's chain (0: none), so that placing a user's assignments on a
+    /// chain reads 4 bytes a node.
     pub(super) chain_len: Vec<u32>,
     pub(super) users: FxHashMap<Key, User>,
 }
@@ -154,7 +153,8 @@ impl Graph {
     /// Adds a node with no parent (its chain is itself).
     pub(super) fn push(&mut self, ty: u16, id: Arc<str>) -> u32 {
         let n = self.nodes.len() as u32;
-        self.nodes.push(Node::new(ty, id, n));
+        self.nodes.push(Node::new(ty, id));
+        self.chains.push(Chain::new(&[n]));
         self.chain_len.push(1);
         n
     }
@@ -237,8 +237,8 @@ impl Graph {
         }
         let node = &mut self.nodes[n as usize];
         node.alive = false;
-        node.chain = None;
         node.runs = Box::new([]);
+        self.chains[n as usize] = Chain::None;
         self.chain_len[n as usize] = 0;
         self.rechain(&children);
         for u in self.users.values_mut() {
@@ -254,10 +254,10 @@ impl Graph {
         let mut todo: Vec<u32> = from.to_vec();
         while let Some(n) = todo.pop() {
             let (chain, runs) = self.chain_of(n);
-            let node = &mut self.nodes[n as usize];
-            if node.chain != chain {
-                self.chain_len[n as usize] = chain.as_ref().map_or(0, |c| c.len() as u32);
-                node.chain = chain;
+            if self.chains[n as usize] != chain {
+                self.chain_len[n as usize] = chain.get().map_or(0, |c| c.len() as u32);
+                self.chains[n as usize] = chain;
+                let node = &mut self.nodes[n as usize];
                 node.runs = runs;
                 todo.extend_from_slice(&node.children);
             }
@@ -265,15 +265,15 @@ impl Graph {
     }
 
     /// The chain of `n` from its parents' chains, and its runs of same-type nodes.
-    fn chain_of(&self, n: u32) -> (Option<Box<[u32]>>, Box<[u32]>) {
+    fn chain_of(&self, n: u32) -> (Chain, Box<[u32]>) {
         let node = &self.nodes[n as usize];
         let above: &[u32] = match node.parents.as_slice() {
             [] => &[],
-            [p] => match &self.nodes[*p as usize].chain {
+            [p] => match self.chains[*p as usize].get() {
                 Some(c) if c.len() < MAX_ANCESTRY => c,
-                _ => return (None, Box::new([])),
+                _ => return (Chain::None, Box::new([])),
             },
-            _ => return (None, Box::new([])),
+            _ => return (Chain::None, Box::new([])),
         };
         let mut chain = Vec::with_capacity(above.len() + 1);
         chain.push(n);
@@ -284,6 +284,6 @@ impl Graph {
                 runs.push(i as u32 + 1);
             }
         }
-        (Some(chain.into_boxed_slice()), runs.into_boxed_slice())
+        (Chain::new(&chain), runs.into_boxed_slice())
     }
 }

@@ -101,9 +101,11 @@ impl ReadCache {
         };
         match m.get(key) {
             Some(e) if self.fresh(e) => {
-                let at = out.at;
+                // What the caller asked for stays its own; the nodes come from the cache.
+                let (at, compact) = (out.at, out.compact);
                 out.clone_from(&e.value);
                 out.at = at;
+                out.compact = compact;
                 true
             }
             _ => false,

@@ -10,6 +10,7 @@
 //! | `resource` | [`Resource`], [`ResourceRef`] |
 //! | `error` | [`StoreError`], [`StoreErrorKind`], [`StoreResult`] |
 //! | `ancestry` | [`Ancestry`], [`AncestryNode`]: what one ancestry call returns |
+//! | `at_once` | `AtOnce`: the reads of `can`, for stores that answer without waiting |
 //! | `roles` | [`RoleStore`] |
 //! | `closure` | [`ClosureStore`] |
 //! | `subscription` | [`Subscription`], [`TenantPlans`], [`SubscriptionStore`] |
@@ -54,6 +55,7 @@
 //! ```
 
 mod ancestry;
+mod at_once;
 mod closure;
 mod error;
 mod flags;
@@ -65,6 +67,8 @@ mod wallet;
 mod with_wallet;
 
 pub use ancestry::{Ancestry, AncestryNode};
+#[doc(hidden)]
+pub use at_once::AtOnce;
 pub use closure::ClosureStore;
 pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use flags::FlagStore;

@@ -203,4 +203,12 @@ pub trait RoleStore: Send + Sync {
         user: &str,
         roles: RoleSet,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The reads `can` makes, when this store answers them without waiting (in memory): the
+    /// engine then answers `can` synchronously. `None` (the default): through the async
+    /// methods.
+    #[doc(hidden)]
+    fn at_once(&self) -> Option<&dyn super::AtOnce> {
+        None
+    }
 }

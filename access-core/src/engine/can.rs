@@ -57,32 +57,44 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         Ok(stopped.is_none())
     }
 
+    /// What `can` settles before any store is read: an inactive user (denied), a superuser
+    /// (allowed), an entitlement outside the model or of another entity type (denied), each as
+    /// `Err(stopped)`; else the entitlement, for the layers.
+    #[inline]
+    pub(super) fn before_layers(
+        &self,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> Result<(usize, &EntitlementData), Option<&'static str>> {
+        let p = &self.principal;
+        if !p.active {
+            return Err(Some("inactive_user"));
+        }
+        if p.superuser {
+            return Err(None);
+        }
+        let ei = entitlement.0 as usize;
+        match self.model.data().entitlements.get(ei) {
+            Some(ent) if resource.ty.0 == ent.entity => Ok((ei, ent)),
+            _ => Err(Some("wrong_resource_type")),
+        }
+    }
+
     /// The layers of `can`: `None` when allowed, else the layer that stopped it.
     async fn can_layers(
         &self,
         entitlement: EntitlementId,
         resource: Resource<'_>,
     ) -> StoreResult<Option<&'static str>> {
-        let p = &self.principal;
-        if !p.active {
-            return Ok(Some("inactive_user"));
-        }
-        if p.superuser {
-            return Ok(None);
-        }
-        let data = self.model.data();
-        let ei = entitlement.0 as usize;
-        let Some(ent) = data.entitlements.get(ei) else {
-            return Ok(Some("wrong_resource_type"));
+        let (ei, ent) = match self.before_layers(entitlement, resource) {
+            Ok(found) => found,
+            Err(stopped) => return Ok(stopped),
         };
-        if resource.ty.0 != ent.entity {
-            return Ok(Some("wrong_resource_type"));
-        }
         if let Some(layer) = self.flags_and_roles(ei, ent, resource).await? {
             return Ok(Some(layer));
         }
         // 4 + 5. plan and wallet
-        self.plan_and_wallet_ok(data, ei, ent).await
+        self.plan_and_wallet_ok(self.model.data(), ei, ent).await
     }
 
     /// Layers 1–3 (flags, roles on the resource and through its ancestry), shared by `can` and

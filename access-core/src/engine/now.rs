@@ -44,21 +44,11 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         entitlement: EntitlementId,
         resource: Resource<'_>,
     ) -> StoreResult<Option<&'static str>> {
-        let p = &self.principal;
-        if !p.active {
-            return Ok(Some("inactive_user"));
-        }
-        if p.superuser {
-            return Ok(None);
-        }
-        let data = self.model.data();
-        let ei = entitlement.0 as usize;
-        let Some(ent) = data.entitlements.get(ei) else {
-            return Ok(Some("wrong_resource_type"));
+        let (ei, ent) = match self.before_layers(entitlement, resource) {
+            Ok(found) => found,
+            Err(stopped) => return Ok(stopped),
         };
-        if resource.ty.0 != ent.entity {
-            return Ok(Some("wrong_resource_type"));
-        }
+        let data = self.model.data();
         // 1. flags
         if !ent.flags.is_empty() {
             let Some(t) = self.tenant() else {
@@ -71,7 +61,7 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         }
         // 2 + 3. roles on the resource and through its ancestry
         let mut s = self.scratch_for_can();
-        let fetched = store.ancestry_now(&p.id, resource, &mut s.ancestry);
+        let fetched = store.ancestry_now(&self.principal.id, resource, &mut s.ancestry);
         if let Some(layer) = self.roles_layer(ei, ent, s, fetched)? {
             return Ok(Some(layer));
         }

@@ -1,12 +1,15 @@
 //! `can`: the five layers in order, stopping at the first that denies.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use access_model::{EntitlementData, ModelData};
 
 use super::AccessContext;
 use super::ask::Question;
 use super::roles::{Scratch, effective, give_scratch, take_scratch};
 use crate::model::{AccessModel, EntitlementId};
-use crate::store::{Resource, StoreResult, Stores};
+use crate::store::{Resource, StoreError, StoreErrorKind, StoreResult, Stores};
 
 impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     /// Whether the principal may exercise `entitlement` on `resource`. Stops at the first
@@ -40,19 +43,25 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         (E, R): Question<'r, M>,
     {
         let (entitlement, resource) = (entitlement, resource).parts();
-        self.can_parts(entitlement, resource)
+        // A store that answers at once is asked on the first poll, without a future per layer;
+        // any other through the async layers, boxed so that `can`'s future stays a few words
+        // whichever path it takes (it is moved into whatever polls it).
+        let later = self.at_once().is_none();
+        CanFuture::new(
+            self,
+            entitlement,
+            resource,
+            later.then(|| Box::pin(self.can_parts(entitlement, resource))),
+        )
     }
 
-    /// `can` on the parts of its question.
+    /// `can` on the parts of its question, through the async layers.
     async fn can_parts(
         &self,
         entitlement: EntitlementId,
         resource: Resource<'_>,
     ) -> StoreResult<bool> {
-        let stopped = match self.at_once() {
-            Some(store) => self.layers_now(store, entitlement, resource)?,
-            None => self.can_layers(entitlement, resource).await?,
-        };
+        let stopped = self.can_layers(entitlement, resource).await?;
         self.log(entitlement, resource, stopped);
         Ok(stopped.is_none())
     }
@@ -172,5 +181,68 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
             }
         }
         Ok(None)
+    }
+}
+
+/// `can`'s future: the question, answered on the first poll by a store that answers at once, or
+/// the async layers' future (boxed).
+enum CanFuture<'c, 'a, 'r, M: AccessModel, S: Stores, F> {
+    Now {
+        ctx: &'c AccessContext<'a, M, S>,
+        entitlement: EntitlementId,
+        resource: Resource<'r>,
+    },
+    Later(Pin<Box<F>>),
+    Done,
+}
+
+impl<'c, 'a, 'r, M: AccessModel, S: Stores, F> CanFuture<'c, 'a, 'r, M, S, F> {
+    fn new(
+        ctx: &'c AccessContext<'a, M, S>,
+        entitlement: EntitlementId,
+        resource: Resource<'r>,
+        later: Option<Pin<Box<F>>>,
+    ) -> Self {
+        match later {
+            Some(f) => CanFuture::Later(f),
+            None => CanFuture::Now {
+                ctx,
+                entitlement,
+                resource,
+            },
+        }
+    }
+}
+
+impl<M: AccessModel, S: Stores, F: Future<Output = StoreResult<bool>>> Future
+    for CanFuture<'_, '_, '_, M, S, F>
+{
+    type Output = StoreResult<bool>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StoreResult<bool>> {
+        let this = self.get_mut();
+        match this {
+            CanFuture::Later(f) => f.as_mut().poll(cx),
+            CanFuture::Now { .. } => {
+                let CanFuture::Now {
+                    ctx,
+                    entitlement,
+                    resource,
+                } = std::mem::replace(this, CanFuture::Done)
+                else {
+                    return Poll::Pending;
+                };
+                Poll::Ready(ctx.can_now(entitlement, resource).unwrap_or_else(|| {
+                    Err(StoreError::new(
+                        StoreErrorKind::Backend,
+                        "the store stopped answering at once (a bug of access-core)",
+                    ))
+                }))
+            }
+            CanFuture::Done => Poll::Ready(Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                "`can`'s future polled after it completed",
+            ))),
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::AccessContext;
 use super::ask::Question;
 use super::roles::{Scratch, effective, give_scratch, take_scratch};
 use crate::model::{AccessModel, EntitlementId};
-use crate::store::{Resource, StoreError, StoreErrorKind, StoreResult, Stores};
+use crate::store::{AtOnce, Resource, StoreError, StoreErrorKind, StoreResult, Stores};
 
 impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
     /// Whether the principal may exercise `entitlement` on `resource`. Stops at the first
@@ -46,13 +46,15 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         // A store that answers at once is asked on the first poll, without a future per layer;
         // any other through the async layers, boxed so that `can`'s future stays a few words
         // whichever path it takes (it is moved into whatever polls it).
-        let later = self.at_once().is_none();
-        CanFuture::new(
-            self,
-            entitlement,
-            resource,
-            later.then(|| Box::pin(self.can_parts(entitlement, resource))),
-        )
+        match self.at_once() {
+            Some(store) => CanFuture::Now {
+                ctx: self,
+                store,
+                entitlement,
+                resource,
+            },
+            None => CanFuture::Later(Box::pin(self.can_parts(entitlement, resource))),
+        }
     }
 
     /// `can` on the parts of its question, through the async layers.
@@ -189,29 +191,12 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
 enum CanFuture<'c, 'a, 'r, M: AccessModel, S: Stores, F> {
     Now {
         ctx: &'c AccessContext<'a, M, S>,
+        store: &'c dyn AtOnce,
         entitlement: EntitlementId,
         resource: Resource<'r>,
     },
     Later(Pin<Box<F>>),
     Done,
-}
-
-impl<'c, 'a, 'r, M: AccessModel, S: Stores, F> CanFuture<'c, 'a, 'r, M, S, F> {
-    fn new(
-        ctx: &'c AccessContext<'a, M, S>,
-        entitlement: EntitlementId,
-        resource: Resource<'r>,
-        later: Option<Pin<Box<F>>>,
-    ) -> Self {
-        match later {
-            Some(f) => CanFuture::Later(f),
-            None => CanFuture::Now {
-                ctx,
-                entitlement,
-                resource,
-            },
-        }
-    }
 }
 
 impl<M: AccessModel, S: Stores, F: Future<Output = StoreResult<bool>>> Future
@@ -221,25 +206,17 @@ impl<M: AccessModel, S: Stores, F: Future<Output = StoreResult<bool>>> Future
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StoreResult<bool>> {
         let this = self.get_mut();
-        match this {
-            CanFuture::Later(f) => f.as_mut().poll(cx),
-            CanFuture::Now { .. } => {
-                let CanFuture::Now {
-                    ctx,
-                    entitlement,
-                    resource,
-                } = std::mem::replace(this, CanFuture::Done)
-                else {
-                    return Poll::Pending;
-                };
-                Poll::Ready(ctx.can_now(entitlement, resource).unwrap_or_else(|| {
-                    Err(StoreError::new(
-                        StoreErrorKind::Backend,
-                        "the store stopped answering at once (a bug of access-core)",
-                    ))
-                }))
-            }
-            CanFuture::Done => Poll::Ready(Err(StoreError::new(
+        if let CanFuture::Later(f) = this {
+            return f.as_mut().poll(cx);
+        }
+        match std::mem::replace(this, CanFuture::Done) {
+            CanFuture::Now {
+                ctx,
+                store,
+                entitlement,
+                resource,
+            } => Poll::Ready(ctx.answer_now(store, entitlement, resource)),
+            _ => Poll::Ready(Err(StoreError::new(
                 StoreErrorKind::InvalidRequest,
                 "`can`'s future polled after it completed",
             ))),

@@ -27,13 +27,20 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         resource: Resource<'_>,
     ) -> Option<StoreResult<bool>> {
         let store = self.at_once()?;
-        Some(
-            self.layers_now(store, entitlement, resource)
-                .map(|stopped| {
-                    self.log(entitlement, resource, stopped);
-                    stopped.is_none()
-                }),
-        )
+        Some(self.answer_now(store, entitlement, resource))
+    }
+
+    /// `can` on `store`'s synchronous reads, logged.
+    #[inline]
+    pub(super) fn answer_now(
+        &self,
+        store: &dyn AtOnce,
+        entitlement: EntitlementId,
+        resource: Resource<'_>,
+    ) -> StoreResult<bool> {
+        let stopped = self.layers_now(store, entitlement, resource)?;
+        self.log(entitlement, resource, stopped);
+        Ok(stopped.is_none())
     }
 
     /// `can`'s layers on `store`'s synchronous reads: `None` when allowed, else the layer that

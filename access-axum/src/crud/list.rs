@@ -11,7 +11,7 @@ use axum::extract::{Extension, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::sea_query::ColumnType;
-use sea_orm::{ColumnTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _};
+use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
 use serde::Deserialize;
 
 use super::context::Ctx;
@@ -80,7 +80,19 @@ fn invalid_query(msg: impl Into<String>) -> ApiError {
 
 /// One page: `{ "items": [..], "page": .., "per_page": .. }`.
 fn page_of(items: Vec<serde_json::Value>, page: u64, per_page: u64) -> Response {
-    Json(serde_json::json!({ "items": items, "page": page, "per_page": per_page })).into_response()
+    /// Serialized as it stands (`json!` would copy every item into a new value first).
+    #[derive(serde::Serialize)]
+    struct Page {
+        items: Vec<serde_json::Value>,
+        page: u64,
+        per_page: u64,
+    }
+    Json(Page {
+        items,
+        page,
+        per_page,
+    })
+    .into_response()
 }
 
 pub(super) async fn list<E: Table, M: AccessModel, S: Stores + 'static>(
@@ -155,11 +167,16 @@ pub(super) async fn list<E: Table, M: AccessModel, S: Stores + 'static>(
     {
         select = select.order_by_asc(col);
     }
+    // The page's bounds on the statement itself (a paginator would copy the statement to add
+    // them, and the copy and the original are both freed per request).
+    let select = select
+        .limit(per_page)
+        .offset((page - 1).saturating_mul(per_page));
     let fetched = if hooks.rls {
         let txn = c.begin_read(true).await?;
-        select.paginate(&txn, per_page).fetch_page(page - 1).await
+        select.all(&txn).await
     } else {
-        select.paginate(c.db(), per_page).fetch_page(page - 1).await
+        select.all(c.db()).await
     };
     let rows = fetched?;
     let mut kept = Vec::with_capacity(rows.len());

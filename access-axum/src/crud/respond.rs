@@ -2,7 +2,7 @@
 //! ([`Crud::row_access`](super::Crud::row_access), [`Crud::row_actions`](super::Crud::row_actions)),
 //! and a write the database refused, by its cause.
 
-use access_core::schema::{PermissionCtx, Schema};
+use access_core::schema::{FieldValue, PermissionCtx, Schema};
 use access_core::{AccessContext, AccessModel, EntitlementId, EntityTypeId, Resource, Stores};
 
 use super::hooks::Hooks;
@@ -32,6 +32,12 @@ pub(super) async fn redacted<T: Schema + serde::Serialize + Sync>(
 /// The row's id as text (from its JSON form).
 pub(super) fn row_id<T: serde::Serialize + Schema>(row: &T) -> String {
     let id_field = <T as Schema>::PERMISSIONS.id_field;
+    // The derive exposes the id field when rules need it: read it without serializing the row.
+    match row.field(id_field) {
+        FieldValue::Str(s) => return s.to_owned(),
+        FieldValue::Int(i) => return i.to_string(),
+        FieldValue::Bool(_) | FieldValue::Null => {}
+    }
     match serde_json::to_value(row)
         .ok()
         .and_then(|v| v.get(id_field).cloned())

@@ -65,13 +65,23 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
             _ => RoleSet::EMPTY,
         };
         // Only the pairs that can be allowed at all reach the store: a pair of the wrong type
-        // is `false`, as `can` has it, not an error for the whole batch.
+        // is `false`, as `can` has it, not an error for the whole batch. Each resource once,
+        // however many entitlements are asked of it (a page asks several per row, in a row).
         let mut slot = vec![usize::MAX; pairs.len()];
         let mut resources: Vec<Resource<'_>> = Vec::with_capacity(pairs.len());
         for (i, q) in pairs.iter().enumerate() {
             if ents[i].is_some() {
-                slot[i] = resources.len();
-                resources.push(q.parts().1);
+                let r = q.parts().1;
+                slot[i] = match resources.last() {
+                    Some(last) if *last == r => resources.len() - 1,
+                    _ => match resources.iter().position(|x| *x == r) {
+                        Some(at) => at,
+                        None => {
+                            resources.push(r);
+                            resources.len() - 1
+                        }
+                    },
+                };
             }
         }
         let mut ancestries = Vec::new();
@@ -92,6 +102,8 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         };
         let mut used_cache: Vec<(u16, Timestamp, u64)> = Vec::new();
         let mut eff_buf = Vec::new();
+        // The roles held on each resource, worked out once.
+        let mut effs: Vec<Option<RoleSet>> = vec![None; resources.len()];
         let mut out = Vec::with_capacity(pairs.len());
         for (i, q) in pairs.iter().enumerate() {
             let Some(ent) = ents[i] else {
@@ -110,7 +122,15 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
                     "store returned fewer ancestries than resources",
                 ));
             };
-            if !effective(data, a, &mut eff_buf)?.intersects(self.granting(ei, ent)) {
+            let held = match effs[slot[i]] {
+                Some(held) => held,
+                None => {
+                    let held = effective(data, a, &mut eff_buf)?;
+                    effs[slot[i]] = Some(held);
+                    held
+                }
+            };
+            if !held.intersects(self.granting(ei, ent)) {
                 out.push(false);
                 continue;
             }

@@ -2,9 +2,7 @@
 //! role assignments joined through the closure table, composable with the caller's filters,
 //! sorting and keyset pagination.
 
-use sea_orm::sea_query::{
-    Alias, Cond, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, SimpleExpr,
-};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{Condition, Value};
 
 use crate::engine::AccessContext;
@@ -35,7 +33,8 @@ pub enum Accessible {
     Nothing,
     /// Those whose id the sub-query returns.
     Where {
-        /// `SELECT desc_id FROM access_closure JOIN access_assignments ..`.
+        /// `SELECT c.desc_id FROM access_assignments a JOIN access_closure c ..` (ids may
+        /// repeat: use it with `IN`, as [`Accessible::condition`] does).
         ids: Box<SelectStatement>,
         /// Whether the sub-query is exactly the set `can` allows. It is unless a type above the
         /// target has more than one way down to it in the model's type graph (two `inherits`
@@ -213,8 +212,8 @@ fn reach(data: &ModelData, target: u16, need: RoleSet) -> (Vec<RoleSet>, bool) {
 /// exercise `entitlement`, for a [`SeaStore`](super::SeaStore) database.
 ///
 /// Tenant-wide layers (flags, plan, usage limit) are evaluated once; the roles and hierarchy
-/// layers become a sub-query: `c.desc_id` from `access_closure c` joined with the user's
-/// assignments valid now on the resource or its ancestors, with the roles that reach the
+/// layers become a sub-query: `c.desc_id` from the user's assignments valid now joined down
+/// `access_closure c` to the resources below them (or on them), with the roles that reach the
 /// entitlement per ancestor type (from the compiled tables, or the dynamic grants of the
 /// context). Add it to your own query with [`Accessible::condition`] and keep your filters,
 /// order and keyset pagination.
@@ -269,69 +268,51 @@ pub async fn list_accessible<M: AccessModel, S: Stores>(
     };
     let (needed, exact) = reach(data, ent.entity, granting);
     // Per type, the direct roles that suffice: those whose `implies` closure meets what is
-    // needed there (custom roles only on the target type itself).
-    let mut alternatives = Cond::any();
-    let mut any = false;
+    // needed there (custom roles only on the target type itself), as `type:role` pairs. One
+    // `IN` list rather than a tree of alternatives: the statement is cloned, rendered and
+    // dropped on every page, and its cost is in its nodes.
+    let mut pairs: Vec<Value> = Vec::new();
     for (t, e) in data.entities.iter().enumerate() {
         let need = needed[t];
         if need.is_empty() {
             continue;
         }
-        let mut names: Vec<String> = Vec::new();
         for (r, c) in e.implies.iter().enumerate() {
             if c.intersects(need) {
-                names.push(e.roles[r].to_string());
+                pairs.push(format!("{}:{}", e.name, e.roles[r]).into());
             }
         }
         if t == ent.entity as usize {
             for r in need.iter().filter(|&r| r >= e.roles.len()) {
-                names.push(format!("#{r}"));
+                pairs.push(format!("{}:#{r}", e.name).into());
             }
         }
-        if names.is_empty() {
-            continue;
-        }
-        any = true;
-        alternatives = alternatives.add(
-            Cond::all()
-                .add(Expr::col((Alias::new("a"), Alias::new("res_ty"))).eq(e.name.to_string()))
-                .add(
-                    Expr::col((Alias::new("a"), Alias::new("role")))
-                        .is_in(names.into_iter().map(Value::from)),
-                ),
-        );
     }
-    if !any {
+    if pairs.is_empty() {
         return Ok(Accessible::Nothing);
     }
     let now = ctx.now_or_clock();
     let col = |t: &str, c: &str| Expr::col((Alias::new(t), Alias::new(c)));
-    let valid: SimpleExpr = col("a", "starts_at")
-        .is_null()
-        .or(col("a", "starts_at").lte(now))
-        .and(
-            col("a", "expires_at")
-                .is_null()
-                .or(col("a", "expires_at").gt(now)),
-        );
+    // From the user's assignments (a handful) down the closure to the target type: the plan
+    // follows the `(anc_ty, anc_id, desc_ty, desc_id)` index, so the cost grows with what the
+    // user may reach, not with how many resources of the type exist. (No `DISTINCT`: `IN`
+    // needs none, and with one SQLite would rather walk every resource of the type in order.)
     let ids = Query::select()
-        .distinct()
         .expr(col("c", "desc_id"))
-        .from_as(Alias::new("access_closure"), Alias::new("c"))
+        .from_as(Alias::new("access_assignments"), Alias::new("a"))
         .join_as(
             sea_orm::sea_query::JoinType::InnerJoin,
-            Alias::new("access_assignments"),
-            Alias::new("a"),
-            col("a", "res_ty")
-                .equals((Alias::new("c"), Alias::new("anc_ty")))
-                .and(col("a", "res_id").equals((Alias::new("c"), Alias::new("anc_id")))),
+            Alias::new("access_closure"),
+            Alias::new("c"),
+            Expr::cust("c.anc_ty = a.res_ty AND c.anc_id = a.res_id")
+                .and(col("c", "desc_ty").eq(data.entities[ent.entity as usize].name.to_string())),
         )
         .cond_where(
             Cond::all()
-                .add(col("c", "desc_ty").eq(data.entities[ent.entity as usize].name.to_string()))
                 .add(col("a", "user_id").eq(p.id.to_string()))
-                .add(valid)
-                .add(alternatives),
+                .add(col("a", "starts_at").if_null(i64::MIN).lte(now))
+                .add(col("a", "expires_at").if_null(i64::MAX).gt(now))
+                .add(Expr::cust("a.res_ty || ':' || a.role").is_in(pairs)),
         )
         .to_owned();
     Ok(Accessible::Where {

@@ -10,7 +10,10 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS access_parents (child_ty VARCHAR(64) NOT NULL, child_id VARCHAR(255) NOT NULL, parent_ty VARCHAR(64) NOT NULL, parent_id VARCHAR(255) NOT NULL, PRIMARY KEY (child_ty, child_id, parent_ty, parent_id))",
     "CREATE INDEX IF NOT EXISTS access_parents_parent ON access_parents (parent_ty, parent_id)",
     "CREATE TABLE IF NOT EXISTS access_closure (desc_ty VARCHAR(64) NOT NULL, desc_id VARCHAR(255) NOT NULL, anc_ty VARCHAR(64) NOT NULL, anc_id VARCHAR(255) NOT NULL, depth INTEGER NOT NULL, PRIMARY KEY (desc_ty, desc_id, anc_ty, anc_id))",
-    "CREATE INDEX IF NOT EXISTS access_closure_anc ON access_closure (anc_ty, anc_id, desc_ty)",
+    // Below an ancestor, covering: listing reads descendants' ids from the index alone. It
+    // replaces `access_closure_anc` (without `desc_id`) of databases made before.
+    "CREATE INDEX IF NOT EXISTS access_closure_below ON access_closure (anc_ty, anc_id, desc_ty, desc_id)",
+    "DROP INDEX IF EXISTS access_closure_anc",
     "CREATE TABLE IF NOT EXISTS access_assignments (user_id VARCHAR(255) NOT NULL, res_ty VARCHAR(64) NOT NULL, res_id VARCHAR(255) NOT NULL, role VARCHAR(64) NOT NULL, starts_at BIGINT NULL, expires_at BIGINT NULL, PRIMARY KEY (user_id, res_ty, res_id, role))",
     "CREATE INDEX IF NOT EXISTS access_assignments_res ON access_assignments (res_ty, res_id)",
     "CREATE TABLE IF NOT EXISTS access_user_roles (user_id VARCHAR(255) NOT NULL, role VARCHAR(64) NOT NULL, PRIMARY KEY (user_id, role))",

@@ -11,7 +11,8 @@
 //! app whose engine store has a read cache (`SeaStore::with_read_cache`, 1 s). Every update
 //! sends a new name (SQLite skips a write that changes no byte). One user, admin of the
 //! workspace that holds the 40 projects, drives them at 1, 16 and 64 concurrent keep-alive
-//! clients; each cell runs `SAAS_BENCH_SECS` seconds (default 3)
+//! clients; each cell runs `SAAS_BENCH_SECS` seconds (default 3; `SAAS_BENCH_ROUTE=list` measures
+//! one route)
 //! after half a second of warm-up, and requests still running at its end are abandoned and
 //! counted as errors. Client and server share the machine.
 //!
@@ -47,6 +48,14 @@ enum Route {
 }
 
 impl Route {
+    fn key(self) -> &'static str {
+        match self {
+            Route::Read => "read",
+            Route::List => "list",
+            Route::Update => "update",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Route::Read => "read `GET /projects/{id}`",
@@ -111,7 +120,12 @@ async fn bench(tdb: TestDb, secs: f64) {
         Some(Duration::from_secs(1)),
     )
     .await;
+    // `SAAS_BENCH_ROUTE=read|list|update` measures one route only (to profile it).
+    let only = std::env::var("SAAS_BENCH_ROUTE").ok();
     for route in [Route::Read, Route::List, Route::Update] {
+        if only.as_deref().is_some_and(|o| o != route.key()) {
+            continue;
+        }
         for clients in CONCURRENCY {
             let guarded = cell(server.port, &token, route, clients, false, secs).await;
             let warm = cell(cached.port, &token, route, clients, false, secs).await;

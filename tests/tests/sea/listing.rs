@@ -72,3 +72,77 @@ async fn a_page_of_the_callers_projects() {
     let ids: Vec<String> = rows.iter().map(|r| r.try_get("", "id").unwrap()).collect();
     assert_eq!(ids, ["p2"]);
 }
+
+/// The plan SQLite runs for `sql`, one line per step.
+async fn plan(db: &sea_orm::DatabaseConnection, sql: &str) -> String {
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {sql}"),
+        ))
+        .await
+        .unwrap();
+    let steps: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "detail").unwrap())
+        .collect();
+    steps.join("\n")
+}
+
+/// The listing starts from the user's assignments and reads the closure by ancestor: its cost
+/// follows what the user may reach, not how many resources of the type there are (it walked
+/// every project's closure rows before, 3.5 ms a page over 10,000 projects).
+#[tokio::test]
+async fn the_listing_reads_below_the_users_assignments_not_every_resource() {
+    let store = store("p2").await;
+    for i in 0..200 {
+        store
+            .add_resource(Resource::new(EntityType::Project, &format!("q{i}")), &[])
+            .await
+            .unwrap();
+    }
+    let ctx = AccessContext::new(&Access, &store, Principal::new("ann"));
+    let acc = list_accessible(&ctx, Entitlement::ProjectRead.into())
+        .await
+        .unwrap();
+    let page = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("access_resources"))
+        .and_where(Expr::col(Alias::new("ty")).eq("project"))
+        .cond_where(acc.condition(Alias::new("id")))
+        .to_string(sea_orm::sea_query::SqliteQueryBuilder);
+    let steps = plan(store.db(), &page).await;
+    assert!(
+        steps.contains("SEARCH a USING") && steps.contains("access_closure_below"),
+        "{steps}"
+    );
+    assert!(
+        !steps.contains("(desc_ty=?)"),
+        "walks every project: {steps}"
+    );
+}
+
+/// A database made before the covering index gets it, and loses the index it replaces.
+#[tokio::test]
+async fn migrate_replaces_the_older_closure_index() {
+    let db = crate::sqlite().await;
+    db.execute_unprepared(
+        "CREATE TABLE access_closure (desc_ty VARCHAR(64) NOT NULL, desc_id VARCHAR(255) NOT NULL, anc_ty VARCHAR(64) NOT NULL, anc_id VARCHAR(255) NOT NULL, depth INTEGER NOT NULL, PRIMARY KEY (desc_ty, desc_id, anc_ty, anc_id)); \
+         CREATE INDEX access_closure_anc ON access_closure (anc_ty, anc_id, desc_ty)",
+    )
+    .await
+    .unwrap();
+    access_core::sea::migrate(&db).await.unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'access_closure' AND sql IS NOT NULL ORDER BY name",
+        ))
+        .await
+        .unwrap();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get("", "name").unwrap())
+        .collect();
+    assert_eq!(names, ["access_closure_below"]);
+}

@@ -42,7 +42,7 @@ pub use memory::MemoryStore;
 pub use model::{
     AccessModel, AnyRole, DefaultPermission, DynamicModel, EdgeData, EntitlementData,
     EntitlementId, EntityData, EntityTypeId, FlagId, FlagSet, LimitData, LimitId, ModelData,
-    ModelEnum, Period, Permission, PlanData, PlanId, PlanLimit, RoleSet, UnknownName,
+    ModelEnum, Period, Permission, PlanData, PlanId, PlanLimit, RoleSet, TenantData, UnknownName,
 };
 pub use principal::Principal;
 pub use schema::{Action, Denial, FieldDenial, PermissionCtx, Schema};

@@ -44,7 +44,7 @@ use std::fmt;
 
 pub use access_model::{
     DefaultPermission, EdgeData, EntitlementData, EntityData, FlagSet, LimitData, ModelData,
-    Period, Permission, PlanData, PlanLimit, RoleSet,
+    Period, Permission, PlanData, PlanLimit, RoleSet, TenantData,
 };
 
 /// Index of an entitlement in a model's tables.

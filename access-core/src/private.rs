@@ -23,7 +23,7 @@ pub use crate::typed::{ChildOf, EntitlementOn, EntityMarker, Typed};
 pub use access_macros::__define_access;
 pub use access_model::{
     DefaultPermission, EdgeData, EntitlementData, EntityData, LimitData, ModelData, Period,
-    Permission, PlanData, PlanLimit, RoleSet,
+    Permission, PlanData, PlanLimit, RoleSet, TenantData,
 };
 #[cfg(feature = "sea-orm")]
 pub use sea_orm::Value as SeaValue;

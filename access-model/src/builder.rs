@@ -408,6 +408,34 @@ impl ModelBuilder {
         self
     }
 
+    /// `tenant: entity { owner: owner, member: member }`: which entity type is the tenant, the
+    /// role its creator gets and the role an invitation gives when it names none.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_model::{ErrorKind, ModelBuilder};
+    /// let b = ModelBuilder::new("Access").entity("organization", ["owner", "member"]);
+    /// let data = b.clone().tenant("organization", "owner", Some("member")).build().unwrap();
+    /// assert_eq!(data.tenant.map(|t| t.owner), Some(0));
+    /// let err = b.tenant("organization", "ownr", None::<&str>).build().unwrap_err();
+    /// assert_eq!(err[0].kind, ErrorKind::UnknownRole);
+    /// assert!(err[0].message.contains("did you mean `owner`"), "{}", err[0].message);
+    /// ```
+    #[must_use]
+    pub fn tenant(
+        mut self,
+        entity: impl Into<String>,
+        owner: impl Into<String>,
+        member: Option<impl Into<String>>,
+    ) -> Self {
+        self.spec.tenant = Some(crate::TenantSpec {
+            entity: Name::plain(entity),
+            owner: Name::plain(owner),
+            member: member.map(Name::plain),
+        });
+        self
+    }
+
     /// `superuser_bypasses_blocked: true`.
     ///
     /// # Examples

@@ -613,6 +613,8 @@ pub struct ModelData {
     pub limits: List<LimitData>,
     /// Index of the default base plan.
     pub default_plan: Option<u16>,
+    /// Which entity type is the tenant, and its owner and member roles (`tenant: ..`).
+    pub tenant: Option<TenantData>,
     /// Permissions for schemas that declare none.
     pub default_permission: DefaultPermission,
     /// Whether superusers pass `blocked` schema rules (`superuser_bypasses_blocked`).
@@ -775,3 +777,28 @@ fn position<'a>(mut names: impl Iterator<Item = &'a str>, name: &str) -> Option<
 
 #[cfg(test)]
 mod tests;
+
+/// The tenant entity type of a model and its roles, by index (`tenant: organization { .. }`).
+///
+/// # Examples
+/// ```
+/// use access_model::ModelBuilder;
+/// let data = ModelBuilder::new("Access")
+///     .entity("organization", ["owner", "admin", "member"])
+///     .tenant("organization", "owner", None::<&str>)
+///     .build()
+///     .unwrap();
+/// let t = data.tenant.unwrap();
+/// assert_eq!(&*data.entities[t.entity as usize].name, "organization");
+/// assert_eq!(&*data.entities[t.entity as usize].roles[t.owner as usize], "owner");
+/// assert_eq!(t.member, None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TenantData {
+    /// The tenant entity type, an index into [`ModelData::entities`].
+    pub entity: u16,
+    /// The owner role, an index into that entity's roles.
+    pub owner: u16,
+    /// The role an invitation gives when it names none.
+    pub member: Option<u16>,
+}

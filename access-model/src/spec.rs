@@ -91,6 +91,10 @@ pub struct ModelSpec<S> {
     pub plans: Vec<PlanSpec<S>>,
     /// `default_plan: free` (must be a base plan).
     pub default_plan: Option<Name<S>>,
+    /// `tenant: organization { owner: owner, member: member }`: the entity type whose
+    /// resources are the tenants (organizations), the role their creator gets, and the role an
+    /// invitation gives when it names none.
+    pub tenant: Option<TenantSpec<S>>,
     /// `default_permission: { create: [admin], read: public, .. }`.
     pub default_permission: Vec<ActionPermissionSpec<S>>,
     /// `superuser_bypasses_blocked: true`: superusers pass schema actions and fields marked
@@ -121,6 +125,7 @@ impl<S> ModelSpec<S> {
             entitlements: Vec::new(),
             plans: Vec::new(),
             default_plan: None,
+            tenant: None,
             default_permission: Vec::new(),
             superuser_bypasses_blocked: false,
         }
@@ -414,4 +419,26 @@ pub enum PermissionSpec<S> {
     Authenticated(S),
     /// Users holding one of these global roles.
     Roles(Vec<Name<S>>),
+}
+
+/// `tenant: organization { owner: owner, member: member }`.
+///
+/// # Examples
+/// ```
+/// use access_model::{ModelBuilder, TenantData};
+/// let data = ModelBuilder::new("Access")
+///     .entity("organization", ["owner", "member"])
+///     .tenant("organization", "owner", Some("member"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(data.tenant, Some(TenantData { entity: 0, owner: 0, member: Some(1) }));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantSpec<S> {
+    /// The tenant entity type (`organization`).
+    pub entity: Name<S>,
+    /// Its role the creator of a tenant gets, of which a tenant keeps at least one holder.
+    pub owner: Name<S>,
+    /// Its role an invitation gives when it names none.
+    pub member: Option<Name<S>>,
 }

@@ -34,6 +34,7 @@ fn placeholder(model: &str) -> ModelData {
         plans: Cow::Borrowed(&[]),
         limits: Cow::Borrowed(&[]),
         default_plan: None,
+        tenant: None,
         default_permission: DefaultPermission::FALLBACK,
         superuser_bypasses_blocked: false,
     }

@@ -6,7 +6,7 @@
 use access_model::LintKind;
 use access_model::{
     ActionPermissionSpec, EntitlementSpec, EntitySpec, ImpliesSpec, InheritSpec, LimitSpec,
-    ModelSpec, Name, PermissionSpec, PlanSpec, RequiresSpec,
+    ModelSpec, Name, PermissionSpec, PlanSpec, RequiresSpec, TenantSpec,
 };
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
@@ -31,6 +31,9 @@ mod kw {
     syn::custom_keyword!(max);
     syn::custom_keyword!(requires);
     syn::custom_keyword!(default_plan);
+    syn::custom_keyword!(tenant);
+    syn::custom_keyword!(owner);
+    syn::custom_keyword!(member);
     syn::custom_keyword!(default_permission);
     syn::custom_keyword!(superuser_bypasses_blocked);
     syn::custom_keyword!(lints);
@@ -178,6 +181,7 @@ const SECTIONS: &[&str] = &[
     "entitlements",
     "plans",
     "default_plan",
+    "tenant",
     "default_permission",
     "superuser_bypasses_blocked",
     "lints",
@@ -332,6 +336,11 @@ fn sections(input: ParseStream<'_>, s: &mut Sections) -> syn::Result<()> {
             once(seen, "default_plan", k.span, errors);
             input.parse::<Token![:]>()?;
             spec.default_plan = Some(name(&Ident::parse_any(input)?));
+        } else if look.peek(kw::tenant) {
+            let k: kw::tenant = input.parse()?;
+            once(seen, "tenant", k.span, errors);
+            input.parse::<Token![:]>()?;
+            spec.tenant = Some(tenant(input, errors)?);
         } else if look.peek(kw::default_permission) {
             let k: kw::default_permission = input.parse()?;
             once(seen, "default_permission", k.span, errors);
@@ -358,6 +367,56 @@ fn sections(input: ParseStream<'_>, s: &mut Sections) -> syn::Result<()> {
         comma(input)?;
     }
     Ok(())
+}
+
+/// `organization { owner: owner, member: member }` (after `tenant:`); `member` may be left out.
+fn tenant(input: ParseStream<'_>, errors: &mut Vec<syn::Error>) -> syn::Result<TenantSpec<Span>> {
+    let entity = Ident::parse_any(input)?;
+    let body;
+    let brace = braced!(body in input);
+    let (mut owner, mut member): (Option<Ident>, Option<Ident>) = (None, None);
+    while !body.is_empty() {
+        let look = body.lookahead1();
+        let slot = if look.peek(kw::owner) {
+            body.parse::<kw::owner>()?;
+            &mut owner
+        } else if look.peek(kw::member) {
+            body.parse::<kw::member>()?;
+            &mut member
+        } else if body.peek(Ident::peek_any) {
+            let unknown = Ident::parse_any(&body)?;
+            let msg = access_model::unknown_message(
+                "key",
+                &unknown.to_string(),
+                " in `tenant`",
+                ["owner", "member"],
+            );
+            return Err(syn::Error::new(unknown.span(), msg));
+        } else {
+            return Err(look.error());
+        };
+        body.parse::<Token![:]>()?;
+        let role = Ident::parse_any(&body)?;
+        if slot.is_some() {
+            errors.push(syn::Error::new(
+                role.span(),
+                "this key of `tenant` is written twice",
+            ));
+        }
+        *slot = Some(role);
+        comma(&body)?;
+    }
+    let Some(owner) = owner else {
+        return Err(syn::Error::new(
+            brace.span.join(),
+            "`tenant` needs its owner role: `tenant: organization { owner: owner }`",
+        ));
+    };
+    Ok(TenantSpec {
+        entity: name(&entity),
+        owner: name(&owner),
+        member: member.as_ref().map(name),
+    })
 }
 
 /// `name { roles: [..], implies: {..}, inherits: {..} }` (after `entity`), into `out` as far

@@ -154,6 +154,13 @@ pub(crate) fn data_tokens(krate: &TokenStream, static_ident: &Ident, d: &ModelDa
     let plans = d.plans.iter().map(|x| plan(&p, x));
     let limits = d.limits.iter().map(|l| limit(&p, l));
     let default_plan = opt_u16(&p, d.default_plan);
+    let tenant = match d.tenant {
+        Some(t) => {
+            let (entity, owner, member) = (t.entity, t.owner, opt_u16(&p, t.member));
+            quote!(#p::Some(#p::TenantData { entity: #entity, owner: #owner, member: #member }))
+        }
+        None => quote!(#p::None),
+    };
     let perm = default_permission(&p, &d.default_permission);
     let bypass = d.superuser_bypasses_blocked;
     quote! {
@@ -170,6 +177,7 @@ pub(crate) fn data_tokens(krate: &TokenStream, static_ident: &Ident, d: &ModelDa
             plans: #p::Cow::Borrowed(&[ #( #plans ),* ]),
             limits: #p::Cow::Borrowed(&[ #( #limits ),* ]),
             default_plan: #default_plan,
+            tenant: #tenant,
             default_permission: #perm,
             superuser_bypasses_blocked: #bypass,
         };

@@ -231,6 +231,9 @@ const VOCAB: &[&str] = &[
     "max",
     "requires",
     "default_plan",
+    "tenant",
+    "owner",
+    "member",
     "default_permission",
     "public",
     "blocked",
@@ -427,4 +430,17 @@ proptest! {
             items(&out);
         }
     }
+}
+
+#[test]
+fn a_tenant_mistake_is_reported_with_the_others() {
+    let src = VALID
+        .replace(
+            "default_plan: free,",
+            "default_plan: fre, tenant: organization { owner: ownr },",
+        )
+        .replace("roles [viewer]", "roles [viewr]");
+    let out = expand(&src).unwrap();
+    assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+    assert!(out.contains("did you mean `owner`"), "{out}");
 }

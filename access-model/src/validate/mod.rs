@@ -349,6 +349,7 @@ pub fn compile<S: Copy>(spec: &ModelSpec<S>) -> Result<ModelData, Vec<ModelError
     check_entitlements(spec, &entities, &roles, &flags, &mut e);
     let groups = check_plans(spec, &entitlements, &plans, &mut e);
     check_default_permission(spec, &globals, &mut e);
+    check_tenant(spec, &entities, &roles, &mut e);
 
     if !e.list.is_empty() {
         return Err(e.list);
@@ -750,6 +751,34 @@ fn check_plans<'s, S: Copy>(
         }
     }
     groups
+}
+
+/// Rules: `tenant` names an entity type, and its `owner` and `member` are roles of that type.
+fn check_tenant<S: Copy>(
+    spec: &ModelSpec<S>,
+    entities: &Names<'_>,
+    roles: &[Names<'_>],
+    e: &mut Errors<S>,
+) {
+    let Some(t) = &spec.tenant else {
+        return;
+    };
+    let Some(i) = entities.get(&t.entity.text) else {
+        e.unknown(
+            ErrorKind::UnknownEntity,
+            "entity",
+            &t.entity,
+            " for `tenant`",
+            entities.iter(),
+        );
+        return;
+    };
+    let ctx = format!(" on `{}`", t.entity.text);
+    for r in std::iter::once(&t.owner).chain(t.member.as_ref()) {
+        if roles[i].get(&r.text).is_none() {
+            e.unknown(ErrorKind::UnknownRole, "role", r, &ctx, roles[i].iter());
+        }
+    }
 }
 
 /// Rules: `default_permission` names each action once, only known actions, and only global

@@ -331,6 +331,18 @@ pub(super) fn tables<S: Copy>(
             .as_ref()
             .and_then(|d| plans.get(&d.text))
             .map(|i| i as u16),
+        tenant: spec.tenant.as_ref().and_then(|t| {
+            let entity = entities.get(&t.entity.text)?;
+            let role = |n: &Name<S>| roles[entity].get(&n.text).map(|i| i as u16);
+            Some(TenantData {
+                entity: entity as u16,
+                owner: role(&t.owner)?,
+                member: match &t.member {
+                    Some(m) => Some(role(m)?),
+                    None => None,
+                },
+            })
+        }),
         default_permission,
         superuser_bypasses_blocked: spec.superuser_bypasses_blocked,
     }

@@ -63,6 +63,9 @@ access_core::define_access! {
                    requires: main [pro, enterprise] }
     }
     default_plan: free,
+    // Organizations are the tenants: their creator is an owner, an invitation without a role
+    // makes a member.
+    tenant: organization { owner: owner, member: member },
 
     default_permission: { create: [admin], read: public, update: [admin, editor], delete: [admin] },
 }

@@ -19,6 +19,8 @@ mod define_access_non_ascii_names;
 mod define_access_periods_and_hierarchies;
 #[path = "ui/define_access/pass/raw_and_keyword_names.rs"]
 mod define_access_raw_and_keyword_names;
+#[path = "ui/define_access/pass/tenant.rs"]
+mod define_access_tenant;
 #[path = "ui/define_access/pass/typed_writes.rs"]
 mod define_access_typed_writes;
 #[path = "ui/engine/pass/one_method_per_question.rs"]
@@ -53,6 +55,11 @@ fn authorize_handlers() {
 #[test]
 fn define_access_design_model() {
     define_access_design_model::main();
+}
+
+#[test]
+fn define_access_tenant() {
+    define_access_tenant::main();
 }
 
 #[test]

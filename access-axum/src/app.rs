@@ -145,6 +145,7 @@ pub struct App<M: AccessModel> {
     stores: Option<Arc<SeaStore>>,
     access_set_claims: bool,
     access_js: bool,
+    orgs: bool,
 }
 
 impl<M: AccessModel> std::fmt::Debug for App<M> {
@@ -184,6 +185,7 @@ where
             stores: None,
             access_set_claims: false,
             access_js: false,
+            orgs: false,
         }
     }
 
@@ -387,6 +389,25 @@ where
         self
     }
 
+    /// The organization routes (`POST /orgs`, `GET /orgs`, `GET /orgs/{id}/members`; see
+    /// [`crate::orgs`]) for the model's `tenant` entity. Building fails when the model declares
+    /// no tenant.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner] } entitlements { "org:manage" on organization => roles [owner] } tenant: organization { owner: owner }, } }
+    /// # use model::Access;
+    /// fn with_orgs(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     app.orgs()
+    /// }
+    /// ```
+    pub fn orgs(mut self) -> Self {
+        self.orgs = true;
+        self.routes.push(Box::new(|r: Router<AppState<M>>| {
+            r.merge(crate::orgs::orgs_router::<M, AppState<M>>())
+        }));
+        self
+    }
+
     /// The application's own routes, merged in; their handlers may take `State<AppState<M>>`
     /// and the crate's extractors.
     ///
@@ -425,6 +446,9 @@ where
     /// # }
     /// ```
     pub async fn build(self) -> Result<AppRouter<M>, AppError> {
+        if self.orgs && self.model.data().tenant.is_none() {
+            return Err(AppError::NoTenant);
+        }
         let config = match self.config {
             Some(c) => c,
             None => AuthConfig::from_env().map_err(AppError::Config)?,
@@ -564,6 +588,8 @@ pub enum AppError {
     Config(ConfigErrors),
     /// A migration failed.
     Database(DbErr),
+    /// [`App::orgs`] was asked for, and the model declares no `tenant`.
+    NoTenant,
 }
 
 impl std::fmt::Display for AppError {
@@ -571,6 +597,10 @@ impl std::fmt::Display for AppError {
         match self {
             Self::Config(errors) => write!(f, "{errors}"),
             Self::Database(e) => write!(f, "the database could not be migrated: {e}"),
+            Self::NoTenant => write!(
+                f,
+                "organizations need the model's tenant: add `tenant: <entity> {{ owner: <role> }}` to `define_access!`"
+            ),
         }
     }
 }
@@ -580,6 +610,7 @@ impl std::error::Error for AppError {
         match self {
             Self::Config(errors) => Some(errors),
             Self::Database(e) => Some(e),
+            Self::NoTenant => None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod dynamic;
 mod error;
 mod migrate;
+pub mod orgs;
 pub mod request_log;
 
 pub use app::{App, AppError, AppRouter, AppState};

@@ -1,6 +1,6 @@
 //! One call that creates every table access-axum uses: the authentication tables (users,
 //! sessions, refresh tokens, one-time tokens, rate limits), the admin audit trail, the dynamic
-//! grants and custom roles, and access-core's store tables (assignments, hierarchy, plans,
+//! grants and custom roles, the organizations, and access-core's store tables (assignments, hierarchy, plans,
 //! flags, wallet). Safe at every startup: what exists is left as it is.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Schema};
@@ -31,6 +31,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     table(db, &schema, audit::Entity).await?;
     table(db, &schema, role_grant::Entity).await?;
     table(db, &schema, custom_role::Entity).await?;
+    table(db, &schema, crate::orgs::table::Entity).await?;
     for sql in crate::dynamic::UNIQUE_KEYS {
         db.execute_unprepared(sql).await?;
     }

@@ -247,6 +247,35 @@ impl RoleStore for MemoryStore {
         }))
     }
 
+    fn holders(
+        &self,
+        resource: Resource<'_>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<(String, RoleSet)>>> + Send {
+        ready(self.read().map(|g| {
+            let Some(n) = g.lookup(resource) else {
+                return Vec::new();
+            };
+            let now = crate::time::now();
+            let mut v: Vec<(String, RoleSet)> = g
+                .users
+                .iter()
+                .filter_map(|(k, u)| {
+                    let id = std::str::from_utf8(k.bytes()).ok()?;
+                    if after.is_some_and(|a| id <= a) {
+                        return None;
+                    }
+                    let roles = u.roles_on(n, (!u.timed.is_empty()).then_some(now));
+                    (!roles.is_empty()).then(|| (id.to_owned(), roles))
+                })
+                .collect();
+            v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            v.truncate(limit);
+            v
+        }))
+    }
+
     fn global_roles(&self, user: &str) -> impl Future<Output = StoreResult<RoleSet>> + Send {
         ready(self.read().map(|g| {
             g.users

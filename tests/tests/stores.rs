@@ -173,6 +173,37 @@ async fn suite<S: Stores>(s: &S, queries: Option<&AtomicUsize>) {
     assert!(w.can("fay", "folder:read", "folder", "f2").await);
     assert!(!w.can("nobody", "project:read", "project", "p1").await);
     assert!(!w.can("olga", "project:read", "project", "nope").await);
+
+    // Who holds roles on a resource (an organization's members), by user id, a page at a time.
+    w.assign("hal", "organization", "globex", "member").await;
+    w.assign("hana", "organization", "globex", "member").await;
+    w.assign("hana", "organization", "globex", "owner").await;
+    w.assign("hal", "workspace", "ws9", "admin").await;
+    let globex = Resource::new(w.ty("organization"), "globex");
+    let (owner, member) = (RoleSet::single(0), RoleSet::single(1));
+    assert_eq!(
+        w.s.holders(globex, None, 10).await.unwrap(),
+        [
+            ("hal".to_owned(), member),
+            ("hana".to_owned(), owner.union(member))
+        ]
+    );
+    assert_eq!(
+        w.s.holders(globex, None, 1).await.unwrap(),
+        [("hal".to_owned(), member)]
+    );
+    assert_eq!(
+        w.s.holders(globex, Some("hal"), 1).await.unwrap(),
+        [("hana".to_owned(), owner.union(member))]
+    );
+    assert!(
+        w.s.holders(globex, Some("hana"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let nowhere = Resource::new(w.ty("organization"), "initech");
+    assert!(w.s.holders(nowhere, None, 10).await.unwrap().is_empty());
     // An id no database can store names no resource: denied, not an error.
     assert!(!w.can("olga", "project:read", "project", "p1\0").await);
     let e =

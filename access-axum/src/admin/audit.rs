@@ -60,7 +60,7 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// Records one change: a `tracing` event and a row of the audit trail. A failure to record is
-/// logged and the change stands (it happened).
+/// logged and the change stands (it happened). Pass a transaction to record the change with it.
 ///
 /// ```no_run
 /// # async fn example(db: &sea_orm::DatabaseConnection) {
@@ -71,7 +71,7 @@ impl ActiveModelBehavior for ActiveModel {}
 /// # }
 /// ```
 pub async fn record(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     tenant: &str,
     actor: &str,
     action: &str,

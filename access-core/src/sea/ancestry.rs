@@ -317,6 +317,61 @@ impl RoleStore for SeaStore {
         Ok(v)
     }
 
+    async fn holders(
+        &self,
+        resource: Resource<'_>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, RoleSet)>> {
+        let ty = self.names.entity(resource.ty)?;
+        if !storable(resource.id) || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let now = time::now();
+        let valid =
+            "(starts_at IS NULL OR starts_at <= ?) AND (expires_at IS NULL OR expires_at > ?)";
+        // The page's users first (keyset on the id), then their roles.
+        let sql = format!(
+            "SELECT user_id, role FROM access_assignments WHERE res_ty = ? AND res_id = ? AND {valid} \
+             AND user_id IN (SELECT DISTINCT user_id FROM access_assignments \
+             WHERE res_ty = ? AND res_id = ? AND {valid} AND user_id > ? ORDER BY user_id LIMIT ?) \
+             ORDER BY user_id"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = query(
+            &self.db,
+            &sql,
+            vec![
+                s(ty),
+                s(resource.id),
+                Value::from(now),
+                Value::from(now),
+                s(ty),
+                s(resource.id),
+                Value::from(now),
+                Value::from(now),
+                s(after.unwrap_or("")),
+                Value::from(limit),
+            ],
+        )
+        .await?;
+        let mut out: Vec<(String, RoleSet)> = Vec::new();
+        for r in rows {
+            let user: String = get(&r, "user_id")?;
+            let Some(role) = self
+                .names
+                .role_of(resource.ty.0, &get::<String>(&r, "role")?)
+            else {
+                continue;
+            };
+            match out.last_mut() {
+                Some((u, roles)) if *u == user => roles.insert(role as usize),
+                _ => out.push((user, RoleSet::single(role as usize))),
+            }
+        }
+        Ok(out)
+    }
+
     async fn global_roles(&self, user: &str) -> StoreResult<RoleSet> {
         let rows = query(
             &self.db,

@@ -77,6 +77,52 @@ impl SeaStore {
         self.put_resource_in(db, resource, parents, true).await
     }
 
+    /// Gives `user` the role with index `role` on `resource` in the caller's transaction `db`
+    /// (commit it to keep the grant): an organization created with its owner in one write.
+    ///
+    /// # Errors
+    /// The role is not one of the type's, the resource does not exist (`NotFound`), or the
+    /// database refused.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    /// use access_core::sea::write::begin_write;
+    /// use access_core::Resource;
+    ///
+    /// async fn found(store: &SeaStore, org: Resource<'_>, owner: u16) -> Result<(), Box<dyn std::error::Error>> {
+    ///     let txn = begin_write(store.db()).await?;
+    ///     store.create_resource_in(&txn, org, &[]).await?;
+    ///     store.assign_in(&txn, "ann", org, owner).await?;
+    ///     txn.commit().await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn assign_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: &str,
+        resource: Resource<'_>,
+        role: u16,
+    ) -> StoreResult<()> {
+        let _invalidate = self.invalidates_in_caller_txn();
+        self.roles.check(resource, role)?;
+        let ty = self.names.entity(resource.ty)?;
+        if !exists(db, ty, resource.id).await? {
+            return Err(not_found(resource, ty));
+        }
+        let role = self.names.role_name(resource.ty.0, role);
+        exec(
+            db,
+            "INSERT INTO access_assignments (user_id, res_ty, res_id, role, starts_at, expires_at) \
+             VALUES (?, ?, ?, ?, NULL, NULL) ON CONFLICT (user_id, res_ty, res_id, role) \
+             DO UPDATE SET starts_at = NULL, expires_at = NULL",
+            vec![s(user), s(ty), s(resource.id), s(&role)],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Adds `resource` under `parents`; an existing one moves there unless `create_only`.
     async fn put_resource_in<C: ConnectionTrait + TransactionTrait>(
         &self,

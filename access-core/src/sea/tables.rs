@@ -15,7 +15,10 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS access_closure_below ON access_closure (anc_ty, anc_id, desc_ty, desc_id)",
     "DROP INDEX IF EXISTS access_closure_anc",
     "CREATE TABLE IF NOT EXISTS access_assignments (user_id VARCHAR(255) NOT NULL, res_ty VARCHAR(64) NOT NULL, res_id VARCHAR(255) NOT NULL, role VARCHAR(64) NOT NULL, starts_at BIGINT NULL, expires_at BIGINT NULL, PRIMARY KEY (user_id, res_ty, res_id, role))",
-    "CREATE INDEX IF NOT EXISTS access_assignments_res ON access_assignments (res_ty, res_id)",
+    // Who holds roles on a resource, in user order (members by page); replaces
+    // `access_assignments_res (res_ty, res_id)` of databases made before.
+    "CREATE INDEX IF NOT EXISTS access_assignments_holders ON access_assignments (res_ty, res_id, user_id)",
+    "DROP INDEX IF EXISTS access_assignments_res",
     "CREATE TABLE IF NOT EXISTS access_user_roles (user_id VARCHAR(255) NOT NULL, role VARCHAR(64) NOT NULL, PRIMARY KEY (user_id, role))",
     "CREATE TABLE IF NOT EXISTS access_subscriptions (tenant VARCHAR(255) NOT NULL, plan VARCHAR(64) NOT NULL, grp VARCHAR(64) NULL, started_at BIGINT NOT NULL, ends_at BIGINT NULL, PRIMARY KEY (tenant, plan))",
     "CREATE TABLE IF NOT EXISTS access_overrides (tenant VARCHAR(255) NOT NULL, limit_name VARCHAR(64) NOT NULL, max_units BIGINT NOT NULL, PRIMARY KEY (tenant, limit_name))",

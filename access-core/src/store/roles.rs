@@ -162,6 +162,42 @@ pub trait RoleStore: Send + Sync {
         }
     }
 
+    /// The users holding roles directly on `resource` now, with those roles: by user id, those
+    /// after `after` (keyset paging), at most `limit` users. The members of an organization.
+    /// Stores that cannot list them answer `InvalidRequest` (the default).
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{ClosureStore, EntityTypeId, MemoryStore, Resource, RoleSet, RoleStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// let org = Resource::new(EntityTypeId(0), "acme");
+    /// access_core::block_on_ready(async {
+    ///     store.add_resource(org, &[]).await.unwrap();
+    ///     store.assign("bob", org, 1).await.unwrap();
+    ///     store.assign("ann", org, 0).await.unwrap();
+    ///     let first = store.holders(org, None, 1).await.unwrap();
+    ///     assert_eq!(first, [("ann".to_owned(), RoleSet::single(0))]);
+    ///     let next = store.holders(org, Some("ann"), 10).await.unwrap();
+    ///     assert_eq!(next, [("bob".to_owned(), RoleSet::single(1))]);
+    /// })
+    /// .unwrap();
+    /// ```
+    fn holders(
+        &self,
+        resource: Resource<'_>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<(String, RoleSet)>>> + Send {
+        let _ = (resource, after, limit);
+        async {
+            Err(StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                "this store cannot list the holders of a resource's roles",
+            ))
+        }
+    }
+
     /// Takes the role back. Revoking a role the user does not hold is not an error.
     ///
     /// # Examples

@@ -77,6 +77,14 @@ impl<S: RoleStore, W: Send + Sync> RoleStore for WithWallet<S, W> {
     fn global_roles(&self, user: &str) -> impl Future<Output = StoreResult<RoleSet>> + Send {
         self.base.global_roles(user)
     }
+    fn holders(
+        &self,
+        resource: Resource<'_>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<(String, RoleSet)>>> + Send {
+        self.base.holders(resource, after, limit)
+    }
     fn assign(
         &self,
         user: &str,

@@ -855,6 +855,78 @@ fn access_set_counts_roles_held_anywhere_in_the_tenant() {
     assert_eq!(allowed, ["project:read", "project:delete"]);
 }
 
+/// Organizations as tenants: a role held in another organization counts nowhere else.
+mod tenants {
+    access_core::define_access! {
+        pub Access;
+        entity organization { roles: [owner, member] }
+        entity project {
+            roles: [manager, viewer],
+            implies: { manager => viewer },
+            inherits: { organization:owner => manager, organization:member => viewer },
+        }
+        entitlements {
+            "project:read" on project => roles [viewer],
+            "project:delete" on project => roles [manager],
+        }
+        tenant: organization { owner: owner },
+    }
+}
+
+#[test]
+fn with_a_tenant_type_the_access_set_counts_only_roles_in_the_tenant() {
+    use tenants::{Access, OrganizationRole, ProjectRole, resource};
+    let store = MemoryStore::for_model(&Access);
+    let (acme, initech) = (
+        resource::Organization::id("acme"),
+        resource::Organization::id("initech"),
+    );
+    run(async {
+        store.add_root(acme).await.unwrap();
+        store.add_root(initech).await.unwrap();
+        store
+            .add_child(resource::Project::id("web"), acme)
+            .await
+            .unwrap();
+        store
+            .add_child(resource::Project::id("tps"), initech)
+            .await
+            .unwrap();
+        store
+            .grant_role("vic", acme, OrganizationRole::Member)
+            .await
+            .unwrap();
+        store
+            .grant_role("vic", initech, OrganizationRole::Owner)
+            .await
+            .unwrap();
+        store
+            .grant_role("vic", resource::Project::id("tps"), ProjectRole::Manager)
+            .await
+            .unwrap();
+    });
+    let set = |tenant: Option<&str>| {
+        let mut p = Principal::new("vic");
+        if let Some(t) = tenant {
+            p = p.tenant(t);
+        }
+        run(AccessContext::new(&Access, &store, p).access_set()).unwrap()
+    };
+    // In acme she is a member: she reads; her initech roles do not let her delete here.
+    let in_acme = set(Some("acme"));
+    assert!(in_acme.can("project:read"));
+    assert_eq!(
+        in_acme.state("project:delete"),
+        Some(AccessState::RoleRequired)
+    );
+    // In initech she owns it.
+    assert!(set(Some("initech")).can("project:delete"));
+    // A tenant she holds nothing in.
+    assert_eq!(set(Some("globex")).allowed().count(), 0);
+    // No tenant on the request: every role counts, as before.
+    assert!(set(None).can("project:delete"));
+}
+
 #[test]
 fn each_entitlement_has_the_state_of_its_first_denying_layer() {
     let set = vic_set();

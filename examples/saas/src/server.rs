@@ -370,6 +370,7 @@ pub async fn serve() -> Result<(), String> {
         .crud::<saas::schema::document::Entity>("/documents")
         .crud::<saas::schema::product::Entity>("/products")
         .admin("/admin", Entitlement::OrganizationManage)
+        .orgs() // POST/GET /orgs, GET /orgs/{id}/members: organizations are the tenants
         .build()
         .await
         .map_err(|e| e.to_string())?;
@@ -439,6 +440,12 @@ pub async fn serve() -> Result<(), String> {
         "  curl -s -X POST {base}/projects/website/export -H \"authorization: Bearer $TOKEN\"   # plan-gated (pro)"
     );
     println!("  curl -s {base}/me/access -H \"authorization: Bearer $TOKEN\"");
+    println!(
+        "  curl -s -X POST {base}/orgs -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"name\":\"Initech\",\"id\":\"initech\"}}'   # a new organization, she its owner"
+    );
+    println!(
+        "  curl -s {base}/orgs -H \"authorization: Bearer $TOKEN\"   # her organizations and her roles there"
+    );
     println!(
         "  curl -s '{base}/documents?sort=title' -H \"authorization: Bearer $TOKEN\"   # row and field rules"
     );

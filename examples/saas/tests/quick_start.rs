@@ -568,6 +568,19 @@ fn run_printed_commands(text: &str) {
             assert!(b["access"].as_str().unwrap().starts_with("a1."));
             assert_eq!(b["allowed"], json!(["project:read", "export:pdf"]));
         }),
+        ("curl -s -X POST http://127.0.0.1:PORT/orgs ", |b| {
+            assert_eq!(
+                b,
+                &json!({ "id": "initech", "name": "Initech", "roles": ["owner"] })
+            );
+        }),
+        ("curl -s http://127.0.0.1:PORT/orgs ", |b| {
+            let items = b["items"].as_array().unwrap();
+            assert!(
+                items.contains(&json!({ "id": "initech", "name": "Initech", "roles": ["owner"] })),
+                "{b}"
+            );
+        }),
         (
             "curl -s 'http://127.0.0.1:PORT/documents?sort=title' ",
             |b| {

@@ -1,0 +1,122 @@
+//! `GET /orgs` (the caller's organizations) and `GET /orgs/{id}/members` (an organization's
+//! members, a page at a time).
+
+use std::collections::BTreeMap;
+
+use access_core::sea::SeaStore;
+use access_core::{AccessModel, EntityTypeId, Resource, RoleSet, RoleStore};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use super::{table, tenant_of};
+use crate::auth::AuthState;
+use crate::authz::{Access, Authz};
+use crate::error::ApiError;
+
+/// Most members on one page, and the page size when none is asked for.
+const MAX_PER_PAGE: usize = 200;
+const PER_PAGE: usize = 50;
+
+/// The role names of `roles` on the tenant type.
+fn names<M: AccessModel>(model: &M, ty: u16, roles: RoleSet) -> Vec<String> {
+    let e = &model.data().entities[usize::from(ty)];
+    roles
+        .iter()
+        .filter_map(|r| e.roles.get(r).map(ToString::to_string))
+        .collect()
+}
+
+fn store_failed(e: access_core::StoreError) -> ApiError {
+    ApiError::store_failed("organizations: the store failed", e)
+}
+
+pub(super) async fn mine<M: AccessModel>(
+    access: Access<M, SeaStore>,
+    State(auth): State<AuthState>,
+    State(authz): State<Authz<M, SeaStore>>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = tenant_of(&**authz.model())?;
+    let held = authz
+        .stores()
+        .assignments(&access.user.id.to_string())
+        .await
+        .map_err(store_failed)?;
+    let orgs: Vec<(String, RoleSet)> = held
+        .into_iter()
+        .filter(|(r, _)| r.ty.0 == tenant.entity)
+        .map(|(r, roles)| (r.id.to_string(), roles))
+        .collect();
+    let ids: Vec<String> = orgs.iter().map(|(id, _)| id.clone()).collect();
+    let rows = table::Entity::find()
+        .filter(table::Column::Id.is_in(ids))
+        .all(&auth.db)
+        .await?;
+    let named: BTreeMap<String, String> = rows.into_iter().map(|o| (o.id, o.name)).collect();
+    let items: Vec<Value> = orgs
+        .into_iter()
+        .map(|(id, roles)| {
+            // An organization made through the admin API or the store has no row: its id
+            // stands for its name.
+            let name = named.get(&id).cloned().unwrap_or_else(|| id.clone());
+            json!({ "id": id, "name": name, "roles": names(&**authz.model(), tenant.entity, roles) })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+pub(super) async fn list<M: AccessModel>(
+    access: Access<M, SeaStore>,
+    State(authz): State<Authz<M, SeaStore>>,
+    Path(id): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = tenant_of(&**authz.model())?;
+    let per_page = match params.get("per_page") {
+        None => PER_PAGE,
+        Some(p) => p
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "invalid_query",
+                    format!("`per_page` is a number from 1 to {MAX_PER_PAGE}"),
+                )
+            })?,
+    };
+    if let Some(k) = params.keys().find(|k| *k != "per_page" && *k != "after") {
+        return Err(ApiError::invalid(
+            "invalid_query",
+            format!("unknown parameter `{k}`: expected `after` or `per_page`"),
+        ));
+    }
+    let after = params.get("after").map(String::as_str);
+    let org = Resource::new(EntityTypeId(tenant.entity), &id);
+    let store = authz.stores();
+    let me = access.user.id.to_string();
+    // Members only: anyone else learns nothing, not even whether it exists.
+    let is_member = access.user.superuser
+        || store
+            .assignments(&me)
+            .await
+            .map_err(store_failed)?
+            .iter()
+            .any(|(r, roles)| r.ty.0 == tenant.entity && *r.id == *id && !roles.is_empty());
+    if !is_member {
+        return Err(ApiError::not_found("no such organization"));
+    }
+    let page = store
+        .holders(org, after, per_page)
+        .await
+        .map_err(store_failed)?;
+    let next = (page.len() == per_page).then(|| page.last().map(|(u, _)| u.clone()));
+    let items: Vec<Value> = page
+        .into_iter()
+        .map(|(user, roles)| {
+            json!({ "user": user, "roles": names(&**authz.model(), tenant.entity, roles) })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items, "next": next.flatten() })))
+}

@@ -1,0 +1,489 @@
+//! `POST /orgs`, `GET /orgs` and `GET /orgs/{id}/members` through the whole HTTP stack of an
+//! [`App`], on SQLite (`orgs_sqlite`) and PostgreSQL (`orgs_postgres`), with the database read
+//! directly after each change and each refusal.
+
+use access_axum::{App, AppError, AuthConfig, JwtKeys};
+use access_core::{RoleStore, TypedRoles as _};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+mod model {
+    access_core::define_access! {
+        pub Access;
+        roles: [admin, user],
+        default_role: user,
+        entity organization { roles: [owner, admin, member] }
+        entity workspace {
+            roles: [viewer],
+            inherits: { organization:member => viewer },
+        }
+        entitlements {
+            "organization:manage" on organization => roles [owner, admin],
+            "workspace:read" on workspace => roles [viewer],
+        }
+        tenant: organization { owner: owner, member: member },
+    }
+    pub mod plain {
+        access_core::define_access! {
+            pub Plain;
+            entity organization { roles: [owner] }
+            entitlements { "organization:manage" on organization => roles [owner] }
+        }
+    }
+}
+
+use model::{Access as Model, OrganizationRole, resource};
+
+const SECRET: &[u8] = b"example-only-secret-0123456789abcdef";
+
+/// Whether this binary's database is missing (PostgreSQL without `ACCESS_TEST_POSTGRES_URL`):
+/// the test then says so and returns.
+fn skip() -> bool {
+    if super::BACKEND == "postgres" && std::env::var("ACCESS_TEST_POSTGRES_URL").is_err() {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "orgs_postgres: skipped, set ACCESS_TEST_POSTGRES_URL to run the suite on PostgreSQL"
+            );
+        });
+        return true;
+    }
+    false
+}
+
+/// A fresh database: SQLite in memory, or a new PostgreSQL schema per test.
+async fn database() -> DatabaseConnection {
+    if super::BACKEND == "sqlite" {
+        let mut opts = ConnectOptions::new("sqlite::memory:");
+        opts.max_connections(1);
+        return Database::connect(opts).await.expect("sqlite");
+    }
+    let url = std::env::var("ACCESS_TEST_POSTGRES_URL").expect("checked by skip()");
+    let schema = format!(
+        "orgs_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_nanos()
+    );
+    let db = Database::connect(url.clone()).await.expect("postgres");
+    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .expect("schema");
+    drop(db);
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(4).set_schema_search_path(schema);
+    Database::connect(opts).await.expect("postgres")
+}
+
+fn config() -> AuthConfig {
+    AuthConfig::builder()
+        .keys(JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).expect("keys"))
+        .argon2(access_axum::config::Argon2Params {
+            m_cost: 256,
+            t_cost: 1,
+            p_cost: 1,
+        })
+        .build()
+        .expect("config")
+}
+
+struct Fixture {
+    router: Router,
+    db: DatabaseConnection,
+    app: access_axum::AppState<Model>,
+}
+
+async fn fixture() -> Fixture {
+    let db = database().await;
+    let built = App::new(Model, db.clone())
+        .config(config())
+        .orgs()
+        .build()
+        .await
+        .expect("the app builds");
+    let app = built.state().clone();
+    Fixture {
+        router: built.into_router(),
+        db,
+        app,
+    }
+}
+
+async fn send(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("request");
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body)
+}
+
+/// Registers `email`; its access token and user id.
+async fn sign_up(f: &Fixture, email: &str) -> (String, String) {
+    let body = json!({ "email": email, "password": "correct horse battery" });
+    let (status, body) = send(&f.router, "POST", "/auth/register", None, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["access_token"].as_str().expect("token").to_owned();
+    let (_, me) = send(&f.router, "GET", "/auth/me", Some(&token), None).await;
+    (token, me["id"].as_i64().expect("id").to_string())
+}
+
+/// The rows of `sql`, each as its columns' text, for comparing the database before and after.
+async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query");
+    rows.iter()
+        .map(|r| {
+            (0..)
+                .map_while(|i| {
+                    r.try_get_by_index::<Option<String>>(i)
+                        .map(|v| v.unwrap_or_default())
+                        .or_else(|_| r.try_get_by_index::<i64>(i).map(|v| v.to_string()))
+                        .ok()
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+/// What the organization routes write: the organizations, the assignments, the audit trail.
+async fn stored(db: &DatabaseConnection) -> Vec<String> {
+    let mut out = rows(
+        db,
+        "SELECT id, name, created_by FROM access_orgs ORDER BY id",
+    )
+    .await;
+    out.extend(
+        rows(
+            db,
+            "SELECT user_id, res_ty, res_id, role FROM access_assignments ORDER BY user_id, res_id, role",
+        )
+        .await,
+    );
+    out.extend(
+        rows(
+            db,
+            "SELECT tenant, actor, action, target FROM access_audit ORDER BY id",
+        )
+        .await,
+    );
+    out.extend(rows(db, "SELECT ty, id FROM access_resources ORDER BY ty, id").await);
+    out
+}
+
+#[tokio::test]
+async fn creating_an_organization_makes_its_creator_the_owner() {
+    if skip() {
+        return;
+    }
+    let f = fixture().await;
+    let (ann, ann_id) = sign_up(&f, "ann@example.com").await;
+    let (status, body) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&ann),
+        Some(json!({ "name": " Acme ", "id": "acme" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body,
+        json!({ "id": "acme", "name": "Acme", "roles": ["owner"] })
+    );
+    assert_eq!(
+        rows(&f.db, "SELECT id, name, created_by FROM access_orgs").await,
+        [format!("acme|Acme|{ann_id}")]
+    );
+    assert_eq!(
+        rows(
+            &f.db,
+            "SELECT user_id, res_ty, res_id, role FROM access_assignments"
+        )
+        .await,
+        [format!("{ann_id}|organization|acme|owner")]
+    );
+    assert_eq!(
+        rows(
+            &f.db,
+            "SELECT tenant, actor, action, target FROM access_audit"
+        )
+        .await,
+        [format!("acme|{ann_id}|create_org|organization:acme")]
+    );
+    // The store answers for it at once: the owner holds `organization:manage` there.
+    let owner = f
+        .app
+        .authz()
+        .stores()
+        .holders(resource::Organization::id("acme").into(), None, 10)
+        .await
+        .expect("holders");
+    assert_eq!(owner.len(), 1);
+    assert_eq!(owner[0].0, ann_id);
+
+    // Listed with the caller's roles; another user has none.
+    let (status, mine) = send(&f.router, "GET", "/orgs", Some(&ann), None).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(
+        mine,
+        json!({ "items": [{ "id": "acme", "name": "Acme", "roles": ["owner"] }] })
+    );
+    let (bob, _) = sign_up(&f, "bob@example.com").await;
+    let (_, theirs) = send(&f.router, "GET", "/orgs", Some(&bob), None).await;
+    assert_eq!(theirs, json!({ "items": [] }));
+
+    // Without an id, one is made up: 16 lowercase letters and digits.
+    let (status, made) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&bob),
+        Some(json!({ "name": "Globex" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_str().expect("id");
+    assert_eq!(id.len(), 16);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "{id}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_organization_changes_nothing() {
+    if skip() {
+        return;
+    }
+    let f = fixture().await;
+    let (ann, _) = sign_up(&f, "ann@example.com").await;
+    let (bob, _) = sign_up(&f, "bob@example.com").await;
+    let (status, _) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&ann),
+        Some(json!({ "name": "Acme", "id": "acme" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let before = stored(&f.db).await;
+    for (token, body, want, code) in [
+        // The id is taken (by someone else's organization).
+        (
+            Some(&bob),
+            json!({ "name": "Mine", "id": "acme" }),
+            StatusCode::CONFLICT,
+            "org_exists",
+        ),
+        (
+            Some(&bob),
+            json!({ "name": "", "id": "x1" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_name",
+        ),
+        (
+            Some(&bob),
+            json!({ "name": "a\u{7}b" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_name",
+        ),
+        (
+            Some(&bob),
+            json!({ "name": "n".repeat(101) }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_name",
+        ),
+        (
+            Some(&bob),
+            json!({ "name": "Up", "id": "Acme" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_id",
+        ),
+        (
+            Some(&bob),
+            json!({ "name": "Up", "id": "-x" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_id",
+        ),
+        (
+            Some(&bob),
+            json!({ "name": "Up", "id": "a/b" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_id",
+        ),
+        (
+            Some(&bob),
+            json!({ "name": "Up", "plan": "pro" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            None,
+            json!({ "name": "Anon" }),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+    ] {
+        let (status, body) = send(
+            &f.router,
+            "POST",
+            "/orgs",
+            token.map(String::as_str),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, want, "{body}");
+        assert_eq!(body["error"], code, "{body}");
+    }
+    assert_eq!(stored(&f.db).await, before, "a refusal wrote something");
+}
+
+#[tokio::test]
+async fn members_see_the_members_a_page_at_a_time_and_nobody_else_learns_anything() {
+    if skip() {
+        return;
+    }
+    let f = fixture().await;
+    let (ann, ann_id) = sign_up(&f, "ann@example.com").await;
+    let (bob, bob_id) = sign_up(&f, "bob@example.com").await;
+    let (eve, _) = sign_up(&f, "eve@example.com").await;
+    let (status, _) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&ann),
+        Some(json!({ "name": "Acme", "id": "acme" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let stores = f.app.authz().stores();
+    let acme = resource::Organization::id("acme");
+    stores
+        .grant_role(&bob_id, acme, OrganizationRole::Member)
+        .await
+        .expect("member");
+    stores
+        .grant_role(&bob_id, acme, OrganizationRole::Admin)
+        .await
+        .expect("admin");
+
+    let (status, all) = send(&f.router, "GET", "/orgs/acme/members", Some(&bob), None).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let mut want = vec![
+        json!({ "user": ann_id, "roles": ["owner"] }),
+        json!({ "user": bob_id, "roles": ["admin", "member"] }),
+    ];
+    want.sort_by_key(|v| v["user"].as_str().map(str::to_owned));
+    assert_eq!(all, json!({ "items": want, "next": null }));
+
+    // One at a time: `next` is the cursor, the last page has none.
+    let (_, first) = send(
+        &f.router,
+        "GET",
+        "/orgs/acme/members?per_page=1",
+        Some(&ann),
+        None,
+    )
+    .await;
+    assert_eq!(first["items"], json!([want[0]]));
+    let next = first["next"].as_str().expect("a next page").to_owned();
+    let (_, second) = send(
+        &f.router,
+        "GET",
+        &format!("/orgs/acme/members?per_page=1&after={next}"),
+        Some(&ann),
+        None,
+    )
+    .await;
+    assert_eq!(second["items"], json!([want[1]]));
+    let next = second["next"]
+        .as_str()
+        .expect("a cursor after a full page")
+        .to_owned();
+    let (_, last) = send(
+        &f.router,
+        "GET",
+        &format!("/orgs/acme/members?per_page=1&after={next}"),
+        Some(&ann),
+        None,
+    )
+    .await;
+    assert_eq!(last, json!({ "items": [], "next": null }));
+
+    // A non-member gets the same 404 as for an organization that does not exist.
+    let (status, hidden) = send(&f.router, "GET", "/orgs/acme/members", Some(&eve), None).await;
+    let (missing_status, missing) =
+        send(&f.router, "GET", "/orgs/nope/members", Some(&eve), None).await;
+    assert_eq!(
+        (status, missing_status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(hidden, missing);
+
+    for bad in ["per_page=0", "per_page=201", "per_page=x", "page=2"] {
+        let (status, body) = send(
+            &f.router,
+            "GET",
+            &format!("/orgs/acme/members?{bad}"),
+            Some(&ann),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert_eq!(body["error"], "invalid_query", "{body}");
+    }
+    let (status, _) = send(&f.router, "GET", "/orgs/acme/members", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn organizations_need_the_models_tenant() {
+    if skip() {
+        return;
+    }
+    let built = App::new(model::plain::Plain, database().await)
+        .config(config())
+        .orgs()
+        .build()
+        .await;
+    let err = built.expect_err("no tenant, no organizations");
+    assert!(matches!(err, AppError::NoTenant));
+    assert!(
+        err.to_string()
+            .contains("tenant: <entity> { owner: <role> }"),
+        "{err}"
+    );
+}

@@ -389,9 +389,9 @@ where
         self
     }
 
-    /// The organization routes (`POST /orgs`, `GET /orgs`, `GET /orgs/{id}/members`; see
-    /// [`crate::orgs`]) for the model's `tenant` entity. Building fails when the model declares
-    /// no tenant.
+    /// The organization routes (create, list, members, roles, leave; see [`crate::orgs`]) for
+    /// the model's `tenant` entity, its owners managing the members. Building fails when the
+    /// model declares no tenant.
     ///
     /// ```
     /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner] } entitlements { "org:manage" on organization => roles [owner] } tenant: organization { owner: owner }, } }
@@ -400,10 +400,24 @@ where
     ///     app.orgs()
     /// }
     /// ```
-    pub fn orgs(mut self) -> Self {
+    pub fn orgs(self) -> Self {
+        self.orgs_with(crate::orgs::OrgsConfig::default())
+    }
+
+    /// [`App::orgs`] with its configuration: who manages the members.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner, admin] } entitlements { "organization:manage" on organization => roles [owner, admin] } tenant: organization { owner: owner }, } }
+    /// # use model::{Access, Entitlement};
+    /// use access_axum::orgs::OrgsConfig;
+    /// fn with_orgs(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     app.orgs_with(OrgsConfig::default().managed_by(Entitlement::OrganizationManage))
+    /// }
+    /// ```
+    pub fn orgs_with(mut self, config: crate::orgs::OrgsConfig) -> Self {
         self.orgs = true;
-        self.routes.push(Box::new(|r: Router<AppState<M>>| {
-            r.merge(crate::orgs::orgs_router::<M, AppState<M>>())
+        self.routes.push(Box::new(move |r: Router<AppState<M>>| {
+            r.merge(crate::orgs::orgs_router::<M, AppState<M>>(config))
         }));
         self
     }

@@ -1057,3 +1057,187 @@ async fn a_locked_database_is_unavailable_not_a_backend_failure() {
     store.assign("ann", acme, 0).await.unwrap();
     let _ = std::fs::remove_file(&path);
 }
+
+/// `set_roles_keeping` on a store: an organization keeps an owner whatever its owners do, one
+/// at a time or all at once.
+async fn an_organization_keeps_an_owner(store: &SeaStore) {
+    use access_core::sea::RolesSet;
+    use access_core::{ClosureStore, RoleStore};
+    let m = model();
+    let org = Resource::new(m.entity_type("organization").unwrap(), "acme");
+    let (owner, member) = (0u16, 1u16);
+    store.add_resource(org, &[]).await.unwrap();
+    store.assign("ann", org, owner).await.unwrap();
+    store.assign("bob", org, member).await.unwrap();
+    // The only owner can neither leave nor become a member; nothing changes.
+    assert_eq!(
+        store
+            .set_roles_keeping("ann", org, RoleSet::EMPTY, owner)
+            .await
+            .unwrap(),
+        RolesSet::LastHolder
+    );
+    assert_eq!(
+        store
+            .set_roles_keeping("ann", org, RoleSet::single(member as usize), owner)
+            .await
+            .unwrap(),
+        RolesSet::LastHolder
+    );
+    let holders = store.holders(org, None, 10).await.unwrap();
+    assert_eq!(
+        holders,
+        [
+            ("ann".to_owned(), RoleSet::single(0)),
+            ("bob".to_owned(), RoleSet::single(1))
+        ]
+    );
+    // Bob becomes an owner (his member role replaced), then ann may step down.
+    assert_eq!(
+        store
+            .set_roles_keeping("bob", org, RoleSet::single(owner as usize), owner)
+            .await
+            .unwrap(),
+        RolesSet::Done {
+            before: RoleSet::single(1)
+        }
+    );
+    assert_eq!(
+        store
+            .set_roles_keeping("ann", org, RoleSet::EMPTY, owner)
+            .await
+            .unwrap(),
+        RolesSet::Done {
+            before: RoleSet::single(0)
+        }
+    );
+    assert_eq!(
+        store.holders(org, None, 10).await.unwrap(),
+        [("bob".to_owned(), RoleSet::single(0))]
+    );
+    // Eight owners all leaving at once: exactly one stays, on every backend.
+    let owners: Vec<String> = (0..8).map(|i| format!("o{i}")).collect();
+    for o in &owners {
+        store.assign(o, org, owner).await.unwrap();
+    }
+    store
+        .set_roles_keeping("bob", org, RoleSet::EMPTY, owner)
+        .await
+        .unwrap();
+    let results = futures_collect(owners.iter().map(|o| {
+        let store = store.clone();
+        let o = o.clone();
+        async move {
+            store
+                .set_roles_keeping(&o, org_static(), RoleSet::EMPTY, owner)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    let refused = results
+        .iter()
+        .filter(|r| **r == RolesSet::LastHolder)
+        .count();
+    assert_eq!(refused, 1, "{results:?}");
+    assert_eq!(store.holders(org, None, 10).await.unwrap().len(), 1);
+    // The change waits for another writer of the organization: its check and its write are
+    // one step (without the lock, two owners leaving at once could both pass the check).
+    {
+        store.assign("o0", org, owner).await.unwrap();
+        let other = access_core::sea::write::begin_write(store.db())
+            .await
+            .unwrap();
+        if other.get_database_backend() == sea_orm::DbBackend::Postgres {
+            other
+                .execute_unprepared(
+                    "SELECT 1 FROM access_resources WHERE ty = 'organization' AND id = 'acme' FOR UPDATE",
+                )
+                .await
+                .unwrap();
+        }
+        let waiting = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .set_roles_keeping("o0", org_static(), RoleSet::EMPTY, 0)
+                    .await
+                    .unwrap()
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !waiting.is_finished(),
+            "the change did not wait for the lock"
+        );
+        other.commit().await.unwrap();
+        assert!(matches!(waiting.await.unwrap(), RolesSet::Done { .. }));
+    }
+    // No such resource, or a role the type lacks: errors, nothing written.
+    let ghost = Resource::new(org.ty, "initech");
+    let err = store
+        .set_roles_keeping("ann", ghost, RoleSet::EMPTY, owner)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::NotFound);
+    let err = store
+        .set_roles_keeping("ann", org, RoleSet::single(9), owner)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::InvalidRequest);
+}
+
+fn org_static() -> Resource<'static> {
+    Resource::new(model().entity_type("organization").unwrap(), "acme")
+}
+
+/// Runs the futures on tasks of their own, at once; their outputs in order.
+async fn futures_collect<T: Send + 'static, F: std::future::Future<Output = T> + Send + 'static>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<T> {
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organization_keeps_an_owner_on_sqlite() {
+    let path = std::env::temp_dir().join(format!(
+        "access-owners-{}-{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let mut opts = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+    opts.max_connections(4);
+    let store = SeaStore::new(&model(), Database::connect(opts).await.unwrap());
+    store.migrate().await.unwrap();
+    an_organization_keeps_an_owner(&store).await;
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organization_keeps_an_owner_on_postgres() {
+    let Ok(url) = std::env::var("ACCESS_TEST_POSTGRES_URL") else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "stores: PostgreSQL skipped, set ACCESS_TEST_POSTGRES_URL"
+        );
+        return;
+    };
+    let schema = fresh_schema(&url, "owners").await;
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(8).set_schema_search_path(schema);
+    let store = SeaStore::new(&model(), Database::connect(opts).await.unwrap());
+    store.migrate().await.unwrap();
+    an_organization_keeps_an_owner(&store).await;
+}

@@ -9,24 +9,67 @@
 //! | `POST /orgs` | [`NewOrganization`] `{"name", "id"?}` | creates one (201); the caller becomes its owner; audited |
 //! | `GET /orgs` | | the caller's organizations with their roles there |
 //! | `GET /orgs/{id}/members` | `?after=<user id>&per_page=50` | the members and their roles, by user id (keyset pages); members only (404 otherwise) |
+//! | `PUT /orgs/{id}/members/{user}` | [`MemberRole`] `{"role"}` | makes `role` the member's only role there; managers only |
+//! | `DELETE /orgs/{id}/members/{user}` | | removes the member; managers only |
+//! | `POST /orgs/{id}/leave` | | the caller leaves |
 //!
-//! Every route needs a signed-in user (401). A model without a `tenant` answers 500 (the
-//! server's configuration) and logs why.
+//! Every route needs a signed-in user (401); a non-member gets 404 for every route of an
+//! organization, whether it exists or not. Who manages the members: the holders of
+//! [`OrgsConfig::managed_by`]'s entitlement on the organization, by default its owners (403 for
+//! other members). An organization keeps at least one owner: removing, demoting or the leaving
+//! of its last owner is a 409 `last_owner` that changes nothing, even when owners change at
+//! once (one step in the store, [`SeaStore::set_roles_keeping`]). Every change is recorded in
+//! the audit trail under the organization's id. A model without a `tenant` answers 500 (the
+//! server's configuration) and logs why; [`App::orgs`](crate::App::orgs) refuses to build.
 
 use access_core::AccessModel;
 use access_core::sea::SeaStore;
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::auth::AuthState;
 use crate::authz::Authz;
 
+mod change;
 mod create;
 mod members;
 pub mod table;
 
+pub use change::MemberRole;
 pub use create::NewOrganization;
+
+/// Who manages an organization's members ([`orgs_router`]).
+///
+/// ```
+/// use access_axum::orgs::OrgsConfig;
+/// use access_core::EntitlementId;
+///
+/// let owners_only = OrgsConfig::default(); // the tenant's owner role
+/// let by_entitlement = OrgsConfig::default().managed_by(EntitlementId(0));
+/// assert_ne!(format!("{owners_only:?}"), format!("{by_entitlement:?}"));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrgsConfig {
+    manage: Option<access_core::EntitlementId>,
+}
+
+impl OrgsConfig {
+    /// Members who hold `entitlement` on the organization manage its members (its model's
+    /// `organization:manage`, say), instead of its owners alone.
+    ///
+    /// ```
+    /// use access_axum::orgs::OrgsConfig;
+    /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner, admin] } entitlements { "organization:manage" on organization => roles [owner, admin] } tenant: organization { owner: owner }, } }
+    /// let cfg = OrgsConfig::default().managed_by(model::Entitlement::OrganizationManage);
+    /// # let _ = cfg;
+    /// ```
+    #[must_use]
+    pub fn managed_by(mut self, entitlement: impl Into<access_core::EntitlementId>) -> Self {
+        self.manage = Some(entitlement.into());
+        self
+    }
+}
 
 /// The organization routes (see the module docs). Mount them at the root or under a prefix.
 ///
@@ -50,9 +93,10 @@ pub use create::NewOrganization;
 /// impl FromRef<AppState> for AuthState { fn from_ref(s: &AppState) -> Self { s.auth.clone() } }
 /// impl FromRef<AppState> for Authz<Access, SeaStore> { fn from_ref(s: &AppState) -> Self { s.authz.clone() } }
 ///
-/// let app: axum::Router<AppState> = axum::Router::new().merge(orgs_router::<Access, AppState>());
+/// let routes = orgs_router::<Access, AppState>(Default::default());
+/// let app: axum::Router<AppState> = axum::Router::new().merge(routes);
 /// ```
-pub fn orgs_router<M, St>() -> Router<St>
+pub fn orgs_router<M, St>(config: OrgsConfig) -> Router<St>
 where
     M: AccessModel,
     St: Clone + Send + Sync + 'static,
@@ -62,6 +106,12 @@ where
     Router::new()
         .route("/orgs", post(create::create::<M>).get(members::mine::<M>))
         .route("/orgs/{id}/members", get(members::list::<M>))
+        .route(
+            "/orgs/{id}/members/{user}",
+            put(change::put::<M>).delete(change::delete::<M>),
+        )
+        .route("/orgs/{id}/leave", post(change::leave::<M>))
+        .layer(axum::Extension(config))
 }
 
 /// The model's tenant, or a 500 naming the missing section in the log.

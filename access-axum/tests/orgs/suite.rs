@@ -487,3 +487,284 @@ async fn organizations_need_the_models_tenant() {
         "{err}"
     );
 }
+
+/// ann owns acme; bob and cal are members.
+async fn acme(f: &Fixture) -> [(String, String); 3] {
+    let ann = sign_up(f, "ann@example.com").await;
+    let bob = sign_up(f, "bob@example.com").await;
+    let cal = sign_up(f, "cal@example.com").await;
+    let (status, _) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&ann.0),
+        Some(json!({ "name": "Acme", "id": "acme" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let stores = f.app.authz().stores();
+    for who in [&bob.1, &cal.1] {
+        stores
+            .grant_role(
+                who,
+                resource::Organization::id("acme"),
+                OrganizationRole::Member,
+            )
+            .await
+            .expect("member");
+    }
+    [ann, bob, cal]
+}
+
+async fn roles_of(f: &Fixture, user: &str) -> Vec<String> {
+    rows(
+        &f.db,
+        &format!("SELECT role FROM access_assignments WHERE user_id = '{user}' AND res_id = 'acme' ORDER BY role"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn owners_change_roles_and_remove_members() {
+    if skip() {
+        return;
+    }
+    let f = fixture().await;
+    let [(ann, _), (_, bob_id), (_, cal_id)] = acme(&f).await;
+    let put = |user: &str| format!("/orgs/acme/members/{user}");
+    let (status, body) = send(
+        &f.router,
+        "PUT",
+        &put(&bob_id),
+        Some(&ann),
+        Some(json!({ "role": "admin" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(roles_of(&f, &bob_id).await, ["admin"]);
+    let (status, body) = send(&f.router, "DELETE", &put(&cal_id), Some(&ann), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(roles_of(&f, &cal_id).await.is_empty());
+    let trail = rows(
+        &f.db,
+        "SELECT action, before, after FROM access_audit WHERE action <> 'create_org' ORDER BY id",
+    )
+    .await;
+    assert_eq!(
+        trail,
+        [
+            format!(
+                r#"set_member_role|{{"roles":["member"],"user":"{bob_id}"}}|{{"roles":["admin"],"user":"{bob_id}"}}"#
+            ),
+            format!(
+                r#"remove_member|{{"roles":["member"],"user":"{cal_id}"}}|{{"roles":[],"user":"{cal_id}"}}"#
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn refused_member_changes_change_nothing() {
+    if skip() {
+        return;
+    }
+    let f = fixture().await;
+    let [(ann, ann_id), (bob, bob_id), (_, cal_id)] = acme(&f).await;
+    let (eve, _) = sign_up(&f, "eve@example.com").await;
+    let before = stored(&f.db).await;
+    let member = |user: &str| format!("/orgs/acme/members/{user}");
+    for (who, method, uri, body, want, code) in [
+        // A member who is not an owner.
+        (
+            &bob,
+            "PUT",
+            member(&cal_id),
+            Some(json!({ "role": "admin" })),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &bob,
+            "DELETE",
+            member(&cal_id),
+            None,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        // Someone outside: as if there were no organization.
+        (
+            &eve,
+            "PUT",
+            member(&cal_id),
+            Some(json!({ "role": "admin" })),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &eve,
+            "DELETE",
+            member(&cal_id),
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &eve,
+            "POST",
+            "/orgs/acme/leave".to_owned(),
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &ann,
+            "PUT",
+            "/orgs/nope/members/1".to_owned(),
+            Some(json!({ "role": "admin" })),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        // No such member, no such role, a body that does not fit.
+        (
+            &ann,
+            "PUT",
+            member("999"),
+            Some(json!({ "role": "admin" })),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &ann,
+            "DELETE",
+            member("999"),
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &ann,
+            "PUT",
+            member(&bob_id),
+            Some(json!({ "role": "ownr" })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_role",
+        ),
+        (
+            &ann,
+            "PUT",
+            member(&bob_id),
+            Some(json!({ "role": "admin", "until": 5 })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        // The last owner can be neither removed, nor demoted, nor leave.
+        (
+            &ann,
+            "DELETE",
+            member(&ann_id),
+            None,
+            StatusCode::CONFLICT,
+            "last_owner",
+        ),
+        (
+            &ann,
+            "PUT",
+            member(&ann_id),
+            Some(json!({ "role": "member" })),
+            StatusCode::CONFLICT,
+            "last_owner",
+        ),
+        (
+            &ann,
+            "POST",
+            "/orgs/acme/leave".to_owned(),
+            None,
+            StatusCode::CONFLICT,
+            "last_owner",
+        ),
+    ] {
+        let (status, got) = send(&f.router, method, &uri, Some(who), body).await;
+        assert_eq!(status, want, "{method} {uri}: {got}");
+        assert_eq!(got["error"], code, "{method} {uri}: {got}");
+        if code == "last_owner" {
+            let why = got["message"].as_str().unwrap();
+            assert!(why.contains("at least one owner"), "{why}");
+        }
+        if code == "unknown_role" {
+            let why = got["message"].as_str().unwrap();
+            assert!(why.contains("did you mean `owner`"), "{why}");
+        }
+    }
+    assert_eq!(stored(&f.db).await, before, "a refusal wrote something");
+
+    // Once bob owns it too, ann may leave; then acme is not hers to see.
+    let (status, _) = send(
+        &f.router,
+        "PUT",
+        &member(&bob_id),
+        Some(&ann),
+        Some(json!({ "role": "owner" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = send(&f.router, "POST", "/orgs/acme/leave", Some(&ann), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, mine) = send(&f.router, "GET", "/orgs", Some(&ann), None).await;
+    assert_eq!(mine, json!({ "items": [] }));
+    let (status, _) = send(&f.router, "GET", "/orgs/acme/members", Some(&ann), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_entitlement_can_open_member_management_to_more_roles() {
+    if skip() {
+        return;
+    }
+    let db = database().await;
+    let built = App::new(Model, db.clone())
+        .config(config())
+        .orgs_with(
+            access_axum::orgs::OrgsConfig::default()
+                .managed_by(model::Entitlement::OrganizationManage),
+        )
+        .build()
+        .await
+        .expect("the app builds");
+    let f = Fixture {
+        app: built.state().clone(),
+        router: built.into_router(),
+        db,
+    };
+    let [(ann, _), (bob, bob_id), (_, cal_id)] = acme(&f).await;
+    // A member without `organization:manage`: 403 with the reasons of the check.
+    let (status, body) = send(
+        &f.router,
+        "DELETE",
+        &format!("/orgs/acme/members/{cal_id}"),
+        Some(&bob),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["reasons"][0]["kind"], "role_required", "{body}");
+    // An admin holds it.
+    let (status, _) = send(
+        &f.router,
+        "PUT",
+        &format!("/orgs/acme/members/{bob_id}"),
+        Some(&ann),
+        Some(json!({ "role": "admin" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = send(
+        &f.router,
+        "DELETE",
+        &format!("/orgs/acme/members/{cal_id}"),
+        Some(&bob),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(roles_of(&f, &cal_id).await.is_empty());
+}

@@ -61,6 +61,7 @@ pub mod agree;
 mod ancestry;
 mod closure;
 mod listing;
+mod members;
 mod names;
 mod read_cache;
 mod rls;
@@ -71,6 +72,7 @@ mod wallet;
 pub mod write;
 
 pub use listing::{Accessible, list_accessible};
+pub use members::RolesSet;
 pub use rls::{RlsError, rls_applies, rls_policies, set_claims};
 pub use row_filter::{RowFilter, SeaOrmSchema, SqlField, row_filter};
 pub use store::SeaStore;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use access_axum::authz::Access;
 use access_axum::db::user;
 use access_axum::dynamic::DynamicGrants;
+use access_axum::orgs::OrgsConfig;
 use access_axum::{App, AuthConfig, AuthState, JwtKeys};
 use access_core::sea::SeaStore;
 use access_core::{
@@ -370,7 +371,9 @@ pub async fn serve() -> Result<(), String> {
         .crud::<saas::schema::document::Entity>("/documents")
         .crud::<saas::schema::product::Entity>("/products")
         .admin("/admin", Entitlement::OrganizationManage)
-        .orgs() // POST/GET /orgs, GET /orgs/{id}/members: organizations are the tenants
+        // Organizations are the tenants: POST/GET /orgs, their members, roles and leaving;
+        // holders of `organization:manage` manage the members.
+        .orgs_with(OrgsConfig::default().managed_by(Entitlement::OrganizationManage))
         .build()
         .await
         .map_err(|e| e.to_string())?;

@@ -1,0 +1,250 @@
+//! `PUT /orgs/{id}/members/{user}` (a member's role), `DELETE /orgs/{id}/members/{user}` and
+//! `POST /orgs/{id}/leave`: one step each in the store, which keeps the organization an owner.
+
+use access_core::sea::{RolesSet, SeaStore};
+use access_core::{AccessModel, EntityTypeId, Resource, RoleSet, RoleStore, TenantData};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{OrgsConfig, tenant_of};
+use crate::auth::AuthState;
+use crate::authz::{Access, Authz};
+use crate::error::{ApiError, JsonBody};
+
+/// The body of `PUT /orgs/{id}/members/{user}`.
+///
+/// ```
+/// use access_axum::orgs::MemberRole;
+///
+/// let b: MemberRole = serde_json::from_str(r#"{"role": "admin"}"#).unwrap();
+/// assert_eq!(b.role, "admin");
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberRole {
+    /// A role of the tenant entity type: the member's only role there afterwards.
+    pub role: String,
+}
+
+fn last_owner(owner: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "last_owner",
+        format!("an organization keeps at least one {owner}: make another member {owner} first"),
+    )
+}
+
+fn no_org() -> ApiError {
+    ApiError::not_found("no such organization")
+}
+
+/// The caller's roles on the organization; 404 for a non-member (they learn nothing).
+async fn membership<M: AccessModel>(
+    access: &Access<M, SeaStore>,
+    authz: &Authz<M, SeaStore>,
+    t: TenantData,
+    id: &str,
+) -> Result<RoleSet, ApiError> {
+    let held = authz
+        .stores()
+        .assignments(&access.user.id.to_string())
+        .await
+        .map_err(|e| ApiError::store_failed("organizations: the store failed", e))?;
+    let roles = held
+        .iter()
+        .filter(|(r, _)| r.ty.0 == t.entity && &*r.id == id)
+        .fold(RoleSet::EMPTY, |acc, (_, roles)| acc.union(*roles));
+    if roles.is_empty() && !access.user.superuser {
+        return Err(no_org());
+    }
+    Ok(roles)
+}
+
+/// The caller may manage the organization's members: the configured entitlement there, or by
+/// default its owner role (superusers pass). A member who may not: 403 with the reasons.
+async fn may_manage<M: AccessModel>(
+    access: &Access<M, SeaStore>,
+    cfg: &OrgsConfig,
+    t: TenantData,
+    mine: RoleSet,
+    id: &str,
+) -> Result<(), ApiError> {
+    if access.user.superuser {
+        return Ok(());
+    }
+    match cfg.manage {
+        Some(ent) => {
+            let on = Resource::new(EntityTypeId(t.entity), id);
+            let d = access
+                .ctx
+                .check(ent, on)
+                .await
+                .map_err(|e| ApiError::store_failed("organizations: the check failed", e))?;
+            if d.allowed {
+                Ok(())
+            } else {
+                Err(ApiError::forbidden(&d))
+            }
+        }
+        None if mine.contains(usize::from(t.owner)) => Ok(()),
+        None => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the organization's owners manage its members",
+        )),
+    }
+}
+
+/// The target's direct roles on the organization; 404 when they are not a member.
+async fn member_roles<M: AccessModel>(
+    authz: &Authz<M, SeaStore>,
+    org: Resource<'_>,
+    user: &str,
+) -> Result<RoleSet, ApiError> {
+    // Node 0 of the ancestry holds the user's direct roles there: one store call.
+    let mut anc = access_core::Ancestry::default();
+    authz
+        .stores()
+        .ancestry(user, org, &mut anc)
+        .await
+        .map_err(|e| ApiError::store_failed("organizations: the store failed", e))?;
+    anc.nodes
+        .first()
+        .map(|n| n.roles)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::not_found("no such member"))
+}
+
+/// One organization's change: where, by whom.
+struct Change<'a, M: AccessModel> {
+    auth: &'a AuthState,
+    authz: &'a Authz<M, SeaStore>,
+    actor: String,
+    t: TenantData,
+    id: &'a str,
+}
+
+impl<M: AccessModel> Change<'_, M> {
+    /// Sets `user`'s roles on the organization, keeping an owner; audited as `action`.
+    async fn set(&self, user: &str, roles: RoleSet, action: &str) -> Result<RoleSet, ApiError> {
+        let data = self.authz.model().data();
+        let entity = &data.entities[usize::from(self.t.entity)];
+        let org = Resource::new(EntityTypeId(self.t.entity), self.id);
+        let names = |r: RoleSet| -> Vec<String> {
+            r.iter()
+                .filter_map(|i| entity.roles.get(i).map(ToString::to_string))
+                .collect()
+        };
+        let done = self
+            .authz
+            .stores()
+            .set_roles_keeping(user, org, roles, self.t.owner)
+            .await
+            .map_err(|e| match e.kind {
+                access_core::StoreErrorKind::NotFound => no_org(),
+                _ => ApiError::store_failed("organizations: the change failed", e),
+            })?;
+        match done {
+            RolesSet::LastHolder => Err(last_owner(&entity.roles[usize::from(self.t.owner)])),
+            RolesSet::Done { before } => {
+                crate::admin::audit::record(
+                    &self.auth.db,
+                    self.id,
+                    &self.actor,
+                    action,
+                    &format!("{}:{}", entity.name, self.id),
+                    json!({ "user": user, "roles": names(before) }),
+                    json!({ "user": user, "roles": names(roles) }),
+                )
+                .await;
+                Ok(before)
+            }
+        }
+    }
+}
+
+pub(super) async fn put<M: AccessModel>(
+    access: Access<M, SeaStore>,
+    State(auth): State<AuthState>,
+    State(authz): State<Authz<M, SeaStore>>,
+    axum::Extension(cfg): axum::Extension<OrgsConfig>,
+    Path((id, user)): Path<(String, String)>,
+    JsonBody(body): JsonBody<MemberRole>,
+) -> Result<StatusCode, ApiError> {
+    let t = tenant_of(&**authz.model())?;
+    let mine = membership(&access, &authz, t, &id).await?;
+    may_manage(&access, &cfg, t, mine, &id).await?;
+    let entity = &authz.model().data().entities[usize::from(t.entity)];
+    let Some(role) = entity.roles.iter().position(|r| **r == *body.role) else {
+        return Err(ApiError::invalid(
+            "unknown_role",
+            access_core::unknown_message(
+                "role",
+                &body.role,
+                &format!(" of `{}`", entity.name),
+                entity.roles.iter().map(|r| &**r),
+            ),
+        ));
+    };
+    let org = Resource::new(EntityTypeId(t.entity), &id);
+    member_roles(&authz, org, &user).await?;
+    let change = Change {
+        auth: &auth,
+        authz: &authz,
+        actor: access.user.id.to_string(),
+        t,
+        id: &id,
+    };
+    change
+        .set(&user, RoleSet::single(role), "set_member_role")
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn delete<M: AccessModel>(
+    access: Access<M, SeaStore>,
+    State(auth): State<AuthState>,
+    State(authz): State<Authz<M, SeaStore>>,
+    axum::Extension(cfg): axum::Extension<OrgsConfig>,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let t = tenant_of(&**authz.model())?;
+    let mine = membership(&access, &authz, t, &id).await?;
+    may_manage(&access, &cfg, t, mine, &id).await?;
+    let org = Resource::new(EntityTypeId(t.entity), &id);
+    member_roles(&authz, org, &user).await?;
+    let change = Change {
+        auth: &auth,
+        authz: &authz,
+        actor: access.user.id.to_string(),
+        t,
+        id: &id,
+    };
+    change.set(&user, RoleSet::EMPTY, "remove_member").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn leave<M: AccessModel>(
+    access: Access<M, SeaStore>,
+    State(auth): State<AuthState>,
+    State(authz): State<Authz<M, SeaStore>>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let t = tenant_of(&**authz.model())?;
+    let me = access.user.id.to_string();
+    if membership(&access, &authz, t, &id).await?.is_empty() {
+        // A superuser who is no member has nothing to leave.
+        return Err(no_org());
+    }
+    let change = Change {
+        auth: &auth,
+        authz: &authz,
+        actor: me.clone(),
+        t,
+        id: &id,
+    };
+    change.set(&me, RoleSet::EMPTY, "leave").await?;
+    Ok(StatusCode::NO_CONTENT)
+}

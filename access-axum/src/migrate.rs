@@ -25,6 +25,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let schema = Schema::new(db.get_database_backend());
     table(db, &schema, user::Entity).await?;
     table(db, &schema, session::Entity).await?;
+    // Added after the table: databases made before get it.
+    add_column(db, "auth_sessions", "tenant", "VARCHAR(255) NULL").await?;
     table(db, &schema, refresh_token::Entity).await?;
     table(db, &schema, one_time_token::Entity).await?;
     table(db, &schema, rate_limit::Entity).await?;
@@ -36,6 +38,39 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         db.execute_unprepared(sql).await?;
     }
     access_core::sea::migrate(db).await
+}
+
+/// Adds `column` (of SQL type `ty`) to `table` when it lacks it.
+async fn add_column(
+    db: &DatabaseConnection,
+    table: &str,
+    column: &str,
+    ty: &str,
+) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            let rows = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    format!("SELECT name FROM pragma_table_info('{table}')"),
+                ))
+                .await?;
+            let has = rows
+                .iter()
+                .any(|r| r.try_get::<String>("", "name").is_ok_and(|n| n == column));
+            if !has {
+                db.execute_unprepared(&format!("ALTER TABLE {table} ADD COLUMN {column} {ty}"))
+                    .await?;
+            }
+            Ok(())
+        }
+        _ => db
+            .execute_unprepared(&format!(
+                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {ty}"
+            ))
+            .await
+            .map(|_| ()),
+    }
 }
 
 /// Creates `entity`'s table and indexes when missing.

@@ -49,7 +49,7 @@ pub(crate) mod mailer;
 mod one_time;
 mod passwords;
 mod rate_limit;
-mod sessions;
+pub(crate) mod sessions;
 pub(crate) mod state;
 pub(crate) mod tokens;
 pub(crate) mod user;

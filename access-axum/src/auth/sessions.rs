@@ -65,6 +65,7 @@ pub(crate) async fn open_in(
         last_active_at: Set(now),
         expires_at: Set(now + config.tokens().refresh_ttl.as_secs() as i64),
         revoked_at: Set(None),
+        tenant: Set(None),
     }
     .insert(db)
     .await?;
@@ -116,6 +117,15 @@ pub(crate) async fn sign_tokens(
     refresh: String,
 ) -> Result<Tokens, ApiError> {
     let config = &state.config;
+    // A tenant the user no longer belongs to is left out (the tenant check of the
+    // organizations, when the application has them).
+    let mut u = u.clone();
+    if let Some(t) = u.tenant.clone()
+        && !state.in_tenant(u.id, &t).await
+    {
+        u.tenant = None;
+    }
+    let u = &u;
     let claims = Claims {
         extra: state.custom_claims(u).await,
         sub: u.id.to_string(),
@@ -148,4 +158,61 @@ pub(crate) async fn revoke(db: &impl ConnectionTrait, filter: Condition) -> Resu
         .exec(db)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// Switches session `sid` of user `user_id` to `tenant` (the caller checked that the user
+/// belongs to it): the session and the user's last tenant (which the next login picks) in one
+/// write, the session's refresh tokens rotated, and new tokens for the tenant. 401 when the
+/// session is gone.
+pub(crate) async fn switch_tenant(
+    state: &AuthState,
+    user_id: i64,
+    sid: &str,
+    tenant: &str,
+) -> Result<axum::response::Response, ApiError> {
+    let now = unix_now();
+    let turn = state.writers.serial().await?;
+    let txn = retry_writes(|| begin_write(&state.db)).await?;
+    let live = session::Entity::update_many()
+        .col_expr(session::Column::Tenant, Expr::value(tenant))
+        .col_expr(session::Column::LastActiveAt, Expr::value(now))
+        .filter(session::Column::Id.eq(sid))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !live {
+        return Err(ApiError::unauthenticated());
+    }
+    let users = &state.config.accounts().users;
+    users
+        .update(
+            &txn,
+            user_id,
+            crate::db::UserChange::Tenant(Some(tenant.to_owned())),
+        )
+        .await?;
+    // The session's refresh tokens give way to one issued with the new access token.
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
+        .filter(refresh_token::Column::SessionId.eq(sid))
+        .filter(refresh_token::Column::RotatedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let refresh = store_refresh(&txn, sid).await?;
+    let u = users
+        .by_id(&txn, user_id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    txn.commit().await?;
+    drop(turn);
+    let tokens = sign_tokens(state, &u, sid, refresh).await?;
+    Ok(super::handlers::tokens_response(
+        &state.config,
+        axum::http::StatusCode::OK,
+        &tokens,
+    ))
 }

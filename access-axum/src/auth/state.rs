@@ -20,6 +20,8 @@ use crate::error::ApiError;
 
 type Extra = serde_json::Map<String, serde_json::Value>;
 type ClaimsFn = dyn Fn(&user::Model) -> Extra + Send + Sync;
+type TenantCheckFn =
+    dyn Fn(i64, String) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync;
 type AsyncClaimsFn =
     dyn Fn(user::Model) -> Pin<Box<dyn Future<Output = Extra> + Send>> + Send + Sync;
 
@@ -51,6 +53,8 @@ pub struct AuthState {
     pub(super) authenticator: Option<Arc<dyn Authenticator>>,
     claims: Option<Arc<ClaimsFn>>,
     async_claims: Option<Arc<AsyncClaimsFn>>,
+    /// Whether a user belongs to a tenant, for tokens ([`AuthState::with_tenant_check`]).
+    tenant_check: Option<Arc<TenantCheckFn>>,
     /// CRUD write transactions admitted at once ([`Writers`]).
     pub(crate) writers: Writers,
 }
@@ -135,6 +139,39 @@ impl AuthState {
             authenticator: None,
             claims: None,
             async_claims: None,
+            tenant_check: None,
+        }
+    }
+
+    /// Checks that a user still belongs to the tenant a token would carry (at login, at each
+    /// refresh and at a tenant switch): a user removed from an organization gets tokens without
+    /// it from the next refresh on. [`App::orgs`](crate::App::orgs) installs one that asks the
+    /// store for the user's roles on the tenant.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthState;
+    /// fn only_acme(state: AuthState) -> AuthState {
+    ///     state.with_tenant_check(|_user: i64, tenant: String| async move { tenant == "acme" })
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_tenant_check<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(i64, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.tenant_check = Some(Arc::new(
+            move |u, t| -> Pin<Box<dyn Future<Output = bool> + Send>> { Box::pin(f(u, t)) },
+        ));
+        self
+    }
+
+    /// Whether `user` belongs to `tenant` (always, without a check).
+    pub(crate) async fn in_tenant(&self, user: i64, tenant: &str) -> bool {
+        match &self.tenant_check {
+            Some(f) => f(user, tenant.to_owned()).await,
+            None => true,
         }
     }
 

@@ -48,6 +48,9 @@ pub struct Model {
     /// Revoked (Unix seconds).
     #[sea_orm(nullable)]
     pub revoked_at: Option<i64>,
+    /// The tenant this session switched to (`POST /auth/tenant`); none: the user's.
+    #[sea_orm(nullable)]
+    pub tenant: Option<String>,
 }
 
 /// No relations are navigated: filter on `user_id` instead.

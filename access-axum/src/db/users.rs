@@ -106,6 +106,8 @@ pub enum UserChange {
     Password(String, Option<i64>),
     /// Email verified.
     EmailVerified(bool),
+    /// The tenant the user last switched to (the next login's).
+    Tenant(Option<String>),
 }
 
 impl UsersTable {
@@ -305,6 +307,9 @@ impl UsersTable {
             }
             UserChange::EmailVerified(v) => {
                 stmt.value(Alias::new(&self.email_verified), v);
+            }
+            UserChange::Tenant(t) => {
+                stmt.value(Alias::new(&self.tenant), t);
             }
         }
         db.execute(&stmt).await?;

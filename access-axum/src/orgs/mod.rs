@@ -12,6 +12,14 @@
 //! | `PUT /orgs/{id}/members/{user}` | [`MemberRole`] `{"role"}` | makes `role` the member's only role there; managers only |
 //! | `DELETE /orgs/{id}/members/{user}` | | removes the member; managers only |
 //! | `POST /orgs/{id}/leave` | | the caller leaves |
+//! | `POST /auth/tenant` | [`SwitchTenant`] `{"tenant"}` | moves the caller's session to an organization they hold a role on (or below): new tokens (tenant claim, access set) for it, the refresh token rotated; the next login starts there |
+//!
+//! Tokens name one tenant at a time. A switch is remembered by the session (each refresh keeps
+//! it) and by the user (the next login starts there). Membership is checked again at every
+//! login and refresh ([`AuthState::with_tenant_check`], installed by
+//! [`App::orgs`](crate::App::orgs)): a member who is removed keeps the access token they hold
+//! until it expires (the access token's lifetime, 15 minutes by default) and gets tokens without
+//! the tenant at their next refresh.
 //!
 //! Every route needs a signed-in user (401); a non-member gets 404 for every route of an
 //! organization, whether it exists or not. Who manages the members: the holders of
@@ -34,10 +42,13 @@ use crate::authz::Authz;
 mod change;
 mod create;
 mod members;
+mod switch;
 pub mod table;
 
 pub use change::MemberRole;
 pub use create::NewOrganization;
+pub use switch::SwitchTenant;
+pub(crate) use switch::membership_check;
 
 /// Who manages an organization's members ([`orgs_router`]).
 ///
@@ -111,6 +122,7 @@ where
             put(change::put::<M>).delete(change::delete::<M>),
         )
         .route("/orgs/{id}/leave", post(change::leave::<M>))
+        .route("/auth/tenant", post(switch::switch::<M>))
         .layer(axum::Extension(config))
 }
 

@@ -561,6 +561,7 @@ async fn db_live_sessions_of_a_user() {
             last_active_at: Set(100),
             expires_at: Set(1_000),
             revoked_at: Set(revoked_at),
+            tenant: Set(None),
         }
         .insert(&db)
         .await
@@ -589,6 +590,7 @@ async fn db_a_session_round_trips() {
         last_active_at: 100,
         expires_at: 100 + 30 * 86_400,
         revoked_at: None,
+        tenant: None,
     };
     s.clone()
         .into_active_model()

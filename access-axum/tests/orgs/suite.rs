@@ -545,19 +545,33 @@ async fn owners_change_roles_and_remove_members() {
     let (status, body) = send(&f.router, "DELETE", &put(&cal_id), Some(&ann), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     assert!(roles_of(&f, &cal_id).await.is_empty());
-    let trail = rows(
+    // (Compared as JSON: the key order depends on serde_json's features in the build.)
+    let trail: Vec<(String, Value, Value)> = rows(
         &f.db,
         "SELECT action, before, after FROM access_audit WHERE action <> 'create_org' ORDER BY id",
     )
-    .await;
+    .await
+    .into_iter()
+    .map(|r| {
+        let mut parts = r.splitn(3, '|');
+        let action = parts.next().unwrap().to_owned();
+        let before = serde_json::from_str(parts.next().unwrap()).unwrap();
+        let after = serde_json::from_str(parts.next().unwrap()).unwrap();
+        (action, before, after)
+    })
+    .collect();
     assert_eq!(
         trail,
         [
-            format!(
-                r#"set_member_role|{{"roles":["member"],"user":"{bob_id}"}}|{{"roles":["admin"],"user":"{bob_id}"}}"#
+            (
+                "set_member_role".to_owned(),
+                json!({ "roles": ["member"], "user": bob_id }),
+                json!({ "roles": ["admin"], "user": bob_id }),
             ),
-            format!(
-                r#"remove_member|{{"roles":["member"],"user":"{cal_id}"}}|{{"roles":[],"user":"{cal_id}"}}"#
+            (
+                "remove_member".to_owned(),
+                json!({ "roles": ["member"], "user": cal_id }),
+                json!({ "roles": [], "user": cal_id }),
             ),
         ]
     );
@@ -767,4 +781,233 @@ async fn an_entitlement_can_open_member_management_to_more_roles() {
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     assert!(roles_of(&f, &cal_id).await.is_empty());
+}
+
+/// The claims of an access token (its payload, read without checking: the server checked it).
+fn claims(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// The state an access token's `access` claim gives `organization:manage`.
+fn manage_state(token: &str) -> String {
+    let c = claims(token);
+    let set = access_core::AccessSet::decode(
+        c["access"].as_str().expect("an access claim"),
+        model::Entitlement::ALL.iter().map(|e| e.as_str()),
+    )
+    .expect("decodes");
+    set.state("organization:manage")
+        .expect("in the model")
+        .as_str()
+        .to_owned()
+}
+
+async fn login(f: &Fixture, email: &str) -> Value {
+    let body = json!({ "identifier": email, "password": "correct horse battery" });
+    let (status, body) = send(&f.router, "POST", "/auth/login", None, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn switching_tenant_gives_tokens_for_it_and_the_next_login_starts_there() {
+    if skip() {
+        return;
+    }
+    let db = database().await;
+    let built = App::new(Model, db.clone())
+        .config(config())
+        .orgs()
+        .access_set_claims()
+        .build()
+        .await
+        .expect("the app builds");
+    let f = Fixture {
+        app: built.state().clone(),
+        router: built.into_router(),
+        db,
+    };
+    let [(ann, ann_id), (bob, bob_id), _] = acme(&f).await;
+    // bob owns globex; ann is a member there.
+    let (status, _) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&bob),
+        Some(json!({ "name": "Globex", "id": "globex" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    f.app
+        .authz()
+        .stores()
+        .grant_role(
+            &ann_id,
+            resource::Organization::id("globex"),
+            OrganizationRole::Member,
+        )
+        .await
+        .expect("member");
+    assert_eq!(claims(&ann)["tenant"], Value::Null);
+
+    let (status, tokens) = send(
+        &f.router,
+        "POST",
+        "/auth/tenant",
+        Some(&ann),
+        Some(json!({ "tenant": "acme" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let in_acme = tokens["access_token"].as_str().expect("access").to_owned();
+    assert_eq!(claims(&in_acme)["tenant"], "acme");
+    assert_eq!(manage_state(&in_acme), "allowed", "she owns acme");
+    // The tenant's routes see it: her organizations list is unchanged, `me` names it.
+    let (_, me) = send(&f.router, "GET", "/auth/me", Some(&in_acme), None).await;
+    assert_eq!(me["tenant"], "acme", "{me}");
+
+    // To globex, where she is a member: the access set follows.
+    let (status, tokens) = send(
+        &f.router,
+        "POST",
+        "/auth/tenant",
+        Some(&in_acme),
+        Some(json!({ "tenant": "globex" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let in_globex = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(claims(&in_globex)["tenant"], "globex");
+    assert_eq!(manage_state(&in_globex), "role_required", "a member there");
+    // A refresh keeps the session's tenant.
+    let (status, refreshed) = send(
+        &f.router,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": refresh })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+    assert_eq!(
+        claims(refreshed["access_token"].as_str().unwrap())["tenant"],
+        "globex"
+    );
+    // The next login starts where she left.
+    let again = login(&f, "ann@example.com").await;
+    assert_eq!(
+        claims(again["access_token"].as_str().unwrap())["tenant"],
+        "globex"
+    );
+
+    // Removed from globex: her next refresh carries no tenant.
+    let (status, _) = send(
+        &f.router,
+        "DELETE",
+        &format!("/orgs/globex/members/{ann_id}"),
+        Some(&bob),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, after) = send(
+        &f.router,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": refreshed["refresh_token"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(
+        claims(after["access_token"].as_str().unwrap())["tenant"],
+        Value::Null
+    );
+    let _ = bob_id;
+}
+
+#[tokio::test]
+async fn nobody_switches_into_an_organization_they_are_not_in() {
+    if skip() {
+        return;
+    }
+    let f = fixture().await;
+    let [(ann, _), _, _] = acme(&f).await;
+    let (eve, _) = sign_up(&f, "eve@example.com").await;
+    let sessions = "SELECT id, tenant FROM auth_sessions ORDER BY id";
+    let users = "SELECT id, tenant FROM auth_users ORDER BY id";
+    let before = (rows(&f.db, sessions).await, rows(&f.db, users).await);
+    let (status, hidden) = send(
+        &f.router,
+        "POST",
+        "/auth/tenant",
+        Some(&eve),
+        Some(json!({ "tenant": "acme" })),
+    )
+    .await;
+    let (missing_status, missing) = send(
+        &f.router,
+        "POST",
+        "/auth/tenant",
+        Some(&eve),
+        Some(json!({ "tenant": "nope" })),
+    )
+    .await;
+    assert_eq!(
+        (status, missing_status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(hidden, missing, "a non-member learns nothing about acme");
+    for (body, code) in [
+        (json!({ "tenant": 5 }), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({ "org": "acme" }), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, got) = send(&f.router, "POST", "/auth/tenant", Some(&ann), Some(body)).await;
+        assert_eq!(status, code, "{got}");
+    }
+    let (status, _) = send(
+        &f.router,
+        "POST",
+        "/auth/tenant",
+        None,
+        Some(json!({ "tenant": "acme" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        (rows(&f.db, sessions).await, rows(&f.db, users).await),
+        before
+    );
+}
+
+/// A database from before sessions remembered a tenant gets the column, and keeps its rows.
+#[tokio::test]
+async fn migrate_adds_the_sessions_tenant_to_an_older_database() {
+    if skip() {
+        return;
+    }
+    let db = database().await;
+    db.execute_unprepared(
+        "CREATE TABLE auth_sessions (id VARCHAR(64) PRIMARY KEY, user_id BIGINT NOT NULL, device VARCHAR(255) NOT NULL, \
+         ip VARCHAR(64) NOT NULL, created_at BIGINT NOT NULL, last_active_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT NULL)",
+    )
+    .await
+    .expect("an old table");
+    db.execute_unprepared("INSERT INTO auth_sessions VALUES ('s1', 1, 'd', 'ip', 1, 1, 2, NULL)")
+        .await
+        .expect("a row");
+    access_axum::migrate(&db).await.expect("migrates");
+    access_axum::migrate(&db)
+        .await
+        .expect("and again, changing nothing");
+    assert_eq!(
+        rows(&db, "SELECT id, tenant FROM auth_sessions").await,
+        ["s1|"]
+    );
 }

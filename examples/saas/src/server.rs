@@ -450,6 +450,9 @@ pub async fn serve() -> Result<(), String> {
         "  curl -s {base}/orgs -H \"authorization: Bearer $TOKEN\"   # her organizations and her roles there"
     );
     println!(
+        "  curl -s -X POST {base}/auth/tenant -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"tenant\":\"initech\"}}'   # tokens for initech (its access set)"
+    );
+    println!(
         "  curl -s '{base}/documents?sort=title' -H \"authorization: Bearer $TOKEN\"   # row and field rules"
     );
     println!(

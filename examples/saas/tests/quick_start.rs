@@ -194,7 +194,22 @@ async fn quick_start_as_a_new_user() {
     .await
     .unwrap();
     assert_eq!(s, 200, "{login}");
-    let token = login["access_token"].as_str().unwrap().to_owned();
+    let mut token = login["access_token"].as_str().unwrap().to_owned();
+    if login["user"]["tenant"] != "acme" {
+        // The printed commands switched her to initech, where her next login starts: back to
+        // acme, as a user would with the switcher.
+        let (s, back) = http(
+            port,
+            "POST",
+            "/auth/tenant",
+            Some(&token),
+            Some(json!({ "tenant": "acme" })),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s, 200, "{back}");
+        token = back["access_token"].as_str().unwrap().to_owned();
+    }
     let (s, list) = http(port, "GET", "/projects", Some(&token), None)
         .await
         .unwrap();
@@ -573,6 +588,16 @@ fn run_printed_commands(text: &str) {
                 b,
                 &json!({ "id": "initech", "name": "Initech", "roles": ["owner"] })
             );
+        }),
+        ("curl -s -X POST http://127.0.0.1:PORT/auth/tenant ", |b| {
+            use base64::Engine as _;
+            let token = b["access_token"].as_str().expect("an access token");
+            let payload = token.split('.').nth(1).unwrap();
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap();
+            let claims: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(claims["tenant"], "initech", "{claims}");
         }),
         ("curl -s http://127.0.0.1:PORT/orgs ", |b| {
             let items = b["items"].as_array().unwrap();

@@ -23,6 +23,15 @@ mod register;
 mod respond;
 mod sessions;
 
+/// Issued tokens as the endpoints answer them (body and/or cookies per the transport).
+pub(crate) fn tokens_response(
+    config: &crate::config::AuthConfig,
+    status: axum::http::StatusCode,
+    t: &super::sessions::Tokens,
+) -> axum::response::Response {
+    respond::tokens(config, status, t, None)
+}
+
 use axum::Router;
 use axum::http::header::{self, HeaderValue};
 use axum::routing::{delete, get, post};

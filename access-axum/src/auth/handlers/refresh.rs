@@ -16,7 +16,7 @@ use crate::auth::extract::Client;
 use crate::auth::state::AuthState;
 use crate::auth::tokens::{secret_eq, token_hash, unix_now};
 use crate::auth::{csrf, rate_limit, sessions};
-use crate::db::{refresh_token, session};
+use crate::db::{refresh_token, session, user};
 use crate::error::ApiError;
 
 #[derive(Deserialize)]
@@ -139,6 +139,11 @@ pub(super) async fn refresh(
     let refresh = sessions::store_refresh(&txn, &s.id).await?;
     txn.commit().await?;
     drop(turn);
+    // The session's tenant when it switched to one, else the user's.
+    let u = user::Model {
+        tenant: s.tenant.clone().or(u.tenant),
+        ..u
+    };
     let tokens = sessions::sign_tokens(&state, &u, &s.id, refresh).await?;
     Ok(respond::tokens(config, StatusCode::OK, &tokens, None))
 }

@@ -6,6 +6,9 @@
 
 use std::borrow::Cow;
 
+mod tenant;
+pub use tenant::TenantData;
+
 /// A string of the model tables.
 pub type Str = Cow<'static, str>;
 /// A list of the model tables.
@@ -777,28 +780,3 @@ fn position<'a>(mut names: impl Iterator<Item = &'a str>, name: &str) -> Option<
 
 #[cfg(test)]
 mod tests;
-
-/// The tenant entity type of a model and its roles, by index (`tenant: organization { .. }`).
-///
-/// # Examples
-/// ```
-/// use access_model::ModelBuilder;
-/// let data = ModelBuilder::new("Access")
-///     .entity("organization", ["owner", "admin", "member"])
-///     .tenant("organization", "owner", None::<&str>)
-///     .build()
-///     .unwrap();
-/// let t = data.tenant.unwrap();
-/// assert_eq!(&*data.entities[t.entity as usize].name, "organization");
-/// assert_eq!(&*data.entities[t.entity as usize].roles[t.owner as usize], "owner");
-/// assert_eq!(t.member, None);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TenantData {
-    /// The tenant entity type, an index into [`ModelData::entities`].
-    pub entity: u16,
-    /// The owner role, an index into that entity's roles.
-    pub owner: u16,
-    /// The role an invitation gives when it names none.
-    pub member: Option<u16>,
-}

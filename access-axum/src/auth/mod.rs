@@ -43,7 +43,7 @@
 mod cookies;
 mod csrf;
 pub(crate) mod extract;
-mod handlers;
+pub(crate) mod handlers;
 mod identifiers;
 pub(crate) mod mailer;
 mod one_time;

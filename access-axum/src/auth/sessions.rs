@@ -169,7 +169,7 @@ pub(crate) async fn switch_tenant(
     user_id: i64,
     sid: &str,
     tenant: &str,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Tokens, ApiError> {
     let now = unix_now();
     let turn = state.writers.serial().await?;
     let txn = retry_writes(|| begin_write(&state.db)).await?;
@@ -209,10 +209,5 @@ pub(crate) async fn switch_tenant(
         .ok_or_else(ApiError::unauthenticated)?;
     txn.commit().await?;
     drop(turn);
-    let tokens = sign_tokens(state, &u, sid, refresh).await?;
-    Ok(super::handlers::tokens_response(
-        &state.config,
-        axum::http::StatusCode::OK,
-        &tokens,
-    ))
+    sign_tokens(state, &u, sid, refresh).await
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{OrgsConfig, tenant_of};
+use super::{OrgsConfig, caller_roles, no_org, tenant_of};
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
 use crate::error::{ApiError, JsonBody};
@@ -34,32 +34,6 @@ fn last_owner(owner: &str) -> ApiError {
         "last_owner",
         format!("an organization keeps at least one {owner}: make another member {owner} first"),
     )
-}
-
-fn no_org() -> ApiError {
-    ApiError::not_found("no such organization")
-}
-
-/// The caller's roles on the organization; 404 for a non-member (they learn nothing).
-async fn membership<M: AccessModel>(
-    access: &Access<M, SeaStore>,
-    authz: &Authz<M, SeaStore>,
-    t: TenantData,
-    id: &str,
-) -> Result<RoleSet, ApiError> {
-    let held = authz
-        .stores()
-        .assignments(&access.user.id.to_string())
-        .await
-        .map_err(|e| ApiError::store_failed("organizations: the store failed", e))?;
-    let roles = held
-        .iter()
-        .filter(|(r, _)| r.ty.0 == t.entity && &*r.id == id)
-        .fold(RoleSet::EMPTY, |acc, (_, roles)| acc.union(*roles));
-    if roles.is_empty() && !access.user.superuser {
-        return Err(no_org());
-    }
-    Ok(roles)
 }
 
 /// The caller may manage the organization's members: the configured entitlement there, or by
@@ -174,7 +148,7 @@ pub(super) async fn put<M: AccessModel>(
     JsonBody(body): JsonBody<MemberRole>,
 ) -> Result<StatusCode, ApiError> {
     let t = tenant_of(&**authz.model())?;
-    let mine = membership(&access, &authz, t, &id).await?;
+    let mine = caller_roles(&access, &authz, t, &id).await?;
     may_manage(&access, &cfg, t, mine, &id).await?;
     let entity = &authz.model().data().entities[usize::from(t.entity)];
     let Some(role) = entity.roles.iter().position(|r| **r == *body.role) else {
@@ -211,7 +185,7 @@ pub(super) async fn delete<M: AccessModel>(
     Path((id, user)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let t = tenant_of(&**authz.model())?;
-    let mine = membership(&access, &authz, t, &id).await?;
+    let mine = caller_roles(&access, &authz, t, &id).await?;
     may_manage(&access, &cfg, t, mine, &id).await?;
     let org = Resource::new(EntityTypeId(t.entity), &id);
     member_roles(&authz, org, &user).await?;
@@ -234,7 +208,7 @@ pub(super) async fn leave<M: AccessModel>(
 ) -> Result<StatusCode, ApiError> {
     let t = tenant_of(&**authz.model())?;
     let me = access.user.id.to_string();
-    if membership(&access, &authz, t, &id).await?.is_empty() {
+    if caller_roles(&access, &authz, t, &id).await?.is_empty() {
         // A superuser who is no member has nothing to leave.
         return Err(no_org());
     }

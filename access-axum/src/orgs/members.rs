@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use super::{table, tenant_of};
+use super::{caller_roles, table, tenant_of};
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
 use crate::error::ApiError;
@@ -95,18 +95,8 @@ pub(super) async fn list<M: AccessModel>(
     let after = params.get("after").map(String::as_str);
     let org = Resource::new(EntityTypeId(tenant.entity), &id);
     let store = authz.stores();
-    let me = access.user.id.to_string();
     // Members only: anyone else learns nothing, not even whether it exists.
-    let is_member = access.user.superuser
-        || store
-            .assignments(&me)
-            .await
-            .map_err(store_failed)?
-            .iter()
-            .any(|(r, roles)| r.ty.0 == tenant.entity && *r.id == *id && !roles.is_empty());
-    if !is_member {
-        return Err(ApiError::not_found("no such organization"));
-    }
+    caller_roles(&access, &authz, tenant, &id).await?;
     let page = store
         .holders(org, after, per_page)
         .await

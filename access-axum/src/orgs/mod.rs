@@ -134,3 +134,34 @@ fn tenant_of<M: AccessModel>(model: &M) -> Result<access_core::TenantData, crate
         )
     })
 }
+
+/// 404: an organization the caller is not in, or none at all (the same answer).
+fn no_org() -> crate::ApiError {
+    crate::ApiError::not_found("no such organization")
+}
+
+/// The caller's direct roles on the organization `id`; 404 for a non-member, who learns
+/// nothing (superusers pass, with no roles).
+async fn caller_roles<M: AccessModel>(
+    access: &crate::authz::Access<M, SeaStore>,
+    authz: &Authz<M, SeaStore>,
+    t: access_core::TenantData,
+    id: &str,
+) -> Result<access_core::RoleSet, crate::ApiError> {
+    use access_core::RoleStore as _;
+    let held = authz
+        .stores()
+        .assignments(&access.user.id.to_string())
+        .await
+        .map_err(|e| crate::ApiError::store_failed("organizations: the store failed", e))?;
+    let roles = held
+        .iter()
+        .filter(|(r, _)| r.ty.0 == t.entity && &*r.id == id)
+        .fold(access_core::RoleSet::EMPTY, |acc, (_, roles)| {
+            acc.union(*roles)
+        });
+    if roles.is_empty() && !access.user.superuser {
+        return Err(no_org());
+    }
+    Ok(roles)
+}

@@ -122,5 +122,5 @@ pub(super) async fn switch<M: AccessModel>(
         // The same answer whether it exists or not.
         return Err(ApiError::not_found("no such organization"));
     }
-    crate::auth::sessions::switch_tenant(&auth, user.id, &user.session_id, &body.tenant).await
+    crate::auth::handlers::switch_tenant(&auth, user.id, &user.session_id, &body.tenant).await
 }

@@ -101,11 +101,15 @@ struct Fixture {
     app: access_axum::AppState<Model>,
 }
 
+/// The app with the organization routes.
 async fn fixture() -> Fixture {
+    fixture_with(App::orgs).await
+}
+
+/// The app as `setup` makes it (which mounts the organization routes one way or another).
+async fn fixture_with(setup: impl FnOnce(App<Model>) -> App<Model>) -> Fixture {
     let db = database().await;
-    let built = App::new(Model, db.clone())
-        .config(config())
-        .orgs()
+    let built = setup(App::new(Model, db.clone()).config(config()))
         .build()
         .await
         .expect("the app builds");
@@ -734,21 +738,13 @@ async fn an_entitlement_can_open_member_management_to_more_roles() {
     if skip() {
         return;
     }
-    let db = database().await;
-    let built = App::new(Model, db.clone())
-        .config(config())
-        .orgs_with(
+    let f = fixture_with(|app| {
+        app.orgs_with(
             access_axum::orgs::OrgsConfig::default()
                 .managed_by(model::Entitlement::OrganizationManage),
         )
-        .build()
-        .await
-        .expect("the app builds");
-    let f = Fixture {
-        app: built.state().clone(),
-        router: built.into_router(),
-        db,
-    };
+    })
+    .await;
     let [(ann, _), (bob, bob_id), (_, cal_id)] = acme(&f).await;
     // A member without `organization:manage`: 403 with the reasons of the check.
     let (status, body) = send(
@@ -819,19 +815,7 @@ async fn switching_tenant_gives_tokens_for_it_and_the_next_login_starts_there() 
     if skip() {
         return;
     }
-    let db = database().await;
-    let built = App::new(Model, db.clone())
-        .config(config())
-        .orgs()
-        .access_set_claims()
-        .build()
-        .await
-        .expect("the app builds");
-    let f = Fixture {
-        app: built.state().clone(),
-        router: built.into_router(),
-        db,
-    };
+    let f = fixture_with(|app| app.orgs().access_set_claims()).await;
     let [(ann, ann_id), (bob, bob_id), _] = acme(&f).await;
     // bob owns globex; ann is a member there.
     let (status, _) = send(

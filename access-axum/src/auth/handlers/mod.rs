@@ -23,13 +23,21 @@ mod register;
 mod respond;
 mod sessions;
 
-/// Issued tokens as the endpoints answer them (body and/or cookies per the transport).
-pub(crate) fn tokens_response(
-    config: &crate::config::AuthConfig,
-    status: axum::http::StatusCode,
-    t: &super::sessions::Tokens,
-) -> axum::response::Response {
-    respond::tokens(config, status, t, None)
+/// Moves the session to `tenant` (the caller checked the user belongs to it) and answers with
+/// its new tokens as login does (body and/or cookies per the transport).
+pub(crate) async fn switch_tenant(
+    state: &AuthState,
+    user_id: i64,
+    sid: &str,
+    tenant: &str,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    let t = super::sessions::switch_tenant(state, user_id, sid, tenant).await?;
+    Ok(respond::tokens(
+        &state.config,
+        axum::http::StatusCode::OK,
+        &t,
+        None,
+    ))
 }
 
 use axum::Router;

@@ -38,6 +38,39 @@ mod model {
 
 use model::{Access as Model, OrganizationRole, resource};
 
+/// Notes that belong to a tenant: each reads only its tenant's (a row rule on `user.tenant_id`).
+mod note {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        DeriveEntityModel,
+        access_core::Schema,
+        serde::Serialize,
+        serde::Deserialize,
+    )]
+    #[sea_orm(table_name = "tenant_notes")]
+    #[schema(access = super::model::Access, entity = Entity, permission(
+        create = blocked,
+        list = where(tenant = user.tenant_id),
+        read = where(tenant = user.tenant_id),
+        update = blocked,
+        delete = blocked,
+    ))]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 const SECRET: &[u8] = b"example-only-secret-0123456789abcdef";
 
 /// Whether this binary's database is missing (PostgreSQL without `ACCESS_TEST_POSTGRES_URL`):
@@ -994,4 +1027,78 @@ async fn migrate_adds_the_sessions_tenant_to_an_older_database() {
         rows(&db, "SELECT id, tenant FROM auth_sessions").await,
         ["s1|"]
     );
+}
+
+/// Row rules on `user.tenant_id` follow the switch: the same user lists acme's notes, then
+/// globex's.
+#[tokio::test]
+async fn row_rules_see_the_tenant_switched_to() {
+    if skip() {
+        return;
+    }
+    let f = fixture_with(|app| app.orgs().crud::<note::Entity>("/notes")).await;
+    let [(ann, ann_id), (bob, _), _] = acme(&f).await;
+    let (status, _) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&bob),
+        Some(json!({ "name": "Globex", "id": "globex" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    f.app
+        .authz()
+        .stores()
+        .grant_role(
+            &ann_id,
+            resource::Organization::id("globex"),
+            OrganizationRole::Member,
+        )
+        .await
+        .expect("member");
+    f.db.execute_unprepared(
+        "INSERT INTO tenant_notes (id, tenant) VALUES ('a1', 'acme'), ('a2', 'acme'), ('g1', 'globex')",
+    )
+    .await
+    .expect("notes");
+    let ids = |b: &Value| -> Vec<String> {
+        b["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut token = ann.clone();
+    for (tenant, want) in [
+        ("acme", vec!["a1", "a2"]),
+        ("globex", vec!["g1"]),
+        ("acme", vec!["a1", "a2"]),
+    ] {
+        let (status, tokens) = send(
+            &f.router,
+            "POST",
+            "/auth/tenant",
+            Some(&token),
+            Some(json!({ "tenant": tenant })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{tokens}");
+        token = tokens["access_token"].as_str().unwrap().to_owned();
+        let (status, list) = send(&f.router, "GET", "/notes", Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(ids(&list), want, "in {tenant}");
+        // Another tenant's row reads as missing.
+        let other = if tenant == "acme" { "g1" } else { "a1" };
+        let (status, _) = send(
+            &f.router,
+            "GET",
+            &format!("/notes/{other}"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{other} from {tenant}");
+    }
 }

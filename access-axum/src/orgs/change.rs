@@ -2,13 +2,13 @@
 //! `POST /orgs/{id}/leave`: one step each in the store, which keeps the organization an owner.
 
 use access_core::sea::{RolesSet, SeaStore};
-use access_core::{AccessModel, EntityTypeId, Resource, RoleSet, RoleStore, TenantData};
+use access_core::{AccessModel, EntityTypeId, Resource, RoleSet, TenantData};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{OrgsConfig, caller_roles, no_org, tenant_of};
+use super::{OrgsConfig, caller_roles, direct_roles, no_org, role_names, tenant_of};
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
 use crate::error::{ApiError, JsonBody};
@@ -74,21 +74,15 @@ async fn may_manage<M: AccessModel>(
 /// The target's direct roles on the organization; 404 when they are not a member.
 async fn member_roles<M: AccessModel>(
     authz: &Authz<M, SeaStore>,
-    org: Resource<'_>,
+    t: TenantData,
+    id: &str,
     user: &str,
 ) -> Result<RoleSet, ApiError> {
-    // Node 0 of the ancestry holds the user's direct roles there: one store call.
-    let mut anc = access_core::Ancestry::default();
-    authz
-        .stores()
-        .ancestry(user, org, &mut anc)
-        .await
-        .map_err(|e| ApiError::store_failed("organizations: the store failed", e))?;
-    anc.nodes
-        .first()
-        .map(|n| n.roles)
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| ApiError::not_found("no such member"))
+    let roles = direct_roles(authz, t, user, id).await?;
+    if roles.is_empty() {
+        return Err(ApiError::not_found("no such member"));
+    }
+    Ok(roles)
 }
 
 /// One organization's change: where, by whom.
@@ -106,11 +100,7 @@ impl<M: AccessModel> Change<'_, M> {
         let data = self.authz.model().data();
         let entity = &data.entities[usize::from(self.t.entity)];
         let org = Resource::new(EntityTypeId(self.t.entity), self.id);
-        let names = |r: RoleSet| -> Vec<String> {
-            r.iter()
-                .filter_map(|i| entity.roles.get(i).map(ToString::to_string))
-                .collect()
-        };
+        let names = |r: RoleSet| role_names(&**self.authz.model(), self.t, r);
         let done = self
             .authz
             .stores()
@@ -162,8 +152,7 @@ pub(super) async fn put<M: AccessModel>(
             ),
         ));
     };
-    let org = Resource::new(EntityTypeId(t.entity), &id);
-    member_roles(&authz, org, &user).await?;
+    member_roles(&authz, t, &id, &user).await?;
     let change = Change {
         auth: &auth,
         authz: &authz,
@@ -187,8 +176,7 @@ pub(super) async fn delete<M: AccessModel>(
     let t = tenant_of(&**authz.model())?;
     let mine = caller_roles(&access, &authz, t, &id).await?;
     may_manage(&access, &cfg, t, mine, &id).await?;
-    let org = Resource::new(EntityTypeId(t.entity), &id);
-    member_roles(&authz, org, &user).await?;
+    member_roles(&authz, t, &id, &user).await?;
     let change = Change {
         auth: &auth,
         authz: &authz,

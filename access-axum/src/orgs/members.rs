@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use super::{caller_roles, table, tenant_of};
+use super::{caller_roles, role_names, table, tenant_of};
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
 use crate::error::ApiError;
@@ -18,15 +18,6 @@ use crate::error::ApiError;
 /// Most members on one page, and the page size when none is asked for.
 const MAX_PER_PAGE: usize = 200;
 const PER_PAGE: usize = 50;
-
-/// The role names of `roles` on the tenant type.
-fn names<M: AccessModel>(model: &M, ty: u16, roles: RoleSet) -> Vec<String> {
-    let e = &model.data().entities[usize::from(ty)];
-    roles
-        .iter()
-        .filter_map(|r| e.roles.get(r).map(ToString::to_string))
-        .collect()
-}
 
 fn store_failed(e: access_core::StoreError) -> ApiError {
     ApiError::store_failed("organizations: the store failed", e)
@@ -60,7 +51,7 @@ pub(super) async fn mine<M: AccessModel>(
             // An organization made through the admin API or the store has no row: its id
             // stands for its name.
             let name = named.get(&id).cloned().unwrap_or_else(|| id.clone());
-            json!({ "id": id, "name": name, "roles": names(&**authz.model(), tenant.entity, roles) })
+            json!({ "id": id, "name": name, "roles": role_names(&**authz.model(), tenant, roles) })
         })
         .collect();
     Ok(Json(json!({ "items": items })))
@@ -105,7 +96,7 @@ pub(super) async fn list<M: AccessModel>(
     let items: Vec<Value> = page
         .into_iter()
         .map(|(user, roles)| {
-            json!({ "user": user, "roles": names(&**authz.model(), tenant.entity, roles) })
+            json!({ "user": user, "roles": role_names(&**authz.model(), tenant, roles) })
         })
         .collect();
     Ok(Json(json!({ "items": items, "next": next.flatten() })))

@@ -140,6 +140,24 @@ fn no_org() -> crate::ApiError {
     crate::ApiError::not_found("no such organization")
 }
 
+/// `user`'s direct roles on the organization `id`: node 0 of its ancestry, one store call.
+async fn direct_roles<M: AccessModel>(
+    authz: &Authz<M, SeaStore>,
+    t: access_core::TenantData,
+    user: &str,
+    id: &str,
+) -> Result<access_core::RoleSet, crate::ApiError> {
+    use access_core::RoleStore as _;
+    let mut anc = access_core::Ancestry::default();
+    let org = access_core::Resource::new(access_core::EntityTypeId(t.entity), id);
+    authz
+        .stores()
+        .ancestry(user, org, &mut anc)
+        .await
+        .map_err(|e| crate::ApiError::store_failed("organizations: the store failed", e))?;
+    Ok(anc.nodes.first().map(|n| n.roles).unwrap_or_default())
+}
+
 /// The caller's direct roles on the organization `id`; 404 for a non-member, who learns
 /// nothing (superusers pass, with no roles).
 async fn caller_roles<M: AccessModel>(
@@ -148,20 +166,22 @@ async fn caller_roles<M: AccessModel>(
     t: access_core::TenantData,
     id: &str,
 ) -> Result<access_core::RoleSet, crate::ApiError> {
-    use access_core::RoleStore as _;
-    let held = authz
-        .stores()
-        .assignments(&access.user.id.to_string())
-        .await
-        .map_err(|e| crate::ApiError::store_failed("organizations: the store failed", e))?;
-    let roles = held
-        .iter()
-        .filter(|(r, _)| r.ty.0 == t.entity && &*r.id == id)
-        .fold(access_core::RoleSet::EMPTY, |acc, (_, roles)| {
-            acc.union(*roles)
-        });
+    let roles = direct_roles(authz, t, &access.user.id.to_string(), id).await?;
     if roles.is_empty() && !access.user.superuser {
         return Err(no_org());
     }
     Ok(roles)
+}
+
+/// The names of `roles` on the tenant type.
+fn role_names<M: AccessModel>(
+    model: &M,
+    t: access_core::TenantData,
+    roles: access_core::RoleSet,
+) -> Vec<String> {
+    let e = &model.data().entities[usize::from(t.entity)];
+    roles
+        .iter()
+        .filter_map(|r| e.roles.get(r).map(ToString::to_string))
+        .collect()
 }

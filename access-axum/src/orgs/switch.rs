@@ -2,9 +2,7 @@
 //! tokens for it; and the membership check that keeps tokens to the user's organizations.
 
 use access_core::sea::SeaStore;
-use access_core::{
-    AccessModel, Ancestry, ClosureStore, EntityTypeId, Resource, RoleStore, StoreErrorKind,
-};
+use access_core::{AccessModel, ClosureStore, EntityTypeId, Resource, RoleStore, StoreErrorKind};
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
@@ -31,43 +29,19 @@ pub struct SwitchTenant {
 }
 
 /// Whether `user` works in the organization `id` of the tenant type `ty`: holds a role on it
-/// or on a resource below it (a project's viewer works in the project's organization). The
-/// user's assignments' ancestries, a hundred per store call.
+/// or on a resource below it (a project's viewer works in the project's organization).
 async fn member<M: AccessModel>(
     authz: &Authz<M, SeaStore>,
     ty: u16,
     user: &str,
     id: &str,
 ) -> Result<bool, access_core::StoreError> {
-    let held = authz.stores().assignments(user).await?;
-    if held
-        .iter()
-        .any(|(r, roles)| r.ty.0 == ty && &*r.id == id && !roles.is_empty())
-    {
-        return Ok(true);
-    }
-    let mut ancestries: Vec<Ancestry> = Vec::new();
-    for chunk in held.chunks(access_core::MAX_BATCH) {
-        let resources: Vec<Resource<'_>> = chunk.iter().map(|(r, _)| r.as_resource()).collect();
-        ancestries.clear();
-        ancestries.resize_with(resources.len(), || Ancestry {
-            want_ids: true,
-            ..Ancestry::default()
-        });
-        authz
-            .stores()
-            .ancestries(user, &resources, &mut ancestries)
-            .await?;
-        let inside = ancestries.iter().any(|a| {
-            a.nodes
-                .iter()
-                .any(|n| n.ty.0 == ty && n.id.as_deref() == Some(id))
-        });
-        if inside {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let org = Resource::new(EntityTypeId(ty), id);
+    Ok(!authz
+        .stores()
+        .assignments_within(user, org, None)
+        .await?
+        .is_empty())
 }
 
 /// The check [`AuthState::with_tenant_check`] runs for [`App::orgs`](crate::App::orgs): the

@@ -5,8 +5,9 @@ use super::AccessContext;
 use super::plans::{active_plans, limit_max, plan_includes};
 use super::roles::{carry, closure};
 use crate::access_set::{AccessSet, AccessState};
+use crate::model::EntityTypeId;
 use crate::model::{AccessModel, LimitId, RoleSet};
-use crate::store::{Ancestry, Resource, ResourceRef, StoreResult, Stores};
+use crate::store::{Resource, StoreResult, Stores};
 use crate::time;
 
 impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
@@ -43,10 +44,15 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
         }
         // Roles the user could hold on some resource of each type: in the tenant only, when the
         // model names its tenant type (a role in another organization grants nothing here).
-        let mut held = self.stores.assignments(&p.id).await?;
-        if let (Some(t), Some(tenant)) = (data.tenant, self.tenant()) {
-            held = self.in_tenant(held, t.entity, tenant).await?;
-        }
+        let held = match (data.tenant, self.tenant()) {
+            (Some(t), Some(tenant)) => {
+                let within = Resource::new(EntityTypeId(t.entity), tenant);
+                self.stores
+                    .assignments_within(&p.id, within, self.now)
+                    .await?
+            }
+            _ => self.stores.assignments(&p.id).await?,
+        };
         let mut possible = vec![RoleSet::EMPTY; data.entities.len()];
         for (r, roles) in held {
             if let Some(e) = data.entities.get(r.ty.0 as usize) {
@@ -115,39 +121,5 @@ impl<M: AccessModel, S: Stores> AccessContext<'_, M, S> {
             states.push(state);
         }
         Ok(AccessSet::new(data, states))
-    }
-
-    /// The assignments on `tenant` (of type `ty`) or on a resource below it: their ancestries
-    /// in batches, one store call each.
-    async fn in_tenant(
-        &self,
-        held: Vec<(ResourceRef, RoleSet)>,
-        ty: u16,
-        tenant: &str,
-    ) -> StoreResult<Vec<(ResourceRef, RoleSet)>> {
-        let mut kept = Vec::with_capacity(held.len());
-        let mut ancestries: Vec<Ancestry> = Vec::new();
-        for chunk in held.chunks(super::batch::MAX_BATCH) {
-            let resources: Vec<Resource<'_>> = chunk.iter().map(|(r, _)| r.as_resource()).collect();
-            ancestries.clear();
-            ancestries.resize_with(resources.len(), || Ancestry {
-                want_ids: true,
-                at: self.now,
-                ..Ancestry::default()
-            });
-            self.stores
-                .ancestries(&self.principal.id, &resources, &mut ancestries)
-                .await?;
-            for ((r, roles), a) in chunk.iter().zip(&ancestries) {
-                let inside = (r.ty.0 == ty && &*r.id == tenant)
-                    || a.nodes
-                        .iter()
-                        .any(|n| n.ty.0 == ty && n.id.as_deref() == Some(tenant));
-                if inside {
-                    kept.push((r.clone(), *roles));
-                }
-            }
-        }
-        Ok(kept)
     }
 }

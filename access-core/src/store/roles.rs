@@ -162,6 +162,68 @@ pub trait RoleStore: Send + Sync {
         }
     }
 
+    /// `user`'s assignments on `within` or on a resource below it (an organization's and
+    /// everything in it), valid at `at` (now when `None`): [`RoleStore::assignments`] kept by
+    /// their ancestries, read a hundred per [`RoleStore::ancestries`] call.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{ClosureStore, EntityTypeId, MemoryStore, Resource, RoleStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// let (acme, globex) = (Resource::new(EntityTypeId(0), "acme"), Resource::new(EntityTypeId(0), "globex"));
+    /// let web = Resource::new(EntityTypeId(1), "web");
+    /// access_core::block_on_ready(async {
+    ///     store.add_resource(acme, &[]).await.unwrap();
+    ///     store.add_resource(globex, &[]).await.unwrap();
+    ///     store.add_resource(web, &[acme]).await.unwrap();
+    ///     store.assign("ann", web, 0).await.unwrap();
+    ///     store.assign("ann", globex, 0).await.unwrap();
+    ///     let in_acme = store.assignments_within("ann", acme, None).await.unwrap();
+    ///     assert_eq!(in_acme.len(), 1);
+    ///     assert_eq!(&*in_acme[0].0.id, "web");
+    /// })
+    /// .unwrap();
+    /// ```
+    fn assignments_within(
+        &self,
+        user: &str,
+        within: Resource<'_>,
+        at: Option<Timestamp>,
+    ) -> impl Future<Output = StoreResult<Vec<(ResourceRef, RoleSet)>>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            /// Ancestries per store call (the engine's batch size).
+            const CHUNK: usize = 100;
+            let held = self.assignments(user).await?;
+            let mut kept = Vec::with_capacity(held.len());
+            let mut ancestries: Vec<Ancestry> = Vec::new();
+            for chunk in held.chunks(CHUNK) {
+                let resources: Vec<Resource<'_>> =
+                    chunk.iter().map(|(r, _)| r.as_resource()).collect();
+                ancestries.clear();
+                ancestries.resize_with(resources.len(), || Ancestry {
+                    want_ids: true,
+                    at,
+                    ..Ancestry::default()
+                });
+                self.ancestries(user, &resources, &mut ancestries).await?;
+                for ((r, roles), a) in chunk.iter().zip(&ancestries) {
+                    let inside = r.as_resource() == within
+                        || a.nodes
+                            .iter()
+                            .any(|n| n.ty == within.ty && n.id.as_deref() == Some(within.id));
+                    if inside {
+                        kept.push((r.clone(), *roles));
+                    }
+                }
+            }
+            Ok(kept)
+        }
+    }
+
     /// The users holding roles directly on `resource` now, with those roles: by user id, those
     /// after `after` (keyset paging), at most `limit` users. The members of an organization.
     /// Stores that cannot list them answer `InvalidRequest` (the default).

@@ -34,6 +34,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     table(db, &schema, role_grant::Entity).await?;
     table(db, &schema, custom_role::Entity).await?;
     table(db, &schema, crate::orgs::table::Entity).await?;
+    table(db, &schema, crate::orgs::invitation::Entity).await?;
     for sql in crate::dynamic::UNIQUE_KEYS {
         db.execute_unprepared(sql).await?;
     }

@@ -22,7 +22,8 @@ use std::pin::Pin;
 /// }
 /// ```
 pub trait Mailer: Send + Sync + 'static {
-    /// Sends `token` of `kind` (`verify` or `reset`) to `email`.
+    /// Sends `token` of `kind` (`verify`, `reset`, or `invite`: an organization invitation) to
+    /// `email`.
     ///
     /// # Examples
     /// ```

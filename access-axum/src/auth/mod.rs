@@ -44,7 +44,7 @@ mod cookies;
 mod csrf;
 pub(crate) mod extract;
 pub(crate) mod handlers;
-mod identifiers;
+pub(crate) mod identifiers;
 pub(crate) mod mailer;
 mod one_time;
 mod passwords;

@@ -46,7 +46,7 @@ pub struct AuthState {
     pub db: DatabaseConnection,
     /// The configuration.
     pub config: Arc<AuthConfig>,
-    pub(super) mailer: Arc<dyn Mailer>,
+    pub(crate) mailer: Arc<dyn Mailer>,
     pub(super) passwords: Passwords,
     /// Token validation rules, built once (every request uses them).
     pub(super) validation: Arc<jsonwebtoken::Validation>,

@@ -108,6 +108,16 @@ pub enum UserChange {
     EmailVerified(bool),
     /// The tenant the user last switched to (the next login's).
     Tenant(Option<String>),
+    /// A new normalized email, verified (its verification was taken).
+    Email(String),
+    /// A new normalized username (or none).
+    Username(Option<String>),
+    /// Global role names, comma separated.
+    Roles(String),
+    /// Superuser or not.
+    Superuser(bool),
+    /// Active or not: inactive users cannot log in or refresh.
+    Active(bool),
 }
 
 impl UsersTable {
@@ -311,6 +321,22 @@ impl UsersTable {
             UserChange::Tenant(t) => {
                 stmt.value(Alias::new(&self.tenant), t);
             }
+            UserChange::Email(e) => {
+                stmt.value(Alias::new(&self.email), e);
+                stmt.value(Alias::new(&self.email_verified), true);
+            }
+            UserChange::Username(u) => {
+                stmt.value(Alias::new(&self.username), u);
+            }
+            UserChange::Roles(r) => {
+                stmt.value(Alias::new(&self.roles), r);
+            }
+            UserChange::Superuser(v) => {
+                stmt.value(Alias::new(&self.superuser), v);
+            }
+            UserChange::Active(v) => {
+                stmt.value(Alias::new(&self.active), v);
+            }
         }
         db.execute(&stmt).await?;
         Ok(())
@@ -336,5 +362,74 @@ impl UsersTable {
     ) -> Result<bool, DbErr> {
         let col = if email { &self.email } else { &self.username };
         Ok(self.find_where(db, col, value.into()).await?.is_some())
+    }
+
+    /// Deletes the user's row (the caller removes what refers to it first).
+    ///
+    /// # Errors
+    /// A database failure.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    /// access_axum::db::UsersTable::default().delete(&db, 7).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self, db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+        let stmt = Query::delete()
+            .from_table(Alias::new(&self.table))
+            .and_where(Expr::col(Alias::new(&self.id)).eq(id))
+            .to_owned();
+        db.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// One page of users by id: those after id `after`, at most `limit`, whose email or
+    /// username contains `search` (case-insensitive; every user without one).
+    ///
+    /// # Errors
+    /// A database failure.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    /// let users = access_axum::db::UsersTable::default();
+    /// let first = users.page(&db, Some("acme.test"), 0, 50).await?;
+    /// let next = users.page(&db, Some("acme.test"), first.last().map_or(0, |u| u.id), 50).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn page(
+        &self,
+        db: &impl ConnectionTrait,
+        search: Option<&str>,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<user::Model>, DbErr> {
+        let mut stmt = Query::select();
+        stmt.columns(self.cols().map(Alias::new))
+            .from(Alias::new(&self.table))
+            .and_where(Expr::col(Alias::new(&self.id)).gt(after))
+            .order_by(Alias::new(&self.id), sea_orm::Order::Asc)
+            .limit(limit);
+        if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
+            // Emails and usernames are stored lowercase; LIKE's wildcards are escaped.
+            let q = q
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{q}%");
+            let like = |col: &str| {
+                Expr::col(Alias::new(col))
+                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            stmt.cond_where(
+                sea_orm::Condition::any()
+                    .add(like(&self.email))
+                    .add(like(&self.username)),
+            );
+        }
+        let rows = db.query_all(&stmt).await?;
+        rows.iter().map(|r| self.row(r)).collect()
     }
 }

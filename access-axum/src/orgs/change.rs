@@ -8,7 +8,10 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{OrgsConfig, caller_roles, direct_roles, no_org, role_names, tenant_of};
+use super::{
+    OrgsConfig, caller_roles, direct_roles, may_manage, no_org, owners_only, role_index,
+    role_names, tenant_of,
+};
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
 use crate::error::{ApiError, JsonBody};
@@ -34,41 +37,6 @@ fn last_owner(owner: &str) -> ApiError {
         "last_owner",
         format!("an organization keeps at least one {owner}: make another member {owner} first"),
     )
-}
-
-/// The caller may manage the organization's members: the configured entitlement there, or by
-/// default its owner role (superusers pass). A member who may not: 403 with the reasons.
-async fn may_manage<M: AccessModel>(
-    access: &Access<M, SeaStore>,
-    cfg: &OrgsConfig,
-    t: TenantData,
-    mine: RoleSet,
-    id: &str,
-) -> Result<(), ApiError> {
-    if access.user.superuser {
-        return Ok(());
-    }
-    match cfg.manage {
-        Some(ent) => {
-            let on = Resource::new(EntityTypeId(t.entity), id);
-            let d = access
-                .ctx
-                .check(ent, on)
-                .await
-                .map_err(|e| ApiError::store_failed("organizations: the check failed", e))?;
-            if d.allowed {
-                Ok(())
-            } else {
-                Err(ApiError::forbidden(&d))
-            }
-        }
-        None if mine.contains(usize::from(t.owner)) => Ok(()),
-        None => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only the organization's owners manage its members",
-        )),
-    }
 }
 
 /// The target's direct roles on the organization; 404 when they are not a member.
@@ -140,19 +108,11 @@ pub(super) async fn put<M: AccessModel>(
     let t = tenant_of(&**authz.model())?;
     let mine = caller_roles(&access, &authz, t, &id).await?;
     may_manage(&access, &cfg, t, mine, &id).await?;
-    let entity = &authz.model().data().entities[usize::from(t.entity)];
-    let Some(role) = entity.roles.iter().position(|r| **r == *body.role) else {
-        return Err(ApiError::invalid(
-            "unknown_role",
-            access_core::unknown_message(
-                "role",
-                &body.role,
-                &format!(" of `{}`", entity.name),
-                entity.roles.iter().map(|r| &**r),
-            ),
-        ));
-    };
-    member_roles(&authz, t, &id, &user).await?;
+    let role = usize::from(role_index(&**authz.model(), t, &body.role)?);
+    let theirs = member_roles(&authz, t, &id, &user).await?;
+    if role == usize::from(t.owner) || theirs.contains(usize::from(t.owner)) {
+        owners_only(&access, t, mine)?;
+    }
     let change = Change {
         auth: &auth,
         authz: &authz,
@@ -176,7 +136,12 @@ pub(super) async fn delete<M: AccessModel>(
     let t = tenant_of(&**authz.model())?;
     let mine = caller_roles(&access, &authz, t, &id).await?;
     may_manage(&access, &cfg, t, mine, &id).await?;
-    member_roles(&authz, t, &id, &user).await?;
+    if member_roles(&authz, t, &id, &user)
+        .await?
+        .contains(usize::from(t.owner))
+    {
+        owners_only(&access, t, mine)?;
+    }
     let change = Change {
         auth: &auth,
         authz: &authz,

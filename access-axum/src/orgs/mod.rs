@@ -12,6 +12,11 @@
 //! | `PUT /orgs/{id}/members/{user}` | [`MemberRole`] `{"role"}` | makes `role` the member's only role there; managers only |
 //! | `DELETE /orgs/{id}/members/{user}` | | removes the member; managers only |
 //! | `POST /orgs/{id}/leave` | | the caller leaves |
+//! | `POST /orgs/{id}/invitations` | [`NewInvitation`] `{"email", "role"?}` | invites the address: its token mailed (kind `invite`), stored hashed; with [`OrgsConfig::invites_with`], a unit of the entitlement's limits |
+//! | `GET /orgs/{id}/invitations` | | the pending invitations; managers |
+//! | `DELETE /orgs/{id}/invitations/{invitation}` | | revokes one; its inviter or managers |
+//! | `GET /invitations` | | the caller's pending invitations (their verified address) |
+//! | `POST /invitations/{key}/accept`, `/decline` | | `key`: the mailed token, or the id for the verified invitee; accepting grants the role |
 //! | `POST /auth/tenant` | [`SwitchTenant`] `{"tenant"}` | moves the caller's session to an organization they hold a role on (or below): new tokens (tenant claim, access set) for it, the refresh token rotated; the next login starts there |
 //!
 //! Tokens name one tenant at a time. A switch is remembered by the session (each refresh keeps
@@ -34,35 +39,55 @@ use access_core::AccessModel;
 use access_core::sea::SeaStore;
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use crate::auth::AuthState;
 use crate::authz::Authz;
 
+mod answer;
 mod change;
 mod create;
+pub mod invitation;
+mod invite;
 mod members;
 mod switch;
 pub mod table;
 
 pub use change::MemberRole;
 pub use create::NewOrganization;
+pub use invite::NewInvitation;
 pub use switch::SwitchTenant;
 pub(crate) use switch::membership_check;
 
-/// Who manages an organization's members ([`orgs_router`]).
+/// Who manages an organization's members and who invites ([`orgs_router`]).
 ///
 /// ```
 /// use access_axum::orgs::OrgsConfig;
 /// use access_core::EntitlementId;
+/// use std::time::Duration;
 ///
-/// let owners_only = OrgsConfig::default(); // the tenant's owner role
-/// let by_entitlement = OrgsConfig::default().managed_by(EntitlementId(0));
-/// assert_ne!(format!("{owners_only:?}"), format!("{by_entitlement:?}"));
+/// let owners_only = OrgsConfig::default(); // the tenant's owner role, invitations for 7 days
+/// let by_entitlement = OrgsConfig::default()
+///     .managed_by(EntitlementId(0))
+///     .invites_with(EntitlementId(1))
+///     .invitations_expire_after(Duration::from_secs(2 * 24 * 3600));
+/// assert_ne!(owners_only, by_entitlement);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OrgsConfig {
     manage: Option<access_core::EntitlementId>,
+    invite: Option<access_core::EntitlementId>,
+    invitation_ttl: std::time::Duration,
+}
+
+impl Default for OrgsConfig {
+    fn default() -> Self {
+        Self {
+            manage: None,
+            invite: None,
+            invitation_ttl: std::time::Duration::from_secs(7 * 24 * 3600),
+        }
+    }
 }
 
 impl OrgsConfig {
@@ -78,6 +103,36 @@ impl OrgsConfig {
     #[must_use]
     pub fn managed_by(mut self, entitlement: impl Into<access_core::EntitlementId>) -> Self {
         self.manage = Some(entitlement.into());
+        self
+    }
+
+    /// Members who hold `entitlement` on the organization invite (instead of those who manage
+    /// it), and each invitation takes a unit of the limits on it (`can_and_consume`, in the
+    /// organization's wallet): the model's `invites: "members:invite" per month max 5` counts
+    /// invitations.
+    ///
+    /// ```
+    /// use access_axum::orgs::OrgsConfig;
+    /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner, admin] } entitlements { "members:invite" on organization => roles [owner, admin] } plans { free { group: main, features: ["members:invite"], limits: { invites: "members:invite" per month max 5 } } } default_plan: free, tenant: organization { owner: owner }, } }
+    /// let cfg = OrgsConfig::default().invites_with(model::Entitlement::MembersInvite);
+    /// # let _ = cfg;
+    /// ```
+    #[must_use]
+    pub fn invites_with(mut self, entitlement: impl Into<access_core::EntitlementId>) -> Self {
+        self.invite = Some(entitlement.into());
+        self
+    }
+
+    /// How long an invitation's token is accepted (7 days by default).
+    ///
+    /// ```
+    /// use access_axum::orgs::OrgsConfig;
+    /// let cfg = OrgsConfig::default().invitations_expire_after(std::time::Duration::from_secs(86_400));
+    /// # let _ = cfg;
+    /// ```
+    #[must_use]
+    pub fn invitations_expire_after(mut self, ttl: std::time::Duration) -> Self {
+        self.invitation_ttl = ttl;
         self
     }
 }
@@ -122,6 +177,17 @@ where
             put(change::put::<M>).delete(change::delete::<M>),
         )
         .route("/orgs/{id}/leave", post(change::leave::<M>))
+        .route(
+            "/orgs/{id}/invitations",
+            post(invite::create::<M>).get(invite::list::<M>),
+        )
+        .route(
+            "/orgs/{id}/invitations/{invitation}",
+            delete(invite::revoke::<M>),
+        )
+        .route("/invitations", get(answer::mine))
+        .route("/invitations/{key}/accept", post(answer::accept::<M>))
+        .route("/invitations/{key}/decline", post(answer::decline::<M>))
         .route("/auth/tenant", post(switch::switch::<M>))
         .layer(axum::Extension(config))
 }
@@ -184,4 +250,76 @@ fn role_names<M: AccessModel>(
         .iter()
         .filter_map(|r| e.roles.get(r).map(ToString::to_string))
         .collect()
+}
+
+/// The caller may manage the organization's members: the configured entitlement there, or by
+/// default its owner role (superusers pass). A member who may not: 403 with the reasons.
+async fn may_manage<M: AccessModel>(
+    access: &crate::authz::Access<M, SeaStore>,
+    cfg: &OrgsConfig,
+    t: access_core::TenantData,
+    mine: access_core::RoleSet,
+    id: &str,
+) -> Result<(), crate::ApiError> {
+    if access.user.superuser {
+        return Ok(());
+    }
+    match cfg.manage {
+        Some(ent) => {
+            let on = access_core::Resource::new(access_core::EntityTypeId(t.entity), id);
+            let d =
+                access.ctx.check(ent, on).await.map_err(|e| {
+                    crate::ApiError::store_failed("organizations: the check failed", e)
+                })?;
+            if d.allowed {
+                Ok(())
+            } else {
+                Err(crate::ApiError::forbidden(&d))
+            }
+        }
+        None if mine.contains(usize::from(t.owner)) => Ok(()),
+        None => Err(crate::ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the organization's owners manage its members",
+        )),
+    }
+}
+
+/// Owners' business: making someone an owner, or changing an owner's roles, needs the caller
+/// to be an owner there (or a superuser), whatever entitlement opens the rest. 403 otherwise.
+fn owners_only<M: AccessModel>(
+    access: &crate::authz::Access<M, SeaStore>,
+    t: access_core::TenantData,
+    mine: access_core::RoleSet,
+) -> Result<(), crate::ApiError> {
+    if access.user.superuser || mine.contains(usize::from(t.owner)) {
+        return Ok(());
+    }
+    Err(crate::ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "owners_only",
+        "only the organization's owners make owners or change an owner's roles",
+    ))
+}
+
+/// The index of the tenant entity's role `name`; 400 `unknown_role` naming the roles.
+fn role_index<M: AccessModel>(
+    model: &M,
+    t: access_core::TenantData,
+    name: &str,
+) -> Result<u16, crate::ApiError> {
+    let entity = &model.data().entities[usize::from(t.entity)];
+    match entity.roles.iter().position(|r| **r == *name) {
+        Some(i) => Ok(u16::try_from(i).unwrap_or(u16::MAX)),
+        None => Err(crate::ApiError::invalid(
+            "unknown_role",
+            access_core::unknown_message(
+                "role",
+                name,
+                &format!(" of `{}`", entity.name),
+                entity.roles.iter().map(|r| &**r),
+            ),
+        )),
+    }
 }

@@ -23,8 +23,14 @@ mod model {
         }
         entitlements {
             "organization:manage" on organization => roles [owner, admin],
+            "members:invite" on organization => roles [owner, admin],
             "workspace:read" on workspace => roles [viewer],
         }
+        plans {
+            free { group: main, features: ["members:invite"],
+                   limits: { invites: "members:invite" per month max 5 } }
+        }
+        default_plan: free,
         tenant: organization { owner: owner, member: member },
     }
     pub mod plain {
@@ -37,6 +43,8 @@ mod model {
 }
 
 use model::{Access as Model, OrganizationRole, resource};
+
+mod invitations;
 
 /// Notes that belong to a tenant: each reads only its tenant's (a row rule on `user.tenant_id`).
 mod note {

@@ -24,6 +24,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod mail;
 mod seed;
 use seed::{SEED_PASSWORD, SEED_USERS, seed, seeded};
 
@@ -344,6 +345,14 @@ pub async fn serve() -> Result<(), String> {
         .from_env()
         .build()
         .map_err(|errs| errs.to_string())?;
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .map(|p| {
+            p.parse()
+                .map_err(|_| format!("PORT must be a port number, not `{p}`"))
+        })
+        .transpose()?
+        .unwrap_or(3000);
     let stores = std::sync::Arc::new(SeaStore::new(&Model, store_db).with_custom_roles());
     let grants = DynamicGrants::new(&Model, db.clone());
     let routes = Router::new()
@@ -362,6 +371,11 @@ pub async fn serve() -> Result<(), String> {
     // row and field rules, `saas::schema`) and the admin API, in one call.
     let app = App::new(Model, db.clone())
         .config(config)
+        .auth(move |auth| {
+            auth.with_mailer(mail::LoggedMail {
+                base: format!("http://127.0.0.1:{port}"),
+            })
+        })
         .stores(stores.clone())
         .authz(|authz| authz.dynamic(grants))
         .access_set_claims() // access tokens carry the user's access set, for the page
@@ -372,8 +386,13 @@ pub async fn serve() -> Result<(), String> {
         .crud::<saas::schema::product::Entity>("/products")
         .admin("/admin", Entitlement::OrganizationManage)
         // Organizations are the tenants: POST/GET /orgs, their members, roles and leaving;
-        // holders of `organization:manage` manage the members.
-        .orgs_with(OrgsConfig::default().managed_by(Entitlement::OrganizationManage))
+        // holders of `organization:manage` manage the members; invitations take a unit of
+        // `members:invite` (5 a month on the free plan).
+        .orgs_with(
+            OrgsConfig::default()
+                .managed_by(Entitlement::OrganizationManage)
+                .invites_with(Entitlement::MembersInvite),
+        )
         .build()
         .await
         .map_err(|e| e.to_string())?;
@@ -398,14 +417,6 @@ pub async fn serve() -> Result<(), String> {
     } else {
         Vec::new()
     };
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .map(|p| {
-            p.parse()
-                .map_err(|_| format!("PORT must be a port number, not `{p}`"))
-        })
-        .transpose()?
-        .unwrap_or(3000);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -485,7 +485,11 @@ where
             .fold(Authz::new(self.model, stores), |a, f| f(a));
         let mut auth = AuthState::new(self.db, config);
         if self.orgs {
-            auth = auth.with_tenant_check(crate::orgs::membership_check(authz.clone()));
+            auth = auth
+                .with_tenant_check(crate::orgs::membership_check(authz.clone()))
+                .with_account_removal(crate::orgs::Memberships {
+                    authz: authz.clone(),
+                });
         }
         if self.access_set_claims {
             auth = auth.with_async_claims(authz.access_set_claims());

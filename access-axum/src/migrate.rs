@@ -29,6 +29,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     add_column(db, "auth_sessions", "tenant", "VARCHAR(255) NULL").await?;
     table(db, &schema, refresh_token::Entity).await?;
     table(db, &schema, one_time_token::Entity).await?;
+    table(db, &schema, crate::db::profile::Entity).await?;
     table(db, &schema, rate_limit::Entity).await?;
     table(db, &schema, audit::Entity).await?;
     table(db, &schema, role_grant::Entity).await?;

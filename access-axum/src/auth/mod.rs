@@ -18,6 +18,7 @@
 //! | `csrf.rs` | the checks on cookie-authenticated mutations |
 //! | `cookies.rs` | reading the bearer header and token cookies, setting cookies |
 //! | `identifiers.rs` | normalizing emails and usernames |
+//! | `removal.rs` | [`AccountRemoval`]: what goes with a deleted account |
 //! | `handlers/` | the endpoints, one file per group, and [`AuthState::router`](crate::AuthState::router) |
 //!
 //! # Examples
@@ -49,12 +50,14 @@ pub(crate) mod mailer;
 mod one_time;
 mod passwords;
 mod rate_limit;
+pub(crate) mod removal;
 pub(crate) mod sessions;
 pub(crate) mod state;
 pub(crate) mod tokens;
 pub(crate) mod user;
 
 pub use extract::{RequireAuthenticated, RequireAuthenticatedLayer};
+pub use removal::AccountRemoval;
 
 // What other modules of the crate use.
 pub(crate) use cookies::token_cookie;

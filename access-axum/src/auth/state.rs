@@ -57,6 +57,8 @@ pub struct AuthState {
     tenant_check: Option<Arc<TenantCheckFn>>,
     /// CRUD write transactions admitted at once ([`Writers`]).
     pub(crate) writers: Writers,
+    /// What goes with a deleted account ([`AuthState::with_account_removal`]).
+    pub(crate) removals: Vec<Arc<dyn super::removal::AccountRemoval>>,
 }
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
@@ -140,7 +142,24 @@ impl AuthState {
             claims: None,
             async_claims: None,
             tenant_check: None,
+            removals: Vec::new(),
         }
+    }
+
+    /// Adds what `DELETE /auth/me` removes with an account (or refuses to remove it for),
+    /// in the deletion's transaction. [`App::orgs`](crate::App::orgs) adds the memberships.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::{AuthState, auth::AccountRemoval};
+    /// fn with_notes(state: AuthState, notes: impl AccountRemoval) -> AuthState {
+    ///     state.with_account_removal(notes)
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_account_removal(mut self, removal: impl super::removal::AccountRemoval) -> Self {
+        self.removals.push(Arc::new(removal));
+        self
     }
 
     /// Checks that a user still belongs to the tenant a token would carry (at login, at each

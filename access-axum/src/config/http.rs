@@ -118,6 +118,12 @@ pub struct AuthPaths {
     pub resend_verification: String,
     /// `GET` (default `/.well-known/jwks.json`).
     pub jwks: String,
+    /// `POST`: change the password, the current one given (default `/password`).
+    pub change_password: String,
+    /// `POST`: ask to change the address, mailed to the new one (default `/email`).
+    pub change_email: String,
+    /// `POST`: take the new address's token, which applies the change (default `/email/confirm`).
+    pub confirm_email: String,
 }
 
 impl Default for AuthPaths {
@@ -134,13 +140,16 @@ impl Default for AuthPaths {
             verify_email: "/verify-email".into(),
             resend_verification: "/resend-verification".into(),
             jwks: "/.well-known/jwks.json".into(),
+            change_password: "/password".into(),
+            change_email: "/email".into(),
+            confirm_email: "/email/confirm".into(),
         }
     }
 }
 
 impl AuthPaths {
     /// Every path with the name of its field (`paths.login`), for error messages.
-    pub(super) fn named(&self) -> [(&'static str, &str); 11] {
+    pub(super) fn named(&self) -> [(&'static str, &str); 14] {
         [
             ("paths.register", &self.register),
             ("paths.login", &self.login),
@@ -153,6 +162,9 @@ impl AuthPaths {
             ("paths.verify_email", &self.verify_email),
             ("paths.resend_verification", &self.resend_verification),
             ("paths.jwks", &self.jwks),
+            ("paths.change_password", &self.change_password),
+            ("paths.change_email", &self.change_email),
+            ("paths.confirm_email", &self.confirm_email),
         ]
     }
 }

@@ -13,6 +13,7 @@
 //! | [`refresh_token`] | `auth_refresh_tokens` | refresh tokens, stored hashed |
 //! | [`one_time_token`] | `auth_one_time_tokens` | email verification and password reset tokens |
 //! | [`rate_limit`] | `auth_rate_limits` | rate-limit counters (fixed windows) |
+//! | [`profile`] | `auth_profiles` | display name, last login, a pending address change |
 //!
 //! # Examples
 //! ```no_run
@@ -38,6 +39,7 @@
 
 mod connect;
 pub mod one_time_token;
+pub mod profile;
 pub mod rate_limit;
 pub mod refresh_token;
 pub mod session;

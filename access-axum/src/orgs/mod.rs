@@ -50,12 +50,14 @@ mod create;
 pub mod invitation;
 mod invite;
 mod members;
+mod removal;
 mod switch;
 pub mod table;
 
 pub use change::MemberRole;
 pub use create::NewOrganization;
 pub use invite::NewInvitation;
+pub(crate) use removal::Memberships;
 pub use switch::SwitchTenant;
 pub(crate) use switch::membership_check;
 

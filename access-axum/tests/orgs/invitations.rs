@@ -2,66 +2,13 @@
 //! once by the invited address, declined, revoked, replaced, expired; each refusal read back in
 //! SQL; and the plan's monthly limit counted through `can_and_consume`.
 
-use std::sync::{Arc, Mutex};
-
-use access_axum::Mailer;
 use access_axum::orgs::OrgsConfig;
 use access_core::TypedRoles as _;
 use axum::http::StatusCode;
 use sea_orm::ConnectionTrait as _;
 use serde_json::json;
 
-use super::{Fixture, fixture_with, model, rows, send, sign_up, stored};
-
-/// Captures what would be mailed: (kind, address, token).
-#[derive(Clone, Default)]
-struct Outbox(Arc<Mutex<Vec<(String, String, String)>>>);
-
-impl Mailer for Outbox {
-    fn send(
-        &self,
-        kind: &'static str,
-        email: &str,
-        token: &str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        self.0
-            .lock()
-            .expect("outbox")
-            .push((kind.to_owned(), email.to_owned(), token.to_owned()));
-        Box::pin(async {})
-    }
-}
-
-impl Outbox {
-    /// The newest token of `kind` mailed to `email` when it is not `not`, waiting for it
-    /// (invitations are mailed after the answer).
-    async fn last(&self, kind: &str, email: &str, not: Option<&str>) -> String {
-        for _ in 0..200 {
-            let found = self
-                .0
-                .lock()
-                .expect("outbox")
-                .iter()
-                .rev()
-                .find(|(k, e, _)| k == kind && e == email)
-                .map(|m| m.2.clone())
-                .filter(|t| Some(t.as_str()) != not);
-            if let Some(t) = found {
-                return t;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("no {kind} mail to {email}");
-    }
-}
-
-/// The app with the organization routes as `cfg` sets them, mailing into an outbox.
-async fn invite_fixture(cfg: OrgsConfig) -> (Fixture, Outbox) {
-    let outbox = Outbox::default();
-    let mail = outbox.clone();
-    let f = fixture_with(move |app| app.orgs_with(cfg).auth(|a| a.with_mailer(mail))).await;
-    (f, outbox)
-}
+use super::{Fixture, Outbox, invite_fixture, model, rows, send, sign_up, stored};
 
 /// Everything invitations write, beside what `stored` reads: the invitations and the wallets.
 async fn all_stored(f: &Fixture) -> Vec<String> {

@@ -44,6 +44,7 @@ mod model {
 
 use model::{Access as Model, OrganizationRole, resource};
 
+mod account;
 mod invitations;
 
 /// Notes that belong to a tenant: each reads only its tenant's (a row rule on `user.tenant_id`).
@@ -188,6 +189,56 @@ async fn send(
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, body)
+}
+
+/// Captures what would be mailed: (kind, address, token).
+#[derive(Clone, Default)]
+struct Outbox(std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>);
+
+impl access_axum::Mailer for Outbox {
+    fn send(
+        &self,
+        kind: &'static str,
+        email: &str,
+        token: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.0
+            .lock()
+            .expect("outbox")
+            .push((kind.to_owned(), email.to_owned(), token.to_owned()));
+        Box::pin(async {})
+    }
+}
+
+impl Outbox {
+    /// The newest token of `kind` mailed to `email` when it is not `not`, waiting for it
+    /// (invitations are mailed after the answer).
+    async fn last(&self, kind: &str, email: &str, not: Option<&str>) -> String {
+        for _ in 0..200 {
+            let found = self
+                .0
+                .lock()
+                .expect("outbox")
+                .iter()
+                .rev()
+                .find(|(k, e, _)| k == kind && e == email)
+                .map(|m| m.2.clone())
+                .filter(|t| Some(t.as_str()) != not);
+            if let Some(t) = found {
+                return t;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no {kind} mail to {email}");
+    }
+}
+
+/// The app with the organization routes as `cfg` sets them, mailing into an outbox.
+async fn invite_fixture(cfg: access_axum::orgs::OrgsConfig) -> (Fixture, Outbox) {
+    let outbox = Outbox::default();
+    let mail = outbox.clone();
+    let f = fixture_with(move |app| app.orgs_with(cfg).auth(|a| a.with_mailer(mail))).await;
+    (f, outbox)
 }
 
 /// Registers `email`; its access token and user id.

@@ -139,4 +139,81 @@ impl SeaStore {
         txn.commit().await.map_err(backend)?;
         Ok(RolesSet::Done { before })
     }
+
+    /// Removes every role assignment of `user`, in the caller's transaction `db`, unless the
+    /// user is the last holder of role `keep` (`(entity type, role)`: an organization's owner)
+    /// on a resource of that type: then nothing is removed and that resource's id is returned.
+    /// On PostgreSQL the resources the user holds `keep` on are locked (`FOR UPDATE`) first, as
+    /// [`Self::set_roles_keeping`] locks them, so a concurrent demotion cannot slip between.
+    ///
+    /// # Errors
+    /// The database failed.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::sea::SeaStore;
+    /// use access_core::{EntityTypeId, StoreResult};
+    ///
+    /// /// Deletes `user`'s memberships unless they are the last owner (role 0) of an organization (type 0).
+    /// async fn forget(store: &SeaStore, txn: &sea_orm::DatabaseTransaction, user: &str) -> StoreResult<Option<String>> {
+    ///     store.remove_user_in(txn, user, Some((EntityTypeId(0), 0))).await
+    /// }
+    /// ```
+    pub async fn remove_user_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: &str,
+        keep: Option<(crate::model::EntityTypeId, u16)>,
+    ) -> StoreResult<Option<String>> {
+        let _invalidate = self.invalidates_in_caller_txn();
+        if let Some((ty, role)) = keep {
+            let ty_name = self.names.entity(ty)?;
+            let role_name = self.names.role_name(ty.0, role);
+            let held = query(
+                db,
+                "SELECT res_id FROM access_assignments WHERE user_id = ? AND res_ty = ? AND role = ? \
+                 ORDER BY res_id",
+                vec![s(user), s(ty_name), s(&role_name)],
+            )
+            .await?;
+            let pg = db.get_database_backend() == DbBackend::Postgres;
+            for r in held {
+                let id: String = get(&r, "res_id")?;
+                if pg {
+                    query(
+                        db,
+                        "SELECT 1 AS x FROM access_resources WHERE ty = ? AND id = ? FOR UPDATE",
+                        vec![s(ty_name), s(&id)],
+                    )
+                    .await?;
+                }
+                let now = time::now();
+                let others = query(
+                    db,
+                    "SELECT 1 AS x FROM access_assignments WHERE res_ty = ? AND res_id = ? AND role = ? \
+                     AND user_id <> ? AND (starts_at IS NULL OR starts_at <= ?) \
+                     AND (expires_at IS NULL OR expires_at > ?) LIMIT 1",
+                    vec![
+                        s(ty_name),
+                        s(&id),
+                        s(&role_name),
+                        s(user),
+                        sea_orm::Value::from(now),
+                        sea_orm::Value::from(now),
+                    ],
+                )
+                .await?;
+                if others.is_empty() {
+                    return Ok(Some(id));
+                }
+            }
+        }
+        exec(
+            db,
+            "DELETE FROM access_assignments WHERE user_id = ?",
+            vec![s(user)],
+        )
+        .await?;
+        Ok(None)
+    }
 }

@@ -1,4 +1,4 @@
-//! `GET me`: the signed-in user, as stored now.
+//! `GET me`: the signed-in user, as stored now, with the profile.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,7 +11,10 @@ use crate::error::ApiError;
 
 /// The user's row, if the account is active and the token is newer than the last password
 /// change; 401 otherwise.
-async fn current_record(state: &AuthState, user: &CurrentUser) -> Result<user::Model, ApiError> {
+pub(super) async fn current_record(
+    state: &AuthState,
+    user: &CurrentUser,
+) -> Result<user::Model, ApiError> {
     let u = state
         .config
         .accounts()
@@ -30,7 +33,28 @@ pub(super) async fn me(
     user: CurrentUser,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let u = current_record(&state, &user).await?;
-    Ok(Json(
-        serde_json::to_value(UserOut::from(&u)).unwrap_or_default(),
-    ))
+    Ok(Json(shown(&state, &u).await?))
+}
+
+/// The user as `me` answers: the row's fields and the profile's (`name`, `last_login_at`).
+pub(super) async fn shown(
+    state: &AuthState,
+    u: &user::Model,
+) -> Result<serde_json::Value, ApiError> {
+    use sea_orm::EntityTrait as _;
+    let p = crate::db::profile::Entity::find_by_id(u.id)
+        .one(&state.db)
+        .await?;
+    let mut out = serde_json::to_value(UserOut::from(u)).unwrap_or_default();
+    if let Some(o) = out.as_object_mut() {
+        o.insert(
+            "name".into(),
+            p.as_ref().and_then(|p| p.name.clone()).into(),
+        );
+        o.insert(
+            "last_login_at".into(),
+            p.and_then(|p| p.last_login_at).into(),
+        );
+    }
+    Ok(out)
 }

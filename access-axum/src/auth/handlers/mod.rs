@@ -6,6 +6,7 @@
 //! | `register.rs` | `POST register` |
 //! | `login.rs` | `POST login`, `POST logout` |
 //! | `me.rs` | `GET me` |
+//! | `account.rs` | `PATCH me`, `DELETE me`, `POST password`, `POST email`, `POST email/confirm` |
 //! | `refresh.rs` | `POST refresh` |
 //! | `sessions.rs` | `GET sessions`, `DELETE sessions/{id}`, `DELETE sessions` |
 //! | `password.rs` | `POST forgot-password`, `POST reset-password` |
@@ -13,6 +14,7 @@
 //! | `jwks.rs` | `GET .well-known/jwks.json` |
 //! | `respond.rs` | the user and token answers they share |
 
+mod account;
 mod email;
 mod jwks;
 mod login;
@@ -63,7 +65,15 @@ impl AuthState {
             .route(&p.register, post(register::register))
             .route(&p.login, post(login::login))
             .route(&p.logout, post(login::logout))
-            .route(&p.me, get(me::me))
+            .route(
+                &p.me,
+                get(me::me)
+                    .patch(account::patch_me)
+                    .delete(account::delete_me),
+            )
+            .route(&p.change_password, post(account::change_password))
+            .route(&p.change_email, post(account::change_email))
+            .route(&p.confirm_email, post(account::confirm_email))
             .route(&p.refresh, post(refresh::refresh))
             .route(
                 &p.sessions,

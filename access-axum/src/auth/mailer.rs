@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-/// What the application sends to users (email verification, password reset). Implement it with
+/// What the application sends to users (verification, reset, invitations, address changes). Implement it with
 /// your mail provider; the token goes into a link to your front end.
 ///
 /// # Examples
@@ -22,8 +22,10 @@ use std::pin::Pin;
 /// }
 /// ```
 pub trait Mailer: Send + Sync + 'static {
-    /// Sends `token` of `kind` (`verify`, `reset`, or `invite`: an organization invitation) to
-    /// `email`.
+    /// Sends `token` of `kind` to `email`. Kinds: `verify` (the address), `reset` (the
+    /// password), `invite` (an organization's invitation), `change_email` (to the new address of
+    /// an address change); and a notice, `email_changing`, to the address being replaced, whose
+    /// third argument is the new address rather than a token.
     ///
     /// # Examples
     /// ```

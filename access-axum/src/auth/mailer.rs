@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-/// What the application sends to users (verification, reset, invitations, address changes). Implement it with
-/// your mail provider; the token goes into a link to your front end.
+/// What the application sends to users (verification, reset, invitations, address changes).
+/// Implement it with your mail provider; the token goes into a link to your front end.
 ///
 /// # Examples
 /// ```

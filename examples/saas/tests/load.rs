@@ -1,11 +1,13 @@
 //! The saas app under concurrent load, on SQLite (a WAL file) and PostgreSQL: N clients, each a
 //! user of its own, mix creates, updates of their own rows, deletes, lists and reads of
 //! documents and projects (a project also joins and leaves the hierarchy in its row's
-//! transaction), logins, token refreshes, and a few requests refused alone too (a missing row:
-//! 404, a malformed project id: 422). The run must end with no 5xx, no status other than the one
+//! transaction), logins, token refreshes, organizations created, invitations sent (each a unit
+//! of the free plan's 5 a month: 403 `limit_reached` after), tenant switches, profile changes,
+//! and a few requests refused alone too (a missing row: 404, a malformed project id: 422). The run must end with no 5xx, no status other than the one
 //! the same request gets alone, and every acknowledged write in the database afterwards, row by
 //! row: created rows with their last acknowledged values, deleted rows gone (projects from the
-//! hierarchy too), no row nobody was told about.
+//! hierarchy too), no row nobody was told about, each organization with its one owner and as
+//! many invitations as were acknowledged, the last acknowledged display name.
 //!
 //! Sizes (`SAAS_LOAD`): unset, the CI size (64 clients × 8 requests, then 256 × 3, per
 //! database); `full`, 64 × 100 then 256 × 40 (`SAAS_LOAD=full cargo test --release -p saas
@@ -135,25 +137,45 @@ enum Op {
     Missing,
     /// `POST /projects` with a malformed id: 422.
     Malformed,
+    /// `POST /orgs`: an organization of the client's, the client its owner.
+    CreateOrg,
+    /// `POST /orgs/{id}/invitations` to one of the client's organizations: a unit of the free
+    /// plan's 5 a month, 403 `limit_reached` after.
+    Invite,
+    /// `GET /orgs`.
+    ListOrgs,
+    /// `PATCH /auth/me {"name"}`.
+    PatchMe,
+    /// `POST /auth/tenant` to the client's tenant: new tokens.
+    Switch,
 }
 
 /// Per 100 requests.
 const MIX: &[(Op, u32)] = &[
-    (Op::CreateDoc, 16),
-    (Op::UpdateDoc, 18),
+    (Op::CreateDoc, 13),
+    (Op::UpdateDoc, 15),
     (Op::DeleteDoc, 6),
-    (Op::ListDocs, 10),
+    (Op::ListDocs, 8),
     (Op::ReadDoc, 4),
     (Op::CreateProject, 8),
-    (Op::UpdateProject, 10),
+    (Op::UpdateProject, 8),
     (Op::DeleteProject, 4),
-    (Op::ListProjects, 8),
+    (Op::ListProjects, 6),
     (Op::ReadProject, 3),
     (Op::Login, 4),
     (Op::Refresh, 5),
     (Op::Missing, 2),
     (Op::Malformed, 2),
+    (Op::CreateOrg, 2),
+    (Op::Invite, 4),
+    (Op::ListOrgs, 2),
+    (Op::PatchMe, 2),
+    (Op::Switch, 2),
 ];
+
+/// Invitations an organization on the free plan sends a month (the model's
+/// `invites: "members:invite" per month max 5`).
+const FREE_INVITES: u32 = 5;
 
 /// A small deterministic generator (xorshift64*), one per client.
 struct Rng(u64);
@@ -194,6 +216,11 @@ struct Client {
     unsure: BTreeSet<String>,
     /// A create was not acknowledged: a row nobody was told about may exist.
     unsure_create: bool,
+    /// The client's organizations → invitations acknowledged there; `None` when one was not
+    /// acknowledged (its count is unknown).
+    orgs: BTreeMap<String, Option<u32>>,
+    /// The last display name acknowledged (`Some(None)`: unknown, a change went unanswered).
+    name: Option<Option<String>>,
 }
 
 /// What went wrong, by kind.
@@ -355,6 +382,8 @@ async fn setup_clients(
             projects: BTreeMap::new(),
             unsure: BTreeSet::new(),
             unsure_create: false,
+            orgs: BTreeMap::new(),
+            name: None,
         });
     }
     clients
@@ -382,7 +411,15 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
         }
         let mut op = rng.op();
         let (doc, proj) = (rng.pick(&live(&c.docs)), rng.pick(&live(&c.projects)));
+        let known: Vec<String> = c
+            .orgs
+            .iter()
+            .filter(|(_, n)| n.is_some())
+            .map(|(o, _)| o.clone())
+            .collect();
+        let org = rng.pick(&known);
         op = match op {
+            Op::Invite if org.is_none() => Op::CreateOrg,
             Op::UpdateDoc | Op::DeleteDoc | Op::ReadDoc if doc.is_none() => Op::CreateDoc,
             Op::UpdateProject | Op::DeleteProject | Op::ReadProject if proj.is_none() => {
                 Op::CreateProject
@@ -457,6 +494,37 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
                 200,
             ),
             Op::Missing => ("GET", "/documents/999999999".into(), None, 404),
+            Op::CreateOrg => (
+                "POST",
+                "/orgs".into(),
+                Some(json!({ "id": text, "name": text })),
+                201,
+            ),
+            Op::Invite => {
+                let sent = org
+                    .as_ref()
+                    .and_then(|o| c.orgs.get(o).copied().flatten())
+                    .unwrap_or_default();
+                (
+                    "POST",
+                    format!("/orgs/{}/invitations", org.clone().unwrap_or_default()),
+                    Some(json!({ "email": format!("{text}@invited.test"), "role": "member" })),
+                    if sent < FREE_INVITES { 201 } else { 403 },
+                )
+            }
+            Op::ListOrgs => ("GET", "/orgs".into(), None, 200),
+            Op::PatchMe => (
+                "PATCH",
+                "/auth/me".into(),
+                Some(json!({ "name": text })),
+                200,
+            ),
+            Op::Switch => (
+                "POST",
+                "/auth/tenant".into(),
+                Some(json!({ "tenant": c.tenant })),
+                200,
+            ),
             Op::Malformed => (
                 "POST",
                 "/projects".into(),
@@ -479,7 +547,7 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
             Ok(r) => r,
             Err(e) => {
                 t.transport.push(format!("{what}: {e}"));
-                note_unsure(&mut c, op, doc, proj);
+                note_unsure(&mut c, op, doc, proj, org.as_deref());
                 continue;
             }
         };
@@ -490,7 +558,7 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
             } else {
                 t.unexpected.push(line);
             }
-            note_unsure(&mut c, op, doc, proj);
+            note_unsure(&mut c, op, doc, proj, org.as_deref());
             continue;
         }
         let b = &reply.body;
@@ -549,20 +617,67 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
             }
             Op::ReadDoc if b["id"].as_i64() != doc => bad("another row"),
             Op::ReadProject if b["id"].as_str() != proj.as_deref() => bad("another row"),
-            Op::Login | Op::Refresh => match harness::session(c.session.user_id, b) {
+            Op::Login | Op::Refresh | Op::Switch => match harness::session(c.session.user_id, b) {
                 Some(s) => c.session = s,
                 None => bad("no tokens"),
             },
+            Op::CreateOrg => {
+                c.orgs.insert(text.clone(), Some(0));
+                if b["id"] != text.as_str() || b["roles"] != json!(["owner"]) {
+                    bad("another id, or not its owner");
+                }
+            }
+            Op::Invite if expect == 201 => {
+                if let Some(n) = org
+                    .as_ref()
+                    .and_then(|o| c.orgs.get_mut(o))
+                    .and_then(|n| n.as_mut())
+                {
+                    *n += 1;
+                }
+                if b["org"].as_str() != org.as_deref() {
+                    bad("another organization");
+                }
+            }
+            Op::Invite if b["error"] != "limit_reached" => bad("not limit_reached"),
+            Op::ListOrgs if !b["items"].is_array() => bad("no items"),
+            Op::PatchMe => {
+                c.name = Some(Some(text.clone()));
+                if b["name"] != text.as_str() {
+                    bad("another name");
+                }
+            }
             _ => {}
         }
     }
     (c, t)
 }
 
+/// The rows of `table` whose columns have the values of `wheres`.
+async fn count(db: &DatabaseConnection, table: &str, wheres: &[(&str, &str)]) -> i64 {
+    let mut q = Query::select();
+    q.expr(Expr::col(Alias::new(wheres[0].0)).count())
+        .from(Alias::new(table));
+    for (col, value) in wheres {
+        q.and_where(Expr::col(Alias::new(*col)).eq(*value));
+    }
+    db.query_one(&q)
+        .await
+        .expect("count")
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(-1)
+}
+
 /// A write whose answer was not the acknowledgement: its row's state is unknown.
-fn note_unsure(c: &mut Client, op: Op, doc: Option<i64>, proj: Option<String>) {
+fn note_unsure(c: &mut Client, op: Op, doc: Option<i64>, proj: Option<String>, org: Option<&str>) {
     match op {
-        Op::CreateDoc | Op::CreateProject => c.unsure_create = true,
+        Op::CreateDoc | Op::CreateProject | Op::CreateOrg => c.unsure_create = true,
+        Op::Invite => {
+            if let Some(n) = org.and_then(|o| c.orgs.get_mut(o)) {
+                *n = None;
+            }
+        }
+        Op::PatchMe => c.name = Some(None),
         Op::UpdateDoc | Op::DeleteDoc => {
             if let Some(id) = doc {
                 c.unsure.insert(format!("doc {id}"));
@@ -681,6 +796,49 @@ async fn verify(db: &DatabaseConnection, clients: &[Client]) -> (Vec<String>, us
             for id in extra {
                 lost.push(format!(
                     "client {} project {id}: stored, never acknowledged",
+                    c.k
+                ));
+            }
+        }
+        // Organizations: each acknowledged one stored, the client its only owner, as many
+        // invitations pending there as were acknowledged; the display name last acknowledged.
+        for (org, sent) in &c.orgs {
+            checked += 1;
+            let stored = count(db, "access_orgs", &[("id", org)]).await;
+            let invited = count(db, "access_invitations", &[("org", org)]).await;
+            let owners = count(
+                db,
+                "access_assignments",
+                &[
+                    ("res_ty", "organization"),
+                    ("res_id", org),
+                    ("role", "owner"),
+                ],
+            )
+            .await;
+            if stored != 1 || owners != 1 || sent.is_some_and(|n| i64::from(n) != invited) {
+                lost.push(format!(
+                    "client {} organization {org}: stored {stored}, owners {owners}, \
+                     invitations {invited} (acknowledged {sent:?})",
+                    c.k
+                ));
+            }
+        }
+        if let Some(Some(name)) = &c.name {
+            checked += 1;
+            let q = Query::select()
+                .column(Alias::new("name"))
+                .from(Alias::new("auth_profiles"))
+                .and_where(Expr::col(Alias::new("user_id")).eq(c.session.user_id))
+                .to_owned();
+            let stored = db
+                .query_one(&q)
+                .await
+                .expect("profile")
+                .and_then(|r| r.try_get::<Option<String>>("", "name").ok().flatten());
+            if stored.as_deref() != Some(name.as_str()) {
+                lost.push(format!(
+                    "client {} name: acknowledged {name}, stored {stored:?}",
                     c.k
                 ));
             }

@@ -247,6 +247,11 @@ pub async fn serve_with(
         .crud::<saas::schema::document::Entity>("/documents")
         .crud::<saas::schema::product::Entity>("/products")
         .admin("/admin", Entitlement::OrganizationManage)
+        .orgs_with(
+            access_axum::orgs::OrgsConfig::default()
+                .managed_by(Entitlement::OrganizationManage)
+                .invites_with(Entitlement::MembersInvite),
+        )
         .build()
         .await
         .expect("build the app")

@@ -1,7 +1,9 @@
 //! The example's page in headless Chromium, driven through the W3C WebDriver protocol
 //! (`chromedriver`, Debian's `chromium-driver`): three users sign in, each sees the buttons their
 //! access allows enabled (from the token's access set and each row's `__access`), one creates a
-//! project, and a forbidden action shows the server's reasons. Screenshots go to
+//! project, and a forbidden action shows the server's reasons; an owner invites a user of
+//! another organization, who accepts on the page, switches to it, and sees the buttons of the
+//! new access set. Screenshots go to
 //! `target/browser-screenshots/`. Skipped when `chromedriver` is not installed (`.ci/run`
 //! installs it).
 
@@ -289,6 +291,40 @@ async fn two_users_see_their_own_buttons() {
     assert!(d.enabled("#rename-brochure").await, "an editor renames");
     assert!(!d.enabled("#delete-brochure").await, "but does not delete");
     d.screenshot("wes").await;
+
+    // olga (owner of acme) invites gil (owner of globex) as a member of acme; gil sees the
+    // invitation on the page, accepts it, switches to acme, and the buttons follow the new
+    // access set: he invites in globex, not in acme.
+    d.sign_in(&base, "olga@acme.test").await;
+    d.wait_text("#tenant", "acme").await;
+    d.wait_text("#orgs", "acme").await;
+    assert!(d.enabled("#invite").await, "an owner invites");
+    d.fill("#invite-email", "gil@globex.test").await;
+    d.click("#invite").await;
+    let answer = d.wait_text("#answer", "201").await;
+    assert!(answer.contains("gil@globex.test"), "{answer}");
+    d.screenshot("olga-invites").await;
+
+    d.sign_in(&base, "gil@globex.test").await;
+    d.wait_text("#tenant", "globex").await;
+    assert!(
+        d.enabled("#invite").await,
+        "gil invites in globex, which he owns"
+    );
+    d.wait_text("#invitations", "acme as member").await;
+    d.click("#invitations button[id^='accept-']").await;
+    let answer = d.wait_text("#answer", "200").await;
+    assert!(answer.contains("acme"), "{answer}");
+    d.wait_text("#orgs", "member").await;
+    d.click("#switch-acme").await;
+    d.wait_text("#tenant", "acme").await;
+    let hint = d.wait_text("#invite-hint", "members:invite").await;
+    assert!(
+        !d.enabled("#invite").await,
+        "a member of acme does not invite: {hint}"
+    );
+    d.wait_text("#members", "owner").await;
+    d.screenshot("gil-in-acme").await;
 
     // The model, drawn by Mermaid from the diagram the server generates: with a local copy of
     // mermaid.js (`SAAS_MERMAID_JS`, which `.ci/run` provides) it must render without a syntax

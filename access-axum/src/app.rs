@@ -86,6 +86,22 @@ impl<M: AccessModel> AppState<M> {
     pub fn authz(&self) -> &Authz<M, SeaStore> {
         &self.authz
     }
+
+    /// The server-side API ([`Api`](crate::api::Api)): what the HTTP endpoints do (sign up,
+    /// organizations, members, sessions, tokens), called from Rust with the same checks and
+    /// writes, e.g. to seed or from a command-line tool.
+    ///
+    /// ```no_run
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// # async fn run(app: access_axum::AppRouter<Access>) -> Result<(), access_axum::ApiError> {
+    /// let ann = app.state().api().sign_up_verified("ann@example.com", "correct horse battery").await?;
+    /// println!("ann is user {}", ann.id);
+    /// # Ok(()) }
+    /// ```
+    pub fn api(&self) -> crate::api::Api<'_, M> {
+        crate::api::Api::new(&self.auth, &self.authz)
+    }
 }
 
 impl<M: AccessModel> Clone for AppState<M> {

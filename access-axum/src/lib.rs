@@ -4,6 +4,7 @@
 //! leak internals. See `docs/authentication.md`.
 
 pub mod admin;
+pub mod api;
 mod app;
 pub mod auth;
 pub mod authz;
@@ -16,6 +17,7 @@ mod migrate;
 pub mod orgs;
 pub mod request_log;
 
+pub use api::Api;
 pub use app::{App, AppError, AppRouter, AppState};
 pub use auth::mailer::{Mailer, NoMailer};
 pub use auth::state::{AuthState, Authenticator};

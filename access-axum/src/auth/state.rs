@@ -47,7 +47,7 @@ pub struct AuthState {
     /// The configuration.
     pub config: Arc<AuthConfig>,
     pub(crate) mailer: Arc<dyn Mailer>,
-    pub(super) passwords: Passwords,
+    pub(crate) passwords: Passwords,
     /// Token validation rules, built once (every request uses them).
     pub(super) validation: Arc<jsonwebtoken::Validation>,
     pub(super) authenticator: Option<Arc<dyn Authenticator>>,

@@ -56,6 +56,7 @@ pub mod table;
 
 pub use change::MemberRole;
 pub use create::NewOrganization;
+pub(crate) use create::{add_member, create_org};
 pub use invite::NewInvitation;
 pub(crate) use removal::Memberships;
 pub use switch::SwitchTenant;

@@ -1,0 +1,7 @@
+//! The server-side API (`AppState::api`) on PostgreSQL, at `ACCESS_TEST_POSTGRES_URL` (`.ci/run`
+//! installs and starts one on loopback). Without it, every test says it was skipped.
+
+const BACKEND: &str = "postgres";
+
+#[path = "server_api/suite.rs"]
+mod suite;

@@ -190,6 +190,34 @@ impl UsersTable {
         self.find_where(db, &self.id, id.into()).await
     }
 
+    /// The users with these ids (those that exist, in no particular order).
+    ///
+    /// # Errors
+    /// A database failure.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    /// let users = access_axum::db::UsersTable::default().by_ids(&db, &[7, 8]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn by_ids(
+        &self,
+        db: &impl ConnectionTrait,
+        ids: &[i64],
+    ) -> Result<Vec<user::Model>, DbErr> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stmt = Query::select()
+            .columns(self.cols().map(Alias::new))
+            .from(Alias::new(&self.table))
+            .and_where(Expr::col(Alias::new(&self.id)).is_in(ids.iter().copied()))
+            .to_owned();
+        let rows = db.query_all(&stmt).await?;
+        rows.iter().map(|r| self.row(r)).collect()
+    }
+
     /// The user with this normalized (trimmed, lowercase) email: the endpoints normalize before
     /// looking up, this does not.
     ///

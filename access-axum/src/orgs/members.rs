@@ -59,6 +59,7 @@ pub(super) async fn mine<M: AccessModel>(
 
 pub(super) async fn list<M: AccessModel>(
     access: Access<M, SeaStore>,
+    State(auth): State<AuthState>,
     State(authz): State<Authz<M, SeaStore>>,
     Path(id): Path<String>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -93,10 +94,22 @@ pub(super) async fn list<M: AccessModel>(
         .await
         .map_err(store_failed)?;
     let next = (page.len() == per_page).then(|| page.last().map(|(u, _)| u.clone()));
+    // Each member's address, in one query (a holder without an account row has none).
+    let ids: Vec<i64> = page.iter().filter_map(|(u, _)| u.parse().ok()).collect();
+    let emails: BTreeMap<String, Option<String>> = auth
+        .config
+        .accounts()
+        .users
+        .by_ids(&auth.db, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.to_string(), u.email))
+        .collect();
     let items: Vec<Value> = page
         .into_iter()
         .map(|(user, roles)| {
-            json!({ "user": user, "roles": role_names(&**authz.model(), tenant, roles) })
+            let email = emails.get(&user).cloned().flatten();
+            json!({ "user": user, "email": email, "roles": role_names(&**authz.model(), tenant, roles) })
         })
         .collect();
     Ok(Json(json!({ "items": items, "next": next.flatten() })))

@@ -182,6 +182,8 @@ async fn changing_the_password_ends_the_other_sessions() {
     }
     assert_eq!(account_rows(&f).await, before);
 
+    // A second passes: the sessions are older than the change (refresh refuses those).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (status, body) = send(
         &f.router,
         "POST",

@@ -499,8 +499,8 @@ async fn members_see_the_members_a_page_at_a_time_and_nobody_else_learns_anythin
     let (status, all) = send(&f.router, "GET", "/orgs/acme/members", Some(&bob), None).await;
     assert_eq!(status, StatusCode::OK, "{all}");
     let mut want = vec![
-        json!({ "user": ann_id, "roles": ["owner"] }),
-        json!({ "user": bob_id, "roles": ["admin", "member"] }),
+        json!({ "user": ann_id, "email": "ann@example.com", "roles": ["owner"] }),
+        json!({ "user": bob_id, "email": "bob@example.com", "roles": ["admin", "member"] }),
     ];
     want.sort_by_key(|v| v["user"].as_str().map(str::to_owned));
     assert_eq!(all, json!({ "items": want, "next": null }));

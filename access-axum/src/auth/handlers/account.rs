@@ -1,5 +1,5 @@
 //! Account self-service: `PATCH me` (the profile), `POST password` (the current password
-//! given; other sessions end), `POST email` and `POST email/confirm` (a new address applies
+//! given; every session ends and this device continues in a new one), `POST email` and `POST email/confirm` (a new address applies
 //! once its token is taken), `DELETE me` (the password again; the account and what belongs to
 //! it go in one transaction).
 
@@ -8,13 +8,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::me::{current_record, shown};
 use super::respond;
+use crate::auth::extract::Client;
 use crate::auth::identifiers::{normalize_email, normalize_username};
 use crate::auth::passwords::{Verified, check_policy};
 use crate::auth::state::AuthState;
@@ -206,49 +206,40 @@ pub(super) struct PasswordChange {
 pub(super) async fn change_password(
     State(state): State<AuthState>,
     user: CurrentUser,
+    client: Client,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<Response, ApiError> {
     check_policy(&state.config, &body.new_password)?;
     let u = with_password(&state, &user, body.current_password).await?;
     let hash = state.passwords.hash(body.new_password).await?;
     let now = unix_now();
-    let (state_ref, sid, hash) = (&state, user.session_id.as_str(), &hash);
+    let (state_ref, u_ref, client, hash) = (&state, &u, &client, &hash);
     let _turn = state.writers.serial().await?;
-    let refresh = retry_writes(|| async move {
+    let (sid, refresh) = retry_writes(|| async move {
         let txn = begin_write(&state_ref.db).await?;
         state_ref
             .config
             .accounts()
             .users
-            .update(&txn, u.id, UserChange::Password(hash.clone(), Some(now)))
+            .update(
+                &txn,
+                u_ref.id,
+                UserChange::Password(hash.clone(), Some(now)),
+            )
             .await?;
-        // Every other session ends; this one gets new tokens (its refresh tokens rotated).
+        // Every session ends (refresh refuses sessions older than the change); this device
+        // continues in a new one, as a login would open it.
         sessions::revoke(
             &txn,
-            sea_orm::Condition::all()
-                .add(session::Column::UserId.eq(u.id))
-                .add(session::Column::Id.ne(sid)),
+            sea_orm::Condition::all().add(session::Column::UserId.eq(u_ref.id)),
         )
         .await?;
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
-            .filter(refresh_token::Column::SessionId.eq(sid))
-            .filter(refresh_token::Column::RotatedAt.is_null())
-            .exec(&txn)
-            .await?;
-        let refresh = sessions::store_refresh(&txn, sid).await?;
+        let opened = sessions::open_in(&txn, state_ref, u_ref, client).await?;
         txn.commit().await?;
-        Ok::<_, ApiError>(refresh)
+        Ok::<_, ApiError>(opened)
     })
     .await?;
-    let u = state
-        .config
-        .accounts()
-        .users
-        .by_id(&state.db, u.id)
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
-    let tokens = sessions::sign_tokens(&state, &u, sid, refresh).await?;
+    let tokens = sessions::sign_tokens(&state, &u, &sid, refresh).await?;
     Ok(respond::tokens(
         &state.config,
         StatusCode::OK,

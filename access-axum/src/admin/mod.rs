@@ -3,11 +3,11 @@
 //! ([`crate::dynamic`]), the grants and custom roles. Every change is recorded in the
 //! [`audit`] trail (who, what, when, before, after) and logged as a `tracing` event.
 //!
-//! All routes work on the request's tenant and open for users who hold one entitlement of the
-//! model on the tenant's resource (the resource of the entitlement's entity type whose id is the
-//! tenant); superusers pass. Resources named in a change must be the tenant's resource or below
-//! it (404 otherwise). Names the model does not declare are a 400 `unknown_name` naming the
-//! nearest valid one, and nothing changes.
+//! All routes but `/users` (below) work on the request's tenant and open for users who hold one
+//! entitlement of the model on the tenant's resource (the resource of the entitlement's entity
+//! type whose id is the tenant); superusers pass. Resources named in a change must be the
+//! tenant's resource or below it (404 otherwise). Names the model does not declare are a 400
+//! `unknown_name` naming the nearest valid one, and nothing changes.
 //!
 //! | method and path | body | effect |
 //! |---|---|---|
@@ -28,6 +28,18 @@
 //! | `DELETE /roles/{entity}/{name}` | | dynamic mode: deletes a custom role |
 //!
 //! The grants and roles routes answer 404 outside dynamic mode.
+//!
+//! The `/users` routes administer accounts across tenants: they need no tenant and no
+//! entitlement, only a signed-in user who is an active superuser as stored now (401 without
+//! sign-in, 403 `superuser_required` otherwise). Their changes go to the audit trail under
+//! tenant `""` (docs/user-admin.md).
+//!
+//! | method and path | body | effect |
+//! |---|---|---|
+//! | `GET /users` | [`UsersQuery`] `?q=&after=&per_page=50` | a page of users by id, `{"items", "next"}` (422 `invalid_query`) |
+//! | `GET /users/{id}` | | one user (404) |
+//! | `PATCH /users/{id}` | [`UserPatch`] `{"roles"?, "superuser"?, "active"?}` | sets them in one transaction; deactivating ends the user's sessions (422 `unknown_role`, 409 `last_superuser`) |
+//! | `DELETE /users/{id}/sessions` | | ends every session of the user (204) |
 
 use access_core::{AccessModel, Stores};
 use axum::Router;
@@ -45,15 +57,17 @@ mod grants;
 mod plans;
 mod resources;
 mod roles;
+mod users;
 
 pub use assignments::Window;
 pub use context::AdminConfig;
 pub use plans::{AddOnBody, OverrideBody, PlanBody};
 pub use resources::{Placement, ResourceBody};
 pub use roles::NewRole;
+pub use users::{UserPatch, UsersQuery};
 
-/// The admin API (see the module docs), opened by `entitlement` on the tenant's resource. Mount
-/// it under a prefix with `Router::nest`.
+/// The admin API (see the module docs), opened by `entitlement` on the tenant's resource (the
+/// `/users` routes by being a superuser). Mount it under a prefix with `Router::nest`.
 ///
 /// ```
 /// use access_axum::admin::admin_router;
@@ -118,5 +132,11 @@ where
         )
         .route("/roles", post(roles::create::<M, S>))
         .route("/roles/{entity}/{name}", delete(roles::delete::<M, S>))
+        .route("/users", get(users::list))
+        .route(
+            "/users/{id}",
+            get(users::get_one).patch(users::update::<M, S>),
+        )
+        .route("/users/{id}/sessions", delete(users::revoke_sessions))
         .layer(axum::Extension(AdminConfig::<M>::new(entitlement.into())))
 }

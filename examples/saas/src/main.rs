@@ -7,10 +7,14 @@
 //! cargo run -p saas -- tour                           # diagram + a tour of decisions
 //! cargo run -p saas -- check olga project:delete project:app   # exit 0 allowed, 1 denied
 //! cargo run -p saas -- mermaid                        # only the diagram
+//! cargo run -p saas -- create-superuser EMAIL         # password: $SAAS_SUPERUSER_PASSWORD or stdin
 //! ```
 //!
 //! `tour`, `check` and `mermaid` use an in-memory store seeded here; the server keeps its data
-//! in a database (see `server.rs`).
+//! in a database (see `server.rs`). `create-superuser` makes a superuser in the server's
+//! database (`DATABASE_URL`, else the SQLite file `serve` uses), or makes the account with that
+//! email one (its password unchanged); it reads the password from `SAAS_SUPERUSER_PASSWORD`,
+//! else from the first line of stdin, never from the command line, and never prints it.
 
 use std::process::ExitCode;
 
@@ -193,7 +197,8 @@ fn parse_resource(s: &str) -> Result<(EntityType, &str), String> {
 }
 
 fn usage() -> String {
-    "usage: saas [serve | tour | mermaid | check <user> <entitlement> <type>:<id>]".to_owned()
+    "usage: saas [serve | tour | mermaid | check <user> <entitlement> <type>:<id> | create-superuser <email>]"
+        .to_owned()
 }
 
 #[tokio::main]
@@ -208,6 +213,16 @@ async fn main() -> ExitCode {
     match args.as_slice() {
         [] | ["serve"] => match server::serve().await {
             Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["create-superuser", email] => match server::create_superuser(email).await {
+            Ok(said) => {
+                println!("{said}");
+                ExitCode::SUCCESS
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE

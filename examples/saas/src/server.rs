@@ -5,28 +5,27 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use access_axum::authz::Access;
-use access_axum::db::user;
 use access_axum::dynamic::DynamicGrants;
 use access_axum::orgs::OrgsConfig;
-use access_axum::{App, AuthConfig, AuthState, JwtKeys};
+use access_axum::{App, AppRouter, AuthConfig, JwtKeys};
 use access_core::sea::SeaStore;
 use access_core::{
     AccessModel, ClosureStore, FlagStore, Subscription, SubscriptionStore, TypedClosure, TypedRoles,
 };
-use axum::body::Body;
 use axum::extract::Path;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
+mod backfill;
 mod mail;
 mod seed;
+mod superuser;
 use seed::{SEED_PASSWORD, SEED_USERS, seed, seeded};
+pub use superuser::create_superuser;
 
 use saas::model::{
     Access as Model, Entitlement, Flag, FolderRole, OrganizationRole, Plan, ProjectRole,
@@ -296,17 +295,32 @@ fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The app's pool, the engine store's own pool (a request holding a transaction on the first
-/// never waits for its rules' reads behind other requests' transactions), and the URL as shown.
-async fn connect() -> Result<(DatabaseConnection, DatabaseConnection, String), String> {
-    let url = match std::env::var("DATABASE_URL") {
-        Ok(u) => u,
+/// The database the server uses: `DATABASE_URL`, else the SQLite file in the data directory
+/// (made when missing).
+fn database_url() -> Result<String, String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(u) => Ok(u),
         Err(_) => {
             let dir = data_dir();
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            format!("sqlite://{}?mode=rwc", dir.join("saas.db").display())
+            Ok(format!(
+                "sqlite://{}?mode=rwc",
+                dir.join("saas.db").display()
+            ))
         }
-    };
+    }
+}
+
+/// The app's pool, the engine store's own pool (a request holding a transaction on the first
+/// never waits for its rules' reads behind other requests' transactions), and the URL as shown.
+async fn connect() -> Result<(DatabaseConnection, DatabaseConnection, String), String> {
+    connect_to(database_url()?).await
+}
+
+/// [`connect`] to `url`.
+async fn connect_to(
+    url: String,
+) -> Result<(DatabaseConnection, DatabaseConnection, String), String> {
     // WAL mode on SQLite, 8 connections: reads do not wait for writes.
     let db = access_axum::db::connect(&url, 8)
         .await
@@ -326,33 +340,45 @@ async fn connect() -> Result<(DatabaseConnection, DatabaseConnection, String), S
     Ok((db, store_db, shown))
 }
 
-/// Runs the server until it is stopped.
-pub async fn serve() -> Result<(), String> {
-    // Logs to stderr, filtered by `RUST_LOG` (default `info`: one line per request, denials,
-    // server errors with their cause; `RUST_LOG=debug` adds refused bad input).
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-    let (db, store_db, shown) = connect().await?;
+/// The authentication configuration: the environment's, with the keys of [`keys`].
+fn auth_config() -> Result<AuthConfig, String> {
     let mut builder = AuthConfig::builder();
     if let Some(k) = keys()? {
         builder = builder.keys(k);
     }
-    let config = builder
-        .from_env()
-        .build()
-        .map_err(|errs| errs.to_string())?;
-    let port: u16 = std::env::var("PORT")
+    builder.from_env().build().map_err(|errs| errs.to_string())
+}
+
+/// `PORT`, 3000 by default.
+fn port() -> Result<u16, String> {
+    Ok(std::env::var("PORT")
         .ok()
         .map(|p| {
             p.parse()
                 .map_err(|_| format!("PORT must be a port number, not `{p}`"))
         })
         .transpose()?
-        .unwrap_or(3000);
+        .unwrap_or(3000))
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (else `default`).
+fn init_logs(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The application over `db` (and the store's pool `store_db`): its routes, migrations, and
+/// the project rows of the hierarchy ([`backfill`]); mails link to `port`.
+async fn build(
+    db: DatabaseConnection,
+    store_db: DatabaseConnection,
+    config: AuthConfig,
+    port: u16,
+) -> Result<AppRouter<Model>, String> {
     let stores = std::sync::Arc::new(SeaStore::new(&Model, store_db).with_custom_roles());
     let grants = DynamicGrants::new(&Model, db.clone());
     let routes = Router::new()
@@ -396,23 +422,27 @@ pub async fn serve() -> Result<(), String> {
         .build()
         .await
         .map_err(|e| e.to_string())?;
-    // Every project of the hierarchy has its row: one placed without (a database from before the
-    // table, or the admin API) gets one, named by its id, so no id is left to take.
-    db.execute_unprepared(
-        "INSERT INTO projects (id, workspace, name) \
-         SELECT r.id, COALESCE(MIN(p.parent_id), ''), r.id FROM access_resources r \
-         LEFT JOIN access_parents p ON p.child_ty = 'project' AND p.child_id = r.id AND p.parent_ty = 'workspace' \
-         WHERE r.ty = 'project' AND NOT EXISTS (SELECT 1 FROM projects x WHERE x.id = r.id) \
-         GROUP BY r.id",
-    )
-    .await
-    .map_err(|e| format!("migration: {e}"))?;
-    let fresh = !seeded(&stores).await;
+    backfill::project_rows(&db)
+        .await
+        .map_err(|e| format!("migration: {e}"))?;
+    Ok(app)
+}
+
+/// Runs the server until it is stopped.
+pub async fn serve() -> Result<(), String> {
+    // Logs to stderr, filtered by `RUST_LOG` (default `info`: one line per request, denials,
+    // server errors with their cause; `RUST_LOG=debug` adds refused bad input).
+    init_logs("info");
+    let (db, store_db, shown) = connect().await?;
+    let config = auth_config()?;
+    let port = port()?;
+    let app = build(db, store_db, config, port).await?;
+    let fresh = !seeded(app.state().authz().stores()).await;
     let seeded_users = if fresh {
         if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
             Vec::new()
         } else {
-            seed(&stores, app.state().auth()).await?
+            seed(app.state()).await?
         }
     } else {
         Vec::new()

@@ -1,6 +1,10 @@
 //! The development data the server seeds on its first start: organizations, workspaces,
 //! projects and a user with each role of the model.
 
+use access_axum::AppState;
+use access_axum::db::UserChange;
+use access_core::ModelEnum;
+
 use super::*;
 
 /// The seeded users: email, tenant, what they are, superuser.
@@ -66,9 +70,62 @@ pub(super) async fn seeded(store: &SeaStore) -> bool {
         .is_ok()
 }
 
-pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(String, i64)>, String> {
+/// Seeds through the server-side API ([`AppState::api`](access_axum::AppState::api)) and the
+/// store's typed methods: the users (verified, each with their tenant; root a superuser), the
+/// organizations (their owners through `create_org`, their members through `add_member`), the
+/// hierarchy, plans, flags and roles, then the rows of the example's tables. The users' ids, in
+/// [`SEED_USERS`]'s order.
+pub(super) async fn seed(app: &AppState<Model>) -> Result<Vec<(String, i64)>, String> {
     use resource::{Folder, Organization, Project, Workspace};
     let e = |e: access_core::StoreError| e.to_string();
+    let failed = |e: access_axum::ApiError| format!("{} ({})", e.message, e.code);
+    let (api, store) = (app.api(), app.authz().stores());
+    let db = &app.auth().db;
+    let users = &app.auth().config.accounts().users;
+    let mut ids = Vec::new();
+    for (email, tenant, _, superuser) in SEED_USERS {
+        let u = if *superuser {
+            api.create_superuser(email, SEED_PASSWORD)
+                .await
+                .map(|done| done.user().clone())
+        } else {
+            api.sign_up_verified(email, SEED_PASSWORD).await
+        }
+        .map_err(|e| format!("seeding {email}: {}", failed(e)))?;
+        users
+            .update(db, u.id, UserChange::Tenant(Some((*tenant).to_owned())))
+            .await
+            .map_err(|e| e.to_string())?;
+        ids.push(((*email).to_owned(), u.id));
+    }
+    let user = |email: &str| {
+        ids.iter()
+            .find(|(e, _)| e == email)
+            .map(|(_, i)| *i)
+            .ok_or_else(|| format!("seeding: {email} is not a seeded user"))
+    };
+    let id = |email: &str| user(email).map(|i| i.to_string());
+    // The organizations, each with its owner (named by their ids, as the page shows them).
+    api.create_org(user("olga@acme.test")?, Some("acme"), "acme")
+        .await
+        .map_err(failed)?;
+    api.create_org(user("gil@globex.test")?, Some("globex"), "globex")
+        .await
+        .map_err(failed)?;
+    api.add_member(
+        "acme",
+        user("ada@acme.test")?,
+        ModelEnum::as_str(OrganizationRole::Admin),
+    )
+    .await
+    .map_err(failed)?;
+    api.add_member(
+        "acme",
+        user("mel@acme.test")?,
+        ModelEnum::as_str(OrganizationRole::Member),
+    )
+    .await
+    .map_err(failed)?;
     let (acme, globex) = (Organization::id("acme"), Organization::id("globex"));
     let (design, engineering, ops) = (
         Workspace::id("design"),
@@ -78,8 +135,6 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
     let (website, app) = (Project::id("website"), Project::id("app"));
     let brand = Folder::id("brand");
     let now = access_core::time::now();
-    store.add_root(acme).await.map_err(e)?;
-    store.add_root(globex).await.map_err(e)?;
     store.add_child(design, acme).await.map_err(e)?;
     store.add_child(engineering, acme).await.map_err(e)?;
     store.add_child(ops, globex).await.map_err(e)?;
@@ -117,103 +172,43 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
             .await
             .map_err(e)?;
     }
-    let routes = auth.router::<()>();
-    let mut ids = Vec::new();
-    for (email, tenant, _, superuser) in SEED_USERS {
-        let req = Request::post("/auth/register")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({ "email": email, "password": SEED_PASSWORD }).to_string(),
-            ))
-            .map_err(|e| e.to_string())?;
-        let resp = routes
-            .clone()
-            .oneshot(req)
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-            .await
-            .map_err(|e| e.to_string())?;
-        if status != StatusCode::CREATED {
-            return Err(format!(
-                "seeding {email}: {status} {}",
-                String::from_utf8_lossy(&bytes)
-            ));
-        }
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-        let id = v["user"]["id"].as_i64().ok_or("no user id")?;
-        user::Entity::update_many()
-            .col_expr(user::Column::Tenant, Expr::value(*tenant))
-            .col_expr(user::Column::Superuser, Expr::value(*superuser))
-            .col_expr(user::Column::EmailVerified, Expr::value(true))
-            .filter(user::Column::Id.eq(id))
-            .exec(&auth.db)
-            .await
-            .map_err(|e| e.to_string())?;
-        ids.push(((*email).to_owned(), id));
-    }
-    let id = |email: &str| {
-        ids.iter()
-            .find(|(e, _)| e == email)
-            .map(|(_, i)| i.to_string())
-            .unwrap_or_default()
-    };
     // Each with the role enum of its resource's entity.
     store
-        .grant_role(&id("olga@acme.test"), acme, OrganizationRole::Owner)
+        .grant_role(&id("wes@acme.test")?, design, WorkspaceRole::Editor)
         .await
         .map_err(e)?;
     store
-        .grant_role(&id("ada@acme.test"), acme, OrganizationRole::Admin)
+        .grant_role(&id("abe@acme.test")?, engineering, WorkspaceRole::Admin)
         .await
         .map_err(e)?;
     store
-        .grant_role(&id("wes@acme.test"), design, WorkspaceRole::Editor)
+        .grant_role(&id("val@acme.test")?, design, WorkspaceRole::Viewer)
         .await
         .map_err(e)?;
     store
-        .grant_role(&id("mel@acme.test"), acme, OrganizationRole::Member)
+        .grant_role(&id("cal@acme.test")?, app, ProjectRole::Contributor)
         .await
         .map_err(e)?;
     store
-        .grant_role(&id("abe@acme.test"), engineering, WorkspaceRole::Admin)
+        .grant_role(&id("fay@acme.test")?, brand, FolderRole::Owner)
         .await
         .map_err(e)?;
     store
-        .grant_role(&id("val@acme.test"), design, WorkspaceRole::Viewer)
+        .grant_role(&id("fin@acme.test")?, brand, FolderRole::Viewer)
         .await
         .map_err(e)?;
     store
-        .grant_role(&id("cal@acme.test"), app, ProjectRole::Contributor)
+        .grant_role(&id("vic@acme.test")?, website, ProjectRole::Viewer)
         .await
         .map_err(e)?;
     store
-        .grant_role(&id("fay@acme.test"), brand, FolderRole::Owner)
-        .await
-        .map_err(e)?;
-    store
-        .grant_role(&id("fin@acme.test"), brand, FolderRole::Viewer)
-        .await
-        .map_err(e)?;
-    store
-        .grant_role(&id("vic@acme.test"), website, ProjectRole::Viewer)
-        .await
-        .map_err(e)?;
-    store
-        .grant_role(&id("mia@acme.test"), app, ProjectRole::Manager)
-        .await
-        .map_err(e)?;
-    store
-        .grant_role(&id("gil@globex.test"), globex, OrganizationRole::Owner)
+        .grant_role(&id("mia@acme.test")?, app, ProjectRole::Manager)
         .await
         .map_err(e)?;
     // Global roles (in the users table, carried by the token): ada is an admin, wes an editor.
     for (email, roles) in [("ada@acme.test", "admin"), ("wes@acme.test", "editor")] {
-        user::Entity::update_many()
-            .col_expr(user::Column::Roles, Expr::value(roles))
-            .filter(user::Column::Email.eq(email))
-            .exec(&auth.db)
+        users
+            .update(db, user(email)?, UserChange::Roles(roles.to_owned()))
             .await
             .map_err(|e| e.to_string())?;
     }
@@ -230,7 +225,7 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
             workspace: Set(workspace.to_owned()),
             name: Set(name.to_owned()),
         })
-        .exec_without_returning(&auth.db)
+        .exec_without_returning(db)
         .await
         .map_err(|e| e.to_string())?;
     }
@@ -249,36 +244,36 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
             supplier: Set(supplier.to_owned()),
             ..Default::default()
         })
-        .exec_without_returning(&auth.db)
+        .exec_without_returning(db)
         .await
         .map_err(|e| e.to_string())?;
     }
     // Documents: two per tenant, one published.
     {
-        let author = |email: &str| id(email).parse::<i64>().unwrap_or(0);
+        let author = |email: &str| user(email);
         let docs = [
             (
                 "acme",
-                author("olga@acme.test"),
+                author("olga@acme.test")?,
                 "Roadmap",
                 false,
                 "board only",
             ),
             (
                 "acme",
-                author("vic@acme.test"),
+                author("vic@acme.test")?,
                 "Style guide",
                 true,
                 "draft 3",
             ),
             (
                 "globex",
-                author("gil@globex.test"),
+                author("gil@globex.test")?,
                 "Ops runbook",
                 false,
                 "pager rota",
             ),
-            ("globex", author("gil@globex.test"), "Changelog", true, "-"),
+            ("globex", author("gil@globex.test")?, "Changelog", true, "-"),
         ];
         for (tenant, owner, title, published, notes) in docs {
             use sea_orm::{ActiveValue::Set, EntityTrait};
@@ -290,7 +285,7 @@ pub(super) async fn seed(store: &SeaStore, auth: &AuthState) -> Result<Vec<(Stri
                 notes: Set(notes.to_owned()),
                 ..Default::default()
             })
-            .exec_without_returning(&auth.db)
+            .exec_without_returning(db)
             .await
             .map_err(|e| e.to_string())?;
         }

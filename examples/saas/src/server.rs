@@ -494,6 +494,9 @@ pub async fn serve() -> Result<(), String> {
         "  curl -s -X POST {base}/auth/tenant -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"tenant\":\"initech\"}}'   # tokens for initech (its access set)"
     );
     println!(
+        "  curl -s -X POST {base}/orgs/initech/invitations -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"email\":\"sam@example.com\",\"role\":\"member\"}}'   # an invitation (its link is in this log; 5 a month on the free plan)"
+    );
+    println!(
         "  curl -s '{base}/documents?sort=title' -H \"authorization: Bearer $TOKEN\"   # row and field rules"
     );
     println!(

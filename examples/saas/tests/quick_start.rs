@@ -599,6 +599,17 @@ fn run_printed_commands(text: &str) {
             let claims: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(claims["tenant"], "initech", "{claims}");
         }),
+        (
+            "curl -s -X POST http://127.0.0.1:PORT/orgs/initech/invitations ",
+            |b| {
+                assert_eq!(
+                    (b["org"].as_str(), b["email"].as_str(), b["role"].as_str()),
+                    (Some("initech"), Some("sam@example.com"), Some("member")),
+                    "{b}"
+                );
+                assert!(b.get("token").is_none(), "the token is only mailed: {b}");
+            },
+        ),
         ("curl -s http://127.0.0.1:PORT/orgs ", |b| {
             let items = b["items"].as_array().unwrap();
             assert!(

@@ -33,7 +33,19 @@ use crate::error::ApiError;
 /// }
 /// ```
 pub trait AccountRemoval: Send + Sync + 'static {
-    /// Removes what belongs to `user` beside authentication's tables, in `txn`.
+    /// Removes what belongs to `user` beside authentication's tables, in `txn`; an error
+    /// refuses the deletion (the transaction rolls back).
+    ///
+    /// ```
+    /// use access_axum::{ApiError, auth::AccountRemoval, db::user};
+    ///
+    /// async fn remove_all(parts: &[&dyn AccountRemoval], txn: &sea_orm::DatabaseTransaction, u: &user::Model) -> Result<(), ApiError> {
+    ///     for p in parts {
+    ///         p.remove(txn, u).await?; // the first refusal stops the deletion
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     fn remove<'a>(
         &'a self,
         txn: &'a DatabaseTransaction,

@@ -2,14 +2,12 @@
 //! [`App`], on SQLite (`orgs_sqlite`) and PostgreSQL (`orgs_postgres`), with the database read
 //! directly after each change and each refusal.
 
-use access_axum::{App, AppError, AuthConfig, JwtKeys};
+use access_axum::{App, AppError};
 use access_core::{RoleStore, TypedRoles as _};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
+use axum::http::StatusCode;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
 mod model {
     access_core::define_access! {
@@ -80,61 +78,16 @@ mod note {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-const SECRET: &[u8] = b"example-only-secret-0123456789abcdef";
+#[path = "../common/backend.rs"]
+mod backend;
+use backend::{Outbox, config, rows, send};
 
-/// Whether this binary's database is missing (PostgreSQL without `ACCESS_TEST_POSTGRES_URL`):
-/// the test then says so and returns.
 fn skip() -> bool {
-    if super::BACKEND == "postgres" && std::env::var("ACCESS_TEST_POSTGRES_URL").is_err() {
-        static SAID: std::sync::Once = std::sync::Once::new();
-        SAID.call_once(|| {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "orgs_postgres: skipped, set ACCESS_TEST_POSTGRES_URL to run the suite on PostgreSQL"
-            );
-        });
-        return true;
-    }
-    false
+    backend::skip("orgs", super::BACKEND)
 }
 
-/// A fresh database: SQLite in memory, or a new PostgreSQL schema per test.
 async fn database() -> DatabaseConnection {
-    if super::BACKEND == "sqlite" {
-        let mut opts = ConnectOptions::new("sqlite::memory:");
-        opts.max_connections(1);
-        return Database::connect(opts).await.expect("sqlite");
-    }
-    let url = std::env::var("ACCESS_TEST_POSTGRES_URL").expect("checked by skip()");
-    let schema = format!(
-        "orgs_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("time")
-            .as_nanos()
-    );
-    let db = Database::connect(url.clone()).await.expect("postgres");
-    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .expect("schema");
-    drop(db);
-    let mut opts = ConnectOptions::new(url);
-    opts.max_connections(4).set_schema_search_path(schema);
-    Database::connect(opts).await.expect("postgres")
-}
-
-fn config() -> AuthConfig {
-    AuthConfig::builder()
-        .keys(JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).expect("keys"))
-        .argon2(access_axum::config::Argon2Params {
-            m_cost: 256,
-            t_cost: 1,
-            p_cost: 1,
-        })
-        .build()
-        .expect("config")
+    backend::database("orgs", super::BACKEND).await
 }
 
 struct Fixture {
@@ -163,76 +116,6 @@ async fn fixture_with(setup: impl FnOnce(App<Model>) -> App<Model>) -> Fixture {
     }
 }
 
-async fn send(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .expect("request");
-    let res = app.clone().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, body)
-}
-
-/// Captures what would be mailed: (kind, address, token).
-#[derive(Clone, Default)]
-struct Outbox(std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>);
-
-impl access_axum::Mailer for Outbox {
-    fn send(
-        &self,
-        kind: &'static str,
-        email: &str,
-        token: &str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        self.0
-            .lock()
-            .expect("outbox")
-            .push((kind.to_owned(), email.to_owned(), token.to_owned()));
-        Box::pin(async {})
-    }
-}
-
-impl Outbox {
-    /// The newest token of `kind` mailed to `email` when it is not `not`, waiting for it
-    /// (invitations are mailed after the answer).
-    async fn last(&self, kind: &str, email: &str, not: Option<&str>) -> String {
-        for _ in 0..200 {
-            let found = self
-                .0
-                .lock()
-                .expect("outbox")
-                .iter()
-                .rev()
-                .find(|(k, e, _)| k == kind && e == email)
-                .map(|m| m.2.clone())
-                .filter(|t| Some(t.as_str()) != not);
-            if let Some(t) = found {
-                return t;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("no {kind} mail to {email}");
-    }
-}
-
 /// The app with the organization routes as `cfg` sets them, mailing into an outbox.
 async fn invite_fixture(cfg: access_axum::orgs::OrgsConfig) -> (Fixture, Outbox) {
     let outbox = Outbox::default();
@@ -249,27 +132,6 @@ async fn sign_up(f: &Fixture, email: &str) -> (String, String) {
     let token = body["access_token"].as_str().expect("token").to_owned();
     let (_, me) = send(&f.router, "GET", "/auth/me", Some(&token), None).await;
     (token, me["id"].as_i64().expect("id").to_string())
-}
-
-/// The rows of `sql`, each as its columns' text, for comparing the database before and after.
-async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<String> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect("query");
-    rows.iter()
-        .map(|r| {
-            (0..)
-                .map_while(|i| {
-                    r.try_get_by_index::<Option<String>>(i)
-                        .map(|v| v.unwrap_or_default())
-                        .or_else(|_| r.try_get_by_index::<i64>(i).map(|v| v.to_string()))
-                        .ok()
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
 }
 
 /// What the organization routes write: the organizations, the assignments, the audit trail.

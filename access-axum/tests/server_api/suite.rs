@@ -3,14 +3,12 @@
 //! (a user it made logs in, its tokens open `GET /auth/me`, its organization answers
 //! `GET /orgs`), and each refusal leaves the database as it was.
 
+use access_axum::App;
 use access_axum::api::Superuser;
-use access_axum::{App, AuthConfig, JwtKeys};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
+use axum::http::StatusCode;
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
 mod model {
     access_core::define_access! {
@@ -28,87 +26,16 @@ mod model {
 
 use model::Access as Model;
 
-const SECRET: &[u8] = b"example-only-secret-0123456789abcdef";
-const PASSWORD: &str = "correct horse battery";
+#[path = "../common/backend.rs"]
+mod backend;
+use backend::{Outbox, PASSWORD, config, rows, send};
 
-/// Whether this binary's database is missing (PostgreSQL without `ACCESS_TEST_POSTGRES_URL`):
-/// the test then says so and returns.
 fn skip() -> bool {
-    if super::BACKEND == "postgres" && std::env::var("ACCESS_TEST_POSTGRES_URL").is_err() {
-        static SAID: std::sync::Once = std::sync::Once::new();
-        SAID.call_once(|| {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "server_api_postgres: skipped, set ACCESS_TEST_POSTGRES_URL to run the suite on PostgreSQL"
-            );
-        });
-        return true;
-    }
-    false
+    backend::skip("server_api", super::BACKEND)
 }
 
-/// A fresh database: SQLite in memory, or a new PostgreSQL schema per test.
 async fn database() -> DatabaseConnection {
-    if super::BACKEND == "sqlite" {
-        let mut opts = ConnectOptions::new("sqlite::memory:");
-        opts.max_connections(1);
-        return Database::connect(opts).await.expect("sqlite");
-    }
-    let url = std::env::var("ACCESS_TEST_POSTGRES_URL").expect("checked by skip()");
-    let schema = format!(
-        "server_api_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("time")
-            .as_nanos()
-    );
-    let db = Database::connect(url.clone()).await.expect("postgres");
-    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .expect("schema");
-    drop(db);
-    let mut opts = ConnectOptions::new(url);
-    opts.max_connections(4).set_schema_search_path(schema);
-    Database::connect(opts).await.expect("postgres")
-}
-
-fn config() -> AuthConfig {
-    AuthConfig::builder()
-        .keys(JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).expect("keys"))
-        .argon2(access_axum::config::Argon2Params {
-            m_cost: 256,
-            t_cost: 1,
-            p_cost: 1,
-        })
-        .build()
-        .expect("config")
-}
-
-/// Captures what would be mailed: (kind, address, token).
-#[derive(Clone, Default)]
-struct Outbox(std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>);
-
-impl access_axum::Mailer for Outbox {
-    fn send(
-        &self,
-        kind: &'static str,
-        email: &str,
-        token: &str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        self.0
-            .lock()
-            .expect("outbox")
-            .push((kind.to_owned(), email.to_owned(), token.to_owned()));
-        Box::pin(async {})
-    }
-}
-
-impl Outbox {
-    fn sent(&self) -> Vec<(String, String, String)> {
-        self.0.lock().expect("outbox").clone()
-    }
+    backend::database("server_api", super::BACKEND).await
 }
 
 struct Fixture {
@@ -139,60 +66,10 @@ async fn fixture() -> Fixture {
     }
 }
 
-async fn send(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .expect("request");
-    let res = app.clone().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, body)
-}
-
 /// Logs in over HTTP: the status and the answer.
 async fn login(f: &Fixture, email: &str, password: &str) -> (StatusCode, Value) {
     let body = json!({ "identifier": email, "password": password });
     send(&f.router, "POST", "/auth/login", None, Some(body)).await
-}
-
-/// The rows of `sql`, each as its columns' text, for comparing the database before and after.
-async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<String> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect("query");
-    rows.iter()
-        .map(|r| {
-            (0..)
-                .map_while(|i| {
-                    r.try_get_by_index::<Option<String>>(i)
-                        .map(|v| v.unwrap_or_default())
-                        .or_else(|_| r.try_get_by_index::<i64>(i).map(|v| v.to_string()))
-                        .or_else(|_| r.try_get_by_index::<bool>(i).map(|v| v.to_string()))
-                        .ok()
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
 }
 
 /// Everything the API writes: users, sessions, tokens, organizations, assignments, audit.

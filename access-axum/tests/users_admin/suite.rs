@@ -3,14 +3,12 @@
 //! (`users_admin_postgres`), with the database read directly after each change and each
 //! refusal.
 
+use access_axum::App;
 use access_axum::db::{NewUser, UserChange, UsersTable};
-use access_axum::{App, AuthConfig, JwtKeys};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
+use axum::http::StatusCode;
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
 mod model {
     access_core::define_access! {
@@ -28,62 +26,16 @@ mod model {
 
 use model::{Access as Model, Entitlement};
 
-const SECRET: &[u8] = b"example-only-secret-0123456789abcdef";
-const PASSWORD: &str = "correct horse battery";
+#[path = "../common/backend.rs"]
+mod backend;
+use backend::{PASSWORD, config, rows, send, send_raw};
 
-/// Whether this binary's database is missing (PostgreSQL without `ACCESS_TEST_POSTGRES_URL`):
-/// the test then says so and returns.
 fn skip() -> bool {
-    if super::BACKEND == "postgres" && std::env::var("ACCESS_TEST_POSTGRES_URL").is_err() {
-        static SAID: std::sync::Once = std::sync::Once::new();
-        SAID.call_once(|| {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "users_admin_postgres: skipped, set ACCESS_TEST_POSTGRES_URL to run the suite on PostgreSQL"
-            );
-        });
-        return true;
-    }
-    false
+    backend::skip("users_admin", super::BACKEND)
 }
 
-/// A fresh database: SQLite in memory, or a new PostgreSQL schema per test.
 async fn database() -> DatabaseConnection {
-    if super::BACKEND == "sqlite" {
-        let mut opts = ConnectOptions::new("sqlite::memory:");
-        opts.max_connections(1);
-        return Database::connect(opts).await.expect("sqlite");
-    }
-    let url = std::env::var("ACCESS_TEST_POSTGRES_URL").expect("checked by skip()");
-    let schema = format!(
-        "users_admin_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("time")
-            .as_nanos()
-    );
-    let db = Database::connect(url.clone()).await.expect("postgres");
-    db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .expect("schema");
-    drop(db);
-    let mut opts = ConnectOptions::new(url);
-    opts.max_connections(4).set_schema_search_path(schema);
-    Database::connect(opts).await.expect("postgres")
-}
-
-fn config() -> AuthConfig {
-    AuthConfig::builder()
-        .keys(JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).expect("keys"))
-        .argon2(access_axum::config::Argon2Params {
-            m_cost: 256,
-            t_cost: 1,
-            p_cost: 1,
-        })
-        .build()
-        .expect("config")
+    backend::database("users_admin", super::BACKEND).await
 }
 
 struct Fixture {
@@ -107,44 +59,6 @@ async fn fixture() -> Fixture {
         router: built.into_router(),
         db,
     }
-}
-
-/// A request with an optional bearer token and raw body (`content_type` set when given).
-async fn send_raw(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<(&str, String)>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some((content_type, b)) => req.header("content-type", content_type).body(Body::from(b)),
-        None => req.body(Body::empty()),
-    }
-    .expect("request");
-    let res = app.clone().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, body)
-}
-
-async fn send(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let body = body.map(|b| ("application/json", b.to_string()));
-    send_raw(app, method, uri, token, body).await
 }
 
 /// A signed-in user: tokens and id.
@@ -190,38 +104,6 @@ async fn promote(f: &Fixture, id: i64) {
         .update(&f.db, id, UserChange::Superuser(true))
         .await
         .expect("promote");
-}
-
-/// The rows of `sql`, each as its columns' text, for comparing the database before and after;
-/// every column is read (a column of another type fails the test rather than being dropped).
-async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<String> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect("query");
-    let select = sql.split_once(" FROM ").expect("SELECT .. FROM ..").0;
-    let columns = select.split(',').count();
-    rows.iter()
-        .map(|r| {
-            let fields: Vec<String> = (0..)
-                .map_while(|i| {
-                    r.try_get_by_index::<Option<String>>(i)
-                        .map(Option::unwrap_or_default)
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<i64>>(i)
-                                .map(|v| v.map_or_else(String::new, |v| v.to_string()))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<bool>>(i)
-                                .map(|v| v.map_or_else(String::new, |v| v.to_string()))
-                        })
-                        .ok()
-                })
-                .collect();
-            assert_eq!(fields.len(), columns, "{sql}: every column read");
-            fields.join("|")
-        })
-        .collect()
 }
 
 /// What these routes write: the users, the sessions, the audit trail.

@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::email::TokenBody;
 use super::me::{current_record, shown};
 use super::respond;
 use crate::auth::extract::Client;
@@ -314,12 +315,6 @@ pub(super) async fn change_email(
         state.mailer.send("email_changing", old, &new).await;
     }
     Ok((StatusCode::ACCEPTED, Json(json!({ "sent": true }))))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct TokenBody {
-    token: String,
 }
 
 pub(super) async fn confirm_email(

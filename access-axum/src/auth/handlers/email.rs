@@ -17,9 +17,10 @@ pub(super) struct EmailBody {
     pub(super) email: String,
 }
 
+/// `{ "token": .. }`: a mailed one-time token.
 #[derive(Deserialize)]
 pub(super) struct TokenBody {
-    token: String,
+    pub(super) token: String,
 }
 
 pub(super) async fn verify(

@@ -35,7 +35,7 @@ mod orgs;
 mod sessions;
 mod users;
 
-pub use orgs::Organization;
+pub use crate::orgs::Organization;
 pub use sessions::IssuedTokens;
 pub use users::Superuser;
 

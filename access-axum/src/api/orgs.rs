@@ -4,26 +4,7 @@ use access_core::AccessModel;
 
 use super::Api;
 use crate::error::ApiError;
-use crate::orgs;
-
-/// An organization as `POST /orgs` answers it: its id, its name and its founder's roles there.
-///
-/// ```
-/// use access_axum::api::Organization;
-///
-/// let org = Organization { id: "acme".into(), name: "Acme".into(), roles: vec!["owner".into()] };
-/// let body = serde_json::to_value(&org).unwrap();
-/// assert_eq!(body, serde_json::json!({ "id": "acme", "name": "Acme", "roles": ["owner"] }));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Organization {
-    /// Its id (in URLs, tokens and the store).
-    pub id: String,
-    /// Its display name, trimmed.
-    pub name: String,
-    /// The founder's roles there: the tenant's owner role.
-    pub roles: Vec<String>,
-}
+use crate::orgs::{self, Organization};
 
 impl<M: AccessModel> Api<'_, M> {
     /// Creates the organization `id` (generated when `None`) named `name`, its owner the user

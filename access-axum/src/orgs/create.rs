@@ -13,11 +13,29 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{direct_roles, role_index, role_names, table, tenant_of};
-use crate::api::Organization;
 use crate::auth::AuthState;
 use crate::auth::tokens::unix_now;
 use crate::authz::{Access, Authz};
 use crate::error::{ApiError, JsonBody};
+
+/// An organization as `POST /orgs` answers it: its id, its name and its founder's roles there.
+///
+/// ```
+/// use access_axum::orgs::Organization;
+///
+/// let org = Organization { id: "acme".into(), name: "Acme".into(), roles: vec!["owner".into()] };
+/// let body = serde_json::to_value(&org).unwrap();
+/// assert_eq!(body, serde_json::json!({ "id": "acme", "name": "Acme", "roles": ["owner"] }));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Organization {
+    /// Its id (in URLs, tokens and the store).
+    pub id: String,
+    /// Its display name, trimmed.
+    pub name: String,
+    /// The founder's roles there: the tenant's owner role.
+    pub roles: Vec<String>,
+}
 
 /// The body of `POST /orgs`.
 ///

@@ -55,7 +55,7 @@ mod switch;
 pub mod table;
 
 pub use change::MemberRole;
-pub use create::NewOrganization;
+pub use create::{NewOrganization, Organization};
 pub(crate) use create::{add_member, create_org};
 pub use invite::NewInvitation;
 pub(crate) use removal::Memberships;

@@ -19,6 +19,7 @@
 //! | `cookies.rs` | reading the bearer header and token cookies, setting cookies |
 //! | `identifiers.rs` | normalizing emails and usernames |
 //! | `removal.rs` | [`AccountRemoval`]: what goes with a deleted account |
+//! | `passkeys/` | passkeys (WebAuthn): [`PasskeyConfig`], registering, signing in, a user's own assertion |
 //! | `handlers/` | the endpoints, one file per group, and [`AuthState::router`](crate::AuthState::router) |
 //!
 //! # Examples
@@ -48,6 +49,7 @@ pub(crate) mod handlers;
 pub(crate) mod identifiers;
 pub(crate) mod mailer;
 pub(crate) mod one_time;
+pub(crate) mod passkeys;
 pub(crate) mod passwords;
 mod rate_limit;
 pub(crate) mod removal;
@@ -57,6 +59,7 @@ pub(crate) mod tokens;
 pub(crate) mod user;
 
 pub use extract::{RequireAuthenticated, RequireAuthenticatedLayer};
+pub use passkeys::PasskeyConfig;
 pub use removal::AccountRemoval;
 
 // What other modules of the crate use.

@@ -59,6 +59,8 @@ pub struct AuthState {
     pub(crate) writers: Writers,
     /// What goes with a deleted account ([`AuthState::with_account_removal`]).
     pub(crate) removals: Vec<Arc<dyn super::removal::AccountRemoval>>,
+    /// The passkeys' relying party ([`AuthState::with_passkeys`]); none: no passkey routes.
+    pub(crate) passkeys: Option<super::passkeys::PasskeyConfig>,
 }
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
@@ -143,6 +145,7 @@ impl AuthState {
             async_claims: None,
             tenant_check: None,
             removals: Vec::new(),
+            passkeys: None,
         }
     }
 
@@ -282,6 +285,25 @@ impl AuthState {
                 Box::pin(async move { object_or_log(&fut.await) })
             },
         ));
+        self
+    }
+
+    /// With passkeys (WebAuthn) for the relying party `config` describes: mounts
+    /// `/auth/passkeys/...` (register, list, delete, sign in) and removes an account's passkeys
+    /// with it. See `docs/passkeys.md`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::{AuthState, auth::PasskeyConfig};
+    /// fn with_passkeys(state: AuthState) -> Result<AuthState, access_axum::ConfigError> {
+    ///     let config = PasskeyConfig::new("example.com", "Example", "https://app.example.com")?;
+    ///     Ok(state.with_passkeys(config)) // or PasskeyConfig::from_env()?
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_passkeys(mut self, config: super::passkeys::PasskeyConfig) -> Self {
+        self.passkeys = Some(config);
+        self.removals.push(Arc::new(super::passkeys::Removal));
         self
     }
 

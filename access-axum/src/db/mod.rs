@@ -14,6 +14,8 @@
 //! | [`one_time_token`] | `auth_one_time_tokens` | email verification and password reset tokens |
 //! | [`rate_limit`] | `auth_rate_limits` | rate-limit counters (fixed windows) |
 //! | [`profile`] | `auth_profiles` | display name, last login, a pending address change |
+//! | [`passkey`] | `auth_passkeys` | passkeys (WebAuthn credentials), one per authenticator |
+//! | [`webauthn_ceremony`] | `auth_webauthn_ceremonies` | passkey ceremonies in progress, taken once |
 //!
 //! # Examples
 //! ```no_run
@@ -39,12 +41,14 @@
 
 mod connect;
 pub mod one_time_token;
+pub mod passkey;
 pub mod profile;
 pub mod rate_limit;
 pub mod refresh_token;
 pub mod session;
 pub mod user;
 mod users;
+pub mod webauthn_ceremony;
 mod writers;
 
 pub use connect::connect;

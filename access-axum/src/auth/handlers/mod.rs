@@ -88,6 +88,7 @@ impl AuthState {
             .route(&p.verify_email, post(email::verify))
             .route(&p.resend_verification, post(email::resend))
             .route(&p.jwks, get(jwks::jwks))
+            .merge(super::passkeys::routes(self))
             .layer(axum::extract::DefaultBodyLimit::max(
                 self.config.http().body_limit,
             ))

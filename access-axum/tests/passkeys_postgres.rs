@@ -1,0 +1,7 @@
+//! Passkeys (WebAuthn) through the HTTP stack on PostgreSQL, at `ACCESS_TEST_POSTGRES_URL`
+//! (`.ci/run` installs and starts one on loopback). Without it, every test says it was skipped.
+
+const BACKEND: &str = "postgres";
+
+#[path = "passkeys/suite.rs"]
+mod suite;

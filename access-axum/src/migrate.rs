@@ -33,6 +33,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     table(db, &schema, rate_limit::Entity).await?;
     table(db, &schema, crate::db::passkey::Entity).await?;
     table(db, &schema, crate::db::webauthn_ceremony::Entity).await?;
+    table(db, &schema, crate::db::mfa_totp::Entity).await?;
+    table(db, &schema, crate::db::recovery_code::Entity).await?;
     table(db, &schema, audit::Entity).await?;
     table(db, &schema, role_grant::Entity).await?;
     table(db, &schema, custom_role::Entity).await?;

@@ -20,6 +20,7 @@
 //! | `identifiers.rs` | normalizing emails and usernames |
 //! | `removal.rs` | [`AccountRemoval`]: what goes with a deleted account |
 //! | `passkeys/` | passkeys (WebAuthn): [`PasskeyConfig`], registering, signing in, a user's own assertion |
+//! | `mfa/` | the second factor: TOTP and recovery codes, their endpoints, `verify` for the login |
 //! | `handlers/` | the endpoints, one file per group, and [`AuthState::router`](crate::AuthState::router) |
 //!
 //! # Examples
@@ -48,6 +49,7 @@ pub(crate) mod extract;
 pub(crate) mod handlers;
 pub(crate) mod identifiers;
 pub(crate) mod mailer;
+pub(crate) mod mfa;
 pub(crate) mod one_time;
 pub(crate) mod passkeys;
 pub(crate) mod passwords;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::error::{ConfigError, ConfigErrors};
 use super::http::{AuthPaths, CookieConfig, SameSite, TokenTransport};
 use super::keys::JwtKeys;
+use super::mfa::{self, MfaSettings};
 use super::policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimits};
 use super::settings::{
     AccountConfig, AuthConfig, HttpConfig, PasswordConfig, SessionConfig, TokenConfig,
@@ -65,6 +66,8 @@ pub struct AuthConfigBuilder {
     reset_revokes_sessions: Option<bool>,
     one_time_ttl: Option<Duration>,
     users: Option<UsersTable>,
+    pub(super) mfa_key: Option<[u8; 32]>,
+    pub(super) mfa_issuer: Option<String>,
     pub(super) errors: Vec<ConfigError>,
 }
 
@@ -260,6 +263,50 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Turns MFA on (TOTP second factor and recovery codes): the key that encrypts the TOTP
+    /// secrets at rest and the issuer name authenticator apps show. Wins over `MFA_KEY` and
+    /// `MFA_ISSUER`. See [`MfaSettings`].
+    ///
+    /// ```
+    /// use access_axum::config::MfaSettings;
+    /// // A literal key, for this example only: 32 random bytes from `MFA_KEY` in production.
+    /// let key: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37));
+    /// let mfa = MfaSettings { key, issuer: "Example".into() };
+    /// let builder = access_axum::AuthConfig::builder().mfa(mfa);
+    /// ```
+    #[must_use]
+    pub fn mfa(mut self, v: MfaSettings) -> Self {
+        self.mfa_key = Some(v.key);
+        self.mfa_issuer = Some(v.issuer);
+        self
+    }
+
+    /// Turns MFA on with this key (32 random bytes; `MFA_KEY`), the issuer being `MFA_ISSUER`,
+    /// [`mfa_issuer`](Self::mfa_issuer) or `access`.
+    ///
+    /// ```
+    /// // For this example only: read the key from a secret store or `MFA_KEY`.
+    /// let key: [u8; 32] = std::array::from_fn(|i| i as u8);
+    /// let builder = access_axum::AuthConfig::builder().mfa_key(key).mfa_issuer("Example");
+    /// ```
+    #[must_use]
+    pub fn mfa_key(mut self, key: [u8; 32]) -> Self {
+        self.mfa_key = Some(key);
+        self
+    }
+
+    /// The name authenticator apps show for this service (default `access`; `MFA_ISSUER`): 1 to
+    /// 64 characters without `:`. Needs a key ([`mfa_key`](Self::mfa_key) or `MFA_KEY`).
+    ///
+    /// ```
+    /// let builder = access_axum::AuthConfig::builder().mfa_issuer("Example");
+    /// ```
+    #[must_use]
+    pub fn mfa_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.mfa_issuer = Some(issuer.into());
+        self
+    }
+
     /// The configuration.
     ///
     /// # Errors
@@ -311,6 +358,29 @@ impl AuthConfigBuilder {
                 });
             }
         }
+        let mfa = match (self.mfa_key, self.mfa_issuer) {
+            (Some(key), issuer) => {
+                let issuer = issuer.unwrap_or_else(|| mfa::DEFAULT_ISSUER.to_owned());
+                let checked = mfa::check_key("MFA_KEY", &key)
+                    .and_then(|()| mfa::check_issuer("MFA_ISSUER", &issuer));
+                match checked {
+                    Ok(()) => Some(MfaSettings { key, issuer }),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
+                }
+            }
+            (None, Some(_)) if !errors.iter().any(|e| e.var() == Some("MFA_KEY")) => {
+                errors.push(ConfigError::Missing {
+                    var: "MFA_KEY",
+                    what: "MFA key",
+                    hint: "(32 random bytes, base64 or hex) to go with MFA_ISSUER",
+                });
+                None
+            }
+            (None, _) => None,
+        };
         if self.max_sessions == Some(0) {
             errors.push(ConfigError::invalid("max_sessions", "must be at least 1"));
         }
@@ -360,6 +430,7 @@ impl AuthConfigBuilder {
                 transport: self.transport.unwrap_or(TokenTransport::Both),
                 rate_limits: self.rate_limits.unwrap_or_default(),
             },
+            mfa,
         })
     }
 }

@@ -8,6 +8,7 @@ use jsonwebtoken::Algorithm;
 use super::builder::AuthConfigBuilder;
 use super::error::{ConfigError, ConfigErrors};
 use super::keys::JwtKeys;
+use super::mfa;
 use super::settings::AuthConfig;
 
 impl AuthConfig {
@@ -33,7 +34,8 @@ impl AuthConfigBuilder {
     /// Reads the environment: `JWT_SECRET` (HMAC, at least 32 bytes) or `JWT_PRIVATE_KEY[_FILE]`
     /// and `JWT_PUBLIC_KEY[_FILE]` (PEM) with `JWT_ALGORITHM` (default HS256), `JWT_EXPIRES_IN`,
     /// `JWT_REFRESH_EXPIRES_IN`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_KEY_ID`, `AUTH_REGISTRATION`
-    /// (`on`/`off`). Values set on the builder before win; mistakes wait for `build`.
+    /// (`on`/`off`), `MFA_KEY` (32 bytes, base64 or 64 hex digits: MFA on) and `MFA_ISSUER`.
+    /// Values set on the builder before win; mistakes wait for `build`.
     ///
     /// # Examples
     /// ```no_run
@@ -94,6 +96,17 @@ impl AuthConfigBuilder {
                     "must be `on` or `off`",
                 )),
             }
+        }
+        if self.mfa_key.is_none()
+            && let Some(v) = var("MFA_KEY")
+        {
+            match mfa::parse_key("MFA_KEY", &v) {
+                Ok(key) => self.mfa_key = Some(key),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        if self.mfa_issuer.is_none() {
+            self.mfa_issuer = var("MFA_ISSUER");
         }
         self
     }

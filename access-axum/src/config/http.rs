@@ -124,6 +124,17 @@ pub struct AuthPaths {
     pub change_email: String,
     /// `POST`: take the new address's token, which applies the change (default `/email/confirm`).
     pub confirm_email: String,
+    /// `GET`: the caller's second factors (default `/mfa`; mounted when MFA is on).
+    pub mfa: String,
+    /// `POST`: start a TOTP enrolment; `DELETE`: remove TOTP and the recovery codes (default
+    /// `/mfa/totp`; mounted when MFA is on).
+    pub mfa_totp: String,
+    /// `POST`: confirm the enrolment with a code, which returns the recovery codes (default
+    /// `/mfa/totp/confirm`; mounted when MFA is on).
+    pub mfa_totp_confirm: String,
+    /// `POST`: ten new recovery codes, the old ones revoked (default `/mfa/recovery-codes`;
+    /// mounted when MFA is on).
+    pub mfa_recovery_codes: String,
 }
 
 impl Default for AuthPaths {
@@ -143,13 +154,17 @@ impl Default for AuthPaths {
             change_password: "/password".into(),
             change_email: "/email".into(),
             confirm_email: "/email/confirm".into(),
+            mfa: "/mfa".into(),
+            mfa_totp: "/mfa/totp".into(),
+            mfa_totp_confirm: "/mfa/totp/confirm".into(),
+            mfa_recovery_codes: "/mfa/recovery-codes".into(),
         }
     }
 }
 
 impl AuthPaths {
     /// Every path with the name of its field (`paths.login`), for error messages.
-    pub(super) fn named(&self) -> [(&'static str, &str); 14] {
+    pub(super) fn named(&self) -> [(&'static str, &str); 18] {
         [
             ("paths.register", &self.register),
             ("paths.login", &self.login),
@@ -165,6 +180,10 @@ impl AuthPaths {
             ("paths.change_password", &self.change_password),
             ("paths.change_email", &self.change_email),
             ("paths.confirm_email", &self.confirm_email),
+            ("paths.mfa", &self.mfa),
+            ("paths.mfa_totp", &self.mfa_totp),
+            ("paths.mfa_totp_confirm", &self.mfa_totp_confirm),
+            ("paths.mfa_recovery_codes", &self.mfa_recovery_codes),
         ]
     }
 }

@@ -12,6 +12,7 @@
 //! - `keys`: [`JwtKeys`] (HMAC, PEM, development pair).
 //! - `policy`: [`PasswordPolicy`], [`Argon2Params`], [`LoginIdentifier`], [`RateLimits`].
 //! - `http`: [`AuthPaths`], [`CookieConfig`], [`TokenTransport`].
+//! - `mfa`: [`MfaSettings`] (the key of the stored TOTP secrets, the issuer name), `MFA_KEY`.
 //! - `error`: [`ConfigError`], [`ConfigErrors`].
 //!
 //! # Examples
@@ -37,12 +38,14 @@ mod env;
 pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod keys;
+mod mfa;
 mod policy;
 pub(crate) mod settings;
 
 pub use builder::AuthConfigBuilder;
 pub use env::parse_duration;
 pub use http::{CookieConfig, SameSite, TokenTransport};
+pub use mfa::MfaSettings;
 pub use policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimit, RateLimits};
 pub use settings::{AccountConfig, HttpConfig, PasswordConfig, SessionConfig, TokenConfig};
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::http::{AuthPaths, CookieConfig, TokenTransport};
 use super::keys::JwtKeys;
+use super::mfa::MfaSettings;
 use super::policy::{Argon2Params, LoginIdentifier, PasswordPolicy, RateLimits};
 use crate::db::UsersTable;
 
@@ -28,6 +29,7 @@ pub struct AuthConfig {
     pub(super) passwords: PasswordConfig,
     pub(super) accounts: AccountConfig,
     pub(super) http: HttpConfig,
+    pub(super) mfa: Option<MfaSettings>,
 }
 
 impl AuthConfig {
@@ -89,6 +91,19 @@ impl AuthConfig {
     /// ```
     pub fn http(&self) -> &HttpConfig {
         &self.http
+    }
+
+    /// The second-factor setting, when MFA is on ([`AuthConfigBuilder::mfa`](crate::config::AuthConfigBuilder::mfa),
+    /// `MFA_KEY`): without it the MFA routes are not mounted and no account is asked for a
+    /// second factor.
+    ///
+    /// ```
+    /// # use access_axum::{AuthConfig, JwtKeys}; let keys = JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, &[7u8; 32]).unwrap();
+    /// let config = AuthConfig::builder().keys(keys).build().unwrap();
+    /// assert!(config.mfa().is_none()); // off by default
+    /// ```
+    pub fn mfa(&self) -> Option<&MfaSettings> {
+        self.mfa.as_ref()
     }
 }
 

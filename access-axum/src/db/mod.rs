@@ -16,6 +16,8 @@
 //! | [`profile`] | `auth_profiles` | display name, last login, a pending address change |
 //! | [`passkey`] | `auth_passkeys` | passkeys (WebAuthn credentials), one per authenticator |
 //! | [`webauthn_ceremony`] | `auth_webauthn_ceremonies` | passkey ceremonies in progress, taken once |
+//! | [`mfa_totp`] | `auth_mfa_totp` | authenticator-app (TOTP) secrets, encrypted, and the last accepted step |
+//! | [`recovery_code`] | `auth_recovery_codes` | one-time recovery codes, stored hashed |
 //!
 //! # Examples
 //! ```no_run
@@ -40,10 +42,12 @@
 //! ```
 
 mod connect;
+pub mod mfa_totp;
 pub mod one_time_token;
 pub mod passkey;
 pub mod profile;
 pub mod rate_limit;
+pub mod recovery_code;
 pub mod refresh_token;
 pub mod session;
 pub mod user;

@@ -74,6 +74,17 @@ pub fn config() -> AuthConfig {
         .expect("config")
 }
 
+/// The builder behind [`config`], for suites that add settings (MFA, ..) before `build`.
+pub fn config_builder() -> access_axum::config::AuthConfigBuilder {
+    AuthConfig::builder()
+        .keys(JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).expect("keys"))
+        .argon2(access_axum::config::Argon2Params {
+            m_cost: 256,
+            t_cost: 1,
+            p_cost: 1,
+        })
+}
+
 /// Captures what would be mailed: (kind, address, token).
 #[derive(Clone, Default)]
 pub struct Outbox(pub std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>);
@@ -145,6 +156,36 @@ pub async fn send_raw(
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, body)
+}
+
+/// [`send`] with the response's headers too: the status, the headers, the body as JSON (or as
+/// a string when it is not JSON).
+pub async fn send_full(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("request");
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, headers, body)
 }
 
 /// [`send_raw`] with a JSON body.

@@ -12,6 +12,7 @@
 //! | `password.rs` | `POST forgot-password`, `POST reset-password` |
 //! | `email.rs` | `POST verify-email`, `POST resend-verification` |
 //! | `jwks.rs` | `GET .well-known/jwks.json` |
+//! | `../mfa/handlers.rs` | `GET mfa`, `POST`/`DELETE mfa/totp`, `POST mfa/totp/confirm`, `POST mfa/recovery-codes` (with MFA configured) |
 //! | `respond.rs` | the user and token answers they share |
 
 mod account;
@@ -61,7 +62,7 @@ impl AuthState {
     /// ```
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let p = &self.config.http().paths;
-        let inner = Router::new()
+        let mut inner = Router::new()
             .route(&p.register, post(register::register))
             .route(&p.login, post(login::login))
             .route(&p.logout, post(login::logout))
@@ -87,7 +88,16 @@ impl AuthState {
             .route(&p.reset_password, post(password::reset))
             .route(&p.verify_email, post(email::verify))
             .route(&p.resend_verification, post(email::resend))
-            .route(&p.jwks, get(jwks::jwks))
+            .route(&p.jwks, get(jwks::jwks));
+        if self.config.mfa().is_some() {
+            use super::mfa::handlers as mfa;
+            inner = inner
+                .route(&p.mfa, get(mfa::factors))
+                .route(&p.mfa_totp, post(mfa::enrol).delete(mfa::remove))
+                .route(&p.mfa_totp_confirm, post(mfa::confirm))
+                .route(&p.mfa_recovery_codes, post(mfa::regenerate));
+        }
+        let inner = inner
             .merge(super::passkeys::routes(self))
             .layer(axum::extract::DefaultBodyLimit::max(
                 self.config.http().body_limit,

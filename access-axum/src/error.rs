@@ -143,7 +143,8 @@ impl ApiError {
 
     /// A schema's refusal of an action: 503 `unavailable` with `Retry-After` when a rule could
     /// not be evaluated (a reason `check_failed`: a store failed), 401 when the caller is not
-    /// signed in and the rule needs them to be, else 403 `forbidden` with the reasons.
+    /// signed in and the rule needs them to be, 403 `mfa_required` when only a recent second
+    /// factor is missing (`fva`), else 403 `forbidden` with the reasons.
     ///
     /// ```
     /// use access_axum::ApiError;
@@ -168,7 +169,19 @@ impl ApiError {
         if !signed_in && needs_sign_in {
             return Self::unauthenticated();
         }
-        Self::new(StatusCode::FORBIDDEN, "forbidden", denial.to_string()).with(Extra {
+        // Only a second factor is missing: `mfa_required`, so a client knows to prompt for a
+        // step-up (the reason's `meta.max_age` says how recent it must be) and retry.
+        let only_mfa = !denial.reasons.is_empty()
+            && denial
+                .reasons
+                .iter()
+                .all(|r| r.kind == ReasonKind::MfaRequired);
+        let code = if only_mfa {
+            "mfa_required"
+        } else {
+            "forbidden"
+        };
+        Self::new(StatusCode::FORBIDDEN, code, denial.to_string()).with(Extra {
             reasons: denial.reasons.clone(),
             ..Extra::default()
         })

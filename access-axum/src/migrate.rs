@@ -27,12 +27,14 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     table(db, &schema, session::Entity).await?;
     // Added after the table: databases made before get it.
     add_column(db, "auth_sessions", "tenant", "VARCHAR(255) NULL").await?;
+    add_column(db, "auth_sessions", "mfa_at", "BIGINT NULL").await?;
     table(db, &schema, refresh_token::Entity).await?;
     table(db, &schema, one_time_token::Entity).await?;
     table(db, &schema, crate::db::profile::Entity).await?;
     table(db, &schema, rate_limit::Entity).await?;
     table(db, &schema, crate::db::passkey::Entity).await?;
     table(db, &schema, crate::db::webauthn_ceremony::Entity).await?;
+    table(db, &schema, crate::db::mfa_challenge::Entity).await?;
     table(db, &schema, crate::db::mfa_totp::Entity).await?;
     table(db, &schema, crate::db::recovery_code::Entity).await?;
     table(db, &schema, audit::Entity).await?;

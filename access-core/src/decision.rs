@@ -189,6 +189,12 @@ pub enum ReasonMeta {
         /// When the period ends and the counter starts again.
         resets_at: Timestamp,
     },
+    /// A second factor is needed: verified within the last `max_age` seconds (an `fva(..)`
+    /// rule, or a route's `require_mfa_within`). A client prompts for it (step-up) and retries.
+    Mfa {
+        /// How recent the verification must be, in seconds.
+        max_age: u64,
+    },
 }
 
 /// One reason a request is denied.

@@ -84,6 +84,7 @@ async fn resolve(parts: &mut Parts, state: &AuthState) -> Result<CurrentUser, Ap
         tenant: claims.tenant,
         superuser: claims.su,
         issued_at: claims.iat,
+        mfa_verified_at: claims.mfa,
         via_cookie,
         claims: claims.extra,
     })

@@ -66,6 +66,7 @@ pub(crate) async fn open_in(
         expires_at: Set(now + config.tokens().refresh_ttl.as_secs() as i64),
         revoked_at: Set(None),
         tenant: Set(None),
+        mfa_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -116,6 +117,17 @@ pub(crate) async fn sign_tokens(
     sid: &str,
     refresh: String,
 ) -> Result<Tokens, ApiError> {
+    sign_tokens_with(state, u, sid, refresh, None).await
+}
+
+/// [`sign_tokens`] for a session that passed a second factor at `mfa_at` (the `mfa` claim).
+pub(crate) async fn sign_tokens_with(
+    state: &AuthState,
+    u: &user::Model,
+    sid: &str,
+    refresh: String,
+    mfa_at: Option<i64>,
+) -> Result<Tokens, ApiError> {
     let config = &state.config;
     // A tenant the user no longer belongs to is left out (the tenant check of the
     // organizations, when the application has them).
@@ -138,6 +150,7 @@ pub(crate) async fn sign_tokens(
         roles: roles_of(u),
         tenant: u.tenant.clone(),
         su: u.superuser,
+        mfa: mfa_at,
     };
     let access = tokens::issue_access(config, claims, unix_now())
         .ok_or_else(|| ApiError::internal("token signing failed"))?;
@@ -207,7 +220,11 @@ pub(crate) async fn switch_tenant(
         .by_id(&txn, user_id)
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
+    let mfa_at = session::Entity::find_by_id(sid.to_owned())
+        .one(&txn)
+        .await?
+        .and_then(|s| s.mfa_at);
     txn.commit().await?;
     drop(turn);
-    sign_tokens(state, &u, sid, refresh).await
+    sign_tokens_with(state, &u, sid, refresh, mfa_at).await
 }

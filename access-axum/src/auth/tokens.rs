@@ -49,14 +49,18 @@ pub struct Claims {
     /// Superuser.
     #[serde(default)]
     pub su: bool,
+    /// When the session last passed a second factor (Unix seconds; none: never): `fva(..)`
+    /// rules and [`require_mfa_within`](crate::AuthState::require_mfa_within) read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<i64>,
     /// Custom claims.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The registered claims, which custom claims cannot shadow.
-pub(crate) const REGISTERED: [&str; 10] = [
-    "sub", "iss", "aud", "exp", "nbf", "iat", "sid", "roles", "tenant", "su",
+pub(crate) const REGISTERED: [&str; 11] = [
+    "sub", "iss", "aud", "exp", "nbf", "iat", "sid", "roles", "tenant", "su", "mfa",
 ];
 
 /// Now, in Unix seconds.

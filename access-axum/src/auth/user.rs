@@ -42,6 +42,9 @@ pub struct CurrentUser<C = Map<String, Value>> {
     pub superuser: bool,
     /// When the token was issued.
     pub issued_at: i64,
+    /// When the session last passed a second factor (the token's `mfa` claim; Unix seconds):
+    /// what `fva(..)` rules and [`require_mfa_within`](crate::AuthState::require_mfa_within) read.
+    pub mfa_verified_at: Option<i64>,
     /// Whether the token came from a cookie (mutations then need the CSRF checks).
     pub via_cookie: bool,
     /// Custom claims ([`AuthState::with_claims`](crate::AuthState::with_claims)).
@@ -76,6 +79,7 @@ impl CurrentUser {
             tenant: self.tenant,
             superuser: self.superuser,
             issued_at: self.issued_at,
+            mfa_verified_at: self.mfa_verified_at,
             via_cookie: self.via_cookie,
             claims,
         })
@@ -98,7 +102,8 @@ impl<C: Serialize> CurrentUser<C> {
     /// fn api_key_user(id: i64) -> Result<CurrentUser, serde_json::Error> {
     ///     CurrentUser {
     ///         id, session_id: "api-key".into(), roles: vec![], tenant: None, superuser: false,
-    ///         issued_at: 0, via_cookie: false, claims: Plan { plan: "pro".into() },
+    ///         issued_at: 0, mfa_verified_at: None, via_cookie: false,
+    ///         claims: Plan { plan: "pro".into() },
     ///     }
     ///     .into_untyped()
     /// }
@@ -112,6 +117,7 @@ impl<C: Serialize> CurrentUser<C> {
             tenant: self.tenant,
             superuser: self.superuser,
             issued_at: self.issued_at,
+            mfa_verified_at: self.mfa_verified_at,
             via_cookie: self.via_cookie,
             claims,
         })
@@ -170,13 +176,15 @@ impl<C> CurrentUser<C> {
     /// }
     /// ```
     pub fn principal(&self, model: &access_core::ModelData) -> access_core::Principal {
-        principal_for(
+        let mut p = principal_for(
             model,
             self.id,
             self.roles.iter().map(String::as_str),
             self.tenant.as_deref(),
             self.superuser,
-        )
+        );
+        p.mfa_verified_at = self.mfa_verified_at;
+        p
     }
 }
 

@@ -1,4 +1,5 @@
-//! Route layers: [`AuthState::require_role`] (a global role from the token) and
+//! Route layers: [`AuthState::require_role`] (a global role from the token),
+//! [`AuthState::require_mfa_within`] (a recent second factor, from the token) and
 //! [`Authz::require_entitlement`] (an entitlement on the resource the request names, through
 //! every layer of the engine). Both answer 401 without credentials and 403 with the reasons
 //! when denied, and put the [`CurrentUser`] in the request's extensions for the handler.
@@ -113,6 +114,93 @@ fn role_required(roles: &[String]) -> ApiError {
     let mut e = ApiError::denied(&denial, true);
     e.message = message;
     e
+}
+
+/// The layer of [`AuthState::require_mfa_within`]: the session passed a second factor
+/// recently enough.
+///
+/// ```
+/// use access_axum::{AuthState, authz::RequireMfaLayer};
+/// use axum::{Router, routing::delete};
+/// use std::time::Duration;
+///
+/// fn danger_zone(auth: &AuthState) -> Router {
+///     let recent: RequireMfaLayer = auth.require_mfa_within(Duration::from_secs(300));
+///     Router::new()
+///         .route("/account/close", delete(|| async { "closed" }))
+///         .route_layer(recent)
+/// }
+/// ```
+#[derive(Clone)]
+pub struct RequireMfaLayer {
+    auth: AuthState,
+    max_age: std::time::Duration,
+}
+
+impl std::fmt::Debug for RequireMfaLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireMfaLayer")
+            .field("max_age", &self.max_age)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthState {
+    /// A route layer: the session passed a second factor (at sign-in or a step-up,
+    /// `POST /auth/mfa/step-up`) within `max_age`, as the access token's `mfa` claim says. 401
+    /// without credentials; 403 `mfa_required` with one reason whose `meta` carries `max_age`
+    /// (seconds) otherwise, so a client prompts for a step-up and retries. Superusers pass,
+    /// as they pass `fva(..)` rules. It reads nothing from the database.
+    ///
+    /// ```no_run
+    /// # fn f(auth: access_axum::AuthState) {
+    /// let app: axum::Router = axum::Router::new()
+    ///     .route("/billing", axum::routing::put(|| async { "changed" }))
+    ///     .route_layer(auth.require_mfa_within(std::time::Duration::from_secs(300)));
+    /// # }
+    /// ```
+    pub fn require_mfa_within(&self, max_age: std::time::Duration) -> RequireMfaLayer {
+        RequireMfaLayer {
+            auth: self.clone(),
+            max_age,
+        }
+    }
+}
+
+impl RequireMfaLayer {
+    /// The request, with the user in its extensions, when its second factor is recent.
+    async fn admit(self, req: Request) -> Result<Request, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let user = <CurrentUser as FromRequestParts<AuthState>>::from_request_parts(
+            &mut parts, &self.auth,
+        )
+        .await?;
+        let max_age = self.max_age.as_secs();
+        let now = crate::auth::tokens::unix_now();
+        let recent = user.mfa_verified_at.is_some_and(|t| {
+            t <= now && now.saturating_sub(t) <= i64::try_from(max_age).unwrap_or(i64::MAX)
+        });
+        if !user.superuser && !recent {
+            return Err(mfa_required(max_age));
+        }
+        parts.extensions.insert(user);
+        Ok(Request::from_parts(parts, body))
+    }
+}
+
+/// 403 `mfa_required`: a second factor within the last `max_age` seconds.
+fn mfa_required(max_age: u64) -> ApiError {
+    let reason = Reason {
+        kind: ReasonKind::MfaRequired,
+        message: format!("verify your second factor (needed within the last {max_age} s)"),
+        meta: ReasonMeta::Mfa { max_age },
+    };
+    let denial = Denial {
+        action: "access",
+        schema: "route",
+        reasons: vec![reason],
+    };
+    ApiError::denied(&denial, true)
 }
 
 /// Finds the resource a guarded route acts on, from the request.
@@ -257,6 +345,57 @@ pub struct RequireRole<Svc> {
 }
 
 impl<Svc> Service<Request> for RequireRole<Svc>
+where
+    Svc: Service<Request> + Clone + Send + 'static,
+    Svc::Response: IntoResponse,
+    Svc::Error: Send,
+    Svc::Future: Send,
+{
+    type Response = Response;
+    type Error = Svc::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Svc::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Svc::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let admit = self.layer.clone().admit(req);
+        run_guarded(&mut self.inner, admit)
+    }
+}
+
+impl<Svc> Layer<Svc> for RequireMfaLayer {
+    type Service = RequireMfa<Svc>;
+    fn layer(&self, inner: Svc) -> RequireMfa<Svc> {
+        RequireMfa {
+            layer: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`RequireMfaLayer`] wraps a route in: 401 without valid credentials, 403
+/// `mfa_required` without a recent second factor, else the route.
+///
+/// ```
+/// use access_axum::{AuthState, authz::RequireMfa};
+/// use axum::{Router, extract::Request};
+/// use tower::{Layer, service_fn};
+///
+/// fn app(auth: &AuthState) -> Router {
+///     let keys = service_fn(|_req: Request| async { Ok::<_, std::convert::Infallible>("api keys") });
+///     let guarded: RequireMfa<_> = auth.require_mfa_within(std::time::Duration::from_secs(300)).layer(keys);
+///     Router::new().route_service("/settings/api-keys", guarded)
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct RequireMfa<Svc> {
+    layer: RequireMfaLayer,
+    inner: Svc,
+}
+
+impl<Svc> Service<Request> for RequireMfa<Svc>
 where
     Svc: Service<Request> + Clone + Send + 'static,
     Svc::Response: IntoResponse,

@@ -79,7 +79,10 @@ use cache::TtlCache;
 use tenant::{Members, Memberships};
 
 pub use extract::{Access, MaybeAccess};
-pub use guard::{RequireEntitlement, RequireEntitlementLayer, RequireRole, RequireRoleLayer};
+pub use guard::{
+    RequireEntitlement, RequireEntitlementLayer, RequireMfa, RequireMfaLayer, RequireRole,
+    RequireRoleLayer,
+};
 pub use tenant::{TenantFn, TenantFrom};
 
 /// The default longest `access` claim: 2,048 characters, the access set of a model of up to

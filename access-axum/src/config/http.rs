@@ -135,6 +135,11 @@ pub struct AuthPaths {
     /// `POST`: ten new recovery codes, the old ones revoked (default `/mfa/recovery-codes`;
     /// mounted when MFA is on).
     pub mfa_recovery_codes: String,
+    /// `POST`: a login's challenge and a second factor → the tokens (default `/mfa/challenge`).
+    pub mfa_challenge: String,
+    /// `POST` (signed in): a second factor → new tokens whose `mfa` claim is now (default
+    /// `/mfa/step-up`).
+    pub mfa_step_up: String,
 }
 
 impl Default for AuthPaths {
@@ -158,13 +163,15 @@ impl Default for AuthPaths {
             mfa_totp: "/mfa/totp".into(),
             mfa_totp_confirm: "/mfa/totp/confirm".into(),
             mfa_recovery_codes: "/mfa/recovery-codes".into(),
+            mfa_challenge: "/mfa/challenge".into(),
+            mfa_step_up: "/mfa/step-up".into(),
         }
     }
 }
 
 impl AuthPaths {
     /// Every path with the name of its field (`paths.login`), for error messages.
-    pub(super) fn named(&self) -> [(&'static str, &str); 18] {
+    pub(super) fn named(&self) -> [(&'static str, &str); 20] {
         [
             ("paths.register", &self.register),
             ("paths.login", &self.login),
@@ -184,6 +191,8 @@ impl AuthPaths {
             ("paths.mfa_totp", &self.mfa_totp),
             ("paths.mfa_totp_confirm", &self.mfa_totp_confirm),
             ("paths.mfa_recovery_codes", &self.mfa_recovery_codes),
+            ("paths.mfa_challenge", &self.mfa_challenge),
+            ("paths.mfa_step_up", &self.mfa_step_up),
         ]
     }
 }

@@ -16,6 +16,7 @@
 //! | [`profile`] | `auth_profiles` | display name, last login, a pending address change |
 //! | [`passkey`] | `auth_passkeys` | passkeys (WebAuthn credentials), one per authenticator |
 //! | [`webauthn_ceremony`] | `auth_webauthn_ceremonies` | passkey ceremonies in progress, taken once |
+//! | [`mfa_challenge`] | `auth_mfa_challenges` | logins waiting for their second factor (hashed, single use, 5 minutes) |
 //! | [`mfa_totp`] | `auth_mfa_totp` | authenticator-app (TOTP) secrets, encrypted, and the last accepted step |
 //! | [`recovery_code`] | `auth_recovery_codes` | one-time recovery codes, stored hashed |
 //!
@@ -42,6 +43,7 @@
 //! ```
 
 mod connect;
+pub mod mfa_challenge;
 pub mod mfa_totp;
 pub mod one_time_token;
 pub mod passkey;

@@ -51,6 +51,10 @@ pub struct Model {
     /// The tenant this session switched to (`POST /auth/tenant`); none: the user's.
     #[sea_orm(nullable)]
     pub tenant: Option<String>,
+    /// When the session last passed a second factor (Unix seconds): its access tokens carry it
+    /// (`mfa` claim) for `fva` rules and `require_mfa_within`.
+    #[sea_orm(nullable)]
+    pub mfa_at: Option<i64>,
 }
 
 /// No relations are navigated: filter on `user_id` instead.

@@ -69,6 +69,7 @@ impl Authenticator for ApiKeys {
                     tenant: None,
                     superuser: false,
                     issued_at: 0,
+                    mfa_verified_at: None,
                     via_cookie: false,
                     claims: Default::default(),
                 })),
@@ -396,6 +397,7 @@ fn the_principal_resolves_roles_against_the_model() {
         tenant: Some("acme".into()),
         superuser: false,
         issued_at: 0,
+        mfa_verified_at: None,
         via_cookie: false,
         claims: Default::default(),
     };
@@ -562,6 +564,7 @@ async fn db_live_sessions_of_a_user() {
             expires_at: Set(1_000),
             revoked_at: Set(revoked_at),
             tenant: Set(None),
+            mfa_at: Set(None),
         }
         .insert(&db)
         .await
@@ -591,6 +594,7 @@ async fn db_a_session_round_trips() {
         expires_at: 100 + 30 * 86_400,
         revoked_at: None,
         tenant: None,
+        mfa_at: None,
     };
     s.clone()
         .into_active_model()
@@ -1102,6 +1106,7 @@ fn current_user_converts_between_typed_and_untyped_claims() {
         tenant: Some("acme".into()),
         superuser: false,
         issued_at: 5,
+        mfa_verified_at: None,
         via_cookie: true,
         claims: Account {
             plan: "pro".into(),
@@ -1129,6 +1134,7 @@ fn current_user_converts_between_typed_and_untyped_claims() {
         tenant: None,
         superuser: false,
         issued_at: 0,
+        mfa_verified_at: None,
         via_cookie: false,
     };
     assert!(scalar.into_untyped().is_err());
@@ -1154,6 +1160,7 @@ impl Authenticator for TypedKeys {
                 tenant: None,
                 superuser: false,
                 issued_at: 0,
+                mfa_verified_at: None,
                 via_cookie: false,
                 claims: Account {
                     plan: "pro".into(),

@@ -96,6 +96,7 @@ fn current_user(id: i64) -> CurrentUser {
         tenant: Some("acme".into()),
         superuser: false,
         issued_at: access_core::time::now(),
+        mfa_verified_at: None,
         via_cookie: false,
         claims: Default::default(),
     }
@@ -498,6 +499,7 @@ async fn require_role_admits_the_role_and_explains_a_refusal() {
             roles: vec![],
             tenant: Some("acme".into()),
             su: true,
+            mfa: None,
             extra: Default::default(),
         };
         let key = jsonwebtoken::EncodingKey::from_secret(SECRET);

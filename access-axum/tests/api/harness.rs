@@ -56,6 +56,7 @@ pub fn token_in(id: i64, roles: &[&str], tenant: Option<&str>) -> String {
         roles: roles.iter().map(|r| r.to_string()).collect(),
         tenant: tenant.map(str::to_owned),
         su: false,
+        mfa: None,
         extra: Default::default(),
     };
     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);

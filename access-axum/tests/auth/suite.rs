@@ -260,6 +260,7 @@ fn claims(sub: &str) -> Claims {
         roles: vec![],
         tenant: None,
         su: false,
+        mfa: None,
         extra: Default::default(),
     }
 }
@@ -1558,6 +1559,7 @@ impl access_axum::Authenticator for ApiKeys {
                     tenant: None,
                     superuser: false,
                     issued_at: 0,
+                    mfa_verified_at: None,
                     via_cookie: false,
                     claims: Default::default(),
                 })),

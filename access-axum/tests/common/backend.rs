@@ -63,15 +63,7 @@ pub async fn database(suite: &str, backend: &str) -> DatabaseConnection {
 
 /// HS256 with a test secret, and argon2 at its cheapest (256 KiB, one pass).
 pub fn config() -> AuthConfig {
-    AuthConfig::builder()
-        .keys(JwtKeys::hmac(jsonwebtoken::Algorithm::HS256, SECRET).expect("keys"))
-        .argon2(access_axum::config::Argon2Params {
-            m_cost: 256,
-            t_cost: 1,
-            p_cost: 1,
-        })
-        .build()
-        .expect("config")
+    config_builder().build().expect("config")
 }
 
 /// The builder behind [`config`], for suites that add settings (MFA, ..) before `build`.
@@ -186,6 +178,31 @@ pub async fn send_full(
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, headers, body)
+}
+
+/// A request with these headers and an optional raw body: the status and the JSON body.
+pub async fn send_with_headers(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req
+        .body(body.map_or_else(Body::empty, Body::from))
+        .expect("request");
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body)
 }
 
 /// [`send_raw`] with a JSON body.

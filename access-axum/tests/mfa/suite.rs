@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 mod backend;
 use backend::{PASSWORD, config_builder, rows, send, send_full};
 
+mod signin;
+
 fn skip() -> bool {
     backend::skip("mfa", super::BACKEND)
 }

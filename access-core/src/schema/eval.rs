@@ -475,10 +475,13 @@ pub fn evaluate_sync_into(
                 Some(t) if t <= ctx.now && ctx.now - t <= *secs as i64 => Some(true),
                 _ => deny(
                     out,
-                    reason(
-                        ReasonKind::MfaRequired,
-                        format!("verify your second factor (needed within the last {secs} s)"),
-                    ),
+                    Reason {
+                        kind: ReasonKind::MfaRequired,
+                        message: format!(
+                            "verify your second factor (needed within the last {secs} s)"
+                        ),
+                        meta: ReasonMeta::Mfa { max_age: *secs },
+                    },
                 ),
             },
         },

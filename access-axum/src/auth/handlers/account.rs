@@ -23,7 +23,7 @@ use crate::auth::tokens::unix_now;
 use crate::auth::user::CurrentUser;
 use crate::auth::{one_time, rate_limit, sessions};
 use crate::config::LoginIdentifier;
-use crate::db::{UserChange, one_time_token, profile, refresh_token, session, user};
+use crate::db::{UserChange, mfa_challenge, one_time_token, profile, refresh_token, session, user};
 use crate::error::{ApiError, JsonBody};
 
 /// Fields of `PATCH me` that carry privileges or belong to another flow: never set here.
@@ -386,7 +386,11 @@ async fn forget(txn: &impl ConnectionTrait, id: i64) -> Result<(), ApiError> {
         .exec(txn)
         .await?;
     profile::Entity::delete_by_id(id).exec(txn).await?;
-    Ok(())
+    mfa_challenge::Entity::delete_many()
+        .filter(mfa_challenge::Column::UserId.eq(id))
+        .exec(txn)
+        .await?;
+    crate::auth::mfa::forget(txn, id).await
 }
 
 pub(super) async fn delete_me(

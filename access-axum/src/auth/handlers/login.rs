@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::ColumnTrait;
 use serde::Deserialize;
 
-use super::respond;
+use super::{respond, second_factor};
 use crate::auth::extract::Client;
 use crate::auth::identifiers::{normalize_email, normalize_username};
 use crate::auth::passwords::Verified;
@@ -105,6 +105,11 @@ pub(super) async fn login(
             .users
             .update(&state.db, u.id, UserChange::Password(hash, None))
             .await?;
+    }
+    // An account with a second factor: a challenge, no tokens yet (`POST mfa/challenge`).
+    let methods = second_factor::methods_of(&state, &u).await?;
+    if !methods.is_empty() {
+        return second_factor::challenge(&state, &u, &client, methods).await;
     }
     let tokens = sessions::open(&state, &u, &client).await?;
     // Recorded after the session opened; a failure to record is logged, the login stands.

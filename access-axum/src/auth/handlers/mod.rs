@@ -12,6 +12,7 @@
 //! | `password.rs` | `POST forgot-password`, `POST reset-password` |
 //! | `email.rs` | `POST verify-email`, `POST resend-verification` |
 //! | `jwks.rs` | `GET .well-known/jwks.json` |
+//! | `second_factor.rs` | `POST mfa/challenge` (a login's second step), `POST mfa/step-up` (with MFA configured) |
 //! | `../mfa/handlers.rs` | `GET mfa`, `POST`/`DELETE mfa/totp`, `POST mfa/totp/confirm`, `POST mfa/recovery-codes` (with MFA configured) |
 //! | `respond.rs` | the user and token answers they share |
 
@@ -23,7 +24,8 @@ mod me;
 mod password;
 mod refresh;
 mod register;
-mod respond;
+pub(crate) mod respond;
+mod second_factor;
 mod sessions;
 
 /// Moves the session to `tenant` (the caller checked the user belongs to it) and answers with
@@ -95,7 +97,9 @@ impl AuthState {
                 .route(&p.mfa, get(mfa::factors))
                 .route(&p.mfa_totp, post(mfa::enrol).delete(mfa::remove))
                 .route(&p.mfa_totp_confirm, post(mfa::confirm))
-                .route(&p.mfa_recovery_codes, post(mfa::regenerate));
+                .route(&p.mfa_recovery_codes, post(mfa::regenerate))
+                .route(&p.mfa_challenge, post(second_factor::answer_challenge))
+                .route(&p.mfa_step_up, post(second_factor::step_up));
         }
         let inner = inner
             .merge(super::passkeys::routes(self))

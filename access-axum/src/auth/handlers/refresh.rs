@@ -144,6 +144,6 @@ pub(super) async fn refresh(
         tenant: s.tenant.clone().or(u.tenant),
         ..u
     };
-    let tokens = sessions::sign_tokens(&state, &u, &s.id, refresh).await?;
+    let tokens = sessions::sign_tokens_with(&state, &u, &s.id, refresh, s.mfa_at).await?;
     Ok(respond::tokens(config, StatusCode::OK, &tokens, None))
 }

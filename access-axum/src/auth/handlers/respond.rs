@@ -15,7 +15,7 @@ use crate::db::user;
 
 /// A user as the endpoints return it.
 #[derive(Serialize)]
-pub(super) struct UserOut {
+pub(crate) struct UserOut {
     id: i64,
     email: Option<String>,
     username: Option<String>,
@@ -41,13 +41,23 @@ impl From<&user::Model> for UserOut {
 
 /// `status` with the tokens (and `user`, if given) in the body unless the transport is
 /// `Cookie`, and in cookies unless it is `Body`.
-pub(super) fn tokens(
+pub(crate) fn tokens(
     config: &AuthConfig,
     status: StatusCode,
     t: &Tokens,
     user: Option<&user::Model>,
 ) -> Response {
-    let mut body = serde_json::Map::new();
+    tokens_with(config, status, t, user, serde_json::Map::new())
+}
+
+/// [`tokens`] with more fields in the body (`recovery_codes_left`, ..).
+pub(crate) fn tokens_with(
+    config: &AuthConfig,
+    status: StatusCode,
+    t: &Tokens,
+    user: Option<&user::Model>,
+    mut body: serde_json::Map<String, serde_json::Value>,
+) -> Response {
     if config.http().transport != TokenTransport::Cookie {
         body.insert("access_token".into(), t.access.clone().into());
         body.insert("refresh_token".into(), t.refresh.clone().into());
@@ -87,7 +97,7 @@ pub(super) fn tokens(
 }
 
 /// Clears the token cookies on `headers` (unless the transport is `Body`).
-pub(super) fn clear_cookies(config: &AuthConfig, headers: &mut HeaderMap) {
+pub(crate) fn clear_cookies(config: &AuthConfig, headers: &mut HeaderMap) {
     if config.http().transport != TokenTransport::Body {
         headers.append(
             header::SET_COOKIE,

@@ -25,12 +25,8 @@ mod register;
 mod store;
 mod user;
 
-// The token answer of `POST login`, compiled from the very same source: a passkey sign-in
-// answers exactly as a password sign-in does. `handlers::respond` is private to the handlers
-// (and its functions `pub(super)`); making them `pub(crate)` there would let this go.
-#[path = "../handlers/respond.rs"]
-#[allow(dead_code, clippy::duplicate_mod)]
-mod respond;
+// A passkey sign-in answers exactly as a password sign-in does.
+use crate::auth::handlers::respond;
 
 use axum::Router;
 use axum::http::StatusCode;

@@ -31,18 +31,36 @@ pub(crate) async fn open(
     u: &user::Model,
     client: &Client,
 ) -> Result<Tokens, ApiError> {
+    open_verified(state, u, client, None).await
+}
+
+/// [`open`] for a sign-in that passed a second factor at `mfa_at` (a passkey with user
+/// verification): the session and its tokens carry it.
+pub(crate) async fn open_verified(
+    state: &AuthState,
+    u: &user::Model,
+    client: &Client,
+    mfa_at: Option<i64>,
+) -> Result<Tokens, ApiError> {
     // A writer from the start (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED), run again
     // on contention: every attempt opens a new session id.
     let turn = state.writers.serial().await?;
     let (sid, refresh) = retry_writes(|| async {
         let txn = begin_write(&state.db).await?;
         let opened = open_in(&txn, state, u, client).await?;
+        if mfa_at.is_some() {
+            session::Entity::update_many()
+                .col_expr(session::Column::MfaAt, Expr::value(mfa_at))
+                .filter(session::Column::Id.eq(opened.0.clone()))
+                .exec(&txn)
+                .await?;
+        }
         txn.commit().await?;
         Ok::<_, ApiError>(opened)
     })
     .await?;
     drop(turn); // signing (and access-set claims) reads only
-    sign_tokens(state, u, &sid, refresh).await
+    sign_tokens_with(state, u, &sid, refresh, mfa_at).await
 }
 
 /// The rows of a new session (session, oldest ones revoked, refresh token) on `db`: the

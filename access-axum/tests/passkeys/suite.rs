@@ -28,7 +28,6 @@ fn skip() -> bool {
 struct Fixture {
     router: Router,
     db: DatabaseConnection,
-    state: AuthState,
 }
 
 async fn fixture() -> Fixture {
@@ -44,7 +43,6 @@ async fn fixture() -> Fixture {
     Fixture {
         router: state.router(),
         db,
-        state,
     }
 }
 
@@ -125,6 +123,67 @@ async fn login_finish(f: &Fixture, body: &Value) -> (StatusCode, Value) {
     .await
 }
 
+/// The `mfa` claim of an access token (when the session last passed a second factor).
+fn mfa_claim(token: &str) -> Option<i64> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    let claims: Value = serde_json::from_slice(&bytes).expect("claims");
+    claims["mfa"].as_i64()
+}
+
+/// Whether the account of `token` lists a passkey.
+async fn has_passkey(f: &Fixture, token: &str) -> bool {
+    let (status, body) = send(&f.router, "GET", "/auth/passkeys", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["passkeys"]
+        .as_array()
+        .is_some_and(|items| !items.is_empty())
+}
+
+/// Starts a step-up with a passkey for the account of `token`: the ceremony and the options.
+async fn step_up_start(f: &Fixture, token: &str) -> (String, Value) {
+    let (status, body) = send(
+        &f.router,
+        "POST",
+        "/auth/mfa/step-up/passkey",
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (
+        body["ceremony"].as_str().expect("ceremony").to_owned(),
+        body["options"].clone(),
+    )
+}
+
+/// Answers a step-up with `credential`: whether it passed (200), or not (401 `wrong_code`).
+async fn step_up_finish(f: &Fixture, token: &str, ceremony: &str, credential: &Value) -> bool {
+    let body = json!({ "passkey": { "ceremony": ceremony, "credential": credential } });
+    let (status, answer) = send(
+        &f.router,
+        "POST",
+        "/auth/mfa/step-up",
+        Some(token),
+        Some(body),
+    )
+    .await;
+    match status {
+        StatusCode::OK => {
+            assert!(answer["access_token"].is_string(), "{answer}");
+            true
+        }
+        StatusCode::UNAUTHORIZED => {
+            assert_eq!(answer["error"], "wrong_code", "{answer}");
+            false
+        }
+        _ => panic!("a step-up answered {status}: {answer}"),
+    }
+}
+
 /// The stored passkeys and sessions, every column.
 async fn stored(db: &DatabaseConnection) -> Vec<String> {
     let mut out = rows(
@@ -173,7 +232,7 @@ async fn registering_listing_and_deleting_passkeys() {
     }
     let f = fixture().await;
     let (ann, ann_id) = sign_up(&f, "ann@example.com").await;
-    assert!(!f.state.passkey_has(ann_id).await.expect("has"));
+    assert!(!has_passkey(&f, &ann).await);
 
     let (_, options) = register_start(&f, &ann).await;
     let sel = &options["publicKey"]["authenticatorSelection"];
@@ -191,7 +250,7 @@ async fn registering_listing_and_deleting_passkeys() {
     let (status, second) = register(&f, &ann, &mut key, None).await;
     assert_eq!(status, StatusCode::CREATED, "{second}");
     assert_eq!(second["name"], "Passkey 2");
-    assert!(f.state.passkey_has(ann_id).await.expect("has"));
+    assert!(has_passkey(&f, &ann).await);
 
     // Stored: the owner, one credential id each, the user handle they share.
     let stored_rows = rows(
@@ -293,6 +352,11 @@ async fn signing_in_with_a_passkey_issues_the_tokens_of_a_login() {
     let access = tokens["access_token"].as_str().expect("access token");
     let (status, me) = send(&f.router, "GET", "/auth/me", Some(access), None).await;
     assert_eq!((status, me["id"].as_i64()), (StatusCode::OK, Some(ann_id)));
+    // A passkey with user verification is two factors: the session counts as verified.
+    assert!(
+        mfa_claim(access).is_some(),
+        "a passkey sign-in carries the mfa claim"
+    );
     assert_eq!(
         rows(&f.db, "SELECT id FROM auth_sessions").await.len(),
         sessions_before + 1
@@ -433,39 +497,15 @@ async fn a_cloned_authenticator_is_refused() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(counter(&f.db, id).await, 2);
     let before = stored(&f.db).await;
-    let owner = reg_user(&f, id).await;
-    let (ceremony, options) = f
-        .state
-        .passkey_second_factor_start(owner)
-        .await
-        .expect("start");
+    let (ceremony, options) = step_up_start(&f, &ann).await;
     let credential = clone.sign_in(ORIGIN, &options);
-    let passed = f
-        .state
-        .passkey_second_factor_finish(owner, &ceremony, &credential)
-        .await
-        .expect("finish");
+    let passed = step_up_finish(&f, &ann, &ceremony, &credential).await;
     assert!(!passed);
     assert_eq!(stored(&f.db).await, before);
     let credential = phone.sign_in(ORIGIN, &options);
-    let passed = f
-        .state
-        .passkey_second_factor_finish(owner, &ceremony, &credential)
-        .await
-        .expect("finish");
+    let passed = step_up_finish(&f, &ann, &ceremony, &credential).await;
     assert!(passed);
     assert_eq!(counter(&f.db, id).await, 3);
-}
-
-/// The owner of passkey `id`.
-async fn reg_user(f: &Fixture, id: i64) -> i64 {
-    rows(
-        &f.db,
-        &format!("SELECT user_id FROM auth_passkeys WHERE id = {id}"),
-    )
-    .await[0]
-        .parse()
-        .expect("user id")
 }
 
 #[tokio::test]
@@ -475,7 +515,7 @@ async fn another_users_credential_is_not_theirs() {
     }
     let f = fixture().await;
     let (ann, ann_id) = sign_up(&f, "ann@example.com").await;
-    let (bob, bob_id) = sign_up(&f, "bob@example.com").await;
+    let (bob, _) = sign_up(&f, "bob@example.com").await;
     let mut ann_phone = Device::new();
     let mut bob_phone = Device::new();
     let (status, ann_key) = register(&f, &ann, &mut ann_phone, None).await;
@@ -484,11 +524,7 @@ async fn another_users_credential_is_not_theirs() {
     assert_eq!(status, StatusCode::CREATED);
 
     // Ann's second factor, answered by Bob's passkey over the same challenge.
-    let (ceremony, options) = f
-        .state
-        .passkey_second_factor_start(ann_id)
-        .await
-        .expect("start");
+    let (ceremony, options) = step_up_start(&f, &ann).await;
     let listed = options["publicKey"]["allowCredentials"]
         .as_array()
         .map_or(0, Vec::len);
@@ -498,53 +534,25 @@ async fn another_users_credential_is_not_theirs() {
     let bobs = bob_phone.sign_in(ORIGIN, &any);
     let ceremonies = "SELECT id, kind, user_id, used_at FROM auth_webauthn_ceremonies ORDER BY id";
     let before = (stored(&f.db).await, rows(&f.db, ceremonies).await);
-    let passed = f
-        .state
-        .passkey_second_factor_finish(ann_id, &ceremony, &bobs)
-        .await
-        .expect("finish");
+    let passed = step_up_finish(&f, &ann, &ceremony, &bobs).await;
     assert!(!passed);
     // Bob's own ceremony does not take it either.
-    let passed = f
-        .state
-        .passkey_second_factor_finish(bob_id, &ceremony, &bobs)
-        .await
-        .expect("finish");
+    let passed = step_up_finish(&f, &bob, &ceremony, &bobs).await;
     assert!(!passed);
     // Nothing written, the ceremony still open.
     assert_eq!((stored(&f.db).await, rows(&f.db, ceremonies).await), before);
-    assert!(
-        !f.state
-            .passkey_second_factor_finish(ann_id, &ceremony, &json!({ "id": "garbage" }))
-            .await
-            .expect("finish")
-    );
+    assert!(!step_up_finish(&f, &ann, &ceremony, &json!({ "id": "garbage" })).await);
 
     // Ann's own answer passes, once.
     let hers = ann_phone.sign_in(ORIGIN, &options);
-    assert!(
-        f.state
-            .passkey_second_factor_finish(ann_id, &ceremony, &hers)
-            .await
-            .expect("finish")
-    );
+    assert!(step_up_finish(&f, &ann, &ceremony, &hers).await);
     let after = stored(&f.db).await;
-    assert!(
-        !f.state
-            .passkey_second_factor_finish(ann_id, &ceremony, &hers)
-            .await
-            .expect("finish")
-    );
+    assert!(!step_up_finish(&f, &ann, &ceremony, &hers).await);
     assert_eq!(stored(&f.db).await, after);
     // A login ceremony is not a second factor's.
     let (login, login_options) = login_start(&f).await;
     let signed = ann_phone.sign_in(ORIGIN, &login_options);
-    assert!(
-        !f.state
-            .passkey_second_factor_finish(ann_id, &login, &signed)
-            .await
-            .expect("finish")
-    );
+    assert!(!step_up_finish(&f, &ann, &login, &signed).await);
 
     // Bob may not delete Ann's passkey: it is not found.
     let uri = format!("/auth/passkeys/{}", ann_key["id"]);
@@ -731,4 +739,101 @@ async fn without_a_passkey_config_there_are_no_passkey_routes() {
     let router: Router = AuthState::new(db, config()).router();
     let (status, _) = send(&router, "POST", "/auth/passkeys/login/start", None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The code of the base32 `secret` at time step `step` (SHA-1, 6 digits, 30 s).
+fn totp_code(secret: &str, step: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("base32 secret");
+    let t = totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .expect("totp");
+    t.generate(u64::try_from(step * 30).expect("after 1970"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_passkey_answers_a_login_challenge() {
+    if skip() {
+        return;
+    }
+    let db = backend::database("passkeys", super::BACKEND).await;
+    access_axum::migrate(&db).await.expect("migrate");
+    let config = backend::config_builder()
+        .mfa(access_axum::config::MfaSettings {
+            key: std::array::from_fn(|i| (i as u8).wrapping_mul(29).wrapping_add(11)),
+            issuer: "Tests".into(),
+        })
+        .build()
+        .expect("config");
+    let passkeys = PasskeyConfig::new(RP_ID, "Example", ORIGIN).expect("passkey config");
+    let state = AuthState::new(db.clone(), config).with_passkeys(passkeys);
+    let f = Fixture {
+        router: state.router(),
+        db,
+    };
+    let (ann, _) = sign_up(&f, "ann@example.com").await;
+    let mut phone = Device::new();
+    let (status, _) = register(&f, &ann, &mut phone, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (bob, _) = sign_up(&f, "bob@example.com").await;
+    let mut bob_phone = Device::new();
+    let (status, _) = register(&f, &bob, &mut bob_phone, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, started) = send(
+        &f.router,
+        "POST",
+        "/auth/mfa/totp",
+        Some(&ann),
+        Some(json!({ "password": PASSWORD })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let secret = started["secret"].as_str().expect("secret");
+    let now = access_core::time::now() / 30;
+    let (status, done) = send(
+        &f.router,
+        "POST",
+        "/auth/mfa/totp/confirm",
+        Some(&ann),
+        Some(json!({ "code": totp_code(secret, now) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+
+    // The password opens a challenge that a passkey answers.
+    let login = json!({ "identifier": "ann@example.com", "password": PASSWORD });
+    let (status, body) = send(&f.router, "POST", "/auth/login", None, Some(login)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["methods"], json!(["totp", "recovery_code", "passkey"]));
+    let challenge = body["challenge"].as_str().expect("challenge");
+    let (status, started) = send(
+        &f.router,
+        "POST",
+        "/auth/mfa/challenge/passkey",
+        None,
+        Some(json!({ "challenge": challenge })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let ceremony = started["ceremony"].as_str().expect("ceremony");
+    // Another device's answer is not hers: refused, the challenge still open.
+    let mut any = started["options"].clone();
+    any["publicKey"]["allowCredentials"] = json!([]);
+    let foreign = bob_phone.sign_in(ORIGIN, &any);
+    let wrong = json!({ "challenge": challenge, "passkey": { "ceremony": ceremony, "credential": foreign } });
+    let before = stored(&f.db).await;
+    let (status, body) = send(&f.router, "POST", "/auth/mfa/challenge", None, Some(wrong)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("wrong_code")),
+        "{body}"
+    );
+    assert_eq!(stored(&f.db).await, before);
+    let credential = phone.sign_in(ORIGIN, &started["options"]);
+    let answer = json!({ "challenge": challenge, "passkey": { "ceremony": ceremony, "credential": credential } });
+    let (status, tokens) = send(&f.router, "POST", "/auth/mfa/challenge", None, Some(answer)).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let access = tokens["access_token"].as_str().expect("access token");
+    assert!(mfa_claim(access).is_some());
 }

@@ -12,7 +12,7 @@
 //! | `password.rs` | `POST forgot-password`, `POST reset-password` |
 //! | `email.rs` | `POST verify-email`, `POST resend-verification` |
 //! | `jwks.rs` | `GET .well-known/jwks.json` |
-//! | `second_factor.rs` | `POST mfa/challenge` (a login's second step), `POST mfa/step-up` (with MFA configured) |
+//! | `second_factor.rs` | `POST mfa/challenge` (a login's second step), `POST mfa/step-up`, their `/passkey` starts (with MFA or passkeys configured) |
 //! | `../mfa/handlers.rs` | `GET mfa`, `POST`/`DELETE mfa/totp`, `POST mfa/totp/confirm`, `POST mfa/recovery-codes` (with MFA configured) |
 //! | `respond.rs` | the user and token answers they share |
 
@@ -97,9 +97,20 @@ impl AuthState {
                 .route(&p.mfa, get(mfa::factors))
                 .route(&p.mfa_totp, post(mfa::enrol).delete(mfa::remove))
                 .route(&p.mfa_totp_confirm, post(mfa::confirm))
-                .route(&p.mfa_recovery_codes, post(mfa::regenerate))
+                .route(&p.mfa_recovery_codes, post(mfa::regenerate));
+        }
+        if self.config.mfa().is_some() || self.passkeys.is_some() {
+            inner = inner
                 .route(&p.mfa_challenge, post(second_factor::answer_challenge))
-                .route(&p.mfa_step_up, post(second_factor::step_up));
+                .route(&p.mfa_step_up, post(second_factor::step_up))
+                .route(
+                    &format!("{}/passkey", p.mfa_challenge),
+                    post(second_factor::challenge_passkey),
+                )
+                .route(
+                    &format!("{}/passkey", p.mfa_step_up),
+                    post(second_factor::step_up_passkey),
+                );
         }
         let inner = inner
             .merge(super::passkeys::routes(self))

@@ -19,8 +19,10 @@ pub(super) const TTL_SECS: i64 = 300;
 pub(super) const REGISTER: &str = "register";
 /// A discoverable sign-in (no user until the answer names one).
 pub(super) const LOGIN: &str = "login";
-/// A signed-in user's assertion (second factor, step-up): [`super::start_for_user`].
-pub(super) const SECOND_FACTOR: &str = "second_factor";
+/// A login's second factor: [`super::start_for_user`].
+pub(crate) const SECOND_FACTOR: &str = "second_factor";
+/// A signed-in user's step-up: [`super::start_for_user`].
+pub(crate) const STEP_UP: &str = "step_up";
 
 /// 400 `invalid_ceremony`: unknown, expired, already used, or of another kind or user.
 pub(super) fn invalid() -> ApiError {

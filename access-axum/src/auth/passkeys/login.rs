@@ -139,7 +139,9 @@ pub(super) async fn finish(
         // Taken by a concurrent finish, or the passkey changed under it: not this answer's.
         return Err(ceremony::invalid());
     }
-    let tokens = sessions::open(&state, &u, &client).await?;
+    // A passkey with user verification is two factors (the device, and the PIN or biometric
+    // that unlocks it): the session counts as verified now, for `fva(..)` and step-ups.
+    let tokens = sessions::open_verified(&state, &u, &client, Some(unix_now())).await?;
     // As `POST login`: recorded after the session opened; a failure is logged, the login stands.
     if let Err(e) = crate::db::profile::set(
         &state.db,

@@ -32,6 +32,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 
+pub(crate) use ceremony::{SECOND_FACTOR, STEP_UP};
 pub use config::PasskeyConfig;
 pub(crate) use manage::Removal;
 
@@ -102,37 +103,4 @@ pub(crate) async fn has_passkey(
     user_id: i64,
 ) -> Result<bool, ApiError> {
     user::has_passkey(db, user_id).await
-}
-
-/// What the passkey suites drive directly (no route exposes a bare assertion): a second
-/// factor's start and its finish in a write transaction, committed when it passed.
-impl AuthState {
-    #[doc(hidden)]
-    pub async fn passkey_has(&self, user_id: i64) -> Result<bool, ApiError> {
-        has_passkey(&self.db, user_id).await
-    }
-
-    #[doc(hidden)]
-    pub async fn passkey_second_factor_start(
-        &self,
-        user_id: i64,
-    ) -> Result<(String, serde_json::Value), ApiError> {
-        start_for_user(self, user_id, ceremony::SECOND_FACTOR).await
-    }
-
-    #[doc(hidden)]
-    pub async fn passkey_second_factor_finish(
-        &self,
-        user_id: i64,
-        ceremony: &str,
-        credential: &serde_json::Value,
-    ) -> Result<bool, ApiError> {
-        let _turn = self.writers.serial().await?;
-        let txn = access_core::sea::write::begin_write(&self.db).await?;
-        let passed = finish_for_user(&txn, self, user_id, ceremony, credential).await?;
-        if passed {
-            txn.commit().await?;
-        }
-        Ok(passed)
-    }
 }

@@ -40,6 +40,7 @@
 //! | `GET /users/{id}` | | one user (404) |
 //! | `PATCH /users/{id}` | [`UserPatch`] `{"roles"?, "superuser"?, "active"?}` | sets them in one transaction; deactivating ends the user's sessions (422 `unknown_role`, 409 `last_superuser`) |
 //! | `DELETE /users/{id}/sessions` | | ends every session of the user (204) |
+//! | `DELETE /users/{id}/mfa` | | removes every second factor of the user (TOTP, recovery codes, passkeys) and ends their sessions (204) |
 
 use access_core::{AccessModel, Stores};
 use axum::Router;
@@ -138,5 +139,6 @@ where
             get(users::get_one).patch(users::update::<M, S>),
         )
         .route("/users/{id}/sessions", delete(users::revoke_sessions))
+        .route("/users/{id}/mfa", delete(users::reset_factors))
         .layer(axum::Extension(AdminConfig::<M>::new(entitlement.into())))
 }

@@ -12,7 +12,7 @@ use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query as Select};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -338,6 +338,43 @@ pub(super) async fn revoke_sessions(
             after,
         )
         .await;
+        txn.commit().await?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /users/{id}/mfa`: removes every second factor of the user (TOTP and recovery codes,
+/// passkeys, open login challenges) and ends their sessions, for someone who lost them all;
+/// audited as `reset_user_mfa`. They sign in with their password again and enrol anew.
+pub(super) async fn reset_factors(
+    su: Superuser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = user_id(&id)?;
+    let su = &su;
+    let _turn = su.auth.writers.serial().await?;
+    retry_writes(|| async move {
+        let txn = begin_write(&su.auth.db).await?;
+        if su.users().by_id(&txn, id).await?.is_none() {
+            return Err(no_such_user());
+        }
+        let totp = crate::db::mfa_totp::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .is_some_and(|t| t.confirmed_at.is_some());
+        crate::auth::mfa::forget(&txn, id).await?;
+        let passkeys = crate::auth::passkeys::forget(&txn, id).await?;
+        crate::db::mfa_challenge::Entity::delete_many()
+            .filter(crate::db::mfa_challenge::Column::UserId.eq(id))
+            .exec(&txn)
+            .await?;
+        let ended = revoke(&txn, Condition::all().add(session::Column::UserId.eq(id))).await?;
+        let (actor, target) = (su.id.to_string(), format!("user:{id}"));
+        let before = json!({ "totp": totp, "passkeys": passkeys, "sessions": ended });
+        let after = json!({ "totp": false, "passkeys": 0, "sessions": 0 });
+        record(&txn, "", &actor, "reset_user_mfa", &target, before, after).await;
         txn.commit().await?;
         Ok::<_, ApiError>(())
     })

@@ -87,6 +87,7 @@ async fn fixture() -> Fixture {
         .config(mfa_config())
         .auth(move |a| a.with_mailer(mail))
         .crud::<secret::Entity>("/secrets")
+        .admin("/admin", model::Entitlement::ProjectRead)
         .build()
         .await
         .expect("the app builds");
@@ -563,4 +564,79 @@ async fn a_step_up_opens_what_wants_a_recent_factor() {
     );
     let (status, _) = send(&f.router, "POST", "/danger", Some(aged), None).await;
     assert_eq!(status, StatusCode::OK, "300 s is not over");
+}
+
+#[tokio::test]
+async fn a_superuser_resets_lost_factors() {
+    if skip_here() {
+        return;
+    }
+    let f = fixture().await;
+    let (ann, _, _) = enrolled(&f, "ann@example.com").await;
+    let (_, me) = send(&f.router, "GET", "/auth/me", Some(&ann), None).await;
+    let ann_id = me["id"].as_i64().expect("id");
+    let body = json!({ "email": "root@example.com", "password": PASSWORD });
+    let (_, root) = send(&f.router, "POST", "/auth/register", None, Some(body)).await;
+    let root_id = root["user"]["id"].as_i64().expect("id");
+    access_axum::db::UsersTable::default()
+        .update(&f.db, root_id, access_axum::db::UserChange::Superuser(true))
+        .await
+        .expect("promote");
+    let (_, root) = login_from(&f, "root@example.com", PASSWORD, "laptop").await;
+    let root = root["access_token"].as_str().expect("token").to_owned();
+    let uri = format!("/admin/users/{ann_id}/mfa");
+
+    // Not for anyone else, not for a user who does not exist: nothing changes.
+    let factors = "SELECT user_id, confirmed_at FROM auth_mfa_totp ORDER BY user_id";
+    let before = (signin_rows(&f.db).await, rows(&f.db, factors).await);
+    let (status, _) = send(&f.router, "DELETE", &uri, Some(&ann), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(
+        &f.router,
+        "DELETE",
+        "/admin/users/999999/mfa",
+        Some(&root),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (signin_rows(&f.db).await, rows(&f.db, factors).await),
+        before
+    );
+
+    let (status, body) = send(&f.router, "DELETE", &uri, Some(&root), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(rows(&f.db, factors).await.is_empty());
+    assert!(
+        rows(
+            &f.db,
+            &format!("SELECT id FROM auth_recovery_codes WHERE user_id = {ann_id}")
+        )
+        .await
+        .is_empty()
+    );
+    assert!(
+        rows(
+            &f.db,
+            &format!(
+                "SELECT id FROM auth_sessions WHERE user_id = {ann_id} AND revoked_at IS NULL"
+            )
+        )
+        .await
+        .is_empty(),
+        "her sessions ended"
+    );
+    assert_eq!(
+        rows(
+            &f.db,
+            "SELECT action, target FROM access_audit WHERE action = 'reset_user_mfa'"
+        )
+        .await,
+        [format!("reset_user_mfa|user:{ann_id}")]
+    );
+    // Her password alone signs her in now.
+    let (status, body) = login_from(&f, "ann@example.com", PASSWORD, "laptop").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["access_token"].is_string(), "{body}");
 }

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use super::store;
@@ -63,16 +63,21 @@ impl AccountRemoval for Removal {
         txn: &'a DatabaseTransaction,
         u: &'a user::Model,
     ) -> Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send + 'a>> {
-        Box::pin(async move {
-            passkey::Entity::delete_many()
-                .filter(passkey::Column::UserId.eq(u.id))
-                .exec(txn)
-                .await?;
-            webauthn_ceremony::Entity::delete_many()
-                .filter(webauthn_ceremony::Column::UserId.eq(u.id))
-                .exec(txn)
-                .await?;
-            Ok(())
-        })
+        Box::pin(async move { forget(txn, u.id).await.map(|_| ()) })
     }
+}
+
+/// Removes every passkey and open ceremony of `user_id`, in `db`: what goes with a deleted
+/// account, or with a superuser's reset of its factors. How many passkeys there were.
+pub(crate) async fn forget(db: &impl ConnectionTrait, user_id: i64) -> Result<u64, ApiError> {
+    let gone = passkey::Entity::delete_many()
+        .filter(passkey::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected;
+    webauthn_ceremony::Entity::delete_many()
+        .filter(webauthn_ceremony::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(gone)
 }

@@ -34,7 +34,7 @@ use axum::routing::{delete, get, post};
 
 pub(crate) use ceremony::{SECOND_FACTOR, STEP_UP};
 pub use config::PasskeyConfig;
-pub(crate) use manage::Removal;
+pub(crate) use manage::{Removal, forget};
 
 use crate::auth::state::AuthState;
 use crate::error::ApiError;

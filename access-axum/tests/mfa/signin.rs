@@ -65,6 +65,7 @@ struct Fixture {
     router: Router,
     db: DatabaseConnection,
     outbox: backend::Outbox,
+    auth: access_axum::AuthState,
 }
 
 fn mfa_config() -> AuthConfig {
@@ -102,10 +103,12 @@ async fn fixture() -> Fixture {
     db.execute_unprepared("INSERT INTO mfa_secrets (id, body) VALUES ('s1', 'the plans')")
         .await
         .expect("a secret");
+    let auth = built.state().auth().clone();
     Fixture {
         router: built.into_router().merge(danger),
         db,
         outbox,
+        auth,
     }
 }
 
@@ -419,9 +422,17 @@ async fn without_the_password_an_mfa_account_looks_like_any_other() {
     enrolled(&f, "ann@example.com").await;
     let body = json!({ "email": "bob@example.com", "password": PASSWORD });
     send(&f.router, "POST", "/auth/register", None, Some(body)).await;
+    // One argon2 verification on every path: an MFA account, another, none; and the right
+    // password of the MFA account (its challenge costs no second one).
+    let verified = || -> u64 { f.auth.password_verifications().iter().map(|(_, n)| n).sum() };
+    let start = verified();
     let (s1, b1) = login_from(&f, "ann@example.com", "wrong password here", "laptop").await;
     let (s2, b2) = login_from(&f, "bob@example.com", "wrong password here", "laptop").await;
     let (s3, b3) = login_from(&f, "nobody@example.com", "wrong password here", "laptop").await;
+    assert_eq!(verified() - start, 3);
+    let (_, challenged) = login_from(&f, "ann@example.com", PASSWORD, "laptop").await;
+    assert_eq!(challenged["mfa_required"], true);
+    assert_eq!(verified() - start, 4);
     assert_eq!(
         (s1, s2, s3),
         (

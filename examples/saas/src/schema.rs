@@ -51,8 +51,13 @@ pub mod document {
 }
 
 /// Products of a tenant: only its members see them; admins and editors add and change them, in
-/// their own tenant only; admins delete them. `cost` is for admins, `supplier` for admins and
+/// their own tenant only; admins delete them, with a second factor (an authenticator app's code)
+/// passed within the last 5 minutes (`fva(300)`): at sign-in or by a step-up (`POST
+/// /auth/mfa/step-up`), else 403 `mfa_required`. `cost` is for admins, `supplier` for admins and
 /// editors (and only admins change it).
+///
+/// `fva` reads the session's time, not the row: on this table-bound schema it is written
+/// `in_memory(..)` (checked in memory, never turned into SQL or a row-level policy).
 pub mod product {
     use sea_orm::entity::prelude::*;
 
@@ -72,7 +77,7 @@ pub mod product {
         list   = where(tenant = user.tenant_id),
         read   = where(tenant = user.tenant_id),
         update = all(any(role(admin), role(editor)), where(tenant = user.tenant_id)),
-        delete = all(role(admin), where(tenant = user.tenant_id)),
+        delete = all(role(admin), where(tenant = user.tenant_id), in_memory(fva(300))),
     ))]
     pub struct Model {
         /// Id.

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use access_axum::auth::PasskeyConfig;
 use access_axum::authz::Access;
 use access_axum::dynamic::DynamicGrants;
 use access_axum::orgs::OrgsConfig;
@@ -281,6 +282,85 @@ fn keys_for(
         .map_err(|e| e.to_string())
 }
 
+/// The MFA key: `MFA_KEY` from the environment (read by the configuration), else (debug builds
+/// only) a development key kept in the data directory.
+fn mfa_key() -> Result<Option<[u8; 32]>, String> {
+    let has_env = std::env::var_os("MFA_KEY").is_some();
+    mfa_key_for(has_env, !cfg!(debug_assertions), &data_dir())
+}
+
+/// [`mfa_key`] for a build (`release`) and an environment (`has_env`: `MFA_KEY` is set). The
+/// key encrypts the stored TOTP secrets: a new one makes every enrolled account enrol again, so
+/// the development key is made once and read back afterwards.
+fn mfa_key_for(
+    has_env: bool,
+    release: bool,
+    dir: &std::path::Path,
+) -> Result<Option<[u8; 32]>, String> {
+    if has_env {
+        return Ok(None);
+    }
+    if release {
+        return Err(
+            "MFA_KEY is not set (a release build never makes one up): set it to 32 random bytes, \
+             base64 or hex (`openssl rand -base64 32`), and keep it: the TOTP secrets stored with \
+             one key cannot be read with another"
+                .into(),
+        );
+    }
+    let path = dir.join("mfa-key");
+    if let Some(key) = std::fs::read(&path).ok().and_then(|s| from_hex(&s)) {
+        return Ok(Some(key));
+    }
+    use rand::Rng as _;
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    write_secret(&path, hex.as_bytes())?;
+    eprintln!(
+        "warning: MFA_KEY is not set; generated a development key in {} (debug builds only)",
+        path.display()
+    );
+    Ok(Some(key))
+}
+
+/// 32 bytes from 64 hex digits (a development key file); none for anything else.
+fn from_hex(s: &[u8]) -> Option<[u8; 32]> {
+    let s = s.trim_ascii();
+    if s.len() != 64 {
+        return None;
+    }
+    let digit = |c: u8| {
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
+    let mut key = [0u8; 32];
+    for (k, pair) in key.iter_mut().zip(s.chunks(2)) {
+        *k = (digit(pair[0])? << 4) | digit(pair[1])?;
+    }
+    Some(key)
+}
+
+/// The passkeys' relying party: `WEBAUTHN_RP_ID` and `WEBAUTHN_ORIGIN` (and `WEBAUTHN_RP_NAME`)
+/// when either is set, else `localhost` with the page at `http://localhost:{port}` (browsers
+/// refuse an IP address as a relying party: open the page on localhost to use passkeys).
+fn passkeys(port: u16) -> Result<PasskeyConfig, String> {
+    let set = ["WEBAUTHN_RP_ID", "WEBAUTHN_ORIGIN"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some());
+    if set {
+        return PasskeyConfig::from_env().map_err(|e| e.to_string());
+    }
+    PasskeyConfig::new(
+        "localhost",
+        "access saas example",
+        &format!("http://localhost:{port}"),
+    )
+    .map_err(|e| e.to_string())
+}
+
 fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let mut o = std::fs::OpenOptions::new();
@@ -340,11 +420,18 @@ async fn connect_to(
     Ok((db, store_db, shown))
 }
 
-/// The authentication configuration: the environment's, with the keys of [`keys`].
+/// The authentication configuration: the environment's, with the keys of [`keys`] and MFA on
+/// ([`mfa_key`]; the issuer authenticator apps show is `MFA_ISSUER`, else `access saas`).
 fn auth_config() -> Result<AuthConfig, String> {
     let mut builder = AuthConfig::builder();
     if let Some(k) = keys()? {
         builder = builder.keys(k);
+    }
+    if let Some(key) = mfa_key()? {
+        builder = builder.mfa_key(key);
+    }
+    if std::env::var_os("MFA_ISSUER").is_none() {
+        builder = builder.mfa_issuer("access saas");
     }
     builder.from_env().build().map_err(|errs| errs.to_string())
 }
@@ -372,12 +459,14 @@ fn init_logs(default: &str) {
 }
 
 /// The application over `db` (and the store's pool `store_db`): its routes, migrations, and
-/// the project rows of the hierarchy ([`backfill`]); mails link to `port`.
+/// the project rows of the hierarchy ([`backfill`]); mails link to `port`; the passkey routes
+/// with `passkeys`.
 async fn build(
     db: DatabaseConnection,
     store_db: DatabaseConnection,
     config: AuthConfig,
     port: u16,
+    passkeys: Option<PasskeyConfig>,
 ) -> Result<AppRouter<Model>, String> {
     let stores = std::sync::Arc::new(SeaStore::new(&Model, store_db).with_custom_roles());
     let grants = DynamicGrants::new(&Model, db.clone());
@@ -398,9 +487,13 @@ async fn build(
     let app = App::new(Model, db.clone())
         .config(config)
         .auth(move |auth| {
-            auth.with_mailer(mail::LoggedMail {
+            let auth = auth.with_mailer(mail::LoggedMail {
                 base: format!("http://127.0.0.1:{port}"),
-            })
+            });
+            match passkeys {
+                Some(p) => auth.with_passkeys(p),
+                None => auth,
+            }
         })
         .stores(stores.clone())
         .authz(|authz| authz.dynamic(grants))
@@ -436,7 +529,8 @@ pub async fn serve() -> Result<(), String> {
     let (db, store_db, shown) = connect().await?;
     let config = auth_config()?;
     let port = port()?;
-    let app = build(db, store_db, config, port).await?;
+    let passkeys = passkeys(port)?;
+    let app = build(db, store_db, config, port, Some(passkeys.clone())).await?;
     let fresh = !seeded(app.state().authz().stores()).await;
     let seeded_users = if fresh {
         if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
@@ -501,6 +595,13 @@ pub async fn serve() -> Result<(), String> {
     );
     println!(
         "  curl -s '{base}/products?sort=name' -H \"authorization: Bearer $TOKEN\"   # only those of acme, without cost and supplier for vic"
+    );
+    println!(
+        "  curl -s {base}/auth/mfa -H \"authorization: Bearer $TOKEN\"   # her second factors: none yet (enrol on the page)"
+    );
+    println!(
+        "\nMFA is on: enrol an authenticator app or a passkey under Security on the page (passkeys on {}/ only); deleting a product asks for a second factor from the last 5 minutes (an app's code, or a passkey sign-in).",
+        passkeys.origin()
     );
     println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
     // The client address feeds the per-IP rate limits and the sessions list.

@@ -3,7 +3,11 @@
 //! access allows enabled (from the token's access set and each row's `__access`), one creates a
 //! project, and a forbidden action shows the server's reasons; an owner invites a user of
 //! another organization, who accepts on the page, switches to it, and sees the buttons of the
-//! new access set. Screenshots go to
+//! new access set. A second test, on `http://localhost` (passkeys are bound to a domain, never
+//! to an IP address), covers MFA: an admin enrols an authenticator app on the page (the test
+//! reads the key shown and computes the codes), sees her recovery codes once, registers a
+//! passkey with WebDriver's virtual authenticator, deletes a product (which asks for a step-up),
+//! signs out, signs in with the second step, and signs in with her passkey. Screenshots go to
 //! `target/browser-screenshots/`. Skipped when `chromedriver` is not installed (`.ci/run`
 //! installs it).
 
@@ -167,70 +171,130 @@ async fn wait_for(port: u16, path: &str) {
     }
 }
 
+/// The server on a fresh data directory and a headless Chromium driven by chromedriver; none
+/// when chromedriver is not installed.
+struct Browser {
+    d: Driver,
+    wd_port: u16,
+    app_port: u16,
+    dir: std::path::PathBuf,
+    _app: Proc,
+    _wd: Proc,
+}
+
+impl Browser {
+    async fn start(name: &str) -> Option<Browser> {
+        let Some(driver_bin) = find(&["chromedriver", "chromium-driver"]) else {
+            eprintln!("browser: skipped, chromedriver is not installed");
+            return None;
+        };
+        let dir = std::env::temp_dir().join(format!(
+            "saas-browser-{name}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let app_port = free_port();
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("server.log");
+        // MFA on with the development key the server makes in its data directory; passkeys
+        // for http://localhost:{app_port}.
+        let mut app = Proc(
+            Command::new(env!("CARGO_BIN_EXE_saas"))
+                .env_remove("DATABASE_URL")
+                .env_remove("MFA_KEY")
+                .env_remove("WEBAUTHN_RP_ID")
+                .env_remove("WEBAUTHN_ORIGIN")
+                .env("JWT_SECRET", "browser-test-secret-0123456789abcdef0123")
+                .env("SAAS_DATA_DIR", &dir)
+                .env("PORT", app_port.to_string())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        let wd_port = free_port();
+        let wd = Proc(
+            Command::new(&driver_bin)
+                .arg(format!("--port={wd_port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(180);
+        while !matches!(
+            http(app_port, "GET", "/health", None, None).await,
+            Ok((200, _))
+        ) {
+            let exited = app.0.try_wait().unwrap();
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "the server did not start ({exited:?}): {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        wait_for(wd_port, "/status").await;
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1200,900",
+        ];
+        if std::env::var_os("CI_CHROMIUM_SHM").is_none() {
+            args.push("--disable-dev-shm-usage");
+        }
+        let (s, v) = http(
+            wd_port,
+            "POST",
+            "/session",
+            None,
+            Some(json!({ "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": { "args": args }
+            }}})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s, 200, "new session: {v}");
+        let d = Driver {
+            port: wd_port,
+            session: v["value"]["sessionId"].as_str().unwrap().to_owned(),
+        };
+        Some(Browser {
+            d,
+            wd_port,
+            app_port,
+            dir,
+            _app: app,
+            _wd: wd,
+        })
+    }
+
+    /// Closes the browser; the processes stop when `self` drops.
+    async fn end(self) {
+        let _ = http(
+            self.wd_port,
+            "DELETE",
+            &format!("/session/{}", self.d.session),
+            None,
+            None,
+        )
+        .await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_users_see_their_own_buttons() {
-    let Some(driver_bin) = find(&["chromedriver", "chromium-driver"]) else {
-        eprintln!("browser: skipped, chromedriver is not installed");
+    let Some(b) = Browser::start("buttons").await else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!(
-        "saas-browser-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    let app_port = free_port();
-    let _app = Proc(
-        Command::new(env!("CARGO_BIN_EXE_saas"))
-            .env_remove("DATABASE_URL")
-            .env("JWT_SECRET", "browser-test-secret-0123456789abcdef0123")
-            .env("SAAS_DATA_DIR", &dir)
-            .env("PORT", app_port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let wd_port = free_port();
-    let _wd = Proc(
-        Command::new(&driver_bin)
-            .arg(format!("--port={wd_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for(app_port, "/health").await;
-    wait_for(wd_port, "/status").await;
-    let mut args = vec![
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1200,900",
-    ];
-    if std::env::var_os("CI_CHROMIUM_SHM").is_none() {
-        args.push("--disable-dev-shm-usage");
-    }
-    let (s, v) = http(
-        wd_port,
-        "POST",
-        "/session",
-        None,
-        Some(json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": { "args": args }
-        }}})),
-    )
-    .await
-    .unwrap();
-    assert_eq!(s, 200, "new session: {v}");
-    let d = Driver {
-        port: wd_port,
-        session: v["value"]["sessionId"].as_str().unwrap().to_owned(),
-    };
-    let base = format!("http://127.0.0.1:{app_port}/");
+    let d = &b.d;
+    let base = format!("http://127.0.0.1:{}/", b.app_port);
 
     // vic: viewer of project website. Export yes; delete, rename, AI no; no new project (the
     // access set says `role_required`); the forced delete shows why.
@@ -252,6 +316,10 @@ async fn two_users_see_their_own_buttons() {
         allowed.contains("project:read") && !allowed.contains("project:delete"),
         "{allowed}"
     );
+    // On an IP address the page offers no passkeys (a browser refuses them there) and says
+    // where to go instead.
+    let hint = d.wait_text("#passkey-hint", "localhost").await;
+    assert!(!d.enabled("#passkey-add").await, "{hint}");
     d.click("#force-website").await;
     let answer = d.wait_text("#answer", "403").await;
     assert!(answer.contains("hierarchy_denied"), "{answer}");
@@ -347,13 +415,155 @@ async fn two_users_see_their_own_buttons() {
         eprintln!("browser: SAAS_MERMAID_JS is not set, the diagram's rendering is not checked");
     }
 
-    let _ = http(
-        wd_port,
-        "DELETE",
-        &format!("/session/{}", d.session),
-        None,
-        None,
-    )
-    .await;
-    let _ = std::fs::remove_dir_all(&dir);
+    b.end().await;
+}
+
+/// The current TOTP time step (30 s).
+fn step_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 30
+}
+
+/// A code of `secret` (base32, as the page shows it) the server has not seen: for the step
+/// after the last one used (`last`), which the server accepts from one step before it (±1 step
+/// of skew). Waits for that step when needed: a code is accepted once, and only for a later step
+/// than the last accepted one.
+async fn fresh_code(secret: &str, last: &mut u64) -> String {
+    let step = (step_now() + 1).max(*last + 1);
+    while step_now() + 1 < step {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    *last = step;
+    let totp = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).expect("a base32 key"))
+        .build()
+        .expect("SHA-1, 6 digits, 30 s");
+    totp.generate(step * 30).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_enrols_a_second_factor_and_steps_up() {
+    let Some(b) = Browser::start("mfa").await else {
+        return;
+    };
+    let d = &b.d;
+    let base = format!("http://localhost:{}/", b.app_port);
+
+    // ada: admin of acme (global role admin), who may delete acme's products, with a second
+    // factor from the last 5 minutes. She has none yet.
+    d.sign_in(&base, "ada@acme.test").await;
+    d.wait_text("#factors", "Authenticator app: off").await;
+    d.wait_text("#products", "Gadget").await;
+
+    // Enrolment: the password, then the QR code and the key; the app's code turns it on.
+    d.fill("#totp-password", "correct horse battery staple")
+        .await;
+    d.click("#totp-start").await;
+    d.element("#totp-qr svg").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let secret = loop {
+        let t = d.text("#totp-secret").await;
+        if !t.is_empty() || Instant::now() > deadline {
+            break t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        secret.len() >= 26 && secret.bytes().all(|c| c.is_ascii_alphanumeric()),
+        "a base32 key is shown: {secret}"
+    );
+    d.screenshot("mfa-enrol").await;
+    let mut last = 0;
+    let code = fresh_code(&secret, &mut last).await;
+    d.fill("#totp-code", &code).await;
+    d.click("#totp-confirm").await;
+    let codes = d.wait_text("#recovery-codes", "-").await;
+    let codes: Vec<&str> = codes.lines().collect();
+    assert_eq!(codes.len(), 10, "ten recovery codes: {codes:?}");
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.len() == 19 && c.split('-').count() == 4),
+        "{codes:?}"
+    );
+    d.wait_text("#factors", "recovery codes left: 10").await;
+    d.screenshot("mfa-recovery-codes").await;
+    d.click("#recovery-done").await;
+    assert_eq!(d.text("#recovery").await, "", "shown once, then gone");
+
+    // A passkey, through the browser's virtual authenticator (WebDriver's WebAuthn extension):
+    // a platform authenticator that holds discoverable credentials and verifies its user.
+    let authenticator = d
+        .cmd(
+            "POST",
+            "/webauthn/authenticator",
+            Some(json!({
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": true,
+                "hasUserVerification": true,
+                "isUserVerified": true,
+            })),
+        )
+        .await;
+    assert!(authenticator.is_string(), "{authenticator}");
+    assert!(d.enabled("#passkey-add").await, "passkeys on localhost");
+    d.fill("#passkey-name", "Laptop").await;
+    d.click("#passkey-add").await;
+    d.wait_text("#answer", "201").await;
+    d.wait_text("#passkeys", "Laptop").await;
+
+    // The sensitive action: her session passed no second factor (the password only), so the
+    // server answers 403 mfa_required; the page asks for a code, steps up and deletes.
+    d.click("#products button[id^='delete-product-']").await;
+    let why = d.wait_text("#stepup-why", "delete Gadget").await;
+    assert!(why.contains("300 s"), "{why}");
+    let answer = d.wait_text("#answer", "403").await;
+    assert!(answer.contains("mfa_required"), "{answer}");
+    d.screenshot("mfa-step-up").await;
+    let code = fresh_code(&secret, &mut last).await;
+    d.fill("#stepup-code", &code).await;
+    d.click("#stepup-submit").await;
+    d.wait_text("#answer", "204").await;
+    assert_eq!(d.text("#stepup").await, "", "the prompt is gone");
+    let products = d.wait_text("#products", "Widget").await;
+    assert!(!products.contains("Gadget"), "deleted: {products}");
+
+    // Signing out, then in again: the password gives a second step, not tokens.
+    d.click("#signout").await;
+    d.wait_text("#who", "signed out").await;
+    d.fill("#email", "ada@acme.test").await;
+    d.fill("#password", "correct horse battery staple").await;
+    d.click("#signin").await;
+    d.wait_text("#mfa-step", "Second step").await;
+    assert_eq!(
+        d.text("#app").await,
+        "",
+        "nothing is shown before the second step"
+    );
+    d.screenshot("mfa-second-step").await;
+    let code = fresh_code(&secret, &mut last).await;
+    d.fill("#mfa-code", &code).await;
+    d.click("#mfa-submit").await;
+    d.wait_text("#who", "signed in as ada@acme.test").await;
+    assert_eq!(d.text("#mfa-step").await, "");
+    // That sign-in passed a second factor: the delete goes through without asking.
+    d.click("#products button[id^='delete-product-']").await;
+    d.wait_text("#answer", "204").await;
+    assert_eq!(d.text("#stepup").await, "", "no step-up asked");
+    d.wait_text("#products", "none").await;
+    d.screenshot("mfa-signed-in").await;
+
+    // Signing in with the passkey: no password, no code.
+    d.click("#signout").await;
+    d.wait_text("#who", "signed out").await;
+    d.click("#passkey-signin").await;
+    d.wait_text("#who", "signed in as ada@acme.test").await;
+    d.wait_text("#passkeys", "Laptop").await;
+    d.screenshot("mfa-passkey").await;
+
+    b.end().await;
 }

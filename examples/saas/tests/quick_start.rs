@@ -86,6 +86,9 @@ async fn quick_start_as_a_new_user() {
         .port();
     let mut spawned = cargo_run_saas()
         .env_remove("JWT_SECRET")
+        .env_remove("MFA_KEY")
+        .env_remove("WEBAUTHN_RP_ID")
+        .env_remove("WEBAUTHN_ORIGIN")
         .env_remove("SAAS_MERMAID_JS")
         .env_remove("DATABASE_URL")
         .env("SAAS_DATA_DIR", &dir)
@@ -175,6 +178,26 @@ async fn quick_start_as_a_new_user() {
         let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "the secret file is private");
     }
+    // MFA is on, with a development key made the same way (MFA_KEY is not set).
+    let mfa_key = dir.join("mfa-key");
+    assert_eq!(std::fs::read(&mfa_key).unwrap().len(), 64, "32 bytes, hex");
+    let wanted = format!(
+        "warning: MFA_KEY is not set; generated a development key in {} (debug builds only)",
+        mfa_key.display()
+    );
+    let warned_by = Instant::now() + Duration::from_secs(5);
+    while !warnings.lock().unwrap().iter().any(|l| l == &wanted) && Instant::now() < warned_by {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let warned = warnings.lock().unwrap().join("\n");
+    assert!(warned.contains(&wanted), "{warned}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&mfa_key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the key file is private");
+    }
+    assert!(text.contains("MFA is on"), "{text}");
 
     // The printed commands, pasted into a shell as they are (with curl on the machine).
     if Command::new("curl").arg("--version").output().is_ok() {
@@ -626,6 +649,9 @@ fn run_printed_commands(text: &str) {
         ("curl -s 'http://127.0.0.1:PORT/products?sort=name' ", |b| {
             assert_eq!(strings(b, "name"), ["Gadget", "Widget"]);
             assert!(b["items"][0].get("cost_cents").is_none());
+        }),
+        ("curl -s http://127.0.0.1:PORT/auth/mfa ", |b| {
+            assert_eq!(b, &json!({ "totp": false, "recovery_codes_left": 0 }));
         }),
     ];
     let commands: Vec<&str> = lines

@@ -171,6 +171,10 @@ async fn wait_for(port: u16, path: &str) {
     }
 }
 
+/// One browser at a time: two servers and two Chromiums at once on a 2-core machine slow each
+/// other past the tests' waits.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The server on a fresh data directory and a headless Chromium driven by chromedriver; none
 /// when chromedriver is not installed.
 struct Browser {
@@ -180,6 +184,7 @@ struct Browser {
     dir: std::path::PathBuf,
     _app: Proc,
     _wd: Proc,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Browser {
@@ -188,6 +193,7 @@ impl Browser {
             eprintln!("browser: skipped, chromedriver is not installed");
             return None;
         };
+        let turn = ONE_AT_A_TIME.lock().await;
         let dir = std::env::temp_dir().join(format!(
             "saas-browser-{name}-{}-{}",
             std::process::id(),
@@ -271,6 +277,7 @@ impl Browser {
             dir,
             _app: app,
             _wd: wd,
+            _turn: turn,
         })
     }
 

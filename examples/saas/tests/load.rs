@@ -3,7 +3,9 @@
 //! documents and projects (a project also joins and leaves the hierarchy in its row's
 //! transaction), logins, token refreshes, organizations created, invitations sent (each a unit
 //! of the free plan's 5 a month: 403 `limit_reached` after), tenant switches, profile changes,
-//! and a few requests refused alone too (a missing row: 404, a malformed project id: 422). The run must end with no 5xx, no status other than the one
+//! step-ups with recovery codes (every fourth client has TOTP on, and its logins answer a
+//! challenge; 5 tries per account, 429 after), and a few requests refused alone too (a missing
+//! row: 404, a malformed project id: 422). The run must end with no 5xx, no status other than the one
 //! the same request gets alone, and every acknowledged write in the database afterwards, row by
 //! row: created rows with their last acknowledged values, deleted rows gone (projects from the
 //! hierarchy too), no row nobody was told about, each organization with its one owner and as
@@ -148,14 +150,19 @@ enum Op {
     PatchMe,
     /// `POST /auth/tenant` to the client's tenant: new tokens.
     Switch,
+    /// `POST /auth/mfa/step-up` with the next recovery code: new tokens for a client with TOTP
+    /// (401 `wrong_code` without); 429 after the account's 5 tries in 15 minutes.
+    StepUp,
+    /// `GET /auth/mfa`: the client's factors.
+    MfaStatus,
 }
 
 /// Per 100 requests.
 const MIX: &[(Op, u32)] = &[
     (Op::CreateDoc, 13),
-    (Op::UpdateDoc, 15),
+    (Op::UpdateDoc, 13),
     (Op::DeleteDoc, 6),
-    (Op::ListDocs, 8),
+    (Op::ListDocs, 7),
     (Op::ReadDoc, 4),
     (Op::CreateProject, 8),
     (Op::UpdateProject, 8),
@@ -171,7 +178,15 @@ const MIX: &[(Op, u32)] = &[
     (Op::ListOrgs, 2),
     (Op::PatchMe, 2),
     (Op::Switch, 2),
+    (Op::StepUp, 2),
+    (Op::MfaStatus, 1),
 ];
+
+/// Every how many clients one has TOTP (enrolled at setup; its logins answer a challenge).
+const MFA_EVERY: usize = 4;
+
+/// Second-factor tries an account has in 15 minutes.
+const MFA_TRIES: u32 = 5;
 
 /// Invitations an organization on the free plan sends a month (the model's
 /// `invites: "members:invite" per month max 5`).
@@ -221,6 +236,14 @@ struct Client {
     orgs: BTreeMap<String, Option<u32>>,
     /// The last display name acknowledged (`Some(None)`: unknown, a change went unanswered).
     name: Option<Option<String>>,
+    /// Recovery codes not used yet (a client with TOTP; empty without).
+    recovery: Vec<String>,
+    /// Whether the client has TOTP on.
+    mfa: bool,
+    /// Second-factor tries so far (`None` once one went unanswered: the count is unknown).
+    mfa_tries: Option<u32>,
+    /// Recovery codes acknowledged as used.
+    recovery_used: usize,
 }
 
 /// What went wrong, by kind.
@@ -372,6 +395,11 @@ async fn setup_clients(
         let r = harness::login(&mut conn, &email).await.expect("log in");
         assert_eq!(r.status, 200, "log in {email}: {}", r.body);
         let session = harness::session(id, &r.body).expect("tokens");
+        let (mfa, recovery) = if k % MFA_EVERY == 0 {
+            (true, enrol_totp(&mut conn, &session.access).await)
+        } else {
+            (false, Vec::new())
+        };
         clients.push(Client {
             k,
             email,
@@ -384,9 +412,46 @@ async fn setup_clients(
             unsure_create: false,
             orgs: BTreeMap::new(),
             name: None,
+            recovery,
+            mfa,
+            // The enrolment's confirmation was the first try.
+            mfa_tries: Some(u32::from(mfa)),
+            recovery_used: 0,
         });
     }
     clients
+}
+
+/// Turns TOTP on for the signed-in client (`token`): its ten recovery codes.
+async fn enrol_totp(conn: &mut Conn, token: &str) -> Vec<String> {
+    let body = json!({ "password": harness::PASSWORD });
+    let r = conn
+        .send("POST", "/auth/mfa/totp", Some(token), Some(&body))
+        .await
+        .expect("enrol");
+    assert_eq!(r.status, 200, "enrol: {}", r.body);
+    let secret = totp_rs::Secret::try_from_base32(r.body["secret"].as_str().expect("secret"))
+        .expect("base32");
+    let totp = totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .expect("totp");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs();
+    let code = json!({ "code": totp.generate(now).to_string() });
+    let r = conn
+        .send("POST", "/auth/mfa/totp/confirm", Some(token), Some(&code))
+        .await
+        .expect("confirm");
+    assert_eq!(r.status, 200, "confirm: {}", r.body);
+    r.body["recovery_codes"]
+        .as_array()
+        .expect("recovery codes")
+        .iter()
+        .map(|c| c.as_str().expect("a code").to_owned())
+        .collect()
 }
 
 fn live<K: Clone>(m: &BTreeMap<K, Option<String>>) -> Vec<K> {
@@ -420,6 +485,7 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
         let org = rng.pick(&known);
         op = match op {
             Op::Invite if org.is_none() => Op::CreateOrg,
+            Op::StepUp if c.mfa_tries.is_none() => Op::MfaStatus,
             Op::UpdateDoc | Op::DeleteDoc | Op::ReadDoc if doc.is_none() => Op::CreateDoc,
             Op::UpdateProject | Op::DeleteProject | Op::ReadProject if proj.is_none() => {
                 Op::CreateProject
@@ -525,6 +591,25 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
                 Some(json!({ "tenant": c.tenant })),
                 200,
             ),
+            Op::StepUp => {
+                let code = c
+                    .recovery
+                    .last()
+                    .cloned()
+                    .unwrap_or_else(|| "0000-0000-0000-0000".into());
+                let expect = match c.mfa_tries {
+                    Some(n) if n >= MFA_TRIES => 429,
+                    _ if c.mfa && !c.recovery.is_empty() => 200,
+                    _ => 401,
+                };
+                (
+                    "POST",
+                    "/auth/mfa/step-up".into(),
+                    Some(json!({ "recovery_code": code })),
+                    expect,
+                )
+            }
+            Op::MfaStatus => ("GET", "/auth/mfa".into(), None, 200),
             Op::Malformed => (
                 "POST",
                 "/projects".into(),
@@ -617,10 +702,38 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
             }
             Op::ReadDoc if b["id"].as_i64() != doc => bad("another row"),
             Op::ReadProject if b["id"].as_str() != proj.as_deref() => bad("another row"),
+            // A client with TOTP is answered a challenge, no tokens: its session stays.
+            Op::Login
+                if c.mfa && (b["mfa_required"] != true || b.get("access_token").is_some()) =>
+            {
+                bad("not a challenge");
+            }
+            Op::Login if c.mfa => {}
             Op::Login | Op::Refresh | Op::Switch => match harness::session(c.session.user_id, b) {
                 Some(s) => c.session = s,
                 None => bad("no tokens"),
             },
+            Op::StepUp => {
+                c.mfa_tries = c.mfa_tries.map(|n| n + 1);
+                if expect == 200 {
+                    c.recovery.pop();
+                    c.recovery_used += 1;
+                    match harness::session(c.session.user_id, b) {
+                        Some(s) => c.session = s,
+                        None => bad("no tokens"),
+                    }
+                    if b["recovery_codes_left"] != 10 - c.recovery_used {
+                        bad("another count of recovery codes left");
+                    }
+                }
+            }
+            Op::MfaStatus => {
+                let left = if c.mfa { 10 - c.recovery_used } else { 0 };
+                let known = c.mfa_tries.is_some();
+                if b["totp"] != c.mfa || (known && b["recovery_codes_left"] != left) {
+                    bad("other factors");
+                }
+            }
             Op::CreateOrg => {
                 c.orgs.insert(text.clone(), Some(0));
                 if b["id"] != text.as_str() || b["roles"] != json!(["owner"]) {
@@ -678,6 +791,7 @@ fn note_unsure(c: &mut Client, op: Op, doc: Option<i64>, proj: Option<String>, o
             }
         }
         Op::PatchMe => c.name = Some(None),
+        Op::StepUp => c.mfa_tries = None,
         Op::UpdateDoc | Op::DeleteDoc => {
             if let Some(id) = doc {
                 c.unsure.insert(format!("doc {id}"));
@@ -821,6 +935,28 @@ async fn verify(db: &DatabaseConnection, clients: &[Client]) -> (Vec<String>, us
                     "client {} organization {org}: stored {stored}, owners {owners}, \
                      invitations {invited} (acknowledged {sent:?})",
                     c.k
+                ));
+            }
+        }
+        // Recovery codes: as many used as step-ups were acknowledged.
+        if c.mfa && c.mfa_tries.is_some() {
+            checked += 1;
+            let q = Query::select()
+                .expr(Expr::col(Alias::new("id")).count())
+                .from(Alias::new("auth_recovery_codes"))
+                .and_where(Expr::col(Alias::new("user_id")).eq(c.session.user_id))
+                .and_where(Expr::col(Alias::new("used_at")).is_not_null())
+                .to_owned();
+            let used = db
+                .query_one(&q)
+                .await
+                .expect("recovery codes")
+                .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+                .unwrap_or(-1);
+            if used != c.recovery_used as i64 {
+                lost.push(format!(
+                    "client {} recovery codes: {} step-ups acknowledged, {used} codes used",
+                    c.k, c.recovery_used
                 ));
             }
         }

@@ -193,7 +193,7 @@ impl Drop for Server {
 }
 
 /// The test configuration: a fixed HMAC secret, [`TEST_ARGON2`], rate limits out of reach,
-/// access tokens valid for an hour.
+/// access tokens valid for an hour, MFA on (a fixed key).
 fn config() -> AuthConfig {
     let keys = JwtKeys::hmac(
         jsonwebtoken::Algorithm::HS256,
@@ -214,6 +214,10 @@ fn config() -> AuthConfig {
             email: open,
         })
         .access_ttl(Duration::from_secs(3600))
+        .mfa(access_axum::config::MfaSettings {
+            key: std::array::from_fn(|i| (i as u8).wrapping_mul(53).wrapping_add(7)),
+            issuer: "load".into(),
+        })
         .build()
         .expect("the harness configuration")
 }

@@ -7,6 +7,7 @@
 //! | file | holds |
 //! |---|---|
 //! | `state.rs` | [`AuthState`](crate::AuthState) and its builder methods; [`Authenticator`](crate::Authenticator) |
+//! | `caller.rs` | the signed-in caller's account row, checked; with the current password |
 //! | `user.rs` | [`CurrentUser`](crate::CurrentUser), [`MaybeUser`](crate::MaybeUser), the principal of a user |
 //! | `extract.rs` | the extractors, the client's address, [`RequireAuthenticatedLayer`] |
 //! | `mailer.rs` | [`Mailer`](crate::Mailer), [`NoMailer`](crate::NoMailer) |
@@ -43,6 +44,7 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod caller;
 mod cookies;
 mod csrf;
 pub(crate) mod extract;

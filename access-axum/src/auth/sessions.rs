@@ -109,6 +109,22 @@ pub(crate) async fn open_in(
     Ok((sid, refresh))
 }
 
+/// Session `sid`'s refresh tokens give way to a new one (returned), issued with a new access
+/// token: a tenant switch, a step-up.
+pub(crate) async fn rotate_refresh(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    now: i64,
+) -> Result<String, ApiError> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
+        .filter(refresh_token::Column::SessionId.eq(sid))
+        .filter(refresh_token::Column::RotatedAt.is_null())
+        .exec(db)
+        .await?;
+    store_refresh(db, sid).await
+}
+
 /// A new refresh token for session `sid`, stored (as its hash) on `db`.
 pub(crate) async fn store_refresh(
     db: &impl ConnectionTrait,
@@ -226,14 +242,7 @@ pub(crate) async fn switch_tenant(
             crate::db::UserChange::Tenant(Some(tenant.to_owned())),
         )
         .await?;
-    // The session's refresh tokens give way to one issued with the new access token.
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
-        .filter(refresh_token::Column::SessionId.eq(sid))
-        .filter(refresh_token::Column::RotatedAt.is_null())
-        .exec(&txn)
-        .await?;
-    let refresh = store_refresh(&txn, sid).await?;
+    let refresh = rotate_refresh(&txn, sid, now).await?;
     let u = users
         .by_id(&txn, user_id)
         .await?

@@ -13,17 +13,18 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::email::TokenBody;
-use super::me::{current_record, shown};
+use super::me::shown;
 use super::respond;
+use crate::auth::caller::{current_record, with_password};
 use crate::auth::extract::Client;
 use crate::auth::identifiers::{normalize_email, normalize_username};
-use crate::auth::passwords::{Verified, check_policy};
+use crate::auth::passwords::check_policy;
 use crate::auth::state::AuthState;
 use crate::auth::tokens::unix_now;
 use crate::auth::user::CurrentUser;
-use crate::auth::{one_time, rate_limit, sessions};
+use crate::auth::{one_time, sessions};
 use crate::config::LoginIdentifier;
-use crate::db::{UserChange, mfa_challenge, one_time_token, profile, refresh_token, session, user};
+use crate::db::{UserChange, mfa_challenge, one_time_token, profile, refresh_token, session};
 use crate::error::{ApiError, JsonBody};
 
 /// Fields of `PATCH me` that carry privileges or belong to another flow: never set here.
@@ -42,38 +43,6 @@ const PRIVILEGED: &[&str] = &[
 
 /// The fields `PATCH me` sets.
 const PROFILE: &[&str] = &["name", "username"];
-
-fn wrong_password() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "wrong_password",
-        "the current password is wrong",
-    )
-}
-
-/// The signed-in user's row, after checking `password` against it (rate limited per account:
-/// the login limit).
-async fn with_password(
-    state: &AuthState,
-    user: &CurrentUser,
-    password: String,
-) -> Result<user::Model, ApiError> {
-    rate_limit::check(
-        &state.db,
-        format!("password:{}", user.id),
-        state.config.http().rate_limits.login,
-    )
-    .await?;
-    let u = current_record(state, user).await?;
-    match state
-        .passwords
-        .verify(password, u.password_hash.clone())
-        .await?
-    {
-        Verified::No => Err(wrong_password()),
-        _ => Ok(u),
-    }
-}
 
 /// What `PATCH me` will change, read and checked before anything is written.
 struct ProfileChange {

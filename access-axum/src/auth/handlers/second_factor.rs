@@ -15,13 +15,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::respond;
+use crate::auth::caller::current_record;
 use crate::auth::extract::Client;
 use crate::auth::mfa::{self, Factor, Used};
 use crate::auth::state::AuthState;
 use crate::auth::tokens::{random_token, secret_eq, token_hash, unix_now};
 use crate::auth::user::CurrentUser;
 use crate::auth::{passkeys, rate_limit, sessions};
-use crate::db::{mfa_challenge, refresh_token, session, user};
+use crate::db::{mfa_challenge, session, user};
 use crate::error::{ApiError, JsonBody};
 
 /// How long a login's challenge is open.
@@ -316,12 +317,7 @@ pub(super) async fn step_up(
     }
     let factor = body.factor()?;
     mfa::count_attempt(&state, user.id).await?;
-    let users = &state.config.accounts().users;
-    let u = users
-        .by_id(&state.db, user.id)
-        .await?
-        .filter(|u| u.active && user.issued_at >= u.password_changed_at)
-        .ok_or_else(ApiError::unauthenticated)?;
+    let u = current_record(&state, &user).await?;
     let now = unix_now();
     let factor = &factor;
     let (state_ref, u_ref, sid) = (&state, &u, user.session_id.as_str());
@@ -345,14 +341,7 @@ pub(super) async fn step_up(
         if !live {
             return Err(ApiError::unauthenticated());
         }
-        // The session's refresh tokens give way to one issued with the new access token.
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
-            .filter(refresh_token::Column::SessionId.eq(sid))
-            .filter(refresh_token::Column::RotatedAt.is_null())
-            .exec(&txn)
-            .await?;
-        let refresh = sessions::store_refresh(&txn, sid).await?;
+        let refresh = sessions::rotate_refresh(&txn, sid, now).await?;
         let tenant = session::Entity::find_by_id(sid.to_owned())
             .one(&txn)
             .await?

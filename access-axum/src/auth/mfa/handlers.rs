@@ -26,21 +26,12 @@ use super::factor::spend_step;
 use super::{
     Factor, Used, count_attempt, crypto, forget, methods, recovery, settings, totp, verify,
 };
-use crate::auth::passwords::Verified;
-use crate::auth::rate_limit;
+use crate::auth::caller::{current_record, with_password};
 use crate::auth::state::AuthState;
 use crate::auth::tokens::unix_now;
 use crate::auth::user::CurrentUser;
-use crate::db::{mfa_totp, user};
+use crate::db::mfa_totp;
 use crate::error::{ApiError, JsonBody};
-
-fn wrong_password() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "wrong_password",
-        "the current password is wrong",
-    )
-}
 
 fn wrong_code() -> ApiError {
     ApiError::new(
@@ -87,52 +78,12 @@ async fn enabled(db: &impl ConnectionTrait, user_id: i64) -> Result<bool, ApiErr
         .is_some_and(|r| r.confirmed_at.is_some()))
 }
 
-/// The caller's row, when the account is active and the token newer than the last password
-/// change; 401 otherwise.
-async fn account(state: &AuthState, user: &CurrentUser) -> Result<user::Model, ApiError> {
-    let u = state
-        .config
-        .accounts()
-        .users
-        .by_id(&state.db, user.id)
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
-    if !u.active || user.issued_at < u.password_changed_at {
-        return Err(ApiError::unauthenticated());
-    }
-    Ok(u)
-}
-
-/// The caller's row after checking `password` (rate limited per account: the login limit, as
-/// the other endpoints that take the current password).
-async fn with_password(
-    state: &AuthState,
-    user: &CurrentUser,
-    password: String,
-) -> Result<user::Model, ApiError> {
-    rate_limit::check(
-        &state.db,
-        format!("password:{}", user.id),
-        state.config.http().rate_limits.login,
-    )
-    .await?;
-    let u = account(state, user).await?;
-    match state
-        .passwords
-        .verify(password, u.password_hash.clone())
-        .await?
-    {
-        Verified::No => Err(wrong_password()),
-        _ => Ok(u),
-    }
-}
-
 /// `GET mfa`: the caller's second factors.
 pub(crate) async fn factors(
     State(state): State<AuthState>,
     user: CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
-    let u = account(&state, &user).await?;
+    let u = current_record(&state, &user).await?;
     let confirmed = methods(&state.db, &state, u.id).await?;
     let left = recovery::left(&state.db, u.id).await?;
     Ok(Json(json!({
@@ -207,7 +158,7 @@ pub(crate) async fn confirm(
     JsonBody(body): JsonBody<CodeBody>,
 ) -> Result<Json<Value>, ApiError> {
     let settings = settings(&state)?;
-    let u = account(&state, &user).await?;
+    let u = current_record(&state, &user).await?;
     // Nothing to confirm is answered without counting an attempt (and checked again below).
     pending_or_conflict(mfa_totp::Entity::find_by_id(u.id).one(&state.db).await?)?;
     count_attempt(&state, u.id).await?;

@@ -60,7 +60,7 @@ pub struct AuthState {
     /// What goes with a deleted account ([`AuthState::with_account_removal`]).
     pub(crate) removals: Vec<Arc<dyn super::removal::AccountRemoval>>,
     /// The passkeys' relying party ([`AuthState::with_passkeys`]); none: no passkey routes.
-    pub(crate) passkeys: Option<super::passkeys::PasskeyConfig>,
+    pub(crate) passkeys: Option<crate::config::passkeys::PasskeyConfig>,
 }
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
@@ -289,8 +289,8 @@ impl AuthState {
     }
 
     /// With passkeys (WebAuthn) for the relying party `config` describes: mounts
-    /// `/auth/passkeys/...` (register, list, delete, sign in) and removes an account's passkeys
-    /// with it. See `docs/passkeys.md`.
+    /// `/auth/passkeys/...` (register, list, delete, sign in). Deleting an account removes its
+    /// passkeys. See `docs/passkeys.md`.
     ///
     /// # Examples
     /// ```
@@ -301,9 +301,8 @@ impl AuthState {
     /// }
     /// ```
     #[must_use]
-    pub fn with_passkeys(mut self, config: super::passkeys::PasskeyConfig) -> Self {
+    pub fn with_passkeys(mut self, config: crate::config::passkeys::PasskeyConfig) -> Self {
         self.passkeys = Some(config);
-        self.removals.push(Arc::new(super::passkeys::Removal));
         self
     }
 

@@ -13,6 +13,8 @@
 //! - `policy`: [`PasswordPolicy`], [`Argon2Params`], [`LoginIdentifier`], [`RateLimits`].
 //! - `http`: [`AuthPaths`], [`CookieConfig`], [`TokenTransport`].
 //! - `mfa`: [`MfaSettings`] (the key of the stored TOTP secrets, the issuer name), `MFA_KEY`.
+//! - `passkeys`: [`PasskeyConfig`](crate::auth::PasskeyConfig) (the relying party of
+//!   passkeys: id, name, origin).
 //! - `error`: [`ConfigError`], [`ConfigErrors`].
 //!
 //! # Examples
@@ -39,6 +41,7 @@ pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod keys;
 mod mfa;
+pub(crate) mod passkeys;
 mod policy;
 pub(crate) mod settings;
 

@@ -359,6 +359,7 @@ async fn forget(txn: &impl ConnectionTrait, id: i64) -> Result<(), ApiError> {
         .filter(mfa_challenge::Column::UserId.eq(id))
         .exec(txn)
         .await?;
+    crate::auth::passkeys::forget(txn, id).await?;
     crate::auth::mfa::forget(txn, id).await
 }
 

@@ -1,20 +1,16 @@
 //! `GET passkeys` (the caller's passkeys) and `DELETE passkeys/{id}` (one of them), and what
-//! goes with a deleted account.
-
-use std::future::Future;
-use std::pin::Pin;
+//! goes with a deleted account or a reset of its factors ([`forget`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use super::store;
-use crate::auth::removal::AccountRemoval;
 use crate::auth::state::AuthState;
 use crate::auth::user::CurrentUser;
-use crate::db::{passkey, user, webauthn_ceremony};
+use crate::db::{passkey, webauthn_ceremony};
 use crate::error::ApiError;
 
 pub(super) async fn list(
@@ -51,20 +47,6 @@ pub(super) async fn delete(
         return Err(not_found());
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Removes a deleted account's passkeys and ceremonies ([`AuthState::with_passkeys`] installs
-/// it): a credential must not outlive its account (nor sign in to a later one given its id).
-pub(crate) struct Removal;
-
-impl AccountRemoval for Removal {
-    fn remove<'a>(
-        &'a self,
-        txn: &'a DatabaseTransaction,
-        u: &'a user::Model,
-    ) -> Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send + 'a>> {
-        Box::pin(async move { forget(txn, u.id).await.map(|_| ()) })
-    }
 }
 
 /// Removes every passkey and open ceremony of `user_id`, in `db`: what goes with a deleted

@@ -9,7 +9,6 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `config.rs` | [`PasskeyConfig`]: relying party id, name and origin |
 //! | `ceremony.rs` | ceremonies: stored hashed, read back, taken once |
 //! | `store.rs` | stored passkeys; recording an assertion (counter, last use) with its ceremony |
 //! | `register.rs` | `POST passkeys/register/start`, `POST passkeys/register/finish` |
@@ -18,7 +17,6 @@
 //! | `user.rs` | a signed-in user's assertion: [`start_for_user`], [`finish_for_user`], [`has_passkey`] |
 
 mod ceremony;
-mod config;
 mod login;
 mod manage;
 mod register;
@@ -32,9 +30,9 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 
+pub use crate::config::passkeys::PasskeyConfig;
 pub(crate) use ceremony::{SECOND_FACTOR, STEP_UP};
-pub use config::PasskeyConfig;
-pub(crate) use manage::{Removal, forget};
+pub(crate) use manage::forget;
 
 use crate::auth::state::AuthState;
 use crate::error::ApiError;

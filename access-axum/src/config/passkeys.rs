@@ -36,7 +36,7 @@ pub struct PasskeyConfig {
     rp_id: String,
     rp_name: String,
     origin: String,
-    pub(super) webauthn: Arc<Webauthn>,
+    pub(crate) webauthn: Arc<Webauthn>,
 }
 
 impl fmt::Debug for PasskeyConfig {

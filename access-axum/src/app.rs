@@ -476,7 +476,8 @@ where
     /// # }
     /// ```
     pub async fn build(self) -> Result<AppRouter<M>, AppError> {
-        if self.orgs && self.model.data().tenant.is_none() {
+        let tenant = self.model.data().tenant;
+        if self.orgs && tenant.is_none() {
             return Err(AppError::NoTenant);
         }
         let config = match self.config {
@@ -500,11 +501,12 @@ where
             .into_iter()
             .fold(Authz::new(self.model, stores), |a, f| f(a));
         let mut auth = AuthState::new(self.db, config);
-        if self.orgs {
+        if let (true, Some(t)) = (self.orgs, tenant) {
             auth = auth
-                .with_tenant_check(crate::orgs::membership_check(authz.clone()))
+                .with_tenant_check(crate::orgs::membership_check(authz.clone(), t))
                 .with_account_removal(crate::orgs::Memberships {
                     authz: authz.clone(),
+                    tenant: t,
                 });
         }
         if self.access_set_claims {

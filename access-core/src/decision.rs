@@ -220,6 +220,27 @@ pub struct Reason {
     pub meta: ReasonMeta,
 }
 
+impl Reason {
+    /// `mfa_required`: a second factor verified within the last `max_age` seconds is needed
+    /// (an `fva(..)` rule; a route's recent-factor guard). Its `meta` carries `max_age`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_core::{Reason, ReasonKind, ReasonMeta};
+    ///
+    /// let r = Reason::mfa_required(300);
+    /// assert_eq!(r.kind, ReasonKind::MfaRequired);
+    /// assert_eq!(r.meta, ReasonMeta::Mfa { max_age: 300 });
+    /// ```
+    pub fn mfa_required(max_age: u64) -> Self {
+        Self {
+            kind: ReasonKind::MfaRequired,
+            message: format!("verify your second factor (needed within the last {max_age} s)"),
+            meta: ReasonMeta::Mfa { max_age },
+        }
+    }
+}
+
 /// How one step of a grant path holds its role.
 ///
 /// # Examples

@@ -44,7 +44,7 @@ pub use model::{
     EntitlementId, EntityData, EntityTypeId, FlagId, FlagSet, LimitData, LimitId, ModelData,
     ModelEnum, Period, Permission, PlanData, PlanId, PlanLimit, RoleSet, TenantData, UnknownName,
 };
-pub use principal::Principal;
+pub use principal::{Principal, mfa_recent};
 pub use schema::{Action, Denial, FieldDenial, PermissionCtx, Schema};
 pub use store::{
     Ancestry, Charge, ClosureStore, FlagStore, Resource, ResourceRef, RoleStore, StoreError,

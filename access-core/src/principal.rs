@@ -130,3 +130,18 @@ impl Principal {
         self
     }
 }
+
+/// Whether a second factor verified at `verified_at` is at most `max_age` seconds old at `now`
+/// (one in the future is not): what `fva(..)` rules and recent-factor guards ask.
+///
+/// # Examples
+/// ```
+/// use access_core::mfa_recent;
+///
+/// assert!(mfa_recent(Some(1_000), 1_200, 300));
+/// assert!(!mfa_recent(Some(1_000), 1_400, 300));
+/// assert!(!mfa_recent(None, 1_000, 300));
+/// ```
+pub fn mfa_recent(verified_at: Option<Timestamp>, now: Timestamp, max_age: u64) -> bool {
+    verified_at.is_some_and(|t| t <= now && now.abs_diff(t) <= max_age)
+}

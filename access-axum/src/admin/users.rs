@@ -12,16 +12,16 @@ use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query as Select};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{Condition, ConnectionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::audit::record;
 use crate::auth::AuthState;
-use crate::auth::sessions::revoke;
+use crate::auth::sessions::revoke_user;
 use crate::auth::user::roles_of;
 use crate::authz::Authz;
-use crate::db::{UserChange, UsersTable, session, user};
+use crate::db::{UserChange, UsersTable, user};
 use crate::error::{ApiError, JsonBody};
 
 /// The longest search text of `GET /users?q=`.
@@ -292,8 +292,7 @@ pub(super) async fn update<M: AccessModel, S: Stores + 'static>(
         if let Some(v) = patch.active {
             users.update(&txn, id, UserChange::Active(v)).await?;
             if !v {
-                let of_user = Condition::all().add(session::Column::UserId.eq(id));
-                ended = revoke(&txn, of_user).await?;
+                ended = revoke_user(&txn, id).await?;
             }
         }
         let after = users.by_id(&txn, id).await?.ok_or_else(no_such_user)?;
@@ -324,8 +323,7 @@ pub(super) async fn revoke_sessions(
         if su.users().by_id(&txn, id).await?.is_none() {
             return Err(no_such_user());
         }
-        let of_user = Condition::all().add(session::Column::UserId.eq(id));
-        let ended = revoke(&txn, of_user).await?;
+        let ended = revoke_user(&txn, id).await?;
         let (actor, target) = (su.id.to_string(), format!("user:{id}"));
         let (before, after) = (json!({ "sessions": ended }), json!({ "sessions": 0 }));
         record(
@@ -360,17 +358,9 @@ pub(super) async fn reset_factors(
         if su.users().by_id(&txn, id).await?.is_none() {
             return Err(no_such_user());
         }
-        let totp = crate::db::mfa_totp::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .is_some_and(|t| t.confirmed_at.is_some());
-        crate::auth::mfa::forget(&txn, id).await?;
-        let passkeys = crate::auth::passkeys::forget(&txn, id).await?;
-        crate::db::mfa_challenge::Entity::delete_many()
-            .filter(crate::db::mfa_challenge::Column::UserId.eq(id))
-            .exec(&txn)
-            .await?;
-        let ended = revoke(&txn, Condition::all().add(session::Column::UserId.eq(id))).await?;
+        let gone = crate::auth::factors::forget_all(&txn, id).await?;
+        let (totp, passkeys) = (gone.totp, gone.passkeys);
+        let ended = revoke_user(&txn, id).await?;
         let (actor, target) = (su.id.to_string(), format!("user:{id}"));
         let before = json!({ "totp": totp, "passkeys": passkeys, "sessions": ended });
         let after = json!({ "totp": false, "passkeys": 0, "sessions": 0 });

@@ -4,12 +4,10 @@
 use access_core::AccessModel;
 use access_core::sea::write::{begin_write, retry_writes};
 use axum::http::StatusCode;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use super::Api;
 use crate::auth::extract::Client;
 use crate::auth::sessions;
-use crate::auth::tokens::unix_now;
 use crate::db::session;
 use crate::error::ApiError;
 
@@ -58,13 +56,7 @@ impl<M: AccessModel> Api<'_, M> {
     /// # Ok(()) }
     /// ```
     pub async fn sessions(&self, user: i64) -> Result<Vec<session::Model>, ApiError> {
-        Ok(session::Entity::find()
-            .filter(session::Column::UserId.eq(user))
-            .filter(session::Column::RevokedAt.is_null())
-            .filter(session::Column::ExpiresAt.gt(unix_now()))
-            .order_by_desc(session::Column::LastActiveAt)
-            .all(&self.auth.db)
-            .await?)
+        sessions::live(&self.auth.db, user).await
     }
 
     /// Ends every session of the user (their refresh tokens stop working; access tokens already
@@ -83,8 +75,7 @@ impl<M: AccessModel> Api<'_, M> {
         let _turn = auth.writers.serial().await?;
         retry_writes(|| async move {
             let txn = begin_write(&auth.db).await?;
-            let n = sessions::revoke(&txn, Condition::all().add(session::Column::UserId.eq(user)))
-                .await?;
+            let n = sessions::revoke_user(&txn, user).await?;
             txn.commit().await?;
             Ok::<_, ApiError>(n)
         })

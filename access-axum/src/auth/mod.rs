@@ -19,6 +19,7 @@
 //! | `csrf.rs` | the checks on cookie-authenticated mutations |
 //! | `cookies.rs` | reading the bearer header and token cookies, setting cookies |
 //! | `identifiers.rs` | normalizing emails and usernames |
+//! | `factors.rs` | every second factor of an account at once, removed |
 //! | `removal.rs` | [`AccountRemoval`]: what goes with a deleted account |
 //! | `passkeys/` | passkeys (WebAuthn): [`PasskeyConfig`], registering, signing in, a user's own assertion |
 //! | `mfa/` | the second factor: TOTP and recovery codes, their endpoints, `verify` for the login |
@@ -48,6 +49,7 @@ pub(crate) mod caller;
 mod cookies;
 mod csrf;
 pub(crate) mod extract;
+pub(crate) mod factors;
 pub(crate) mod handlers;
 pub(crate) mod identifiers;
 pub(crate) mod mailer;

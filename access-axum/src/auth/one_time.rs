@@ -24,9 +24,21 @@ pub(crate) async fn store(
     let Some(email) = &u.email else {
         return Ok(None);
     };
+    let token = store_for(db, state, u.id, kind).await?;
+    Ok(Some((email.clone(), token)))
+}
+
+/// A one-time token of `kind` for user `user_id`, stored (as its hash) on `db`; the caller
+/// mails it where it belongs (the new address of an address change).
+pub(crate) async fn store_for(
+    db: &impl ConnectionTrait,
+    state: &AuthState,
+    user_id: i64,
+    kind: &'static str,
+) -> Result<String, ApiError> {
     let token = tokens::random_token();
     one_time_token::ActiveModel {
-        user_id: Set(u.id),
+        user_id: Set(user_id),
         kind: Set(kind.to_owned()),
         token_hash: Set(tokens::token_hash(&token)),
         expires_at: Set(unix_now() + state.config.tokens().one_time_ttl.as_secs() as i64),
@@ -35,7 +47,16 @@ pub(crate) async fn store(
     }
     .insert(db)
     .await?;
-    Ok(Some((email.clone(), token)))
+    Ok(token)
+}
+
+/// 400 `invalid_token`: the one-time token is unknown, used or expired.
+pub(crate) fn invalid_token() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_token",
+        "the token is invalid or expired",
+    )
 }
 
 /// Takes a one-time token of `kind`: exactly once, before it expires. 400 `invalid_token`
@@ -45,13 +66,7 @@ pub(crate) async fn take(
     token: &str,
     kind: &str,
 ) -> Result<one_time_token::Model, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_token",
-            "the token is invalid or expired",
-        )
-    };
+    let invalid = invalid_token;
     let hash = tokens::token_hash(token);
     let t = one_time_token::Entity::find()
         .filter(one_time_token::Column::TokenHash.eq(hash.clone()))

@@ -47,14 +47,7 @@ pub(crate) async fn open_verified(
     let turn = state.writers.serial().await?;
     let (sid, refresh) = retry_writes(|| async {
         let txn = begin_write(&state.db).await?;
-        let opened = open_in(&txn, state, u, client).await?;
-        if mfa_at.is_some() {
-            session::Entity::update_many()
-                .col_expr(session::Column::MfaAt, Expr::value(mfa_at))
-                .filter(session::Column::Id.eq(opened.0.clone()))
-                .exec(&txn)
-                .await?;
-        }
+        let opened = open_in(&txn, state, u, client, mfa_at).await?;
         txn.commit().await?;
         Ok::<_, ApiError>(opened)
     })
@@ -63,13 +56,14 @@ pub(crate) async fn open_verified(
     sign_tokens_with(state, u, &sid, refresh, mfa_at).await
 }
 
-/// The rows of a new session (session, oldest ones revoked, refresh token) on `db`: the
-/// session id and the refresh token.
+/// The rows of a new session (session, oldest ones revoked, refresh token) on `db`, verified by
+/// a second factor at `mfa_at` when given: the session id and the refresh token.
 pub(crate) async fn open_in(
     db: &impl ConnectionTrait,
     state: &AuthState,
     u: &user::Model,
     client: &Client,
+    mfa_at: Option<i64>,
 ) -> Result<(String, String), ApiError> {
     let config = &state.config;
     let now = unix_now();
@@ -84,7 +78,7 @@ pub(crate) async fn open_in(
         expires_at: Set(now + config.tokens().refresh_ttl.as_secs() as i64),
         revoked_at: Set(None),
         tenant: Set(None),
-        mfa_at: Set(None),
+        mfa_at: Set(mfa_at),
     }
     .insert(db)
     .await?;
@@ -194,6 +188,25 @@ pub(crate) async fn sign_tokens_with(
         session_id: sid.to_owned(),
         expires_in: config.tokens().access_ttl.as_secs(),
     })
+}
+
+/// Revokes every live session of user `id`: how many.
+pub(crate) async fn revoke_user(db: &impl ConnectionTrait, id: i64) -> Result<u64, ApiError> {
+    revoke(db, Condition::all().add(session::Column::UserId.eq(id))).await
+}
+
+/// The live sessions of user `id`, the most recently active first.
+pub(crate) async fn live(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Vec<session::Model>, ApiError> {
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(unix_now()))
+        .order_by_desc(session::Column::LastActiveAt)
+        .all(db)
+        .await?)
 }
 
 /// Revokes the live sessions matching `filter`: how many.

@@ -177,9 +177,7 @@ impl RequireMfaLayer {
         .await?;
         let max_age = self.max_age.as_secs();
         let now = crate::auth::tokens::unix_now();
-        let recent = user.mfa_verified_at.is_some_and(|t| {
-            t <= now && now.saturating_sub(t) <= i64::try_from(max_age).unwrap_or(i64::MAX)
-        });
+        let recent = access_core::mfa_recent(user.mfa_verified_at, now, max_age);
         if !user.superuser && !recent {
             return Err(mfa_required(max_age));
         }
@@ -190,15 +188,10 @@ impl RequireMfaLayer {
 
 /// 403 `mfa_required`: a second factor within the last `max_age` seconds.
 fn mfa_required(max_age: u64) -> ApiError {
-    let reason = Reason {
-        kind: ReasonKind::MfaRequired,
-        message: format!("verify your second factor (needed within the last {max_age} s)"),
-        meta: ReasonMeta::Mfa { max_age },
-    };
     let denial = Denial {
         action: "access",
         schema: "route",
-        reasons: vec![reason],
+        reasons: vec![Reason::mfa_required(max_age)],
     };
     ApiError::denied(&denial, true)
 }

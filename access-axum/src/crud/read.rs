@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::context::Ctx;
 use super::hooks::HooksExt;
 use super::respond::{annotate, redacted};
-use super::rows::{authorize_row, load, no_such_row};
+use super::rows::{absent, authorize_row, load};
 use super::table::Table;
 use crate::error::ApiError;
 
@@ -26,7 +26,11 @@ pub(super) async fn read<E: Table, M: AccessModel, S: Stores + 'static>(
     } else {
         load::<E, E::Model, _>(c.db(), &pctx, Action::Read, &id).await?
     };
-    let row = loaded.ok_or_else(no_such_row)?;
+    let Some(row) = loaded else {
+        // As update and delete: a refusal whatever the row (a second factor too old, a role)
+        // says so; a row rule that drops the row is a 404.
+        return Err(absent::<E::Model>(&pctx, Action::Read, c.signed_in()).await);
+    };
     authorize_row(&pctx, &row, Action::Read, c.signed_in()).await?;
     let hook = || c.hook(Action::Read, Some(&id), Some(&row), None);
     hooks.before.run(Action::Read, hook).await?;

@@ -312,9 +312,10 @@ fn role_index<M: AccessModel>(
     t: access_core::TenantData,
     name: &str,
 ) -> Result<u16, crate::ApiError> {
-    let entity = &model.data().entities[usize::from(t.entity)];
-    match entity.roles.iter().position(|r| **r == *name) {
-        Some(i) => Ok(u16::try_from(i).unwrap_or(u16::MAX)),
+    let data = model.data();
+    let entity = &data.entities[usize::from(t.entity)];
+    match data.role_index(t.entity, name) {
+        Some(i) => Ok(i),
         None => Err(crate::ApiError::invalid(
             "unknown_role",
             access_core::unknown_message(

@@ -18,6 +18,8 @@ use crate::error::ApiError;
 /// The [`AccountRemoval`] [`App::orgs`](crate::App::orgs) installs.
 pub(crate) struct Memberships<M: AccessModel> {
     pub(crate) authz: Authz<M, SeaStore>,
+    /// The model's tenant (organizations are mounted only with one).
+    pub(crate) tenant: access_core::TenantData,
 }
 
 impl<M: AccessModel> AccountRemoval for Memberships<M> {
@@ -27,12 +29,7 @@ impl<M: AccessModel> AccountRemoval for Memberships<M> {
         u: &'a user::Model,
     ) -> Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send + 'a>> {
         Box::pin(async move {
-            let keep = self
-                .authz
-                .model()
-                .data()
-                .tenant
-                .map(|t| (EntityTypeId(t.entity), t.owner));
+            let keep = Some((EntityTypeId(self.tenant.entity), self.tenant.owner));
             let last = self
                 .authz
                 .stores()

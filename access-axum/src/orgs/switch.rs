@@ -49,14 +49,12 @@ async fn member<M: AccessModel>(
 /// tenant out.
 pub(crate) fn membership_check<M: AccessModel>(
     authz: Authz<M, SeaStore>,
+    t: access_core::TenantData,
 ) -> impl Fn(i64, String) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync + 'static
 {
     move |user: i64, tenant: String| {
         let authz = authz.clone();
         Box::pin(async move {
-            let Some(t) = authz.model().data().tenant else {
-                return true;
-            };
             match member(&authz, t.entity, &user.to_string(), &tenant).await {
                 Ok(yes) => yes,
                 Err(e) => {

@@ -471,19 +471,10 @@ pub fn evaluate_sync_into(
         Rule::Fva(secs) => match p {
             None => deny(out, unauthenticated(ctx)),
             Some(p) if p.superuser => Some(true),
-            Some(p) => match p.mfa_verified_at {
-                Some(t) if t <= ctx.now && ctx.now - t <= *secs as i64 => Some(true),
-                _ => deny(
-                    out,
-                    Reason {
-                        kind: ReasonKind::MfaRequired,
-                        message: format!(
-                            "verify your second factor (needed within the last {secs} s)"
-                        ),
-                        meta: ReasonMeta::Mfa { max_age: *secs },
-                    },
-                ),
-            },
+            Some(p) if crate::principal::mfa_recent(p.mfa_verified_at, ctx.now, *secs) => {
+                Some(true)
+            }
+            Some(_) => deny(out, Reason::mfa_required(*secs)),
         },
         Rule::Where(clauses) => {
             if p.is_some_and(|p| p.superuser) {

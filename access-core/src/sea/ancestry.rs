@@ -9,7 +9,7 @@ use std::sync::Arc;
 use sea_orm::Value;
 
 use super::store::SeaStore;
-use super::tables::{backend, exec, exists, get, not_found, query, s, storable};
+use super::tables::{backend, exec, get, query, s, storable};
 use super::write::{begin_write, retry_writes};
 use crate::model::{EntityTypeId, RoleSet};
 use crate::store::{
@@ -402,29 +402,8 @@ impl RoleStore for SeaStore {
         until: Option<Timestamp>,
     ) -> StoreResult<()> {
         let _invalidate = self.invalidates();
-        self.roles.check(resource, role)?;
-        let ty = self.names.entity(resource.ty)?;
-        if !exists(&self.db, ty, resource.id).await? {
-            return Err(not_found(resource, ty));
-        }
-        let role = self.names.role_name(resource.ty.0, role);
-        let vals = vec![
-            s(user),
-            s(ty),
-            s(resource.id),
-            s(&role),
-            Value::from(from),
-            Value::from(until),
-        ];
-        exec(
-            &self.db,
-            "INSERT INTO access_assignments (user_id, res_ty, res_id, role, starts_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, res_ty, res_id, role) \
-             DO UPDATE SET starts_at = excluded.starts_at, expires_at = excluded.expires_at",
-            vals,
-        )
-        .await?;
-        Ok(())
+        self.assign_during_in(&self.db, user, resource, role, from, until)
+            .await
     }
 
     async fn revoke(&self, user: &str, resource: Resource<'_>, role: u16) -> StoreResult<()> {

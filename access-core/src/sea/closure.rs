@@ -106,18 +106,41 @@ impl SeaStore {
         role: u16,
     ) -> StoreResult<()> {
         let _invalidate = self.invalidates_in_caller_txn();
+        self.assign_during_in(db, user, resource, role, None, None)
+            .await
+    }
+
+    /// Gives `user` `role` on `resource` from `from` until `until` (open ends: `None`) on `db`,
+    /// replacing the bounds of an assignment it has; the caller invalidates the read cache.
+    pub(super) async fn assign_during_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: &str,
+        resource: Resource<'_>,
+        role: u16,
+        from: Option<crate::time::Timestamp>,
+        until: Option<crate::time::Timestamp>,
+    ) -> StoreResult<()> {
         self.roles.check(resource, role)?;
         let ty = self.names.entity(resource.ty)?;
         if !exists(db, ty, resource.id).await? {
             return Err(not_found(resource, ty));
         }
         let role = self.names.role_name(resource.ty.0, role);
+        let vals = vec![
+            s(user),
+            s(ty),
+            s(resource.id),
+            s(&role),
+            sea_orm::Value::from(from),
+            sea_orm::Value::from(until),
+        ];
         exec(
             db,
             "INSERT INTO access_assignments (user_id, res_ty, res_id, role, starts_at, expires_at) \
-             VALUES (?, ?, ?, ?, NULL, NULL) ON CONFLICT (user_id, res_ty, res_id, role) \
-             DO UPDATE SET starts_at = NULL, expires_at = NULL",
-            vec![s(user), s(ty), s(resource.id), s(&role)],
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, res_ty, res_id, role) \
+             DO UPDATE SET starts_at = excluded.starts_at, expires_at = excluded.expires_at",
+            vals,
         )
         .await?;
         Ok(())

@@ -79,25 +79,16 @@ impl SeaStore {
         let txn = retry_writes(|| begin_write(&self.db))
             .await
             .map_err(backend)?;
-        // The resource's row, locked on PostgreSQL: changes to one resource's holders wait
-        // their turn (SQLite's `BEGIN IMMEDIATE` serialized every writer already).
-        let lock = if txn.get_database_backend() == DbBackend::Postgres {
-            "SELECT 1 AS x FROM access_resources WHERE ty = ? AND id = ? FOR UPDATE"
-        } else {
-            "SELECT 1 AS x FROM access_resources WHERE ty = ? AND id = ?"
-        };
-        if query(&txn, lock, vec![s(ty), s(resource.id)])
-            .await?
-            .is_empty()
-        {
+        if !lock_resource(&txn, ty, resource.id).await? {
             return Err(not_found(resource, ty));
         }
         let now = time::now();
         let rows = query(
             &txn,
-            "SELECT user_id, role FROM access_assignments WHERE res_ty = ? AND res_id = ? \
+            "SELECT role FROM access_assignments WHERE user_id = ? AND res_ty = ? AND res_id = ? \
              AND (starts_at IS NULL OR starts_at <= ?) AND (expires_at IS NULL OR expires_at > ?)",
             vec![
+                s(user),
                 s(ty),
                 s(resource.id),
                 sea_orm::Value::from(now),
@@ -105,19 +96,18 @@ impl SeaStore {
             ],
         )
         .await?;
-        let (mut before, mut others_keep) = (RoleSet::EMPTY, false);
+        let mut before = RoleSet::EMPTY;
         for r in rows {
-            let (who, name): (String, String) = (get(&r, "user_id")?, get(&r, "role")?);
-            let Some(role) = self.names.role_of(resource.ty.0, &name) else {
-                continue;
-            };
-            if who == user {
+            let name: String = get(&r, "role")?;
+            if let Some(role) = self.names.role_of(resource.ty.0, &name) {
                 before.insert(role as usize);
-            } else if role == keep {
-                others_keep = true;
             }
         }
-        if before.contains(keep as usize) && !roles.contains(keep as usize) && !others_keep {
+        let keep_name = self.names.role_name(resource.ty.0, keep);
+        if before.contains(keep as usize)
+            && !roles.contains(keep as usize)
+            && !others_hold(&txn, ty, resource.id, &keep_name, user, now).await?
+        {
             return Ok(RolesSet::LastHolder);
         }
         exec(
@@ -176,34 +166,10 @@ impl SeaStore {
                 vec![s(user), s(ty_name), s(&role_name)],
             )
             .await?;
-            let pg = db.get_database_backend() == DbBackend::Postgres;
             for r in held {
                 let id: String = get(&r, "res_id")?;
-                if pg {
-                    query(
-                        db,
-                        "SELECT 1 AS x FROM access_resources WHERE ty = ? AND id = ? FOR UPDATE",
-                        vec![s(ty_name), s(&id)],
-                    )
-                    .await?;
-                }
-                let now = time::now();
-                let others = query(
-                    db,
-                    "SELECT 1 AS x FROM access_assignments WHERE res_ty = ? AND res_id = ? AND role = ? \
-                     AND user_id <> ? AND (starts_at IS NULL OR starts_at <= ?) \
-                     AND (expires_at IS NULL OR expires_at > ?) LIMIT 1",
-                    vec![
-                        s(ty_name),
-                        s(&id),
-                        s(&role_name),
-                        s(user),
-                        sea_orm::Value::from(now),
-                        sea_orm::Value::from(now),
-                    ],
-                )
-                .await?;
-                if others.is_empty() {
+                lock_resource(db, ty_name, &id).await?;
+                if !others_hold(db, ty_name, &id, &role_name, user, time::now()).await? {
                     return Ok(Some(id));
                 }
             }
@@ -216,4 +182,43 @@ impl SeaStore {
         .await?;
         Ok(None)
     }
+}
+
+/// Locks the row of resource `ty`:`id` for the rest of the transaction on PostgreSQL (changes to
+/// one resource's holders wait their turn; SQLite's `BEGIN IMMEDIATE` serialized every writer
+/// already): whether the resource exists.
+async fn lock_resource<C: ConnectionTrait>(db: &C, ty: &str, id: &str) -> StoreResult<bool> {
+    let lock = if db.get_database_backend() == DbBackend::Postgres {
+        "SELECT 1 AS x FROM access_resources WHERE ty = ? AND id = ? FOR UPDATE"
+    } else {
+        "SELECT 1 AS x FROM access_resources WHERE ty = ? AND id = ?"
+    };
+    Ok(!query(db, lock, vec![s(ty), s(id)]).await?.is_empty())
+}
+
+/// Whether someone other than `user` holds `role` on resource `ty`:`id` at `now`.
+async fn others_hold<C: ConnectionTrait>(
+    db: &C,
+    ty: &str,
+    id: &str,
+    role: &str,
+    user: &str,
+    now: crate::time::Timestamp,
+) -> StoreResult<bool> {
+    let rows = query(
+        db,
+        "SELECT 1 AS x FROM access_assignments WHERE res_ty = ? AND res_id = ? AND role = ? \
+         AND user_id <> ? AND (starts_at IS NULL OR starts_at <= ?) \
+         AND (expires_at IS NULL OR expires_at > ?) LIMIT 1",
+        vec![
+            s(ty),
+            s(id),
+            s(role),
+            s(user),
+            sea_orm::Value::from(now),
+            sea_orm::Value::from(now),
+        ],
+    )
+    .await?;
+    Ok(!rows.is_empty())
 }

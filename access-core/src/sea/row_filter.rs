@@ -225,17 +225,13 @@ fn to_sql<T: SeaOrmSchema>(rule: &Rule, ctx: &PermissionCtx<'_>) -> (Sql, bool) 
             (if has_checks { Sql::True } else { Sql::False }, has_checks)
         }
         Rule::Entitlement { .. } | Rule::Dynamic(_) => (Sql::True, true),
-        Rule::Public | Rule::Blocked | Rule::Authenticated | Rule::GlobalRoles(_) => {
-            match evaluate_sync(rule, ctx) {
-                Some(Ok(())) => (Sql::True, false),
-                _ => (Sql::False, false),
-            }
-        }
-        // A second factor too old is not "no such row" but "step up": the row is loaded and
-        // the check after the load answers `mfa_required`, so a client knows to prompt.
-        Rule::Fva(_) => match evaluate_sync(rule, ctx) {
+        Rule::Public
+        | Rule::Blocked
+        | Rule::Authenticated
+        | Rule::GlobalRoles(_)
+        | Rule::Fva(_) => match evaluate_sync(rule, ctx) {
             Some(Ok(())) => (Sql::True, false),
-            _ => (Sql::True, true),
+            _ => (Sql::False, false),
         },
     }
 }

@@ -24,7 +24,7 @@ use crate::auth::tokens::unix_now;
 use crate::auth::user::CurrentUser;
 use crate::auth::{one_time, sessions};
 use crate::config::LoginIdentifier;
-use crate::db::{UserChange, mfa_challenge, one_time_token, profile, refresh_token, session};
+use crate::db::{UserChange, one_time_token, profile, refresh_token, session};
 use crate::error::{ApiError, JsonBody};
 
 /// Fields of `PATCH me` that carry privileges or belong to another flow: never set here.
@@ -199,12 +199,8 @@ pub(super) async fn change_password(
             .await?;
         // Every session ends (refresh refuses sessions older than the change); this device
         // continues in a new one, as a login would open it.
-        sessions::revoke(
-            &txn,
-            sea_orm::Condition::all().add(session::Column::UserId.eq(u_ref.id)),
-        )
-        .await?;
-        let opened = sessions::open_in(&txn, state_ref, u_ref, client).await?;
+        sessions::revoke_user(&txn, u_ref.id).await?;
+        let opened = sessions::open_in(&txn, state_ref, u_ref, client, None).await?;
         txn.commit().await?;
         Ok::<_, ApiError>(opened)
     })
@@ -268,17 +264,13 @@ pub(super) async fn change_email(
             Some(new_ref.to_owned()).into(),
         )
         .await?;
-        // The token goes to the new address: `store` mails the row's address.
-        let mut to_new = u_ref.clone();
-        to_new.email = Some(new_ref.to_owned());
-        let sent = one_time::store(&txn, state_ref, &to_new, "change_email").await?;
+        // The token goes to the new address.
+        let token = one_time::store_for(&txn, state_ref, u_ref.id, "change_email").await?;
         txn.commit().await?;
-        Ok::<_, ApiError>(sent)
+        Ok::<_, ApiError>(token)
     })
     .await?;
-    if let Some((to, token)) = token {
-        state.mailer.send("change_email", &to, &token).await;
-    }
+    state.mailer.send("change_email", &new, &token).await;
     if let Some(old) = &u.email {
         // A notice to the address being replaced; its third argument is the new address.
         state.mailer.send("email_changing", old, &new).await;
@@ -299,13 +291,7 @@ pub(super) async fn confirm_email(
             .one(&txn)
             .await?
             .and_then(|p| p.pending_email)
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_token",
-                    "the token is invalid or expired",
-                )
-            })?;
+            .ok_or_else(one_time::invalid_token)?;
         let users = &state.config.accounts().users;
         if users.by_email(&txn, &pending).await?.is_some() {
             return Err(email_taken());
@@ -355,12 +341,8 @@ async fn forget(txn: &impl ConnectionTrait, id: i64) -> Result<(), ApiError> {
         .exec(txn)
         .await?;
     profile::Entity::delete_by_id(id).exec(txn).await?;
-    mfa_challenge::Entity::delete_many()
-        .filter(mfa_challenge::Column::UserId.eq(id))
-        .exec(txn)
-        .await?;
-    crate::auth::passkeys::forget(txn, id).await?;
-    crate::auth::mfa::forget(txn, id).await
+    crate::auth::factors::forget_all(txn, id).await?;
+    Ok(())
 }
 
 pub(super) async fn delete_me(

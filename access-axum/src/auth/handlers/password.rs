@@ -4,7 +4,6 @@
 use access_core::sea::write::{begin_write, retry_writes};
 use axum::Json;
 use axum::extract::State;
-use sea_orm::{ColumnTrait, Condition};
 use serde::Deserialize;
 
 use super::email::EmailBody;
@@ -12,7 +11,7 @@ use crate::auth::passwords::check_policy;
 use crate::auth::state::AuthState;
 use crate::auth::tokens::unix_now;
 use crate::auth::{one_time, sessions};
-use crate::db::{UserChange, session};
+use crate::db::UserChange;
 use crate::error::{ApiError, JsonBody};
 
 pub(super) async fn forgot(
@@ -55,11 +54,7 @@ pub(super) async fn reset(
             )
             .await?;
         if state.config.sessions().revoke_on_reset {
-            sessions::revoke(
-                &txn,
-                Condition::all().add(session::Column::UserId.eq(t.user_id)),
-            )
-            .await?;
+            sessions::revoke_user(&txn, t.user_id).await?;
         }
         txn.commit().await?;
         Ok::<_, ApiError>(())

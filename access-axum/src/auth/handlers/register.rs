@@ -112,7 +112,7 @@ pub(super) async fn register(
         }
     })?;
     let verify = one_time::store(&txn, &state, &u, "verify").await?;
-    let (sid, refresh) = sessions::open_in(&txn, &state, &u, &client).await?;
+    let (sid, refresh) = sessions::open_in(&txn, &state, &u, &client, None).await?;
     txn.commit().await?;
     drop(turn);
     if let Some((email, token)) = verify {

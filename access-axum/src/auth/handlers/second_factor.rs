@@ -284,12 +284,8 @@ pub(super) async fn answer_challenge(
         if !taken {
             return Err(invalid_challenge());
         }
-        let (sid, refresh) = sessions::open_in(&txn, state_ref, u_ref, client_ref).await?;
-        session::Entity::update_many()
-            .col_expr(session::Column::MfaAt, Expr::value(now))
-            .filter(session::Column::Id.eq(sid.clone()))
-            .exec(&txn)
-            .await?;
+        let (sid, refresh) =
+            sessions::open_in(&txn, state_ref, u_ref, client_ref, Some(now)).await?;
         txn.commit().await?;
         Ok::<_, ApiError>((used, sid, refresh))
     })

@@ -4,11 +4,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition};
 
 use crate::auth::sessions::revoke;
 use crate::auth::state::AuthState;
-use crate::auth::tokens::unix_now;
 use crate::auth::user::CurrentUser;
 use crate::db::session;
 use crate::error::ApiError;
@@ -17,13 +16,7 @@ pub(super) async fn list(
     State(state): State<AuthState>,
     user: CurrentUser,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = session::Entity::find()
-        .filter(session::Column::UserId.eq(user.id))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(unix_now()))
-        .order_by_desc(session::Column::LastActiveAt)
-        .all(&state.db)
-        .await?;
+    let rows = crate::auth::sessions::live(&state.db, user.id).await?;
     let list: Vec<serde_json::Value> = rows
         .iter()
         .map(|s| {

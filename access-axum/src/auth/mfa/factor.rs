@@ -144,6 +144,17 @@ pub(super) async fn spend_step(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
+/// Whether `user_id` has a confirmed TOTP enrolment.
+pub(crate) async fn enabled(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+) -> Result<bool, ApiError> {
+    Ok(mfa_totp::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .is_some_and(|r| r.confirmed_at.is_some()))
+}
+
 /// The second factors the account has confirmed: e.g. ["totp", "recovery_code"]; empty without MFA.
 pub(crate) async fn methods(
     db: &impl sea_orm::ConnectionTrait,
@@ -154,8 +165,7 @@ pub(crate) async fn methods(
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    let totp = mfa_totp::Entity::find_by_id(user_id).one(db).await?;
-    if totp.is_some_and(|t| t.confirmed_at.is_some()) {
+    if enabled(db, user_id).await? {
         out.push("totp");
     }
     if recovery::left(db, user_id).await? > 0 {

@@ -18,13 +18,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::factor::spend_step;
 use super::{
-    Factor, Used, count_attempt, crypto, forget, methods, recovery, settings, totp, verify,
+    Factor, Used, count_attempt, crypto, enabled, forget, recovery, settings, totp, verify,
 };
 use crate::auth::caller::{current_record, with_password};
 use crate::auth::state::AuthState;
@@ -70,24 +70,16 @@ fn pending_or_conflict(row: Option<mfa_totp::Model>) -> Result<mfa_totp::Model, 
     }
 }
 
-/// Whether `user_id` has a confirmed TOTP enrolment.
-async fn enabled(db: &impl ConnectionTrait, user_id: i64) -> Result<bool, ApiError> {
-    Ok(mfa_totp::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .is_some_and(|r| r.confirmed_at.is_some()))
-}
-
 /// `GET mfa`: the caller's second factors.
 pub(crate) async fn factors(
     State(state): State<AuthState>,
     user: CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
     let u = current_record(&state, &user).await?;
-    let confirmed = methods(&state.db, &state, u.id).await?;
+    let totp = enabled(&state.db, u.id).await?;
     let left = recovery::left(&state.db, u.id).await?;
     Ok(Json(json!({
-        "totp": confirmed.contains(&"totp"),
+        "totp": totp,
         "recovery_codes_left": left,
     })))
 }

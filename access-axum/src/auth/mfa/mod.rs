@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-pub(crate) use factor::{Factor, Used, methods, verify};
+pub(crate) use factor::{Factor, Used, enabled, methods, verify};
 
 use super::state::AuthState;
 use crate::config::{MfaSettings, RateLimit};

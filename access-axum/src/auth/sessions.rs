@@ -34,6 +34,16 @@ pub(crate) async fn open(
     open_verified(state, u, client, None).await
 }
 
+/// Records a sign-in of `user_id` (`last_login_at`), after its session opened; a failure is
+/// logged and the sign-in stands.
+pub(crate) async fn record_login(state: &AuthState, user_id: i64) {
+    let at = unix_now().into();
+    let col = crate::db::profile::Column::LastLoginAt;
+    if let Err(e) = crate::db::profile::set(&state.db, user_id, col, at).await {
+        tracing::warn!(error = %e, user = user_id, "last login not recorded");
+    }
+}
+
 /// [`open`] for a sign-in that passed a second factor at `mfa_at` (a passkey with user
 /// verification): the session and its tokens carry it.
 pub(crate) async fn open_verified(

@@ -267,6 +267,8 @@ async fn a_login_with_totp_waits_for_the_code() {
         (status, me["email"].as_str()),
         (StatusCode::OK, Some("ann@example.com"))
     );
+    // A sign-in with a second factor is a login: recorded.
+    assert!(me["last_login_at"].as_i64().is_some(), "{me}");
     // The session remembers it: a refresh keeps the claim.
     let (status, refreshed) = send(
         &f.router,

@@ -13,7 +13,6 @@ use crate::auth::extract::Client;
 use crate::auth::identifiers::{normalize_email, normalize_username};
 use crate::auth::passwords::Verified;
 use crate::auth::state::AuthState;
-use crate::auth::tokens::unix_now;
 use crate::auth::user::CurrentUser;
 use crate::auth::{rate_limit, sessions};
 use crate::config::LoginIdentifier;
@@ -112,17 +111,7 @@ pub(super) async fn login(
         return second_factor::challenge(&state, &u, &client, methods).await;
     }
     let tokens = sessions::open(&state, &u, &client).await?;
-    // Recorded after the session opened; a failure to record is logged, the login stands.
-    if let Err(e) = crate::db::profile::set(
-        &state.db,
-        u.id,
-        crate::db::profile::Column::LastLoginAt,
-        unix_now().into(),
-    )
-    .await
-    {
-        tracing::warn!(error = %e, user = u.id, "last login not recorded");
-    }
+    sessions::record_login(&state, u.id).await;
     Ok(respond::tokens(config, StatusCode::OK, &tokens, Some(&u)))
 }
 

@@ -290,6 +290,7 @@ pub(super) async fn answer_challenge(
         Ok::<_, ApiError>((used, sid, refresh))
     })
     .await?;
+    sessions::record_login(&state, u.id).await;
     let tokens = sessions::sign_tokens_with(&state, &u, &sid, refresh, Some(now)).await?;
     Ok(respond::tokens_with(
         &state.config,

@@ -142,17 +142,7 @@ pub(super) async fn finish(
     // A passkey with user verification is two factors (the device, and the PIN or biometric
     // that unlocks it): the session counts as verified now, for `fva(..)` and step-ups.
     let tokens = sessions::open_verified(&state, &u, &client, Some(unix_now())).await?;
-    // As `POST login`: recorded after the session opened; a failure is logged, the login stands.
-    if let Err(e) = crate::db::profile::set(
-        &state.db,
-        u.id,
-        crate::db::profile::Column::LastLoginAt,
-        unix_now().into(),
-    )
-    .await
-    {
-        tracing::warn!(error = %e, user = u.id, "last login not recorded");
-    }
+    sessions::record_login(&state, u.id).await;
     Ok(respond::tokens(
         &state.config,
         StatusCode::OK,

@@ -4,6 +4,7 @@
 
 use access_axum::orgs::OrgsConfig;
 use axum::http::StatusCode;
+use sea_orm::ConnectionTrait as _;
 use serde_json::{Value, json};
 
 use super::{Fixture, Outbox, invite_fixture, login, rows, send, sign_up};
@@ -478,4 +479,31 @@ async fn deleting_the_account_waits_for_another_owner_and_takes_everything() {
         rows(&f.db, &format!("SELECT res_id, role FROM access_assignments WHERE user_id = '{ann_id}' ORDER BY res_id")).await,
         ["acme|owner", "bobs|owner"]
     );
+
+    // A role that has expired keeps nobody an owner: cal's lapsed ownership does not hold up
+    // her account's deletion.
+    let (cal, cal_id) = sign_up(&f, "cal@example.com").await;
+    let (status, _) = send(
+        &f.router,
+        "POST",
+        "/orgs",
+        Some(&cal),
+        Some(json!({ "name": "Gone", "id": "gone" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    f.db.execute_unprepared(&format!(
+        "UPDATE access_assignments SET expires_at = 1 WHERE user_id = '{cal_id}'"
+    ))
+    .await
+    .expect("expire");
+    let (status, body) = send(
+        &f.router,
+        "DELETE",
+        "/auth/me",
+        Some(&cal),
+        Some(json!({ "password": PASSWORD })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 }

@@ -159,17 +159,25 @@ impl SeaStore {
         if let Some((ty, role)) = keep {
             let ty_name = self.names.entity(ty)?;
             let role_name = self.names.role_name(ty.0, role);
+            let now = time::now();
             let held = query(
                 db,
                 "SELECT res_id FROM access_assignments WHERE user_id = ? AND res_ty = ? AND role = ? \
+                 AND (starts_at IS NULL OR starts_at <= ?) AND (expires_at IS NULL OR expires_at > ?) \
                  ORDER BY res_id",
-                vec![s(user), s(ty_name), s(&role_name)],
+                vec![
+                    s(user),
+                    s(ty_name),
+                    s(&role_name),
+                    sea_orm::Value::from(now),
+                    sea_orm::Value::from(now),
+                ],
             )
             .await?;
             for r in held {
                 let id: String = get(&r, "res_id")?;
                 lock_resource(db, ty_name, &id).await?;
-                if !others_hold(db, ty_name, &id, &role_name, user, time::now()).await? {
+                if !others_hold(db, ty_name, &id, &role_name, user, now).await? {
                     return Ok(Some(id));
                 }
             }

@@ -225,13 +225,19 @@ fn to_sql<T: SeaOrmSchema>(rule: &Rule, ctx: &PermissionCtx<'_>) -> (Sql, bool) 
             (if has_checks { Sql::True } else { Sql::False }, has_checks)
         }
         Rule::Entitlement { .. } | Rule::Dynamic(_) => (Sql::True, true),
-        Rule::Public
-        | Rule::Blocked
-        | Rule::Authenticated
-        | Rule::GlobalRoles(_)
-        | Rule::Fva(_) => match evaluate_sync(rule, ctx) {
+        Rule::Public | Rule::Blocked | Rule::Authenticated | Rule::GlobalRoles(_) => {
+            match evaluate_sync(rule, ctx) {
+                Some(Ok(())) => (Sql::True, false),
+                _ => (Sql::False, false),
+            }
+        }
+        // A second factor too old is not "no such row" but "step up": the row is loaded (when
+        // the rest of the rule lets it) and the check after the load answers `mfa_required`,
+        // so a client knows to prompt. Under `all(where(..), fva(..))` the row is needed to
+        // tell the two apart: `crud::rows::absent` alone would call it a 404.
+        Rule::Fva(_) => match evaluate_sync(rule, ctx) {
             Some(Ok(())) => (Sql::True, false),
-            _ => (Sql::False, false),
+            _ => (Sql::True, true),
         },
     }
 }

@@ -161,7 +161,7 @@ pub struct App<M: AccessModel> {
     stores: Option<Arc<SeaStore>>,
     access_set_claims: bool,
     access_js: bool,
-    orgs: bool,
+    orgs: Option<crate::orgs::OrgsConfig>,
 }
 
 impl<M: AccessModel> std::fmt::Debug for App<M> {
@@ -201,7 +201,7 @@ where
             stores: None,
             access_set_claims: false,
             access_js: false,
-            orgs: false,
+            orgs: None,
         }
     }
 
@@ -431,7 +431,7 @@ where
     /// }
     /// ```
     pub fn orgs_with(mut self, config: crate::orgs::OrgsConfig) -> Self {
-        self.orgs = true;
+        self.orgs = Some(config);
         self.routes.push(Box::new(move |r: Router<AppState<M>>| {
             r.merge(crate::orgs::orgs_router::<M, AppState<M>>(config))
         }));
@@ -477,8 +477,13 @@ where
     /// ```
     pub async fn build(self) -> Result<AppRouter<M>, AppError> {
         let tenant = self.model.data().tenant;
-        if self.orgs && tenant.is_none() {
-            return Err(AppError::NoTenant);
+        if let Some(cfg) = &self.orgs {
+            if tenant.is_none() {
+                return Err(AppError::NoTenant);
+            }
+            if let Some((option, why)) = cfg.mismatch(&self.model) {
+                return Err(AppError::OrgsEntitlement { option, why });
+            }
         }
         let config = match self.config {
             Some(c) => c,
@@ -501,7 +506,7 @@ where
             .into_iter()
             .fold(Authz::new(self.model, stores), |a, f| f(a));
         let mut auth = AuthState::new(self.db, config);
-        if let (true, Some(t)) = (self.orgs, tenant) {
+        if let (Some(_), Some(t)) = (self.orgs, tenant) {
             auth = auth
                 .with_tenant_check(crate::orgs::membership_check(authz.clone(), t))
                 .with_account_removal(crate::orgs::Memberships {
@@ -629,6 +634,14 @@ pub enum AppError {
     Database(DbErr),
     /// [`App::orgs`] was asked for, and the model declares no `tenant`.
     NoTenant,
+    /// An [`OrgsConfig`](crate::orgs::OrgsConfig) option names an entitlement that is not on
+    /// the model's tenant entity (or a global role the model lacks).
+    OrgsEntitlement {
+        /// The option (`managed_by`, `invites_with`, ..).
+        option: &'static str,
+        /// Why it does not fit the model.
+        why: String,
+    },
 }
 
 impl std::fmt::Display for AppError {
@@ -640,6 +653,10 @@ impl std::fmt::Display for AppError {
                 f,
                 "organizations need the model's tenant: add `tenant: <entity> {{ owner: <role> }}` to `define_access!`"
             ),
+            Self::OrgsEntitlement { option, why } => write!(
+                f,
+                "OrgsConfig::{option}: {why}; organization routes check entitlements declared on the tenant entity"
+            ),
         }
     }
 }
@@ -649,7 +666,7 @@ impl std::error::Error for AppError {
         match self {
             Self::Config(errors) => Some(errors),
             Self::Database(e) => Some(e),
-            Self::NoTenant => None,
+            Self::NoTenant | Self::OrgsEntitlement { .. } => None,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! a resource of the tenant, with an optional validity window.
 
 use access_core::{
-    AccessModel, Ancestry, EntityTypeId, Grants, Resource, StoreError, StoreErrorKind, Stores,
+    AccessModel, EntityTypeId, Grants, Resource, StoreError, StoreErrorKind, Stores,
 };
 use axum::body::Bytes;
 use axum::extract::Path;
@@ -78,18 +78,9 @@ async fn held<M: AccessModel, S: Stores + 'static>(
     id: &str,
     role: u16,
 ) -> bool {
-    // The user's direct roles on the resource: node 0 of its ancestry (one store call, not
-    // every assignment the user has).
-    let mut anc = Ancestry::default();
-    a.ctx
-        .stores()
-        .ancestry(user, Resource::new(ty, id), &mut anc)
+    crate::authz::roles_on(a.ctx.stores(), user, Resource::new(ty, id))
         .await
-        .is_ok_and(|()| {
-            anc.nodes
-                .first()
-                .is_some_and(|n| n.roles.contains(role as usize))
-        })
+        .is_ok_and(|roles| roles.contains(role as usize))
 }
 
 pub(super) async fn assign<M: AccessModel, S: Stores + 'static>(

@@ -83,6 +83,7 @@ pub use guard::{
     RequireEntitlement, RequireEntitlementLayer, RequireMfa, RequireMfaLayer, RequireRole,
     RequireRoleLayer,
 };
+pub(crate) use tenant::roles_on;
 pub use tenant::{TenantFn, TenantFrom};
 
 /// The default longest `access` claim: 2,048 characters, the access set of a model of up to

@@ -235,24 +235,37 @@ impl<S: Stores> Members<'_, S> {
         if let Some(member) = self.cache.get(&key, self.ttl) {
             return Ok(member);
         }
-        let mut a = Ancestry {
-            at: Some(access_core::time::now()),
-            ..Default::default()
-        };
-        if let Err(e) = self
-            .stores
-            .ancestry(user_id, Resource::new(ty, tenant), &mut a)
+        let member = !roles_on(self.stores, user_id, Resource::new(ty, tenant))
             .await
-        {
-            return Err(ApiError::store_failed(
-                "the user's roles in the tenant could not be read",
-                e,
-            ));
-        }
-        let member = a.found && a.nodes.first().is_some_and(|n| !n.roles.is_empty());
+            .map_err(|e| {
+                ApiError::store_failed("the user's roles in the tenant could not be read", e)
+            })?
+            .is_empty();
         self.cache.put(key, member, self.ttl);
         Ok(member)
     }
+}
+
+/// The roles (model or custom) `user_id` holds directly on `tenant` now: none for a resource
+/// the store does not know. Membership in a tenant is holding one of them. The one definition
+/// the tenant a request names ([`TenantFrom`]), the organization routes and tenant switching
+/// share: a role on a resource *below* the tenant (a project shared with a guest) is not
+/// membership, so a guest never gets the tenant's rows through `where(tenant = user.tenant_id)`.
+pub(crate) async fn roles_on<S: access_core::RoleStore + ?Sized>(
+    stores: &S,
+    user_id: &str,
+    tenant: Resource<'_>,
+) -> Result<access_core::RoleSet, access_core::StoreError> {
+    let mut a = Ancestry {
+        at: Some(access_core::time::now()),
+        ..Default::default()
+    };
+    stores.ancestry(user_id, tenant, &mut a).await?;
+    Ok(if a.found {
+        a.nodes.first().map(|n| n.roles).unwrap_or_default()
+    } else {
+        access_core::RoleSet::default()
+    })
 }
 
 /// The value of path parameter `name` of the matched route.

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    OrgsConfig, caller_roles, direct_roles, may_manage, no_org, owners_only, role_index,
-    role_names, tenant_of,
+    OrgsConfig, caller_roles, direct_roles, may_manage, no_org, owners_only, require_in_org,
+    role_index, role_names, tenant_of,
 };
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
@@ -107,7 +107,7 @@ pub(super) async fn put<M: AccessModel>(
 ) -> Result<StatusCode, ApiError> {
     let t = tenant_of(&**authz.model())?;
     let mine = caller_roles(&access, &authz, t, &id).await?;
-    may_manage(&access, &cfg, t, mine, &id).await?;
+    may_manage(&access, &authz, &cfg, t, mine, &id).await?;
     let role = usize::from(role_index(&**authz.model(), t, &body.role)?);
     let theirs = member_roles(&authz, t, &id, &user).await?;
     if role == usize::from(t.owner) || theirs.contains(usize::from(t.owner)) {
@@ -135,7 +135,7 @@ pub(super) async fn delete<M: AccessModel>(
 ) -> Result<StatusCode, ApiError> {
     let t = tenant_of(&**authz.model())?;
     let mine = caller_roles(&access, &authz, t, &id).await?;
-    may_manage(&access, &cfg, t, mine, &id).await?;
+    may_manage(&access, &authz, &cfg, t, mine, &id).await?;
     if member_roles(&authz, t, &id, &user)
         .await?
         .contains(usize::from(t.owner))
@@ -157,6 +157,7 @@ pub(super) async fn leave<M: AccessModel>(
     access: Access<M, SeaStore>,
     State(auth): State<AuthState>,
     State(authz): State<Authz<M, SeaStore>>,
+    axum::Extension(cfg): axum::Extension<OrgsConfig>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let t = tenant_of(&**authz.model())?;
@@ -165,6 +166,7 @@ pub(super) async fn leave<M: AccessModel>(
         // A superuser who is no member has nothing to leave.
         return Err(no_org());
     }
+    require_in_org(&access, &authz, t, cfg.leave, &id).await?;
     let change = Change {
         auth: &auth,
         authz: &authz,

@@ -12,7 +12,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{direct_roles, role_index, role_names, table, tenant_of};
+use super::{OrgsConfig, direct_roles, role_index, role_names, table, tenant_of};
 use crate::auth::AuthState;
 use crate::auth::tokens::unix_now;
 use crate::authz::{Access, Authz};
@@ -169,12 +169,43 @@ pub(crate) async fn create_org<M: AccessModel>(
     })
 }
 
+/// [`OrgsConfig::created_by`]: the caller holds one of its global roles (superusers pass);
+/// 403 `forbidden` naming them otherwise.
+fn may_create<M: AccessModel>(
+    access: &Access<M, SeaStore>,
+    model: &M,
+    cfg: &OrgsConfig,
+) -> Result<(), ApiError> {
+    let Some(roles) = cfg.create else {
+        return Ok(());
+    };
+    let p = access.ctx.principal();
+    if p.superuser || p.global_roles.intersects(roles) {
+        return Ok(());
+    }
+    let names: Vec<String> = roles
+        .iter()
+        .filter_map(|r| model.data().global_roles.get(r))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        format!(
+            "creating an organization needs one of the global roles {}",
+            names.join(", ")
+        ),
+    ))
+}
+
 pub(super) async fn create<M: AccessModel>(
     access: Access<M, SeaStore>,
     State(auth): State<AuthState>,
     State(authz): State<Authz<M, SeaStore>>,
+    axum::Extension(cfg): axum::Extension<OrgsConfig>,
     JsonBody(body): JsonBody<NewOrganization>,
 ) -> Result<(StatusCode, Json<Organization>), ApiError> {
+    may_create(&access, &**authz.model(), &cfg)?;
     let org = create_org(&auth, &authz, access.user.id, body.id, &body.name).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    OrgsConfig, caller_roles, direct_roles, invitation, may_manage, owners_only, role_index,
-    tenant_of,
+    OrgsConfig, caller_roles, direct_roles, invitation, may_manage, org_context, owners_only,
+    role_index, tenant_of,
 };
 use crate::auth::AuthState;
 use crate::auth::identifiers::normalize_email;
@@ -75,13 +75,11 @@ async fn may_invite<M: AccessModel>(
     ApiError,
 > {
     let Some(ent) = cfg.invite else {
-        may_manage(access, cfg, t, mine, id).await?;
+        may_manage(access, authz, cfg, t, mine, id).await?;
         return Ok(None);
     };
     // The organization's own wallet and plan, whichever tenant the caller's token names.
-    let mut p = access.ctx.principal().clone();
-    p.tenant = Some(Arc::from(id));
-    let ctx = authz.context_for(p).await?;
+    let ctx = org_context(access, authz, id).await?;
     let org = Resource::new(EntityTypeId(t.entity), id);
     let failed = |e| ApiError::store_failed("invitations: the check failed", e);
     if let Some(used) = ctx.can_and_consume(ent, org).await.map_err(failed)? {
@@ -240,7 +238,7 @@ pub(super) async fn list<M: AccessModel>(
 ) -> Result<Json<Value>, ApiError> {
     let t = tenant_of(&**authz.model())?;
     let mine = caller_roles(&access, &authz, t, &id).await?;
-    may_manage(&access, &cfg, t, mine, &id).await?;
+    may_manage(&access, &authz, &cfg, t, mine, &id).await?;
     let rows = invitation::Entity::find()
         .filter(invitation::Column::Org.eq(id.as_str()))
         .filter(invitation::Column::Status.eq(invitation::PENDING))
@@ -272,7 +270,7 @@ pub(super) async fn revoke<M: AccessModel>(
         .ok_or_else(gone)?;
     // Its inviter takes it back; else those who manage the members.
     if row.invited_by != me {
-        may_manage(&access, &cfg, t, mine, &id).await?;
+        may_manage(&access, &authz, &cfg, t, mine, &id).await?;
     }
     let now = unix_now();
     let (auth, me, id) = (&auth, me.as_str(), id.as_str());

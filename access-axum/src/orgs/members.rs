@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use super::{caller_roles, role_names, table, tenant_of};
+use super::{OrgsConfig, caller_roles, check_in_org, require_in_org, role_names, table, tenant_of};
 use crate::auth::AuthState;
 use crate::authz::{Access, Authz};
 use crate::error::ApiError;
@@ -27,6 +27,7 @@ pub(super) async fn mine<M: AccessModel>(
     access: Access<M, SeaStore>,
     State(auth): State<AuthState>,
     State(authz): State<Authz<M, SeaStore>>,
+    axum::extract::Extension(cfg): axum::extract::Extension<OrgsConfig>,
 ) -> Result<Json<Value>, ApiError> {
     let tenant = tenant_of(&**authz.model())?;
     let held = authz
@@ -34,11 +35,24 @@ pub(super) async fn mine<M: AccessModel>(
         .assignments(&access.user.id.to_string())
         .await
         .map_err(store_failed)?;
-    let orgs: Vec<(String, RoleSet)> = held
+    let mut orgs: Vec<(String, RoleSet)> = held
         .into_iter()
         .filter(|(r, _)| r.ty.0 == tenant.entity)
         .map(|(r, roles)| (r.id.to_string(), roles))
         .collect();
+    if let Some(ent) = cfg.list.filter(|_| !access.user.superuser) {
+        // Each in its own context (its plan and flags): one check per organization held.
+        let mut shown = Vec::with_capacity(orgs.len());
+        for (id, roles) in orgs {
+            if check_in_org(&access, &authz, tenant, ent, &id)
+                .await?
+                .allowed
+            {
+                shown.push((id, roles));
+            }
+        }
+        orgs = shown;
+    }
     let ids: Vec<String> = orgs.iter().map(|(id, _)| id.clone()).collect();
     let rows = table::Entity::find()
         .filter(table::Column::Id.is_in(ids))
@@ -61,6 +75,7 @@ pub(super) async fn list<M: AccessModel>(
     access: Access<M, SeaStore>,
     State(auth): State<AuthState>,
     State(authz): State<Authz<M, SeaStore>>,
+    axum::extract::Extension(cfg): axum::extract::Extension<OrgsConfig>,
     Path(id): Path<String>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
@@ -89,6 +104,7 @@ pub(super) async fn list<M: AccessModel>(
     let store = authz.stores();
     // Members only: anyone else learns nothing, not even whether it exists.
     caller_roles(&access, &authz, tenant, &id).await?;
+    require_in_org(&access, &authz, tenant, cfg.members, &id).await?;
     let page = store
         .holders(org, after, per_page)
         .await

@@ -6,18 +6,18 @@
 //!
 //! | method and path | body | effect |
 //! |---|---|---|
-//! | `POST /orgs` | [`NewOrganization`] `{"name", "id"?}` | creates one (201); the caller becomes its owner; audited |
-//! | `GET /orgs` | | the caller's organizations with their roles there |
-//! | `GET /orgs/{id}/members` | `?after=<user id>&per_page=50` | the members and their roles, by user id (keyset pages); members only (404 otherwise) |
-//! | `PUT /orgs/{id}/members/{user}` | [`MemberRole`] `{"role"}` | makes `role` the member's only role there; managers only |
+//! | `POST /orgs` | [`NewOrganization`] `{"name", "id"?}` | creates one (201); the caller becomes its owner; audited; [`OrgsConfig::created_by`] |
+//! | `GET /orgs` | | the caller's organizations with their roles there; [`OrgsConfig::listed_with`] |
+//! | `GET /orgs/{id}/members` | `?after=<user id>&per_page=50` | the members and their roles, by user id (keyset pages); members only (404 otherwise); [`OrgsConfig::members_seen_with`] |
+//! | `PUT /orgs/{id}/members/{user}` | [`MemberRole`] `{"role"}` | makes `role` the member's only role there; managers only ([`OrgsConfig::managed_by`]) |
 //! | `DELETE /orgs/{id}/members/{user}` | | removes the member; managers only |
-//! | `POST /orgs/{id}/leave` | | the caller leaves |
+//! | `POST /orgs/{id}/leave` | | the caller leaves; [`OrgsConfig::leaves_with`] |
 //! | `POST /orgs/{id}/invitations` | [`NewInvitation`] `{"email", "role"?}` | invites the address: its token mailed (kind `invite`), stored hashed; with [`OrgsConfig::invites_with`], a unit of the entitlement's limits |
 //! | `GET /orgs/{id}/invitations` | | the pending invitations; managers |
 //! | `DELETE /orgs/{id}/invitations/{invitation}` | | revokes one; its inviter or managers |
 //! | `GET /invitations` | | the caller's pending invitations (their verified address) |
 //! | `POST /invitations/{key}/accept`, `/decline` | | `key`: the mailed token, or the id for the verified invitee; accepting grants the role |
-//! | `POST /auth/tenant` | [`SwitchTenant`] `{"tenant"}` | moves the caller's session to an organization they hold a role on (or below): new tokens (tenant claim, access set) for it, the refresh token rotated; the next login starts there |
+//! | `POST /auth/tenant` | [`SwitchTenant`] `{"tenant"}` | moves the caller's session to an organization they hold a role on: new tokens (tenant claim, access set) for it, the refresh token rotated; the next login starts there |
 //!
 //! Tokens name one tenant at a time. A switch is remembered by the session (each refresh keeps
 //! it) and by the user (the next login starts there). Membership is checked again at every
@@ -27,10 +27,14 @@
 //! the tenant at their next refresh.
 //!
 //! Every route needs a signed-in user (401); a non-member gets 404 for every route of an
-//! organization, whether it exists or not. Who manages the members: the holders of
-//! [`OrgsConfig::managed_by`]'s entitlement on the organization, by default its owners (403 for
-//! other members). An organization keeps at least one owner: removing, demoting or the leaving
-//! of its last owner is a 409 `last_owner` that changes nothing, even when owners change at
+//! organization, whether it exists or not. Members are those who hold a role directly on the
+//! organization: a guest on a project below it is not one (they neither list its members nor
+//! switch into it). Each route checks what [`OrgsConfig`] configures, an entitlement of the
+//! model on the organization (403 with the reasons for members without it); without one, the
+//! owners manage the members and every member sees them and may leave.
+//!
+//! An organization keeps at least one owner: removing, demoting or the leaving of its last
+//! owner is a 409 `last_owner` that changes nothing, even when owners change at
 //! once (one step in the store, [`SeaStore::set_roles_keeping`]). Every change is recorded in
 //! the audit trail under the organization's id. A model without a `tenant` answers 500 (the
 //! server's configuration) and logs why; [`App::orgs`](crate::App::orgs) refuses to build.
@@ -46,7 +50,9 @@ use crate::authz::Authz;
 
 mod answer;
 mod change;
+mod config;
 mod create;
+mod gate;
 pub mod invitation;
 mod invite;
 mod members;
@@ -55,90 +61,14 @@ mod switch;
 pub mod table;
 
 pub use change::MemberRole;
+pub use config::OrgsConfig;
 pub use create::{NewOrganization, Organization};
 pub(crate) use create::{add_member, create_org};
+use gate::{caller_roles, check_in_org, may_manage, org_context, owners_only, require_in_org};
 pub use invite::NewInvitation;
 pub(crate) use removal::Memberships;
 pub use switch::SwitchTenant;
 pub(crate) use switch::membership_check;
-
-/// Who manages an organization's members and who invites ([`orgs_router`]).
-///
-/// ```
-/// use access_axum::orgs::OrgsConfig;
-/// use access_core::EntitlementId;
-/// use std::time::Duration;
-///
-/// let owners_only = OrgsConfig::default(); // the tenant's owner role, invitations for 7 days
-/// let by_entitlement = OrgsConfig::default()
-///     .managed_by(EntitlementId(0))
-///     .invites_with(EntitlementId(1))
-///     .invitations_expire_after(Duration::from_secs(2 * 24 * 3600));
-/// assert_ne!(owners_only, by_entitlement);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OrgsConfig {
-    manage: Option<access_core::EntitlementId>,
-    invite: Option<access_core::EntitlementId>,
-    invitation_ttl: std::time::Duration,
-}
-
-impl Default for OrgsConfig {
-    fn default() -> Self {
-        Self {
-            manage: None,
-            invite: None,
-            invitation_ttl: std::time::Duration::from_secs(7 * 24 * 3600),
-        }
-    }
-}
-
-impl OrgsConfig {
-    /// Members who hold `entitlement` on the organization manage its members (its model's
-    /// `organization:manage`, say), instead of its owners alone.
-    ///
-    /// ```
-    /// use access_axum::orgs::OrgsConfig;
-    /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner, admin] } entitlements { "organization:manage" on organization => roles [owner, admin] } tenant: organization { owner: owner }, } }
-    /// let cfg = OrgsConfig::default().managed_by(model::Entitlement::OrganizationManage);
-    /// # let _ = cfg;
-    /// ```
-    #[must_use]
-    pub fn managed_by(mut self, entitlement: impl Into<access_core::EntitlementId>) -> Self {
-        self.manage = Some(entitlement.into());
-        self
-    }
-
-    /// Members who hold `entitlement` on the organization invite (instead of those who manage
-    /// it), and each invitation takes a unit of the limits on it (`can_and_consume`, in the
-    /// organization's wallet): the model's `invites: "members:invite" per month max 5` counts
-    /// invitations.
-    ///
-    /// ```
-    /// use access_axum::orgs::OrgsConfig;
-    /// # mod model { access_core::define_access! { pub Access; entity organization { roles: [owner, admin] } entitlements { "members:invite" on organization => roles [owner, admin] } plans { free { group: main, features: ["members:invite"], limits: { invites: "members:invite" per month max 5 } } } default_plan: free, tenant: organization { owner: owner }, } }
-    /// let cfg = OrgsConfig::default().invites_with(model::Entitlement::MembersInvite);
-    /// # let _ = cfg;
-    /// ```
-    #[must_use]
-    pub fn invites_with(mut self, entitlement: impl Into<access_core::EntitlementId>) -> Self {
-        self.invite = Some(entitlement.into());
-        self
-    }
-
-    /// How long an invitation's token is accepted (7 days by default).
-    ///
-    /// ```
-    /// use access_axum::orgs::OrgsConfig;
-    /// let cfg = OrgsConfig::default().invitations_expire_after(std::time::Duration::from_secs(86_400));
-    /// # let _ = cfg;
-    /// ```
-    #[must_use]
-    pub fn invitations_expire_after(mut self, ttl: std::time::Duration) -> Self {
-        self.invitation_ttl = ttl;
-        self
-    }
-}
 
 /// The organization routes (see the module docs). Mount them at the root or under a prefix.
 ///
@@ -209,37 +139,18 @@ fn no_org() -> crate::ApiError {
     crate::ApiError::not_found("no such organization")
 }
 
-/// `user`'s direct roles on the organization `id`: node 0 of its ancestry, one store call.
+/// `user`'s direct roles on the organization `id` (what membership is: see
+/// [`roles_on`](crate::authz::roles_on)); none when it does not exist.
 async fn direct_roles<M: AccessModel>(
     authz: &Authz<M, SeaStore>,
     t: access_core::TenantData,
     user: &str,
     id: &str,
 ) -> Result<access_core::RoleSet, crate::ApiError> {
-    use access_core::RoleStore as _;
-    let mut anc = access_core::Ancestry::default();
     let org = access_core::Resource::new(access_core::EntityTypeId(t.entity), id);
-    authz
-        .stores()
-        .ancestry(user, org, &mut anc)
+    crate::authz::roles_on(&**authz.stores(), user, org)
         .await
-        .map_err(|e| crate::ApiError::store_failed("organizations: the store failed", e))?;
-    Ok(anc.nodes.first().map(|n| n.roles).unwrap_or_default())
-}
-
-/// The caller's direct roles on the organization `id`; 404 for a non-member, who learns
-/// nothing (superusers pass, with no roles).
-async fn caller_roles<M: AccessModel>(
-    access: &crate::authz::Access<M, SeaStore>,
-    authz: &Authz<M, SeaStore>,
-    t: access_core::TenantData,
-    id: &str,
-) -> Result<access_core::RoleSet, crate::ApiError> {
-    let roles = direct_roles(authz, t, &access.user.id.to_string(), id).await?;
-    if roles.is_empty() && !access.user.superuser {
-        return Err(no_org());
-    }
-    Ok(roles)
+        .map_err(|e| crate::ApiError::store_failed("organizations: the store failed", e))
 }
 
 /// The names of `roles` on the tenant type.
@@ -253,57 +164,6 @@ fn role_names<M: AccessModel>(
         .iter()
         .filter_map(|r| e.roles.get(r).map(ToString::to_string))
         .collect()
-}
-
-/// The caller may manage the organization's members: the configured entitlement there, or by
-/// default its owner role (superusers pass). A member who may not: 403 with the reasons.
-async fn may_manage<M: AccessModel>(
-    access: &crate::authz::Access<M, SeaStore>,
-    cfg: &OrgsConfig,
-    t: access_core::TenantData,
-    mine: access_core::RoleSet,
-    id: &str,
-) -> Result<(), crate::ApiError> {
-    if access.user.superuser {
-        return Ok(());
-    }
-    match cfg.manage {
-        Some(ent) => {
-            let on = access_core::Resource::new(access_core::EntityTypeId(t.entity), id);
-            let d =
-                access.ctx.check(ent, on).await.map_err(|e| {
-                    crate::ApiError::store_failed("organizations: the check failed", e)
-                })?;
-            if d.allowed {
-                Ok(())
-            } else {
-                Err(crate::ApiError::forbidden(&d))
-            }
-        }
-        None if mine.contains(usize::from(t.owner)) => Ok(()),
-        None => Err(crate::ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "forbidden",
-            "only the organization's owners manage its members",
-        )),
-    }
-}
-
-/// Owners' business: making someone an owner, or changing an owner's roles, needs the caller
-/// to be an owner there (or a superuser), whatever entitlement opens the rest. 403 otherwise.
-fn owners_only<M: AccessModel>(
-    access: &crate::authz::Access<M, SeaStore>,
-    t: access_core::TenantData,
-    mine: access_core::RoleSet,
-) -> Result<(), crate::ApiError> {
-    if access.user.superuser || mine.contains(usize::from(t.owner)) {
-        return Ok(());
-    }
-    Err(crate::ApiError::new(
-        axum::http::StatusCode::FORBIDDEN,
-        "owners_only",
-        "only the organization's owners make owners or change an owner's roles",
-    ))
 }
 
 /// The index of the tenant entity's role `name`; 400 `unknown_role` naming the roles.

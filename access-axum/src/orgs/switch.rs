@@ -2,7 +2,7 @@
 //! tokens for it; and the membership check that keeps tokens to the user's organizations.
 
 use access_core::sea::SeaStore;
-use access_core::{AccessModel, ClosureStore, EntityTypeId, Resource, RoleStore, StoreErrorKind};
+use access_core::{AccessModel, ClosureStore, EntityTypeId, Resource, StoreErrorKind};
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
@@ -28,8 +28,8 @@ pub struct SwitchTenant {
     pub tenant: String,
 }
 
-/// Whether `user` works in the organization `id` of the tenant type `ty`: holds a role on it
-/// or on a resource below it (a project's viewer works in the project's organization).
+/// Whether `user` is a member of the organization `id` of the tenant type `ty`: holds a role
+/// directly on it ([`roles_on`](crate::authz::roles_on); a guest on a project below it is not).
 async fn member<M: AccessModel>(
     authz: &Authz<M, SeaStore>,
     ty: u16,
@@ -37,15 +37,13 @@ async fn member<M: AccessModel>(
     id: &str,
 ) -> Result<bool, access_core::StoreError> {
     let org = Resource::new(EntityTypeId(ty), id);
-    Ok(!authz
-        .stores()
-        .assignments_within(user, org, None)
+    Ok(!crate::authz::roles_on(&**authz.stores(), user, org)
         .await?
         .is_empty())
 }
 
 /// The check [`AuthState::with_tenant_check`] runs for [`App::orgs`](crate::App::orgs): the
-/// user holds a role on the tenant's organization or below it. A store failure keeps the
+/// user holds a role on the tenant's organization. A store failure keeps the
 /// tenant out.
 pub(crate) fn membership_check<M: AccessModel>(
     authz: Authz<M, SeaStore>,

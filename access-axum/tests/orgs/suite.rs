@@ -22,6 +22,7 @@ mod model {
         entitlements {
             "organization:manage" on organization => roles [owner, admin],
             "members:invite" on organization => roles [owner, admin],
+            "members:read" on organization => roles [owner, admin],
             "workspace:read" on workspace => roles [viewer],
         }
         plans {
@@ -43,6 +44,7 @@ mod model {
 use model::{Access as Model, OrganizationRole, resource};
 
 mod account;
+mod gates;
 mod invitations;
 
 /// Notes that belong to a tenant: each reads only its tenant's (a row rule on `user.tenant_id`).

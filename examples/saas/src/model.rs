@@ -7,7 +7,10 @@ access_core::define_access! {
     roles: [admin, editor, user],
     default_role: user,
 
-    entity organization { roles: [owner, admin, member] }
+    // A guest is in the organization (its tenant: its plan, its rows) and holds what roles
+    // below it give, nothing more: someone who works on one project. Membership in a tenant
+    // is a role on the organization itself.
+    entity organization { roles: [owner, admin, member, guest] }
     entity workspace {
         roles: [admin, editor, viewer],
         // Without it a workspace viewer would read folders its admin cannot.
@@ -49,6 +52,7 @@ access_core::define_access! {
         "export:pdf"     on project   => roles [viewer], flags [pdf_export],
         "folder:read"    on folder    => roles [viewer],
         "members:invite" on organization => roles [owner, admin],
+        "members:read"   on organization => roles [owner, admin, member], // not guests
         "organization:manage" on organization => roles [owner],
     }
 
@@ -66,6 +70,9 @@ access_core::define_access! {
     // Organizations are the tenants: their creator is an owner, an invitation without a role
     // makes a member.
     tenant: organization { owner: owner, member: member },
+
+    // `guest` grants nothing by itself, on purpose.
+    lints: { idle_role: allow },
 
     default_permission: { create: [admin], read: public, update: [admin, editor], delete: [admin] },
 }

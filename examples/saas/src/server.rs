@@ -504,11 +504,14 @@ async fn build(
         .crud::<saas::schema::document::Entity>("/documents")
         .crud::<saas::schema::product::Entity>("/products")
         .admin("/admin", Entitlement::OrganizationManage)
-        // Organizations are the tenants: POST/GET /orgs, their members, roles and leaving;
-        // holders of `organization:manage` manage the members; invitations take a unit of
-        // `members:invite` (5 a month on the free plan).
+        // Organizations are the tenants: POST/GET /orgs, their members, roles and leaving.
+        // Each route checks the model: users (every account) and admins create them, holders
+        // of `members:read` see the members, of `organization:manage` manage them; invitations
+        // take a unit of `members:invite` (5 a month on the free plan).
         .orgs_with(
             OrgsConfig::default()
+                .created_by([Model::user, Model::admin])
+                .members_seen_with(Entitlement::MembersRead)
                 .managed_by(Entitlement::OrganizationManage)
                 .invites_with(Entitlement::MembersInvite),
         )

@@ -33,7 +33,7 @@ mod keepalive;
 
 use harness::{Session, TestDb};
 use keepalive::Conn;
-use saas::model::{WorkspaceRole, resource};
+use saas::model::{OrganizationRole, WorkspaceRole, resource};
 use saas::schema::{document, project};
 
 /// Tenants the clients are spread over (each with an organization and a workspace the
@@ -361,7 +361,8 @@ async fn run(tdb: TestDb, phase: Phase) -> Option<String> {
 }
 
 /// The tenants' organizations and workspaces, and one user per client: global role `admin`
-/// in its tenant (documents: create own, update own, delete), admin of its tenant's workspace
+/// in its tenant (documents: create own, update own, delete), a guest of its organization and
+/// admin of its tenant's workspace
 /// (projects: create, update, delete), signed in.
 async fn setup_clients(
     stores: &SeaStore,
@@ -392,6 +393,15 @@ async fn setup_clients(
             )
             .await
             .expect("a workspace role");
+        // A guest of its organization: in its tenant (membership is a role on it).
+        stores
+            .grant_role(
+                &id.to_string(),
+                resource::Organization::id(&tenant),
+                OrganizationRole::Guest,
+            )
+            .await
+            .expect("a guest of the tenant");
         let r = harness::login(&mut conn, &email).await.expect("log in");
         assert_eq!(r.status, 200, "log in {email}: {}", r.body);
         let session = harness::session(id, &r.body).expect("tokens");

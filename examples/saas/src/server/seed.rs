@@ -24,7 +24,7 @@ pub const SEED_USERS: &[(&str, &str, &str, bool)] = &[
     (
         "wes@acme.test",
         "acme",
-        "editor of workspace design, global role editor",
+        "guest of acme; editor of workspace design, global role editor",
         false,
     ),
     (
@@ -36,15 +36,45 @@ pub const SEED_USERS: &[(&str, &str, &str, bool)] = &[
     (
         "abe@acme.test",
         "acme",
-        "admin of workspace engineering",
+        "guest of acme; admin of workspace engineering",
         false,
     ),
-    ("val@acme.test", "acme", "viewer of workspace design", false),
-    ("fay@acme.test", "acme", "owner of folder brand", false),
-    ("fin@acme.test", "acme", "viewer of folder brand", false),
-    ("vic@acme.test", "acme", "viewer of project website", false),
-    ("mia@acme.test", "acme", "manager of project app", false),
-    ("cal@acme.test", "acme", "contributor to project app", false),
+    (
+        "val@acme.test",
+        "acme",
+        "guest of acme; viewer of workspace design",
+        false,
+    ),
+    (
+        "fay@acme.test",
+        "acme",
+        "guest of acme; owner of folder brand",
+        false,
+    ),
+    (
+        "fin@acme.test",
+        "acme",
+        "guest of acme; viewer of folder brand",
+        false,
+    ),
+    (
+        "vic@acme.test",
+        "acme",
+        "guest of acme; viewer of project website",
+        false,
+    ),
+    (
+        "mia@acme.test",
+        "acme",
+        "guest of acme; manager of project app",
+        false,
+    ),
+    (
+        "cal@acme.test",
+        "acme",
+        "guest of acme; contributor to project app",
+        false,
+    ),
     (
         "nora@acme.test",
         "acme",
@@ -126,6 +156,25 @@ pub(super) async fn seed(app: &AppState<Model>) -> Result<Vec<(String, i64)>, St
     )
     .await
     .map_err(failed)?;
+    // Those who hold roles below acme are its guests: in its tenant, nothing more there.
+    for email in [
+        "wes@acme.test",
+        "abe@acme.test",
+        "val@acme.test",
+        "fay@acme.test",
+        "fin@acme.test",
+        "vic@acme.test",
+        "mia@acme.test",
+        "cal@acme.test",
+    ] {
+        api.add_member(
+            "acme",
+            user(email)?,
+            ModelEnum::as_str(OrganizationRole::Guest),
+        )
+        .await
+        .map_err(failed)?;
+    }
     let (acme, globex) = (Organization::id("acme"), Organization::id("globex"));
     let (design, engineering, ops) = (
         Workspace::id("design"),

@@ -253,6 +253,8 @@ pub async fn serve_with(
         .admin("/admin", Entitlement::OrganizationManage)
         .orgs_with(
             access_axum::orgs::OrgsConfig::default()
+                .created_by([Model::user, Model::admin])
+                .members_seen_with(Entitlement::MembersRead)
                 .managed_by(Entitlement::OrganizationManage)
                 .invites_with(Entitlement::MembersInvite),
         )

@@ -37,6 +37,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     table(db, &schema, crate::db::mfa_challenge::Entity).await?;
     table(db, &schema, crate::db::mfa_totp::Entity).await?;
     table(db, &schema, crate::db::recovery_code::Entity).await?;
+    table(db, &schema, crate::db::oauth_account::Entity).await?;
+    table(db, &schema, crate::db::oauth_flow::Entity).await?;
+    db.execute_unprepared(
+        "CREATE UNIQUE INDEX IF NOT EXISTS auth_oauth_accounts_provider_subject \
+         ON auth_oauth_accounts (provider, subject)",
+    )
+    .await?;
     table(db, &schema, audit::Entity).await?;
     table(db, &schema, role_grant::Entity).await?;
     table(db, &schema, custom_role::Entity).await?;

@@ -30,6 +30,27 @@ pub(crate) async fn current_record(
     Ok(u)
 }
 
+/// How recent a sign-in stands for the password of an account without one (seconds).
+pub(crate) const FRESH_SIGN_IN: i64 = 600;
+
+/// The caller's session began (signed in) within [`FRESH_SIGN_IN`]; 403
+/// `reauthentication_required` otherwise.
+async fn fresh_sign_in(state: &AuthState, user: &CurrentUser) -> Result<(), ApiError> {
+    use sea_orm::EntityTrait as _;
+    let began = crate::db::session::Entity::find_by_id(user.session_id.clone())
+        .one(&state.db)
+        .await?
+        .map(|s| s.created_at);
+    match began {
+        Some(t) if super::tokens::unix_now() - t <= FRESH_SIGN_IN => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "reauthentication_required",
+            "this account has no password: sign in again with its provider, then retry within 10 minutes",
+        )),
+    }
+}
+
 /// 403 `wrong_password`: the current password given to confirm a change is not the account's.
 pub(crate) fn wrong_password() -> ApiError {
     ApiError::new(
@@ -53,6 +74,11 @@ pub(crate) async fn with_password(
     )
     .await?;
     let u = current_record(state, user).await?;
+    if u.password_hash.is_empty() {
+        // An account made through a provider has no password to give: a sign-in of this
+        // session in the last minutes stands for it.
+        return fresh_sign_in(state, user).await.map(|()| u);
+    }
     match state
         .passwords
         .verify(password, u.password_hash.clone())

@@ -22,6 +22,7 @@
 //! | `factors.rs` | every second factor of an account at once, removed |
 //! | `removal.rs` | [`AccountRemoval`]: what goes with a deleted account |
 //! | `passkeys/` | passkeys (WebAuthn): [`PasskeyConfig`], registering, signing in, a user's own assertion |
+//! | `oauth/` | signing in with providers (OpenID Connect, GitHub, Discord): [`OAuthConfig`], the flow, linked accounts, [`JwksCache`] |
 //! | `mfa/` | the second factor: TOTP and recovery codes, their endpoints, `verify` for the login |
 //! | `handlers/` | the endpoints, one file per group, and [`AuthState::router`](crate::AuthState::router) |
 //!
@@ -54,6 +55,7 @@ pub(crate) mod handlers;
 pub(crate) mod identifiers;
 pub(crate) mod mailer;
 pub(crate) mod mfa;
+pub(crate) mod oauth;
 pub(crate) mod one_time;
 pub(crate) mod passkeys;
 pub(crate) mod passwords;
@@ -65,6 +67,7 @@ pub(crate) mod tokens;
 pub(crate) mod user;
 
 pub use extract::{RequireAuthenticated, RequireAuthenticatedLayer};
+pub use oauth::{JwksCache, JwksError, OAuthConfig, OAuthProvider, ProviderKind};
 pub use passkeys::PasskeyConfig;
 pub use removal::AccountRemoval;
 

@@ -61,6 +61,8 @@ pub struct AuthState {
     pub(crate) removals: Vec<Arc<dyn super::removal::AccountRemoval>>,
     /// The passkeys' relying party ([`AuthState::with_passkeys`]); none: no passkey routes.
     pub(crate) passkeys: Option<crate::config::passkeys::PasskeyConfig>,
+    /// Sign-in with providers ([`AuthState::with_oauth`]); none: no provider routes.
+    pub(crate) oauth: Option<Arc<super::oauth::OAuth>>,
 }
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
@@ -146,6 +148,7 @@ impl AuthState {
             tenant_check: None,
             removals: Vec::new(),
             passkeys: None,
+            oauth: None,
         }
     }
 
@@ -303,6 +306,26 @@ impl AuthState {
     #[must_use]
     pub fn with_passkeys(mut self, config: crate::config::passkeys::PasskeyConfig) -> Self {
         self.passkeys = Some(config);
+        self
+    }
+
+    /// With sign-in through the providers `config` names (OpenID Connect by issuer; Google,
+    /// GitHub, Discord): mounts `/auth/oauth/...` (start, callback, linked accounts). Deleting
+    /// an account removes its links. See `docs/oauth.md`.
+    ///
+    /// # Examples
+    /// ```
+    /// use access_axum::AuthState;
+    /// use access_axum::auth::{OAuthConfig, OAuthProvider};
+    /// fn with_providers(state: AuthState) -> AuthState {
+    ///     let config = OAuthConfig::new("https://app.example.com")
+    ///         .provider(OAuthProvider::google("client-id", "client-secret"));
+    ///     state.with_oauth(config) // or OAuthConfig::from_env()?
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_oauth(mut self, config: crate::config::oauth::OAuthConfig) -> Self {
+        self.oauth = Some(super::oauth::OAuth::new(config));
         self
     }
 

@@ -15,6 +15,8 @@
 //! - `mfa`: [`MfaSettings`] (the key of the stored TOTP secrets, the issuer name), `MFA_KEY`.
 //! - `passkeys`: [`PasskeyConfig`](crate::auth::PasskeyConfig) (the relying party of
 //!   passkeys: id, name, origin).
+//! - `oauth`: [`OAuthConfig`](crate::auth::OAuthConfig) and its providers (OpenID Connect by
+//!   issuer; Google, GitHub, Discord), `OAUTH_*`.
 //! - `error`: [`ConfigError`], [`ConfigErrors`].
 //!
 //! # Examples
@@ -41,6 +43,7 @@ pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod keys;
 mod mfa;
+pub(crate) mod oauth;
 pub(crate) mod passkeys;
 mod policy;
 pub(crate) mod settings;

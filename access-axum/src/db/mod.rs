@@ -19,6 +19,8 @@
 //! | [`mfa_challenge`] | `auth_mfa_challenges` | logins waiting for their second factor (hashed, single use, 5 minutes) |
 //! | [`mfa_totp`] | `auth_mfa_totp` | authenticator-app (TOTP) secrets, encrypted, and the last accepted step |
 //! | [`recovery_code`] | `auth_recovery_codes` | one-time recovery codes, stored hashed |
+//! | [`oauth_account`] | `auth_oauth_accounts` | provider accounts (provider, subject) linked to users |
+//! | [`oauth_flow`] | `auth_oauth_flows` | sign-ins with a provider in progress (state hashed, taken once, 10 minutes) |
 //!
 //! # Examples
 //! ```no_run
@@ -45,6 +47,8 @@
 mod connect;
 pub mod mfa_challenge;
 pub mod mfa_totp;
+pub mod oauth_account;
+pub mod oauth_flow;
 pub mod one_time_token;
 pub mod passkey;
 pub mod profile;

@@ -169,6 +169,8 @@ pub(super) async fn patch_me(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PasswordChange {
+    /// Empty for an account without a password yet (made through a provider).
+    #[serde(default)]
     current_password: String,
     new_password: String,
 }
@@ -218,6 +220,8 @@ pub(super) async fn change_password(
 #[serde(deny_unknown_fields)]
 pub(super) struct EmailChange {
     email: String,
+    /// Empty for an account without a password (a recent sign-in stands for it).
+    #[serde(default)]
     password: String,
 }
 
@@ -316,6 +320,8 @@ pub(super) async fn confirm_email(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Deletion {
+    /// Empty for an account without a password (a recent sign-in stands for it).
+    #[serde(default)]
     password: String,
 }
 
@@ -342,6 +348,7 @@ async fn forget(txn: &impl ConnectionTrait, id: i64) -> Result<(), ApiError> {
         .await?;
     profile::Entity::delete_by_id(id).exec(txn).await?;
     crate::auth::factors::forget_all(txn, id).await?;
+    crate::auth::oauth::forget(txn, id).await?;
     Ok(())
 }
 

@@ -25,7 +25,7 @@ mod password;
 mod refresh;
 mod register;
 pub(crate) mod respond;
-mod second_factor;
+pub(crate) mod second_factor;
 mod sessions;
 
 /// Moves the session to `tenant` (the caller checked the user belongs to it) and answers with
@@ -114,6 +114,7 @@ impl AuthState {
         }
         let inner = inner
             .merge(super::passkeys::routes(self))
+            .merge(super::oauth::routes(self))
             .layer(axum::extract::DefaultBodyLimit::max(
                 self.config.http().body_limit,
             ))

@@ -30,7 +30,7 @@ const CHALLENGE_TTL: i64 = 300;
 
 /// The second factors `u` signs in with; empty when the account has none (or MFA is off). An
 /// account with TOTP on may answer with one of its passkeys instead.
-pub(super) async fn methods_of(
+pub(crate) async fn methods_of(
     state: &AuthState,
     u: &user::Model,
 ) -> Result<Vec<&'static str>, ApiError> {
@@ -49,12 +49,29 @@ pub(super) async fn methods_of(
 
 /// `POST login`'s answer for an account with a second factor: 200 with a challenge and the
 /// methods, no tokens. The challenge is stored hashed, bound to the account and the client.
-pub(super) async fn challenge(
+pub(crate) async fn challenge(
     state: &AuthState,
     u: &user::Model,
     client: &Client,
     methods: Vec<&'static str>,
 ) -> Result<Response, ApiError> {
+    let token = issue_challenge(state, u, client).await?;
+    Ok(Json(json!({
+        "mfa_required": true,
+        "challenge": token,
+        "methods": methods,
+        "expires_in": CHALLENGE_TTL,
+    }))
+    .into_response())
+}
+
+/// A new challenge for `u` signing in from `client` (stored hashed): the token to answer
+/// `POST mfa/challenge` with. A sign-in with a provider hands it to the page.
+pub(crate) async fn issue_challenge(
+    state: &AuthState,
+    u: &user::Model,
+    client: &Client,
+) -> Result<String, ApiError> {
     let token = random_token();
     let now = unix_now();
     let row = mfa_challenge::ActiveModel {
@@ -76,13 +93,7 @@ pub(super) async fn challenge(
         Ok::<_, ApiError>(())
     })
     .await?;
-    Ok(Json(json!({
-        "mfa_required": true,
-        "challenge": token,
-        "methods": methods,
-        "expires_in": CHALLENGE_TTL,
-    }))
-    .into_response())
+    Ok(token)
 }
 
 /// A passkey's answer: the ceremony its options came from and the browser's credential.

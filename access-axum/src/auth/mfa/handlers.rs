@@ -87,6 +87,8 @@ pub(crate) async fn factors(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordBody {
+    /// Empty for an account without a password (a recent sign-in stands for it).
+    #[serde(default)]
     password: String,
 }
 
@@ -192,6 +194,8 @@ pub(crate) async fn confirm(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordAndCode {
+    /// Empty for an account without a password (a recent sign-in stands for it).
+    #[serde(default)]
     password: String,
     code: String,
 }

@@ -290,3 +290,38 @@ async fn the_start_refuses_open_redirects_strangers_and_floods() {
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn a_disabled_account_is_not_signed_in_nor_linked() {
+    if super::skip() {
+        return;
+    }
+    let f = fixture().await;
+    f.idp.set_user(user("sub-off", "off@example.com", true));
+    let (status, body) = sign_in(&f, "mock").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A verified local account, disabled, and a new provider account with its address.
+    let (_, kim) = register(&f, "kim@example.com").await;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &f.db,
+        &format!("UPDATE auth_users SET active = false; UPDATE auth_users SET email_verified = true WHERE id = {kim}"),
+    )
+    .await
+    .expect("disabled");
+    for who in ["sub-off", "sub-kim"] {
+        let email = if who == "sub-off" {
+            "off@example.com"
+        } else {
+            "kim@example.com"
+        };
+        f.idp.set_user(user(who, email, true));
+        let s = start(&f, "mock", "", None).await;
+        let cb = at_provider(&s.authorize).await;
+        let (status, code) = refused(&f, &cb, Some(&s.browser)).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::FORBIDDEN, "account_inactive"),
+            "{who}"
+        );
+    }
+}

@@ -46,7 +46,8 @@ fn link_required(label: &str) -> ApiError {
 /// - an address the provider verified that a local account holds, verified too: linked to it;
 ///   any other address match: 409 `link_required` (sign in, then link), nothing written;
 /// - else a new user (without a password; its address verified when the provider says so),
-///   unless registration is off (403 `registration_closed`).
+///   unless registration is off (403 `registration_closed`);
+/// - a disabled account: 403 `account_inactive`, nothing written.
 pub(crate) async fn resolve(
     state: &AuthState,
     name: &str,
@@ -58,6 +59,16 @@ pub(crate) async fn resolve(
     retry_writes(|| async move {
         let txn = begin_write(&state.db).await?;
         let out = resolve_in(&txn, state, name, label, id, link_user).await?;
+        if let Outcome::SignIn(u) = &out
+            && !u.active
+        {
+            // Rolled back: a disabled account gains no link either.
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_inactive",
+                "this account is disabled",
+            ));
+        }
         txn.commit().await?;
         Ok::<_, ApiError>(out)
     })

@@ -335,13 +335,6 @@ pub(super) async fn callback(
         Outcome::Linked => return Ok(see_other(&state, &flow.redirect_to)),
         Outcome::SignIn(u) => u,
     };
-    if !u.active {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "account_inactive",
-            "this account is disabled",
-        ));
-    }
     // An account with a second factor answers its challenge first, as after a password.
     let methods = second_factor::methods_of(&state, &u).await?;
     if !methods.is_empty() {

@@ -62,7 +62,7 @@ pub struct AuthState {
     /// The passkeys' relying party ([`AuthState::with_passkeys`]); none: no passkey routes.
     pub(crate) passkeys: Option<crate::config::passkeys::PasskeyConfig>,
     /// Sign-in with providers ([`AuthState::with_oauth`]); none: no provider routes.
-    pub(crate) oauth: Option<Arc<super::oauth::OAuth>>,
+    pub(crate) oauth: Option<Arc<super::oauth::runtime::OAuth>>,
 }
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
@@ -325,7 +325,7 @@ impl AuthState {
     /// ```
     #[must_use]
     pub fn with_oauth(mut self, config: crate::config::oauth::OAuthConfig) -> Self {
-        self.oauth = Some(super::oauth::OAuth::new(config));
+        self.oauth = Some(super::oauth::runtime::OAuth::new(config));
         self
     }
 

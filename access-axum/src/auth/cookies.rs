@@ -28,7 +28,8 @@ pub(crate) fn token_cookie<'h>(
     cookie_value(headers, &config.http().cookies.name(base))
 }
 
-fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// The value of the cookie `name` in the request's `Cookie` headers.
+pub(crate) fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()

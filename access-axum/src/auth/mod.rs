@@ -72,7 +72,7 @@ pub use passkeys::PasskeyConfig;
 pub use removal::AccountRemoval;
 
 // What other modules of the crate use.
-pub(crate) use cookies::token_cookie;
+pub(crate) use cookies::{cookie_value, token_cookie};
 pub(crate) use user::principal_for;
 
 pub(crate) use self::{state::AuthState, user::CurrentUser};

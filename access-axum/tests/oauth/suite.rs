@@ -10,11 +10,9 @@ use access_axum::auth::{OAuthConfig, OAuthProvider};
 use access_axum::{AuthState, config::MfaSettings};
 use access_idp_mock::{MockIdp, MockUser};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
 #[path = "../common/backend.rs"]
 mod backend;
@@ -86,25 +84,7 @@ async fn call(
     headers: &[(&str, &str)],
     body: Option<Value>,
 ) -> (StatusCode, HeaderMap, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .expect("request");
-    let res = f.router.clone().oneshot(req).await.expect("infallible");
-    let (status, headers) = (res.status(), res.headers().clone());
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, headers, body)
+    backend::send_full_with(&f.router, method, uri, headers, body).await
 }
 
 /// The `name=value` of each `Set-Cookie` (without attributes).

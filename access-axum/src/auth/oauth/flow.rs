@@ -134,15 +134,7 @@ fn cookie_name(state: &AuthState) -> String {
 }
 
 fn cookie<'h>(state: &AuthState, headers: &'h HeaderMap) -> Option<&'h str> {
-    let name = cookie_name(state);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    crate::auth::cookie_value(headers, &cookie_name(state))
 }
 
 /// `GET oauth/{provider}`: 302 to the provider.

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -p saas                                   # the HTTP server (same as `serve`)
 //! cargo run -p saas -- serve                          # 127.0.0.1:$PORT (3000), see server.rs
+//! SAAS_DEMO_IDP=1 cargo run -p saas                  # with a demo identity provider ("Sign in with Demo IdP")
 //! cargo run -p saas -- tour                           # diagram + a tour of decisions
 //! cargo run -p saas -- check olga project:delete project:app   # exit 0 allowed, 1 denied
 //! cargo run -p saas -- mermaid                        # only the diagram

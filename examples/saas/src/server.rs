@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use access_axum::auth::PasskeyConfig;
+use access_axum::auth::{OAuthConfig, OAuthProvider, PasskeyConfig};
 use access_axum::authz::Access;
 use access_axum::dynamic::DynamicGrants;
 use access_axum::orgs::OrgsConfig;
@@ -13,6 +13,7 @@ use access_core::sea::SeaStore;
 use access_core::{
     AccessModel, ClosureStore, FlagStore, Subscription, SubscriptionStore, TypedClosure, TypedRoles,
 };
+use access_idp_mock::MockIdp;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -361,6 +362,91 @@ fn passkeys(port: u16) -> Result<PasskeyConfig, String> {
     .map_err(|e| e.to_string())
 }
 
+/// `SAAS_DEMO_IDP` (`value`): `1` starts the demo identity provider; unset, empty or `0` does not.
+fn demo_idp_on(value: Option<&str>) -> Result<bool, String> {
+    match value.map(str::trim) {
+        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => Err(format!(
+            "SAAS_DEMO_IDP must be 1 (start the demo identity provider) or 0, not `{other}`"
+        )),
+    }
+}
+
+/// Sign-in with providers (OAuth 2.0, OpenID Connect), and what the server prints about it.
+///
+/// With `SAAS_DEMO_IDP=1`: the mock provider of `access-idp-mock` on `127.0.0.1`
+/// (`SAAS_DEMO_IDP_PORT`, else a port the system picks), offered as "Demo IdP"; its client
+/// `saas-demo` is registered there with a secret made now and this server's callback. Browsers
+/// reach this server at `OAUTH_PUBLIC_URL`, else `http://127.0.0.1:{port}` (the callback is on
+/// that address: open the page there, as the flow's cookie is bound to it). The other `OAUTH_*`
+/// providers are not read then.
+///
+/// Else the providers of the environment ([`OAuthConfig::from_env`]: `OAUTH_PUBLIC_URL`,
+/// `OAUTH_GOOGLE_CLIENT_ID` and `OAUTH_GOOGLE_CLIENT_SECRET`, `OAUTH_GITHUB_..`,
+/// `OAUTH_DISCORD_..`, `OAUTH_<NAME>_ISSUER` for any OpenID Connect provider); none when no
+/// provider is configured, and then no route is mounted.
+async fn oauth(
+    port: u16,
+    base_path: &str,
+) -> Result<(Option<OAuthConfig>, Option<String>), String> {
+    if !demo_idp_on(std::env::var("SAAS_DEMO_IDP").ok().as_deref())? {
+        let Some(config) = OAuthConfig::from_env().map_err(|e| e.to_string())? else {
+            return Ok((None, None));
+        };
+        let names: Vec<&str> = config.providers().iter().map(|p| p.name()).collect();
+        let said = format!(
+            "Sign-in with providers: {} (each with the callback {}{base_path}/oauth/<name>/callback registered there).",
+            names.join(", "),
+            config.public_url()
+        );
+        return Ok((Some(config), Some(said)));
+    }
+    let idp_port = match std::env::var("SAAS_DEMO_IDP_PORT") {
+        Ok(p) if !p.trim().is_empty() => p
+            .trim()
+            .parse()
+            .map_err(|_| format!("SAAS_DEMO_IDP_PORT must be a port number, not `{p}`"))?,
+        _ => 0,
+    };
+    let public = match std::env::var("OAUTH_PUBLIC_URL") {
+        Ok(u) if !u.trim().is_empty() => {
+            let u = u.trim().trim_end_matches('/');
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(format!(
+                    "OAUTH_PUBLIC_URL must be where browsers reach this server, such as http://localhost:{port}, not `{u}`"
+                ));
+            }
+            u.to_owned()
+        }
+        _ => format!("http://127.0.0.1:{port}"),
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], idp_port));
+    let idp = MockIdp::start_on(addr)
+        .await
+        .map_err(|e| format!("cannot start the demo identity provider on {addr}: {e}"))?;
+    let secret: String = {
+        use rand::Rng as _;
+        let mut s = [0u8; 32];
+        rand::rng().fill_bytes(&mut s);
+        s.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    idp.register_client(
+        "saas-demo",
+        &secret,
+        &[format!("{public}{base_path}/oauth/demo/callback")],
+    );
+    let config = OAuthConfig::new(public.clone()).provider(
+        OAuthProvider::oidc("demo", idp.issuer(), "saas-demo", secret).with_label("Demo IdP"),
+    );
+    let said = format!(
+        "Demo IdP is on (SAAS_DEMO_IDP=1): a mock OpenID Connect provider at {}; \"Sign in with Demo IdP\" on {public}/ signs in as {} (made at the first sign-in).",
+        idp.issuer(),
+        idp.user().email
+    );
+    Ok((Some(config), Some(said)))
+}
+
 fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let mut o = std::fs::OpenOptions::new();
@@ -460,13 +546,14 @@ fn init_logs(default: &str) {
 
 /// The application over `db` (and the store's pool `store_db`): its routes, migrations, and
 /// the project rows of the hierarchy ([`backfill`]); mails link to `port`; the passkey routes
-/// with `passkeys`.
+/// with `passkeys`, the provider routes with `oauth` ([`oauth`]).
 async fn build(
     db: DatabaseConnection,
     store_db: DatabaseConnection,
     config: AuthConfig,
     port: u16,
     passkeys: Option<PasskeyConfig>,
+    oauth: Option<OAuthConfig>,
 ) -> Result<AppRouter<Model>, String> {
     let stores = std::sync::Arc::new(SeaStore::new(&Model, store_db).with_custom_roles());
     let grants = DynamicGrants::new(&Model, db.clone());
@@ -490,8 +577,12 @@ async fn build(
             let auth = auth.with_mailer(mail::LoggedMail {
                 base: format!("http://127.0.0.1:{port}"),
             });
-            match passkeys {
+            let auth = match passkeys {
                 Some(p) => auth.with_passkeys(p),
+                None => auth,
+            };
+            match oauth {
+                Some(o) => auth.with_oauth(o),
                 None => auth,
             }
         })
@@ -533,7 +624,8 @@ pub async fn serve() -> Result<(), String> {
     let config = auth_config()?;
     let port = port()?;
     let passkeys = passkeys(port)?;
-    let app = build(db, store_db, config, port, Some(passkeys.clone())).await?;
+    let (oauth, oauth_said) = oauth(port, &config.http().base_path).await?;
+    let app = build(db, store_db, config, port, Some(passkeys.clone()), oauth).await?;
     let fresh = !seeded(app.state().authz().stores()).await;
     let seeded_users = if fresh {
         if std::env::var("SAAS_SEED").as_deref() == Ok("0") {
@@ -606,6 +698,9 @@ pub async fn serve() -> Result<(), String> {
         "\nMFA is on: enrol an authenticator app or a passkey under Security on the page (passkeys on {}/ only); deleting a product asks for a second factor from the last 5 minutes (an app's code, or a passkey sign-in).",
         passkeys.origin()
     );
+    if let Some(said) = oauth_said {
+        println!("\n{said}");
+    }
     println!("\nOpen {base}/ in a browser to sign in, and {base}/model for the model's diagram.");
     // The client address feeds the per-IP rate limits and the sessions list.
     axum::serve(listener, app.into_make_service())

@@ -7,7 +7,11 @@
 //! to an IP address), covers MFA: an admin enrols an authenticator app on the page (the test
 //! reads the key shown and computes the codes), sees her recovery codes once, registers a
 //! passkey with WebDriver's virtual authenticator, deletes a product (which asks for a step-up),
-//! signs out, signs in with the second step, and signs in with her passkey. Screenshots go to
+//! signs out, signs in with the second step, and signs in with her passkey. A third, with the
+//! demo identity provider on (`SAAS_DEMO_IDP=1`), signs in through it ("Sign in with Demo IdP":
+//! the mock provider consents at once and the server's callback sends the browser back with the
+//! token cookies), enrols an authenticator app, and signs in through the provider again, which
+//! now asks for the second step on the page. Screenshots go to
 //! `target/browser-screenshots/`. Skipped when `chromedriver` is not installed (`.ci/run`
 //! installs it).
 
@@ -189,7 +193,17 @@ struct Browser {
 
 impl Browser {
     async fn start(name: &str) -> Option<Browser> {
+        Browser::start_with(name, &[]).await
+    }
+
+    /// [`start`](Self::start), the server with the variables `env` besides (`SAAS_DEMO_IDP`).
+    async fn start_with(name: &str, env: &[(&str, &str)]) -> Option<Browser> {
         let Some(driver_bin) = find(&["chromedriver", "chromium-driver"]) else {
+            // CI (`.ci/run` sets ACCESS_CI) installs chromedriver: there the test may not skip.
+            assert!(
+                std::env::var_os("ACCESS_CI").is_none(),
+                "browser: chromedriver is not installed, and ACCESS_CI requires the browser tests"
+            );
             eprintln!("browser: skipped, chromedriver is not installed");
             return None;
         };
@@ -206,16 +220,24 @@ impl Browser {
         std::fs::create_dir_all(&dir).unwrap();
         let log = dir.join("server.log");
         // MFA on with the development key the server makes in its data directory; passkeys
-        // for http://localhost:{app_port}.
+        // for http://localhost:{app_port}; sign-in with providers only as `env` says.
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_saas"));
+        cmd.env_remove("DATABASE_URL")
+            .env_remove("MFA_KEY")
+            .env_remove("WEBAUTHN_RP_ID")
+            .env_remove("WEBAUTHN_ORIGIN")
+            .env_remove("SAAS_DEMO_IDP")
+            .env_remove("SAAS_DEMO_IDP_PORT");
+        for (k, _) in std::env::vars_os() {
+            if k.to_str().is_some_and(|k| k.starts_with("OAUTH_")) {
+                cmd.env_remove(k);
+            }
+        }
         let mut app = Proc(
-            Command::new(env!("CARGO_BIN_EXE_saas"))
-                .env_remove("DATABASE_URL")
-                .env_remove("MFA_KEY")
-                .env_remove("WEBAUTHN_RP_ID")
-                .env_remove("WEBAUTHN_ORIGIN")
-                .env("JWT_SECRET", "browser-test-secret-0123456789abcdef0123")
+            cmd.env("JWT_SECRET", "browser-test-secret-0123456789abcdef0123")
                 .env("SAAS_DATA_DIR", &dir)
                 .env("PORT", app_port.to_string())
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(&log).unwrap())
                 .spawn()
@@ -571,6 +593,83 @@ async fn an_admin_enrols_a_second_factor_and_steps_up() {
     d.wait_text("#who", "signed in as ada@acme.test").await;
     d.wait_text("#passkeys", "Laptop").await;
     d.screenshot("mfa-passkey").await;
+
+    b.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_in_with_the_demo_identity_provider() {
+    let Some(b) = Browser::start_with("oauth", &[("SAAS_DEMO_IDP", "1")]).await else {
+        return;
+    };
+    let d = &b.d;
+    // On 127.0.0.1: the server's public address, where the provider sends the browser back.
+    let base = format!("http://127.0.0.1:{}/", b.app_port);
+
+    // The page offers the provider the server configured; its button leaves for the provider,
+    // which consents at once and sends the browser back through the server's callback (303 to
+    // `/` with the token cookies); the page takes the session from the refresh cookie. The
+    // first sign-in makes the account.
+    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
+    let label = d.wait_text("#oauth-demo", "Sign in with Demo IdP").await;
+    assert_eq!(label, "Sign in with Demo IdP");
+    d.click("#oauth-demo").await;
+    d.wait_text("#who", "signed in as demo@idp.test").await;
+    let url = d.cmd("GET", "/url", None).await;
+    assert_eq!(url.as_str(), Some(base.as_str()), "back on the page");
+    d.wait_text("#tenant", "no organization").await;
+    d.wait_text("#factors", "Authenticator app: off").await;
+    d.screenshot("oauth-signed-in").await;
+
+    // Signing out ends it; a page opened afresh is signed out (the session comes back only
+    // from a provider).
+    d.click("#signout").await;
+    d.wait_text("#who", "signed out").await;
+    d.cmd("POST", "/url", Some(json!({ "url": base }))).await;
+    d.element("#oauth-demo").await;
+    assert_eq!(d.text("#who").await, "");
+
+    // With a second factor, the provider's sign-in asks for it on the page. The account has no
+    // password: its fresh sign-in stands for one when enrolling the authenticator app.
+    d.click("#oauth-demo").await;
+    d.wait_text("#who", "signed in as demo@idp.test").await;
+    d.click("#totp-start").await;
+    d.element("#totp-qr svg").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let secret = loop {
+        let t = d.text("#totp-secret").await;
+        if !t.is_empty() || Instant::now() > deadline {
+            break t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut last = 0;
+    let code = fresh_code(&secret, &mut last).await;
+    d.fill("#totp-code", &code).await;
+    d.click("#totp-confirm").await;
+    let codes = d.wait_text("#recovery-codes", "-").await;
+    let recovery = codes.lines().next().unwrap().to_owned();
+    d.click("#recovery-done").await;
+    d.click("#signout").await;
+    d.wait_text("#who", "signed out").await;
+    d.click("#oauth-demo").await;
+    d.wait_text("#mfa-step", "Second step").await;
+    assert_eq!(
+        d.text("#app").await,
+        "",
+        "nothing is shown before the second step"
+    );
+    let url = d.cmd("GET", "/url", None).await;
+    assert_eq!(
+        url.as_str(),
+        Some(base.as_str()),
+        "the challenge is out of the address bar"
+    );
+    d.screenshot("oauth-second-step").await;
+    d.fill("#mfa-code", &recovery).await;
+    d.click("#mfa-submit").await;
+    d.wait_text("#who", "signed in as demo@idp.test").await;
+    d.wait_text("#factors", "recovery codes left: 9").await;
 
     b.end().await;
 }

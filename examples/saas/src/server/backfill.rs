@@ -141,7 +141,7 @@ mod tests {
             .keys(keys)
             .build()
             .unwrap();
-        let app = super::super::build(db.clone(), store_db, config, 0, None)
+        let app = super::super::build(db.clone(), store_db, config, 0, None, None)
             .await
             .unwrap();
         let store = app.state().authz().stores();

@@ -49,7 +49,7 @@ async fn create_in(
     email: &str,
     password: &str,
 ) -> Result<String, String> {
-    let app = super::build(db, store_db, config, super::port()?, None).await?;
+    let app = super::build(db, store_db, config, super::port()?, None, None).await?;
     let done = app
         .state()
         .api()
@@ -189,7 +189,7 @@ mod tests {
 
         // The server over the same file: the superuser logs in.
         let (db, store_db, _) = super::super::connect_to(url).await.unwrap();
-        let app = super::super::build(db, store_db, config(), 0, None)
+        let app = super::super::build(db, store_db, config(), 0, None, None)
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,4 +1,4 @@
-use super::{keys_for, mfa_key_for};
+use super::{demo_idp_on, keys_for, mfa_key_for};
 
 fn fresh_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("saas-keys-{name}-{}", std::process::id()));
@@ -66,4 +66,16 @@ fn a_debug_build_makes_a_private_development_mfa_key_once() {
     assert!(mfa_key_for(false, false, &dir).unwrap().is_some());
     assert_eq!(std::fs::read(&path).unwrap().len(), 64);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn saas_demo_idp_is_one_or_zero() {
+    for off in [None, Some(""), Some("0"), Some("false")] {
+        assert!(!demo_idp_on(off).unwrap(), "{off:?}");
+    }
+    for on in [Some("1"), Some(" 1 "), Some("true")] {
+        assert!(demo_idp_on(on).unwrap(), "{on:?}");
+    }
+    let err = demo_idp_on(Some("maybe")).unwrap_err();
+    assert!(err.contains("SAAS_DEMO_IDP must be 1"), "{err}");
 }

@@ -4,8 +4,9 @@
 //! transaction), logins, token refreshes, organizations created, invitations sent (each a unit
 //! of the free plan's 5 a month: 403 `limit_reached` after), tenant switches, profile changes,
 //! step-ups with recovery codes (every fourth client has TOTP on, and its logins answer a
-//! challenge; 5 tries per account, 429 after), and a few requests refused alone too (a missing
-//! row: 404, a malformed project id: 422). The run must end with no 5xx, no status other than the one
+//! challenge; 5 tries per account, 429 after), sign-ins with the demo provider started (the
+//! mock provider on loopback; 302) and callbacks with an unknown state (400), and a few
+//! requests refused alone too (a missing row: 404, a malformed project id: 422). The run must end with no 5xx, no status other than the one
 //! the same request gets alone, and every acknowledged write in the database afterwards, row by
 //! row: created rows with their last acknowledged values, deleted rows gone (projects from the
 //! hierarchy too), no row nobody was told about, each organization with its one owner and as
@@ -155,12 +156,17 @@ enum Op {
     StepUp,
     /// `GET /auth/mfa`: the client's factors.
     MfaStatus,
+    /// `GET /auth/oauth/demo`: a sign-in with the demo provider starts (its flow stored): 302.
+    ProviderStart,
+    /// `GET /auth/oauth/demo/callback` with a `state` no flow has: 400 `invalid_state` (the
+    /// take of the flow is a write all the same).
+    ProviderCallback,
 }
 
 /// Per 100 requests.
 const MIX: &[(Op, u32)] = &[
-    (Op::CreateDoc, 13),
-    (Op::UpdateDoc, 13),
+    (Op::CreateDoc, 12),
+    (Op::UpdateDoc, 12),
     (Op::DeleteDoc, 6),
     (Op::ListDocs, 7),
     (Op::ReadDoc, 4),
@@ -180,6 +186,8 @@ const MIX: &[(Op, u32)] = &[
     (Op::Switch, 2),
     (Op::StepUp, 2),
     (Op::MfaStatus, 1),
+    (Op::ProviderStart, 1),
+    (Op::ProviderCallback, 1),
 ];
 
 /// Every how many clients one has TOTP (enrolled at setup; its logins answer a challenge).
@@ -620,6 +628,13 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
                 )
             }
             Op::MfaStatus => ("GET", "/auth/mfa".into(), None, 200),
+            Op::ProviderStart => ("GET", "/auth/oauth/demo?redirect=/".into(), None, 302),
+            Op::ProviderCallback => (
+                "GET",
+                format!("/auth/oauth/demo/callback?code=c&state={text}"),
+                None,
+                400,
+            ),
             Op::Malformed => (
                 "POST",
                 "/projects".into(),
@@ -628,7 +643,7 @@ async fn drive(mut c: Client, port: u16, requests: usize, until: Instant) -> (Cl
             ),
         };
         let auth = match op {
-            Op::Login | Op::Refresh => None,
+            Op::Login | Op::Refresh | Op::ProviderStart | Op::ProviderCallback => None,
             _ => auth,
         };
         t.requests += 1;

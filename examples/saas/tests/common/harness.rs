@@ -242,8 +242,22 @@ pub async fn serve_with(
     }
     let stores = Arc::new(store);
     let grants = DynamicGrants::new(&Model, db.clone());
+    // Sign-in with the demo provider (the mock on loopback), its starts out of reach of the
+    // rate limit like the other endpoints'.
+    let idp = access_idp_mock::MockIdp::start()
+        .await
+        .expect("the mock provider");
+    let oauth = access_axum::auth::OAuthConfig::new("http://127.0.0.1")
+        .provider(access_axum::auth::OAuthProvider::oidc(
+            "demo",
+            idp.issuer(),
+            "load",
+            "load-secret",
+        ))
+        .start_limit(u32::MAX, Duration::from_secs(1));
     let app = App::new(Model, db.clone())
         .config(config())
+        .auth(|a| a.with_oauth(oauth))
         .stores(stores.clone())
         .authz(|authz| authz.dynamic(grants))
         .access_set_claims()

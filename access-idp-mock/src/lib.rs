@@ -141,6 +141,9 @@ pub enum Twist {
     WrongNonce,
     /// The token response has no `id_token`.
     NoIdToken,
+    /// The ID token carries no `email` nor `email_verified` (userinfo still does): not a
+    /// fault, a provider that keeps the address out of its ID tokens.
+    NoEmailInIdToken,
 }
 
 /// The three forms of the flow the server speaks.

@@ -221,8 +221,10 @@ struct IdClaims<'a> {
     iat: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
-    email: &'a str,
-    email_verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
     name: &'a str,
 }
 
@@ -428,8 +430,9 @@ fn id_token(
         } else {
             grant.nonce.as_deref()
         },
-        email: &user.email,
-        email_verified: user.email_verified,
+        // Left to userinfo, as some providers do.
+        email: (twist != Some(Twist::NoEmailInIdToken)).then_some(user.email.as_str()),
+        email_verified: (twist != Some(Twist::NoEmailInIdToken)).then_some(user.email_verified),
         name: &user.name,
     };
     match twist {

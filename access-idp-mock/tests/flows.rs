@@ -506,7 +506,7 @@ async fn each_twist_changes_what_it_says() {
             }
             Twist::OtherKeySameKid => assert_eq!(header["kid"], kid.as_str()),
             Twist::WrongNonce => assert_eq!(claims["nonce"], "not-the-nonce"),
-            Twist::NoIdToken => unreachable!(),
+            Twist::NoIdToken | Twist::NoEmailInIdToken => unreachable!(),
         }
         let verdict = oidc_verify(&idp, &http, jwt, "n-1").await;
         let why = verdict

@@ -79,6 +79,12 @@ pub(crate) async fn with_password(
         // session in the last minutes stands for it.
         return fresh_sign_in(state, user).await.map(|()| u);
     }
+    if password.is_empty() {
+        return Err(ApiError::invalid(
+            "password_required",
+            "give the account's current password",
+        ));
+    }
     match state
         .passwords
         .verify(password, u.password_hash.clone())

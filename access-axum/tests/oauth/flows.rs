@@ -432,3 +432,17 @@ async fn deleting_the_account_removes_its_links() {
     let (status, body) = sign_in(&f, "mock").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn an_address_left_out_of_the_id_token_is_read_from_userinfo() {
+    if super::skip() {
+        return;
+    }
+    let f = fixture().await;
+    f.idp.set_user(user("sub-ui", "ui@example.com", true));
+    f.idp.twist_next(access_idp_mock::Twist::NoEmailInIdToken);
+    let (status, body) = sign_in(&f, "mock").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["email"], "ui@example.com");
+    assert_eq!(body["user"]["email_verified"], true);
+}

@@ -271,12 +271,33 @@ impl Live {
                     other => other,
                 }
                 .map_err(invalid_id_token)?;
+                let mut email = claims.email().map(|e| e.as_str().to_owned());
+                let mut email_verified = claims.email_verified().unwrap_or(false);
+                // Providers that keep the address out of the ID token serve it at userinfo
+                // (for the same subject, which openidconnect checks).
+                if email.is_none()
+                    && let Ok(request) = client.user_info(
+                        tokens.access_token().clone(),
+                        Some(claims.subject().clone()),
+                    )
+                {
+                    let info: Result<openidconnect::core::CoreUserInfoClaims, _> =
+                        request.request_async(http).await;
+                    match info {
+                        Ok(info) => {
+                            email = info.email().map(|e| e.as_str().to_owned());
+                            email_verified = info.email_verified().unwrap_or(false);
+                        }
+                        // Signed in all the same, without an address.
+                        Err(e) => {
+                            tracing::info!(error = %e, "sign-in with a provider: userinfo failed")
+                        }
+                    }
+                }
                 Ok(Identity {
                     subject: claims.subject().as_str().to_owned(),
-                    email: claims
-                        .email()
-                        .and_then(|e| crate::auth::identifiers::normalize_email(e.as_str())),
-                    email_verified: claims.email_verified().unwrap_or(false),
+                    email: email.and_then(|e| crate::auth::identifiers::normalize_email(&e)),
+                    email_verified,
                 })
             }
             ProviderKind::GitHub { api, .. } => {

@@ -143,18 +143,31 @@ where
 
 /// Client facts for sessions and rate limits.
 pub(crate) struct Client {
-    /// The peer's IP address (`unknown` without `ConnectInfo`).
+    /// The client's IP address: the peer's, or behind a trusted proxy the one its forwarding
+    /// headers name (`unknown` without `ConnectInfo`).
     pub(crate) ip: String,
     /// The User-Agent, at most 200 characters.
     pub(crate) device: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl<S> FromRequestParts<S> for Client
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         let ip = match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            Some(c) => c.0.ip().to_string(),
+            Some(c) => {
+                let auth = AuthState::from_ref(state);
+                super::client_ip::client_ip(
+                    c.0.ip(),
+                    &parts.headers,
+                    &auth.config.http().trusted_proxies,
+                )
+                .to_string()
+            }
             None => {
                 // Every client then shares one rate-limit bucket: say so, once.
                 static WARNED: std::sync::Once = std::sync::Once::new();

@@ -9,7 +9,8 @@
 //! | `state.rs` | [`AuthState`](crate::AuthState) and its builder methods; [`Authenticator`](crate::Authenticator) |
 //! | `caller.rs` | the signed-in caller's account row, checked; with the current password |
 //! | `user.rs` | [`CurrentUser`](crate::CurrentUser), [`MaybeUser`](crate::MaybeUser), the principal of a user |
-//! | `extract.rs` | the extractors, the client's address, [`RequireAuthenticatedLayer`] |
+//! | `extract.rs` | the extractors, the client's facts, [`RequireAuthenticatedLayer`] |
+//! | `client_ip.rs` | the client's address behind trusted proxies |
 //! | `mailer.rs` | [`Mailer`](crate::Mailer), [`NoMailer`](crate::NoMailer) |
 //! | `tokens.rs` | [`Claims`](crate::Claims), issuing and verifying JWTs, opaque tokens stored hashed |
 //! | `passwords.rs` | argon2id on the blocking pool, the dummy hash, the password policy |
@@ -47,6 +48,7 @@
 //! ```
 
 pub(crate) mod caller;
+mod client_ip;
 mod cookies;
 mod csrf;
 pub(crate) mod extract;

@@ -92,8 +92,8 @@ pub(crate) async fn take(
     Ok(t)
 }
 
-/// Counts the attempt against the address's rate limit, then lets the caller answer whether or
-/// not an account has the address. The lookup, the token and the mail run after the answer
+/// Counts the attempt against the address's rate limit (past it, nothing is sent and the
+/// answer is the same), then lets the caller answer whether or not an account has the address. The lookup, the token and the mail run after the answer
 /// (failures are logged), so its timing does not tell either: a token of `kind` is sent to the
 /// account with the address when `wanted` says so.
 pub(crate) async fn mail_after_answering(
@@ -105,12 +105,22 @@ pub(crate) async fn mail_after_answering(
     let Some(email) = normalize_email(email) else {
         return Ok(());
     };
-    rate_limit::check(
+    // Past the limit the answer stays the same 200 (it tells nothing either), and no mail
+    // leaves: the limit applies silently.
+    match rate_limit::check(
         &state.db,
         format!("email:{email}"),
         state.config.http().rate_limits.email,
     )
-    .await?;
+    .await
+    {
+        Ok(()) => {}
+        Err(e) if e.status == axum::http::StatusCode::TOO_MANY_REQUESTS => {
+            tracing::debug!(kind, "rate limit reached: no mail sent");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    }
     tokio::spawn(async move {
         let sent = async {
             if let Some(u) = state

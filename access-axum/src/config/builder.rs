@@ -63,6 +63,7 @@ pub struct AuthConfigBuilder {
     paths: Option<AuthPaths>,
     body_limit: Option<usize>,
     allowed_origins: Vec<String>,
+    pub(super) trusted_proxies: Option<Vec<ipnet::IpNet>>,
     reset_revokes_sessions: Option<bool>,
     one_time_ttl: Option<Duration>,
     users: Option<UsersTable>,
@@ -263,6 +264,24 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// A reverse proxy or load balancer (an address or a CIDR range) whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client, for rate limits and sessions.
+    /// Call it once per range; wins over `TRUSTED_PROXIES`. Headers from any other peer
+    /// are ignored. See docs/deployment.md.
+    ///
+    /// ```
+    /// let builder = access_axum::AuthConfig::builder()
+    ///     .trusted_proxy("10.0.0.0/8".parse().unwrap())
+    ///     .trusted_proxy("127.0.0.1/32".parse().unwrap());
+    /// ```
+    #[must_use]
+    pub fn trusted_proxy(mut self, range: ipnet::IpNet) -> Self {
+        self.trusted_proxies
+            .get_or_insert_with(Vec::new)
+            .push(range);
+        self
+    }
+
     /// Turns MFA on (TOTP second factor and recovery codes): the key that encrypts the TOTP
     /// secrets at rest and the issuer name authenticator apps show. Wins over `MFA_KEY` and
     /// `MFA_ISSUER`. See [`MfaSettings`].
@@ -429,6 +448,7 @@ impl AuthConfigBuilder {
                 cookies,
                 transport: self.transport.unwrap_or(TokenTransport::Both),
                 rate_limits: self.rate_limits.unwrap_or_default(),
+                trusted_proxies: self.trusted_proxies.unwrap_or_default(),
             },
             mfa,
         })

@@ -108,8 +108,34 @@ impl AuthConfigBuilder {
         if self.mfa_issuer.is_none() {
             self.mfa_issuer = var("MFA_ISSUER");
         }
+        if self.trusted_proxies.is_none()
+            && let Some(v) = var("TRUSTED_PROXIES")
+        {
+            match parse_ranges(&v) {
+                Ok(r) => self.trusted_proxies = Some(r),
+                Err(bad) => self.errors.push(ConfigError::invalid(
+                    "TRUSTED_PROXIES",
+                    format!(
+                        "`{bad}` is not an address or CIDR range (comma separated, such as `10.0.0.0/8, 127.0.0.1`)"
+                    ),
+                )),
+            }
+        }
         self
     }
+}
+
+/// Comma-separated addresses (a single host) and CIDR ranges; the first that is neither.
+fn parse_ranges(v: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| s.to_owned())
+        })
+        .collect()
 }
 
 /// Parses `"60s"`, `"30m"`, `"12h"`, `"7d"` or plain seconds.

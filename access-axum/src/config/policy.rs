@@ -163,7 +163,7 @@ pub struct RateLimit {
 pub struct RateLimits {
     /// `POST login`, per identifier and per client address.
     pub login: RateLimit,
-    /// `POST register`, per client address.
+    /// `POST register`, per client address and per e-mail address.
     pub register: RateLimit,
     /// `POST refresh`, per client address.
     pub refresh: RateLimit,

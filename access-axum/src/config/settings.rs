@@ -232,4 +232,8 @@ pub struct HttpConfig {
     pub transport: TokenTransport,
     /// Rate limits per endpoint.
     pub rate_limits: RateLimits,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` headers name the client (reverse proxies,
+    /// load balancers; builder `trusted_proxy`, `TRUSTED_PROXIES`). Empty by default: the
+    /// client is the peer, and forwarding headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }

@@ -17,7 +17,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -1112,10 +1112,15 @@ async fn refresh_rotates_and_reuse_after_grace_revokes_the_session() {
     assert_eq!(r.status, StatusCode::OK);
     let second = token(&r, "refresh_token");
     assert_ne!(first, second);
-    // Move the rotation into the past, beyond the grace window.
+    // Move the rotation (and the newest token it made) into the past, beyond the grace window.
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RotatedAt, Expr::value(now() - 60))
         .filter(refresh_token::Column::RotatedAt.is_not_null())
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::CreatedAt, Expr::value(now() - 60))
         .exec(&app.state.db)
         .await
         .unwrap();
@@ -1158,13 +1163,95 @@ async fn concurrent_refreshes_inside_the_grace_window_both_succeed() {
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
     assert_eq!(b.status, StatusCode::OK, "{:?}", b.body);
     assert_ne!(token(&a, "refresh_token"), token(&b, "refresh_token"));
-    // The session is alive and both new tokens work.
-    for t in [token(&a, "refresh_token"), token(&b, "refresh_token")] {
+    // The session is alive, and within the grace window both new tokens continue it: the
+    // newest, and the one just before it (whichever request stored its token first).
+    let stored = refresh_token::Entity::find()
+        .order_by_asc(refresh_token::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    // Stored as the SHA-256 of the token, hex.
+    let hash = |t: &str| {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(t.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let mut mine = [token(&a, "refresh_token"), token(&b, "refresh_token")];
+    mine.sort_by_key(|t| stored.iter().position(|r| r.token_hash == hash(t)));
+    for t in mine {
         let r = app
             .post("/auth/refresh", json!({ "refresh_token": t }), None)
             .await;
-        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     }
+}
+
+/// The session's refresh tokens, oldest first: (created, rotated).
+async fn family(app: &App) -> Vec<(i64, Option<i64>)> {
+    refresh_token::Entity::find()
+        .order_by_asc(refresh_token::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.created_at, r.rotated_at))
+        .collect()
+}
+
+#[tokio::test]
+async fn only_the_newest_refresh_token_or_the_one_before_it_in_the_grace_window_is_accepted() {
+    if skip() {
+        return;
+    }
+    let app = app().await;
+    let (_, r1, _) = registered(&app).await;
+    let refresh = |t: String| app.post("/auth/refresh", json!({ "refresh_token": t }), None);
+    let r2 = token(&refresh(r1.clone()).await, "refresh_token");
+    let r3 = token(&refresh(r2.clone()).await, "refresh_token");
+    // r2 was used, but it is the one just before the newest, inside the grace window (a
+    // concurrent refresh that lost the race): accepted.
+    let again = refresh(r2.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    let r4 = token(&again, "refresh_token");
+    // r1 is two tokens back: reuse. The session ends, and its newer tokens with it.
+    let before = family(&app).await;
+    let reuse = refresh(r1).await;
+    assert_eq!(reuse.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(family(&app).await, before, "no token stored for a reuse");
+    for t in [r3, r4] {
+        assert_eq!(refresh(t).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let revoked = session::Entity::find()
+        .filter(session::Column::RevokedAt.is_not_null())
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(revoked, 1);
+}
+
+#[tokio::test]
+async fn the_token_before_the_newest_is_refused_once_the_grace_window_is_over() {
+    if skip() {
+        return;
+    }
+    let app = app().await;
+    let (_, r1, _) = registered(&app).await;
+    let refresh = |t: String| app.post("/auth/refresh", json!({ "refresh_token": t }), None);
+    let r2 = token(&refresh(r1.clone()).await, "refresh_token");
+    // The newest (r2) was made a minute ago: past the 10 s window, r1 is a reuse.
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::CreatedAt, Expr::value(now() - 60))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(refresh(r1).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh(r2).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the session ended"
+    );
 }
 
 #[tokio::test]

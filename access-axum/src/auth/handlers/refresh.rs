@@ -1,5 +1,6 @@
 //! `POST refresh`: rotates the refresh token (from the body or the cookie) and issues a new
-//! access token; reusing a rotated token after the grace window revokes the session.
+//! access token. Only the session's newest refresh token is accepted, or within the grace window
+//! the one just before it; any other used token revokes the session (RFC 9700 §4.14.2).
 
 use access_core::sea::write::{begin_write, retry_writes};
 use axum::extract::State;
@@ -7,7 +8,7 @@ use axum::http::header::{self, HeaderMap};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use super::respond;
@@ -117,19 +118,27 @@ pub(super) async fn refresh(
         .await?
         .rows_affected
         == 1;
-    if !won {
-        let rotated_at = refresh_token::Entity::find_by_id(rt.id)
-            .one(&txn)
-            .await?
-            .and_then(|r| r.rotated_at)
-            .unwrap_or(0);
-        if now - rotated_at > config.sessions().refresh_grace.as_secs() as i64 {
-            // Reuse of a rotated token: someone else holds it. End the session.
-            tracing::warn!(session = %s.id, "refresh token reuse detected; session revoked");
-            sessions::revoke(&txn, the_session(&s.id)).await?;
-            txn.commit().await?;
-            return Err(ApiError::unauthenticated());
-        }
+    // The family rule (RFC 9700 §4.14.2): the session's newest refresh token, or, within the
+    // grace window after the newest was made, the one just before it (a concurrent refresh that
+    // lost the race). Any other token was used before: someone else holds it, and the session
+    // ends.
+    let last_two = refresh_token::Entity::find()
+        .filter(refresh_token::Column::SessionId.eq(s.id.clone()))
+        .order_by_desc(refresh_token::Column::Id)
+        .limit(2)
+        .all(&txn)
+        .await?;
+    let grace = i64::try_from(config.sessions().refresh_grace.as_secs()).unwrap_or(i64::MAX);
+    let accepted = match last_two.as_slice() {
+        [newest, ..] if newest.id == rt.id => true,
+        [newest, before] if before.id == rt.id => now - newest.created_at <= grace,
+        _ => false,
+    };
+    if !accepted {
+        tracing::warn!(session = %s.id, won, "refresh token reuse detected; session revoked");
+        sessions::revoke(&txn, the_session(&s.id)).await?;
+        txn.commit().await?;
+        return Err(ApiError::unauthenticated());
     }
     session::Entity::update_many()
         .col_expr(session::Column::LastActiveAt, Expr::value(now))

@@ -78,6 +78,15 @@ pub(super) async fn register(
             "give an email or a username",
         ));
     }
+    // Sign-ups per address too, wherever they come from.
+    if let Some(e) = &email {
+        rate_limit::check(
+            &state.db,
+            format!("register:email:{e}"),
+            config.http().rate_limits.register,
+        )
+        .await?;
+    }
     check_policy(config, &body.password)?;
     let users = &config.accounts().users;
     let email_taken = match &email {

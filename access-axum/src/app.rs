@@ -162,6 +162,7 @@ pub struct App<M: AccessModel> {
     access_set_claims: bool,
     access_js: bool,
     orgs: Option<crate::orgs::OrgsConfig>,
+    cleanup: Option<crate::cleanup::Cleanup>,
 }
 
 impl<M: AccessModel> std::fmt::Debug for App<M> {
@@ -202,7 +203,26 @@ where
             access_set_claims: false,
             access_js: false,
             orgs: None,
+            cleanup: None,
         }
+    }
+
+    /// Deletes what only accumulates (ended sessions, used tokens, ended invitations, old
+    /// rate-limit windows, usage periods past a retention) in the background, now and then every
+    /// [`Cleanup::every`](crate::cleanup::Cleanup::every): see [`crate::cleanup`]. Safe with
+    /// several instances on one database.
+    ///
+    /// ```
+    /// # mod model { access_core::define_access! { pub Access; roles: [admin, user], default_role: user, entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+    /// # use model::Access;
+    /// use access_axum::cleanup::Cleanup;
+    /// fn with_cleanup(app: access_axum::App<Access>) -> access_axum::App<Access> {
+    ///     app.cleanup(Cleanup::default()) // hourly
+    /// }
+    /// ```
+    pub fn cleanup(mut self, config: crate::cleanup::Cleanup) -> Self {
+        self.cleanup = Some(config);
+        self
     }
 
     /// Uses `stores` instead of a new [`SeaStore`] over the app's database: the same instance
@@ -494,6 +514,9 @@ where
             .map_err(AppError::Database)?;
         for table in &self.tables {
             table(&self.db).await.map_err(AppError::Database)?;
+        }
+        if let Some(c) = self.cleanup {
+            crate::cleanup::spawn_cleanup(self.db.clone(), self.model.data().clone(), c);
         }
         let stores = match self.stores {
             Some(s) => s,

@@ -8,6 +8,7 @@ pub mod api;
 mod app;
 pub mod auth;
 pub mod authz;
+pub mod cleanup;
 pub mod config;
 pub mod crud;
 pub mod db;

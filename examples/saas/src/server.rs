@@ -606,6 +606,12 @@ async fn build(
                 .managed_by(Entitlement::OrganizationManage)
                 .invites_with(Entitlement::MembersInvite),
         )
+        // Ended sessions, used tokens, old invitations and rate-limit windows go every hour;
+        // usage counters a year after their period.
+        .cleanup(
+            access_axum::cleanup::Cleanup::default()
+                .keep_usage_for(std::time::Duration::from_secs(365 * 86_400)),
+        )
         .build()
         .await
         .map_err(|e| e.to_string())?;

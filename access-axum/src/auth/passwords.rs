@@ -114,6 +114,9 @@ pub(crate) struct Passwords {
     /// Verified for unknown identifiers, so they cost one verification like known ones.
     dummy: Arc<str>,
     verifications: Arc<Verifications>,
+    /// Argon2 computations at once: what bounds hashing's memory.
+    slots: Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
 }
 
 impl Passwords {
@@ -124,16 +127,38 @@ impl Passwords {
             max: config.passwords().argon2_max,
             dummy: dummy_hash(config.passwords().argon2).into(),
             verifications: Arc::default(),
+            slots: Arc::new(tokio::sync::Semaphore::new(
+                config.passwords().hashing_slots,
+            )),
+            wait: config.passwords().hashing_wait,
+        }
+    }
+
+    /// A hashing slot, waited for at most the configured time; then 503 with `Retry-After`.
+    async fn slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(self.wait, Arc::clone(&self.slots).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) | Err(_) => {
+                tracing::warn!(
+                    wait_ms = self.wait.as_millis() as u64,
+                    "password hashing: every slot busy; answered 503"
+                );
+                Err(ApiError::unavailable(1))
+            }
         }
     }
 
     /// A PHC string of `password` with the live parameters.
     pub(crate) async fn hash(&self, password: String) -> Result<String, ApiError> {
         let live = self.live;
-        tokio::task::spawn_blocking(move || hash_password(&password, live))
-            .await
-            .map_err(ApiError::internal)?
-            .ok_or_else(|| ApiError::internal("password hashing failed"))
+        let slot = self.slot().await?;
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            hash_password(&password, live)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal("password hashing failed"))
     }
 
     /// Whether `password` matches `stored` (and whether to store a new hash).
@@ -143,10 +168,13 @@ impl Passwords {
         stored: String,
     ) -> Result<Verified, ApiError> {
         let (live, max) = (self.live, self.max);
-        let (verified, computed) =
-            tokio::task::spawn_blocking(move || verify_password(&password, &stored, live, max))
-                .await
-                .map_err(ApiError::internal)?;
+        let slot = self.slot().await?;
+        let (verified, computed) = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            verify_password(&password, &stored, live, max)
+        })
+        .await
+        .map_err(ApiError::internal)?;
         if let Some(p) = computed {
             self.verifications.record(p);
         }

@@ -56,6 +56,8 @@ pub struct AuthConfigBuilder {
     identifiers: Option<LoginIdentifier>,
     password: Option<PasswordPolicy>,
     argon2: Option<Argon2Params>,
+    hashing_slots: Option<usize>,
+    hashing_wait: Option<Duration>,
     rate_limits: Option<RateLimits>,
     pub(super) registration: Option<bool>,
     max_sessions: Option<usize>,
@@ -160,6 +162,22 @@ impl AuthConfigBuilder {
         /// let builder = access_axum::AuthConfig::builder().argon2(stronger);
         /// ```
         argon2: Argon2Params,
+        /// Argon2 computations at once (default: the machine's parallelism, at least 2). Memory
+        /// for hashing stays under `hashing_slots × argon2.m_cost` KiB; requests beyond it
+        /// wait (see `hashing_wait`).
+        ///
+        /// ```
+        /// let builder = access_axum::AuthConfig::builder().hashing_slots(4); // 4 × 19 MiB
+        /// ```
+        hashing_slots: usize,
+        /// How long a login, sign-up or password change waits for a hashing slot before it is
+        /// answered 503 with `Retry-After` (default 5 s).
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let builder = access_axum::AuthConfig::builder().hashing_wait(Duration::from_secs(2));
+        /// ```
+        hashing_wait: Duration,
         /// Rate limits per endpoint.
         ///
         /// ```
@@ -434,6 +452,13 @@ impl AuthConfigBuilder {
                 policy: self.password.unwrap_or_default(),
                 argon2,
                 argon2_max: argon2.cap(),
+                hashing_slots: self
+                    .hashing_slots
+                    .unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+                    })
+                    .max(1),
+                hashing_wait: self.hashing_wait.unwrap_or(Duration::from_secs(5)),
             },
             accounts: AccountConfig {
                 users: self.users.unwrap_or_default(),

@@ -177,6 +177,11 @@ pub struct PasswordConfig {
     pub argon2: Argon2Params,
     /// Stored hashes with parameters above these are refused, not computed.
     pub argon2_max: Argon2Params,
+    /// Argon2 computations at once (builder `hashing_slots`): hashing memory stays under
+    /// `hashing_slots × argon2.m_cost` KiB.
+    pub hashing_slots: usize,
+    /// How long a request waits for a slot before its 503 (builder `hashing_wait`).
+    pub hashing_wait: Duration,
 }
 
 /// Accounts ([`AuthConfig::accounts`]).

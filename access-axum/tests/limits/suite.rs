@@ -419,3 +419,74 @@ async fn logins_are_limited_per_identifier_across_addresses() {
         .await,
     );
 }
+
+#[tokio::test]
+async fn password_hashing_waits_for_a_slot_then_answers_503() {
+    if skip() {
+        return;
+    }
+    // One slot, a costly hash, a short wait: of eight logins at once some cannot have the slot
+    // in time. They get 503 with `Retry-After`, never a 500, and open no session.
+    let (app, db, _) = app_with(|b| {
+        b.argon2(access_axum::config::Argon2Params {
+            m_cost: 16_384,
+            t_cost: 3,
+            p_cost: 1,
+        })
+        .hashing_slots(1)
+        .hashing_wait(std::time::Duration::from_millis(20))
+        .rate_limits(access_axum::config::RateLimits {
+            login: limit(1_000),
+            ..Default::default()
+        })
+    })
+    .await;
+    let (status, _, _) = post_from(
+        &app,
+        "127.0.0.20",
+        "/auth/register",
+        json!({ "email": "cy@example.com", "password": backend::PASSWORD }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let sessions = rows(&db, "SELECT id FROM auth_sessions").await.len();
+    let mut logins = tokio::task::JoinSet::new();
+    for n in 0..8 {
+        let app = app.clone();
+        logins.spawn(async move {
+            post_from(
+                &app,
+                &format!("127.0.0.{}", 30 + n),
+                "/auth/login",
+                json!({ "identifier": "cy@example.com", "password": backend::PASSWORD }),
+            )
+            .await
+        });
+    }
+    let answers = logins.join_all().await;
+    let ok = answers.iter().filter(|a| a.0 == StatusCode::OK).count();
+    let busy: Vec<_> = answers
+        .iter()
+        .filter(|a| a.0 == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert_eq!(
+        ok + busy.len(),
+        8,
+        "only 200 or 503: {:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    assert!(
+        ok >= 1 && !busy.is_empty(),
+        "{ok} signed in, {} busy",
+        busy.len()
+    );
+    for b in &busy {
+        assert_eq!(b.1.as_deref(), Some("1"), "Retry-After");
+        assert_eq!(b.2["error"], "unavailable");
+    }
+    assert_eq!(
+        rows(&db, "SELECT id FROM auth_sessions").await.len(),
+        sessions + ok,
+        "a 503 opens no session"
+    );
+}

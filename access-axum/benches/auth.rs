@@ -118,6 +118,33 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    // The same route with the session checked on each request (`with_session_check`): the
+    // answer reused for 5 s (a cache hit), and read from the database every time (ttl 0).
+    for (name, ttl) in [
+        (
+            "http/get/current_user_hs256_session_cached",
+            std::time::Duration::from_secs(5),
+        ),
+        (
+            "http/get/current_user_hs256_session_read",
+            std::time::Duration::ZERO,
+        ),
+    ] {
+        let checked: Router = Router::new()
+            .route("/hello", get(hello_user))
+            .with_state(state.clone().with_session_check(ttl));
+        assert_eq!(status(&checked, true), StatusCode::OK);
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                let req = Request::get("/hello")
+                    .header(header::AUTHORIZATION, bearer.as_str())
+                    .body(Body::empty())
+                    .unwrap();
+                black_box(rt.block_on(checked.clone().oneshot(req)).unwrap())
+            })
+        });
+    }
+
     let mut slow = c.benchmark_group("argon2");
     slow.sample_size(10);
     slow.bench_function("login", |b| {

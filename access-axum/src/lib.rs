@@ -17,6 +17,7 @@ mod error;
 mod migrate;
 pub mod orgs;
 pub mod request_log;
+mod ttl_cache;
 
 pub use api::Api;
 pub use app::{App, AppError, AppRouter, AppState};

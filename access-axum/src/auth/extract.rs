@@ -77,6 +77,11 @@ async fn resolve(parts: &mut Parts, state: &AuthState) -> Result<CurrentUser, Ap
     if via_cookie {
         csrf::check(config, &parts.method, &parts.headers)?;
     }
+    if let Some((ttl, cache)) = &state.session_check
+        && !session_live(state, cache, *ttl, &claims.sid).await?
+    {
+        return Err(ApiError::unauthenticated());
+    }
     Ok(CurrentUser {
         id,
         session_id: claims.sid,
@@ -88,6 +93,27 @@ async fn resolve(parts: &mut Parts, state: &AuthState) -> Result<CurrentUser, Ap
         via_cookie,
         claims: claims.extra,
     })
+}
+
+/// Whether session `sid` is neither revoked nor expired: the answer read at most `ttl` ago.
+async fn session_live(
+    state: &AuthState,
+    cache: &crate::ttl_cache::TtlCache<String>,
+    ttl: std::time::Duration,
+    sid: &str,
+) -> Result<bool, ApiError> {
+    use sea_orm::EntityTrait as _;
+    let key = sid.to_owned();
+    if let Some(live) = cache.get(&key, ttl) {
+        return Ok(live);
+    }
+    let now = tokens::unix_now();
+    let live = crate::db::session::Entity::find_by_id(key.clone())
+        .one(&state.db)
+        .await?
+        .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now);
+    cache.put(key, live, ttl);
+    Ok(live)
 }
 
 /// `user` with its claims read as `C`; when they do not fit, the 401 of any invalid token (the

@@ -63,6 +63,10 @@ pub struct AuthState {
     pub(crate) passkeys: Option<crate::config::passkeys::PasskeyConfig>,
     /// Sign-in with providers ([`AuthState::with_oauth`]); none: no provider routes.
     pub(crate) oauth: Option<Arc<super::oauth::runtime::OAuth>>,
+    /// Each access token's session checked, the answer kept this long
+    /// ([`AuthState::with_session_check`]); none: tokens are trusted until they expire.
+    pub(crate) session_check:
+        Option<(std::time::Duration, Arc<crate::ttl_cache::TtlCache<String>>)>,
 }
 
 /// A replacement (or complement) for the built-in credential check: API keys, an external
@@ -149,6 +153,7 @@ impl AuthState {
             removals: Vec::new(),
             passkeys: None,
             oauth: None,
+            session_check: None,
         }
     }
 
@@ -326,6 +331,25 @@ impl AuthState {
     #[must_use]
     pub fn with_oauth(mut self, config: crate::config::oauth::OAuthConfig) -> Self {
         self.oauth = Some(super::oauth::runtime::OAuth::new(config));
+        self
+    }
+
+    /// Checks each request's access token against its session: a token whose session was
+    /// revoked (logout, `DELETE sessions/{id}`, a password change, an admin's revocation) or
+    /// has expired is refused at once (401) instead of working until it expires. The answer
+    /// per session is kept for `ttl` (zero: every request reads the database), so a revocation
+    /// takes effect within `ttl` on every instance. Off by default: tokens are stateless.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// fn with_revocation(state: access_axum::AuthState) -> access_axum::AuthState {
+    ///     state.with_session_check(Duration::from_secs(5))
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_session_check(mut self, ttl: std::time::Duration) -> Self {
+        self.session_check = Some((ttl, Arc::default()));
         self
     }
 

@@ -9,7 +9,6 @@
 //! - `guard`: route layers, [`Authz::require_entitlement`] and [`AuthState::require_role`].
 //! - `claims`: the access-set claim of tokens, [`Authz::access_set_claims`].
 //! - `client`: `access.js`, the decoder of that claim, and its route.
-//! - `cache`: answers read from the database, reused for [`Authz::active_ttl`].
 //!
 //! The behaviour over HTTP is tested in `access-axum/tests/api/authz.rs` and
 //! `access-axum/tests/authz.rs`; docs/authorization.md is the guide.
@@ -58,7 +57,6 @@
 //! }
 //! ```
 
-mod cache;
 mod claims;
 mod client;
 mod extract;
@@ -75,7 +73,7 @@ use crate::auth::{AuthState, CurrentUser};
 use crate::dynamic::DynamicGrants;
 use crate::error::ApiError;
 
-use cache::TtlCache;
+use crate::ttl_cache::TtlCache;
 use tenant::{Members, Memberships};
 
 pub use extract::{Access, MaybeAccess};

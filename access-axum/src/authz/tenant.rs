@@ -9,9 +9,9 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
-use super::cache::TtlCache;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::ttl_cache::TtlCache;
 
 /// Where the tenant of a request comes from (flags, plans, wallets, dynamic grants, row rules on
 /// `user.tenant_id` and RLS claims are per tenant).

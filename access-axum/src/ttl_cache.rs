@@ -1,5 +1,6 @@
-//! Answers read from the database and reused for [`Authz::active_ttl`](super::Authz::active_ttl):
-//! accounts' `active` flags and tenant memberships.
+//! Yes/no answers read from the database and reused for a while: accounts' `active` flags and
+//! tenant memberships ([`Authz::active_ttl`](crate::authz::Authz::active_ttl)), live sessions
+//! ([`AuthState::with_session_check`](crate::AuthState::with_session_check)).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 const MAX_ENTRIES: usize = 100_000;
 
 /// A yes/no answer per key, each with the time it was read.
-pub(super) struct TtlCache<K>(RwLock<HashMap<K, (Instant, bool)>>);
+pub(crate) struct TtlCache<K>(RwLock<HashMap<K, (Instant, bool)>>);
 
 impl<K> Default for TtlCache<K> {
     fn default() -> Self {
@@ -20,14 +21,14 @@ impl<K> Default for TtlCache<K> {
 
 impl<K: Hash + Eq> TtlCache<K> {
     /// The answer for `key` when it was read less than `ttl` ago.
-    pub(super) fn get(&self, key: &K, ttl: Duration) -> Option<bool> {
+    pub(crate) fn get(&self, key: &K, ttl: Duration) -> Option<bool> {
         let cache = self.0.read().ok()?;
         let (at, v) = cache.get(key)?;
         (at.elapsed() < ttl).then_some(*v)
     }
 
     /// Remembers `v` for `key` (not at all when `ttl` is zero).
-    pub(super) fn put(&self, key: K, v: bool, ttl: Duration) {
+    pub(crate) fn put(&self, key: K, v: bool, ttl: Duration) {
         if ttl.is_zero() {
             return;
         }

@@ -60,6 +60,12 @@ impl Default for Cleanup {
 
 impl Cleanup {
     /// Runs every `interval` (one hour by default; at least a second).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = access_axum::cleanup::Cleanup::default().every(Duration::from_secs(600));
+    /// assert_eq!(c.interval(), Duration::from_secs(600));
+    /// ```
     #[must_use]
     pub fn every(mut self, interval: Duration) -> Self {
         self.every = interval.max(Duration::from_secs(1));
@@ -69,6 +75,13 @@ impl Cleanup {
     /// Deletes usage counters (`access_wallets`) once their period has been over for
     /// `retention`; by default they are kept. The current period is never touched, whatever
     /// its length.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let year = Duration::from_secs(365 * 86_400);
+    /// let c = access_axum::cleanup::Cleanup::default().keep_usage_for(year);
+    /// assert_eq!(c.usage_retention(), Some(year));
+    /// ```
     #[must_use]
     pub fn keep_usage_for(mut self, retention: Duration) -> Self {
         self.keep_usage = Some(retention);
@@ -77,6 +90,12 @@ impl Cleanup {
 
     /// Rate-limit windows that started longer ago than this are deleted (one day by default;
     /// set it above the longest window the application configures).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = access_axum::cleanup::Cleanup::default().keep_rate_limits_for(Duration::from_secs(7 * 86_400));
+    /// # let _ = c;
+    /// ```
     #[must_use]
     pub fn keep_rate_limits_for(mut self, age: Duration) -> Self {
         self.keep_rate_limits = age;
@@ -84,17 +103,30 @@ impl Cleanup {
     }
 
     /// How often it runs.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::cleanup::Cleanup::default().interval().as_secs(), 3600);
+    /// ```
     pub fn interval(&self) -> Duration {
         self.every
     }
 
     /// How long usage counters are kept after their period.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::cleanup::Cleanup::default().usage_retention(), None);
+    /// ```
     pub fn usage_retention(&self) -> Option<Duration> {
         self.keep_usage
     }
 }
 
 /// What one pass deleted, by kind.
+///
+/// ```
+/// let c = access_axum::cleanup::Cleaned::default();
+/// assert_eq!((c.sessions, c.total()), (0, 0));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Cleaned {
@@ -116,6 +148,10 @@ pub struct Cleaned {
 
 impl Cleaned {
     /// Every row deleted.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::cleanup::Cleaned::default().total(), 0);
+    /// ```
     pub fn total(&self) -> u64 {
         self.sessions
             + self.refresh_tokens
@@ -156,6 +192,17 @@ fn longest(p: Period) -> i64 {
 }
 
 /// One pass at time `now` (Unix seconds) over `db`, whose usage counters belong to `model`.
+///
+/// ```no_run
+/// # mod model { access_core::define_access! { pub Access; entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+/// use access_axum::cleanup::{Cleanup, cleanup_once};
+/// use access_core::AccessModel as _;
+/// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+/// let now = 1_900_000_000; // Unix seconds
+/// let done = cleanup_once(&db, model::Access.data(), now, &Cleanup::default()).await?;
+/// println!("{} rows deleted", done.total());
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
 /// A statement the database refused (the passes before it stand).
@@ -300,6 +347,16 @@ pub async fn cleanup_once(
 
 /// Runs [`cleanup_once`] now and then every [`Cleanup::every`], in the background, until the
 /// runtime stops (or the handle is aborted). A failed pass is logged and the next one runs.
+///
+/// ```no_run
+/// # mod model { access_core::define_access! { pub Access; entity org { roles: [owner] } entitlements { "org:manage" on org => roles [owner] } } }
+/// use access_axum::cleanup::{Cleanup, spawn_cleanup};
+/// use access_core::AccessModel as _;
+/// # async fn run(db: sea_orm::DatabaseConnection) {
+/// let task = spawn_cleanup(db, model::Access.data().clone(), Cleanup::default());
+/// # task.abort();
+/// # }
+/// ```
 pub fn spawn_cleanup(
     db: DatabaseConnection,
     model: ModelData,

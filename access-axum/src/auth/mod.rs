@@ -69,7 +69,9 @@ pub(crate) mod tokens;
 pub(crate) mod user;
 
 pub use extract::{RequireAuthenticated, RequireAuthenticatedLayer};
-pub use oauth::{JwksCache, JwksError, OAuthConfig, OAuthProvider, ProviderKind};
+pub use oauth::{
+    JwksCache, JwksError, OAuthConfig, OAuthProvider, ProviderKind, provider_http_client,
+};
 pub use passkeys::PasskeyConfig;
 pub use removal::AccountRemoval;
 

@@ -9,6 +9,12 @@ use crate::config::error::ConfigError;
 use crate::config::policy::RateLimit;
 
 /// How a provider is spoken to.
+///
+/// ```
+/// use access_axum::auth::{OAuthProvider, ProviderKind};
+/// let google = OAuthProvider::google("id", "secret");
+/// assert_eq!(google.kind(), &ProviderKind::Oidc { issuer: "https://accounts.google.com".into() });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProviderKind {
@@ -74,6 +80,11 @@ impl fmt::Debug for OAuthProvider {
 
 impl OAuthProvider {
     /// Any OpenID Connect provider, by its issuer URL; asks for `openid email profile`.
+    ///
+    /// ```
+    /// let okta = access_axum::auth::OAuthProvider::oidc("okta", "https://example.okta.com", "id", "secret");
+    /// assert_eq!(okta.name(), "okta");
+    /// ```
     pub fn oidc(
         name: impl Into<String>,
         issuer: impl Into<String>,
@@ -94,6 +105,11 @@ impl OAuthProvider {
     }
 
     /// Google (OpenID Connect at `https://accounts.google.com`), named `google`.
+    ///
+    /// ```
+    /// let google = access_axum::auth::OAuthProvider::google("id", "secret");
+    /// assert_eq!((google.name(), google.label()), ("google", "Google"));
+    /// ```
     pub fn google(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self::oidc(
             "google",
@@ -105,6 +121,11 @@ impl OAuthProvider {
     }
 
     /// GitHub (OAuth 2.0), named `github`; asks for `read:user user:email`.
+    ///
+    /// ```
+    /// let github = access_axum::auth::OAuthProvider::github("id", "secret");
+    /// assert_eq!(github.scopes(), ["read:user", "user:email"]);
+    /// ```
     pub fn github(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self {
             name: "github".into(),
@@ -120,6 +141,11 @@ impl OAuthProvider {
     }
 
     /// Discord (OAuth 2.0), named `discord`; asks for `identify email`.
+    ///
+    /// ```
+    /// let discord = access_axum::auth::OAuthProvider::discord("id", "secret");
+    /// assert_eq!(discord.scopes(), ["identify", "email"]);
+    /// ```
     pub fn discord(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self {
             name: "discord".into(),
@@ -137,6 +163,12 @@ impl OAuthProvider {
     /// GitHub's web address (its API then at `{url}/api`, as a test provider serves it; see
     /// [`with_github_api`](Self::with_github_api)), Discord's base. For test providers and
     /// self-hosted instances.
+    ///
+    /// ```
+    /// use access_axum::auth::{OAuthProvider, ProviderKind};
+    /// let p = OAuthProvider::github("id", "secret").with_base_url("http://127.0.0.1:9000/github");
+    /// assert!(matches!(p.kind(), ProviderKind::GitHub { api, .. } if api == "http://127.0.0.1:9000/github/api"));
+    /// ```
     #[must_use]
     pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
         let url = url.into().trim_end_matches('/').to_owned();
@@ -152,6 +184,14 @@ impl OAuthProvider {
     }
 
     /// GitHub's API at `url` (GitHub Enterprise: `https://github.example.com/api/v3`).
+    ///
+    /// ```
+    /// use access_axum::auth::{OAuthProvider, ProviderKind};
+    /// let p = OAuthProvider::github("id", "secret")
+    ///     .with_base_url("https://github.example.com")
+    ///     .with_github_api("https://github.example.com/api/v3");
+    /// assert!(matches!(p.kind(), ProviderKind::GitHub { api, .. } if api.ends_with("/api/v3")));
+    /// ```
     #[must_use]
     pub fn with_github_api(mut self, url: impl Into<String>) -> Self {
         if let ProviderKind::GitHub { api, .. } = &mut self.kind {
@@ -161,6 +201,11 @@ impl OAuthProvider {
     }
 
     /// The same provider under another name (two Google clients, say).
+    ///
+    /// ```
+    /// let staff = access_axum::auth::OAuthProvider::google("id", "secret").with_name("google-staff");
+    /// assert_eq!(staff.name(), "google-staff");
+    /// ```
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
@@ -168,6 +213,11 @@ impl OAuthProvider {
     }
 
     /// What pages show ("Sign in with {label}").
+    ///
+    /// ```
+    /// let p = access_axum::auth::OAuthProvider::oidc("corp", "https://id.example.com", "id", "s").with_label("Corp SSO");
+    /// assert_eq!(p.label(), "Corp SSO");
+    /// ```
     #[must_use]
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
@@ -175,6 +225,11 @@ impl OAuthProvider {
     }
 
     /// The scopes asked for instead of the preset's (OpenID Connect always adds `openid`).
+    ///
+    /// ```
+    /// let p = access_axum::auth::OAuthProvider::github("id", "secret").with_scopes(["read:user"]);
+    /// assert_eq!(p.scopes(), ["read:user"]);
+    /// ```
     #[must_use]
     pub fn with_scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
         self.scopes = scopes.into_iter().map(Into::into).collect();
@@ -182,16 +237,28 @@ impl OAuthProvider {
     }
 
     /// Its name in URLs and in `auth_oauth_accounts`.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::auth::OAuthProvider::discord("id", "s").name(), "discord");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// What pages show.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::auth::OAuthProvider::github("id", "s").label(), "GitHub");
+    /// ```
     pub fn label(&self) -> &str {
         &self.label
     }
 
     /// The client id.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::auth::OAuthProvider::github("my-id", "s").client_id(), "my-id");
+    /// ```
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
@@ -201,11 +268,20 @@ impl OAuthProvider {
     }
 
     /// How it is spoken to.
+    ///
+    /// ```
+    /// use access_axum::auth::{OAuthProvider, ProviderKind};
+    /// assert!(matches!(OAuthProvider::discord("id", "s").kind(), ProviderKind::Discord { .. }));
+    /// ```
     pub fn kind(&self) -> &ProviderKind {
         &self.kind
     }
 
     /// The scopes asked for.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::auth::OAuthProvider::google("id", "s").scopes(), ["openid", "email", "profile"]);
+    /// ```
     pub fn scopes(&self) -> &[String] {
         &self.scopes
     }
@@ -239,6 +315,11 @@ pub struct OAuthConfig {
 impl OAuthConfig {
     /// No providers yet; `public_url` is where browsers reach this server
     /// (`https://app.example.com`, `http://localhost:3000` in development).
+    ///
+    /// ```
+    /// let config = access_axum::auth::OAuthConfig::new("http://localhost:3000/");
+    /// assert_eq!(config.public_url(), "http://localhost:3000");
+    /// ```
     pub fn new(public_url: impl Into<String>) -> Self {
         Self {
             public_url: public_url.into().trim_end_matches('/').to_owned(),
@@ -254,6 +335,15 @@ impl OAuthConfig {
     }
 
     /// Adds a provider (a later one of the same name replaces it).
+    ///
+    /// ```
+    /// use access_axum::auth::{OAuthConfig, OAuthProvider};
+    /// let config = OAuthConfig::new("https://app.example.com")
+    ///     .provider(OAuthProvider::github("old", "s"))
+    ///     .provider(OAuthProvider::github("new", "s"));
+    /// assert_eq!(config.providers().len(), 1);
+    /// assert_eq!(config.get("github").unwrap().client_id(), "new");
+    /// ```
     #[must_use]
     pub fn provider(mut self, p: OAuthProvider) -> Self {
         self.providers.retain(|q| q.name != p.name);
@@ -263,6 +353,11 @@ impl OAuthConfig {
 
     /// After signing in, the browser may also be sent to `origin` (`https://admin.example.com`);
     /// by default only to this server's own paths.
+    ///
+    /// ```
+    /// let config = access_axum::auth::OAuthConfig::new("https://app.example.com").allow_redirects_to("https://admin.example.com/");
+    /// assert_eq!(config.allowed_origins(), ["https://admin.example.com"]);
+    /// ```
     #[must_use]
     pub fn allow_redirects_to(mut self, origin: impl Into<String>) -> Self {
         self.allowed_origins
@@ -271,6 +366,12 @@ impl OAuthConfig {
     }
 
     /// How many flows one client address may start per window (10 per 5 minutes by default).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = access_axum::auth::OAuthConfig::new("https://app.example.com").start_limit(20, Duration::from_secs(60));
+    /// # let _ = config;
+    /// ```
     #[must_use]
     pub fn start_limit(mut self, max: u32, window: Duration) -> Self {
         self.start_limit = RateLimit { max, window };
@@ -280,6 +381,12 @@ impl OAuthConfig {
     /// An ID token naming a key the cached JWKS lacks fetches the keys again (the provider
     /// rotated), at most once per `interval` (10 s by default), so tokens naming made-up keys
     /// cannot make this server hammer the provider.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = access_axum::auth::OAuthConfig::new("https://app.example.com").jwks_refetch_after(Duration::from_secs(60));
+    /// # let _ = config;
+    /// ```
     #[must_use]
     pub fn jwks_refetch_after(mut self, interval: Duration) -> Self {
         self.jwks_refetch = interval;
@@ -287,21 +394,41 @@ impl OAuthConfig {
     }
 
     /// The providers.
+    ///
+    /// ```
+    /// use access_axum::auth::{OAuthConfig, OAuthProvider};
+    /// let config = OAuthConfig::new("https://app.example.com").provider(OAuthProvider::google("id", "s"));
+    /// assert_eq!(config.providers()[0].name(), "google");
+    /// ```
     pub fn providers(&self) -> &[OAuthProvider] {
         &self.providers
     }
 
     /// The provider named `name`.
+    ///
+    /// ```
+    /// use access_axum::auth::{OAuthConfig, OAuthProvider};
+    /// let config = OAuthConfig::new("https://app.example.com").provider(OAuthProvider::discord("id", "s"));
+    /// assert!(config.get("discord").is_some() && config.get("google").is_none());
+    /// ```
     pub fn get(&self, name: &str) -> Option<&OAuthProvider> {
         self.providers.iter().find(|p| p.name == name)
     }
 
     /// Where browsers reach this server.
+    ///
+    /// ```
+    /// assert_eq!(access_axum::auth::OAuthConfig::new("https://app.example.com").public_url(), "https://app.example.com");
+    /// ```
     pub fn public_url(&self) -> &str {
         &self.public_url
     }
 
     /// The origins besides this server's own that the browser may be sent to.
+    ///
+    /// ```
+    /// assert!(access_axum::auth::OAuthConfig::new("https://app.example.com").allowed_origins().is_empty());
+    /// ```
     pub fn allowed_origins(&self) -> &[String] {
         &self.allowed_origins
     }
@@ -311,6 +438,11 @@ impl OAuthConfig {
     /// `DISCORD` are the presets; any other name needs `OAUTH_<NAME>_ISSUER` (OpenID Connect).
     /// `OAUTH_<NAME>_BASE_URL` points a preset elsewhere; `OAUTH_REDIRECT_ORIGINS` (comma
     /// separated) widens the redirect allow-list. `Ok(None)` when no provider is configured.
+    ///
+    /// ```no_run
+    /// let providers = access_axum::auth::OAuthConfig::from_env()?; // None: no OAUTH_* set
+    /// # Ok::<(), access_axum::ConfigError>(())
+    /// ```
     ///
     /// # Errors
     /// A provider without its secret, an unknown name without an issuer, or no public URL.

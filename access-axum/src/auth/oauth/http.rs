@@ -5,8 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The client, or why it could not be built (answered as a 500 at the routes, logged).
-pub(crate) fn client() -> Result<reqwest::Client, String> {
+/// The HTTP client sign-in with providers uses (rustls on aws-lc-rs with the Mozilla roots, no
+/// redirects followed, 5 s to connect, 10 s in all), for a [`JwksCache`](super::JwksCache) of
+/// your own; or why it could not be built.
+///
+/// ```
+/// let http = access_axum::auth::provider_http_client().expect("a TLS client");
+/// # let _ = http;
+/// ```
+///
+/// # Errors
+/// The TLS configuration or the client could not be built.
+pub fn client() -> Result<reqwest::Client, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),

@@ -29,6 +29,12 @@ pub struct JwksCache {
 }
 
 /// Why the keys could not be had.
+///
+/// ```
+/// let http = access_axum::auth::provider_http_client().unwrap();
+/// let e = access_axum::auth::JwksCache::new("not a url", http).unwrap_err();
+/// assert!(e.to_string().starts_with("the JWKS could not be fetched"));
+/// ```
 #[derive(Debug)]
 pub struct JwksError(String);
 
@@ -42,6 +48,12 @@ impl std::error::Error for JwksError {}
 
 impl JwksCache {
     /// The keys at `url`, fetched with `http` when first asked for.
+    ///
+    /// ```
+    /// let http = access_axum::auth::provider_http_client().unwrap();
+    /// let cache = access_axum::auth::JwksCache::new("https://id.example.com/jwks", http).unwrap();
+    /// # let _ = cache;
+    /// ```
     ///
     /// # Errors
     /// `url` is not a URL.
@@ -57,6 +69,15 @@ impl JwksCache {
     }
 
     /// Starts with `keys` (read at the same time as the provider's metadata, say), fetched now.
+    ///
+    /// ```
+    /// use openidconnect::core::CoreJsonWebKeySet;
+    /// let http = access_axum::auth::provider_http_client().unwrap();
+    /// let cache = access_axum::auth::JwksCache::new("https://id.example.com/jwks", http)
+    ///     .unwrap()
+    ///     .with_keys(CoreJsonWebKeySet::new(Vec::new()));
+    /// # let _ = cache;
+    /// ```
     #[must_use]
     pub fn with_keys(self, keys: CoreJsonWebKeySet) -> Self {
         let held = tokio::sync::Mutex::new(Some((Instant::now(), Arc::new(keys))));
@@ -64,6 +85,15 @@ impl JwksCache {
     }
 
     /// Keeps keys for `ttl`, and fetches again for an unknown key at most every `min_refresh`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let http = access_axum::auth::provider_http_client().unwrap();
+    /// let cache = access_axum::auth::JwksCache::new("https://id.example.com/jwks", http)
+    ///     .unwrap()
+    ///     .with_timing(Duration::from_secs(600), Duration::from_secs(60));
+    /// # let _ = cache;
+    /// ```
     #[must_use]
     pub fn with_timing(mut self, ttl: Duration, min_refresh: Duration) -> Self {
         self.ttl = ttl;
@@ -72,6 +102,13 @@ impl JwksCache {
     }
 
     /// The keys: those held while fresh, else fetched.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: access_axum::auth::JwksCache) -> Result<(), access_axum::auth::JwksError> {
+    /// let keys = cache.keys().await?;
+    /// println!("{} keys", keys.keys().len());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// The fetch failed and nothing fresh is held.
@@ -89,6 +126,14 @@ impl JwksCache {
 
     /// The keys fetched again, for a key id the held ones lack; `None` when the last fetch was
     /// less than the minimum interval ago (the held keys stand).
+    ///
+    /// ```no_run
+    /// # async fn run(cache: access_axum::auth::JwksCache) -> Result<(), access_axum::auth::JwksError> {
+    /// if let Some(fresh) = cache.refresh().await? {
+    ///     println!("{} keys after the rotation", fresh.keys().len());
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// The fetch failed.

@@ -33,6 +33,7 @@ use axum::routing::{delete, get};
 
 pub use crate::config::oauth::{OAuthConfig, OAuthProvider, ProviderKind};
 pub(crate) use accounts::forget;
+pub use http::client as provider_http_client;
 pub use jwks::{JwksCache, JwksError};
 
 use crate::auth::state::AuthState;

@@ -78,7 +78,20 @@ pub(crate) fn issue_access(config: &AuthConfig, mut claims: Claims, now: i64) ->
     claims.exp = now + config.tokens().access_ttl.as_secs() as i64;
     let mut header = Header::new(config.tokens().keys.algorithm);
     header.kid = Some(config.tokens().keys.kid.clone());
+    header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
     jsonwebtoken::encode(&header, &claims, &config.tokens().keys.encoding).ok()
+}
+
+/// The `typ` of the access tokens this crate issues (RFC 9068): another JWT signed with the
+/// same key (an ID token, a token of another kind) is not taken for one.
+pub(crate) const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// Whether a JWT's `typ` is an access token's: `at+jwt` or `application/at+jwt`, in any case.
+fn is_access_token_type(typ: Option<&str>) -> bool {
+    typ.is_some_and(|t| {
+        let t = t.to_ascii_lowercase();
+        t == ACCESS_TOKEN_TYPE || t == "application/at+jwt"
+    })
 }
 
 /// The validation rules of access tokens: signature with the configured algorithm only, `exp`,
@@ -100,6 +113,7 @@ pub(crate) fn validation(config: &AuthConfig) -> Validation {
 pub(crate) fn verify_with(config: &AuthConfig, v: &Validation, token: &str) -> Option<Claims> {
     jsonwebtoken::decode::<Claims>(token, &config.tokens().keys.decoding, v)
         .ok()
+        .filter(|d| is_access_token_type(d.header.typ.as_deref()))
         .map(|d| d.claims)
 }
 

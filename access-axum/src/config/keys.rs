@@ -47,7 +47,8 @@ impl JwtKeys {
     /// HMAC keys (HS256/384/512), named `hmac`. The secret must be at least 32 bytes.
     ///
     /// # Errors
-    /// A short secret ([`ConfigError::TooShort`]) or a non-HMAC algorithm.
+    /// A secret shorter than the hash's output ([`ConfigError::TooShort`]: 32 bytes for HS256,
+    /// 48 for HS384, 64 for HS512) or a non-HMAC algorithm.
     ///
     /// # Examples
     /// ```
@@ -63,10 +64,16 @@ impl JwtKeys {
                 format!("`{algorithm:?}` is not an HMAC algorithm"),
             ));
         }
-        if secret.len() < 32 {
+        // At least the hash's output size (RFC 7518 §3.2): 256, 384 or 512 bits.
+        let min = match algorithm {
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+            _ => 32,
+        };
+        if secret.len() < min {
             return Err(ConfigError::TooShort {
                 var: "JWT_SECRET",
-                min: 32,
+                min,
                 len: secret.len(),
             });
         }

@@ -503,7 +503,8 @@ async fn require_role_admits_the_role_and_explains_a_refusal() {
             extra: Default::default(),
         };
         let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
-        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.typ = Some("at+jwt".into()); // an access token's type (RFC 9068)
         jsonwebtoken::encode(&header, &claims, &key).unwrap()
     };
     assert_eq!(

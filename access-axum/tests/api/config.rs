@@ -120,7 +120,7 @@ fn every_setter_lands_in_the_configuration() {
         ..AuthPaths::default()
     };
     let c = AuthConfig::builder()
-        .keys(JwtKeys::hmac(Algorithm::HS384, SECRET).unwrap())
+        .keys(JwtKeys::hmac(Algorithm::HS384, &[9u8; 48]).unwrap())
         .issuer("https://id.example.com")
         .audience("api")
         .access_ttl(Duration::from_secs(300))
@@ -785,4 +785,25 @@ fn auth_paths_defaults() {
     assert_eq!(p.register, "/register");
     assert_eq!(p.login, "/login");
     assert_eq!(p.jwks, "/.well-known/jwks.json");
+}
+
+#[test]
+fn hmac_secrets_are_at_least_the_hash_s_output() {
+    for (alg, min) in [
+        (Algorithm::HS256, 32),
+        (Algorithm::HS384, 48),
+        (Algorithm::HS512, 64),
+    ] {
+        let short = JwtKeys::hmac(alg, &vec![7u8; min - 1]).unwrap_err();
+        assert_eq!(
+            short,
+            access_axum::ConfigError::TooShort {
+                var: "JWT_SECRET",
+                min,
+                len: min - 1
+            },
+            "{alg:?}"
+        );
+        assert!(JwtKeys::hmac(alg, &vec![7u8; min]).is_ok(), "{alg:?}");
+    }
 }

@@ -60,7 +60,8 @@ pub fn token_in(id: i64, roles: &[&str], tenant: Option<&str>) -> String {
         extra: Default::default(),
     };
     let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
-    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.typ = Some("at+jwt".into()); // an access token's type (RFC 9068)
     jsonwebtoken::encode(&header, &claims, &key).expect("token")
 }
 

@@ -265,9 +265,16 @@ fn claims(sub: &str) -> Claims {
     }
 }
 
+/// An access token's header: HS256, `typ: at+jwt` (RFC 9068), as the server issues them.
+fn at_header() -> Header {
+    let mut h = Header::new(Algorithm::HS256);
+    h.typ = Some("at+jwt".into());
+    h
+}
+
 fn sign(c: &Claims) -> String {
     jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
+        &at_header(),
         c,
         &EncodingKey::from_secret(SECRET.as_bytes()),
     )
@@ -894,7 +901,7 @@ async fn a_token_without_iss_and_aud_is_rejected() {
     let (_, _, id) = registered(&app).await;
     let now = now();
     let t = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
+        &at_header(),
         &json!({ "sub": id.to_string(), "exp": now + 60, "nbf": now, "iat": now, "sid": "s" }),
         &EncodingKey::from_secret(SECRET.as_bytes()),
     )
@@ -933,7 +940,7 @@ async fn a_string_exp_is_rejected() {
     let (_, _, id) = registered(&app).await;
     let now = now();
     let t = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
+        &at_header(),
         &json!({ "sub": id.to_string(), "iss": "test-iss", "aud": "test-aud",
                  "exp": (now - 3600).to_string(), "nbf": now, "iat": now, "sid": "s" }),
         &EncodingKey::from_secret(SECRET.as_bytes()),
@@ -1881,4 +1888,28 @@ async fn endpoint_paths_are_configurable() {
         .build()
         .unwrap_err();
     assert_eq!(e.len(), 2, "{e:?}");
+}
+
+#[tokio::test]
+async fn access_tokens_are_typed_at_jwt_and_another_type_is_refused() {
+    if skip() {
+        return;
+    }
+    let app = app().await;
+    let (access, _, id) = registered(&app).await;
+    let header = jsonwebtoken::decode_header(&access).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"), "RFC 9068");
+    // The same claims and key under `typ: JWT` (an ID token, say): not an access token.
+    let c = claims(&id.to_string());
+    let plain = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &c,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(
+        app.get("/auth/me", &plain).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.get("/auth/me", &sign(&c)).await.status, StatusCode::OK);
 }

@@ -51,19 +51,9 @@ async fn app_with(
 /// A login for an unknown address (its own identifier bucket each time) from `peer`, with
 /// these forwarding headers.
 async fn login_from(app: &Router, peer: &str, headers: &[(&str, &str)], n: usize) -> StatusCode {
-    let mut req = Request::builder()
-        .method("POST")
-        .uri("/auth/login")
-        .header("content-type", "application/json");
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
     let body =
         json!({ "identifier": format!("nobody{n}@example.com"), "password": "wrong password" });
-    let mut req = req.body(Body::from(body.to_string())).expect("request");
-    let addr: SocketAddr = format!("{peer}:40000").parse().expect("an address");
-    req.extensions_mut().insert(ConnectInfo(addr));
-    app.clone().oneshot(req).await.expect("infallible").status()
+    post_with(app, peer, "/auth/login", headers, body).await.0
 }
 
 /// Which of `addresses` the login limit counted, and how often (its keys are stored hashed:
@@ -191,12 +181,25 @@ async fn post_from(
     path: &str,
     body: serde_json::Value,
 ) -> (StatusCode, Option<String>, serde_json::Value) {
+    post_with(app, peer, path, &[], body).await
+}
+
+/// [`post_from`] with these request headers.
+async fn post_with(
+    app: &Router,
+    peer: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: serde_json::Value,
+) -> (StatusCode, Option<String>, serde_json::Value) {
     let mut req = Request::builder()
         .method("POST")
         .uri(path)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut req = req.body(Body::from(body.to_string())).expect("request");
     let addr: SocketAddr = format!("{peer}:40000").parse().expect("an address");
     req.extensions_mut().insert(ConnectInfo(addr));
     let res = app.clone().oneshot(req).await.expect("infallible");

@@ -90,12 +90,6 @@ pub(super) async fn login(
         state.passwords.verify_dummy(body.password).await?;
         return Err(invalid_credentials());
     };
-    if u.password_hash.is_empty() {
-        // An account made through a provider, without a password yet: the same work and the
-        // same answer as a wrong password.
-        state.passwords.verify_dummy(body.password).await?;
-        return Err(invalid_credentials());
-    }
     let verified = state
         .passwords
         .verify(body.password.clone(), u.password_hash.clone())

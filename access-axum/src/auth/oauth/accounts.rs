@@ -18,7 +18,7 @@ use crate::auth::caller::current_record;
 use crate::auth::state::AuthState;
 use crate::auth::tokens::unix_now;
 use crate::auth::user::CurrentUser;
-use crate::db::{NewUser, UserChange, oauth_account, passkey, user};
+use crate::db::{NewUser, UserChange, oauth_account, user};
 use crate::error::ApiError;
 
 /// What a provider's callback comes to.
@@ -174,10 +174,7 @@ async fn insert_link(
 /// The ways `u` signs in: a password, passkeys, linked providers.
 async fn ways_to_sign_in(db: &impl ConnectionTrait, u: &user::Model) -> Result<u64, ApiError> {
     let password = u64::from(!u.password_hash.is_empty());
-    let passkeys = passkey::Entity::find()
-        .filter(passkey::Column::UserId.eq(u.id))
-        .count(db)
-        .await?;
+    let passkeys = crate::auth::passkeys::count(db, u.id).await?;
     let providers = oauth_account::Entity::find()
         .filter(oauth_account::Column::UserId.eq(u.id))
         .count(db)

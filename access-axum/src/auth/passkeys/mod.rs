@@ -95,6 +95,14 @@ pub(crate) async fn finish_for_user(
     user::finish(txn, state, user_id, ceremony, credential).await
 }
 
+/// How many passkeys the account has.
+pub(crate) async fn count(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+) -> Result<u64, ApiError> {
+    store::count(db, user_id).await
+}
+
 /// Whether the account has at least one passkey.
 pub(crate) async fn has_passkey(
     db: &impl sea_orm::ConnectionTrait,

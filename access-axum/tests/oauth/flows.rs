@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{
     Fixture, PUBLIC, at_provider, back, call, cookie, fixture, location, register, rows, sign_in,
-    start, stored, user,
+    start, stored, through, user,
 };
 
 async fn count(f: &Fixture, sql: &str) -> usize {
@@ -175,8 +175,7 @@ async fn a_signed_in_user_links_lists_and_unlinks_providers() {
     let f = fixture().await;
     let (token, ann) = register(&f, "ann@example.com").await;
     f.idp.set_user(user("4242", "elsewhere@example.com", true));
-    let s = start(&f, "github", "?link=1&redirect=/settings", Some(&token)).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "github", "?link=1&redirect=/settings", Some(&token)).await;
     let (status, h, _) = back(&f, &cb, Some(&s.browser), false).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location(&h), "/settings");
@@ -345,8 +344,7 @@ async fn a_second_factor_is_still_asked_after_a_provider() {
     assert_eq!(body["mfa_required"], true, "{body}");
     assert!(body.get("access_token").is_none());
     // A browser: sent back with the challenge in the fragment, no token cookies.
-    let s = start(&f, "mock", "?redirect=/home", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "mock", "?redirect=/home", None).await;
     let (status, h, _) = back(&f, &cb, Some(&s.browser), false).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let to = location(&h);
@@ -413,8 +411,7 @@ async fn deleting_the_account_removes_its_links() {
     let f = fixture().await;
     let (token, _) = register(&f, "cy@example.com").await;
     f.idp.set_user(user("sub-cy", "other@example.com", true));
-    let s = start(&f, "mock", "?link=1", Some(&token)).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "mock", "?link=1", Some(&token)).await;
     let (status, _, _) = back(&f, &cb, Some(&s.browser), true).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(count(&f, "SELECT id FROM auth_oauth_accounts").await, 1);

@@ -7,7 +7,8 @@ use access_idp_mock::Twist;
 use axum::http::StatusCode;
 
 use super::{
-    Fixture, at_provider, back, call, fixture, fixture_with, register, sign_in, start, stored, user,
+    Fixture, at_provider, back, call, fixture, fixture_with, register, sign_in, start, stored,
+    through, user,
 };
 
 /// The callback's refusal for the flow `s` and the callback `cb`, with `browser`; asserts that
@@ -46,8 +47,7 @@ async fn a_state_missing_wrong_reused_or_from_another_browser_is_refused() {
         return;
     }
     let f = fixture().await;
-    let s = start(&f, "mock", "", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "mock", "", None).await;
     let bad_state = "invalid_state".to_owned();
     for (what, uri, browser) in [
         ("missing", with_state(&cb, None), Some(s.browser.as_str())),
@@ -78,8 +78,7 @@ async fn a_state_missing_wrong_reused_or_from_another_browser_is_refused() {
         refused(&f, &cb, Some(&other.browser)).await,
         (StatusCode::BAD_REQUEST, bad_state.clone())
     );
-    let s = start(&f, "mock", "", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "mock", "", None).await;
     let (status, _, _) = back(&f, &cb, Some(&s.browser), true).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -138,8 +137,7 @@ async fn an_id_token_that_does_not_verify_signs_nobody_in() {
         Twist::NoIdToken,
     ] {
         f.idp.twist_next(twist);
-        let s = start(&f, "mock", "", None).await;
-        let cb = at_provider(&s.authorize).await;
+        let (s, cb) = through(&f, "mock", "", None).await;
         let (status, _, body) = back(&f, &cb, Some(&s.browser), true).await;
         assert_eq!(
             (status, body["error"].as_str()),
@@ -167,16 +165,14 @@ async fn a_provider_that_refuses_or_fails_signs_nobody_in() {
     }
     let f = fixture().await;
     f.idp.deny_next();
-    let s = start(&f, "mock", "", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "mock", "", None).await;
     assert!(cb.contains("error=access_denied"), "{cb}");
     assert_eq!(
         refused(&f, &cb, Some(&s.browser)).await,
         (StatusCode::FORBIDDEN, "access_denied".to_owned())
     );
     f.idp.fail_next_token();
-    let s = start(&f, "github", "", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "github", "", None).await;
     assert_eq!(
         refused(&f, &cb, Some(&s.browser)).await,
         (StatusCode::BAD_REQUEST, "oauth_failed".to_owned())
@@ -192,8 +188,7 @@ async fn an_address_is_linked_only_when_both_sides_verified_it() {
     // ann's own address is not verified: the provider's word does not take her account.
     let (_, ann) = register(&f, "ann@example.com").await;
     f.idp.set_user(user("sub-x", "ann@example.com", true));
-    let s = start(&f, "mock", "", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "mock", "", None).await;
     let (status, code) = refused(&f, &cb, Some(&s.browser)).await;
     assert_eq!(
         (status, code.as_str()),
@@ -207,8 +202,7 @@ async fn an_address_is_linked_only_when_both_sides_verified_it() {
     .await
     .expect("verified");
     f.idp.set_user(user("sub-x", "ann@example.com", false));
-    let s = start(&f, "discord", "", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "discord", "", None).await;
     let (status, code) = refused(&f, &cb, Some(&s.browser)).await;
     assert_eq!(
         (status, code.as_str()),
@@ -226,8 +220,7 @@ async fn a_provider_account_links_to_one_user_only() {
     let (status, _) = sign_in(&f, "mock").await;
     assert_eq!(status, StatusCode::OK);
     let (token, _) = register(&f, "amy@example.com").await;
-    let s = start(&f, "mock", "?link=1", Some(&token)).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(&f, "mock", "?link=1", Some(&token)).await;
     let (status, code) = refused(&f, &cb, Some(&s.browser)).await;
     assert_eq!(
         (status, code.as_str()),
@@ -315,8 +308,7 @@ async fn a_disabled_account_is_not_signed_in_nor_linked() {
             "kim@example.com"
         };
         f.idp.set_user(user(who, email, true));
-        let s = start(&f, "mock", "", None).await;
-        let cb = at_provider(&s.authorize).await;
+        let (s, cb) = through(&f, "mock", "", None).await;
         let (status, code) = refused(&f, &cb, Some(&s.browser)).await;
         assert_eq!(
             (status, code.as_str()),

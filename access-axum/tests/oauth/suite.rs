@@ -176,6 +176,19 @@ async fn at_provider(authorize: &str) -> String {
     to.strip_prefix(PUBLIC).expect("back to the app").to_owned()
 }
 
+/// A flow started and taken through the provider: the start, and the callback the provider
+/// sent the browser back to.
+async fn through(
+    f: &Fixture,
+    provider: &str,
+    query: &str,
+    token: Option<&str>,
+) -> (Started, String) {
+    let s = start(f, provider, query, token).await;
+    let cb = at_provider(&s.authorize).await;
+    (s, cb)
+}
+
 /// The callback with the browser's cookie (`accept`: a page finishing the flow itself).
 async fn back(
     f: &Fixture,
@@ -196,8 +209,7 @@ async fn back(
 
 /// A whole sign-in as a page would finish it (JSON): the callback's answer.
 async fn sign_in(f: &Fixture, provider: &str) -> (StatusCode, Value) {
-    let s = start(f, provider, "", None).await;
-    let cb = at_provider(&s.authorize).await;
+    let (s, cb) = through(f, provider, "", None).await;
     let (status, _, body) = back(f, &cb, Some(&s.browser), true).await;
     (status, body)
 }
